@@ -1,0 +1,101 @@
+"""The one answer object that every surface (CLI, Streamlit, bots, HTTP API, alerts) renders.
+
+Surfaces never re-plan or re-query: they format what is here. `to_json()` is the
+documented wire shape of `factory-assistant ask --json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["ok", "clarify", "refused", "error"]
+
+
+@dataclass
+class Provenance:
+    """How an answer was computed, for the 'how was this computed?' view."""
+
+    metrics: list[dict[str, Any]] = field(default_factory=list)  # name, label, formula, unit, description
+    filters: list[str] = field(default_factory=list)  # filters in words
+    time_range: str | None = None
+    freshness: dict[str, str] = field(default_factory=dict)  # source table -> latest date
+    retrieved_ids: list[str] = field(default_factory=list)
+    prompt_version: str | None = None
+    repair_rounds: int = 0
+    token_usage: dict[str, int] = field(default_factory=dict)
+    not_understood: list[str] = field(default_factory=list)  # words of the question that were not used
+
+
+@dataclass
+class Answer:
+    question: str
+    status: Status
+    message: str
+    interpretation: str = ""
+    semantic_query: dict[str, Any] | None = None
+    sql: str | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    truncated: bool = False
+    chart: dict[str, Any] | None = None
+    planner: str = "rules"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    lang: str = "en"
+    suggestions: list[str] = field(default_factory=list)  # clickable follow-ups or clarify options
+    column_labels: dict[str, str] = field(default_factory=dict)
+    column_units: dict[str, str] = field(default_factory=dict)  # column -> unit (ratio, count, ...)
+    provenance: Provenance = field(default_factory=Provenance)
+    extras: dict[str, Any] = field(default_factory=dict)  # e.g. trace levels, comparison deltas
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict: numbers stay numbers, dates become ISO strings."""
+        return {
+            "question": self.question,
+            "status": self.status,
+            "message": self.message,
+            "interpretation": self.interpretation,
+            "semantic_query": self.semantic_query,
+            "sql": self.sql,
+            "columns": list(self.columns),
+            "rows": [[json_value(v) for v in row] for row in self.rows],
+            "truncated": self.truncated,
+            "chart": self.chart,
+            "planner": self.planner,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "lang": self.lang,
+            "suggestions": list(self.suggestions),
+            "column_labels": dict(self.column_labels),
+            "column_units": dict(self.column_units),
+            "provenance": json_value(self.provenance.__dict__),
+            "extras": json_value(self.extras),
+        }
+
+
+def json_value(value: Any) -> Any:
+    """Convert database values to JSON: Decimal -> float, dates -> ISO, NaN -> None."""
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return json_value(value.item())
+    return str(value)

@@ -1,0 +1,118 @@
+"""Read a layer folder (one or more YAML files), validate it, and report mistakes precisely.
+
+Every error names the file, the path inside it and, where possible, the closest valid
+name ("metrics.yaml: metrics[3].expr: unknown measure 'good_cnt'. Did you mean 'good_count'?").
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from assistant.errors import LayerError
+from semantic_layer.models import (
+    Dimension,
+    Genealogy,
+    Label,
+    Measure,
+    Metric,
+    Relationship,
+    Table,
+    VerifiedQuery,
+)
+
+DEMO_LAYER_DIR = Path(__file__).resolve().parent / "demo" / "layer"
+
+_SECTIONS: dict[str, Any] = {
+    "tables": list[Table],
+    "relationships": list[Relationship],
+    "dimensions": list[Dimension],
+    "measures": list[Measure],
+    "metrics": list[Metric],
+    "verified_queries": list[VerifiedQuery],
+}
+_HEADER_KEYS = {"name", "label", "description", "default_lang"}
+
+
+def default_layer_dir() -> Path:
+    return Path(os.environ.get("FA_LAYER", DEMO_LAYER_DIR))
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark else path.name
+        raise LayerError(f"is not valid YAML ({getattr(exc, 'problem', exc)}).", location=where) from None
+    if not isinstance(data, dict):
+        raise LayerError("must be a mapping of sections (tables, metrics, ...).", location=path.name)
+    return data
+
+
+def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+    """Merge the YAML files of a folder. Returns (raw spec, origin) where origin maps
+    (section, item name or index) to 'file: section[i]' for error messages."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise LayerError(f"The semantic layer folder '{root}' does not exist.",
+                         suggestion="Pass --layer with a folder of YAML files.")
+    files = sorted(p for p in root.iterdir() if p.suffix in {".yaml", ".yml"})
+    if not files:
+        raise LayerError(f"No YAML files found in '{root}'.")
+    merged: dict[str, Any] = {}
+    origin: dict[tuple[str, str], str] = {}
+    for path in files:
+        data = _read_yaml(path)
+        for key, value in data.items():
+            if key in _HEADER_KEYS:
+                merged[key] = value
+            elif key in _SECTIONS:
+                if not isinstance(value, list):
+                    raise LayerError("must be a list.", location=f"{path.name}: {key}")
+                try:
+                    TypeAdapter(_SECTIONS[key]).validate_python(value)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    raise LayerError(err["msg"] + ".", location=f"{path.name}: {key}{_format_loc(err['loc'])}") from None
+                start = len(merged.setdefault(key, []))
+                for i, item in enumerate(value):
+                    name = str(item.get("name") or item.get("question") or item.get("from") or start + i)
+                    origin[(key, name)] = f"{path.name}: {key}[{i}]"
+                merged[key].extend(value)
+            elif key == "genealogy":
+                try:
+                    Genealogy.model_validate(value)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    raise LayerError(err["msg"] + ".", location=f"{path.name}: genealogy{_format_loc(err['loc'])}") from None
+                merged["genealogy"] = value
+                origin[("genealogy", "")] = f"{path.name}: genealogy"
+            else:
+                from assistant.errors import did_you_mean
+
+                raise LayerError(f"unknown section '{key}'.", location=path.name,
+                                 suggestion=did_you_mean(key, [*_SECTIONS, *_HEADER_KEYS, "genealogy"]))
+    if "name" not in merged:
+        merged["name"] = root.name
+    if "label" not in merged:
+        merged["label"] = Label(en=str(merged["name"]), zh=str(merged["name"])).model_dump()
+    return merged, origin
+
+
+def load_layer(folder: str | os.PathLike[str] | None = None):  # -> Layer (import cycle kept lazy)
+    """Load and fully validate a layer folder (default: $FA_LAYER or the demo factory)."""
+    from semantic_layer.layer import Layer
+
+    return Layer.from_folder(folder or default_layer_dir())

@@ -1,0 +1,188 @@
+"""Typed specs of a semantic layer. The YAML files under a layer folder validate into these.
+
+The format is deliberately small and additive: new sections (genealogy, alerts, access
+scopes) are new optional keys, so older layers keep loading.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Grain = Literal["day", "week", "month", "quarter", "year"]
+GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+Unit = Literal["count", "ratio", "minutes", "hours", "kwh", "kwh_per_unit", "ppm", "quantity", "currency"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Strict):
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Synonyms(_Strict):
+    en: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.zh]
+
+
+class Table(_Strict):
+    """A physical table, or a derived one (`sql`) that the compiler emits as a CTE."""
+
+    name: str
+    description: str = ""
+    primary_key: list[str] = Field(default_factory=list)
+    columns: dict[str, str]  # column -> SQL type
+    time_column: str | None = None
+    sql: str | None = None  # derived table: a SELECT over physical tables
+
+    @property
+    def derived(self) -> bool:
+        return self.sql is not None
+
+
+class Relationship(_Strict):
+    """A many-to-one link: every `from_` value resolves to exactly one `to` row."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from")  # "table.column"
+    to: str  # "table.column"
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _dotted(cls, value: str) -> str:
+        if value.count(".") != 1:
+            raise ValueError(f"'{value}' must be written as table.column")
+        return value
+
+    @property
+    def from_table(self) -> str:
+        return self.from_.split(".")[0]
+
+    @property
+    def from_column(self) -> str:
+        return self.from_.split(".")[1]
+
+    @property
+    def to_table(self) -> str:
+        return self.to.split(".")[0]
+
+    @property
+    def to_column(self) -> str:
+        return self.to.split(".")[1]
+
+
+class ValueLabel(_Strict):
+    """Labels and synonyms for one value of a code-like column (e.g. machine type 'cnc')."""
+
+    en: str | None = None
+    zh: str | None = None
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class Dimension(_Strict):
+    name: str
+    label: Label
+    table: str
+    column: str  # the value shown to English readers
+    column_zh: str | None = None  # the value shown to Chinese readers
+    key: str | None = None  # what filters compare against; defaults to column
+    aliases: list[str] = Field(default_factory=list)  # other columns naming the same thing
+    synonyms: Synonyms = Field(default_factory=Synonyms)
+    description: str = ""
+    values: dict[str, ValueLabel] = Field(default_factory=dict)  # key value -> labels
+    index_values: bool = True  # put distinct values into the retrieval index
+
+    @property
+    def key_column(self) -> str:
+        return self.key or self.column
+
+    def display_column(self, lang: str) -> str:
+        return self.column_zh if lang == "zh" and self.column_zh else self.column
+
+    def equivalent_columns(self) -> list[str]:
+        """Columns whose values name the same member: key first (the canonical token)."""
+        cols = [self.key_column, self.column, *([self.column_zh] if self.column_zh else []), *self.aliases]
+        return list(dict.fromkeys(cols))
+
+
+class Measure(_Strict):
+    """An aggregate over one table: agg(expr) over rows where `filter` holds."""
+
+    name: str
+    table: str
+    agg: Literal["sum", "count", "count_distinct", "max", "min"]
+    expr: str | None = None  # SQL over the table's columns; None means COUNT(*)
+    filter: str | None = None  # SQL condition over the table's columns
+    time_column: str | None = None  # overrides the table's time column
+    description: str = ""
+
+
+class Metric(_Strict):
+    name: str
+    label: Label
+    synonyms: Synonyms = Field(default_factory=Synonyms)
+    description: str
+    formula: str  # the definition in words/SQL for people (shown in provenance)
+    expr: str  # SQL expression over measure names
+    unit: Unit
+    higher_is_better: bool = True
+    dimensions: list[str] | None = None  # None: every dimension reachable from all its measures
+
+
+class VerifiedQuery(_Strict):
+    question: str
+    lang: Literal["en", "zh"] = "en"
+    sql: str | None = None
+    semantic_query: dict[str, Any] | None = None
+    source: str = "layer"
+
+
+class GenealogyNode(_Strict):
+    name: str  # node type, e.g. "lot"
+    label: Label
+    table: str
+    key: str
+    display: str | None = None
+    synonyms: Synonyms = Field(default_factory=Synonyms)
+    id_pattern: str | None = None  # regex recognising ids of this node in questions
+
+
+class GenealogyEdge(_Strict):
+    """Material flows from `upstream` to `downstream`, linked through `via` ('table.col' pairs)."""
+
+    upstream: str
+    downstream: str
+    table: str  # the table holding both keys (a link table or the downstream table itself)
+    upstream_column: str
+    downstream_column: str
+
+
+class Genealogy(_Strict):
+    nodes: list[GenealogyNode] = Field(default_factory=list)
+    edges: list[GenealogyEdge] = Field(default_factory=list)
+
+
+class LayerSpec(_Strict):
+    """The merged content of a layer folder."""
+
+    name: str
+    label: Label
+    description: str = ""
+    default_lang: Literal["en", "zh"] = "en"
+    tables: list[Table] = Field(default_factory=list)
+    relationships: list[Relationship] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    verified_queries: list[VerifiedQuery] = Field(default_factory=list)
+    genealogy: Genealogy = Field(default_factory=Genealogy)
