@@ -32,3 +32,34 @@ def demo_db() -> Path:
     if not path.exists():
         generate(path, end_date=EVAL_END, days=730, progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_url(demo_db: Path) -> str:
+    """A PostgreSQL copy of the evaluation database (needs FA_TEST_PG_URL; .ci/run starts a server)."""
+    url = os.environ.get("FA_TEST_PG_URL")
+    if not url:
+        pytest.skip("FA_TEST_PG_URL is not set: no PostgreSQL server to test against")
+    from semantic_layer.demo.generator import copy_to_postgres
+
+    copy_to_postgres(demo_db, url, progress=False)
+    return url
+
+
+@pytest.fixture(scope="session")
+def layer():
+    from semantic_layer.loader import load_layer
+
+    return load_layer()
+
+
+@pytest.fixture(scope="session")
+def pipeline(demo_db: Path, layer):
+    from assistant.executor import Executor
+    from assistant.pipeline import Pipeline
+    from assistant.settings import Settings
+
+    pipe = Pipeline(layer, Executor(str(demo_db)), settings=Settings(as_of=EVAL_END),
+                    index_dir=CACHE / "index")
+    yield pipe
+    pipe.close()

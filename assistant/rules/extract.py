@@ -1,0 +1,130 @@
+"""Pull the structural parts out of a question: time, grain, top-N, thresholds.
+
+Each extractor returns what it found plus the character span it used, so the planner
+can tell which words were understood and which were not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.rules import lexicon as lx
+from assistant.timeparse import find_grain, find_time_ranges
+
+Span = tuple[int, int]
+
+
+def fold(text: str) -> str:
+    """Lower-case and width-fold character by character, so spans stay aligned with the input."""
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        out.append(folded if len(folded) == 1 else ch.lower())
+    return "".join(out)
+
+
+def overlaps(span: Span, taken: list[Span]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
+
+@dataclass
+class TopN:
+    n: int
+    direction: str  # "desc" | "asc" | "good" | "bad"
+    span: Span
+    explicit: bool  # "top 5" (True) vs "the highest" (False)
+
+
+@dataclass
+class Threshold:
+    op: str
+    number: float
+    percent: bool
+    span: Span
+
+
+@dataclass
+class TimeFound:
+    start: dt.date
+    end: dt.date
+    label: str
+    span: Span
+
+
+def find_times(question: str, as_of: dt.date) -> list[TimeFound]:
+    return [TimeFound(m.range.start, m.range.end, m.range.label, m.span) for m in find_time_ranges(question, as_of)]
+
+
+def find_grain_word(text: str, taken: list[Span]) -> tuple[str, Span] | None:
+    found = find_grain(text)
+    if found is None:
+        return None
+    grain, span = found
+    # "last month" is a time range, not "by month": a grain word inside a time span is not a grain.
+    if overlaps(span, taken):
+        rest = text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
+        again = find_grain(rest)
+        if again is None or overlaps(again[1], taken):
+            return None
+        return again
+    return found
+
+
+def _direction(word: str) -> str:
+    word = word.lower().rstrip("的")
+    if word in lx.GOOD_WORDS:
+        return "good"
+    if word in lx.BAD_WORDS:
+        return "bad"
+    return "asc" if word in lx.ASC_WORDS else "desc"
+
+
+def find_top_n(text: str, taken: list[Span]) -> TopN | None:
+    for pattern in lx.TOP_N:
+        for m in pattern.finditer(text):
+            if overlaps(m.span(), taken):
+                continue
+            n = lx.parse_number(m.group("n"))
+            if n is None or n <= 0 or n > 1000:
+                continue
+            return TopN(n, _direction(m.group("dir")), m.span(), True)
+    for pattern in lx.SUPERLATIVE:
+        for m in pattern.finditer(text):
+            if not overlaps(m.span(), taken):
+                return TopN(1, _direction(m.group("dir")), m.span(), False)
+    return None
+
+
+def find_threshold(text: str, taken: list[Span]) -> Threshold | None:
+    for pattern in lx.THRESHOLD:
+        for m in pattern.finditer(text):
+            if overlaps(m.span(), taken):
+                continue
+            op = lx.THRESHOLD_OPS.get(re.sub(r"\s+", " ", m.group("op").lower()))
+            if op is None:
+                continue
+            return Threshold(op, float(m.group("num")), bool(m.group("pct")), m.span())
+    return None
+
+
+def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
+    """Content words not covered by any understood span (for 'not understood: ...')."""
+    chars = list(text)
+    for s, e in taken:
+        for i in range(s, min(e, len(chars))):
+            chars[i] = " "
+    rest = "".join(chars)
+    words: list[str] = []
+    for token in re.findall(r"[a-z][a-z'\-]*|[\u4e00-\u9fff]+", rest):
+        if token.isascii():
+            if token.strip("'-") in lx.STOPWORDS_EN or len(token) < 3:
+                continue
+            words.append(token)
+            continue
+        for stop in sorted(lx.STOPWORDS_ZH, key=len, reverse=True):
+            token = token.replace(stop, " ")
+        words.extend(w for w in token.split() if len(w) >= 2)
+    return list(dict.fromkeys(words))

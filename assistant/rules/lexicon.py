@@ -1,0 +1,105 @@
+"""Domain-free words of questions, in English and Chinese: how people say "by", "top 5",
+"below 80%", "what about", and what a harmful request looks like.
+
+Nothing here names a metric, table or value: those come from the semantic layer.
+"""
+
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+              "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+_CN_NUM = r"[0-9一二两三四五六七八九十]+"
+_EN_NUM = r"\d+|" + "|".join(EN_NUMBERS)
+
+
+def parse_number(text: str) -> int | None:
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text)
+    if text in EN_NUMBERS:
+        return EN_NUMBERS[text]
+    if text and all(ch in CN_DIGITS or ch == "十" for ch in text):
+        if "十" in text:
+            tens, _, ones = text.partition("十")
+            return (CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (CN_DIGITS.get(ones, 0) if ones else 0)
+        value = 0
+        for ch in text:
+            value = value * 10 + CN_DIGITS[ch]
+        return value
+    return None
+
+
+# "top 5", "best three", "前5", "最低的三条", "排名后3"; group 'n' is the count, 'dir' the direction word.
+TOP_N = [
+    re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest)\s+(?P<n>{_EN_NUM})\b", re.I),
+    re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|排名前|排名后|倒数)\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|条线|大)?"),
+]
+# Superlatives without a count: "which line had the highest OEE" -> top 1.
+SUPERLATIVE = [
+    re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest|max(?:imum)?|min(?:imum)?)\b", re.I),
+    re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短)"),
+]
+DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "前", "最高", "最多", "最大", "排名前", "最长"}
+ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "后", "最低", "最少", "最小", "排名后", "倒数", "最短"}
+GOOD_WORDS = {"best", "最好"}
+BAD_WORDS = {"worst", "最差"}
+
+# Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
+THRESHOLD = [
+    re.compile(r"(?P<op>below|under|less than|lower than|fewer than|at most|no more than|above|over|more than|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
+    re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
+]
+THRESHOLD_OPS = {
+    "below": "<", "under": "<", "less than": "<", "lower than": "<", "fewer than": "<", "<": "<",
+    "at most": "<=", "no more than": "<=", "<=": "<=",
+    "above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">", "exceed": ">",
+    "exceeds": ">", "exceeding": ">", ">": ">", "at least": ">=", "no less than": ">=", ">=": ">=",
+    "低于": "<", "小于": "<", "少于": "<", "不到": "<", "不足": "<", "高于": ">", "大于": ">", "多于": ">",
+    "超过": ">", "不低于": ">=", "不少于": ">=", "至少": ">=", "不高于": "<=", "不超过": "<=", "至多": "<=",
+}
+
+# Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
+BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bacross all|\bwhich|\bwhat|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by|按照|按|各个|各|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)\s*(?:the\s+)?$", re.I)
+BY_AFTER = re.compile(r"^\s*(?:别|分别|对比|排名|排行|breakdown|ranking|wise)", re.I)
+COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
+
+# Follow-up cues: the question leans on the previous one.
+FOLLOW_UP = re.compile(
+    r"^\s*(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b|break it down|split it|drill down|"
+    r"那|那么|换成|换为|改成看|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
+    r"|(?:呢\s*[?？]?\s*$|instead\??\s*$|\bthe same\b)", re.I)
+
+# Requests to change data: always refused.
+WRITE_INTENT = re.compile(
+    r"\b(?:delete|drop|truncate|insert|update|alter|modify|overwrite|remove all|wipe|erase)\b"
+    r"|\b(?:change|set|make)\b.{0,40}\bto\b\s*\d"
+    r"|删除|删掉|清空|修改|更新数据|改成|改为|篡改|插入|写入|覆盖", re.I)
+INJECTION = re.compile(
+    r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
+    r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"
+    r"print your (?:instructions|prompt)|忽略(?:之前|以上|前面|上面|所有)|系统提示|提示词|越狱|扮演|你现在是|"
+    r"显示你的(?:指令|提示)", re.I)
+
+# Words that carry no meaning for planning (both languages).
+STOPWORDS_EN = set("""
+a an the of in on at for to from with and or is are was were be been being do does did done have has had
+what whats what's which who whom whose how many much show me tell give list display get find see view
+our we us my i you your their there this that these those it its by per each every all any some
+please can could would should will shall may might let lets let's just only also vs versus compare
+between than about over under across during within since until till up down as into out
+value values number numbers total overall current currently now today so far
+did do make made produce produced run ran happen happened look looking like trend trends
+level levels performance? rate? breakdown broken split group grouped grouping sort sorted order ordered rank ranked ranking
+report summary data figure figures stats statistics metric metrics kpi kpis result results
+""".split()) - {"performance?", "rate?"}
+STOPWORDS_ZH = ["请", "帮我", "给我", "查询", "查一下", "查看", "看看", "看一下", "显示", "列出", "统计", "一下", "我们", "我们的",
+                "的", "了", "是", "多少", "几", "什么", "怎么样", "如何", "情况", "分别", "是多少", "有多少", "有", "吗", "呢",
+                "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据", "指标",
+                "按", "各", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成", "只看",
+                "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
+                "期", "内", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种", "次",
+                "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否",
+                "？", "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", "\"", "'"]

@@ -1,0 +1,47 @@
+"""Clarify and refuse messages, with options drawn from the layer (both languages)."""
+
+from __future__ import annotations
+
+from assistant.planning import Plan
+from semantic_layer.layer import Layer
+
+_REFUSALS = {
+    "injection": ("I only answer questions about the plant's data, and I can't change how I work.",
+                  "我只回答关于工厂数据的问题，不能更改自己的工作方式。"),
+    "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
+              "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
+    "empty": ("Please type a question, for example: OEE by plant last month.",
+              "请输入一个问题，例如：上个月各工厂的OEE。"),
+}
+
+
+def refusal(kind: str, lang: str) -> str:
+    en, zh = _REFUSALS[kind]
+    return zh if lang == "zh" else en
+
+
+def _examples(layer: Layer, lang: str, limit: int = 6) -> list[str]:
+    return [m.label.get(lang) for m in layer.spec.metrics[:limit]]
+
+
+def clarify_metric(planner: str, layer: Layer, lang: str, options: list[str]) -> Plan:
+    names = [layer.metric(o).label.get(lang) for o in options] if options else _examples(layer, lang)
+    if options:
+        msg = ("您指的是哪一个指标：" + "、".join(names) + "？") if lang == "zh" else \
+            "Did you mean " + " or ".join(names) + "?"
+    else:
+        msg = ("请说明要看哪个指标，例如：" + "、".join(names) + "。") if lang == "zh" else \
+            "Which measure do you want? For example: " + ", ".join(names) + "."
+    return Plan(kind="clarify", planner=planner, message=msg, suggestions=names)
+
+
+def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) -> Plan:
+    examples = _examples(layer, lang, 8)
+    if lang == "zh":
+        head = f"“{'、'.join(unknown[:4])}”不在语义层中，" if unknown else "这个问题不在我能回答的范围内，"
+        msg = head + "我只能回答这些指标相关的问题：" + "、".join(examples) + " 等。"
+    else:
+        head = f"'{' '.join(unknown[:4])}' is not something the semantic layer defines, " if unknown else \
+            "That question is outside what I can answer, "
+        msg = head + "so I won't guess. I can answer questions about " + ", ".join(examples) + " and more."
+    return Plan(kind="refuse", planner=planner, message=msg, suggestions=examples, not_understood=unknown)

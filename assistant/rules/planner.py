@@ -1,0 +1,282 @@
+"""The embedded rule planner: a deterministic, offline parser from question to SemanticQuery.
+
+It knows only what the semantic layer declares (metrics, dimensions, synonyms, values)
+plus domain-free question words (lexicon). When unsure it asks; when the question is
+outside the layer, or wants to change data, it refuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass, field
+
+from assistant.planning import Plan, PlanContext
+from assistant.query import Filter, Order, SemanticQuery, TimeRange
+from assistant.rules import lexicon as lx
+from assistant.rules.extract import (
+    Span,
+    TimeFound,
+    TopN,
+    find_grain_word,
+    find_threshold,
+    find_times,
+    find_top_n,
+    fold,
+    overlaps,
+    remainder_words,
+)
+from assistant.rules.followup import merge_follow_up
+from assistant.rules.messages import clarify_metric, refuse_unknown, refusal
+from assistant.rules.vocab import Match, Term, Vocabulary, build_vocabulary
+from assistant.values import Member
+
+_TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
+_ORDER_ONLY = re.compile(r"(?:highest|lowest|largest|smallest|biggest|best|worst)\s+(?:first|to)|sorted|排序|从高到低|从低到高", re.I)
+
+
+@dataclass
+class Parsed:
+    metrics: list[str] = field(default_factory=list)
+    metric_spans: dict[str, Span] = field(default_factory=dict)
+    ambiguous_metrics: list[list[str]] = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    values: list[tuple[Match, list[Term]]] = field(default_factory=list)
+    taken: list[Span] = field(default_factory=list)
+
+
+class RulePlanner:
+    name = "rules"
+
+    def __init__(self) -> None:
+        self._vocab: dict[tuple[str, str], Vocabulary] = {}
+        self._lock = threading.Lock()
+
+    def vocabulary(self, ctx: PlanContext) -> Vocabulary:
+        key = (ctx.layer.fingerprint, ctx.values.fingerprint)
+        with self._lock:
+            if key not in self._vocab:
+                self._vocab[key] = build_vocabulary(ctx.layer, ctx.values)
+            return self._vocab[key]
+
+    # ------------------------------------------------------------------ entry
+    def plan(self, question: str, ctx: PlanContext) -> Plan:
+        text = fold(question)
+        if not text.strip():
+            return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang))
+        for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT)):
+            if pattern.search(text):
+                return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
+        trace = self._trace(question, ctx)
+        if trace is not None:
+            return Plan(kind="trace", planner=self.name, trace=trace)
+        return self._plan_query(question, text, ctx)
+
+    def _trace(self, question: str, ctx: PlanContext):  # -> TraceRequest | None
+        try:
+            from assistant.trace.detect import detect_trace
+        except ImportError:
+            return None
+        return detect_trace(question, ctx)
+
+    # ------------------------------------------------------------------ query
+    def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
+        layer, lang = ctx.layer, ctx.lang
+        taken: list[Span] = []
+        times = find_times(question, ctx.as_of)
+        taken += [t.span for t in times]
+        grain = find_grain_word(text, taken)
+        if grain:
+            taken.append(grain[1])
+        threshold = find_threshold(text, taken)
+        if threshold:
+            taken.append(threshold.span)
+        top = find_top_n(text, taken)
+        if top:
+            taken.append(top.span)
+        parsed = self._match(text, ctx, taken)
+        taken += parsed.taken
+        unknown = remainder_words(question, text, taken)
+        previous = ctx.session.last_query
+        is_follow_up = previous is not None and (not parsed.metrics and not parsed.ambiguous_metrics or bool(lx.FOLLOW_UP.search(text)))
+
+        if parsed.ambiguous_metrics and not parsed.metrics:
+            options = parsed.ambiguous_metrics[0]
+            return clarify_metric(self.name, layer, lang, options)
+        if not parsed.metrics and not is_follow_up:
+            if unknown or not (parsed.values or parsed.group_by):
+                return refuse_unknown(self.name, layer, lang, unknown)
+            return clarify_metric(self.name, layer, lang, [])
+
+        metrics = parsed.metrics or (previous.metrics if previous else [])
+        filters, notes, problem = self._filters(parsed, metrics, ctx)
+        if problem:
+            return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
+        dims = [d for d in parsed.group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
+        dropped = [d for d in parsed.group_by if d not in dims]
+        # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
+        for f in filters:
+            if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims:
+                dims.append(f.field)
+        time_range, time_grain = self._time(times, grain[0] if grain else None, text)
+        if time_grain is None and _TREND.search(text) and time_range is not None:
+            time_grain = _trend_grain(time_range)
+        query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
+                              time_grain=time_grain, locale="zh" if lang == "zh" else "en")
+        if threshold:
+            query = self._apply_threshold(query, threshold, parsed, ctx)
+        if top:
+            query = self._apply_top(query, top, text, ctx)
+        if is_follow_up and previous is not None:
+            query = merge_follow_up(previous, query, parsed_metrics=bool(parsed.metrics),
+                                    new_time=time_range is not None, new_grain=time_grain is not None,
+                                    new_dims=bool(dims), layer=layer, text=text)
+        for d in dropped:
+            notes.append(f"{layer.dimension(d).label.get(lang)} " + ("不适用于该指标" if lang == "zh" else "does not apply to this metric"))
+        return Plan(kind="query", planner=self.name, query=query, not_understood=unknown, notes=notes,
+                    confidence=0.6 if unknown else 0.95)
+
+    # ------------------------------------------------------------------ matching
+    def _match(self, text: str, ctx: PlanContext, taken: list[Span]) -> Parsed:
+        vocab = self.vocabulary(ctx)
+        exact = [m for m in vocab.scan(text) if not overlaps((m.start, m.end), taken)]
+        spans = taken + [(m.start, m.end) for m in exact]
+        matches = sorted(exact + vocab.fuzzy(text, spans), key=lambda m: m.start)
+        out = Parsed()
+        value_dims = {t.ref for m in matches for t in m.terms if t.kind == "value"}
+        metric_matches = [m for m in matches if "metric" in m.kinds]
+        certain = {t.ref for m in metric_matches for t in m.terms if t.kind == "metric"
+                   if len({x.ref for x in m.terms if x.kind == "metric"}) == 1 and "value" not in m.kinds}
+        for m in matches:
+            metric_refs = list(dict.fromkeys(t.ref for t in m.terms if t.kind == "metric"))
+            values = [t for t in m.terms if t.kind == "value"]
+            dims = [t.ref for t in m.terms if t.kind == "dimension"]
+            if metric_refs and values and certain and any(
+                    all(v.ref in ctx.layer.metric_dimensions(c) for c in certain) for v in values):
+                metric_refs = []  # "downtime due to breakdowns": a value, since a metric is already named
+            if metric_refs:
+                if len(metric_refs) == 1:
+                    if metric_refs[0] not in out.metrics:
+                        out.metrics.append(metric_refs[0])
+                        out.metric_spans[metric_refs[0]] = (m.start, m.end)
+                else:
+                    out.ambiguous_metrics.append(metric_refs)
+                out.taken.append((m.start, m.end))
+            elif values:
+                out.values.append((m, values))
+                out.taken.append((m.start, m.end))
+            elif dims:
+                out.taken.append((m.start, m.end))
+                for d in dims:
+                    if d in value_dims and not self._marked(text, m):
+                        continue  # "the Ningbo plant": the word names the value's type, not a breakdown
+                    if d not in out.group_by:
+                        out.group_by.append(d)
+        out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
+        return out
+
+    @staticmethod
+    def _marked(text: str, m: Match) -> bool:
+        return bool(lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]) or lx.BY_AFTER.search(text[m.end:m.end + 6]))
+
+    def _filters(self, parsed: Parsed, metrics: list[str], ctx: PlanContext) -> tuple[list[Filter], list[str], str | None]:
+        layer, lang = ctx.layer, ctx.lang
+        allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
+        chosen: dict[str, list[Member]] = {}
+        partials: list[list[Member]] = []
+        for match, terms in parsed.values:
+            fitting = [t for t in terms if t.ref in allowed] or terms
+            full = [t for t in fitting if not t.partial]
+            if full:
+                dims = list(dict.fromkeys(t.ref for t in full))
+                dim = dims[0]
+                members = [t.member for t in full if t.ref == dim and t.member is not None]
+                if len(dims) > 1 and not any(d in allowed for d in dims):
+                    pass
+                for member in members[:1] if len({mm.key for mm in members}) == 1 else members:
+                    bucket = chosen.setdefault(dim, [])
+                    if member not in bucket:
+                        bucket.append(member)
+            else:
+                partials.append([t.member for t in fitting if t.member is not None])
+        notes: list[str] = []
+        for options in partials:
+            # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name.
+            hits = [o for o in options if any(p.label_en.lower() in o.label_en.lower() or p.label_zh in o.label_zh
+                                               for ps in chosen.values() for p in ps)]
+            if len(hits) == 1 or len({h.key for h in hits}) == 1:
+                member = hits[0]
+                parents = [d for d, ps in chosen.items() for p in ps if p.label_en.lower() in member.label_en.lower()]
+                for d in parents:
+                    chosen.pop(d, None)
+                chosen.setdefault(member.dimension, []).append(member)
+            elif len(options) == 1:
+                chosen.setdefault(options[0].dimension, []).append(options[0])
+            else:
+                names = ", ".join(o.label(lang) for o in options[:6])
+                msg = (f"请指明是哪一个：{names}？" if lang == "zh" else f"Which one do you mean: {names}?")
+                return [], notes, msg
+        filters: list[Filter] = []
+        for dim, members in chosen.items():
+            if dim not in allowed:
+                label = layer.dimension(dim).label.get(lang)
+                names = "、".join(layer.metric(m).label.get(lang) for m in metrics)
+                return [], notes, (f"{names}不能按{label}筛选。" if lang == "zh"
+                                   else f"{names} cannot be filtered by {label.lower()}.")
+            filters.append(Filter(field=dim, op="in", values=[m.key for m in members]))
+        return filters, notes, None
+
+    # ------------------------------------------------------------------ structure
+    def _time(self, times: list[TimeFound], grain: str | None, text: str) -> tuple[TimeRange | None, str | None]:
+        if not times:
+            return None, grain
+        if len(times) == 1:
+            t = times[0]
+            return TimeRange(start=t.start, end=t.end, label=t.label), grain
+        # Two periods ("this month vs last month", "Q3 and Q4"): cover both, one row per period.
+        start, end = min(t.start for t in times), max(t.end for t in times)
+        return TimeRange(start=start, end=end, label=" / ".join(t.label for t in times)), grain or _period_grain(times)
+
+    def _apply_threshold(self, query: SemanticQuery, threshold, parsed: Parsed, ctx: PlanContext) -> SemanticQuery:
+        before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
+        metric = (before[-1] if before else query.metrics[0])
+        unit = ctx.layer.metric(metric).unit
+        value = threshold.number
+        if unit == "ratio" and (threshold.percent or value > 1):
+            value = value / 100
+        return query.model_copy(update={"filters": [*query.filters, Filter(field=metric, op=threshold.op, values=[value])]})
+
+    def _apply_top(self, query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
+        metric = query.metrics[0]
+        higher_is_better = ctx.layer.metric(metric).higher_is_better
+        desc = {"desc": True, "asc": False, "good": higher_is_better, "bad": not higher_is_better}[top.direction]
+        order = [Order(field=metric, desc=desc)]
+        if not query.dimensions and not query.time_grain:
+            return query  # a single number has no "top"
+        if not top.explicit and _ORDER_ONLY.search(text):
+            return query.model_copy(update={"order": order})
+        return query.model_copy(update={"order": order, "limit": top.n})
+
+
+def _trend_grain(tr: TimeRange) -> str:
+    days = (tr.end - tr.start).days + 1
+    return "day" if days <= 31 else "week" if days <= 120 else "month"
+
+
+def _period_grain(times: list[TimeFound]) -> str | None:
+    def kind(t: TimeFound) -> str | None:
+        days = (t.end - t.start).days + 1
+        if t.start.day == 1 and (t.end + dt.timedelta(days=1)).day == 1:
+            if days >= 365:
+                return "year"
+            if days >= 89:
+                return "quarter"
+            if days >= 28:
+                return "month"
+        if days == 7 and t.start.weekday() == 0:
+            return "week"
+        return "day" if days == 1 else None
+
+    kinds = {kind(t) for t in times}
+    return kinds.pop() if len(kinds) == 1 else None

@@ -1,0 +1,103 @@
+"""The catalogue of dimension members: every id, English and Chinese name, and synonym.
+
+Read from the database (low-cardinality dimensions only) plus the value labels declared
+in the layer. Planners match question words against it; retrieval indexes it; prompts
+show samples from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlglot import exp
+
+from semantic_layer.layer import Layer
+
+MAX_MEMBERS = 2000  # dimensions with more distinct members are not catalogued
+
+
+def normalize(text: str) -> str:
+    """Lower-case, width-fold (ＡＢ -> ab), unify separators; keeps CJK as is."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[_\s]+", " ", text)
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Member:
+    dimension: str
+    key: str
+    label_en: str
+    label_zh: str
+    forms: tuple[str, ...]  # every surface form a question may use
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" and self.label_zh else self.label_en
+
+
+@dataclass
+class ValueCatalogue:
+    members: list[Member] = field(default_factory=list)
+    by_form: dict[str, list[Member]] = field(default_factory=dict)
+
+    def add(self, member: Member) -> None:
+        self.members.append(member)
+        for form in member.forms:
+            bucket = self.by_form.setdefault(normalize(form), [])
+            if member not in bucket:
+                bucket.append(member)
+
+    def lookup(self, form: str) -> list[Member]:
+        return list(self.by_form.get(normalize(form), []))
+
+    def of(self, dimension: str) -> list[Member]:
+        return [m for m in self.members if m.dimension == dimension]
+
+    def find(self, dimension: str, key: str) -> Member | None:
+        return next((m for m in self.members if m.dimension == dimension and m.key == key), None)
+
+    @property
+    def fingerprint(self) -> str:
+        blob = "|".join(f"{m.dimension}:{m.key}:{','.join(m.forms)}" for m in self.members)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def distinct_values_query(layer: Layer, dimension: str) -> exp.Select:
+    dim = layer.dimension(dimension)
+    cols = [exp.column(c) for c in dim.equivalent_columns()]
+    return (exp.select(*cols).distinct().from_(exp.to_table(dim.table))
+            .where(exp.Not(this=exp.Is(this=exp.column(dim.key_column), expression=exp.Null())))
+            .limit(MAX_MEMBERS + 1))
+
+
+def build_catalogue(layer: Layer, fetch: Callable[[exp.Select], list[tuple]]) -> ValueCatalogue:
+    """`fetch` runs a (guarded) query and returns rows; injected so this module never opens a database."""
+    catalogue = ValueCatalogue()
+    for dim in layer.spec.dimensions:
+        if not dim.index_values or layer.tables[dim.table].derived:
+            continue
+        rows = fetch(distinct_values_query(layer, dim.name))
+        if len(rows) > MAX_MEMBERS:
+            continue
+        cols = dim.equivalent_columns()
+        seen: set[str] = set()
+        for row in sorted(rows, key=lambda r: str(r[0])):
+            values = dict(zip(cols, row))
+            key = str(values[dim.key_column])
+            if key in seen:
+                continue
+            seen.add(key)
+            declared = dim.values.get(key)
+            label_en = (declared.en if declared and declared.en else None) or str(values.get(dim.column) or key)
+            zh_col = dim.column_zh
+            label_zh = (declared.zh if declared and declared.zh else None) or (str(values[zh_col]) if zh_col and values.get(zh_col) else label_en)
+            forms = [str(v) for v in values.values() if v not in (None, "")]
+            forms += [label_en, label_zh, key.replace("_", " ")]
+            if declared:
+                forms += declared.synonyms
+            catalogue.add(Member(dim.name, key, label_en, label_zh, tuple(dict.fromkeys(forms))))
+    return catalogue
