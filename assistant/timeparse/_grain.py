@@ -1,0 +1,73 @@
+"""Reporting grain ('by month', 每周, 季度 ...) and period starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ._core import CNN, normalize
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+_U = r"(day|week|month|quarter|year)"
+_EN_ADJ = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+           "yearly": "year", "annual": "year", "annually": "year"}
+_ZH_UNIT = {"天": "day", "日": "day", "周": "week", "星期": "week", "月": "month",
+            "季度": "quarter", "季": "quarter", "年": "year", "日期": "day", "月份": "month",
+            "年份": "year"}
+
+_EN = re.compile(
+    r"(?<![A-Za-z0-9])(?:(?P<adj>daily|weekly|monthly|quarterly|yearly|annual(?:ly)?)"
+    r"|(?:by|per|each|every)\s+(?:the\s+)?(?P<u1>day|date|week|month|quarter|year)"
+    r"|(?P<u2>day|week|month|quarter|year)[\s-]+(?:by|over|on)[\s-]+(?P=u2)"
+    # 'by plant and month', 'per line, shift and day': the grain closes a by-list;
+    # only the grain word is reported so the other dimensions stay in the question
+    r"|(?:by|per)\s+(?:[A-Za-z-]+\s*(?:,\s*(?:and\s+)?|and\s+)){1,3}"
+    r"(?P<u3>day|date|week|month|quarter|year))(?![A-Za-z0-9])",
+    re.I)
+# 季度/年度/月度 also occur inside period names (上季度, 第四季度, 2025年度, 本月度), which
+# are time ranges, not grains; the look-behind rules those out.
+_ZH = re.compile(
+    r"(?:每(?:一|个|一个)?|按|逐|各|分)\s*(?P<z1>天|日|周|星期|月|季度|季|年)"
+    r"|(?<![\d" + CNN + r"本上下这当今去前明个第每按逐各分Qq])(?P<z2>日|周|月|季|年)度"
+    # 按工厂和月份: the grain closes a 按-list; only the grain word is reported
+    r"|(?<=[和、及])(?P<z3>日期|月份|季度|年份)(?=.{0,12}$|[看统汇分的拆])")
+
+
+def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
+    """Leftmost grain word and its span in the original string, or None."""
+    t = normalize(text)
+    best: tuple[int, int, str] | None = None
+    for pat in (_EN, _ZH):
+        for m in pat.finditer(t):
+            g = m.groupdict()
+            s, e = m.span()
+            if g.get("adj"):
+                grain = _EN_ADJ[g["adj"].lower()]
+            elif g.get("u3") or g.get("z3"):
+                key = "u3" if g.get("u3") else "z3"
+                s, e = m.span(key)
+                grain = _ZH_UNIT.get(g[key], g[key].lower())
+            elif g.get("u1") or g.get("u2"):
+                grain = (g.get("u1") or g["u2"]).lower()
+            else:
+                grain = _ZH_UNIT[g.get("z1") or g["z2"]]
+            grain = "day" if grain == "date" else grain
+            if best is None or (s, -e) < (best[0], -best[1]):
+                best = (s, e, grain)
+            break  # finditer is left to right: the first hit is this pattern's leftmost
+    return (best[2], (best[0], best[1])) if best else None
+
+
+def grain_start(d: dt.date, grain: str) -> dt.date:
+    """First day of the grain period holding d (week = ISO Monday)."""
+    if grain == "day":
+        return d
+    if grain == "week":
+        return d - dt.timedelta(days=d.weekday())
+    if grain == "month":
+        return d.replace(day=1)
+    if grain == "quarter":
+        return d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1)
+    if grain == "year":
+        return d.replace(month=1, day=1)
+    raise ValueError(f"unknown grain {grain!r}; expected one of {GRAINS}")
