@@ -4,10 +4,10 @@
     find_grain("monthly scrap trend")  -> ("month", (0, 7))
     grain_start(date(2025, 12, 31), "week") -> date(2025, 12, 29)
 
-Contract (spec demo-factory.md, 'Relative dates' and 'Grains'): weeks are ISO (Monday..Sunday), months and
-quarters are calendar periods, 'this X' runs to the period end, 'last N days' is
-the N days ending as_of inclusive, and a month / quarter / day without a year is
-the most recent one whose start is <= as_of.
+Contract (spec demo-factory.md, 'Relative dates' and 'Grains'): weeks are ISO
+(Monday..Sunday), months and quarters are calendar periods, 'this X' runs to the
+period end, 'last N days' is the N days ending as_of inclusive, and a month /
+quarter / day without a year is the most recent one whose start is <= as_of.
 """
 
 from __future__ import annotations
