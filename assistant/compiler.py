@@ -16,6 +16,7 @@ from typing import Sequence
 import sqlglot
 from sqlglot import exp
 
+from assistant.errors import IncompatibleError
 from assistant.query import Filter, SemanticQuery, validate_query
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
@@ -157,9 +158,12 @@ class Compiler:
     def _group_select(self, group: _Group, query: SemanticQuery, *, final: bool) -> tuple[exp.Select, dict[str, exp.Expression]]:
         """SELECT keys + measures FROM one fact; returns the select and measure expressions."""
         layer = self.layer
-        reachable = [f for f in self.scope if layer.join_path(group.table, layer.dimension(f.field).table) is not None]
-        dim_filters = [f for f in query.filters if f.field in layer.dimensions] + reachable
-        needed = [layer.dimension(d).table for d in query.dimensions]
+        reachable = [f for f in self.scope if self._reaches(group, f.field)]
+        # A dimension only some facts reach (defects by severity in defect PPM) splits those facts;
+        # the others are broadcast, as the metric's declared dimensions allow.
+        dim_filters = [f for f in query.filters if f.field in layer.dimensions and self._reaches(group, f.field)] + reachable
+        dims = [d for d in query.dimensions if self._reaches(group, d)]
+        needed = [layer.dimension(d).table for d in dims]
         needed += [layer.dimension(f.field).table for f in dim_filters]
         select = exp.select().from_(exp.to_table(group.table))
         for step in self._joins(group, needed):
@@ -169,7 +173,7 @@ class Compiler:
         keys: list[exp.Expression] = []
         if query.time_grain:
             keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
-        for d in query.dimensions:
+        for d in dims:
             keys.append(self._dimension_expr(d, query.locale).as_(d))
         measures = {m.name: _aggregate(m) for m in group.measures}
         select = select.select(*keys)
@@ -190,6 +194,13 @@ class Compiler:
             select = select.group_by(*(k.this.copy() for k in keys))
         return select, measures
 
+    def _reaches(self, group: _Group, dimension: str) -> bool:
+        return self.layer.join_path(group.table, self.layer.dimension(dimension).table) is not None
+
+    def _group_keys(self, group: _Group, query: SemanticQuery) -> list[str]:
+        return [k for k in query.output_fields() if k not in query.metrics
+                and (k == query.time_grain or self._reaches(group, k))]
+
     def _metric_columns(self, query: SemanticQuery) -> list[OutputColumn]:
         cols: list[OutputColumn] = []
         if query.time_grain:
@@ -204,6 +215,8 @@ class Compiler:
 
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expression], *, having: bool) -> exp.Select:
         thresholds = [_condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
+        if query.output_fields() != query.metrics:  # a row where no metric has a value is no data, not a result
+            thresholds.append(exp.not_(exp.and_(*(exp.Is(this=e.copy(), expression=exp.Null()) for e in metric_sql.values()))))
         if thresholds:
             select = select.having(exp.and_(*thresholds)) if having else select.where(exp.and_(*thresholds))
         order = [exp.Ordered(this=exp.column(o.field), desc=o.desc, nulls_first=False) for o in query.order]
@@ -232,11 +245,20 @@ class Compiler:
             measure_ref = {m.name: exp.column(m.name, table=g.alias) for g in groups for m in g.measures}
             metric_sql = {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics}
             if keys:
-                spine = exp.union(*(exp.select(*keys).from_(alias) for alias, _ in ctes), distinct=True)
+                full = [g.alias for g in groups if self._group_keys(g, query) == keys]
+                if not full:
+                    raise IncompatibleError("No single table can break these metrics down by all of: "
+                                            + ", ".join(keys) + ".", suggestion="Ask for fewer breakdowns at once.")
+                spine = exp.union(*(exp.select(*keys).from_(alias) for alias in full), distinct=True) if len(full) > 1 \
+                    else exp.select(*keys).from_(full[0])
                 select = exp.select(*(exp.column(k, table="k") for k in keys)).from_(spine.subquery("k"))
-                for alias, _ in ctes:
-                    on = exp.and_(*(exp.NullSafeEQ(this=exp.column(k, table=alias), expression=exp.column(k, table="k")) for k in keys))
-                    select = select.join(exp.to_table(alias), on=on, join_type="left")
+                for g in groups:
+                    own = self._group_keys(g, query)
+                    if own:
+                        on = exp.and_(*(exp.NullSafeEQ(this=exp.column(k, table=g.alias), expression=exp.column(k, table="k")) for k in own))
+                        select = select.join(exp.to_table(g.alias), on=on, join_type="left")
+                    else:
+                        select = select.join(exp.to_table(g.alias), join_type="cross")
             else:
                 select = exp.select().from_(ctes[0][0])
                 for alias, _ in ctes[1:]:

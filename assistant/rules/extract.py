@@ -36,6 +36,7 @@ class TopN:
     direction: str  # "desc" | "asc" | "good" | "bad"
     span: Span
     explicit: bool  # "top 5" (True) vs "the highest" (False)
+    extra: Span | None = None  # the count's own span when apart from the superlative
 
 
 @dataclass
@@ -94,7 +95,14 @@ def find_top_n(text: str, taken: list[Span]) -> TopN | None:
     for pattern in lx.SUPERLATIVE:
         for m in pattern.finditer(text):
             if not overlaps(m.span(), taken):
-                return TopN(1, _direction(m.group("dir")), m.span(), False)
+                span = m.span()
+                for counter in lx.TOP_COUNT:  # "which 3 products had the highest", "最长的3条产线"
+                    c = counter.search(text)
+                    if c and not overlaps(c.span(), taken):
+                        n = lx.parse_number(c.group("n"))
+                        if n:
+                            return TopN(n, _direction(m.group("dir")), span, True, extra=c.span())
+                return TopN(1, _direction(m.group("dir")), span, False)
     return None
 
 

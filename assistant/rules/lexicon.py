@@ -37,6 +37,11 @@ TOP_N = [
     re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest)\s+(?P<n>{_EN_NUM})\b", re.I),
     re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|排名前|排名后|倒数)\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|条线|大)?"),
 ]
+# A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
+TOP_COUNT = [
+    re.compile(rf"\b(?:which|what|the|those)\s+(?P<n>{_EN_NUM})(?=\s+[a-z])", re.I),
+    re.compile(rf"(?:的|哪|是)\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|款)"),
+]
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
     re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest|max(?:imum)?|min(?:imum)?)\b", re.I),
@@ -100,6 +105,15 @@ STOPWORDS_ZH = ["请", "帮我", "给我", "查询", "查一下", "查看", "看
                 "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据", "指标",
                 "按", "各", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成", "只看",
                 "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
-                "期", "内", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种", "次",
+                "期", "内", "发生", "出现", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种", "次",
                 "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否",
                 "？", "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", "\"", "'"]
+
+# Question words that are never typos of a layer term.
+QUESTION_WORDS = set("""
+top bottom highest lowest largest smallest biggest most least fewest best worst max maximum min minimum
+below under less lower fewer above over more greater higher exceed exceeds exceeding least
+percent pct daily weekly monthly quarterly yearly annual day days week weeks month months quarter quarters year years
+last past previous prior next since ago before after latest recent first ones instead only just
+compare compared versus trend went go goes going used use uses using got get had has have
+""".split())

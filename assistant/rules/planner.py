@@ -33,6 +33,7 @@ from assistant.rules.vocab import Match, Term, Vocabulary, build_vocabulary
 from assistant.values import Member
 
 _TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
+_BEFORE_THAT = re.compile(r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
 _ORDER_ONLY = re.compile(r"(?:highest|lowest|largest|smallest|biggest|best|worst)\s+(?:first|to)|sorted|排序|从高到低|从低到高", re.I)
 
 
@@ -52,6 +53,7 @@ class RulePlanner:
     def __init__(self) -> None:
         self._vocab: dict[tuple[str, str], Vocabulary] = {}
         self._lock = threading.Lock()
+        self._known_cache: dict[int, set[str]] = {}
 
     def vocabulary(self, ctx: PlanContext) -> Vocabulary:
         key = (ctx.layer.fingerprint, ctx.values.fingerprint)
@@ -95,11 +97,15 @@ class RulePlanner:
         top = find_top_n(text, taken)
         if top:
             taken.append(top.span)
+            if top.extra:
+                taken.append(top.extra)
         parsed = self._match(text, ctx, taken)
         taken += parsed.taken
+        taken += [m.span() for m in _BEFORE_THAT.finditer(text)]
         unknown = remainder_words(question, text, taken)
         previous = ctx.session.last_query
-        is_follow_up = previous is not None and (not parsed.metrics and not parsed.ambiguous_metrics or bool(lx.FOLLOW_UP.search(text)))
+        cue = bool(lx.FOLLOW_UP.search(text))
+        is_follow_up = previous is not None and (cue or (not parsed.metrics and not parsed.ambiguous_metrics and not unknown))
 
         if parsed.ambiguous_metrics and not parsed.metrics:
             options = parsed.ambiguous_metrics[0]
@@ -126,12 +132,16 @@ class RulePlanner:
                               time_grain=time_grain, locale="zh" if lang == "zh" else "en")
         if threshold:
             query = self._apply_threshold(query, threshold, parsed, ctx)
-        if top:
-            query = self._apply_top(query, top, text, ctx)
         if is_follow_up and previous is not None:
+            if time_range is None and _BEFORE_THAT.search(text) and previous.time_range is not None:
+                time_range = _shift_back(previous.time_range)
             query = merge_follow_up(previous, query, parsed_metrics=bool(parsed.metrics),
                                     new_time=time_range is not None, new_grain=time_grain is not None,
                                     new_dims=bool(dims), layer=layer, text=text)
+            if time_range is not None:
+                query = query.model_copy(update={"time_range": time_range})
+        if top:
+            query = self._apply_top(query, top, text, ctx)
         for d in dropped:
             notes.append(f"{layer.dimension(d).label.get(lang)} " + ("不适用于该指标" if lang == "zh" else "does not apply to this metric"))
         return Plan(kind="query", planner=self.name, query=query, not_understood=unknown, notes=notes,
@@ -140,9 +150,10 @@ class RulePlanner:
     # ------------------------------------------------------------------ matching
     def _match(self, text: str, ctx: PlanContext, taken: list[Span]) -> Parsed:
         vocab = self.vocabulary(ctx)
-        exact = [m for m in vocab.scan(text) if not overlaps((m.start, m.end), taken)]
-        spans = taken + [(m.start, m.end) for m in exact]
-        matches = sorted(exact + vocab.fuzzy(text, spans), key=lambda m: m.start)
+        known = self._known(vocab)
+        fuzzy = vocab.fuzzy(text, taken, known)
+        exact = vocab.scan(text, taken + [(m.start, m.end) for m in fuzzy])
+        matches = sorted(exact + fuzzy, key=lambda m: m.start)
         out = Parsed()
         value_dims = {t.ref for m in matches for t in m.terms if t.kind == "value"}
         metric_matches = [m for m in matches if "metric" in m.kinds]
@@ -168,13 +179,23 @@ class RulePlanner:
                 out.taken.append((m.start, m.end))
             elif dims:
                 out.taken.append((m.start, m.end))
+                described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
+                                for o in matches)
                 for d in dims:
-                    if d in value_dims and not self._marked(text, m):
-                        continue  # "the Ningbo plant": the word names the value's type, not a breakdown
+                    if (d in value_dims or described) and not self._marked(text, m):
+                        continue  # "the Ningbo plant", "press machines": the word names a value's type
                     if d not in out.group_by:
                         out.group_by.append(d)
         out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
         return out
+
+    def _known(self, vocab: Vocabulary) -> set[str]:
+        key = id(vocab)
+        cached = self._known_cache.get(key)
+        if cached is None:
+            cached = vocab.known_words | lx.STOPWORDS_EN | lx.QUESTION_WORDS
+            self._known_cache[key] = cached
+        return cached
 
     @staticmethod
     def _marked(text: str, m: Match) -> bool:
@@ -257,6 +278,17 @@ class RulePlanner:
         if not top.explicit and _ORDER_ONLY.search(text):
             return query.model_copy(update={"order": order})
         return query.model_copy(update={"order": order, "limit": top.n})
+
+
+def _shift_back(tr: TimeRange) -> TimeRange:
+    """The period of the same length right before `tr` (a calendar month steps back one month)."""
+    if tr.start.day == 1 and (tr.end + dt.timedelta(days=1)).day == 1:
+        months = (tr.end.year - tr.start.year) * 12 + tr.end.month - tr.start.month + 1
+        y, m = divmod(tr.start.year * 12 + tr.start.month - 1 - months, 12)
+        start = dt.date(y, m + 1, 1)
+        return TimeRange(start=start, end=tr.start - dt.timedelta(days=1))
+    length = tr.end - tr.start + dt.timedelta(days=1)
+    return TimeRange(start=tr.start - length, end=tr.start - dt.timedelta(days=1))
 
 
 def _trend_grain(tr: TimeRange) -> str:

@@ -43,7 +43,7 @@ class Match:
 @dataclass
 class Vocabulary:
     forms: dict[str, list[Term]] = field(default_factory=dict)
-    pattern: re.Pattern[str] | None = None
+    trie: dict = field(default_factory=dict)
     latin_forms: list[str] = field(default_factory=list)
 
     def add(self, form: str, term: Term) -> None:
@@ -55,53 +55,97 @@ class Vocabulary:
             bucket.append(term)
 
     def compile(self) -> None:
-        parts = []
-        for form in sorted(self.forms, key=len, reverse=True):
-            body = re.escape(form).replace(r"\ ", r"[\s_\-]*")
-            head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(form[0]) else ""
-            tail = r"(?![a-z0-9])" if _LATIN_EDGE.match(form[-1]) else ""
-            parts.append(f"{head}{body}{tail}")
-        self.pattern = re.compile("|".join(parts)) if parts else None
+        """A character trie over every form, so all (overlapping) matches can be found."""
+        self.trie: dict = {}
+        for form in self.forms:
+            node = self.trie
+            for ch in form:
+                node = node.setdefault(ch, {})
+            node[""] = form
         self.latin_forms = [f for f in self.forms if f.isascii() and len(f) >= 4]
 
     def lookup(self, text: str) -> list[Term]:
-        return self.forms.get(normalize(text), []) or self.forms.get(re.sub(r"[\s_\-]+", " ", normalize(text)), [])
+        return self.forms.get(normalize(text), [])
 
-    def scan(self, text: str) -> list[Match]:
-        """Exact matches, leftmost-longest, over normalised text (same length as the input)."""
-        if self.pattern is None:
-            return []
+    def _all_matches(self, text: str) -> list[Match]:
+        """Every form occurrence, overlapping ones included; Latin forms only as whole words."""
         out: list[Match] = []
-        for m in self.pattern.finditer(text):
-            terms = self.lookup(m.group(0))
-            if not terms:
-                terms = self.lookup(re.sub(r"[\s_\-]+", " ", m.group(0)))
-            if terms:
-                out.append(Match(m.start(), m.end(), m.group(0), list(terms)))
+        n = len(text)
+        for i in range(n):
+            if _LATIN_EDGE.match(text[i]) and i > 0 and _LATIN_EDGE.match(text[i - 1]):
+                continue
+            node, j = self.trie, i
+            while j < n:
+                ch = " " if text[j] in "-_" else text[j]
+                if ch == " " and j > i and text[j - 1] in " -_":
+                    j += 1  # runs of separators count as one
+                    continue
+                node = node.get(ch)
+                if node is None:
+                    break
+                j += 1
+                form = node.get("")
+                if form is not None and not (_LATIN_EDGE.match(form[-1]) and j < n and _LATIN_EDGE.match(text[j])):
+                    out.append(Match(i, j, text[i:j], list(self.forms[form])))
         return out
 
-    def fuzzy(self, text: str, taken: list[tuple[int, int]], *, cutoff: float = 82.0) -> list[Match]:
-        """Typos in Latin words that no exact form covered: 'avaliability', 'Ningob', 'scrap rat'."""
+    def scan(self, text: str, taken: list[tuple[int, int]] | None = None) -> list[Match]:
+        """The set of non-overlapping matches that covers the most characters (then the fewest pieces)."""
+        taken = taken or []
+        cands = [m for m in self._all_matches(text) if not any(m.start < e and s < m.end for s, e in taken)]
+        n = len(text)
+        by_start: dict[int, list[Match]] = {}
+        for m in cands:
+            by_start.setdefault(m.start, []).append(m)
+        # best[i] = (covered chars, -pieces, chosen matches) for text[i:]
+        best: list[tuple[int, int, list[Match]]] = [(0, 0, [])] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            choice = (best[i + 1][0], best[i + 1][1], best[i + 1][2])
+            for m in by_start.get(i, []):
+                cov, neg, chosen = best[m.end]
+                option = (cov + (m.end - m.start), neg - 1, [m, *chosen])
+                if option[:2] > choice[:2]:
+                    choice = option
+            best[i] = choice
+        return best[0][2]
+
+    def fuzzy(self, text: str, taken: list[tuple[int, int]], known: set[str], *, cutoff: float = 80.0) -> list[Match]:
+        """Typos: a word no form or question word explains ('avaliability', 'Ningob', 'plnt'), alone or
+        with a neighbour ('scrap rat'), close to a Latin form with the same first letter."""
         tokens = [t for t in _TOKEN.finditer(text) if not any(s <= t.start() < e for s, e in taken)]
         out: list[Match] = []
         used: set[int] = set()
-        for size in (3, 2, 1):
-            for i in range(len(tokens) - size + 1):
-                group = tokens[i:i + size]
-                if any(id(t) in used for t in group):
+        for idx, tok in enumerate(tokens):
+            word = tok.group(0)
+            if idx in used or word in known or len(word) < 3 or word.isdigit():
+                continue
+            windows = [(idx, idx)]
+            if idx > 0 and text[tokens[idx - 1].end():tok.start()].isspace():
+                windows.append((idx - 1, idx))
+            if idx + 1 < len(tokens) and text[tok.end():tokens[idx + 1].start()].isspace():
+                windows.append((idx, idx + 1))
+            best: tuple[float, int, int, str] | None = None
+            for a, b in windows:
+                if any(k in used for k in range(a, b + 1)):
                     continue
-                if size > 1 and not all(text[a.end():b.start()].isspace() for a, b in zip(group, group[1:])):
+                phrase = text[tokens[a].start():tokens[b].end()]
+                if len(phrase) < 4:
                     continue
-                start, end = group[0].start(), group[-1].end()
-                phrase = text[start:end]
-                if len(phrase) < 5 or phrase.isdigit():
+                hit = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if hit is None or hit[0][0] != phrase[0] or abs(len(hit[0]) - len(phrase)) > 2:
                     continue
-                best = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
-                if best is None or abs(len(best[0]) - len(phrase)) > 2:
-                    continue
-                out.append(Match(start, end, phrase, list(self.forms[best[0]]), fuzzy=True))
-                used.update(id(t) for t in group)
+                if best is None or hit[1] > best[0]:
+                    best = (hit[1], a, b, hit[0])
+            if best is not None:
+                _, a, b, form = best
+                start, end = tokens[a].start(), tokens[b].end()
+                out.append(Match(start, end, text[start:end], list(self.forms[form]), fuzzy=True))
+                used.update(range(a, b + 1))
         return out
+
+    @property
+    def known_words(self) -> set[str]:
+        return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
 
 
 def _parent_removed_forms(member: Member, catalogue: ValueCatalogue, dim: str) -> list[str]:
