@@ -175,7 +175,11 @@ class Compiler:
             keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
         for d in dims:
             keys.append(self._dimension_expr(d, query.locale).as_(d))
-        measures = {m.name: _aggregate(m) for m in group.measures}
+        shared = {m.filter for m in group.measures}
+        common = shared.pop() if len(shared) == 1 else None
+        # When every measure of a fact has the same filter (breakdowns: reason = 'breakdown'), it is a
+        # WHERE, as the formula says: periods without such rows are absent, not zero.
+        measures = {m.name: _aggregate(m.model_copy(update={"filter": None}) if common else m) for m in group.measures}
         select = select.select(*keys)
         if not final:
             select = select.select(*(e.as_(n) for n, e in measures.items()))
@@ -185,6 +189,8 @@ class Compiler:
             end = query.time_range.end + dt.timedelta(days=1)
             where.append(exp.GTE(this=col.copy(), expression=_literal(query.time_range.start)))
             where.append(exp.LT(this=col.copy(), expression=_literal(end)))
+        if common:
+            where.append(_qualify(_parse(common), group.table))
         for f in dim_filters:
             dim = layer.dimension(f.field)
             where.append(_condition(exp.column(dim.key_column, table=dim.table), f))

@@ -115,5 +115,6 @@ top bottom highest lowest largest smallest biggest most least fewest best worst 
 below under less lower fewer above over more greater higher exceed exceeds exceeding least
 percent pct daily weekly monthly quarterly yearly annual day days week weeks month months quarter quarters year years
 last past previous prior next since ago before after latest recent first ones instead only just
-compare compared versus trend went go goes going used use uses using got get had has have
+compare compared versus trend went go goes going used use uses using got get had has have ones one
+break breaks down split drill broken apart instead per unit
 """.split())

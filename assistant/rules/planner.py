@@ -182,12 +182,26 @@ class RulePlanner:
                 described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
                                 for o in matches)
                 for d in dims:
-                    if (d in value_dims or described) and not self._marked(text, m):
+                    if (d in value_dims or described) and not self._marked(text, m, matches):
                         continue  # "the Ningbo plant", "press machines": the word names a value's type
                     if d not in out.group_by:
                         out.group_by.append(d)
         out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
+        if not out.metrics and not out.ambiguous_metrics:
+            self._metric_inside_values(vocab, out)
         return out
+
+    @staticmethod
+    def _metric_inside_values(vocab: Vocabulary, out: Parsed) -> None:
+        """'几次设备故障': no metric word stands alone, but a value's words contain one ('故障')."""
+        for match, terms in out.values:
+            inner = [t.ref for m in vocab._all_matches(match.text) for t in m.terms
+                     if t.kind == "metric" and (m.end - m.start) < len(match.text)]
+            refs = list(dict.fromkeys(inner))
+            if len(refs) == 1:
+                out.metrics.append(refs[0])
+                out.metric_spans[refs[0]] = (match.start, match.end)
+                return
 
     def _known(self, vocab: Vocabulary) -> set[str]:
         key = id(vocab)
@@ -198,8 +212,14 @@ class RulePlanner:
         return cached
 
     @staticmethod
-    def _marked(text: str, m: Match) -> bool:
-        return bool(lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]) or lx.BY_AFTER.search(text[m.end:m.end + 6]))
+    def _marked(text: str, m: Match, matches: list[Match] | None = None) -> bool:
+        if m.text.startswith(("哪", "which")) or lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
+            return True
+        start = m.start
+        for o in matches or []:  # "for each Suzhou line": the marker may sit before a value naming the line
+            if "value" in o.kinds and 0 <= start - o.end <= 2:
+                start = o.start
+        return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start]) or lx.BY_AFTER.search(text[m.end:m.end + 6]))
 
     def _filters(self, parsed: Parsed, metrics: list[str], ctx: PlanContext) -> tuple[list[Filter], list[str], str | None]:
         layer, lang = ctx.layer, ctx.lang

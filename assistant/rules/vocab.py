@@ -59,7 +59,7 @@ class Vocabulary:
         self.trie: dict = {}
         for form in self.forms:
             node = self.trie
-            for ch in form:
+            for ch in re.sub(r"[\s\-_]+", " ", form):  # the text side folds separators the same way
                 node = node.setdefault(ch, {})
             node[""] = form
         self.latin_forms = [f for f in self.forms if f.isascii() and len(f) >= 4]
@@ -117,7 +117,8 @@ class Vocabulary:
         used: set[int] = set()
         for idx, tok in enumerate(tokens):
             word = tok.group(0)
-            if idx in used or word in known or len(word) < 3 or word.isdigit():
+            parts = [w for w in re.split(r"[\-']", word) if w]
+            if idx in used or word in known or all(w in known for w in parts) or len(word) < 3 or word.isdigit():
                 continue
             windows = [(idx, idx)]
             if idx > 0 and text[tokens[idx - 1].end():tok.start()].isspace():
