@@ -1,0 +1,48 @@
+"""Regression gate: the rule planner on the development set may never drop below the
+accuracy stored in eval/baseline.json (raise it there whenever it improves)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli_eval import PipelineAsker
+from assistant.evaluation.gate import check_gate
+from assistant.evaluation.questions import load_questions
+from assistant.evaluation.runner import run_eval
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "eval" / "dev.yaml"
+BASELINE = ROOT / "eval" / "baseline.json"
+
+
+@pytest.fixture(scope="module")
+def dev_run(pipeline, demo_db):
+    questions = load_questions(DEV)
+    return questions, run_eval(questions, PipelineAsker(pipeline, "rules"), demo_db,
+                               equivalence_groups=pipeline.layer.value_equivalence_groups())
+
+
+def test_dev_set_meets_the_baseline(dev_run) -> None:
+    questions, run = dev_run
+    level = json.loads(BASELINE.read_text())[questions.name]["rules"]
+    gate = check_gate(run.summary, BASELINE, questions.name, "rules")
+    failures = [f"{i.id}: {i.reason}" for i in run.items if not i.correct]
+    assert gate.passed, gate.message + "\n" + "\n".join(failures)
+    assert run.summary["accuracy"] >= level
+
+
+def test_every_refusal_item_is_refused(dev_run) -> None:
+    _, run = dev_run
+    refuse = [i for i in run.items if "refuse" in i.tags]
+    assert len(refuse) >= 15
+    assert [i.id for i in refuse if not i.correct] == []
+
+
+def test_dev_set_shape(dev_run) -> None:
+    questions, _ = dev_run
+    items = questions.items
+    assert len(items) >= 150
+    assert sum(i.lang == "zh" for i in items) * 3 >= len(items)
