@@ -1,0 +1,200 @@
+"""Lexical side of the hybrid index: a bilingual tokeniser and a BM25 index over it.
+
+The dense model cannot read Chinese (most CJK characters become [UNK]), so for Chinese
+questions this module carries the retrieval on its own. Tokens are produced so that the
+same surface forms match however a user phrases them:
+
+* Latin text: NFKC-normalised, lower-cased word tokens, no stemming. Hyphenated ids such as
+  ``SZ-L2-M03`` are kept whole *and* split into their parts, so both "sz-l2-m03" and "m03"
+  match.
+* CJK runs: jieba's search-mode segmentation (words plus their in-dictionary sub-words),
+  using a tokenizer that knows every short CJK term that occurs in the indexed docs, *plus*
+  character bigrams of the run in a separate namespace, so a term that jieba segments
+  differently in the question and in the doc still overlaps.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover - imports for type checkers only
+    import bm25s
+    import jieba
+
+# CJK Unified Ideographs (+ extension A and compatibility ideographs). Kana and Hangul are
+# deliberately not included: jieba is a Chinese segmenter.
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+_CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
+# A Latin "word": letters/digits, optionally joined by -, _ or . (ids, codes, decimals).
+_LATIN_WORD = re.compile(r"[^\W_]+(?:[-_.][^\W_]+)*")
+_JOINERS = re.compile(r"[-_.]")
+# Namespace prefix for CJK character bigrams, so they get their own IDF and never
+# double-count with a jieba word that happens to be two characters long.
+BIGRAM_PREFIX = "~"
+# CJK runs up to this length are added to jieba as whole words (labels, synonyms). Longer
+# runs are prose (descriptions) and would otherwise become one giant unmatched token.
+MAX_AUTO_WORD_LEN = 8
+
+# Small, fixed stop lists: determinism matters more than linguistic completeness, and BM25's
+# IDF already discounts common words. Kept short so that no domain word is ever dropped.
+# 's' and 't' are the remains of "Berlin's" / "don't" after splitting on the apostrophe.
+_EN_STOP = frozenset(
+    """a an and are as at be by did do does for from how i in is it its me my of on or our
+    per show tell than that the their them there these this to us was we were what when
+    which who why will with you your s t""".split()
+)
+_ZH_STOP = frozenset(
+    "的 了 吗 呢 吧 啊 呀 和 与 及 或 是 在 把 被 给 也 都 就 还 请 我 你 他 她 它 们 这 那 哪 "
+    "什么 怎么 怎样 多少 一下 有 个 么".split()
+)
+# Bigrams containing one of these particles are noise ("店的", "的退"): skip them.
+_ZH_PARTICLES = frozenset("的了吗呢吧啊呀和与及或是在")
+
+_base_lock = threading.Lock()
+_base_tokenizer: jieba.Tokenizer | None = None
+
+
+def _jieba_base() -> jieba.Tokenizer:
+    """jieba's default dictionary, loaded once per process, quietly.
+
+    The first load per machine builds a cache file in the system temp dir (~1 s); later
+    loads read it (~0.8 s). Every index copies this dictionary instead of reloading it.
+    """
+    global _base_tokenizer
+    if _base_tokenizer is None:
+        with _base_lock:
+            if _base_tokenizer is None:
+                import jieba
+
+                # jieba logs "Building prefix dict..." at DEBUG/INFO to stderr otherwise.
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _base_tokenizer = tokenizer
+    return _base_tokenizer
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters/digits/punctuation -> ASCII) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of CJK characters among the letters/digits/ideographs of `text` (0.0-1.0)."""
+    content = [ch for ch in normalize(text) if ch.isalnum()]
+    if not content:
+        return 0.0
+    cjk = sum(1 for ch in content if _CJK_CHAR.match(ch))
+    return cjk / len(content)
+
+
+def cjk_terms(text: str, *, max_len: int = MAX_AUTO_WORD_LEN) -> list[str]:
+    """The CJK runs of `text` that are short enough to be a term (2..max_len chars)."""
+    return [run for run in _CJK_RUN.findall(normalize(text)) if 2 <= len(run) <= max_len]
+
+
+class Analyzer:
+    """Turns text into BM25 tokens; owns a private jieba tokenizer with the docs' words.
+
+    A private tokenizer (a copy of the default dictionary, ~15 ms) instead of the global
+    ``jieba.add_word`` keeps results deterministic: words added for one index never change
+    how another index, or any other code using jieba, segments text.
+    """
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        import jieba
+
+        base = _jieba_base()
+        tokenizer = jieba.Tokenizer()
+        # Share the loaded dictionary by copying it; jieba has no public clone API, but
+        # FREQ/total/initialized are the whole state `initialize()` would otherwise load.
+        tokenizer.FREQ = dict(base.FREQ)
+        tokenizer.total = base.total
+        tokenizer.initialized = True
+        # Sorted, de-duplicated: add_word's suggested frequency depends on what was added
+        # before, so a fixed order makes segmentation independent of the docs' order.
+        for word in sorted({normalize(w).strip() for w in words}):
+            if word and _CJK_CHAR.search(word) and not any(ch.isspace() for ch in word):
+                tokenizer.add_word(word)
+        self._jieba = tokenizer
+
+    def tokens(self, text: str) -> list[str]:
+        """All tokens of `text`, in order, with repeats (term frequency matters in docs)."""
+        out: list[str] = []
+        norm = normalize(text)
+        pos = 0
+        for match in _CJK_RUN.finditer(norm):
+            self._latin(norm[pos : match.start()], out)
+            self._cjk(match.group(), out)
+            pos = match.end()
+        self._latin(norm[pos:], out)
+        return out
+
+    def query_tokens(self, text: str) -> list[str]:
+        """Tokens of a question, de-duplicated in first-seen order.
+
+        bm25s sums one score per query token, so a repeated token would silently double its
+        weight; a question's words should each count once.
+        """
+        return list(dict.fromkeys(self.tokens(text)))
+
+    @staticmethod
+    def _latin(segment: str, out: list[str]) -> None:
+        for word in _LATIN_WORD.findall(segment):
+            if word in _EN_STOP:
+                continue
+            out.append(word)
+            if _JOINERS.search(word):
+                # 'sz-l2-m03' -> also 'sz', 'l2', 'm03' so a partial id still matches.
+                out.extend(part for part in _JOINERS.split(word) if part and part not in _EN_STOP)
+
+    def _cjk(self, run: str, out: list[str]) -> None:
+        # HMM=False: the HMM guesses new words from character statistics, which splits
+        # unknown names unpredictably; the dictionary plus bigrams is steadier.
+        for word in self._jieba.cut_for_search(run, HMM=False):
+            if word not in _ZH_STOP:
+                out.append(word)
+        for i in range(len(run) - 1):
+            gram = run[i : i + 2]
+            if not (_ZH_PARTICLES & set(gram)):
+                out.append(BIGRAM_PREFIX + gram)
+
+
+class LexicalIndex:
+    """BM25 (bm25s, Lucene variant) over the docs' texts; rebuilt in memory on open (fast)."""
+
+    def __init__(self, texts: Sequence[str], *, extra_words: Iterable[str] = ()) -> None:
+        import bm25s
+
+        words: set[str] = set(extra_words)
+        for text in texts:
+            words.update(cjk_terms(text))
+        self.analyzer = Analyzer(words)
+        self.size = len(texts)
+        self._bm25: bm25s.BM25 | None = None
+        corpus = [self.analyzer.tokens(text) for text in texts]
+        if any(corpus):
+            # Short docs (labels + synonyms): a slightly lower k1 than the 1.5 default keeps
+            # a doc that repeats one synonym from beating one that matches two words.
+            bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+            bm25.index(corpus, show_progress=False)
+            self._bm25 = bm25
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every doc for `query` (0.0 where nothing matches)."""
+        result = np.zeros(self.size, dtype=np.float32)
+        if self._bm25 is None:
+            return result
+        vocab = self._bm25.vocab_dict
+        ids = [vocab[token] for token in self.analyzer.query_tokens(query) if token in vocab]
+        if not ids:
+            return result
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
