@@ -145,16 +145,45 @@ class VerifiedQuery(_Strict):
     sql: str | None = None
     semantic_query: dict[str, Any] | None = None
     source: str = "layer"
+    as_of: str | None = None  # the day the SQL's relative dates were resolved against, if any
 
 
 class GenealogyNode(_Strict):
+    """One kind of thing in the material flow (a lot, a batch, a customer...)."""
+
     name: str  # node type, e.g. "lot"
     label: Label
+    plural: str | None = None  # English plural of label.en when adding 's' is wrong
     table: str
     key: str
-    display: str | None = None
+    display: str | None = None  # the name readers see (defaults to the key)
+    display_zh: str | None = None
     synonyms: Synonyms = Field(default_factory=Synonyms)
     id_pattern: str | None = None  # regex recognising ids of this node in questions
+    # Columns shown in the trace tables, with their labels (order kept).
+    columns: dict[str, Label] = Field(default_factory=dict)
+    time_column: str | None = None  # what "shipped after December 1" compares against
+    time_words: Synonyms = Field(default_factory=Synonyms)  # verbs that put a date on this node
+    quantity_column: str | None = None  # summed for the impact figures
+    status_column: str | None = None  # impact figures are broken down by it
+    context: bool = False  # shown next to the nodes it links to (line, machine), never walked through
+
+    def display_column(self, lang: str) -> str:
+        if lang == "zh" and self.display_zh:
+            return self.display_zh
+        return self.display or self.key
+
+    def plural_label(self, lang: str) -> str:
+        if lang == "zh":
+            return self.label.zh
+        if self.plural:
+            return self.plural
+        word = self.label.en
+        if word.endswith(("s", "x", "z", "ch", "sh")):
+            return word + "es"
+        if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+            return word[:-1] + "ies"
+        return word + "s"
 
 
 class GenealogyEdge(_Strict):
@@ -167,9 +196,22 @@ class GenealogyEdge(_Strict):
     downstream_column: str
 
 
+class GenealogyImpact(_Strict):
+    """Which nodes the impact figures of a forward trace are about."""
+
+    affected: str | None = None  # node whose quantity is "affected" (e.g. finished batches)
+    delivered_via: str | None = None  # an affected node with a reached node of this type left the plant
+    notify: str | None = None  # node to notify (e.g. customers)
+
+
 class Genealogy(_Strict):
     nodes: list[GenealogyNode] = Field(default_factory=list)
     edges: list[GenealogyEdge] = Field(default_factory=list)
+    impact: GenealogyImpact = Field(default_factory=GenealogyImpact)
+    max_depth: int = Field(default=12, ge=1, le=100)  # walk cap: cycles in the data end here
+
+    def node(self, name: str) -> GenealogyNode | None:
+        return next((n for n in self.nodes if n.name == name), None)
 
 
 class LayerSpec(_Strict):

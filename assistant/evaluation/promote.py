@@ -60,7 +60,11 @@ def _find_item(item_id: str, source: Path) -> dict[str, Any]:
         ids = [i.get("id") for i in items if isinstance(i, dict)]
     else:
         qset = load_questions(source)
-        found = next((i.model_dump() for i in qset.items if i.id == item_id), None)
+        match = next((i for i in qset.items if i.id == item_id), None)
+        found = match.model_dump() if match is not None else None
+        if match is not None and found is not None:
+            # Gold SQL has its relative dates resolved against this day; keep it with the entry.
+            found["as_of"] = qset.effective_as_of(match)
         ids = [i.id for i in qset.items]
     if found is None:
         from assistant.errors import did_you_mean
@@ -78,8 +82,11 @@ def _entry_for(item_id: str, item: dict[str, Any]) -> dict[str, Any]:
         # retrieval example it would teach the wrong SQL for the bare words.
         raise PromoteError(f"Item '{item_id}' is a follow-up in a conversation; only standalone questions "
                            "can be promoted.", suggestion="Add a standalone version of the question to the set.")
-    return {"question": str(item["question"]).strip(), "lang": item.get("lang", "en"),
-            "sql": str(item["gold_sql"]).strip(), "source": f"eval:{item_id}"}
+    entry = {"question": str(item["question"]).strip(), "lang": item.get("lang", "en"),
+             "sql": str(item["gold_sql"]).strip(), "source": f"eval:{item_id}"}
+    if item.get("as_of"):
+        entry["as_of"] = str(item["as_of"])
+    return entry
 
 
 def _render_entry(entry: dict[str, Any], indent: str) -> str:

@@ -128,7 +128,7 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
     words: list[str] = []
     for token in re.findall(r"[a-z][a-z'\-]*|[\u4e00-\u9fff]+", rest):
         if token.isascii():
-            if token.strip("'-") in lx.STOPWORDS_EN or len(token) < 3:
+            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or len(token) < 3:
                 continue
             words.append(token)
             continue

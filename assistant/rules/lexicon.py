@@ -116,5 +116,11 @@ below under less lower fewer above over more greater higher exceed exceeds excee
 percent pct daily weekly monthly quarterly yearly annual day days week weeks month months quarter quarters year years
 last past previous prior next since ago before after latest recent first ones instead only just
 compare compared versus trend went go goes going used use uses using got get had has have ones one
-break breaks down split drill broken apart instead per unit
+break breaks down split drill broken apart instead per unit doing performing status going look looks
 """.split())
+
+# "which day had the lowest output" asks for a breakdown by that period.
+WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?P<en>day|week|month|quarter|year)\b|哪(?:一|个)?\s*(?P<zh>天|日|周|星期|个月|月|个季度|季度|年)", re.I)
+PERIOD_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year",
+                "天": "day", "日": "day", "周": "week", "星期": "week", "个月": "month", "月": "month",
+                "个季度": "quarter", "季度": "quarter", "年": "year"}

@@ -32,7 +32,7 @@ def clarify_metric(planner: str, layer: Layer, lang: str, options: list[str]) ->
     else:
         msg = ("请说明要看哪个指标，例如：" + "、".join(names) + "。") if lang == "zh" else \
             "Which measure do you want? For example: " + ", ".join(names) + "."
-    return Plan(kind="clarify", planner=planner, message=msg, suggestions=names)
+    return Plan(kind="clarify", planner=planner, message=msg, suggestions=names if options else [])
 
 
 def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) -> Plan:
@@ -44,4 +44,4 @@ def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) ->
         head = f"'{' '.join(unknown[:4])}' is not something the semantic layer defines, " if unknown else \
             "That question is outside what I can answer, "
         msg = head + "so I won't guess. I can answer questions about " + ", ".join(examples) + " and more."
-    return Plan(kind="refuse", planner=planner, message=msg, suggestions=examples, not_understood=unknown)
+    return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)

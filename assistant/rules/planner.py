@@ -29,6 +29,7 @@ from assistant.rules.extract import (
 )
 from assistant.rules.followup import merge_follow_up
 from assistant.rules.messages import clarify_metric, refuse_unknown, refusal
+from assistant.rules.verified import match_verified
 from assistant.rules.vocab import Match, Term, Vocabulary, build_vocabulary
 from assistant.values import Member
 
@@ -73,7 +74,26 @@ class RulePlanner:
         trace = self._trace(question, ctx)
         if trace is not None:
             return Plan(kind="trace", planner=self.name, trace=trace)
-        return self._plan_query(question, text, ctx)
+        verified = match_verified(question, ctx.layer, ctx.as_of, has_time=bool(find_times(question, ctx.as_of)))
+        if verified is not None and verified.sql:
+            label = "已验证的查询" if ctx.lang == "zh" else "Verified query"
+            return Plan(kind="sql", planner=self.name, sql=verified.sql, message=f"{label}: {verified.question}",
+                        notes=[verified.source])
+        plan = self._plan_query(question, text, ctx)
+        if plan.kind in ("clarify", "refuse") and not plan.suggestions:
+            plan.suggestions = self._suggest(question, ctx)  # retrieval's nearest metrics as options
+        return plan
+
+    def _suggest(self, question: str, ctx: PlanContext) -> list[str]:
+        """Metrics retrieval finds closest to the question, as clickable options."""
+        if ctx.retrieve is None:
+            return []
+        try:
+            hits = ctx.retrieve(question, k=3, kinds=["metric"])
+        except Exception:  # retrieval is a helper here; a broken index must not break planning
+            return []
+        names = [str(h.doc.payload.get("ref")) for h in hits if h.doc.payload.get("ref") in ctx.layer.metrics]
+        return [ctx.layer.metric(n).label.get(ctx.lang) for n in names]
 
     def _trace(self, question: str, ctx: PlanContext):  # -> TraceRequest | None
         try:
@@ -89,6 +109,10 @@ class RulePlanner:
         times = find_times(question, ctx.as_of)
         taken += [t.span for t in times]
         grain = find_grain_word(text, taken)
+        if grain is None:
+            which = lx.WHICH_PERIOD.search(text)
+            if which and not overlaps(which.span(), taken):
+                grain = (lx.PERIOD_WORDS[which.group("en") or which.group("zh")], which.span())
         if grain:
             taken.append(grain[1])
         threshold = find_threshold(text, taken)
