@@ -271,6 +271,13 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
     def name(row: list[Any]) -> str:
         return " / ".join(str(row[answer.columns.index(k)]) for k in keys)
 
+    ordered = next((o for o in query.order if o.field == metric), None)
+    if ordered is not None:  # a ranking: the first row is the answer
+        top = valued[0]
+        word = ("最高" if ordered.desc else "最低") if lang == "zh" else ("Highest" if ordered.desc else "Lowest")
+        if lang == "zh":
+            return f"{label}{word}：{name(top)}（{format_value(top[idx], unit, lang)}）。"
+        return f"{word} {label}: {name(top)} ({format_value(top[idx], unit, lang)})."
     if query.time_grain and not query.dimensions:
         last = valued[-1]
         return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}。" if lang == "zh"

@@ -265,7 +265,8 @@ def test_promote_appends_and_keeps_the_file(tiny_db: Path, tmp_path: Path) -> No
     assert len(entries) == 3 and entries[0]["question"] == "What was OEE by plant last month?"
     assert entries[-1] == {"question": "Top 2 lines by output in December 2025", "lang": "en",
                            "sql": load_questions(QUESTIONS).item("top-lines").gold_sql.strip(),
-                           "source": "eval:top-lines"}
+                           "source": "eval:top-lines",
+                           "as_of": str(load_questions(QUESTIONS).effective_as_of(load_questions(QUESTIONS).item("top-lines")))}
     try:  # the retrieval side's own model, when the semantic layer package provides it
         from semantic_layer.models import VerifiedQuery
     except ImportError:

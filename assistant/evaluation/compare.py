@@ -25,7 +25,7 @@ import sqlglot
 from sqlglot import expressions as exp
 
 from assistant.answer import json_value
-from assistant.evaluation.equivalence import DEMO_EQUIVALENCE_GROUPS, ValueEquivalence
+from assistant.evaluation.equivalence import ValueEquivalence
 from assistant.evaluation.values import Norm, normalise_value, sort_key, values_equal
 
 MAX_ASSIGNMENTS = 2000  # partial-assignment row checks before giving up on the column search
@@ -249,5 +249,5 @@ def compare_results(
                       f"{topn}")
 
 
-__all__ = ["DEMO_EQUIVALENCE_GROUPS", "Comparison", "ValueEquivalence", "compare_results", "detect_order_limit",
+__all__ = ["Comparison", "ValueEquivalence", "compare_results", "detect_order_limit",
            "normalise_value", "rows_multiset_equal", "values_equal"]

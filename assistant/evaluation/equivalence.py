@@ -2,7 +2,7 @@
 
 Built from the database: for each group (table, [key column, name columns...]) every
 value of those columns maps to the token 'table:<key value>'. Groups come from the
-semantic layer; DEMO_EQUIVALENCE_GROUPS covers the demo factory contract.
+semantic layer (`Layer.value_equivalence_groups`).
 """
 
 from __future__ import annotations
@@ -16,21 +16,12 @@ from assistant.errors import ConfigError, ExecutionError
 from assistant.evaluation.db import GoldConnection, quote_ident
 from assistant.evaluation.values import Norm, normalise_value
 
-# The demo factory's dimension groups (docs: shared/spec/demo-factory.md). The first column
-# is the canonical key; the others are names that a correct answer may show instead.
-DEMO_EQUIVALENCE_GROUPS: list[tuple[str, list[str]]] = [
-    ("plants", ["plant_id", "plant_name", "plant_name_zh"]),
-    ("production_lines", ["line_id", "line_name", "line_name_zh"]),
-    ("machines", ["machine_id", "machine_name"]),
-    ("shifts", ["shift_id", "shift_name", "shift_name_zh"]),
-    ("products", ["product_id", "sku", "product_name", "product_name_zh"]),
-    ("suppliers", ["supplier_id", "supplier_name", "supplier_name_zh"]),
-    ("materials", ["material_id", "material_name", "material_name_zh"]),
-    ("customers", ["customer_id", "customer_name", "customer_name_zh"]),
-    # Coded values with a Chinese label but no id table (eval/README.md names these two).
-    ("defects", ["defect_type", "defect_type_zh"]),
-    ("downtime_events", ["reason", "reason_zh"]),
-]
+def default_equivalence_groups() -> list[tuple[str, list[str]]]:
+    """The groups of the default semantic layer ($FA_LAYER or the demo factory): names live
+    in the layer's dimensions (key, display and alias columns), never in this code."""
+    from semantic_layer.loader import load_layer
+
+    return load_layer().value_equivalence_groups()
 
 
 def _equivalence_key(value: Norm) -> tuple[str, Any] | None:
@@ -82,8 +73,13 @@ class ValueEquivalence:
         for table, columns in groups:
             if not columns:
                 raise ConfigError(f"Equivalence group '{table}' lists no columns.")
-            if skip_missing and not con.table_exists(table):
-                continue
+            if skip_missing:
+                if not con.table_exists(table):
+                    continue
+                present, _ = con.query(f"SELECT * FROM {quote_ident(table)} LIMIT 0")
+                columns = [c for c in columns if c in present]  # a smaller database may lack alias columns
+                if len(columns) < 2:
+                    continue
             # DISTINCT: groups may be coded columns of big fact tables (defect types).
             sql = f"SELECT DISTINCT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(table)}"
             try:

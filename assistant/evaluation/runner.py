@@ -23,7 +23,7 @@ from assistant.answer import Answer, json_value
 from assistant.errors import ExecutionError
 from assistant.evaluation.compare import compare_results, detect_order_limit
 from assistant.evaluation.db import GoldConnection
-from assistant.evaluation.equivalence import DEMO_EQUIVALENCE_GROUPS, ValueEquivalence
+from assistant.evaluation.equivalence import ValueEquivalence, default_equivalence_groups
 from assistant.evaluation.questions import EvalItem, QuestionSet
 
 MAX_ROWS_IN_RESULTS = 200  # rows of the assistant's answer kept per item in results.json
@@ -283,7 +283,7 @@ def run_eval(
     with GoldConnection(db) as con:
         gold = compute_gold(questions.items, con)
         if equivalences is None:
-            groups = DEMO_EQUIVALENCE_GROUPS if equivalence_groups is None else equivalence_groups
+            groups = default_equivalence_groups() if equivalence_groups is None else equivalence_groups
             equivalences = ValueEquivalence.from_connection(con, groups, skip_missing=equivalence_groups is None)
     results: list[ItemResult] = []
     for item in questions.items:
