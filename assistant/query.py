@@ -107,5 +107,10 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
         if o.field not in fields:
             raise UnknownFieldError(f"Cannot sort by '{o.field}': it is not part of the result.",
                                     suggestion=did_you_mean(o.field, fields))
+    if query.time_grain is not None:
+        timeless = [m for m in query.metrics if not layer.metric_time_columns(m)]
+        if timeless:
+            raise IncompatibleError(f"{layer.metric(timeless[0]).label.en} is a snapshot figure with no dates, "
+                                    f"so it cannot be broken down by {query.time_grain}.")
     if query.time_grain is not None and query.time_grain not in GRAINS:
         raise UnknownFieldError(f"Unknown time grain '{query.time_grain}'.", suggestion=did_you_mean(query.time_grain, GRAINS))

@@ -190,4 +190,17 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
         ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
          "SELECT CAST(DATE_TRUNC('month', ship_date) AS DATE), SUM(quantity) FROM shipments WHERE ship_date >= DATE '2025-10-01' AND ship_date < DATE '2026-01-01' GROUP BY 1"),
     ],
+    "stock_items_below_safety": [
+        ({"metrics": None, "dimensions": ["plant"]}, """
+         SELECT p.plant_name, COUNT(*) FROM inventory_snapshots i JOIN plants p ON p.plant_id = i.plant_id
+         WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) AND i.on_hand_qty < i.safety_stock
+         GROUP BY p.plant_name"""),
+    ],
+    "stock_shortfall": [
+        ({"metrics": None, "dimensions": ["material"]}, """
+         SELECT m.material_name, SUM(i.safety_stock - i.on_hand_qty) FROM inventory_snapshots i
+         JOIN materials m ON m.material_id = i.material_id
+         WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) AND i.on_hand_qty < i.safety_stock
+         GROUP BY m.material_name"""),
+    ],
 }
