@@ -25,6 +25,7 @@ from assistant.answer import Answer, json_value
 
 MAX_BARS = 25  # more categories than this read better as a table
 MAX_SERIES = 8  # more lines/colours than this are indistinguishable
+MAX_SCALE_RATIO = 10  # grouped bars need metrics of a similar size
 TITLE_CHARS = 40
 LABEL_LIMIT_PX = 120  # category labels beyond this are truncated with an ellipsis
 BAR_STEP_PX = 24
@@ -101,10 +102,12 @@ def chart_plan(answer: Answer) -> ChartPlan:
         return ChartPlan("grouped_bar", None, None, dims[:2], metrics[:1])
     if len(metrics) == 1:
         return ChartPlan("bar", None, None, dims, metrics)
-    same = _same_unit(answer, metrics)
-    if len(same) > 1:
-        return ChartPlan("grouped_bar", None, None, dims, same[:MAX_SERIES])
-    return ChartPlan("scatter", None, None, dims, metrics[:2])  # different units: one axis each
+    same = _same_unit(answer, metrics)[:MAX_SERIES]
+    if len(same) > 1 and _comparable(answer, same):
+        return ChartPlan("grouped_bar", None, None, dims, same)
+    # Different units (or scales): one axis each, so each metric keeps its own range.
+    second = next((m for m in metrics[1:] if m not in same), metrics[1])
+    return ChartPlan("scatter", None, None, dims, [metrics[0], second])
 
 
 def auto_chart(answer: Answer) -> dict[str, Any] | None:
@@ -138,6 +141,16 @@ def _same_unit(answer: Answer, metrics: list[str]) -> list[str]:
     return [m for m in metrics if _unit(answer, m) == first]
 
 
+def _comparable(answer: Answer, metrics: list[str]) -> bool:
+    """Bars side by side only help when no metric dwarfs another (output vs scrap would not)."""
+    tops = []
+    for m in metrics:
+        i = answer.columns.index(m)
+        values = [abs(float(r[i])) for r in answer.rows if r[i] is not None]
+        tops.append(max(values, default=0.0))
+    return min(tops) > 0 and max(tops) / min(tops) <= MAX_SCALE_RATIO
+
+
 def _label(answer: Answer, col: str) -> str:
     return answer.column_labels.get(col, col)
 
@@ -169,7 +182,7 @@ def _f(answer: Answer, col: str) -> str:
 
 def _number_format(answer: Answer, col: str, *, axis: bool) -> str:
     if _unit(answer, col) == "ratio":
-        return ".0%" if axis else ".1%"
+        return ".1~%" if axis else ".1%"  # "~" drops ".0" but keeps 1.5% distinct from 2%
     return "~s" if axis else ",.4~r"  # SI on axes keeps tick labels short on phones
 
 
@@ -244,10 +257,13 @@ def _bar(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart
     top = frame[met_f].max()
     # Headroom on the value axis so the value printed after each bar is not clipped.
     domain = [min(0.0, float(frame[met_f].min() or 0)), float(top) * 1.22 if pd.notna(top) and top > 0 else 1.0]
+    axis = alt.Axis(format=_number_format(answer, metric, axis=True), tickCount=4)
+    if _unit(answer, metric) == "ratio" and domain[1] > 1:
+        # The headroom is for the value labels; a "120%" tick would suggest a share above the whole.
+        axis = alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1])
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{dim_f}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT_PX)),
-        x=alt.X(f"{met_f}:Q", title=None, scale=alt.Scale(domain=domain, nice=False),
-                axis=alt.Axis(format=_number_format(answer, metric, axis=True), tickCount=4)),
+        x=alt.X(f"{met_f}:Q", title=None, scale=alt.Scale(domain=domain, nice=False), axis=axis),
         tooltip=[alt.Tooltip(f"{dim_f}:N", title=_label(answer, dim)),
                  alt.Tooltip(f"{met_f}:Q", title=_label(answer, metric), format=_number_format(answer, metric, axis=False))],
     )

@@ -1,0 +1,54 @@
+"""The Streamlit app: `streamlit run app.py`.
+
+This file is the frame around every page: page config, language toggle, new-conversation
+control and navigation. Pages live in assistant/ui; settings come from the environment
+(FA_DB, FA_AS_OF, FA_LLM_*...) or the config file, exactly as for the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from assistant.ui import state
+from assistant.ui.common import current_lang
+from assistant.ui.i18n import lang_from_locale, t
+
+log = logging.getLogger("factory_assistant.ui")
+PAGES = "assistant/ui/pages"  # relative to this file, as st.Page expects
+PAGE_ICONS = {"ask": ":material/chat:", "glossary": ":material/menu_book:", "trace": ":material/account_tree:",
+              "alerts": ":material/notifications:", "settings": ":material/settings:"}
+
+
+def _browser_locale() -> str | None:
+    try:
+        return st.context.locale
+    except Exception:  # older Streamlit or a test harness without a browser
+        return None
+
+
+def main() -> None:
+    state.init_session(default_zh=lang_from_locale(_browser_locale()) == "zh")
+    lang = current_lang()
+    st.set_page_config(page_title=t("app_title", lang), page_icon=":material/factory:", layout="centered")
+    # File pages (thin scripts) rather than callables, so AppTest.switch_page can reach them.
+    pages = [st.Page(f"{PAGES}/{name}.py", title=t(f"nav_{name}", lang), icon=icon, url_path=name, default=name == "ask")
+             for name, icon in PAGE_ICONS.items()]
+    page = st.navigation(pages)
+    with st.sidebar:
+        st.markdown(f"**{t('app_title', lang)}**")
+        st.caption(t("app_caption", lang))
+        st.toggle(t("lang_toggle", lang), key=state.LANG_KEY, help=t("lang_help", lang))
+        st.button(t("new_chat", lang), key="new_chat_sidebar", icon=":material/add_comment:",
+                  on_click=state.new_conversation, help=t("new_chat_help", lang), width="stretch")
+    try:
+        page.run()
+    except Exception:
+        # Streamlit's rerun/stop signals are BaseExceptions and pass through; anything else is
+        # logged for operators and shown to users as one friendly sentence, never a traceback.
+        log.exception("page %s failed", page.title)
+        st.error(t("error_generic", current_lang()))
+
+
+main()
