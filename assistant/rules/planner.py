@@ -46,6 +46,7 @@ class Parsed:
     group_by: list[str] = field(default_factory=list)
     values: list[tuple[Match, list[Term]]] = field(default_factory=list)
     taken: list[Span] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, understood as)
 
 
 class RulePlanner:
@@ -166,6 +167,8 @@ class RulePlanner:
                 query = query.model_copy(update={"time_range": time_range})
         if top:
             query = self._apply_top(query, top, text, ctx)
+        for typed, understood in parsed.corrections:
+            notes.append(f"“{typed}”按“{understood}”理解" if lang == "zh" else f"read '{typed}' as '{understood}'")
         for d in dropped:
             notes.append(f"{layer.dimension(d).label.get(lang)} " + ("不适用于该指标" if lang == "zh" else "does not apply to this metric"))
         return Plan(kind="query", planner=self.name, query=query, not_understood=unknown, notes=notes,
@@ -177,8 +180,17 @@ class RulePlanner:
         known = self._known(vocab)
         fuzzy = vocab.fuzzy(text, taken, known)
         exact = vocab.scan(text, taken + [(m.start, m.end) for m in fuzzy])
-        matches = sorted(exact + fuzzy, key=lambda m: m.start)
+        cjk = vocab.cjk_fuzzy(text, exact + fuzzy, taken)
+        if cjk:  # a repaired name replaces whatever exact pieces it overlaps ('电子' inside '韦达电子')
+            exact = [m for m in exact if not any(m.start < c.end and c.start < m.end for c in cjk)]
+        matches = sorted(exact + fuzzy + cjk, key=lambda m: m.start)
         out = Parsed()
+        for m in matches:
+            if m.fuzzy:
+                t = m.terms[0]
+                label = (t.member.label(ctx.lang) if t.member else
+                         (ctx.layer.metric(t.ref) if t.kind == "metric" else ctx.layer.dimension(t.ref)).label.get(ctx.lang))
+                out.corrections.append((m.text.strip(), label))
         value_dims = {t.ref for m in matches for t in m.terms if t.kind == "value"}
         metric_matches = [m for m in matches if "metric" in m.kinds]
         certain = {t.ref for m in metric_matches for t in m.terms if t.kind == "metric"

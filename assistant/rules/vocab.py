@@ -16,6 +16,7 @@ from assistant.values import Member, ValueCatalogue, normalize
 from semantic_layer.layer import Layer
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
+_FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
 _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 
 
@@ -44,6 +45,7 @@ class Match:
 class Vocabulary:
     forms: dict[str, list[Term]] = field(default_factory=dict)
     trie: dict = field(default_factory=dict)
+    entity_dims: set[str] = field(default_factory=set)  # dimensions whose members have ids and names
     latin_forms: list[str] = field(default_factory=list)
 
     def add(self, form: str, term: Term) -> None:
@@ -144,6 +146,42 @@ class Vocabulary:
                 used.update(range(a, b + 1))
         return out
 
+    def cjk_fuzzy(self, text: str, matches: list[Match], taken: list[tuple[int, int]]) -> list[Match]:
+        """Chinese typos and homophones ('苏洲' for '苏州', '韦达电子' for '伟达电子'): a window that differs
+        from a member's name in exactly one character, that character being one nothing else explained."""
+        covered = [False] * len(text)
+        locked = [False] * len(text)  # parts of metric words or time phrases are never re-read as names
+        for s, e in [*taken, *((m.start, m.end) for m in matches)]:
+            for i in range(s, min(e, len(text))):
+                covered[i] = True
+        for s, e in [*taken, *((m.start, m.end) for m in matches if "metric" in m.kinds)]:
+            for i in range(s, min(e, len(text))):
+                locked[i] = True
+        out: list[Match] = []
+        for form, terms in self._cjk_value_forms():
+            n = len(form)
+            for i in range(len(text) - n + 1):
+                window = text[i:i + n]
+                diff = [k for k in range(n) if window[k] != form[k]]
+                if len(diff) != 1 or covered[i + diff[0]] or not ("\u4e00" <= window[diff[0]] <= "\u9fff"):
+                    continue
+                if window[diff[0]] in _FUNCTION_CHARS or any(locked[i + k] for k in range(n)):
+                    continue
+                if n == 2 and (diff[0] != 1 or any(covered[i + k] for k in range(n))
+                               or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
+                    continue  # two characters, one wrong: only a named entity's label, first character right
+                out.append(Match(i, i + n, window, list(terms), fuzzy=True))
+        return out
+
+    def _cjk_value_forms(self) -> list[tuple[str, list[Term]]]:
+        cached = getattr(self, "_cjk_cache", None)
+        if cached is None:
+            cached = [(f, t) for f, t in self.forms.items()
+                      if len(f) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in f)
+                      and any(x.kind == "value" and not x.partial for x in t)]
+            self._cjk_cache = cached
+        return cached
+
     @property
     def known_words(self) -> set[str]:
         return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
@@ -180,5 +218,6 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
             vocab.add(form, term)
         for form in _parent_removed_forms(member, catalogue, member.dimension):
             vocab.add(form, Term("value", member.dimension, member, partial=True))
+    vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
     vocab.compile()
     return vocab
