@@ -25,6 +25,11 @@ class TraceRequest:
     direction: Literal["forward", "backward", "both"] = "forward"
     target_node: str | None = None  # None: the whole chain
     time_range: tuple[dt.date, dt.date] | None = None
+    # Optional, added for traceability answers (assistant/trace):
+    node_filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # other nodes, e.g. {"customer": {"customer_region": ["Europe"]}}
+    time_node: str | None = None  # the node `time_range` dates (None: the start node, else the nearest dated one)
+    context: TraceRequest | None = None  # "this complaint" with no id: start from what this earlier trace reached
+    latest: int | None = None  # keep only the N most recent start nodes ("Hengtai's conditional lot", singular)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -123,6 +124,47 @@ class Layer:
                 if dim not in allowed:
                     raise LayerError(f"dimension '{dim}' cannot be reached from every table this metric uses.",
                                      location=where)
+        self.check_genealogy()
+
+    # ------------------------------------------------------------------ genealogy
+    def check_genealogy(self) -> None:
+        """Cross-check the genealogy graph against the tables (traceability answers rely on it)."""
+        gen = self.spec.genealogy
+        where = self._where("genealogy", "")
+        names: set[str] = set()
+        for i, node in enumerate(gen.nodes):
+            at = f"{where}.nodes[{i}] ({node.name})"
+            if node.name in names:
+                raise LayerError(f"node '{node.name}' is defined twice.", location=at)
+            names.add(node.name)
+            self._require_physical(node.table, at)
+            cols = [node.key, node.display, node.display_zh, node.time_column, node.quantity_column,
+                    node.status_column, *node.columns]
+            for col in filter(None, cols):
+                self._require_column(node.table, col, at)
+            if node.id_pattern:
+                try:
+                    re.compile(node.id_pattern)
+                except re.error as exc:
+                    raise LayerError(f"id_pattern is not a valid regular expression ({exc}).", location=at) from None
+        for i, edge in enumerate(gen.edges):
+            at = f"{where}.edges[{i}] ({edge.upstream} -> {edge.downstream})"
+            for end in (edge.upstream, edge.downstream):
+                if end not in names:
+                    raise LayerError(f"unknown node '{end}'.", location=at, suggestion=did_you_mean(end, names))
+            self._require_physical(edge.table, at)
+            self._require_column(edge.table, edge.upstream_column, at)
+            self._require_column(edge.table, edge.downstream_column, at)
+        for role, node_name in gen.impact.model_dump().items():
+            if node_name and node_name not in names:
+                raise LayerError(f"impact.{role}: unknown node '{node_name}'.", location=where,
+                                 suggestion=did_you_mean(node_name, names))
+
+    def _require_physical(self, table: str, where: str) -> None:
+        # Traces run as plain SQL over stored tables; derived tables exist only inside compiled metrics.
+        if self._require_table(table, where).derived:
+            raise LayerError(f"table '{table}' is derived; genealogy needs a stored table.", location=where)
+
 
     # ------------------------------------------------------------------ lookups
     def metric(self, name: str) -> Metric:
