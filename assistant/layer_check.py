@@ -7,6 +7,7 @@ plans. All SQL goes through the guard like any other query.
 
 from __future__ import annotations
 
+import sqlglot
 from sqlglot import exp
 
 from assistant.errors import FactoryAssistantError
@@ -37,14 +38,15 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
     for table in layer.spec.tables:
         if table.derived:
             continue
-        select = exp.select(*(exp.column(c) for c in table.columns)).from_(table.name).limit(0)
+        select = exp.select(*(exp.column(c) for c in table.columns)).from_(table.name).limit(1)
         attempt(f"table {table.name}", select)
     for rel in layer.spec.relationships:
         if layer.tables[rel.from_table].derived or layer.tables[rel.to_table].derived:
             continue
-        orphan = (exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(rel.from_table).as_("f"))
-                  .join(exp.to_table(rel.to_table).as_("t"), on=f"f.{rel.from_column} = t.{rel.to_column}", join_type="left")
-                  .where(f"f.{rel.from_column} IS NOT NULL AND t.{rel.to_column} IS NULL"))
+        orphan = sqlglot.parse_one(
+            f"SELECT COUNT(*) FROM {rel.from_table} AS f LEFT JOIN {rel.to_table} AS t "
+            f"ON f.{rel.from_column} = t.{rel.to_column} "
+            f"WHERE f.{rel.from_column} IS NOT NULL AND t.{rel.to_column} IS NULL")
         rows = attempt(f"relationship {rel.from_} -> {rel.to}", orphan)
         if rows and rows[0][0]:
             problems.append(f"relationship {rel.from_} -> {rel.to}: {rows[0][0]} value(s) have no match in {rel.to_table}.")

@@ -278,12 +278,20 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
         if lang == "zh":
             return f"{label}{word}：{name(top)}（{format_value(top[idx], unit, lang)}）。"
         return f"{word} {label}: {name(top)} ({format_value(top[idx], unit, lang)})."
-    if query.time_grain and not query.dimensions:
+    if query.time_grain and query.dimensions:  # latest period, its best and worst category
+        t = answer.columns.index(query.time_grain)
+        latest = max(r[t] for r in valued)
+        valued = [r for r in valued if r[t] == latest]
+        keys = [k for k in keys if k != query.time_grain]
+    elif query.time_grain:
         last = valued[-1]
         return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}。" if lang == "zh"
                 else f"Latest {query.time_grain} ({name(last)}): {label} {format_value(last[idx], unit, lang)}.")
     best = max(valued, key=lambda r: r[idx])
     worst = min(valued, key=lambda r: r[idx])
+    if query.time_grain:
+        period = str(valued[0][answer.columns.index(query.time_grain)])
+        label = f"{label}（{period}）" if lang == "zh" else f"{label} ({period})"
     if lang == "zh":
         return f"{label}最高：{name(best)}（{format_value(best[idx], unit, lang)}）；最低：{name(worst)}（{format_value(worst[idx], unit, lang)}）。"
     return f"Highest {label}: {name(best)} ({format_value(best[idx], unit, lang)}); lowest: {name(worst)} ({format_value(worst[idx], unit, lang)})."

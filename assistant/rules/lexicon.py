@@ -97,9 +97,9 @@ please can could would should will shall may might let lets let's just only also
 between than about over under across during within since until till up down as into out
 value values number numbers total overall current currently now today so far
 did do make made produce produced run ran happen happened look looking like trend trends
-level levels performance? rate? breakdown broken split group grouped grouping sort sorted order ordered rank ranked ranking
+level levels breakdown broken split group grouped grouping sort sorted order ordered rank ranked ranking
 report summary data figure figures stats statistics metric metrics kpi kpis result results
-""".split()) - {"performance?", "rate?"}
+""".split())
 STOPWORDS_ZH = ["请", "帮我", "给我", "查询", "查一下", "查看", "看看", "看一下", "显示", "列出", "统计", "一下", "我们", "我们的",
                 "的", "了", "是", "多少", "几", "什么", "怎么样", "如何", "情况", "分别", "是多少", "有多少", "有", "吗", "呢",
                 "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据", "指标",

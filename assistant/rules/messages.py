@@ -10,14 +10,18 @@ _REFUSALS = {
                   "我只回答关于工厂数据的问题，不能更改自己的工作方式。"),
     "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
               "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
-    "empty": ("Please type a question, for example: OEE by plant last month.",
-              "请输入一个问题，例如：上个月各工厂的OEE。"),
+    "empty": ("Please type a question about the data.", "请输入一个关于数据的问题。"),
 }
 
 
-def refusal(kind: str, lang: str) -> str:
+def refusal(kind: str, lang: str, layer: Layer | None = None) -> str:
     en, zh = _REFUSALS[kind]
-    return zh if lang == "zh" else en
+    text = zh if lang == "zh" else en
+    if kind == "empty" and layer is not None:
+        examples = [q.question for q in layer.spec.verified_queries if q.lang == lang][:1]
+        if examples:
+            text += (f"例如：{examples[0]}" if lang == "zh" else f" For example: {examples[0]}")
+    return text
 
 
 def _examples(layer: Layer, lang: str, limit: int = 6) -> list[str]:

@@ -68,7 +68,7 @@ class RulePlanner:
     def plan(self, question: str, ctx: PlanContext) -> Plan:
         text = fold(question)
         if not text.strip():
-            return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang))
+            return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
         for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT)):
             if pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))

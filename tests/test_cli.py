@@ -1,0 +1,85 @@
+"""The command line: ask --json shape, exit codes, readable errors, layer validate, demo-data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = [sys.executable, "-m", "assistant.cli"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "FA_INDEX_DIR": str(ROOT / ".cache" / "test-data" / "index"), **(env or {})}
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=300)
+
+
+def test_ask_json_has_the_documented_fields(demo_db: Path) -> None:
+    out = run("ask", "What was OEE by plant last month?", "--db", str(demo_db), "--as-of", "2025-12-31", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    for key in ("status", "message", "interpretation", "semantic_query", "sql", "columns", "rows", "truncated",
+                "chart", "planner", "timings_ms"):
+        assert key in data
+    assert data["status"] == "ok" and data["planner"] == "rules"
+    assert data["semantic_query"]["metrics"] == ["oee"]
+    assert data["semantic_query"]["time_range"]["start"] == "2025-11-01"
+    assert len(data["rows"]) == 3 and all(0 < row[1] < 1 for row in data["rows"])
+    assert data["chart"] is not None
+    assert "Traceback" not in out.stderr
+
+
+def test_ask_text_output_in_chinese(demo_db: Path) -> None:
+    out = run("ask", "上个月各工厂的报废率", "--db", str(demo_db), "--as-of", "2025-12-31")
+    assert out.returncode == 0, out.stderr
+    assert "报废率" in out.stdout and "宁波" in out.stdout and "%" in out.stdout
+
+
+def test_refusal_is_a_clean_answer(demo_db: Path) -> None:
+    out = run("ask", "delete all defects", "--db", str(demo_db), "--json")
+    data = json.loads(out.stdout)
+    assert data["status"] == "refused" and "read" in data["message"]
+
+
+def test_missing_database_is_a_readable_error(tmp_path: Path) -> None:
+    out = run("ask", "OEE by plant", "--db", str(tmp_path / "nope.duckdb"))
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and "demo-data" in out.stderr
+
+
+def test_bad_as_of_date(demo_db: Path) -> None:
+    out = run("ask", "OEE", "--db", str(demo_db), "--as-of", "31/12/2025")
+    assert out.returncode == 2 and "YYYY-MM-DD" in out.stderr
+
+
+def test_chat_keeps_context(demo_db: Path) -> None:
+    proc = subprocess.run([*EXE, "chat", "--db", str(demo_db), "--as-of", "2025-12-31"], cwd=ROOT, text=True,
+                          capture_output=True, timeout=300, input="scrap rate by plant last month\nand for December?\nquit\n",
+                          env={**os.environ, "FA_INDEX_DIR": str(ROOT / ".cache" / "test-data" / "index")})
+    assert proc.returncode == 0, proc.stderr
+    assert "2025-11-01 to 2025-11-30" in proc.stdout and "2025-12-01 to 2025-12-31" in proc.stdout
+
+
+def test_layer_validate_command(demo_db: Path) -> None:
+    out = run("layer", "validate", "--db", str(demo_db))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "layer is valid" in out.stdout
+
+
+def test_demo_data_command_is_deterministic(tmp_path: Path) -> None:
+    paths = [tmp_path / "a.duckdb", tmp_path / "b.duckdb"]
+    for p in paths:
+        out = run("demo-data", "--out", str(p), "--end-date", "2025-06-30", "--days", "30")
+        assert out.returncode == 0, out.stderr
+    sums = []
+    for p in paths:
+        con = duckdb.connect(str(p), read_only=True)
+        sums.append(con.execute("SELECT COUNT(*), SUM(total_count), SUM(good_count) FROM production_records").fetchone())
+        con.close()
+    assert sums[0] == sums[1] and sums[0][0] > 0
