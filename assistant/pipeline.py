@@ -285,8 +285,16 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
         keys = [k for k in keys if k != query.time_grain]
     elif query.time_grain:
         last = valued[-1]
-        return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}。" if lang == "zh"
-                else f"Latest {query.time_grain} ({name(last)}): {label} {format_value(last[idx], unit, lang)}.")
+        change = ""
+        if len(valued) > 1 and valued[-2][idx]:
+            prev = valued[-2][idx]
+            if unit == "ratio":  # ratios move in points, not percent of percent
+                delta = f"{(last[idx] - prev) * 100:+.1f} pp"
+            else:
+                delta = f"{(last[idx] - prev) / abs(prev) * 100:+.1f}%"
+            change = f"，较上一期 {delta}" if lang == "zh" else f", {delta} vs {name(valued[-2])}"
+        return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}{change}。" if lang == "zh"
+                else f"Latest {query.time_grain} ({name(last)}): {label} {format_value(last[idx], unit, lang)}{change}.")
     best = max(valued, key=lambda r: r[idx])
     worst = min(valued, key=lambda r: r[idx])
     if query.time_grain:

@@ -54,6 +54,13 @@ class Session:
         return None
 
     @property
+    def pending(self) -> dict[str, Any]:
+        """The understood parts of the last turn, if it asked which metric was meant."""
+        if self.turns and self.turns[-1].status == "clarify":
+            return self.turns[-1].plan.partial
+        return {}
+
+    @property
     def last_trace(self) -> TraceRequest | None:
         for turn in reversed(self.turns):
             if turn.status == "ok" and turn.plan.trace is not None:
@@ -80,6 +87,8 @@ class Plan:
     repair_rounds: int = 0
     token_usage: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # interpretation remarks, e.g. "compared with the previous period"
+    # What a clarify turn did understand (filters, breakdowns, time), for the answer that follows it.
+    partial: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -180,34 +180,23 @@ CASES = [
 # Domain-free planner gaps this layer runs into (the demo factory shows the same: "OEE excluding
 # Suzhou", "plants with OEE between 70% and 80%", "output last month compared to the month before").
 # They stay here, strict, so fixing the planner turns them into failures that ask to drop the mark.
+# Former planner gaps (negation, ranges, previous-period comparison), now fixed.
 PLANNER_GAPS = [
     pytest.param(
         Case("negation_excluding", ["Revenue excluding Hamburg last month"],
              f"SELECT SUM(revenue) FROM sales WHERE store_id <> 'HAM' AND sale_date {MAY}",
              ["revenue"], ["Store is not Hamburg"]),
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "planner bug: negation is ignored and the member becomes a positive filter; produced "
-            "filters=[{field: store, op: in, values: [HAM]}] (interpretation flags 'excluding' as not understood), "
-            "expected op 'not in'")),
         id="negation_excluding"),
     pytest.param(
         Case("threshold_between", ["Which stores had a return rate between 3% and 6% last year?"],
              _rate_by_store("store_name", f"sale_date {Y2024}", f"return_date {Y2024}", "RATE BETWEEN 0.03 AND 0.06"),
              ["return_rate"], ["between"]),
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "planner bug: a 'between X% and Y%' threshold is silently dropped ('between' is a stop word and "
-            "THRESHOLD has no range form); produced metrics=[return_rate], dimensions=[store], no filter, "
-            "so Hamburg (10.2%) and Berlin (2.6%) come back too")),
         id="threshold_between"),
     pytest.param(
         Case("compare_month_before", ["Units sold last month compared to the month before"],
              "SELECT CAST(date_trunc('month', sale_date) AS DATE), SUM(qty) FROM sales "
              "WHERE sale_date BETWEEN DATE '2025-04-01' AND DATE '2025-05-31' GROUP BY 1",
              ["units_sold"], ["Monthly Units sold"]),
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "planner/timeparse gap: 'compared to the month before' is silently dropped; produced "
-            "metrics=[units_sold], time_range=2025-05-01..2025-05-31, no grain (one number), expected "
-            "April and May by month as for 'Units sold in May compared to April'")),
         id="compare_month_before"),
 ]
 

@@ -45,6 +45,7 @@ class Threshold:
     number: float
     percent: bool
     span: Span
+    high: float | None = None  # upper bound for 'between'
 
 
 @dataclass
@@ -107,6 +108,11 @@ def find_top_n(text: str, taken: list[Span]) -> TopN | None:
 
 
 def find_threshold(text: str, taken: list[Span]) -> Threshold | None:
+    for pattern in lx.THRESHOLD_RANGE:
+        for m in pattern.finditer(text):
+            if not overlaps(m.span(), taken):
+                pct = bool(m.group("pa") or m.group("pb"))
+                return Threshold("between", float(m.group("a")), pct, m.span(), high=float(m.group("b")))
     for pattern in lx.THRESHOLD:
         for m in pattern.finditer(text):
             if overlaps(m.span(), taken):
@@ -114,7 +120,10 @@ def find_threshold(text: str, taken: list[Span]) -> Threshold | None:
             op = lx.THRESHOLD_OPS.get(re.sub(r"\s+", " ", m.group("op").lower()))
             if op is None:
                 continue
-            return Threshold(op, float(m.group("num")), bool(m.group("pct")), m.span())
+            number = lx.parse_number(m.group("cnum")) if "cnum" in pattern.groupindex else float(m.group("num"))
+            if number is None:
+                continue
+            return Threshold(op, float(number), bool(m.group("pct")), m.span())
     return None
 
 

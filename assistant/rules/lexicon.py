@@ -56,6 +56,7 @@ BAD_WORDS = {"worst", "最差"}
 THRESHOLD = [
     re.compile(r"(?P<op>below|under|less than|lower than|fewer than|at most|no more than|above|over|more than|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
     re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
+    re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
 ]
 THRESHOLD_OPS = {
     "below": "<", "under": "<", "less than": "<", "lower than": "<", "fewer than": "<", "<": "<",
@@ -117,6 +118,7 @@ percent pct daily weekly monthly quarterly yearly annual day days week weeks mon
 last past previous prior next since ago before after latest recent first ones instead only just
 compare compared versus trend went go goes going used use uses using got get had has have ones one
 break breaks down split drill broken apart instead per unit doing performing status going look looks
+things thing where when minutes minute hours hour units pieces times
 """.split())
 
 # "which day had the lowest output" asks for a breakdown by that period.
@@ -124,3 +126,16 @@ WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?P<en>day|week|month|quarter|yea
 PERIOD_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year",
                 "天": "day", "日": "day", "周": "week", "星期": "week", "个月": "month", "月": "month",
                 "个季度": "quarter", "季度": "quarter", "年": "year"}
+
+# A range: "between 3% and 6%", "介于3%和6%之间", "3%到6%之间".
+THRESHOLD_RANGE = [
+    re.compile(r"\bbetween\s+(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|percent)?\s*(?:and|to|-)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|percent)?", re.I),
+    re.compile(r"(?:介于|在)?\s*(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|％)?\s*(?:和|到|至|-|~)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|％)\s*之间"),
+]
+# Leaving members out: "excluding Hamburg", "除了宁波".
+EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from|\bbesides|\bbut not|\bnot in"
+                     r"|除了|除去|不含|不包括|不算|排除|去掉)\s*(?:the\s+)?$", re.I)
+# "compared to the month before", "vs the previous quarter", "环比", "与上月相比".
+VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?(?:(?:month|week|quarter|year|period|day) before"
+                         r"|previous (?:month|week|quarter|year|period|day)|prior (?:month|week|quarter|year|period|day)"
+                         r"|one before)|\bover the previous (?:month|week|quarter|year)|环比|与上一?期相比|和上一?期比|比上一?期", re.I)

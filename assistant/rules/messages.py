@@ -6,8 +6,8 @@ from assistant.planning import Plan
 from semantic_layer.layer import Layer
 
 _REFUSALS = {
-    "injection": ("I only answer questions about the plant's data, and I can't change how I work.",
-                  "我只回答关于工厂数据的问题，不能更改自己的工作方式。"),
+    "injection": ("I only answer questions about the data described by the semantic layer, and I can't change how I work.",
+                  "我只回答语义层所描述数据的问题，不能更改自己的工作方式。"),
     "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
               "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
     "empty": ("Please type a question about the data.", "请输入一个关于数据的问题。"),

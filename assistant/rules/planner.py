@@ -127,6 +127,8 @@ class RulePlanner:
         parsed = self._match(text, ctx, taken)
         taken += parsed.taken
         taken += [m.span() for m in _BEFORE_THAT.finditer(text)]
+        taken += [m.span() for m in lx.VS_PREVIOUS.finditer(text)]
+        taken += [m.span() for m in lx.EXCLUDE.finditer(text)] + [m.span() for m in re.finditer(r"\bexcluding|\bexcept|除了|不包括|不含", text)]
         unknown = remainder_words(question, text, taken)
         previous = ctx.session.last_query
         cue = bool(lx.FOLLOW_UP.search(text))
@@ -138,10 +140,18 @@ class RulePlanner:
         if not parsed.metrics and not is_follow_up:
             if unknown or not (parsed.values or parsed.group_by):
                 return refuse_unknown(self.name, layer, lang, unknown)
-            return clarify_metric(self.name, layer, lang, [])
+            plan = clarify_metric(self.name, layer, lang, [])
+            plan.partial = {"values": parsed.values, "group_by": parsed.group_by, "times": times}
+            return plan
+        pending = ctx.session.pending
+        if pending and parsed.metrics and not is_follow_up:
+            # "how is Ningbo doing?" -> "which metric?" -> "OEE": the answer completes the question.
+            parsed.values = parsed.values or pending.get("values", [])
+            parsed.group_by = parsed.group_by or pending.get("group_by", [])
+            times = times or pending.get("times", [])
 
         metrics = parsed.metrics or (previous.metrics if previous else [])
-        filters, notes, problem = self._filters(parsed, metrics, ctx)
+        filters, notes, problem = self._filters(parsed, metrics, ctx, text)
         if problem:
             return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
         dims = [d for d in parsed.group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
@@ -150,6 +160,10 @@ class RulePlanner:
         for f in filters:
             if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims:
                 dims.append(f.field)
+        vs_previous = lx.VS_PREVIOUS.search(text)
+        if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
+            earlier = _shift_back(TimeRange(start=times[0].start, end=times[0].end))
+            times = [TimeFound(earlier.start, earlier.end, f"{earlier.start} – {earlier.end}", vs_previous.span()), *times]
         time_range, time_grain = self._time(times, grain[0] if grain else None, text)
         if time_grain is None and _TREND.search(text) and time_range is not None:
             time_grain = _trend_grain(time_range)
@@ -257,12 +271,15 @@ class RulePlanner:
                 start = o.start
         return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start]) or lx.BY_AFTER.search(text[m.end:m.end + 6]))
 
-    def _filters(self, parsed: Parsed, metrics: list[str], ctx: PlanContext) -> tuple[list[Filter], list[str], str | None]:
+    def _filters(self, parsed: Parsed, metrics: list[str], ctx: PlanContext, text: str = "") -> tuple[list[Filter], list[str], str | None]:
         layer, lang = ctx.layer, ctx.lang
         allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
         chosen: dict[str, list[Member]] = {}
         partials: list[list[Member]] = []
+        excluded: set[str] = set()  # member keys the question leaves out ("excluding Hamburg")
         for match, terms in parsed.values:
+            if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]):
+                excluded.update(t.member.key for t in terms if t.member is not None)
             fitting = [t for t in terms if t.ref in allowed] or terms
             full = [t for t in fitting if not t.partial]
             if full:
@@ -301,7 +318,12 @@ class RulePlanner:
                 names = "、".join(layer.metric(m).label.get(lang) for m in metrics)
                 return [], notes, (f"{names}不能按{label}筛选。" if lang == "zh"
                                    else f"{names} cannot be filtered by {label.lower()}.")
-            filters.append(Filter(field=dim, op="in", values=[m.key for m in members]))
+            keep = [m.key for m in members if m.key not in excluded]
+            drop = [m.key for m in members if m.key in excluded]
+            if keep:
+                filters.append(Filter(field=dim, op="in", values=keep))
+            if drop:
+                filters.append(Filter(field=dim, op="not in", values=drop))
         return filters, notes, None
 
     # ------------------------------------------------------------------ structure
@@ -319,10 +341,10 @@ class RulePlanner:
         before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
         metric = (before[-1] if before else query.metrics[0])
         unit = ctx.layer.metric(metric).unit
-        value = threshold.number
-        if unit == "ratio" and (threshold.percent or value > 1):
-            value = value / 100
-        return query.model_copy(update={"filters": [*query.filters, Filter(field=metric, op=threshold.op, values=[value])]})
+        numbers = [threshold.number] + ([threshold.high] if threshold.high is not None else [])
+        if unit == "ratio" and (threshold.percent or max(numbers) > 1):
+            numbers = [n / 100 for n in numbers]
+        return query.model_copy(update={"filters": [*query.filters, Filter(field=metric, op=threshold.op, values=numbers)]})
 
     def _apply_top(self, query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
         metric = query.metrics[0]
