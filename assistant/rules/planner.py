@@ -143,6 +143,10 @@ class RulePlanner:
             plan = clarify_metric(self.name, layer, lang, [])
             plan.partial = {"values": parsed.values, "group_by": parsed.group_by, "times": times}
             return plan
+        if is_follow_up and previous is not None and not parsed.metrics:
+            swapped = self._metric_from_previous(text, previous, ctx)
+            if swapped:  # "energy" + "per unit instead" -> energy per unit
+                parsed.metrics.append(swapped)
         pending = ctx.session.pending
         if pending and parsed.metrics and not is_follow_up:
             # "how is Ningbo doing?" -> "which metric?" -> "OEE": the answer completes the question.
@@ -252,6 +256,22 @@ class RulePlanner:
                 out.metrics.append(refs[0])
                 out.metric_spans[refs[0]] = (match.start, match.end)
                 return
+
+    def _metric_from_previous(self, text: str, previous: SemanticQuery, ctx: PlanContext) -> str | None:
+        """A follow-up that completes the previous metric's name: 'per unit instead', '的单位能耗呢'."""
+        rest = lx.FOLLOW_UP.sub(" ", text)
+        rest = re.sub(r"\binstead\b|[?？!！。,，]", " ", rest).strip()
+        if not rest:
+            return None
+        vocab = self.vocabulary(ctx)
+        for name in previous.metrics:
+            metric = ctx.layer.metric(name)
+            for form in [metric.label.en, metric.label.zh, *metric.synonyms.all()]:
+                for joined in (f"{form} {rest}", f"{form}{rest}"):
+                    refs = {t.ref for t in vocab.lookup(joined) if t.kind == "metric"}
+                    if len(refs) == 1 and name not in refs:
+                        return refs.pop()
+        return None
 
     def _known(self, vocab: Vocabulary) -> set[str]:
         key = id(vocab)
