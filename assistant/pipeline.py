@@ -127,6 +127,10 @@ class Pipeline:
         try:
             chosen = self.planners[name]
         except KeyError:
+            if name in ("llm", "hybrid"):  # say plainly that no LLM is set up, and how to set one up
+                from assistant.llm import status
+
+                return Answer(question, "error", status(self.settings)[lang], lang=lang, planner=name)
             return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.", lang=lang)
         ctx = PlanContext(layer=self.layer, as_of=as_of or self.settings.today(), session=session, lang=lang,
                           retrieve=self._retrieve, values=self.values, validate=self.validate_plan)

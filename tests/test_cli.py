@@ -83,3 +83,10 @@ def test_demo_data_command_is_deterministic(tmp_path: Path) -> None:
         sums.append(con.execute("SELECT COUNT(*), SUM(total_count), SUM(good_count) FROM production_records").fetchone())
         con.close()
     assert sums[0] == sums[1] and sums[0][0] > 0
+
+
+def test_llm_planner_without_a_model_says_so(demo_db: Path) -> None:
+    env = {k: "" for k in ("FA_LLM_PROVIDER", "FA_LLM_MODEL", "FA_LLM_BASE_URL")}
+    out = run("ask", "OEE by plant", "--db", str(demo_db), "--planner", "llm", "--json", env=env)
+    data = json.loads(out.stdout)
+    assert data["status"] == "error" and "FA_LLM_MODEL" in data["message"]
