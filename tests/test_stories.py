@@ -15,18 +15,9 @@ END = dt.date(2025, 12, 31)
 E = f"DATE '{END}'"
 
 
-@pytest.fixture(scope="session")
-def factory_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The evaluation database (end 2025-12-31, 730 days, default seed), built once per session."""
-    path = tmp_path_factory.getbasetemp() / "demo_factory_eval.duckdb"
-    if not path.exists():  # test_generator.py builds the same file; whoever runs first makes it
-        generate(path, end_date=END, days=730, progress=False)
-    return path
-
-
 @pytest.fixture(scope="module")
-def con(factory_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect(str(factory_db), read_only=True)
+def con(demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = duckdb.connect(str(demo_db), read_only=True)
     yield c
     c.close()
 
