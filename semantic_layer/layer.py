@@ -116,13 +116,14 @@ class Layer:
             refs = self.metric_measures(metric.name, where=where)
             if not refs:
                 raise LayerError("the expression uses no measure.", location=where)
-            allowed = self.reachable_dimensions(metric.name)
+            tables = {m.table for m in refs}
+            allowed = [d.name for d in self.spec.dimensions if any(self.join_path(t, d.table) is not None for t in tables)]
             for dim in metric.dimensions or []:
                 if dim not in self.dimensions:
                     raise LayerError(f"unknown dimension '{dim}'.", location=where,
                                      suggestion=did_you_mean(dim, self.dimensions))
                 if dim not in allowed:
-                    raise LayerError(f"dimension '{dim}' cannot be reached from every table this metric uses.",
+                    raise LayerError(f"dimension '{dim}' cannot be reached from any table this metric uses.",
                                      location=where)
         self.check_genealogy()
 
@@ -164,7 +165,6 @@ class Layer:
         # Traces run as plain SQL over stored tables; derived tables exist only inside compiled metrics.
         if self._require_table(table, where).derived:
             raise LayerError(f"table '{table}' is derived; genealogy needs a stored table.", location=where)
-
 
     # ------------------------------------------------------------------ lookups
     def metric(self, name: str) -> Metric:
