@@ -7,7 +7,6 @@ outside the layer, or wants to change data, it refuses.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from assistant.rules.extract import (
     remainder_words,
 )
 from assistant.rules.followup import merge_follow_up
+from assistant.rules.periods import resolve_times, shift_back, trend_grain
 from assistant.rules.messages import clarify_metric, refuse_unknown, refusal
 from assistant.rules.verified import match_verified
 from assistant.rules.vocab import Match, Term, Vocabulary, build_vocabulary
@@ -166,18 +166,18 @@ class RulePlanner:
                 dims.append(f.field)
         vs_previous = lx.VS_PREVIOUS.search(text)
         if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
-            earlier = _shift_back(TimeRange(start=times[0].start, end=times[0].end))
+            earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
             times = [TimeFound(earlier.start, earlier.end, f"{earlier.start} – {earlier.end}", vs_previous.span()), *times]
-        time_range, time_grain = self._time(times, grain[0] if grain else None, text)
+        time_range, time_grain = resolve_times(times, grain[0] if grain else None)
         if time_grain is None and _TREND.search(text) and time_range is not None:
-            time_grain = _trend_grain(time_range)
+            time_grain = trend_grain(time_range)
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
                               time_grain=time_grain, locale="zh" if lang == "zh" else "en")
         if threshold:
             query = self._apply_threshold(query, threshold, parsed, ctx)
         if is_follow_up and previous is not None:
             if time_range is None and _BEFORE_THAT.search(text) and previous.time_range is not None:
-                time_range = _shift_back(previous.time_range)
+                time_range = shift_back(previous.time_range)
             query = merge_follow_up(previous, query, parsed_metrics=bool(parsed.metrics),
                                     new_time=time_range is not None, new_grain=time_grain is not None,
                                     new_dims=bool(dims), layer=layer, text=text)
@@ -347,16 +347,6 @@ class RulePlanner:
         return filters, notes, None
 
     # ------------------------------------------------------------------ structure
-    def _time(self, times: list[TimeFound], grain: str | None, text: str) -> tuple[TimeRange | None, str | None]:
-        if not times:
-            return None, grain
-        if len(times) == 1:
-            t = times[0]
-            return TimeRange(start=t.start, end=t.end, label=t.label), grain
-        # Two periods ("this month vs last month", "Q3 and Q4"): cover both, one row per period.
-        start, end = min(t.start for t in times), max(t.end for t in times)
-        return TimeRange(start=start, end=end, label=" / ".join(t.label for t in times)), grain or _period_grain(times)
-
     def _apply_threshold(self, query: SemanticQuery, threshold, parsed: Parsed, ctx: PlanContext) -> SemanticQuery:
         before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
         metric = (before[-1] if before else query.metrics[0])
@@ -376,37 +366,3 @@ class RulePlanner:
         if not top.explicit and _ORDER_ONLY.search(text):
             return query.model_copy(update={"order": order})
         return query.model_copy(update={"order": order, "limit": top.n})
-
-
-def _shift_back(tr: TimeRange) -> TimeRange:
-    """The period of the same length right before `tr` (a calendar month steps back one month)."""
-    if tr.start.day == 1 and (tr.end + dt.timedelta(days=1)).day == 1:
-        months = (tr.end.year - tr.start.year) * 12 + tr.end.month - tr.start.month + 1
-        y, m = divmod(tr.start.year * 12 + tr.start.month - 1 - months, 12)
-        start = dt.date(y, m + 1, 1)
-        return TimeRange(start=start, end=tr.start - dt.timedelta(days=1))
-    length = tr.end - tr.start + dt.timedelta(days=1)
-    return TimeRange(start=tr.start - length, end=tr.start - dt.timedelta(days=1))
-
-
-def _trend_grain(tr: TimeRange) -> str:
-    days = (tr.end - tr.start).days + 1
-    return "day" if days <= 31 else "week" if days <= 120 else "month"
-
-
-def _period_grain(times: list[TimeFound]) -> str | None:
-    def kind(t: TimeFound) -> str | None:
-        days = (t.end - t.start).days + 1
-        if t.start.day == 1 and (t.end + dt.timedelta(days=1)).day == 1:
-            if days >= 365:
-                return "year"
-            if days >= 89:
-                return "quarter"
-            if days >= 28:
-                return "month"
-        if days == 7 and t.start.weekday() == 0:
-            return "week"
-        return "day" if days == 1 else None
-
-    kinds = {kind(t) for t in times}
-    return kinds.pop() if len(kinds) == 1 else None
