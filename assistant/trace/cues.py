@@ -34,10 +34,13 @@ RELATION = {
            "produced in", "built on", "built in", "went into", "go into", "goes into", "contain", "contains",
            "contained", "containing", "consumed", "received", "receive", "receiving", "got", "get", "gets",
            "shipped", "delivered", "affected", "impacted", "related to", "linked to", "involved", "involving",
-           "exposed", "exposure", "include", "included", "includes", "from"],
+           "exposed", "exposure", "include", "included", "includes", "from",
+           # consequences ("complaints the lot led to"): they link two named things, in either direction
+           "led to", "lead to", "leads to", "leading to", "caused", "cause", "causes", "resulted in",
+           "result in", "results in", "triggered", "gave rise to"],
     "zh": ["用了", "用到", "使用", "用的", "含有", "包含", "投入", "做成", "做的", "制成", "生产的", "发给",
            "发到", "发往", "收到", "流到", "相关", "涉及", "影响", "波及", "关联", "来自", "到了", "出自",
-           "做出", "造的"],
+           "做出", "造的", "引发", "导致", "引起", "造成", "产生"],
 }
 WHICH = {
     "en": ["which", "what", "list", "list all", "show", "show me", "find", "give me", "name the", "all the"],

@@ -94,7 +94,8 @@ def _gap_ok(text: str, start: int, end: int, zh: bool) -> bool:
 
 
 def _target(p: _Parsed, graph: TypeGraph, zh: bool) -> str | None:
-    nodes = [w for w in p.words if w.kind == "node" and graph.walkable(w.node or "")]
+    """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
+    nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
     for s, e, _ in p.spans.get("which", []):
         after = [w for w in nodes if w.start >= e and _gap_ok(p.text, e, w.start, zh)]
         if after:
@@ -150,7 +151,21 @@ def _assign_members(ctx: PlanContext, graph: TypeGraph, start: str, target: str 
                 break
 
 
-def _time_node(p: _Parsed, graph: TypeGraph) -> str | None:
+def _member_node(m: Mention, request: TraceRequest) -> str | None:
+    """The node a named value was put on ('Hengtai' filters the lots), else the node of its own table."""
+    if m.kind != "member":
+        return m.node
+    if m.node == request.start_node and m.value in request.start_ids:
+        return request.start_node
+    for node, dims in [(request.start_node, request.start_filters), *request.node_filters.items()]:
+        if m.value in dims.get(m.dimension or "", []):
+            return node
+    return m.node
+
+
+def _time_node(p: _Parsed, graph: TypeGraph, request: TraceRequest) -> str | None:
+    """The node a date phrase dates: a time verb next to it ('shipped after ...'), else the nearest
+    dated thing named ('恒泰金属11月那批…铝材': the lot Hengtai's name describes)."""
     if p.time_span is None:
         return None
     s0, e0 = p.time_span
@@ -158,8 +173,8 @@ def _time_node(p: _Parsed, graph: TypeGraph) -> str | None:
             if min(abs(s - e0), abs(s0 - e)) <= 24 and graph.node(n).time_column]
     if near:
         return min(near)[1]
-    dated = [(min(abs(w.start - e0), abs(s0 - w.end)), w.node) for w in [*p.words, *p.ids]
-             if w.node and graph.walkable(w.node) and graph.node(w.node).time_column]
+    named = [(min(abs(w.start - e0), abs(s0 - w.end)), _member_node(w, request)) for w in [*p.words, *p.ids]]
+    dated = [(d, n) for d, n in named if n and graph.walkable(n) and graph.node(n).time_column]
     return min(dated)[1] if dated else None
 
 
@@ -192,17 +207,25 @@ def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     strong, relation = p.has("strong"), p.has("relation") or p.has("backward") or p.has("forward")
     if not p.ids and not node_words:
         return None
-    if p.spans.get("metric") and not (p.ids and (strong or relation)):
+    target = _target(p, graph, zh)
+    # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
+    attribute = target is not None and not graph.walkable(target)
+    metric = p.spans.get("metric", [])
+    if attribute and p.ids:  # there 'made' is the verb of the batch, not the output metric
+        metric = [h for h in metric if not any(h[:2] == w[:2] for w in p.spans.get("time_word", []))]
+    if metric and not (p.ids and (strong or relation)):
         return None  # "lot rejection rate by supplier": a metric question that mentions lots
     if p.ids:
-        if not (strong or len(types) >= 2 or p.has("backward") or p.has("forward")):
+        walkable_id = any(graph.walkable(m.node or "") for m in p.ids)
+        if not (strong or len(types) >= 2 or p.has("backward") or p.has("forward") or (attribute and walkable_id)):
             return None  # "status of complaint CC-1" names one thing but asks nothing about its genealogy
-    elif not (strong or (len(types) >= 2 and relation)):
+    elif not (strong or (len(types) >= 2 and relation) or (attribute and relation and types)):
         return None
-    target = _target(p, graph, zh)
     start = _choose_start(p, ctx, graph, target, members)
     if start is None:
         return None
+    if attribute and graph.walk_target(start, target) is None:
+        target = None  # a context node the start cannot reach: fall back to the walkable nodes named
     request = TraceRequest(start_node=start)
     request.start_ids = list(dict.fromkeys(m.value or "" for m in p.ids if m.node == start))
     mentioned = list(dict.fromkeys(w.node for w in [*node_words, *members] if w.node))
@@ -224,14 +247,15 @@ def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     if target is not None and graph.relation(start, target) is None and target == start:
         target = None
     request.target_node = target
-    if target and target != start:
-        request.direction = graph.relation(start, target) or "both"
+    walk_to = graph.walk_target(start, target)  # a line: the work orders it describes
+    if walk_to and walk_to != start:
+        request.direction = graph.relation(start, walk_to) or "both"
     else:
         backward, forward = p.has("backward"), p.has("forward")
         request.direction = "backward" if backward and not forward else "forward" if forward and not backward else "both"
     if p.time is not None:
         request.time_range = p.time
-        request.time_node = _time_node(p, graph)
+        request.time_node = _time_node(p, graph, request)
     if not request.start_ids and request.context is None and request.start_filters and _singular(p, start, zh):
         request.latest = 1
     return request

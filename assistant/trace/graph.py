@@ -56,6 +56,24 @@ class TypeGraph:
                 out.append((e, e.downstream, e.upstream))
         return out
 
+    def hosts(self, context: str) -> list[tuple[GenealogyEdge, str]]:
+        """(edge, walkable node) for each node type `context` is an attribute of, in declared order."""
+        return [(e, node) for e, ctx, node in self.context_edges if ctx == context]
+
+    def host(self, context: str, start: str) -> tuple[GenealogyEdge, str] | None:
+        """Where a question about a context node ("which line made it?") lands when it starts at
+        `start`: the nearest node type the context describes (ties: declared first)."""
+        levels = self.levels(start, ["forward", "backward"])
+        reached = [(abs(levels[n]), i, e, n) for i, (e, n) in enumerate(self.hosts(context)) if n in levels]
+        return (min(reached)[2], min(reached)[3]) if reached else None
+
+    def walk_target(self, start: str, target: str | None) -> str | None:
+        """The node type a walk must reach for `target`: itself, or the host of a context node."""
+        if target is None or self.walkable(target):
+            return target
+        found = self.host(target, start) if target in self.nodes else None
+        return found[1] if found else None
+
     def neighbours(self, name: str, direction: Direction) -> list[tuple[GenealogyEdge, str]]:
         """(edge, next type) one step downstream (forward) or upstream (backward), in declared order."""
         if direction == "forward":

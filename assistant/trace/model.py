@@ -65,6 +65,7 @@ class TraceResult:
     sql: str  # the main statement (the target table, or the trace itself)
     trace_sql: str
     via: str | None = None  # sibling target: the common upstream type the trace went through
+    host: str | None = None  # context target (a line): the node type it describes, which the walk reached
     time_node: str | None = None
     sql_count: int = 0  # statements run (all guarded)
     elapsed_ms: float = 0.0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any, Protocol
 
 from assistant.executor import QueryResult
 from assistant.planning import TraceRequest
+from assistant.trace.attribute import attribute_columns, attribute_labels, attribute_statement, host_of
 from assistant.trace.graph import Direction, TypeGraph
 from assistant.trace.model import TraceInputError, TraceLevel, TraceResult
 from assistant.trace.sqlbuild import TraceCompiler, WalkSpec
@@ -148,6 +150,12 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
                               "当前语义层没有定义追溯关系，无法追溯。")
     _check_nodes(graph, request)
     compiler = TraceCompiler(pipeline.layer, graph)
+    asked, attribute = request, None
+    if request.target_node and not graph.walkable(request.target_node):
+        # "Which line made it?": walk to the node type the line describes (work orders), answer with lines.
+        edge, host = host_of(graph, request.target_node, request.start_node)
+        attribute = (request.target_node, edge, host)
+        request = replace(request, target_node=host)
     start, ids, directions, via = _seed(pipeline, compiler, graph, request, lang)
     time_node = _time_node(graph, request, directions)
     spec = _spec(graph, request, start, ids, directions, time_node)
@@ -190,7 +198,14 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
         level.missing = [i for i in shown if i not in found]
         level.truncated = level.truncated or len(level.rows) + len(level.missing) < level.count
     sql_count += _name_context(pipeline, compiler, graph, levels, lang)
-    if target:
+    if attribute is not None:
+        context, edge, host = attribute
+        res = pipeline.run_sql(attribute_statement(compiler, spec, context, edge, host, lang))
+        sql_count += 1
+        main_sql, truncated, rows = res.sql, res.truncated, [list(r) for r in res.rows]
+        columns = attribute_columns(graph, context, host, lang)
+        labels = attribute_labels(graph, context, host, lang)
+    elif target:
         tl = next((lv for lv in levels if lv.node == target), None)
         columns = tl.columns if tl else compiler.node_columns(graph.node(target), lang)
         rows = tl.rows if tl else []
@@ -201,10 +216,10 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
     else:
         columns, rows, labels = _chain_table(graph, levels, lang)
     impact = _impact(graph, spec, levels, impact_rows, lang)
-    return TraceResult(request=request, spec=spec, lang=lang, levels=levels, links=links, target=target,
+    return TraceResult(request=asked, spec=spec, lang=lang, levels=levels, links=links, target=asked.target_node,
                        columns=columns, rows=rows, column_labels=labels, truncated=truncated,
                        graph_truncated=result.truncated, impact=impact, sql=main_sql, trace_sql=result.sql,
-                       via=via, time_node=time_node, sql_count=sql_count,
+                       via=via, time_node=time_node, sql_count=sql_count, host=attribute[2] if attribute else None,
                        elapsed_ms=(time.perf_counter() - started) * 1000)
 
 

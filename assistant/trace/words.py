@@ -11,6 +11,7 @@ from semantic_layer.layer import Layer
 from semantic_layer.models import GenealogyNode
 
 MAX_NAMED = 3  # name context members (lines) up to this many, else give a count
+MAX_LISTED = 8  # members named in the answer to 'which products ...?'
 
 
 def value_label(layer: Layer, table: str, column: str, value: Any, lang: str) -> str:
@@ -35,10 +36,16 @@ def _count(level: TraceLevel, node: GenealogyNode, lang: str) -> str:
     return f"{level.count} {node.label.en if level.count == 1 else node.plural_label('en')}"
 
 
-def _context(level: TraceLevel, graph: TypeGraph, lang: str) -> str:
+def _context(level: TraceLevel, graph: TypeGraph, lang: str, seen: set[tuple[str, ...]] | None = None) -> str:
+    """'(Ningbo Line 3; 9 machines)'; a context already said on another level ('seen') is not repeated."""
     parts: list[str] = []
     for ctx, items in level.context.items():
         node = graph.node(ctx)
+        said = (ctx, *sorted(i["id"] for i in items))
+        if seen is not None and said in seen:
+            continue
+        if seen is not None:
+            seen.add(said)
         if len(items) <= MAX_NAMED:
             parts.append(("、" if lang == "zh" else ", ").join(i["name"] for i in items))
         else:
@@ -50,13 +57,14 @@ def _context(level: TraceLevel, graph: TypeGraph, lang: str) -> str:
     return f"（{'；'.join(parts)}）" if lang == "zh" else f" ({'; '.join(parts)})"
 
 
-def _element(level: TraceLevel, graph: TypeGraph, lang: str, *, start: bool) -> str:
+def _element(level: TraceLevel, graph: TypeGraph, lang: str, *, start: bool,
+             seen: set[tuple[str, ...]] | None = None) -> str:
     node = graph.node(level.node)
     if start and level.count == 1 and level.ids:
         text = f"{node.label.zh} {level.ids[0]}" if lang == "zh" else f"{node.label.en} {level.ids[0]}"
     else:
         text = _count(level, node, lang)
-    return text + _context(level, graph, lang)
+    return text + _context(level, graph, lang, seen)
 
 
 def chains(result: TraceResult, graph: TypeGraph) -> tuple[list[str], list[str]]:
@@ -68,13 +76,14 @@ def chains(result: TraceResult, graph: TypeGraph) -> tuple[list[str], list[str]]
         if direction not in result.spec.directions:
             out.append([])
             continue
-        if result.target and (graph.relation(start, result.target) == direction):
-            end = result.target
+        walk_to = result.host or result.target  # a line is reached through its work orders
+        if walk_to and (graph.relation(start, walk_to) == direction):
+            end = walk_to
         else:
             candidates = [lv for lv in result.levels if lv.index * sign > 0 and lv.count]
             end = max(candidates, key=lambda lv: (lv.index * sign, -graph.order[lv.node])).node if candidates else start
         path = graph.path(start, end, direction)  # type: ignore[arg-type]
-        out.append([t for t in path[1:] if t in reached or t == result.target])
+        out.append([t for t in path[1:] if t in reached or t == walk_to])
     return out[0], out[1]
 
 
@@ -83,10 +92,11 @@ def summary(result: TraceResult, graph: TypeGraph) -> str:
     lang = result.lang
     levels = {lv.node: lv for lv in result.levels}
     up, down = chains(result, graph)
+    seen: set[tuple[str, ...]] = set()
 
     def element(name: str) -> str:
         level = levels.get(name) or TraceLevel(name, graph.node(name).plural_label(lang), 0, 0)
-        return _element(level, graph, lang, start=name == result.spec.start)
+        return _element(level, graph, lang, start=name == result.spec.start, seen=seen)
 
     start = element(result.spec.start)
     if up and not down:  # backward only: read from the start towards the sources
@@ -95,12 +105,35 @@ def summary(result: TraceResult, graph: TypeGraph) -> str:
         text = " → ".join([*(element(t) for t in reversed(up)), start, *(element(t) for t in down)])
     others = [lv for lv in result.levels if lv.node not in {result.spec.start, *up, *down} and lv.count]
     if others:
-        listed = ("、" if lang == "zh" else ", ").join(_element(lv, graph, lang, start=False) for lv in others)
+        listed = ("、" if lang == "zh" else ", ").join(_element(lv, graph, lang, start=False, seen=seen)
+                                                        for lv in others)
         text += f"；另有 {listed}" if lang == "zh" else f"; also {listed}"
     if result.via:
         via = graph.node(result.via)
         text += f"（经由{via.label.zh}）" if lang == "zh" else f" (through their {via.plural_label('en')})"
-    return text + ("。" if lang == "zh" else ".")
+    return attribute_sentence(result, graph) + text + ("。" if lang == "zh" else ".")
+
+
+def attribute_sentence(result: TraceResult, graph: TypeGraph) -> str:
+    """The answer to 'which line made it?' before the chain: 'Line: Ningbo Line 3. ' / '产线：宁波3号线。'."""
+    if not result.host or not result.target:
+        return ""
+    lang, node = result.lang, graph.node(result.target)
+    named = len(result.columns) > 2  # key, name, count (a node without a name column has no name)
+    names = [str(r[1] if named and r[1] is not None else r[0]) for r in result.rows]
+    more = len(names) - MAX_LISTED
+    shown = ("、" if lang == "zh" else ", ").join(names[:MAX_LISTED])
+    if more > 0:
+        shown += f" 等（另有 {more} 个）" if lang == "zh" else f" and {more} more"
+    if lang == "zh":
+        if not names:
+            return f"没有找到相关的{node.label.zh}。"
+        counted = "" if len(names) == 1 else f"（{len(names)} 个）"
+        return f"{node.label.zh}{counted}：{shown}。"
+    if not names:
+        return f"No {node.label.en} found. "
+    what = node.label.en if len(names) == 1 else f"{len(names)} {node.plural_label('en')}"
+    return f"{what[:1].upper()}{what[1:]}: {shown}. "
 
 
 def impact_sentence(result: TraceResult, layer: Layer, graph: TypeGraph) -> str:
