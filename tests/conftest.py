@@ -40,10 +40,21 @@ def pg_url(demo_db: Path) -> str:
     url = os.environ.get("FA_TEST_PG_URL")
     if not url:
         pytest.skip("FA_TEST_PG_URL is not set: no PostgreSQL server to test against")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
     from semantic_layer.demo.generator import copy_to_postgres
 
-    copy_to_postgres(demo_db, url, progress=False)
-    return url
+    # A database of its own, so tests that copy other data into the server's default one
+    # (the generator's copy test) cannot replace these tables mid-session.
+    base = make_url(url)
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute("DROP DATABASE IF EXISTS fa_eval_test")
+        con.execute("CREATE DATABASE fa_eval_test")
+    target = base.set(database="fa_eval_test").render_as_string(hide_password=False)
+    copy_to_postgres(demo_db, target, progress=False)
+    return target
 
 
 @pytest.fixture(scope="session")
