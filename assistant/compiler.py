@@ -221,8 +221,10 @@ class Compiler:
 
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expression], *, having: bool) -> exp.Select:
         thresholds = [_condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
-        if query.output_fields() != query.metrics:  # a row where no metric has a value is no data, not a result
-            thresholds.append(exp.not_(exp.and_(*(exp.Is(this=e.copy(), expression=exp.Null()) for e in metric_sql.values()))))
+        nullable = [e for e in metric_sql.values() if any(True for _ in e.find_all(exp.Nullif))]
+        if query.output_fields() != query.metrics and len(nullable) == len(metric_sql):
+            # A row where every ratio has a zero denominator is no data, not a result.
+            thresholds.append(exp.not_(exp.and_(*(exp.Is(this=e.copy(), expression=exp.Null()) for e in nullable))))
         if thresholds:
             select = select.having(exp.and_(*thresholds)) if having else select.where(exp.and_(*thresholds))
         order = [exp.Ordered(this=exp.column(o.field), desc=o.desc, nulls_first=False) for o in query.order]
