@@ -145,3 +145,25 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
             token = token.replace(stop, " ")
         words.extend(w for w in token.split() if len(w) >= 2)
     return list(dict.fromkeys(words))
+
+
+def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
+    """Mend typos in time words ('lst month', 'this quater') before dates are read, so a typo
+    never silently drops the period. Returns the mended question and (typed, read as) pairs."""
+    from rapidfuzz import fuzz, process
+
+    fixes: list[tuple[str, str]] = []
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in known or low in lx.TIME_WORDS or len(low) < 3:
+            return word
+        best = process.extractOne(low, lx.TIME_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+        if best is None or best[0][0] != low[0]:
+            return word
+        fixes.append((word, best[0]))
+        return best[0]
+
+    mended = re.sub(r"[A-Za-z]+", swap, question)
+    return mended, fixes

@@ -68,8 +68,13 @@ THRESHOLD_OPS = {
 }
 
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
-BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bacross all|\bwhich|\bwhat|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by|按照|按|各个|各|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)\s*(?:the\s+)?$", re.I)
-BY_AFTER = re.compile(r"^\s*(?:别|分别|对比|排名|排行|breakdown|ranking|wise)", re.I)
+BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by|按照|按|各个|各|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)\s*(?:the\s+)?$", re.I)
+BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|breakdown|ranking|wise)", re.I)
+# "all plants", "所有工厂": the whole set, one total, not a breakdown.
+ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)\s*(?:the\s+|of\s+(?:the\s+|our\s+)?|our\s+)?$", re.I)
+# Time words that typos in questions are mended towards before dates are read.
+TIME_WORDS = ["today", "yesterday", "this", "last", "past", "previous", "since", "week", "month", "quarter",
+              "year", "daily", "weekly", "monthly", "quarterly", "yearly", "days", "weeks", "months", "quarters", "years"]
 COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
 
 # Follow-up cues: the question leans on the previous one.

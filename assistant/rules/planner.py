@@ -15,6 +15,7 @@ from assistant.planning import Plan, PlanContext
 from assistant.query import Filter, Order, SemanticQuery, TimeRange
 from assistant.rules import lexicon as lx
 from assistant.rules.extract import (
+    mend_time_words,
     Span,
     TimeFound,
     TopN,
@@ -47,6 +48,7 @@ class Parsed:
     values: list[tuple[Match, list[Term]]] = field(default_factory=list)
     taken: list[Span] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, understood as)
+    matched_text: dict[str, str] = field(default_factory=dict)  # metric -> the words that named it
 
 
 class RulePlanner:
@@ -80,7 +82,10 @@ class RulePlanner:
             label = "已验证的查询" if ctx.lang == "zh" else "Verified query"
             return Plan(kind="sql", planner=self.name, sql=verified.sql, message=f"{label}: {verified.question}",
                         notes=[verified.source])
-        plan = self._plan_query(question, text, ctx)
+        mended, fixes = mend_time_words(question, self._known(self.vocabulary(ctx)))
+        plan = self._plan_query(mended, fold(mended), ctx)
+        if fixes and plan.kind == "query":
+            plan.notes += [f"“{a}”按“{b}”理解" if ctx.lang == "zh" else f"read '{a}' as '{b}'" for a, b in fixes]
         if plan.kind in ("clarify", "refuse") and not plan.suggestions:
             plan.suggestions = self._suggest(question, ctx)  # retrieval's nearest metrics as options
         return plan
@@ -155,6 +160,7 @@ class RulePlanner:
             times = times or pending.get("times", [])
 
         metrics = parsed.metrics or (previous.metrics if previous else [])
+        metrics = self._fit_metrics(metrics, parsed, ctx)
         filters, notes, problem = self._filters(parsed, metrics, ctx, text)
         if problem:
             return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
@@ -225,6 +231,7 @@ class RulePlanner:
                     if metric_refs[0] not in out.metrics:
                         out.metrics.append(metric_refs[0])
                         out.metric_spans[metric_refs[0]] = (m.start, m.end)
+                        out.matched_text[metric_refs[0]] = m.text.strip()
                 else:
                     out.ambiguous_metrics.append(metric_refs)
                 out.taken.append((m.start, m.end))
@@ -235,6 +242,8 @@ class RulePlanner:
                 out.taken.append((m.start, m.end))
                 described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
                                 for o in matches)
+                if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
+                    continue  # "across all plants": one total
                 for d in dims:
                     if (d in value_dims or described) and not self._marked(text, m, matches):
                         continue  # "the Ningbo plant", "press machines": the word names a value's type
@@ -256,6 +265,27 @@ class RulePlanner:
                 out.metrics.append(refs[0])
                 out.metric_spans[refs[0]] = (match.start, match.end)
                 return
+
+    def _fit_metrics(self, metrics: list[str], parsed: Parsed, ctx: PlanContext) -> list[str]:
+        """'on-time delivery to Changjiang': the words fit two metrics; keep the one the named
+        member can filter (a metric whose own name contains the words that were matched)."""
+        layer = ctx.layer
+        dims = {t.ref for _, terms in parsed.values for t in terms}
+        out = []
+        for name in metrics:
+            if not dims or dims & set(layer.metric_dimensions(name)):
+                out.append(name)
+                continue
+            span = parsed.metric_spans.get(name)
+            words = fold(ctx.layer.metric(name).label.en) if span is None else None
+            matched = words or ""
+            if span is not None:
+                matched = parsed.matched_text.get(name, "")
+            rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
+                      and dims & set(layer.metric_dimensions(m.name))
+                      and any(matched in fold(f) for f in [m.label.en, m.label.zh, *m.synonyms.all()])]
+            out.append(rivals[0] if len(rivals) == 1 else name)
+        return list(dict.fromkeys(out))
 
     def _metric_from_previous(self, text: str, previous: SemanticQuery, ctx: PlanContext) -> str | None:
         """A follow-up that completes the previous metric's name: 'per unit instead', '的单位能耗呢'."""

@@ -16,6 +16,27 @@ from assistant.values import Member, ValueCatalogue, normalize
 from semantic_layer.layer import Layer
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
+_CONFUSED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"), ("p", "b"), ("t", "d"), ("k", "g"))
+_CONFUSED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def _sound(ch: str) -> str:
+    """Toneless pinyin of one character, with the sounds people commonly confuse merged
+    (zh/z, l/n, b/p, -ng/-n ...), so '两'~'良', '坡'~'波', '洲'~'州' sound alike."""
+    from pypinyin import lazy_pinyin
+
+    py = lazy_pinyin(ch)[0]
+    for a, b in _CONFUSED_INITIALS:
+        if py.startswith(a):
+            py = b + py[len(a):]
+            break
+    for a, b in _CONFUSED_FINALS:
+        if py.endswith(a):
+            py = py[: -len(a)] + b
+            break
+    return py
+
+
 _FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
 _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 
@@ -35,6 +56,7 @@ class Match:
     text: str
     terms: list[Term]
     fuzzy: bool = False
+    homophone: bool = False
 
     @property
     def kinds(self) -> set[str]:
@@ -167,18 +189,31 @@ class Vocabulary:
                     continue
                 if window[diff[0]] in _FUNCTION_CHARS or any(locked[i + k] for k in range(n)):
                     continue
-                if n == 2 and (diff[0] != 1 or any(covered[i + k] for k in range(n))
+                homophone = _sound(window[diff[0]]) == _sound(form[diff[0]])
+                if n == 2 and (diff[0] != 1 or not homophone or any(covered[i + k] for k in range(n))
                                or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
-                    continue  # two characters, one wrong: only a named entity's label, first character right
-                out.append(Match(i, i + n, window, list(terms), fuzzy=True))
-        return out
+                    continue  # two characters, one wrong: only a named entity's label, a homophone
+                out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
+        # Chinese typos are mostly homophones from the input method: when a window could be
+        # several names, keep the ones that sound alike; if still several, keep none (no guessing).
+        by_span: dict[tuple[int, int], list[Match]] = {}
+        for m in out:
+            by_span.setdefault((m.start, m.end), []).append(m)
+        kept: list[Match] = []
+        for group in by_span.values():
+            sounding = [m for m in group if m.homophone]  # a wrong character that sounds different is no typo we repair
+            refs = {(t.kind, t.ref, t.member.key if t.member else None) for m in sounding for t in m.terms}
+            if sounding and len(refs) == 1:
+                kept.append(sounding[0])
+        return kept
 
     def _cjk_value_forms(self) -> list[tuple[str, list[Term]]]:
         cached = getattr(self, "_cjk_cache", None)
         if cached is None:
             cached = [(f, t) for f, t in self.forms.items()
                       if len(f) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in f)
-                      and any(x.kind == "value" and not x.partial for x in t)]
+                      and (any(x.kind == "value" and not x.partial for x in t)
+                           or len(f) >= 3 and all(x.kind == "metric" for x in t))]
             self._cjk_cache = cached
         return cached
 
@@ -216,6 +251,10 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
         term = Term("value", member.dimension, member)
         for form in member.forms:
             vocab.add(form, term)
+        label = member.label_en
+        if label.isascii() and label[-1:].isalpha() and " " in label or label.isascii() and len(label) > 4:
+            # English plurals of names: "front brake calipers", "gear sets".
+            vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
         for form in _parent_removed_forms(member, catalogue, member.dimension):
             vocab.add(form, Term("value", member.dimension, member, partial=True))
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
