@@ -1,5 +1,5 @@
-"""Regression gate: the rule planner on the development set may never drop below the
-accuracy stored in eval/baseline.json (raise it there whenever it improves)."""
+"""Regression gate: the rule planner on the development and held-out sets may never drop below
+the accuracy stored in eval/baseline.json (raise it there whenever it improves)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ DEV = ROOT / "eval" / "dev.yaml"
 BASELINE = ROOT / "eval" / "baseline.json"
 
 
-@pytest.fixture(scope="module")
-def dev_run(pipeline, demo_db):
-    questions = load_questions(DEV)
+@pytest.fixture(scope="module", params=["dev.yaml", "holdout.yaml"])
+def dev_run(request, pipeline, demo_db):
+    questions = load_questions(ROOT / "eval" / request.param)
     return questions, run_eval(questions, PipelineAsker(pipeline, "rules"), demo_db,
                                equivalence_groups=pipeline.layer.value_equivalence_groups())
 
@@ -36,13 +36,13 @@ def test_dev_set_meets_the_baseline(dev_run) -> None:
 
 def test_every_refusal_item_is_refused(dev_run) -> None:
     _, run = dev_run
-    refuse = [i for i in run.items if "refuse" in i.tags]
-    assert len(refuse) >= 15
+    refuse = [i for i in run.items if "refuse" in i.tags or "refusal" in i.tags]
+    assert len(refuse) >= 10
     assert [i.id for i in refuse if not i.correct] == []
 
 
-def test_dev_set_shape(dev_run) -> None:
-    questions, _ = dev_run
-    items = questions.items
+def test_dev_set_shape() -> None:
+    items = load_questions(DEV).items
     assert len(items) >= 150
     assert sum(i.lang == "zh" for i in items) * 3 >= len(items)
+    assert sum(i.expect == "refuse" for i in items) >= 15

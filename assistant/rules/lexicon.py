@@ -123,7 +123,7 @@ percent pct daily weekly monthly quarterly yearly annual day days week weeks mon
 last past previous prior next since ago before after latest recent first ones instead only just
 compare compared versus trend went go goes going used use uses using got get had has have ones one
 break breaks down split drill broken apart instead per unit doing performing status going look looks
-things thing where when minutes minute hours hour units pieces times
+things thing where when minutes minute mins min hours hour hrs units pieces times pcs
 """.split())
 
 # "which day had the lowest output" asks for a breakdown by that period.
