@@ -146,8 +146,16 @@ class Pipeline:
         session.turns.append(Turn(question, plan, answer.status))
         return answer
 
-    def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None) -> list[Any]:
+    def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None, lexical: bool = False) -> list[Any]:
+        if lexical:
+            # The offline planner only wants hints: never pay for building the index (or loading
+            # the embedding model) on its path; the app warms the index at start-up instead.
+            return self._index.search_lexical(query, k=k, kinds=kinds) if self._index is not None else []
         return self.index.search(query, k=k, kinds=kinds)
+
+    def warm_index(self) -> None:
+        """Build or open the retrieval index now (the app calls this at start-up)."""
+        _ = self.index
 
     def validate_plan(self, plan: Plan) -> str | None:
         """Cheap checks a planner can run before answering (used by the LLM repair loop)."""

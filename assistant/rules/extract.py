@@ -135,9 +135,14 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
             chars[i] = " "
     rest = "".join(chars)
     words: list[str] = []
-    for token in re.findall(r"[a-z][a-z'\-]*|[\u4e00-\u9fff]+", rest):
+    for token in re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z]|[\u4e00-\u9fff]+", rest):
         if token.isascii():
-            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or len(token) < 3:
+            if not re.search(r"[a-z]", token):
+                if re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", token):
+                    words.append(token)  # a date the calendar does not have ('2025-13-01')
+                continue
+            id_like = bool(re.search(r"\d", token))
+            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or len(token) < 3 and not id_like:
                 continue
             words.append(token)
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.planning import Plan
 from semantic_layer.layer import Layer
 
@@ -49,3 +51,32 @@ def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) ->
             "That question is outside what I can answer, "
         msg = head + "so I won't guess. I can answer questions about " + ", ".join(examples) + " and more."
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)
+
+
+def clarify_unknown_member(planner: str, lang: str, word: str, values: object) -> Plan:
+    """Name the word we could not place, and offer the closest real members."""
+    from rapidfuzz import fuzz, process
+
+    members = getattr(values, "members", [])
+    is_date = bool(re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", word))
+    id_like = bool(re.search(r"\d", word)) and not is_date
+    labels: dict[str, str] = {}
+    for m in members:
+        if id_like:  # an id is best matched against ids, and shown as one
+            if re.search(r"\d", m.key):
+                labels.setdefault(m.key, m.key)
+        else:
+            for form in m.forms:
+                labels.setdefault(form, m.label(lang))
+    options: list[str] = []
+    if not is_date:
+        close = process.extract(word, list(labels), scorer=fuzz.ratio if id_like else fuzz.WRatio, limit=12)
+        options = list(dict.fromkeys(labels[f] for f, score, _ in close if score >= 60))[:5]
+    if is_date:
+        msg = f"“{word}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh" else f"'{word}' is not a valid date. Use YYYY-MM-DD."
+    elif lang == "zh":
+        msg = f"数据里没有“{word}”，我不会猜测。" + (f"您是不是指：{'、'.join(options)}？" if options else "请换一个名称或编号。")
+    else:
+        msg = f"I can't find '{word}' in the data, so I won't guess." + (
+            f" Did you mean {', '.join(options)}?" if options else " Try another name or id.")
+    return Plan(kind="clarify", planner=planner, message=msg, suggestions=options, not_understood=[word])

@@ -29,7 +29,8 @@ from assistant.rules.extract import (
 )
 from assistant.rules.followup import merge_follow_up
 from assistant.rules.periods import resolve_times, shift_back, trend_grain
-from assistant.rules.messages import clarify_metric, refuse_unknown, refusal
+from assistant.rules.messages import clarify_metric, clarify_unknown_member, refuse_unknown, refusal
+from assistant.rules.unknown import unknown_member
 from assistant.rules.verified import match_verified
 from assistant.rules.vocab import Match, Term, Vocabulary, build_vocabulary
 from assistant.values import Member
@@ -49,6 +50,7 @@ class Parsed:
     taken: list[Span] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, understood as)
     matched_text: dict[str, str] = field(default_factory=dict)  # metric -> the words that named it
+    dim_spans: list[Span] = field(default_factory=list)  # where dimension words stand
 
 
 class RulePlanner:
@@ -95,7 +97,7 @@ class RulePlanner:
         if ctx.retrieve is None:
             return []
         try:
-            hits = ctx.retrieve(question, k=3, kinds=["metric"])
+            hits = ctx.retrieve(question, k=3, kinds=["metric"], lexical=True)
         except Exception:  # retrieval is a helper here; a broken index must not break planning
             return []
         names = [str(h.doc.payload.get("ref")) for h in hits if h.doc.payload.get("ref") in ctx.layer.metrics]
@@ -152,6 +154,9 @@ class RulePlanner:
             swapped = self._metric_from_previous(text, previous, ctx)
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
+        unknown_name = unknown_member(question, text, unknown, parsed.dim_spans)
+        if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
+            return clarify_unknown_member(self.name, lang, unknown_name, ctx.values)
         pending = ctx.session.pending
         if pending and parsed.metrics and not is_follow_up:
             # "how is Ningbo doing?" -> "which metric?" -> "OEE": the answer completes the question.
@@ -240,6 +245,7 @@ class RulePlanner:
                 out.taken.append((m.start, m.end))
             elif dims:
                 out.taken.append((m.start, m.end))
+                out.dim_spans.append((m.start, m.end))
                 described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
                                 for o in matches)
                 if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):

@@ -96,8 +96,10 @@ class Vocabulary:
         out: list[Match] = []
         n = len(text)
         for i in range(n):
-            if _LATIN_EDGE.match(text[i]) and i > 0 and _LATIN_EDGE.match(text[i - 1]):
-                continue
+            if _LATIN_EDGE.match(text[i]) and i > 0 and (_LATIN_EDGE.match(text[i - 1])
+                                                         or text[i - 1] == "-" and i > 1 and _LATIN_EDGE.match(text[i - 2])):
+                continue  # inside a word, or inside an id like 'sz-l9-m99'
+
             node, j = self.trie, i
             while j < n:
                 ch = " " if text[j] in "-_" else text[j]
@@ -109,7 +111,8 @@ class Vocabulary:
                     break
                 j += 1
                 form = node.get("")
-                if form is not None and not (_LATIN_EDGE.match(form[-1]) and j < n and _LATIN_EDGE.match(text[j])):
+                glued = j < n and (_LATIN_EDGE.match(text[j]) or text[j] == "-" and j + 1 < n and _LATIN_EDGE.match(text[j + 1]))
+                if form is not None and not (_LATIN_EDGE.match(form[-1]) and glued):
                     out.append(Match(i, j, text[i:j], list(self.forms[form])))
         return out
 
@@ -159,6 +162,8 @@ class Vocabulary:
                 hit = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if hit is None or hit[0][0] != phrase[0] or abs(len(hit[0]) - len(phrase)) > 2:
                     continue
+                if re.findall(r"\d+", hit[0]) != re.findall(r"\d+", phrase):
+                    continue  # 'nb-l7' is not a typo of 'nb-l1': numbers in names must match exactly
                 if best is None or hit[1] > best[0]:
                     best = (hit[1], a, b, hit[0])
             if best is not None:
@@ -258,5 +263,28 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
         for form in _parent_removed_forms(member, catalogue, member.dimension):
             vocab.add(form, Term("value", member.dimension, member, partial=True))
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
+    _add_short_names(vocab, catalogue)
     vocab.compile()
     return vocab
+
+
+def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
+    """People say 'Hengtai' for 'Hengtai Metals' and '恒泰' for '恒泰金属': add a member's first
+    word (English) or first two characters (Chinese) when no other name starts the same way."""
+    entity = [m for m in catalogue.members if m.dimension in vocab.entity_dims]
+    counts: dict[str, int] = {}
+    shorts: dict[str, Member] = {}
+    for m in entity:
+        cands = set()
+        words = m.label_en.split()
+        if len(words) > 1 and len(words[0]) >= 4 and words[0].isalpha():
+            cands.add(words[0].lower())
+        if len(m.label_zh) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in m.label_zh[:2]):
+            cands.add(m.label_zh[:2])
+        for c in cands:
+            counts[c] = counts.get(c, 0) + 1
+            shorts[c] = m
+    for short, n in counts.items():
+        if n == 1 and short not in vocab.forms:
+            member = shorts[short]
+            vocab.add(short, Term("value", member.dimension, member))

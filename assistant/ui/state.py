@@ -91,10 +91,23 @@ def _warm(pipeline: Pipeline) -> None:
         pipeline.values  # noqa: B018  (reads every dimension's members once)
         pipeline.planners  # noqa: B018
         if pipeline.settings.llm_configured:
-            pipeline.index  # noqa: B018  (embedding model + retrieval index; only the LLM planner uses it)
+            pipeline.index  # noqa: B018  (embedding model + retrieval index, needed by the LLM planner)
+        else:
+            # The rule planner uses the index only for suggestions: open it in the background so
+            # the first answer does not wait for it.
+            import threading
+
+            threading.Thread(target=_warm_index, args=(pipeline,), daemon=True).start()
     except FactoryAssistantError as exc:
         # Not fatal: the lazy properties retry on the first question, which then shows the error.
         log.warning("warm-up failed: %s", exc)
+
+
+def _warm_index(pipeline: Pipeline) -> None:
+    try:
+        pipeline.warm_index()
+    except Exception as exc:  # noqa: BLE001  (suggestions are optional; the answers do not need the index)
+        log.warning("retrieval index not available: %s", exc)
 
 
 def load(lang: str) -> Loaded:
