@@ -191,6 +191,9 @@ class Compiler:
             where.append(exp.LT(this=col.copy(), expression=_literal(end)))
         if common:
             where.append(_qualify(_parse(common), group.table))
+        for f in query.filters:
+            if f.field == query.time_grain and group.time_column:  # only the named periods
+                where.append(_condition(self._grain_expr(group, f.field), f))
         for f in dim_filters:
             dim = layer.dimension(f.field)
             where.append(_condition(exp.column(dim.key_column, table=dim.table), f))

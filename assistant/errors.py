@@ -33,7 +33,8 @@ class FactoryAssistantError(Exception):
 
     def __str__(self) -> str:
         if self.suggestion:
-            return f"{self.message} {self.suggestion}"
+            sep = " " if self.message.rstrip().endswith((".", "?", "!", "。", "？", "！", ")")) else ". "
+            return f"{self.message.rstrip()}{sep}{self.suggestion}"
         return self.message
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from assistant.errors import DatabaseUnavailable, ExecutionError, QueryTimeout
+from assistant.errors import ConfigError, DatabaseUnavailable, ExecutionError, QueryTimeout
 from assistant.guard import CheckedSQL
 
 __all__ = ["Executor", "QueryResult", "sqlglot_dialect"]
@@ -36,6 +36,8 @@ _SQLGLOT_DIALECTS: dict[str, str] = {
     "clickhouse": "clickhouse",
 }
 _SEAL_DUCKDB = "SET enable_external_access = false"
+# A single question must not take the machine: bounded memory (spills or fails cleanly) and threads.
+_LIMIT_DUCKDB = ("SET memory_limit = '4GB'", "SET threads = 2")
 _NO_PARAMS = {"no_parameters": True}  # a '%' or ':x' in the SQL must not be read as a parameter
 _SERVER_TIMEOUT_GRACE_S = 2.0  # client-side backstop after a server-side statement_timeout
 _DEMO_HINT = "Create the demo database with `factory-assistant demo-data`, or check the database path."
@@ -101,10 +103,14 @@ class Executor:
     def __init__(self, url: str | os.PathLike[str], *, timeout_s: float = 10.0, max_rows: int = 5000) -> None:
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
-        self.url: URL = _to_url(url)
+        try:
+            self.url: URL = _to_url(url)
+            self.backend = self.url.get_backend_name()
+        except (ValueError, SQLAlchemyError) as exc:
+            raise ConfigError(f"'{url}' is not a database address I can read ({_short(exc)}).",
+                              suggestion="Use a DuckDB file path or a URL like postgresql+psycopg://user@host:5432/db.") from None
         self.timeout_s = timeout_s
         self.max_rows = max_rows
-        self.backend = self.url.get_backend_name()
         self.dialect: str = sqlglot_dialect(self.url)
         self._db_path: Path | None = None
         connect_args: dict[str, Any] = {}
@@ -115,7 +121,12 @@ class Executor:
                 connect_args = {"read_only": True}
         elif self.backend == "postgresql":
             connect_args = {"connect_timeout": max(1, int(timeout_s)), "application_name": "factory-assistant"}
-        self._engine = create_engine(self.url, connect_args=connect_args)
+        try:
+            self._engine = create_engine(self.url, connect_args=connect_args)
+        except (ImportError, SQLAlchemyError, ValueError) as exc:  # unknown dialect or its driver is missing
+            raise ConfigError(f"Cannot connect to '{self.url.render_as_string(hide_password=True)}': {_short(exc)}.",
+                              suggestion="Supported here: DuckDB files and PostgreSQL (postgresql+psycopg://...). "
+                                         "Other databases need their SQLAlchemy driver installed.") from None
         if self._db_path is not None:
             path = str(self._db_path)
             event.listen(self._engine, "do_connect", lambda *_args: _open_duckdb_read_only(path))
@@ -275,6 +286,8 @@ def _open_duckdb_read_only(path: str) -> Any:
     """
     raw = duckdb.connect(path, read_only=True)
     try:
+        for statement in _LIMIT_DUCKDB:
+            raw.execute(statement)
         raw.execute(_SEAL_DUCKDB)
     except duckdb.Error:
         raw.close()

@@ -55,7 +55,10 @@ def format_value(value: Any, unit: str | None, lang: str = "en") -> str:
 def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | None = None) -> str:
     labels = labels or {}
     values = [labels.get(str(v), str(v)) for v in f.values]
-    if f.field in layer.metrics:
+    if f.field in _GRAIN_WORDS:  # picked periods: "month is 2025-10-01 or 2025-12-01"
+        name = {"day": "日期", "week": "周", "month": "月份", "quarter": "季度", "year": "年份"}[f.field] if lang == "zh" else f.field
+        shown = [str(v) for v in f.values]
+    elif f.field in layer.metrics:
         metric = layer.metric(f.field)
         shown = [format_value(v, metric.unit, lang) for v in f.values]
         name = metric.label.get(lang)

@@ -96,6 +96,10 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
             if f.op in {"in", "not in"}:
                 raise IncompatibleError(f"Compare a metric with a number (>, <, between), not a list: '{f.field}'.")
             continue
+        if f.field == query.time_grain:  # keep only some periods: "Q2 and Q4"
+            if f.op not in {"in", "="}:
+                raise IncompatibleError(f"Periods can only be picked by their first day, not compared with '{f.op}'.")
+            continue
         if f.field not in layer.dimensions:
             raise UnknownFieldError(f"Cannot filter on '{f.field}': it is neither a dimension nor a metric.",
                                     suggestion=did_you_mean(f.field, [*layer.dimensions, *layer.metrics]))

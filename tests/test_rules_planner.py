@@ -345,8 +345,11 @@ def test_thresholds(ask, question, expected):
      expect(["total_output"], ["plant"], filters={"plant": ["NB", "CQ"]}, time=THIS_MONTH)),
     ("对比宁波3号线和宁波4号线上个月的报废率",
      expect(["scrap_rate"], ["line"], filters={"line": ["NB-L3", "NB-L4"]}, time=LAST_MONTH)),
-    # two periods: both covered, one row per period
-    ("OEE this month vs last month", expect(["oee"], time=("2025-11-01", "2025-12-31"), grain="month")),
+    # two periods: both covered, one row per named period (and only those)
+    ("OEE this month vs last month", expect(["oee"], time=("2025-11-01", "2025-12-31"), grain="month",
+                                            filters={"month": ["2025-11-01", "2025-12-01"]})),
+    ("OEE in Q2 and Q4 2025", expect(["oee"], time=("2025-04-01", "2025-12-31"), grain="quarter",
+                                     filters={"quarter": ["2025-04-01", "2025-10-01"]})),
 ))
 def test_compare(ask, question, expected):
     check(ask(question), expected)

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.query import TimeRange
+from assistant.query import Filter, TimeRange
 from assistant.rules.extract import TimeFound
 
 
-def resolve_times(times: list[TimeFound], grain: str | None) -> tuple[TimeRange | None, str | None]:
+def resolve_times(times: list[TimeFound], grain: str | None) -> tuple[TimeRange | None, str | None, Filter | None]:
+    """The time range, the grain, and for compared periods a filter keeping only those periods."""
     if not times:
-        return None, grain
+        return None, grain, None
     if len(times) == 1:
         t = times[0]
-        return TimeRange(start=t.start, end=t.end, label=t.label), grain
-    # Two periods ("this month vs last month", "Q3 and Q4"): cover both, one row per period.
+        return TimeRange(start=t.start, end=t.end, label=t.label), grain, None
+    # Several periods ("this month vs last month", "Q2 and Q4"): one row per named period, and
+    # only those: the periods between them ("Q3") are not part of the comparison.
     start, end = min(t.start for t in times), max(t.end for t in times)
-    return TimeRange(start=start, end=end, label=" / ".join(t.label for t in times)), grain or period_grain(times)
+    own = period_grain(times)
+    chosen = grain or own
+    keep = None
+    if own is not None and chosen == own:
+        keep = Filter(field=own, op="in", values=sorted({t.start for t in times}))
+    return TimeRange(start=start, end=end, label=" / ".join(t.label for t in times)), chosen, keep
 
 
 def shift_back(tr: TimeRange) -> TimeRange:

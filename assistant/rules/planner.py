@@ -179,7 +179,9 @@ class RulePlanner:
         if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
             earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
             times = [TimeFound(earlier.start, earlier.end, f"{earlier.start} – {earlier.end}", vs_previous.span()), *times]
-        time_range, time_grain = resolve_times(times, grain[0] if grain else None)
+        time_range, time_grain, periods = resolve_times(times, grain[0] if grain else None)
+        if periods is not None:
+            filters.append(periods)
         if time_grain is None and _TREND.search(text) and time_range is not None:
             time_grain = trend_grain(time_range)
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
