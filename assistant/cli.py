@@ -34,13 +34,17 @@ AsOfOpt = typer.Option(None, "--as-of", help="The date 'today' means (YYYY-MM-DD
 LayerOpt = typer.Option(None, "--layer", help="Semantic layer folder (default: $FA_LAYER or the demo layer).")
 
 
-def _date(value: Optional[str]) -> Optional[dt.date]:
+def _date(value: Optional[str], *, as_json: bool = False) -> Optional[dt.date]:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        err.print(f"[red]'{value}' is not a date.[/red] Use YYYY-MM-DD, e.g. 2025-12-31.")
+        message = f"'{value}' is not a date. Use YYYY-MM-DD, e.g. 2025-12-31."
+        if as_json:  # --json callers parse stdout: keep the contract even for bad arguments
+            print(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
+        else:
+            err.print(f"[red]{message}[/red]")
         raise typer.Exit(2) from None
 
 
@@ -60,11 +64,12 @@ def ensure_demo_db(path: Path) -> None:
     generate(path, progress=True)
 
 
-def _pipeline(db: Optional[str], as_of: Optional[str], planner: Optional[str] = None, layer: Optional[str] = None):
+def _pipeline(db: Optional[str], as_of: Optional[str], planner: Optional[str] = None, layer: Optional[str] = None,
+              *, as_json: bool = False):
     from assistant.pipeline import Pipeline
     from assistant.settings import Settings, default_db_path
 
-    settings = Settings.load(db=db, as_of=_date(as_of), planner=planner, layer=layer)
+    settings = Settings.load(db=db, as_of=_date(as_of, as_json=as_json), planner=planner, layer=layer)
     if settings.db is None:
         ensure_demo_db(default_db_path())
     return Pipeline.from_settings(settings)
@@ -80,7 +85,7 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
     from assistant.render_text import render_answer
 
     try:
-        pipe = _pipeline(db, as_of, planner, layer)
+        pipe = _pipeline(db, as_of, planner, layer, as_json=json_out)
         answer = pipe.ask(question)
     except FactoryAssistantError as exc:
         if json_out:

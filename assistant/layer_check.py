@@ -26,6 +26,12 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
     problems: list[str] = []
     checks = 0
 
+    try:  # one probe first: an unreachable database is one problem, not one per check
+        pipe.run_sql(exp.select(exp.Literal.number(1)))
+    except FactoryAssistantError as exc:
+        pipe.close()
+        return [f"database: {exc}"], 1
+
     def attempt(what: str, sql: exp.Expression) -> list[tuple] | None:
         nonlocal checks
         checks += 1

@@ -257,7 +257,7 @@ class Pipeline:
     def _metric_info(self, name: str) -> dict[str, Any]:
         m = self.layer.metric(name)
         return {"name": name, "label": m.label.en, "label_zh": m.label.zh, "formula": m.formula,
-                "unit": m.unit, "description": m.description}
+                "unit": m.unit, "description": m.description, "description_zh": m.description_zh or m.description}
 
     def close(self) -> None:
         self.executor.dispose()
@@ -307,6 +307,10 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
             change = f"，较上一期 {delta}" if lang == "zh" else f", {delta} vs {name(valued[-2])}"
         return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}{change}。" if lang == "zh"
                 else f"Latest {query.time_grain} ({name(last)}): {label} {format_value(last[idx], unit, lang)}{change}.")
+    if len(valued) == 1:  # one member left (e.g. "only Ningbo"): no highest/lowest to speak of
+        row = valued[0]
+        return (f"{name(row)}：{label} {format_value(row[idx], unit, lang)}。" if lang == "zh"
+                else f"{name(row)}: {label} {format_value(row[idx], unit, lang)}.")
     best = max(valued, key=lambda r: r[idx])
     worst = min(valued, key=lambda r: r[idx])
     if query.time_grain:

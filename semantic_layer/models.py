@@ -132,6 +132,7 @@ class Metric(_Strict):
     label: Label
     synonyms: Synonyms = Field(default_factory=Synonyms)
     description: str
+    description_zh: str | None = None
     formula: str  # the definition in words/SQL for people (shown in provenance)
     expr: str  # SQL expression over measure names
     unit: Unit

@@ -142,8 +142,9 @@ class RulePlanner:
         is_follow_up = previous is not None and (cue or (not parsed.metrics and not parsed.ambiguous_metrics and not unknown))
 
         if parsed.ambiguous_metrics and not parsed.metrics:
-            options = parsed.ambiguous_metrics[0]
-            return clarify_metric(self.name, layer, lang, options)
+            plan = clarify_metric(self.name, layer, lang, parsed.ambiguous_metrics[0])
+            plan.partial = {"values": parsed.values, "group_by": parsed.group_by, "times": times}
+            return plan
         if not parsed.metrics and not is_follow_up:
             if unknown or not (parsed.values or parsed.group_by):
                 return refuse_unknown(self.name, layer, lang, unknown)

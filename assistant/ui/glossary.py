@@ -16,7 +16,7 @@ def matches(metric: Metric, query: str) -> bool:
     if not query.strip():
         return True
     haystack = " ".join([metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh,
-                         *metric.synonyms.all(), metric.description, metric.formula]).lower()
+                         *metric.synonyms.all(), metric.description, metric.description_zh or "", metric.formula]).lower()
     return all(word in haystack for word in query.lower().split())
 
 
@@ -48,7 +48,7 @@ def _metric_entry(metric: Metric, layer: Layer, lang: str) -> None:
         better = t("higher", lang) if metric.higher_is_better else t("lower", lang)
         sep = "、" if lang == "zh" else ", "
         st.markdown(
-            f"**{t('description', lang)}:** {metric.description}  \n"
+            f"**{t('description', lang)}:** {(metric.description_zh if lang == 'zh' else None) or metric.description}  \n"
             f"**{t('formula', lang)}:** `{metric.formula}`  \n"
             f"**{t('unit', lang)}:** {unit_words(metric.unit, lang)} · **{t('better', lang)}:** {better}  \n"
             f"**{t('synonyms', lang)}:** {synonyms or '—'}" + (f" · {other}" if other else "") + "  \n"

@@ -186,7 +186,8 @@ def provenance(answer: Answer, lang: str) -> None:
             st.markdown(f"**{t('metrics', lang)}**")
             for m in prov.metrics:
                 label = (m.get("label_zh") if lang == "zh" else None) or m.get("label") or m.get("name", "")
-                st.markdown(f"- **{label}** — {m.get('description', '')}  \n  {t('formula', lang)}: `{m.get('formula', '')}`")
+                text = (m.get("description_zh") if lang == "zh" else None) or m.get("description", "")
+                st.markdown(f"- **{label}** — {text}  \n  {t('formula', lang)}: `{m.get('formula', '')}`")
         filters = "; ".join(prov.filters) if prov.filters else t("no_filters", lang)
         st.markdown(f"**{t('filters', lang)}:** {filters}  \n"
                     f"**{t('time_range', lang)}:** {prov.time_range or t('all_dates', lang)}")
