@@ -15,6 +15,12 @@ class PipelineAsker:
     """Adapts the pipeline to the harness's Asker protocol."""
 
     def __init__(self, pipeline: Any, planner: str) -> None:
+        if planner not in pipeline.planners:  # stop once, not once per question
+            from assistant.errors import ConfigError
+            from assistant.llm import status
+
+            message = status(pipeline.settings)["en"] if planner in ("llm", "hybrid") else f"Unknown planner '{planner}'."
+            raise ConfigError(message)
         self.pipeline = pipeline
         self.name = planner
 

@@ -6,6 +6,8 @@ Exit codes: 0 ok; 1 accuracy below --min-accuracy or below the baseline (the gat
 
 from __future__ import annotations
 
+from assistant.errors import ConfigError
+
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
@@ -29,6 +31,8 @@ def _threshold(min_accuracy: float | None) -> float | None:
     # People type --min-accuracy 85 as often as 0.85; anything above 1 is a percentage.
     if min_accuracy is None:
         return None
+    if not 0 <= min_accuracy <= 100:
+        raise ConfigError(f"--min-accuracy {min_accuracy} is not an accuracy.", suggestion="Give 0..1 or a percentage 0..100.")
     return min_accuracy / 100 if min_accuracy > 1 else min_accuracy
 
 
@@ -85,6 +89,7 @@ def run_eval_command(
     """
     console = console or Console()
     try:
+        threshold = _threshold(min_accuracy)
         qset = load_questions(questions)
         asker = asker_factory(planner)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -107,7 +112,6 @@ def run_eval_command(
         console.print(f"report: {md}" + (f" (chart {png.name})" if png else " (chart not rendered)"))
 
     code = EXIT_OK
-    threshold = _threshold(min_accuracy)
     exact = run.summary["correct"] / run.summary["total"]
     if threshold is not None and exact < threshold:
         console.print(f"[red]Accuracy {exact:.1%} is below --min-accuracy {threshold:.1%}.[/red]")
