@@ -21,6 +21,10 @@ from assistant.query import Filter, SemanticQuery, validate_query
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
 
+_ISO_WEEK = {
+    "bigquery": ("DATE_TRUNC(CAST({col} AS DATE), ISOWEEK)", "bigquery"),
+    "mysql": ("DATE_SUB(DATE({col}), INTERVAL WEEKDAY({col}) DAY)", "mysql"),
+}
 _COMPARISONS = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
 
 
@@ -125,9 +129,10 @@ def metric_expression(layer: Layer, name: str, measure_sql: dict[str, exp.Expres
 class Compiler:
     """Turns SemanticQuery objects into SQL for one layer; `scope` filters are always applied."""
 
-    def __init__(self, layer: Layer, *, scope: Sequence[Filter] = ()) -> None:
+    def __init__(self, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb") -> None:
         self.layer = layer
         self.scope = list(scope)  # row-level access scopes (e.g. plant = 'NB') injected into every fact
+        self.dialect = dialect  # only where SQL dialects disagree on meaning (ISO weeks), not syntax
 
     # ---------------------------------------------------------------- pieces
     def _groups(self, query: SemanticQuery) -> list[_Group]:
@@ -146,6 +151,10 @@ class Compiler:
 
     def _grain_expr(self, group: _Group, grain: str) -> exp.Expression:
         col = exp.column(group.time_column, table=group.table)
+        if grain == "week" and self.dialect in _ISO_WEEK:
+            # BigQuery's WEEK starts on Sunday and MySQL has no week truncation: spell the ISO week.
+            template, read = _ISO_WEEK[self.dialect]
+            return sqlglot.parse_one(template.format(col=col.sql(read)), read=read)
         return exp.cast(exp.TimestampTrunc(this=col, unit=exp.var(grain.upper())), "DATE")
 
     def _joins(self, group: _Group, tables: list[str]) -> list[JoinStep]:
@@ -296,5 +305,5 @@ class Compiler:
         return select
 
 
-def compile_query(query: SemanticQuery, layer: Layer, *, scope: Sequence[Filter] = ()) -> CompiledQuery:
-    return Compiler(layer, scope=scope).compile(query)
+def compile_query(query: SemanticQuery, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb") -> CompiledQuery:
+    return Compiler(layer, scope=scope, dialect=dialect).compile(query)

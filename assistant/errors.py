@@ -95,3 +95,23 @@ def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 60.0) -> 
     if best is None:
         return None
     return f"Did you mean '{best[0]}'?"
+
+
+_ZH_HEADLINES: list[tuple[type[FactoryAssistantError], str]] = [
+    (QueryTimeout, "查询超时，请缩小时间范围或减少拆分维度"),
+    (DatabaseUnavailable, "数据库无法打开"),
+    (ExecutionError, "数据库执行出错"),
+    (GuardError, "这条查询未通过安全检查，没有执行"),
+    (QueryError, "这个问题无法按所给的方式计算"),
+    (LayerError, "语义层配置有误"),
+    (ConfigError, "配置有误"),
+    (PlanningError, "没能理解这个问题"),
+]
+
+
+def user_message(exc: FactoryAssistantError, lang: str) -> str:
+    """The error for a person in their language: a Chinese headline, then the details."""
+    if lang != "zh":
+        return str(exc)
+    headline = next((text for cls, text in _ZH_HEADLINES if isinstance(exc, cls)), "出错了")
+    return f"{headline}。详情：{exc}"

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from assistant.answer import Answer, Provenance
 from assistant.compiler import CompiledQuery, Compiler
-from assistant.errors import FactoryAssistantError
+from assistant.errors import FactoryAssistantError, user_message
 from assistant.executor import Executor, QueryResult
 from assistant.formatting import format_value, interpretation, is_zh
 from assistant.guard import CheckedSQL, Guard
@@ -38,7 +38,7 @@ class Pipeline:
         self.executor = executor
         self.settings = settings or Settings()
         self.guard = Guard(layer.physical_schema(), dialect=executor.dialect, max_rows=self.settings.max_rows)
-        self.compiler = Compiler(layer, scope=scope)
+        self.compiler = Compiler(layer, scope=scope, dialect=executor.dialect)
         self.default_planner = default_planner
         self._planners = planners
         self._index_dir = index_dir
@@ -138,7 +138,7 @@ class Pipeline:
         try:
             plan = chosen.plan(question, ctx)
         except FactoryAssistantError as exc:
-            plan = Plan(kind="clarify", planner=name, message=str(exc))
+            plan = Plan(kind="clarify", planner=name, message=user_message(exc, lang))
         timings["plan"] = (time.perf_counter() - t0) * 1000
         answer = self.execute_plan(question, plan, lang=lang, timings=timings)
         timings["total"] = (time.perf_counter() - started) * 1000
@@ -186,7 +186,7 @@ class Pipeline:
 
                 return answer_trace(self, question, plan, prov, timings, lang=lang)
         except FactoryAssistantError as exc:
-            msg = str(exc)
+            msg = user_message(exc, lang)
             return Answer(question, "error", msg, sql=getattr(exc, "sql", None), provenance=prov, **base)
         return Answer(question, "error", "The planner returned nothing to run.", provenance=prov, **base)
 

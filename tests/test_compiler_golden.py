@@ -112,5 +112,13 @@ def test_compiles_for_every_dialect(layer, dialect: str) -> None:
     query = SemanticQuery(metrics=["oee", "defect_ppm"], dimensions=["plant"], time_grain="month",
                           time_range={"start": "2025-01-01", "end": "2025-12-31"},
                           filters=[{"field": "plant", "op": "in", "values": ["SZ", "NB"]}], limit=10)
-    sql = compile_query(query, layer).sql(dialect)
+    sql = compile_query(query, layer, dialect=dialect).sql(dialect)
     assert sqlglot.parse_one(sql, read=dialect) is not None
+
+
+@pytest.mark.parametrize("dialect,iso_week", [("duckdb", "DATE_TRUNC('WEEK'"), ("postgres", "DATE_TRUNC('WEEK'"),
+                                              ("bigquery", "ISOWEEK"), ("mysql", "WEEKDAY("), ("trino", "DATE_TRUNC('WEEK'")])
+def test_week_grain_is_iso_in_every_dialect(layer, dialect: str, iso_week: str) -> None:
+    """Weeks start on Monday everywhere: BigQuery needs ISOWEEK, MySQL an explicit WEEKDAY offset."""
+    query = SemanticQuery(metrics=["total_output"], time_grain="week")
+    assert iso_week in compile_query(query, layer, dialect=dialect).sql(dialect)
