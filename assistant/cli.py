@@ -88,11 +88,15 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         pipe = _pipeline(db, as_of, planner, layer, as_json=json_out)
         answer = pipe.ask(question)
     except FactoryAssistantError as exc:
+        from assistant.errors import user_message
+        from assistant.formatting import is_zh
+
+        message = user_message(exc, "zh" if is_zh(question) else "en")
         if json_out:
-            print(json.dumps({"status": "error", "message": str(exc)}, ensure_ascii=False))
+            print(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
             raise typer.Exit(1) from None
-        _fail(exc)
-        return
+        err.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from None
     if json_out:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
