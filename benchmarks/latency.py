@@ -73,14 +73,17 @@ def main() -> None:
     print(f"warm planning alone: median {statistics.median(plan):.2f} ms, p95 {pct(plan, 0.95):.2f} ms")
 
     exe = ROOT / ".venv" / "bin" / "factory-assistant"
-    cmd = [str(exe) if exe.exists() else "factory-assistant", "ask", "OEE by plant last month", "--json",
-           "--db", str(db), "--as-of", "2025-12-31"]
-    colds = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=True, env=dict(os.environ))
-        colds.append(time.perf_counter() - t0)
-    print(f"cold CLI, one question: median {statistics.median(colds):.2f} s (runs: {', '.join(f'{c:.2f}' for c in colds)})")
+    for label, question in (("answer", "OEE by plant last month"), ("refusal", "what's the weather tomorrow?"),
+                            ("Chinese", "上个月各工厂的报废率")):
+        cmd = [str(exe) if exe.exists() else "factory-assistant", "ask", question, "--json",
+               "--db", str(db), "--as-of", "2025-12-31"]
+        colds = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=dict(os.environ))
+            colds.append(time.perf_counter() - t0)
+        print(f"cold CLI, one question ({label}): median {statistics.median(colds):.2f} s "
+              f"(runs: {', '.join(f'{c:.2f}' for c in colds)})")
 
 
 if __name__ == "__main__":

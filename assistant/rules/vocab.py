@@ -7,6 +7,7 @@ first, whole words for Latin text, substrings for Chinese, and a fuzzy pass for 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ _CONFUSED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "
 _CONFUSED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
+@functools.lru_cache(maxsize=4096)
 def _sound(ch: str) -> str:
     """Toneless pinyin of one character, with the sounds people commonly confuse merged
     (zh/z, l/n, b/p, -ng/-n ...), so '两'~'良', '坡'~'波', '洲'~'州' sound alike."""
@@ -185,20 +187,44 @@ class Vocabulary:
             for i in range(s, min(e, len(text))):
                 locked[i] = True
         out: list[Match] = []
-        for form, terms in self._cjk_value_forms():
-            n = len(form)
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            return out
+        index = self._one_off_index()
+        for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
             for i in range(len(text) - n + 1):
                 window = text[i:i + n]
-                diff = [k for k in range(n) if window[k] != form[k]]
-                if len(diff) != 1 or covered[i + diff[0]] or not ("\u4e00" <= window[diff[0]] <= "\u9fff"):
-                    continue
-                if window[diff[0]] in _FUNCTION_CHARS or any(locked[i + k] for k in range(n)):
-                    continue
-                homophone = _sound(window[diff[0]]) == _sound(form[diff[0]])
-                if n == 2 and (diff[0] != 1 or not homophone or any(covered[i + k] for k in range(n))
-                               or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
-                    continue  # two characters, one wrong: only a named entity's label, a homophone
-                out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
+                for k in range(n):  # the form must equal the window but for position k
+                    if covered[i + k] or window[k] in _FUNCTION_CHARS or not ("\u4e00" <= window[k] <= "\u9fff"):
+                        continue
+                    for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
+                        if form[k] == window[k] or any(locked[i + j] for j in range(n)):
+                            continue
+                        self._one_off(out, window, form, terms, i, k, covered)
+        return self._unambiguous(out)
+
+    def _one_off_index(self) -> dict[str, list[tuple[str, list[Term]]]]:
+        """Forms keyed with one character blanked ('苏?' for '苏州'): one-character typos in O(1)."""
+        cached = getattr(self, "_one_off_cache", None)
+        if cached is None:
+            cached = {}
+            for form, terms in self._cjk_value_forms():
+                for k in range(len(form)):
+                    cached.setdefault(form[:k] + "?" + form[k + 1:], []).append((form, terms))
+            self._one_off_cache = cached
+        return cached
+
+    def _one_off(self, out: list[Match], window: str, form: str, terms: list[Term], i: int, k: int,
+                 covered: list[bool]) -> None:
+        """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
+        n = len(form)
+        homophone = _sound(window[k]) == _sound(form[k])
+        if n == 2 and (k != 1 or not homophone or any(covered[i + j] for j in range(n))
+                       or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
+            return  # two characters, one wrong: only a named entity's label, and a homophone
+        out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
+
+    @staticmethod
+    def _unambiguous(out: list[Match]) -> list[Match]:
         # Chinese typos are mostly homophones from the input method: when a window could be
         # several names, keep the ones that sound alike; if still several, keep none (no guessing).
         by_span: dict[tuple[int, int], list[Match]] = {}
