@@ -29,6 +29,7 @@ from assistant.rules.extract import (
 )
 from assistant.rules.followup import merge_follow_up
 from assistant.rules.periods import resolve_times, shift_back, trend_grain
+from assistant.rules.metric_choice import fit_metrics, metric_from_previous, metric_inside_values
 from assistant.rules.messages import clarify_metric, clarify_unknown_member, refuse_unknown, refusal
 from assistant.rules.unknown import unknown_member
 from assistant.rules.verified import match_verified
@@ -152,7 +153,7 @@ class RulePlanner:
             plan.partial = {"values": parsed.values, "group_by": parsed.group_by, "times": times}
             return plan
         if is_follow_up and previous is not None and not parsed.metrics:
-            swapped = self._metric_from_previous(text, previous, ctx)
+            swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
         unknown_name = unknown_member(question, text, unknown, parsed.dim_spans)
@@ -166,7 +167,7 @@ class RulePlanner:
             times = times or pending.get("times", [])
 
         metrics = parsed.metrics or (previous.metrics if previous else [])
-        metrics = self._fit_metrics(metrics, parsed, ctx)
+        metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
         filters, notes, problem = self._filters(parsed, metrics, ctx, text)
         if problem:
             return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
@@ -260,57 +261,8 @@ class RulePlanner:
                         out.group_by.append(d)
         out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
         if not out.metrics and not out.ambiguous_metrics:
-            self._metric_inside_values(vocab, out)
+            metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
         return out
-
-    @staticmethod
-    def _metric_inside_values(vocab: Vocabulary, out: Parsed) -> None:
-        """'几次设备故障': no metric word stands alone, but a value's words contain one ('故障')."""
-        for match, terms in out.values:
-            inner = [t.ref for m in vocab._all_matches(match.text) for t in m.terms
-                     if t.kind == "metric" and (m.end - m.start) < len(match.text)]
-            refs = list(dict.fromkeys(inner))
-            if len(refs) == 1:
-                out.metrics.append(refs[0])
-                out.metric_spans[refs[0]] = (match.start, match.end)
-                return
-
-    def _fit_metrics(self, metrics: list[str], parsed: Parsed, ctx: PlanContext) -> list[str]:
-        """'on-time delivery to Changjiang': the words fit two metrics; keep the one the named
-        member can filter (a metric whose own name contains the words that were matched)."""
-        layer = ctx.layer
-        dims = {t.ref for _, terms in parsed.values for t in terms}
-        out = []
-        for name in metrics:
-            if not dims or dims & set(layer.metric_dimensions(name)):
-                out.append(name)
-                continue
-            span = parsed.metric_spans.get(name)
-            words = fold(ctx.layer.metric(name).label.en) if span is None else None
-            matched = words or ""
-            if span is not None:
-                matched = parsed.matched_text.get(name, "")
-            rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
-                      and dims & set(layer.metric_dimensions(m.name))
-                      and any(matched in fold(f) for f in [m.label.en, m.label.zh, *m.synonyms.all()])]
-            out.append(rivals[0] if len(rivals) == 1 else name)
-        return list(dict.fromkeys(out))
-
-    def _metric_from_previous(self, text: str, previous: SemanticQuery, ctx: PlanContext) -> str | None:
-        """A follow-up that completes the previous metric's name: 'per unit instead', '的单位能耗呢'."""
-        rest = lx.FOLLOW_UP.sub(" ", text)
-        rest = re.sub(r"\binstead\b|[?？!！。,，]", " ", rest).strip()
-        if not rest:
-            return None
-        vocab = self.vocabulary(ctx)
-        for name in previous.metrics:
-            metric = ctx.layer.metric(name)
-            for form in [metric.label.en, metric.label.zh, *metric.synonyms.all()]:
-                for joined in (f"{form} {rest}", f"{form}{rest}"):
-                    refs = {t.ref for t in vocab.lookup(joined) if t.kind == "metric"}
-                    if len(refs) == 1 and name not in refs:
-                        return refs.pop()
-        return None
 
     def _known(self, vocab: Vocabulary) -> set[str]:
         key = id(vocab)
