@@ -15,7 +15,7 @@ import yaml
 from assistant.executor import Executor
 from assistant.pipeline import Pipeline
 from assistant.planning import Plan, PlanContext, Session, TraceRequest, Turn
-from assistant.trace import TraceInputError, answer_trace, detect_trace, run_trace, trace_to_csv
+from assistant.trace import answer_trace, detect_trace, run_trace, trace_to_csv
 from assistant.trace import sqlbuild
 from assistant.trace.graph import TypeGraph
 from semantic_layer.loader import load_layer
@@ -161,6 +161,42 @@ def test_time_window_on_shipments(pipe: Pipeline, story: dict) -> None:
     assert sorted(r[0] for r in answer.rows) == story["customers_after_dec1"]
 
 
+def test_shipment_filter_does_not_hide_earlier_shipments(pipe: Pipeline, demo_db: Path, story: dict) -> None:
+    """'... shipped after December 1' narrows the customers, not whether a batch left the plant."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        dates = dict(con.execute("""SELECT b.batch_id, MAX(s.ship_date) FROM lot_consumption lc
+                                    JOIN finished_batches b ON b.work_order_id = lc.work_order_id
+                                    LEFT JOIN shipments s ON s.batch_id = b.batch_id
+                                    WHERE lc.lot_id = ? GROUP BY 1""", [story["lot"]]).fetchall())
+    shipped = [d for d in dates.values() if d is not None]
+    late = sum(d > dt.date(2025, 12, 1) for d in shipped)
+    kept = len(dates) - len(shipped)
+    assert len(shipped) - late > 0 and kept > 0  # the story has batches shipped in November and some kept
+    answer = _answer(pipe, f"which customers received batches made with lot {story['lot']} shipped after December 1")
+    impact = answer.extras["trace"]["impact"]
+    assert (impact["shipped"]["count"], impact["not_shipped"]["count"]) == (len(shipped), kept)
+    split = impact["delivery_filter"]
+    assert (split["matching"]["count"], split["earlier"]["count"], split["other"]["count"]) == (late, len(shipped) - late, 0)
+    assert (f"{late} shipped between 2025-12-02 and 2025-12-31, {len(shipped) - late} shipped earlier, "
+            f"{kept} still in the plant") in answer.message
+    zh = _answer(pipe, f"用了{story['lot']}这批料的产品12月1日之后发给了哪些客户?")
+    assert (f"2025-12-02 至 2025-12-31 发出 {late} 个，更早发出 {len(shipped) - late} 个，仍在厂内 {kept} 个"
+            in zh.message), zh.message
+    plain = _answer(pipe, f"which customers received batches made with lot {story['lot']}")
+    assert plain.extras["trace"]["impact"]["delivery_filter"] is None
+    assert f"{len(shipped)} shipped, {kept} still in the plant" in plain.message
+
+
+def test_suggestions_are_traces_of_reached_ids(pipe: Pipeline, story: dict) -> None:
+    en = _answer(pipe, f"which customers received batches made with lot {story['lot']}")
+    zh = _answer(pipe, f"追溯物料批次 {story['lot']}")
+    assert f"Trace complaint {story['complaint']}" in en.suggestions
+    assert f"追溯客诉 {story['complaint']}" in zh.suggestions
+    for suggestion in [*en.suggestions, *zh.suggestions]:  # each one routes back as a trace of that id
+        request = detect_trace(suggestion, _ctx(pipe))
+        assert request is not None and request.start_ids == [suggestion.split()[-1]], suggestion
+
+
 def test_answer_shape(pipe: Pipeline, story: dict) -> None:
     answer = _answer(pipe, f"which customers received batches made with lot {story['lot']}")
     assert answer.status == "ok"
@@ -290,7 +326,7 @@ def test_missing_start_and_unknown_node_are_clear(pipe: Pipeline) -> None:
     answer = _answer(pipe, "trace widget W1", TraceRequest("widget", ["W1"]))
     assert answer.status == "clarify" and "widget" in answer.message
     answer = _answer(pipe, "trace line NB-L3", TraceRequest("line", ["NB-L3"]))
-    assert answer.status == "clarify" and "context" in answer.message
+    assert answer.status == "clarify" and "context" in answer.message and "work orders" in answer.message
 
 
 # ---------------------------------------------------------------------- routing
@@ -395,9 +431,7 @@ def test_the_pipeline_routes_and_answers(pipe: Pipeline, story: dict) -> None:
 
 
 # ---------------------------------------------------------------------- cycles and missing links
-@pytest.fixture()
-def loop_pipe(tmp_path: Path):
-    path = tmp_path / "loops.duckdb"
+def _loop_db(path: Path) -> Path:
     con = duckdb.connect(str(path))
     con.execute("""
         CREATE TABLE suppliers (supplier_id VARCHAR, supplier_name VARCHAR);
@@ -419,7 +453,12 @@ def loop_pipe(tmp_path: Path):
         INSERT INTO customers VALUES ('K1', 'Kilo'), ('K2', 'Kappa');
     """)
     con.close()
-    pipeline = Pipeline(load_layer(FIXTURE_LAYER), Executor(str(path), timeout_s=10))
+    return path
+
+
+@pytest.fixture()
+def loop_pipe(tmp_path: Path):
+    pipeline = Pipeline(load_layer(FIXTURE_LAYER), Executor(str(_loop_db(tmp_path / "loops.duckdb")), timeout_s=10))
     yield pipeline
     pipeline.close()
 
@@ -446,6 +485,46 @@ def test_cycle_questions_route_with_the_fixture_vocabulary(loop_pipe: Pipeline) 
     assert [r[0] for r in answer.rows] == ["K2"]
 
 
+def test_impact_split_by_a_delivery_window_on_the_fixture(loop_pipe: Pipeline) -> None:
+    # Items of L1: IA delivered on Jan 12, IC on Jan 10, IB never (status 'hold'); IZ has no record.
+    def impact(first: dt.date, last: dt.date):
+        request = TraceRequest("lot", ["L1"], direction="forward", target_node="customer",
+                               time_range=(first, last), time_node="delivery")
+        return _answer(loop_pipe, "x", request)
+
+    after = impact(dt.date(2025, 1, 11), AS_OF)
+    split = after.extras["trace"]["impact"]["delivery_filter"]
+    assert [split[k]["count"] for k in ("matching", "earlier", "other")] == [1, 1, 0]
+    assert "1 shipped between 2025-01-11 and 2025-12-31, 1 shipped earlier, 1 still in the plant (1 hold)" in after.message
+    before = impact(dt.date(1900, 1, 1), dt.date(2025, 1, 10))
+    assert "1 shipped up to 2025-01-10, 1 shipped later, 1 still in the plant" in before.message
+
+
+def test_suggestions_come_from_the_layer_labels(loop_pipe: Pipeline, tmp_path: Path) -> None:
+    request = TraceRequest("customer", ["K1"], direction="backward")
+    assert _answer(loop_pipe, "x", request).suggestions == ["Trace lot L1"]
+    assert _answer(loop_pipe, "追溯", request).suggestions == ["追溯批次 L1"]
+    # The same layer with the lot type renamed and relabelled: the suggestion follows the layer.
+    for f in FIXTURE_LAYER.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    gen = yaml.safe_load((tmp_path / "genealogy.yaml").read_text(encoding="utf-8"))
+    for node in gen["genealogy"]["nodes"]:
+        if node["name"] == "lot":
+            node.update(name="coil", label={"en": "coil", "zh": "卷料"}, synonyms={"en": ["coil"], "zh": ["卷料"]})
+    for edge in gen["genealogy"]["edges"]:
+        edge.update({k: "coil" for k in ("upstream", "downstream") if edge[k] == "lot"})
+    (tmp_path / "genealogy.yaml").write_text(yaml.safe_dump(gen, allow_unicode=True), encoding="utf-8")
+    coil = Pipeline(load_layer(tmp_path), Executor(str(_loop_db(tmp_path / "coils.duckdb")), timeout_s=10))
+    try:
+        assert _answer(coil, "x", request).suggestions == ["Trace coil L1"]
+        assert _answer(coil, "追溯", request).suggestions == ["追溯卷料 L1"]
+        ctx = PlanContext(layer=coil.layer, as_of=AS_OF, session=Session(), lang="en", values=coil.values)
+        routed = detect_trace("Trace coil L1", ctx)
+        assert (routed.start_node, routed.start_ids) == ("coil", ["L1"])
+    finally:
+        coil.close()
+
+
 # ---------------------------------------------------------------------- PostgreSQL
 @pytest.mark.postgres
 def test_postgres_gives_the_same_traces(pg_url: str, pipe: Pipeline, story: dict) -> None:
@@ -455,9 +534,12 @@ def test_postgres_gives_the_same_traces(pg_url: str, pipe: Pipeline, story: dict
                         TraceRequest("complaint", [story["complaint"]], direction="backward", target_node="lot"),
                         TraceRequest("lot", [story["lot"]], direction="both"),
                         TraceRequest("complaint", [story["complaint"]], direction="backward", target_node="line"),
-                        TraceRequest("lot", [story["lot"]], direction="forward", target_node="product")):
+                        TraceRequest("lot", [story["lot"]], direction="forward", target_node="product"),
+                        TraceRequest("lot", [story["lot"]], direction="forward", target_node="customer",
+                                     time_range=(dt.date(2025, 12, 2), AS_OF), time_node="shipment")):
             on_duck, on_pg = run_trace(pipe, request, "en"), run_trace(pg, request, "en")
             assert sorted(map(tuple, on_pg.rows)) == sorted(map(tuple, on_duck.rows))
+            assert on_pg.impact == on_duck.impact
             assert {lv.node: lv.count for lv in on_pg.levels} == {lv.node: lv.count for lv in on_duck.levels}
             assert sorted(on_pg.links) == sorted(on_duck.links)
         answer = _answer(pg, "which customers got parts made from Hengtai's conditional aluminium lot?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -11,8 +12,12 @@ from assistant.planning import Plan, TraceRequest
 from assistant.trace import words
 from assistant.trace.chart import trace_chart
 from assistant.trace.graph import TypeGraph
+from assistant.trace.impact import impact_sentence
 from assistant.trace.model import TraceInputError, TraceResult
 from assistant.trace.run import run_trace
+
+MAX_SUGGESTED = 3  # a reached level is offered as a next trace when it holds this many nodes or fewer
+MAX_SUGGESTIONS = 2
 
 
 def _value_labels(pipeline: Any, result: TraceResult) -> dict[tuple[str, str], str]:
@@ -31,19 +36,31 @@ def _value_labels(pipeline: Any, result: TraceResult) -> dict[tuple[str, str], s
     return labels
 
 
-def _suggestions(result: TraceResult) -> list[str]:
-    """Natural next questions: from a complaint back to its material, from a lot on to customers."""
+def _suggestions(result: TraceResult, graph: TypeGraph) -> list[str]:
+    """Next traces worth running, all from the layer: a reached node whose type declares an id
+    pattern (so the question routes back as a trace), named by the type's own label, with a real
+    id the trace read. Side findings come first (a complaint met on the way), then the far end of
+    each walked chain, stepping back towards the start while a level holds too many nodes. Types
+    at the edge of the genealogy (nothing before or nothing after them) gather everything of their
+    kind, so tracing one is rarely the next step: they are not offered."""
     zh = result.lang == "zh"
+    levels = {lv.node: lv for lv in result.levels}
+    up, down = words.chains(result, graph)
+    side = [lv.node for lv in result.levels if lv.node not in {result.spec.start, *up, *down}]
     out: list[str] = []
-    complaint = result.level("complaint")
-    if complaint and complaint.index > 0 and 0 < complaint.count <= 3:
-        cid = complaint.ids[0] if complaint.ids else ""
-        out.append(f"客诉 {cid} 的批次用了哪些物料批次？" if zh else f"Which material lots went into the batch of complaint {cid}?")
-    lot = result.level("lot")
-    if lot and lot.index < 0 and 0 < lot.count <= 3 and lot.ids:
-        out.append(f"物料批次 {lot.ids[0]} 做的零件发给了哪些客户？" if zh
-                   else f"Which customers received parts made with lot {lot.ids[0]}?")
-    return out
+    for candidates in (side, up[::-1], down[::-1]):
+        for name in candidates:
+            level, node = levels.get(name), graph.nodes.get(name)
+            if level is None or node is None or not node.id_pattern or not graph.walkable(name) \
+                    or not 0 < level.count <= MAX_SUGGESTED \
+                    or not (graph.neighbours(name, "forward") and graph.neighbours(name, "backward")):
+                continue
+            pattern = re.compile(node.id_pattern, re.IGNORECASE | re.ASCII)
+            ids = [i for i in level.ids if i not in level.missing and pattern.search(i)]
+            if ids:
+                out.append(f"追溯{node.label.zh} {ids[0]}" if zh else f"Trace {node.label.en} {ids[0]}")
+                break
+    return list(dict.fromkeys(out))[:MAX_SUGGESTIONS]
 
 
 def _options(question: str, request: TraceRequest, exc: TraceInputError) -> list[str]:
@@ -67,7 +84,7 @@ def build_answer(pipeline: Any, question: str, result: TraceResult, prov: Proven
     labels = _value_labels(pipeline, result)
     filters = words.filter_words(result, pipeline.layer, graph, labels)
     message = words.summary(result, graph)
-    impact = words.impact_sentence(result, pipeline.layer, graph)
+    impact = impact_sentence(result, pipeline.layer, graph, labels)
     if impact:
         message += ("" if lang == "zh" else " ") + impact
     text = words.interpretation(result, graph, filters)
@@ -85,7 +102,7 @@ def build_answer(pipeline: Any, question: str, result: TraceResult, prov: Proven
         prov.freshness = {}
     answer = Answer(question, "ok", message, interpretation=text, sql=result.sql, columns=list(result.columns),
                     rows=[list(r) for r in result.rows], truncated=result.truncated, planner=planner, lang=lang,
-                    provenance=prov, suggestions=_suggestions(result))
+                    provenance=prov, suggestions=_suggestions(result, graph))
     answer.column_labels = dict(result.column_labels)
     answer.extras["trace"] = {
         "start": {"node": result.spec.start, "ids": list(result.spec.ids)},

@@ -15,6 +15,7 @@ from assistant.executor import QueryResult
 from assistant.planning import TraceRequest
 from assistant.trace.attribute import attribute_columns, attribute_labels, attribute_statement, host_of
 from assistant.trace.graph import Direction, TypeGraph
+from assistant.trace.impact import impact_figures
 from assistant.trace.model import TraceInputError, TraceLevel, TraceResult
 from assistant.trace.sqlbuild import TraceCompiler, WalkSpec
 from semantic_layer.layer import Layer
@@ -38,9 +39,13 @@ def _check_nodes(graph: TypeGraph, request: TraceRequest) -> None:
                                   f"追溯不支持“{name}”；可用的对象：{walkable}。")
     if not graph.walkable(request.start_node):
         node = graph.nodes[request.start_node]
+        hosts = [graph.node(h) for h in dict.fromkeys(h for _, h in graph.hosts(request.start_node))]
+        en = " or ".join(h.plural_label("en") for h in hosts)
+        zh = "或".join(h.label.zh for h in hosts)
         raise TraceInputError(
-            f"A trace cannot start from a {node.label.en}; it is shown as context. Ask about its work orders or batches.",
-            f"追溯不能从{node.label.zh}开始（它只作为背景信息显示），请改问它的工单或成品批次。")
+            f"A trace cannot start from a {node.label.en}; it is shown as context."
+            + (f" Ask about its {en}." if hosts else ""),
+            f"追溯不能从{node.label.zh}开始（它只作为背景信息显示）" + (f"，请改问它的{zh}。" if hosts else "。"))
 
 
 def _directions(graph: TypeGraph, request: TraceRequest) -> tuple[Direction, ...]:
@@ -215,7 +220,7 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
             sql_count += 1
     else:
         columns, rows, labels = _chain_table(graph, levels, lang)
-    impact = _impact(graph, spec, levels, impact_rows, lang)
+    impact = impact_figures(graph, spec, levels, impact_rows)
     return TraceResult(request=asked, spec=spec, lang=lang, levels=levels, links=links, target=asked.target_node,
                        columns=columns, rows=rows, column_labels=labels, truncated=truncated,
                        graph_truncated=result.truncated, impact=impact, sql=main_sql, trace_sql=result.sql,
@@ -303,39 +308,3 @@ def _chain_table(graph: TypeGraph, levels: list[TraceLevel], lang: str) -> tuple
         for node_id in (level.ids if not level.rows else [str(r[0]) for r in level.rows]):
             rows.append([level.index, level.label, node_id, named.get(node_id, node_id)])
     return columns, rows, labels
-
-
-def _impact(graph: TypeGraph, spec: WalkSpec, levels: list[TraceLevel], measures: list[tuple[Any, ...]],
-            lang: str) -> dict[str, Any]:
-    """What is at risk downstream: quantity affected, shipped vs still in the plant, who to tell."""
-    impact_spec = graph.spec.impact
-    by_node = {lv.node: lv for lv in levels}
-    affected = by_node.get(impact_spec.affected or "")
-    if "forward" not in spec.directions or affected is None or affected.index < 0:
-        return {}
-    out: dict[str, Any] = {"node": affected.node, "label": affected.label, "count": affected.count,
-                           "quantity": affected.quantity, "by_status": {}, "shipped": {"count": 0, "quantity": 0.0},
-                           "not_shipped": {"count": 0, "quantity": 0.0, "by_status": {}}}
-    for node, status, flag, n, qty in measures:
-        if node != affected.node:
-            continue
-        key = str(status) if status is not None else "—"
-        slot = out["by_status"].setdefault(key, {"count": 0, "quantity": 0.0})
-        slot["count"] += n
-        slot["quantity"] += float(qty or 0)
-        bucket = out["shipped"] if flag == 1 else out["not_shipped"]
-        bucket["count"] += n
-        bucket["quantity"] += float(qty or 0)
-        if flag != 1:
-            inner = out["not_shipped"]["by_status"].setdefault(key, {"count": 0, "quantity": 0.0})
-            inner["count"] += n
-            inner["quantity"] += float(qty or 0)
-    delivered = by_node.get(impact_spec.delivered_via or "")
-    out["delivered_quantity"] = delivered.quantity if delivered else 0.0
-    notify = by_node.get(impact_spec.notify or "")
-    if notify is not None and notify.index > 0:
-        out["notify"] = [{"id": str(r[0]), "name": str(r[1]) if len(r) > 1 else str(r[0])} for r in notify.rows]
-        out["notify_label"] = notify.label
-    else:
-        out["notify"] = []
-    return out

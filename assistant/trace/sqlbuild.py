@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import reduce
 from typing import Any
 
 from sqlglot import exp
 
 from assistant.errors import IncompatibleError
+from assistant.trace.delivery import delivery_flag
 from assistant.trace.graph import Direction, TypeGraph, topological
+from assistant.trace.sqlparts import LINKS, REACH, _and, _col, _in_reach, _literal, _table, _text, _union
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import GenealogyEdge, GenealogyNode
 
 EDGES = {"forward": "trace_edges_down", "backward": "trace_edges_up"}
 WALKS = {"forward": "trace_down", "backward": "trace_up"}
-REACH = "trace_reach"
-LINKS = "trace_links"
 WALK_COLUMNS = ("node_type", "node_id", "via_type", "via_id", "depth")
 TRACE_COLUMNS = ("rank", "kind", "node_type", "node_id", "up_type", "up_id", "status", "flag", "n", "qty")
 _TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR")
@@ -44,40 +43,6 @@ class WalkSpec:
     # Edges (upstream, downstream) left out of the walk: side roads into the asked-for node type,
     # so "customers who received it (shipped after Dec 1)" is not widened by "customers who complained".
     skip: frozenset[tuple[str, str]] = frozenset()
-
-
-def _text(value: str | None) -> exp.Expression:
-    # Typed NULLs and literals: PostgreSQL refuses 'unknown' types inside recursive CTEs.
-    return exp.cast(exp.Null() if value is None else exp.Literal.string(value), "VARCHAR")
-
-
-def _literal(value: Any) -> exp.Expression:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
-
-
-def _table(name: str, alias: str) -> exp.Expression:
-    return exp.alias_(exp.to_table(name), alias, table=True)
-
-
-def _col(name: str, alias: str) -> exp.Column:
-    return exp.column(name, table=alias)
-
-
-def _and(conditions: list[exp.Expression]) -> exp.Expression | None:
-    return reduce(lambda a, b: exp.and_(a, b), conditions) if conditions else None
-
-
-def _union(parts: list[exp.Query], *, distinct: bool) -> exp.Query:
-    return reduce(lambda a, b: exp.union(a, b, distinct=distinct), parts)
-
-
-def _in_reach(node_type: str) -> exp.Select:
-    return (exp.select(_col("node_id", "r")).from_(_table(REACH, "r"))
-            .where(exp.EQ(this=_col("node_type", "r"), expression=exp.Literal.string(node_type))))
 
 
 def _rename(select: exp.Select) -> exp.Select:
@@ -284,7 +249,7 @@ class TraceCompiler:
             exp.select(*self._row(0, "level", node_type=_col("node_type", "r"), n=exp.Count(this=exp.Star())))
             .from_(_table(REACH, "r")).group_by(_col("node_type", "r"))]
         for name in sorted(reachable, key=lambda t: self.graph.order[t]):
-            part = self._measure(self.graph.node(name), reachable)
+            part = self._measure(self.graph.node(name), spec)
             if part is not None:
                 parts.append(part)
         for edge, ctx_name, node_name in self.graph.context_edges:
@@ -308,22 +273,14 @@ class TraceCompiler:
         query = _union(parts, distinct=False).order_by(*[exp.column(c) for c in ("rank", "node_type", "node_id", "up_type", "up_id")])
         return self._with(query, self.walk_ctes(spec, links=True))
 
-    def _measure(self, node: GenealogyNode, reachable: set[str]) -> exp.Select | None:
+    def _measure(self, node: GenealogyNode, spec: WalkSpec) -> exp.Select | None:
         """Counts and summed quantity of reached nodes, by status (and, for the affected
-        node, by whether it reached the delivery node: shipped vs still in the plant)."""
+        node, by whether and how it left the plant: see delivery.delivery_flag)."""
         if not node.quantity_column and not node.status_column:
             return None
-        impact = self.layer.spec.genealogy.impact
         key = self.key_text(node.table, node.key, "t")
         status = exp.cast(_col(node.status_column, "t"), "VARCHAR") if node.status_column else None
-        flag: exp.Expression | None = None
-        if impact.affected == node.name and impact.delivered_via in reachable:
-            delivered = (exp.select(_col("up_id", "l")).from_(_table(LINKS, "l"))
-                         .where(exp.and_(exp.EQ(this=_col("up_type", "l"), expression=exp.Literal.string(node.name)),
-                                         exp.EQ(this=_col("down_type", "l"),
-                                                expression=exp.Literal.string(impact.delivered_via or "")))))
-            flag = exp.Case(ifs=[exp.If(this=key.copy().isin(query=delivered), true=exp.Literal.number(1))],
-                            default=exp.Literal.number(0))
+        flag = delivery_flag(self, node, spec, key)
         qty = (exp.cast(exp.Sum(this=_col(node.quantity_column, "t")), "DOUBLE") if node.quantity_column else None)
         select = (exp.select(*self._row(1, "measure", node_type=_text(node.name), status=status, flag=flag,
                                         n=exp.Count(this=exp.Star()), qty=qty))

@@ -16,7 +16,9 @@ from assistant.trace.graph import TypeGraph
 from semantic_layer.layer import Layer
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
-_STOP_ALIASES = {"china", "group", "auto", "motor", "motors", "metals", "steel", "line", "plant", "the"}
+# Words of company names too common to stand for one member on their own (plain English; the
+# layer's own words, its node and dimension names and synonyms, are kept out by build_vocab).
+_STOP_ALIASES = {"china", "group", "auto", "motor", "motors", "metals", "steel", "the"}
 
 
 def normalize(text: str) -> str:
@@ -99,7 +101,8 @@ def build_vocab(layer: Layer, catalogue: Any) -> Vocab:
     member_forms: list[tuple[str, Any, str | None]] = []
     if catalogue is not None:
         dims = _relevant_dimensions(layer, graph)
-        taken: set[str] = set(node_forms)
+        taken: set[str] = set(node_forms) | {normalize(f) for d in layer.spec.dimensions
+                                             for f in [d.name, d.label.en, d.label.zh, *d.synonyms.all()]}
         by_node: list[Any] = []
         for member in catalogue.members:
             if member.dimension not in dims:

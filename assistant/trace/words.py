@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from assistant.formatting import format_value
 from assistant.trace.graph import TypeGraph
 from assistant.trace.model import TraceLevel, TraceResult
 from semantic_layer.layer import Layer
@@ -12,22 +9,6 @@ from semantic_layer.models import GenealogyNode
 
 MAX_NAMED = 3  # name context members (lines) up to this many, else give a count
 MAX_LISTED = 8  # members named in the answer to 'which products ...?'
-
-
-def value_label(layer: Layer, table: str, column: str, value: Any, lang: str) -> str:
-    """A coded value in words ('on_hold' -> 'On hold' / '冻结') from the layer's dimension labels."""
-    for dim in layer.spec.dimensions:
-        if dim.table == table and dim.key_column == column:
-            declared = dim.values.get(str(value))
-            if declared is not None:
-                text = declared.zh if lang == "zh" else declared.en
-                if text:
-                    return text
-    return str(value).replace("_", " ")
-
-
-def _lower(text: str, lang: str) -> str:
-    return text if lang == "zh" else text[:1].lower() + text[1:]
 
 
 def _count(level: TraceLevel, node: GenealogyNode, lang: str) -> str:
@@ -49,9 +30,7 @@ def _context(level: TraceLevel, graph: TypeGraph, lang: str, seen: set[tuple[str
         if len(items) <= MAX_NAMED:
             parts.append(("、" if lang == "zh" else ", ").join(i["name"] for i in items))
         else:
-            parts.append(f"{len(items)} 台{node.label.zh}" if lang == "zh" and ctx == "machine"
-                         else f"{len(items)} 个{node.label.zh}" if lang == "zh"
-                         else f"{len(items)} {node.plural_label('en')}")
+            parts.append(f"{len(items)} 个{node.label.zh}" if lang == "zh" else f"{len(items)} {node.plural_label('en')}")
     if not parts:
         return ""
     return f"（{'；'.join(parts)}）" if lang == "zh" else f" ({'; '.join(parts)})"
@@ -134,33 +113,6 @@ def attribute_sentence(result: TraceResult, graph: TypeGraph) -> str:
         return f"No {node.label.en} found. "
     what = node.label.en if len(names) == 1 else f"{len(names)} {node.plural_label('en')}"
     return f"{what[:1].upper()}{what[1:]}: {shown}. "
-
-
-def impact_sentence(result: TraceResult, layer: Layer, graph: TypeGraph) -> str:
-    impact = result.impact
-    if not impact or not impact.get("count"):
-        return ""
-    lang = result.lang
-    node = graph.node(impact["node"])
-    qty = format_value(impact.get("quantity") or 0, "quantity", lang)
-    shipped, kept = impact["shipped"], impact["not_shipped"]
-    held = [f"{v['count']} {_lower(value_label(layer, node.table, node.status_column or '', k, lang), lang)}"
-            for k, v in sorted(kept["by_status"].items()) if v["count"]] if node.status_column else []
-    names = [c["name"] for c in impact.get("notify", [])]
-    if lang == "zh":
-        text = f"影响：{impact['count']} 个{node.label.zh}，共 {qty} 件；已发出 {shipped['count']} 个，仍在厂内 {kept['count']} 个"
-        if held:
-            text += f"（{'，'.join(held)}）"
-        if names:
-            text += f"；需通知的{impact.get('notify_label', '客户')}：{'、'.join(names)}"
-        return text + "。"
-    text = (f"Impact: {impact['count']} {node.label.en if impact['count'] == 1 else node.plural_label('en')} "
-            f"({qty} parts): {shipped['count']} shipped, {kept['count']} still in the plant")
-    if held:
-        text += f" ({', '.join(held)})"
-    if names:
-        text += f"; {impact.get('notify_label', 'customers')} to notify: {', '.join(names)}"
-    return text + "."
 
 
 def filter_words(result: TraceResult, layer: Layer, graph: TypeGraph, labels: dict[tuple[str, str], str]) -> list[str]:
