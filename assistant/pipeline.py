@@ -298,7 +298,10 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
     elif query.time_grain:
         last = valued[-1]
         change = ""
-        if len(valued) > 1 and valued[-2][idx]:
+        partial = _partial_period(last[answer.columns.index(query.time_grain)], query)
+        if partial:  # a period cut short by the range (this week so far) is not compared like for like
+            change = "（本期未满，未作比较）" if lang == "zh" else " (period not complete, not compared)"
+        elif len(valued) > 1 and valued[-2][idx]:
             prev = valued[-2][idx]
             if unit == "ratio":  # ratios move in points, not percent of percent
                 delta = f"{(last[idx] - prev) * 100:+.1f} pp"
@@ -319,3 +322,16 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
     if lang == "zh":
         return f"{label}最高：{name(best)}（{format_value(best[idx], unit, lang)}）；最低：{name(worst)}（{format_value(worst[idx], unit, lang)}）。"
     return f"Highest {label}: {name(best)} ({format_value(best[idx], unit, lang)}); lowest: {name(worst)} ({format_value(worst[idx], unit, lang)})."
+
+
+def _partial_period(start: Any, query: SemanticQuery) -> bool:
+    """Whether the period starting at `start` runs past the end of the query's date range."""
+    if query.time_range is None or not isinstance(start, dt.date) or query.time_grain is None:
+        return False
+    months = {"month": 1, "quarter": 3, "year": 12}.get(query.time_grain)
+    if months:
+        y, m = divmod(start.year * 12 + start.month - 1 + months, 12)
+        end = dt.date(y, m + 1, 1)
+    else:
+        end = start + dt.timedelta(days=7 if query.time_grain == "week" else 1)
+    return end - dt.timedelta(days=1) > query.time_range.end
