@@ -113,10 +113,13 @@ def test_single_value_shows_a_metric_card(app: AppTest) -> None:
 
 
 def test_language_toggle_switches_to_chinese(app: AppTest) -> None:
-    assert app.chat_input(key="chat_input").placeholder == t("chat_placeholder", "en")
+    from semantic_layer.loader import load_layer
+
+    first = {lang: next(q.question for q in load_layer().spec.verified_queries if q.lang == lang) for lang in ("en", "zh")}
+    assert app.chat_input(key="chat_input").placeholder == t("chat_placeholder_example", "en", example=first["en"])
     app.toggle(key="ui_zh").set_value(True).run()
     assert not app.exception
-    assert app.chat_input(key="chat_input").placeholder == t("chat_placeholder", "zh")
+    assert app.chat_input(key="chat_input").placeholder == t("chat_placeholder_example", "zh", example=first["zh"])
     assert t("onboarding", "zh") in texts(app)
     ask(app, "各工厂上个月的报废率是多少？")
     assert t("how_computed", "zh") in [e.label for e in app.expander]

@@ -27,7 +27,9 @@ def ask_page() -> None:
     pipeline = loaded.pipeline
     # chat_input is pinned to the bottom wherever it is called; reading it first lets a new
     # question suppress the onboarding block on the same run.
-    typed = st.chat_input(t("chat_placeholder", lang), key="chat_input", max_chars=500)
+    examples = [q.question for q in pipeline.layer.spec.verified_queries if q.lang == lang]
+    placeholder = t("chat_placeholder_example", lang, example=examples[0]) if examples else t("chat_placeholder", lang)
+    typed = st.chat_input(placeholder, key="chat_input", max_chars=500)
     question = (typed or "").strip() or state.take_pending()
     past = state.history()
     if past or question:

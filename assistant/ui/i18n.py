@@ -24,7 +24,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "new_chat": {"en": "New conversation", "zh": "新对话"},
     "new_chat_help": {"en": "Forget the previous questions; follow-ups start fresh.", "zh": "清空之前的问题，重新开始对话。"},
     # ask page
-    "chat_placeholder": {"en": "Ask a question, e.g. OEE by plant last month", "zh": "提问，例如：上月各工厂的 OEE"},
+    "chat_placeholder": {"en": "Ask a question about your data", "zh": "请输入关于数据的问题"},
+    "chat_placeholder_example": {"en": "Ask a question, e.g. {example}", "zh": "提问，例如：{example}"},
     "thinking": {"en": "Working out the answer…", "zh": "正在计算答案…"},
     "loading": {"en": "Loading the factory model (first start only)…", "zh": "正在加载工厂模型（仅首次启动）…"},
     "onboarding": {"en": "Try one of these questions:", "zh": "可以试试这些问题："},
@@ -86,11 +87,11 @@ STRINGS: dict[str, dict[str, str]] = {
     # alerts
     "alerts_title": {"en": "Alerts (coming soon)", "zh": "预警（即将推出）"},
     "alerts_body": {
-        "en": "Alerts will watch metrics for you: pick a metric and a threshold (for example OEE below 60 % "
-              "on any line, or scrap rate up more than 2 points week over week), choose who is told (Slack, "
+        "en": "Alerts will watch metrics for you: pick a metric and a threshold (for example a rate below 60 % "
+              "on any line, or a rate up more than 2 points week over week), choose who is told (Slack, "
               "DingTalk, WeCom or email) and how often it is checked. Each alert will link back to the same "
               "answer, chart and provenance you see on the Ask page.",
-        "zh": "预警将替您盯住指标：选择指标和阈值（例如任一产线设备综合效率低于 60%，或报废率周环比上升超过 2 个百分点），"
+        "zh": "预警将替您盯住指标：选择指标和阈值（例如任一产线某个比率低于 60%，或周环比上升超过 2 个百分点），"
               "选择通知对象（Slack、钉钉、企业微信或邮件）和检查频率。每条预警都会链接到与“提问”页相同的答案、图表和计算说明。"},
     # traceability
     "trace_title": {"en": "Traceability", "zh": "追溯"},
