@@ -11,12 +11,12 @@ import logging
 
 import streamlit as st
 
-from assistant.ui import state
-from assistant.ui.common import current_lang
-from assistant.ui.i18n import lang_from_locale, t
+from assistant.surfaces.app import state
+from assistant.surfaces.app.common import current_lang
+from assistant.surfaces.app.i18n import lang_from_locale, t
 
 log = logging.getLogger("factory_assistant.ui")
-PAGES = "assistant/ui/pages"  # relative to this file, as st.Page expects
+PAGES = "assistant/surfaces/app/pages"  # relative to this file, as st.Page expects
 PAGE_ICONS = {"ask": ":material/chat:", "glossary": ":material/menu_book:", "trace": ":material/account_tree:",
               "alerts": ":material/notifications:", "settings": ":material/settings:"}
 

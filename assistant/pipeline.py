@@ -14,16 +14,16 @@ from typing import Any, Sequence
 
 from sqlglot import exp
 
-from assistant.answer import Answer, Provenance
-from assistant.compiler import CompiledQuery, Compiler
-from assistant.errors import FactoryAssistantError, user_message
-from assistant.executor import Executor, QueryResult
-from assistant.formatting import format_value, interpretation, is_zh
-from assistant.guard import CheckedSQL, Guard
-from assistant.planning import Plan, PlanContext, Planner, Session, Turn
-from assistant.query import Filter, SemanticQuery
-from assistant.settings import Settings
-from assistant.values import ValueCatalogue, build_catalogue
+from assistant.explain.answer import Answer, Provenance
+from assistant.sql.compiler import CompiledQuery, Compiler
+from assistant.core.errors import FactoryAssistantError, user_message
+from assistant.sql.executor import Executor, QueryResult
+from assistant.explain.sentences import format_value, interpretation, is_zh
+from assistant.sql.guard import CheckedSQL, Guard
+from assistant.plan.types import Plan, PlanContext, Planner, Session, Turn
+from assistant.plan.query import Filter, SemanticQuery
+from assistant.core.settings import Settings
+from assistant.understand.catalogue import ValueCatalogue, build_catalogue
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
 
@@ -69,7 +69,7 @@ class Pipeline:
         """The retrieval index, built lazily (and rebuilt when layer or data change)."""
         with self._lock:
             if self._index is None:
-                from assistant.layer_docs import open_index
+                from assistant.understand.retrieval.documents import open_index
 
                 self._index = open_index(self.layer, self._values_unlocked(), self._index_dir)
             return self._index
@@ -82,7 +82,7 @@ class Pipeline:
     @property
     def planners(self) -> dict[str, Planner]:
         if self._planners is None:
-            from assistant.planners import default_planners
+            from assistant.plan.registry import default_planners
 
             self._planners = default_planners(self.settings)
         return self._planners
@@ -128,7 +128,7 @@ class Pipeline:
             chosen = self.planners[name]
         except KeyError:
             if name in ("llm", "hybrid"):  # say plainly that no LLM is set up, and how to set one up
-                from assistant.llm import status
+                from assistant.plan.llm import status
 
                 return Answer(question, "error", status(self.settings)[lang], lang=lang, planner=name)
             return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.", lang=lang)
@@ -182,7 +182,7 @@ class Pipeline:
             if plan.kind == "sql" and plan.sql:
                 return self._answer_sql(question, plan, prov, timings, **base)
             if plan.kind == "trace" and plan.trace is not None:
-                from assistant.trace import answer_trace
+                from assistant.explain.trace.answer import answer_trace
 
                 return answer_trace(self, question, plan, prov, timings, lang=lang)
         except FactoryAssistantError as exc:
@@ -211,7 +211,7 @@ class Pipeline:
         prov.metrics = [self._metric_info(m) for m in query.metrics]
         labels = {m.key: m.label(lang) for f in query.filters if f.field in self.layer.dimensions
                   for m in self.values.of(f.field)}
-        from assistant.formatting import filter_words
+        from assistant.explain.sentences import filter_words
 
         prov.filters = [filter_words(f, self.layer, lang, labels) for f in query.filters]
         prov.time_range = f"{query.time_range.start} – {query.time_range.end}" if query.time_range else None
@@ -248,7 +248,7 @@ class Pipeline:
 
     def _attach_chart(self, answer: Answer) -> None:
         try:
-            from assistant.charts import auto_chart
+            from assistant.explain.charts import auto_chart
 
             answer.chart = auto_chart(answer)
         except FactoryAssistantError:

@@ -23,12 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.executor import Executor  # noqa: E402
+from assistant.sql.executor import Executor  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.planning import Plan, TraceRequest  # noqa: E402
-from assistant.trace import answer_trace, run_trace  # noqa: E402
-from assistant.trace.detect import detect_trace  # noqa: E402
-from assistant.planning import PlanContext, Session  # noqa: E402
+from assistant.plan.types import Plan, TraceRequest  # noqa: E402
+from assistant.explain.trace.answer import answer_trace  # noqa: E402
+from assistant.sql.trace.walk import run_trace  # noqa: E402
+from assistant.plan.trace.detect import detect_trace  # noqa: E402
+from assistant.plan.types import PlanContext, Session  # noqa: E402
 from semantic_layer.loader import load_layer  # noqa: E402
 
 END = dt.date(2025, 12, 31)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from assistant.errors import LayerError, UnknownFieldError, did_you_mean
+from assistant.core.errors import LayerError, UnknownFieldError, did_you_mean
 from semantic_layer.loader import read_layer_files
 from semantic_layer.models import Dimension, LayerSpec, Measure, Metric, Relationship, Table
 

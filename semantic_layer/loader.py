@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.errors import LayerError
+from assistant.core.errors import LayerError
 from semantic_layer.models import (
     Dimension,
     Genealogy,
@@ -101,7 +101,7 @@ def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], di
                 merged["genealogy"] = value
                 origin[("genealogy", "")] = f"{path.name}: genealogy"
             else:
-                from assistant.errors import did_you_mean
+                from assistant.core.errors import did_you_mean
 
                 raise LayerError(f"unknown section '{key}'.", location=path.name,
                                  suggestion=did_you_mean(key, [*_SECTIONS, *_HEADER_KEYS, "genealogy"]))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.ui.i18n import STRINGS, t
+from assistant.surfaces.app.i18n import STRINGS, t
 from semantic_layer.loader import load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,14 +130,14 @@ def test_language_toggle_switches_to_chinese(app: AppTest) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_pages_render_in_both_languages(app: AppTest, page: str, lang: str) -> None:
     app.toggle(key="ui_zh").set_value(lang == "zh").run()
-    app.switch_page(f"assistant/ui/pages/{page}.py").run()
+    app.switch_page(f"assistant/surfaces/app/pages/{page}.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.subheader, "every page has a heading"
 
 
 def test_glossary_lists_and_searches_metrics(app: AppTest) -> None:
     layer = load_layer()
-    app.switch_page("assistant/ui/pages/glossary.py").run()
+    app.switch_page("assistant/surfaces/app/pages/glossary.py").run()
     assert len(app.expander) == len(layer.spec.metrics)
     metric = layer.spec.metrics[0]
     app.text_input(key="glossary_search").set_value(metric.synonyms.zh[0]).run()
@@ -151,7 +151,7 @@ def test_settings_says_rules_only_without_an_llm(app: AppTest, monkeypatch: pyte
     for var in ("FA_LLM_PROVIDER", "FA_LLM_MODEL", "FA_LLM_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("FA_CONFIG", str(ROOT / "does-not-exist.toml"))
-    app.switch_page("assistant/ui/pages/settings.py").run()
+    app.switch_page("assistant/surfaces/app/pages/settings.py").run()
     assert t("planner_rules_only", "en") in texts(app)
 
 
@@ -175,12 +175,11 @@ def _trace_button(at: AppTest) -> Any:
 
 
 def test_trace_page_follows_a_chain_both_ways(app: AppTest) -> None:
-    pytest.importorskip("assistant.trace", reason="the traceability package is not installed")
     layer = load_layer()
     nodes = [n for n in layer.spec.genealogy.nodes if not n.context]
     if not nodes:
         pytest.skip("the layer defines no genealogy")
-    app.switch_page("assistant/ui/pages/trace.py").run()
+    app.switch_page("assistant/surfaces/app/pages/trace.py").run()
     # A complaint is the end of the chain, so its trace must reach upstream levels.
     start = nodes[-1]
     app.selectbox(key="trace_kind").set_value(start.name).run()
@@ -198,8 +197,7 @@ def test_trace_page_follows_a_chain_both_ways(app: AppTest) -> None:
 
 
 def test_trace_page_unknown_id_offers_real_ones(app: AppTest) -> None:
-    pytest.importorskip("assistant.trace", reason="the traceability package is not installed")
-    app.switch_page("assistant/ui/pages/trace.py").run()
+    app.switch_page("assistant/surfaces/app/pages/trace.py").run()
     if not app.selectbox:
         pytest.skip("the layer defines no genealogy")
     app.text_input(key="trace_id").set_value("NO-SUCH-ID-0000").run()

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from assistant.answer import Answer
-from assistant.charts import (
+from assistant.explain.answer import Answer
+from assistant.explain.charts import (
     MAX_BARS,
     MAX_SERIES,
     auto_chart,

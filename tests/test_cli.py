@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXE = [sys.executable, "-m", "assistant.cli"]
+EXE = [sys.executable, "-m", "assistant.surfaces.cli.main"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

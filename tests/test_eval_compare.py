@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.evaluation.compare import ValueEquivalence, compare_results, detect_order_limit
+from assistant.surfaces.evaluation.compare import ValueEquivalence, compare_results, detect_order_limit
 
 
 def same(gold_cols, gold_rows, pred_cols, pred_rows, **kw) -> bool:
@@ -165,7 +165,7 @@ def test_ambiguous_values_are_left_alone(dims_db: Path) -> None:
 
 
 def test_unknown_group_table_is_a_config_error(dims_db: Path) -> None:
-    from assistant.errors import ConfigError
+    from assistant.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no_such_table"):
         ValueEquivalence.from_duckdb(dims_db, [("no_such_table", ["id"])])

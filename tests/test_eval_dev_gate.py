@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli_eval import PipelineAsker
-from assistant.evaluation.gate import check_gate
-from assistant.evaluation.questions import load_questions
-from assistant.evaluation.runner import run_eval
+from assistant.surfaces.cli.eval_commands import PipelineAsker
+from assistant.surfaces.evaluation.gate import check_gate
+from assistant.surfaces.evaluation.questions import load_questions
+from assistant.surfaces.evaluation.runner import run_eval
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "eval" / "dev.yaml"

@@ -18,8 +18,8 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.answer import Answer, Provenance
-from assistant.evaluation import (
+from assistant.explain.answer import Answer, Provenance
+from assistant.surfaces.evaluation import (
     QuestionFileError,
     check_gate,
     load_questions,
@@ -28,11 +28,11 @@ from assistant.evaluation import (
     run_eval_command,
     update_baseline,
 )
-from assistant.evaluation.command import _threshold
-from assistant.evaluation.db import GoldConnection
-from assistant.evaluation.promote import PromoteError
-from assistant.evaluation.questions import parse_questions
-from assistant.evaluation.report import write_report, write_results_json
+from assistant.surfaces.evaluation.command import _threshold
+from assistant.surfaces.evaluation.db import GoldConnection
+from assistant.surfaces.evaluation.promote import PromoteError
+from assistant.surfaces.evaluation.questions import parse_questions
+from assistant.surfaces.evaluation.report import write_report, write_results_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 QUESTIONS = FIXTURES / "questions.yaml"

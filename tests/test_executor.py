@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.errors import DatabaseUnavailable, ExecutionError, QueryTimeout
-from assistant.executor import Executor, QueryResult, sqlglot_dialect
-from assistant.guard import Guard
+from assistant.core.errors import DatabaseUnavailable, ExecutionError, QueryTimeout
+from assistant.sql.executor import Executor, QueryResult, sqlglot_dialect
+from assistant.sql.guard import Guard
 
 SCHEMA: dict[str, dict[str, str]] = {
     "t_orders": {"id": "INTEGER", "item_id": "INTEGER", "qty": "DECIMAL(12,2)",

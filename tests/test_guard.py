@@ -6,8 +6,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from assistant.errors import GuardError
-from assistant.guard import CheckedSQL, Guard
+from assistant.core.errors import GuardError
+from assistant.sql.guard import CheckedSQL, Guard
 
 SCHEMA: dict[str, dict[str, str]] = {
     "t_orders": {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import LayerError
+from assistant.core.errors import LayerError
 from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
 
 
@@ -82,7 +82,7 @@ def test_dimension_unreachable_from_metric_is_rejected(layer_copy: Path) -> None
 
 
 def test_layer_validate_passes_on_the_demo_database(demo_db: Path) -> None:
-    from assistant.layer_check import check_layer_against_db
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
 
     problems, checked = check_layer_against_db(None, str(demo_db))
     assert problems == []
@@ -90,7 +90,7 @@ def test_layer_validate_passes_on_the_demo_database(demo_db: Path) -> None:
 
 
 def test_layer_validate_finds_a_column_the_database_lacks(layer_copy: Path, demo_db: Path) -> None:
-    from assistant.layer_check import check_layer_against_db
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
 
     _edit(layer_copy, "tables.yaml", "city: VARCHAR, opened_on: DATE}", "city: VARCHAR, opened_on: DATE, region_code: VARCHAR}")
     problems, _ = check_layer_against_db(str(layer_copy), str(demo_db))

@@ -19,17 +19,17 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from assistant.errors import ConfigError
-from assistant.executor import Executor
-from assistant.layer_docs import layer_documents
-from assistant.llm import provider, status
-from assistant.llm.planner import HybridPlanner, LLMPlanner
-from assistant.llm.prompts import load_prompt
+from assistant.core.errors import ConfigError
+from assistant.sql.executor import Executor
+from assistant.understand.retrieval.documents import layer_documents
+from assistant.plan.llm import provider, status
+from assistant.plan.llm.planner import HybridPlanner, LLMPlanner
+from assistant.plan.llm.prompts import load_prompt
 from assistant.pipeline import Pipeline
-from assistant.planning import Plan, PlanContext, Session, Turn
-from assistant.query import SemanticQuery
-from assistant.rules.planner import RulePlanner
-from assistant.settings import Settings
+from assistant.plan.types import Plan, PlanContext, Session, Turn
+from assistant.plan.query import SemanticQuery
+from assistant.plan.rules.planner import RulePlanner
+from assistant.core.settings import Settings
 from tests.conftest import CACHE, EVAL_END
 
 USAGE = {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}
@@ -325,7 +325,7 @@ def test_provider_arguments(monkeypatch):
 
 
 def test_default_planners_register_llm_and_hybrid_without_the_package(no_provider_packages):
-    from assistant.planners import default_planners
+    from assistant.plan.registry import default_planners
 
     planners = default_planners(Settings(llm_provider="openai", llm_model="gpt-4o-mini"))
     assert set(planners) == {"rules", "llm", "hybrid"} and planners["hybrid"].name == "hybrid"

@@ -1,4 +1,4 @@
-"""Tests for assistant.retrieval on a made-up bike-shop domain (nothing factory-specific).
+"""Tests for assistant.understand.retrieval on a made-up bike-shop domain (nothing factory-specific).
 
 Tests that embed share one module-scoped index, so the model (6-10 s to import) loads once;
 that index is built with the network and chromadb's default embedding function disabled.
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.retrieval import Doc, Hit, RetrievalIndex, fingerprint
-from assistant.retrieval import embedder
-from assistant.retrieval.lexical import BIGRAM_PREFIX, Analyzer, LexicalIndex, cjk_ratio, cjk_terms
+from assistant.understand.retrieval import Doc, Hit, RetrievalIndex, fingerprint
+from assistant.understand.retrieval import embedder
+from assistant.understand.retrieval.lexical import BIGRAM_PREFIX, Analyzer, LexicalIndex, cjk_ratio, cjk_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -291,7 +291,7 @@ def test_changed_text_triggers_a_rebuild(index: RetrievalIndex, tmp_path: Path) 
 
 @needs_model
 def test_no_network_and_no_default_embedding_function(guard: _Guard, index: RetrievalIndex) -> None:
-    from assistant.retrieval.index import COLLECTION_NAME, _client
+    from assistant.understand.retrieval.index import COLLECTION_NAME, _client
 
     index.search("return rate", k=3)
     collection = _client(index.path).get_collection(COLLECTION_NAME, embedding_function=None)
@@ -313,7 +313,7 @@ def test_reopen_in_a_fresh_process_needs_no_model(index: RetrievalIndex) -> None
         "import json, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from test_retrieval import _docs\n"
-        "from assistant.retrieval import RetrievalIndex\n"
+        "from assistant.understand.retrieval import RetrievalIndex\n"
         f"ix = RetrievalIndex.build(_docs(), {str(index.path)!r}, progress=False)\n"
         "hits = [h.doc.id for h in ix.search_lexical('上个月柏林店的退货率', k=3)]\n"
         "print(json.dumps({'rebuilt': ix.rebuilt, 'hits': hits, 'torch': 'torch' in sys.modules}))\n"

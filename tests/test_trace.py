@@ -11,12 +11,15 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.executor import Executor
+from assistant.sql.executor import Executor
 from assistant.pipeline import Pipeline
-from assistant.planning import Plan, PlanContext, Session, TraceRequest, Turn
-from assistant.trace import answer_trace, detect_trace, run_trace, trace_to_csv
-from assistant.trace import sqlbuild
-from assistant.trace.graph import TypeGraph
+from assistant.plan.types import Plan, PlanContext, Session, TraceRequest, Turn
+from assistant.explain.trace.answer import answer_trace
+from assistant.plan.trace.detect import detect_trace
+from assistant.sql.trace.walk import run_trace
+from assistant.explain.trace.export import trace_to_csv
+from assistant.sql.trace import statements as sqlbuild
+from semantic_layer.genealogy import TypeGraph
 from semantic_layer.loader import load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +103,7 @@ def test_genealogy_is_in_the_layer() -> None:
 
 
 def test_genealogy_cross_checks_name_the_mistake(tmp_path: Path) -> None:
-    from assistant.errors import LayerError
+    from assistant.core.errors import LayerError
 
     for f in (ROOT / "semantic_layer" / "demo" / "layer").glob("*.yaml"):
         (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")

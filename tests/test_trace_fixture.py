@@ -10,10 +10,11 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.executor import Executor
+from assistant.sql.executor import Executor
 from assistant.pipeline import Pipeline
-from assistant.planning import PlanContext, Session, TraceRequest
-from assistant.trace import detect_trace, run_trace
+from assistant.plan.types import PlanContext, Session, TraceRequest
+from assistant.plan.trace.detect import detect_trace
+from assistant.sql.trace.walk import run_trace
 from semantic_layer.loader import load_layer
 from tests.test_trace import _answer
 

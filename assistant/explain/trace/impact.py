@@ -1,0 +1,164 @@
+"""What a forward trace puts at risk: the affected nodes, shipped or still in the plant, who to tell.
+
+The figures come from the trace statement's measure rows (see delivery.delivery_flag for the
+shipped flag); the sentence is built from the layer's labels, in English or Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.explain.sentences import format_value
+from assistant.sql.trace.delivery import EARLIER, OTHER, SHIPPED, filters_delivery, window_start
+from semantic_layer.genealogy import TypeGraph
+from assistant.sql.trace.result import TraceLevel, TraceResult
+from assistant.sql.trace.statements import WalkSpec
+from semantic_layer.layer import Layer
+
+_SPLIT = {SHIPPED: "matching", EARLIER: "earlier", OTHER: "other"}
+
+
+def _slot() -> dict[str, Any]:
+    return {"count": 0, "quantity": 0.0}
+
+
+def _add(slot: dict[str, Any], n: int, qty: Any) -> None:
+    slot["count"] += n
+    slot["quantity"] += float(qty or 0)
+
+
+def impact_figures(graph: TypeGraph, spec: WalkSpec, levels: list[TraceLevel],
+                   measures: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Quantity affected, shipped vs still in the plant (whatever the question's delivery
+    filter), the split by that filter when there is one, and the nodes to notify."""
+    impact_spec = graph.spec.impact
+    by_node = {lv.node: lv for lv in levels}
+    affected = by_node.get(impact_spec.affected or "")
+    if "forward" not in spec.directions or affected is None or affected.index < 0:
+        return {}
+    filtered = filters_delivery(spec, impact_spec.delivered_via)
+    out: dict[str, Any] = {"node": affected.node, "label": affected.label, "count": affected.count,
+                           "quantity": affected.quantity, "by_status": {}, "shipped": _slot(),
+                           "not_shipped": {**_slot(), "by_status": {}},
+                           # shipped, split by the question's filter on the delivery node (None: no such filter)
+                           "delivery_filter": ({"node": impact_spec.delivered_via, "matching": _slot(),
+                                                "earlier": _slot(), "other": _slot()} if filtered else None)}
+    for node, status, flag, n, qty in measures:
+        if node != affected.node:
+            continue
+        key = str(status) if status is not None else "—"
+        _add(out["by_status"].setdefault(key, _slot()), n, qty)
+        if flag in _SPLIT:
+            _add(out["shipped"], n, qty)
+            if filtered:
+                _add(out["delivery_filter"][_SPLIT[flag]], n, qty)
+        else:
+            _add(out["not_shipped"], n, qty)
+            _add(out["not_shipped"]["by_status"].setdefault(key, _slot()), n, qty)
+    delivered = by_node.get(impact_spec.delivered_via or "")
+    out["delivered_quantity"] = delivered.quantity if delivered else 0.0
+    notify = by_node.get(impact_spec.notify or "")
+    if notify is not None and notify.index > 0:
+        out["notify"] = [{"id": str(r[0]), "name": str(r[1]) if len(r) > 1 else str(r[0])} for r in notify.rows]
+        out["notify_label"] = notify.label
+    else:
+        out["notify"] = []
+    return out
+
+
+def value_label(layer: Layer, table: str, column: str, value: Any, lang: str) -> str:
+    """A coded value in words ('on_hold' -> 'On hold' / '冻结') from the layer's dimension labels."""
+    for dim in layer.spec.dimensions:
+        if dim.table == table and dim.key_column == column:
+            declared = dim.values.get(str(value))
+            if declared is not None:
+                text = declared.zh if lang == "zh" else declared.en
+                if text:
+                    return text
+    return str(value).replace("_", " ")
+
+
+def _conditions(result: TraceResult, layer: Layer, node_name: str,
+                labels: dict[tuple[str, str], str]) -> tuple[list[str], str]:
+    """(member conditions, date condition) of the question's filter on the delivery node, in words."""
+    zh = result.lang == "zh"
+    members: list[str] = []
+    for dim_name, values in result.spec.filters.get(node_name, {}).items():
+        if not values:
+            continue
+        dim = layer.dimension(dim_name)
+        shown = [labels.get((dim_name, str(v)), str(v)) for v in values]
+        members.append(f"{dim.label.zh}为{' 或 '.join(shown)}" if zh
+                       else f"with {dim.label.en.lower()} {' or '.join(shown)}")
+    when = ""
+    if result.spec.time and result.spec.time[0] == node_name:
+        _, first, last = result.spec.time
+        if window_start(result.spec, node_name) is None:
+            when = f"{last} 及之前" if zh else f"up to {last}"
+        else:
+            when = f"{first} 至 {last} " if zh else f"between {first} and {last}"
+    return members, when
+
+
+def _filtered_parts(result: TraceResult, layer: Layer, graph: TypeGraph, split: dict[str, Any],
+                    labels: dict[tuple[str, str], str]) -> list[str]:
+    """'0 shipped between 2025-12-02 and 2025-12-31', '3 shipped earlier', ... (zero parts left out,
+    except the one matching the filter, which is what the question asked about)."""
+    zh = result.lang == "zh"
+    node = graph.node(split["node"])
+    members, when = _conditions(result, layer, split["node"], labels)
+    matching, earlier, other = (split[k]["count"] for k in ("matching", "earlier", "other"))
+    if zh:
+        if members:
+            what = "，".join([*members, *([when.strip()] if when else [])])
+            parts = [f"{what}的{node.label.zh}涉及 {matching} 个"]
+        else:
+            parts = [f"{when}发出 {matching} 个"]
+        if earlier:
+            parts.append(f"更早发出 {earlier} 个")
+        if other:
+            parts.append(f"其他{node.label.zh}涉及 {other} 个" if members else f"之后发出 {other} 个")
+        return parts
+    parts = [" ".join([f"{matching} shipped", *members, *([when] if when else [])])]
+    if earlier:
+        parts.append(f"{earlier} shipped earlier")
+    if other:
+        parts.append(f"{other} in other {node.plural_label('en')}" if members else f"{other} shipped later")
+    return parts
+
+
+def impact_sentence(result: TraceResult, layer: Layer, graph: TypeGraph,
+                    labels: dict[tuple[str, str], str] | None = None) -> str:
+    impact = result.impact
+    if not impact or not impact.get("count"):
+        return ""
+    lang, labels = result.lang, labels or {}
+    zh = lang == "zh"
+    node = graph.node(impact["node"])
+    qty = format_value(impact.get("quantity") or 0, "quantity", lang)
+    shipped, kept = impact["shipped"], impact["not_shipped"]
+    held: list[str] = []
+    if node.status_column:
+        for key, v in sorted(kept["by_status"].items()):
+            if v["count"]:
+                word = value_label(layer, node.table, node.status_column, key, lang)
+                held.append(f"{word} {v['count']} 个" if zh else f"{v['count']} {word[:1].lower()}{word[1:]}")
+    split = impact.get("delivery_filter")
+    parts = (_filtered_parts(result, layer, graph, split, labels) if split
+             else [f"已发出 {shipped['count']} 个" if zh else f"{shipped['count']} shipped"])
+    if zh:
+        parts.append(f"仍在厂内 {kept['count']} 个" + (f"（{'，'.join(held)}）" if held else ""))
+    else:
+        parts.append(f"{kept['count']} still in the plant" + (f" ({', '.join(held)})" if held else ""))
+    names = [c["name"] for c in impact.get("notify", [])]
+    notify_label = impact.get("notify_label", "")
+    if zh:
+        text = f"影响：{impact['count']} 个{node.label.zh}，共 {qty} 件；{'，'.join(parts)}"
+        if names:
+            text += f"；需通知的{notify_label}：{'、'.join(names)}"
+        return text + "。"
+    plural = node.label.en if impact["count"] == 1 else node.plural_label("en")
+    text = f"Impact: {impact['count']} {plural} ({qty} parts): {', '.join(parts)}"
+    if names:
+        text += f"; {notify_label} to notify: {', '.join(names)}"
+    return text + "."

@@ -1,0 +1,120 @@
+"""SemanticQuery: the typed contract between planners (rules, LLM) and the compiler.
+
+A planner's whole job is to produce one of these; the compiler's whole job is to turn
+one into SQL. `validate_query` checks it against a layer and explains what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.core.errors import IncompatibleError, UnknownFieldError, did_you_mean
+from semantic_layer.layer import Layer
+from semantic_layer.models import GRAINS, Grain
+
+Op = Literal["=", "!=", "in", "not in", ">", ">=", "<", "<=", "between"]
+Value = str | int | float | dt.date
+
+
+class Filter(BaseModel):
+    """`field` is a dimension (row filter, WHERE) or a metric (threshold, HAVING)."""
+
+    model_config = ConfigDict(extra="forbid")
+    field: str
+    op: Op = "in"
+    values: list[Value] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _arity(self) -> Filter:
+        if self.op == "between" and len(self.values) != 2:
+            raise ValueError("'between' needs exactly two values")
+        if self.op in {"=", "!=", ">", ">=", "<", "<="} and len(self.values) != 1:
+            raise ValueError(f"'{self.op}' needs exactly one value")
+        return self
+
+
+class TimeRange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date  # inclusive
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end < self.start:
+            raise ValueError(f"time range ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Order(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str
+    desc: bool = True
+
+
+class SemanticQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    metrics: list[str] = Field(min_length=1)
+    dimensions: list[str] = Field(default_factory=list)
+    filters: list[Filter] = Field(default_factory=list)
+    time_range: TimeRange | None = None
+    time_grain: Grain | None = None
+    order: list[Order] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=1, le=100_000)
+    locale: Literal["en", "zh"] = "en"
+
+    @field_validator("metrics", "dimensions")
+    @classmethod
+    def _unique(cls, names: list[str]) -> list[str]:
+        return list(dict.fromkeys(names))
+
+    def output_fields(self) -> list[str]:
+        return [*([self.time_grain] if self.time_grain else []), *self.dimensions, *self.metrics]
+
+
+def validate_query(query: SemanticQuery, layer: Layer) -> None:
+    """Raise a QueryError that says what is wrong and what would work instead."""
+    for name in query.metrics:
+        layer.metric(name)
+    for name in query.dimensions:
+        layer.dimension(name)
+        for metric in query.metrics:
+            allowed = layer.metric_dimensions(metric)
+            if name not in allowed:
+                label = layer.metric(metric).label.en
+                raise IncompatibleError(
+                    f"{label} cannot be broken down by {layer.dimension(name).label.en.lower()}.",
+                    suggestion=f"It can be broken down by: {', '.join(allowed)}.")
+    fields = set(query.output_fields())
+    for f in query.filters:
+        if f.field in layer.metrics:
+            if f.field not in query.metrics:
+                raise IncompatibleError(f"A threshold on '{f.field}' needs that metric in the question.")
+            if f.op in {"in", "not in"}:
+                raise IncompatibleError(f"Compare a metric with a number (>, <, between), not a list: '{f.field}'.")
+            continue
+        if f.field == query.time_grain:  # keep only some periods: "Q2 and Q4"
+            if f.op not in {"in", "="}:
+                raise IncompatibleError(f"Periods can only be picked by their first day, not compared with '{f.op}'.")
+            continue
+        if f.field not in layer.dimensions:
+            raise UnknownFieldError(f"Cannot filter on '{f.field}': it is neither a dimension nor a metric.",
+                                    suggestion=did_you_mean(f.field, [*layer.dimensions, *layer.metrics]))
+        for metric in query.metrics:
+            if f.field not in layer.metric_dimensions(metric):
+                raise IncompatibleError(
+                    f"{layer.metric(metric).label.en} cannot be filtered by {layer.dimension(f.field).label.en.lower()}.")
+    for o in query.order:
+        if o.field not in fields:
+            raise UnknownFieldError(f"Cannot sort by '{o.field}': it is not part of the result.",
+                                    suggestion=did_you_mean(o.field, fields))
+    if query.time_grain is not None:
+        timeless = [m for m in query.metrics if not layer.metric_time_columns(m)]
+        if timeless:
+            raise IncompatibleError(f"{layer.metric(timeless[0]).label.en} is a snapshot figure with no dates, "
+                                    f"so it cannot be broken down by {query.time_grain}.")
+    if query.time_grain is not None and query.time_grain not in GRAINS:
+        raise UnknownFieldError(f"Unknown time grain '{query.time_grain}'.", suggestion=did_you_mean(query.time_grain, GRAINS))

@@ -1,0 +1,20 @@
+"""The planners a pipeline can use, by name: rules (offline), llm and hybrid (when configured)."""
+
+from __future__ import annotations
+
+from assistant.plan.types import Planner
+from assistant.plan.rules.planner import RulePlanner
+from assistant.core.settings import Settings
+
+
+def default_planners(settings: Settings) -> dict[str, Planner]:
+    planners: dict[str, Planner] = {"rules": RulePlanner()}
+    if settings.llm_configured:
+        try:
+            from assistant.plan.llm.planner import HybridPlanner, LLMPlanner
+        except ImportError:
+            return planners
+        llm = LLMPlanner.from_settings(settings)
+        planners["llm"] = llm
+        planners["hybrid"] = HybridPlanner(planners["rules"], llm)
+    return planners

@@ -1,0 +1,174 @@
+"""Pull the structural parts out of a question: time, grain, top-N, thresholds.
+
+Each extractor returns what it found plus the character span it used, so the planner
+can tell which words were understood and which were not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.plan.rules import lexicon as lx
+from assistant.understand.timeparse import find_grain, find_time_ranges
+
+Span = tuple[int, int]
+
+
+def fold(text: str) -> str:
+    """Lower-case and width-fold character by character, so spans stay aligned with the input."""
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        out.append(folded if len(folded) == 1 else ch.lower())
+    return "".join(out)
+
+
+def overlaps(span: Span, taken: list[Span]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
+
+@dataclass
+class TopN:
+    n: int
+    direction: str  # "desc" | "asc" | "good" | "bad"
+    span: Span
+    explicit: bool  # "top 5" (True) vs "the highest" (False)
+    extra: Span | None = None  # the count's own span when apart from the superlative
+
+
+@dataclass
+class Threshold:
+    op: str
+    number: float
+    percent: bool
+    span: Span
+    high: float | None = None  # upper bound for 'between'
+
+
+@dataclass
+class TimeFound:
+    start: dt.date
+    end: dt.date
+    label: str
+    span: Span
+
+
+def find_times(question: str, as_of: dt.date) -> list[TimeFound]:
+    return [TimeFound(m.range.start, m.range.end, m.range.label, m.span) for m in find_time_ranges(question, as_of)]
+
+
+def find_grain_word(text: str, taken: list[Span]) -> tuple[str, Span] | None:
+    found = find_grain(text)
+    if found is None:
+        return None
+    grain, span = found
+    # "last month" is a time range, not "by month": a grain word inside a time span is not a grain.
+    if overlaps(span, taken):
+        rest = text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
+        again = find_grain(rest)
+        if again is None or overlaps(again[1], taken):
+            return None
+        return again
+    return found
+
+
+def _direction(word: str) -> str:
+    word = word.lower().rstrip("的")
+    if word in lx.GOOD_WORDS:
+        return "good"
+    if word in lx.BAD_WORDS:
+        return "bad"
+    return "asc" if word in lx.ASC_WORDS else "desc"
+
+
+def find_top_n(text: str, taken: list[Span]) -> TopN | None:
+    for pattern in lx.TOP_N:
+        for m in pattern.finditer(text):
+            if overlaps(m.span(), taken):
+                continue
+            n = lx.parse_number(m.group("n"))
+            if n is None or n <= 0 or n > 1000:
+                continue
+            return TopN(n, _direction(m.group("dir")), m.span(), True)
+    for pattern in lx.SUPERLATIVE:
+        for m in pattern.finditer(text):
+            if not overlaps(m.span(), taken):
+                span = m.span()
+                for counter in lx.TOP_COUNT:  # "which 3 products had the highest", "最长的3条产线"
+                    c = counter.search(text)
+                    if c and not overlaps(c.span(), taken):
+                        n = lx.parse_number(c.group("n"))
+                        if n:
+                            return TopN(n, _direction(m.group("dir")), span, True, extra=c.span())
+                return TopN(1, _direction(m.group("dir")), span, False)
+    return None
+
+
+def find_threshold(text: str, taken: list[Span]) -> Threshold | None:
+    for pattern in lx.THRESHOLD_RANGE:
+        for m in pattern.finditer(text):
+            if not overlaps(m.span(), taken):
+                pct = bool(m.group("pa") or m.group("pb"))
+                return Threshold("between", float(m.group("a")), pct, m.span(), high=float(m.group("b")))
+    for pattern in lx.THRESHOLD:
+        for m in pattern.finditer(text):
+            if overlaps(m.span(), taken):
+                continue
+            op = lx.THRESHOLD_OPS.get(re.sub(r"\s+", " ", m.group("op").lower()))
+            if op is None:
+                continue
+            number = lx.parse_number(m.group("cnum")) if "cnum" in pattern.groupindex else float(m.group("num"))
+            if number is None:
+                continue
+            return Threshold(op, float(number), bool(m.group("pct")), m.span())
+    return None
+
+
+def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
+    """Content words not covered by any understood span (for 'not understood: ...')."""
+    chars = list(text)
+    for s, e in taken:
+        for i in range(s, min(e, len(chars))):
+            chars[i] = " "
+    rest = "".join(chars)
+    words: list[str] = []
+    for token in re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z]|[\u4e00-\u9fff]+", rest):
+        if token.isascii():
+            if not re.search(r"[a-z]", token):
+                if re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", token):
+                    words.append(token)  # a date the calendar does not have ('2025-13-01')
+                continue
+            id_like = bool(re.search(r"\d", token))
+            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or len(token) < 3 and not id_like:
+                continue
+            words.append(token)
+            continue
+        for stop in sorted(lx.STOPWORDS_ZH, key=len, reverse=True):
+            token = token.replace(stop, " ")
+        words.extend(w for w in token.split() if len(w) >= 2)
+    return list(dict.fromkeys(words))
+
+
+def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
+    """Mend typos in time words ('lst month', 'this quater') before dates are read, so a typo
+    never silently drops the period. Returns the mended question and (typed, read as) pairs."""
+    from rapidfuzz import fuzz, process
+
+    fixes: list[tuple[str, str]] = []
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in known or low in lx.TIME_WORDS or len(low) < 3:
+            return word
+        best = process.extractOne(low, lx.TIME_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+        if best is None or best[0][0] != low[0]:
+            return word
+        fixes.append((word, best[0]))
+        return best[0]
+
+    mended = re.sub(r"[A-Za-z]+", swap, question)
+    return mended, fixes

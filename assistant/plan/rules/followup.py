@@ -1,0 +1,41 @@
+"""Follow-ups reuse the previous SemanticQuery: "and for December?", "break it down by month",
+"只看宁波,按产线拆分", "what about scrap rate?". Whatever the new question names replaces the
+matching part of the previous query; everything else carries over."""
+
+from __future__ import annotations
+
+from assistant.plan.query import Order, SemanticQuery
+from semantic_layer.layer import Layer
+
+
+def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metrics: bool, new_time: bool,
+                    new_grain: bool, new_dims: bool, layer: Layer, text: str) -> SemanticQuery:
+    metrics = new.metrics if parsed_metrics else previous.metrics
+    dims = new.dimensions if new_dims else [d for d in previous.dimensions
+                                            if all(d in layer.metric_dimensions(m) for m in metrics)]
+    new_fields = {f.field for f in new.filters}
+    filters = [f for f in previous.filters if f.field not in new_fields
+               and (f.field in layer.dimensions or f.field in metrics)]
+    filters = [f for f in filters if f.field in layer.metrics
+               or all(f.field in layer.metric_dimensions(m) for m in metrics)]
+    filters += new.filters
+    order, limit = new.order, new.limit
+    if not order and previous.order:
+        renamed = []
+        for o in previous.order:
+            if o.field in previous.metrics and o.field not in metrics:
+                renamed.append(Order(field=metrics[0], desc=o.desc))
+            elif o.field in metrics or o.field in dims or o.field == (new.time_grain or previous.time_grain):
+                renamed.append(o)
+        order = renamed
+        limit = previous.limit if renamed else None
+    return SemanticQuery(
+        metrics=metrics,
+        dimensions=dims,
+        filters=filters,
+        time_range=new.time_range if new_time else previous.time_range,
+        time_grain=new.time_grain if new_grain else previous.time_grain,
+        order=order,
+        limit=limit,
+        locale=new.locale,
+    )

@@ -1,0 +1,82 @@
+"""Clarify and refuse messages, with options drawn from the layer (both languages)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.plan.types import Plan
+from semantic_layer.layer import Layer
+
+_REFUSALS = {
+    "injection": ("I only answer questions about the data described by the semantic layer, and I can't change how I work.",
+                  "我只回答语义层所描述数据的问题，不能更改自己的工作方式。"),
+    "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
+              "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
+    "empty": ("Please type a question about the data.", "请输入一个关于数据的问题。"),
+}
+
+
+def refusal(kind: str, lang: str, layer: Layer | None = None) -> str:
+    en, zh = _REFUSALS[kind]
+    text = zh if lang == "zh" else en
+    if kind == "empty" and layer is not None:
+        examples = [q.question for q in layer.spec.verified_queries if q.lang == lang][:1]
+        if examples:
+            text += (f"例如：{examples[0]}" if lang == "zh" else f" For example: {examples[0]}")
+    return text
+
+
+def _examples(layer: Layer, lang: str, limit: int = 6) -> list[str]:
+    return [m.label.get(lang) for m in layer.spec.metrics[:limit]]
+
+
+def clarify_metric(planner: str, layer: Layer, lang: str, options: list[str]) -> Plan:
+    names = [layer.metric(o).label.get(lang) for o in options] if options else _examples(layer, lang)
+    if options:
+        msg = ("您指的是哪一个指标：" + "、".join(names) + "？") if lang == "zh" else \
+            "Did you mean " + " or ".join(names) + "?"
+    else:
+        msg = ("请说明要看哪个指标，例如：" + "、".join(names) + "。") if lang == "zh" else \
+            "Which measure do you want? For example: " + ", ".join(names) + "."
+    return Plan(kind="clarify", planner=planner, message=msg, suggestions=names if options else [])
+
+
+def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) -> Plan:
+    examples = _examples(layer, lang, 8)
+    if lang == "zh":
+        head = f"“{'、'.join(unknown[:4])}”不在语义层中，" if unknown else "这个问题不在我能回答的范围内，"
+        msg = head + "我只能回答这些指标相关的问题：" + "、".join(examples) + " 等。"
+    else:
+        head = f"'{' '.join(unknown[:4])}' is not something the semantic layer defines, " if unknown else \
+            "That question is outside what I can answer, "
+        msg = head + "so I won't guess. I can answer questions about " + ", ".join(examples) + " and more."
+    return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)
+
+
+def clarify_unknown_member(planner: str, lang: str, word: str, values: object) -> Plan:
+    """Name the word we could not place, and offer the closest real members."""
+    from rapidfuzz import fuzz, process
+
+    members = getattr(values, "members", [])
+    is_date = bool(re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", word))
+    id_like = bool(re.search(r"\d", word)) and not is_date
+    labels: dict[str, str] = {}
+    for m in members:
+        if id_like:  # an id is best matched against ids, and shown as one
+            if re.search(r"\d", m.key):
+                labels.setdefault(m.key, m.key)
+        else:
+            for form in m.forms:
+                labels.setdefault(form, m.label(lang))
+    options: list[str] = []
+    if not is_date:
+        close = process.extract(word, list(labels), scorer=fuzz.ratio if id_like else fuzz.WRatio, limit=12)
+        options = list(dict.fromkeys(labels[f] for f, score, _ in close if score >= 60))[:5]
+    if is_date:
+        msg = f"“{word}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh" else f"'{word}' is not a valid date. Use YYYY-MM-DD."
+    elif lang == "zh":
+        msg = f"数据里没有“{word}”，我不会猜测。" + (f"您是不是指：{'、'.join(options)}？" if options else "请换一个名称或编号。")
+    else:
+        msg = f"I can't find '{word}' in the data, so I won't guess." + (
+            f" Did you mean {', '.join(options)}?" if options else " Try another name or id.")
+    return Plan(kind="clarify", planner=planner, message=msg, suggestions=options, not_understood=[word])

@@ -1,0 +1,59 @@
+"""Which metric a question means when its words alone do not settle it."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.plan.types import PlanContext
+from assistant.plan.query import SemanticQuery
+from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.extract import Span, fold
+from assistant.plan.rules.vocab import Match, Term, Vocabulary
+
+
+def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]]], metrics: list[str],
+                         spans: dict[str, Span]) -> None:
+    """'几次设备故障': no metric word stands alone, but a value's words contain one ('故障')."""
+    for match, _terms in values:
+        inner = [t.ref for m in vocab._all_matches(match.text) for t in m.terms
+                 if t.kind == "metric" and (m.end - m.start) < len(match.text)]
+        refs = list(dict.fromkeys(inner))
+        if len(refs) == 1:
+            metrics.append(refs[0])
+            spans[refs[0]] = (match.start, match.end)
+            return
+
+
+def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], spans: dict[str, Span],
+                matched_text: dict[str, str], ctx: PlanContext) -> list[str]:
+    """'on-time delivery to Changjiang': the words fit two metrics; keep the one the named
+    member can filter (a metric whose own name contains the words that were matched)."""
+    layer = ctx.layer
+    dims = {t.ref for _, terms in values for t in terms}
+    out = []
+    for name in metrics:
+        if not dims or dims & set(layer.metric_dimensions(name)):
+            out.append(name)
+            continue
+        matched = matched_text.get(name, "") if name in spans else fold(layer.metric(name).label.en)
+        rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
+                  and dims & set(layer.metric_dimensions(m.name))
+                  and any(matched in fold(f) for f in [m.label.en, m.label.zh, *m.synonyms.all()])]
+        out.append(rivals[0] if len(rivals) == 1 else name)
+    return list(dict.fromkeys(out))
+
+
+def metric_from_previous(text: str, previous: SemanticQuery, ctx: PlanContext, vocab: Vocabulary) -> str | None:
+    """A follow-up that completes the previous metric's name: 'per unit instead', '的单位能耗呢'."""
+    rest = lx.FOLLOW_UP.sub(" ", text)
+    rest = re.sub(r"\binstead\b|[?？!！。,，]", " ", rest).strip()
+    if not rest:
+        return None
+    for name in previous.metrics:
+        metric = ctx.layer.metric(name)
+        for form in [metric.label.en, metric.label.zh, *metric.synonyms.all()]:
+            for joined in (f"{form} {rest}", f"{form}{rest}"):
+                refs = {t.ref for t in vocab.lookup(joined) if t.kind == "metric"}
+                if len(refs) == 1 and name not in refs:
+                    return refs.pop()
+    return None

@@ -1,0 +1,60 @@
+"""Periods in questions: one range, two ranges to compare, the period before, a trend's grain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assistant.plan.query import Filter, TimeRange
+from assistant.plan.rules.extract import TimeFound
+
+
+def resolve_times(times: list[TimeFound], grain: str | None) -> tuple[TimeRange | None, str | None, Filter | None]:
+    """The time range, the grain, and for compared periods a filter keeping only those periods."""
+    if not times:
+        return None, grain, None
+    if len(times) == 1:
+        t = times[0]
+        return TimeRange(start=t.start, end=t.end, label=t.label), grain, None
+    # Several periods ("this month vs last month", "Q2 and Q4"): one row per named period, and
+    # only those: the periods between them ("Q3") are not part of the comparison.
+    start, end = min(t.start for t in times), max(t.end for t in times)
+    own = period_grain(times)
+    chosen = grain or own
+    keep = None
+    if own is not None and chosen == own:
+        keep = Filter(field=own, op="in", values=sorted({t.start for t in times}))
+    return TimeRange(start=start, end=end, label=" / ".join(t.label for t in times)), chosen, keep
+
+
+def shift_back(tr: TimeRange) -> TimeRange:
+    """The period of the same length right before `tr` (a calendar month steps back one month)."""
+    if tr.start.day == 1 and (tr.end + dt.timedelta(days=1)).day == 1:
+        months = (tr.end.year - tr.start.year) * 12 + tr.end.month - tr.start.month + 1
+        y, m = divmod(tr.start.year * 12 + tr.start.month - 1 - months, 12)
+        start = dt.date(y, m + 1, 1)
+        return TimeRange(start=start, end=tr.start - dt.timedelta(days=1))
+    length = tr.end - tr.start + dt.timedelta(days=1)
+    return TimeRange(start=tr.start - length, end=tr.start - dt.timedelta(days=1))
+
+
+def trend_grain(tr: TimeRange) -> str:
+    days = (tr.end - tr.start).days + 1
+    return "day" if days <= 31 else "week" if days <= 120 else "month"
+
+
+def period_grain(times: list[TimeFound]) -> str | None:
+    def kind(t: TimeFound) -> str | None:
+        days = (t.end - t.start).days + 1
+        if t.start.day == 1 and (t.end + dt.timedelta(days=1)).day == 1:
+            if days >= 365:
+                return "year"
+            if days >= 89:
+                return "quarter"
+            if days >= 28:
+                return "month"
+        if days == 7 and t.start.weekday() == 0:
+            return "week"
+        return "day" if days == 1 else None
+
+    kinds = {kind(t) for t in times}
+    return kinds.pop() if len(kinds) == 1 else None

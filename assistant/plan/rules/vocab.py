@@ -1,0 +1,316 @@
+"""The planner's vocabulary, built from a semantic layer and its value catalogue.
+
+Every surface form (metric synonyms, dimension synonyms, member ids and names in both
+languages) becomes a Term. `Vocabulary.scan` finds them in a question: longest match
+first, whole words for Latin text, substrings for Chinese, and a fuzzy pass for typos.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from assistant.understand.catalogue import Member, ValueCatalogue, normalize
+from semantic_layer.layer import Layer
+
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
+_CONFUSED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"), ("p", "b"), ("t", "d"), ("k", "g"))
+_CONFUSED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sound(ch: str) -> str:
+    """Toneless pinyin of one character, with the sounds people commonly confuse merged
+    (zh/z, l/n, b/p, -ng/-n ...), so '两'~'良', '坡'~'波', '洲'~'州' sound alike."""
+    from pypinyin import lazy_pinyin
+
+    py = lazy_pinyin(ch)[0]
+    for a, b in _CONFUSED_INITIALS:
+        if py.startswith(a):
+            py = b + py[len(a):]
+            break
+    for a, b in _CONFUSED_FINALS:
+        if py.endswith(a):
+            py = py[: -len(a)] + b
+            break
+    return py
+
+
+_FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
+_TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str  # "metric" | "dimension" | "value"
+    ref: str  # metric or dimension name
+    member: Member | None = None  # for values
+    partial: bool = False  # a value form with a parent's name removed ("line 3" of "Ningbo Line 3")
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    text: str
+    terms: list[Term]
+    fuzzy: bool = False
+    homophone: bool = False
+
+    @property
+    def kinds(self) -> set[str]:
+        return {t.kind for t in self.terms}
+
+
+@dataclass
+class Vocabulary:
+    forms: dict[str, list[Term]] = field(default_factory=dict)
+    trie: dict = field(default_factory=dict)
+    entity_dims: set[str] = field(default_factory=set)  # dimensions whose members have ids and names
+    latin_forms: list[str] = field(default_factory=list)
+
+    def add(self, form: str, term: Term) -> None:
+        key = normalize(form)
+        if len(key) < 2 and not key.isdigit():
+            return
+        bucket = self.forms.setdefault(key, [])
+        if term not in bucket:
+            bucket.append(term)
+
+    def compile(self) -> None:
+        """A character trie over every form, so all (overlapping) matches can be found."""
+        self.trie: dict = {}
+        for form in self.forms:
+            node = self.trie
+            for ch in re.sub(r"[\s\-_]+", " ", form):  # the text side folds separators the same way
+                node = node.setdefault(ch, {})
+            node[""] = form
+        self.latin_forms = [f for f in self.forms if f.isascii() and len(f) >= 4]
+
+    def lookup(self, text: str) -> list[Term]:
+        return self.forms.get(normalize(text), [])
+
+    def _all_matches(self, text: str) -> list[Match]:
+        """Every form occurrence, overlapping ones included; Latin forms only as whole words."""
+        out: list[Match] = []
+        n = len(text)
+        for i in range(n):
+            if _LATIN_EDGE.match(text[i]) and i > 0 and (_LATIN_EDGE.match(text[i - 1])
+                                                         or text[i - 1] == "-" and i > 1 and _LATIN_EDGE.match(text[i - 2])):
+                continue  # inside a word, or inside an id like 'sz-l9-m99'
+
+            node, j = self.trie, i
+            while j < n:
+                ch = " " if text[j] in "-_" else text[j]
+                if ch == " " and j > i and text[j - 1] in " -_":
+                    j += 1  # runs of separators count as one
+                    continue
+                node = node.get(ch)
+                if node is None:
+                    break
+                j += 1
+                form = node.get("")
+                glued = j < n and (_LATIN_EDGE.match(text[j]) or text[j] == "-" and j + 1 < n and _LATIN_EDGE.match(text[j + 1]))
+                if form is not None and not (_LATIN_EDGE.match(form[-1]) and glued):
+                    out.append(Match(i, j, text[i:j], list(self.forms[form])))
+        return out
+
+    def scan(self, text: str, taken: list[tuple[int, int]] | None = None) -> list[Match]:
+        """The set of non-overlapping matches that covers the most characters (then the fewest pieces)."""
+        taken = taken or []
+        cands = [m for m in self._all_matches(text) if not any(m.start < e and s < m.end for s, e in taken)]
+        n = len(text)
+        by_start: dict[int, list[Match]] = {}
+        for m in cands:
+            by_start.setdefault(m.start, []).append(m)
+        # best[i] = (covered chars, -pieces, chosen matches) for text[i:]
+        best: list[tuple[int, int, list[Match]]] = [(0, 0, [])] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            choice = (best[i + 1][0], best[i + 1][1], best[i + 1][2])
+            for m in by_start.get(i, []):
+                cov, neg, chosen = best[m.end]
+                option = (cov + (m.end - m.start), neg - 1, [m, *chosen])
+                if option[:2] > choice[:2]:
+                    choice = option
+            best[i] = choice
+        return best[0][2]
+
+    def fuzzy(self, text: str, taken: list[tuple[int, int]], known: set[str], *, cutoff: float = 80.0) -> list[Match]:
+        """Typos: a word no form or question word explains ('avaliability', 'Ningob', 'plnt'), alone or
+        with a neighbour ('scrap rat'), close to a Latin form with the same first letter."""
+        tokens = [t for t in _TOKEN.finditer(text) if not any(s <= t.start() < e for s, e in taken)]
+        out: list[Match] = []
+        used: set[int] = set()
+        for idx, tok in enumerate(tokens):
+            word = tok.group(0)
+            parts = [w for w in re.split(r"[\-']", word) if w]
+            if idx in used or word in known or all(w in known for w in parts) or len(word) < 3 or word.isdigit():
+                continue
+            windows = [(idx, idx)]
+            if idx > 0 and text[tokens[idx - 1].end():tok.start()].isspace():
+                windows.append((idx - 1, idx))
+            if idx + 1 < len(tokens) and text[tok.end():tokens[idx + 1].start()].isspace():
+                windows.append((idx, idx + 1))
+            best: tuple[float, int, int, str] | None = None
+            for a, b in windows:
+                if any(k in used for k in range(a, b + 1)):
+                    continue
+                phrase = text[tokens[a].start():tokens[b].end()]
+                if len(phrase) < 4:
+                    continue
+                hit = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if hit is None or hit[0][0] != phrase[0] or abs(len(hit[0]) - len(phrase)) > 2:
+                    continue
+                if re.findall(r"\d+", hit[0]) != re.findall(r"\d+", phrase):
+                    continue  # 'nb-l7' is not a typo of 'nb-l1': numbers in names must match exactly
+                if best is None or hit[1] > best[0]:
+                    best = (hit[1], a, b, hit[0])
+            if best is not None:
+                _, a, b, form = best
+                start, end = tokens[a].start(), tokens[b].end()
+                out.append(Match(start, end, text[start:end], list(self.forms[form]), fuzzy=True))
+                used.update(range(a, b + 1))
+        return out
+
+    def cjk_fuzzy(self, text: str, matches: list[Match], taken: list[tuple[int, int]]) -> list[Match]:
+        """Chinese typos and homophones ('苏洲' for '苏州', '韦达电子' for '伟达电子'): a window that differs
+        from a member's name in exactly one character, that character being one nothing else explained."""
+        covered = [False] * len(text)
+        locked = [False] * len(text)  # parts of metric words or time phrases are never re-read as names
+        for s, e in [*taken, *((m.start, m.end) for m in matches)]:
+            for i in range(s, min(e, len(text))):
+                covered[i] = True
+        for s, e in [*taken, *((m.start, m.end) for m in matches if "metric" in m.kinds)]:
+            for i in range(s, min(e, len(text))):
+                locked[i] = True
+        out: list[Match] = []
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            return out
+        index = self._one_off_index()
+        for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
+            for i in range(len(text) - n + 1):
+                window = text[i:i + n]
+                for k in range(n):  # the form must equal the window but for position k
+                    if covered[i + k] or window[k] in _FUNCTION_CHARS or not ("\u4e00" <= window[k] <= "\u9fff"):
+                        continue
+                    for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
+                        if form[k] == window[k] or any(locked[i + j] for j in range(n)):
+                            continue
+                        self._one_off(out, window, form, terms, i, k, covered)
+        return self._unambiguous(out)
+
+    def _one_off_index(self) -> dict[str, list[tuple[str, list[Term]]]]:
+        """Forms keyed with one character blanked ('苏?' for '苏州'): one-character typos in O(1)."""
+        cached = getattr(self, "_one_off_cache", None)
+        if cached is None:
+            cached = {}
+            for form, terms in self._cjk_value_forms():
+                for k in range(len(form)):
+                    cached.setdefault(form[:k] + "?" + form[k + 1:], []).append((form, terms))
+            self._one_off_cache = cached
+        return cached
+
+    def _one_off(self, out: list[Match], window: str, form: str, terms: list[Term], i: int, k: int,
+                 covered: list[bool]) -> None:
+        """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
+        n = len(form)
+        homophone = _sound(window[k]) == _sound(form[k])
+        if n == 2 and (k != 1 or not homophone or any(covered[i + j] for j in range(n))
+                       or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
+            return  # two characters, one wrong: only a named entity's label, and a homophone
+        out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
+
+    @staticmethod
+    def _unambiguous(out: list[Match]) -> list[Match]:
+        # Chinese typos are mostly homophones from the input method: when a window could be
+        # several names, keep the ones that sound alike; if still several, keep none (no guessing).
+        by_span: dict[tuple[int, int], list[Match]] = {}
+        for m in out:
+            by_span.setdefault((m.start, m.end), []).append(m)
+        kept: list[Match] = []
+        for group in by_span.values():
+            sounding = [m for m in group if m.homophone]  # a wrong character that sounds different is no typo we repair
+            refs = {(t.kind, t.ref, t.member.key if t.member else None) for m in sounding for t in m.terms}
+            if sounding and len(refs) == 1:
+                kept.append(sounding[0])
+        return kept
+
+    def _cjk_value_forms(self) -> list[tuple[str, list[Term]]]:
+        cached = getattr(self, "_cjk_cache", None)
+        if cached is None:
+            cached = [(f, t) for f, t in self.forms.items()
+                      if len(f) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in f)
+                      and (any(x.kind == "value" and not x.partial for x in t)
+                           or len(f) >= 3 and all(x.kind == "metric" for x in t))]
+            self._cjk_cache = cached
+        return cached
+
+    @property
+    def known_words(self) -> set[str]:
+        return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
+
+
+def _parent_removed_forms(member: Member, catalogue: ValueCatalogue, dim: str) -> list[str]:
+    """'Ningbo Line 3' minus another dimension's member 'Ningbo' -> 'Line 3'; '宁波3号线' -> '3号线'."""
+    out: list[str] = []
+    for label in {member.label_en, member.label_zh}:
+        norm = normalize(label)
+        for other_form, others in catalogue.by_form.items():
+            if len(other_form) < 2 or other_form == norm or not norm.startswith(other_form):
+                continue
+            if any(o.dimension != dim for o in others):
+                rest = norm[len(other_form):].strip(" -")
+                if len(rest) >= 2:
+                    out.append(rest)
+    return out
+
+
+def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
+    vocab = Vocabulary()
+    for metric in layer.spec.metrics:
+        term = Term("metric", metric.name)
+        for form in [metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh, *metric.synonyms.all()]:
+            vocab.add(form, term)
+    for dim in layer.spec.dimensions:
+        term = Term("dimension", dim.name)
+        for form in [dim.name.replace("_", " "), dim.label.en, dim.label.zh, *dim.synonyms.all()]:
+            vocab.add(form, term)
+    for member in catalogue.members:
+        term = Term("value", member.dimension, member)
+        for form in member.forms:
+            vocab.add(form, term)
+        label = member.label_en
+        if label.isascii() and label[-1:].isalpha() and " " in label or label.isascii() and len(label) > 4:
+            # English plurals of names: "front brake calipers", "gear sets".
+            vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
+        for form in _parent_removed_forms(member, catalogue, member.dimension):
+            vocab.add(form, Term("value", member.dimension, member, partial=True))
+    vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
+    _add_short_names(vocab, catalogue)
+    vocab.compile()
+    return vocab
+
+
+def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
+    """People say 'Hengtai' for 'Hengtai Metals' and '恒泰' for '恒泰金属': add a member's first
+    word (English) or first two characters (Chinese) when no other name starts the same way."""
+    entity = [m for m in catalogue.members if m.dimension in vocab.entity_dims]
+    counts: dict[str, int] = {}
+    shorts: dict[str, Member] = {}
+    for m in entity:
+        cands = set()
+        words = m.label_en.split()
+        if len(words) > 1 and len(words[0]) >= 4 and words[0].isalpha():
+            cands.add(words[0].lower())
+        if len(m.label_zh) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in m.label_zh[:2]):
+            cands.add(m.label_zh[:2])
+        for c in cands:
+            counts[c] = counts.get(c, 0) + 1
+            shorts[c] = m
+    for short, n in counts.items():
+        if n == 1 and short not in vocab.forms:
+            member = shorts[short]
+            vocab.add(short, Term("value", member.dimension, member))

@@ -1,0 +1,261 @@
+"""Route traceability questions: `detect_trace` turns one into a TraceRequest, or says None.
+
+The rule planner calls it first. It must take "which customers received batches made with
+lot X" and "这个客诉批次用了哪些供应商的料?" and leave alone "lot rejection rate by supplier"
+or "how many complaints last month". Signals, all from the layer or the catalogue:
+ids (id patterns), genealogy words (node synonyms), catalogue members (Hengtai Metals,
+让步接收, aluminium), plus a few language cues (trace, which, come from, 追溯, 哪些).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from assistant.plan.types import PlanContext, TraceRequest
+from assistant.plan.trace import cues
+from semantic_layer.genealogy import TypeGraph
+from assistant.plan.trace.mentions import Mention, find_ids, find_phrases, find_words, normalize, overlaps, vocab_for
+
+_EARLIEST = dt.date(1900, 1, 1)
+
+
+@dataclass
+class _Parsed:
+    text: str
+    ids: list[Mention]
+    words: list[Mention]  # genealogy words and members, left to right
+    time: tuple[dt.date, dt.date] | None = None
+    time_span: tuple[int, int] | None = None
+    spans: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # cue kind -> hits
+
+    def has(self, kind: str) -> bool:
+        return bool(self.spans.get(kind))
+
+
+def _time(text: str, as_of: dt.date) -> tuple[tuple[dt.date, dt.date] | None, tuple[int, int] | None]:
+    try:
+        from assistant.understand.timeparse import find_time_ranges
+    except ImportError:  # the parser is optional for routing; without it a trace simply has no window
+        return None, None
+    matches = find_time_ranges(text, as_of)
+    if not matches:
+        return None, None
+    m = matches[0]
+    start, end = m.range.start, m.range.end
+    before, after = text[: m.span[0]], text[m.span[1]:]
+    if cues.AFTER_EN.search(before) or (cues.AFTER_ZH.match(after) and "以来" not in m.text):
+        start, end = end + dt.timedelta(days=1), as_of  # "shipped after December 1": from the 2nd
+    elif cues.BEFORE_EN.search(before) or cues.BEFORE_ZH.match(after):
+        start, end = _EARLIEST, start - dt.timedelta(days=1)
+    if end < start:
+        return None, None
+    span = (m.span[0], m.span[1])
+    return (start, end), span
+
+
+def _labels_id(text: str, word: Mention, ids: list[Mention]) -> bool:
+    """'lot' in 'lot LOT-1', '批次' in '追溯批次 B2025…': the word names the id that follows."""
+    return word.kind == "node" and any(0 <= m.start - word.end <= 2 and not text[word.end:m.start].strip(" :：#")
+                                       for m in ids)
+
+
+def _parse(question: str, ctx: PlanContext) -> _Parsed:
+    vocab = vocab_for(ctx.layer, ctx.values)
+    text = normalize(question)
+    ids = find_ids(text, vocab)
+    masked = "".join(" " if overlaps((i, i + 1), [(m.start, m.end) for m in ids]) else ch for i, ch in enumerate(text))
+    time_range, time_span = _time(masked, ctx.as_of)
+    blocked = [(m.start, m.end) for m in ids] + ([time_span] if time_span else [])
+    words = [w for w in find_words(text, vocab, blocked) if not _labels_id(text, w, ids)]
+    parsed = _Parsed(text, ids, words, time_range, time_span)
+    for kind, table in (("strong", cues.STRONG), ("backward", cues.BACKWARD), ("forward", cues.FORWARD),
+                        ("relation", cues.RELATION), ("which", cues.WHICH), ("who", cues.WHO),
+                        ("demonstrative", cues.DEMONSTRATIVE)):
+        parsed.spans[kind] = find_phrases(text, cues.phrases(table), blocked if kind != "strong" else [])
+    # A metric phrase counts unless it is only a genealogy word ('complaints') or leans on a
+    # tracing verb ('parts made from ...' is not the output metric 'parts made').
+    node_spans = [(w.start, w.end) for w in words if w.kind == "node"]
+    verbs = [(s, e) for k in ("strong", "relation", "backward", "forward") for s, e, _ in parsed.spans[k]]
+    parsed.spans["metric"] = [hit for hit in find_phrases(text, vocab.metric_forms, blocked)
+                              if not any(s <= hit[0] and hit[1] <= e for s, e in node_spans)
+                              and not overlaps((hit[0], hit[1]), verbs)]
+    # Time words may sit on a genealogy word ('发货' is both): only ids and the date itself block them.
+    parsed.spans["time_word"] = [(s, e, n) for s, e, f in find_phrases(text, [w for w, _ in vocab.time_words], blocked)
+                                 for w, n in vocab.time_words if w == f]
+    return parsed
+
+
+def _gap_ok(text: str, start: int, end: int, zh: bool) -> bool:
+    gap = text[start:end].strip()
+    if zh:
+        return len(gap) <= 3
+    return all(w in cues.FILLER_EN for w in gap.replace("'s", "").split())
+
+
+def _target(p: _Parsed, graph: TypeGraph, zh: bool) -> str | None:
+    """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
+    nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
+    for s, e, _ in p.spans.get("which", []):
+        after = [w for w in nodes if w.start >= e and _gap_ok(p.text, e, w.start, zh)]
+        if after:
+            return after[0].node
+    if p.has("who") and graph.spec.impact.notify:
+        return graph.spec.impact.notify
+    return None
+
+
+def _attachable(ctx: PlanContext, node: str, member: Mention, graph: TypeGraph) -> bool:
+    dim = ctx.layer.dimensions.get(member.dimension or "")
+    return dim is not None and ctx.layer.join_path(graph.node(node).table, dim.table) is not None
+
+
+def _choose_start(p: _Parsed, ctx: PlanContext, graph: TypeGraph, target: str | None,
+                  members: list[Mention]) -> str | None:
+    if p.ids:
+        ids_not_target = [m for m in p.ids if graph.walkable(m.node or "") and m.node != target]
+        walkable_ids = ids_not_target or [m for m in p.ids if graph.walkable(m.node or "")]
+        if walkable_ids:
+            return walkable_ids[0].node
+    mentioned = [w.node for w in p.words if w.kind == "node" and graph.walkable(w.node or "") and w.node != target]
+    mentioned = list(dict.fromkeys(mentioned))
+
+    def score(node: str) -> int:
+        return sum(1 for m in members if _attachable(ctx, node, m, graph))
+
+    best = max(mentioned, key=lambda n: (score(n), -mentioned.index(n)), default=None)
+    if best is not None and (score(best) or not members):
+        return best
+    if members:
+        others = [n for n in graph.nodes if graph.walkable(n) and n != target]
+        ranked = sorted(others, key=lambda n: (-score(n), graph.order[n]))
+        if ranked and score(ranked[0]):
+            return ranked[0]
+    return best
+
+
+def _assign_members(ctx: PlanContext, graph: TypeGraph, start: str, target: str | None, members: list[Mention],
+                    mentioned: list[str], request: TraceRequest) -> None:
+    """Each named value filters the first node it can describe: the start, the target, another named one."""
+    for m in members:
+        dim = m.dimension or ""
+        if m.node == start and not request.start_ids:
+            request.start_ids.append(m.value or "")  # 'Hengtai Metals' as the start itself
+            continue
+        for node in [start, *([target] if target else []), *mentioned]:
+            if node and graph.walkable(node) and _attachable(ctx, node, m, graph):
+                bucket = request.start_filters if node == start else request.node_filters.setdefault(node, {})
+                values = bucket.setdefault(dim, [])
+                if m.value not in values:
+                    values.append(m.value)
+                break
+
+
+def _member_node(m: Mention, request: TraceRequest) -> str | None:
+    """The node a named value was put on ('Hengtai' filters the lots), else the node of its own table."""
+    if m.kind != "member":
+        return m.node
+    if m.node == request.start_node and m.value in request.start_ids:
+        return request.start_node
+    for node, dims in [(request.start_node, request.start_filters), *request.node_filters.items()]:
+        if m.value in dims.get(m.dimension or "", []):
+            return node
+    return m.node
+
+
+def _time_node(p: _Parsed, graph: TypeGraph, request: TraceRequest) -> str | None:
+    """The node a date phrase dates: a time verb next to it ('shipped after ...'), else the nearest
+    dated thing named ('恒泰金属11月那批…铝材': the lot Hengtai's name describes)."""
+    if p.time_span is None:
+        return None
+    s0, e0 = p.time_span
+    near = [(min(abs(s - e0), abs(s0 - e)), n) for s, e, n in p.spans.get("time_word", [])
+            if min(abs(s - e0), abs(s0 - e)) <= 24 and graph.node(n).time_column]
+    if near:
+        return min(near)[1]
+    named = [(min(abs(w.start - e0), abs(s0 - w.end)), _member_node(w, request)) for w in [*p.words, *p.ids]]
+    dated = [(d, n) for d, n in named if n and graph.walkable(n) and graph.node(n).time_column]
+    return min(dated)[1] if dated else None
+
+
+def _singular(p: _Parsed, start: str, zh: bool) -> bool:
+    """'Hengtai's conditional lot' / '那批…' names one thing: use the latest match."""
+    words = [w for w in p.words if w.kind == "node" and w.node == start]
+    if zh:
+        return any(s <= (words[0].start if words else len(p.text)) for s, _, f in p.spans.get("demonstrative", [])
+                   if f in cues.SINGULAR_ZH)
+    for w in words:
+        if w.text.endswith("s"):
+            continue
+        before = p.text[max(0, w.start - 60): w.start].split()[-4:]
+        if any(t in cues.ARTICLES_EN or t.endswith("'s") for t in before):
+            return True
+    return False
+
+
+def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
+    """A TraceRequest when `question` asks to follow material through the genealogy, else None."""
+    graph = TypeGraph(ctx.layer)
+    if graph.empty or not question or not question.strip():
+        return None
+    p = _parse(question, ctx)
+    zh = any("\u4e00" <= ch <= "\u9fff" for ch in question)
+    node_words = [w for w in p.words if w.kind == "node"]
+    members = [w for w in p.words if w.kind == "member"]
+    types = {w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node)}
+    types |= {m.node for m in members if m.node and graph.walkable(m.node)}
+    strong, relation = p.has("strong"), p.has("relation") or p.has("backward") or p.has("forward")
+    if not p.ids and not node_words:
+        return None
+    target = _target(p, graph, zh)
+    # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
+    attribute = target is not None and not graph.walkable(target)
+    metric = p.spans.get("metric", [])
+    if attribute and p.ids:  # there 'made' is the verb of the batch, not the output metric
+        metric = [h for h in metric if not any(h[:2] == w[:2] for w in p.spans.get("time_word", []))]
+    if metric and not (p.ids and (strong or relation)):
+        return None  # "lot rejection rate by supplier": a metric question that mentions lots
+    if p.ids:
+        walkable_id = any(graph.walkable(m.node or "") for m in p.ids)
+        if not (strong or len(types) >= 2 or p.has("backward") or p.has("forward") or (attribute and walkable_id)):
+            return None  # "status of complaint CC-1" names one thing but asks nothing about its genealogy
+    elif not (strong or (len(types) >= 2 and relation) or (attribute and relation and types)):
+        return None
+    start = _choose_start(p, ctx, graph, target, members)
+    if start is None:
+        return None
+    if attribute and graph.walk_target(start, target) is None:
+        target = None  # a context node the start cannot reach: fall back to the walkable nodes named
+    request = TraceRequest(start_node=start)
+    request.start_ids = list(dict.fromkeys(m.value or "" for m in p.ids if m.node == start))
+    mentioned = list(dict.fromkeys(w.node for w in [*node_words, *members] if w.node))
+    _assign_members(ctx, graph, start, target, members, mentioned, request)
+    demonstrative = any(d[1] <= w.start <= d[1] + 2 for d in p.spans.get("demonstrative", [])
+                        for w in node_words if w.node == start)
+    last = ctx.session.last_trace if ctx.session is not None else None
+    if not request.start_ids and not request.start_filters and demonstrative and last is not None:
+        if last.start_node == start and last.start_ids:
+            request.start_ids = list(last.start_ids)
+        else:
+            request.context = last
+    anchored = bool(request.start_ids or request.start_filters or request.context or request.node_filters)
+    if not p.ids and not anchored and not strong and not demonstrative:
+        return None  # "which customers filed complaints last month": a plain metric question
+    if target is None:
+        others = [w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node) and w.node != start]
+        target = others[-1] if others else None
+    if target is not None and graph.relation(start, target) is None and target == start:
+        target = None
+    request.target_node = target
+    walk_to = graph.walk_target(start, target)  # a line: the work orders it describes
+    if walk_to and walk_to != start:
+        request.direction = graph.relation(start, walk_to) or "both"
+    else:
+        backward, forward = p.has("backward"), p.has("forward")
+        request.direction = "backward" if backward and not forward else "forward" if forward and not backward else "both"
+    if p.time is not None:
+        request.time_range = p.time
+        request.time_node = _time_node(p, graph, request)
+    if not request.start_ids and request.context is None and request.start_filters and _singular(p, start, zh):
+        request.latest = 1
+    return request

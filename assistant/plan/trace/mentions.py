@@ -1,0 +1,191 @@
+"""Find genealogy words, ids and catalogue members in a question (spans, longest match first).
+
+Everything matched here is data: node synonyms and id patterns from the layer's genealogy,
+member names from the value catalogue, metric phrases from the layer's metrics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterator
+
+from semantic_layer.genealogy import TypeGraph
+from semantic_layer.layer import Layer
+
+_ASCII_WORD = re.compile(r"[a-z0-9]")
+# Words of company names too common to stand for one member on their own (plain English; the
+# layer's own words, its node and dimension names and synonyms, are kept out by build_vocab).
+_STOP_ALIASES = {"china", "group", "auto", "motor", "motors", "metals", "steel", "the"}
+
+
+def normalize(text: str) -> str:
+    """NFKC and lower case; keeps one character per character where it can, so spans stay meaningful."""
+    return "".join(unicodedata.normalize("NFKC", ch).lower() or ch for ch in text)
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # "id", "node" (a genealogy word), "member" (a catalogue value)
+    start: int
+    end: int
+    text: str
+    node: str | None = None  # node type (ids, words; members of a node's own table)
+    value: str | None = None  # the id, or the member key
+    dimension: str | None = None  # members only
+
+
+def find_all(text: str, form: str) -> Iterator[tuple[int, int]]:
+    """Occurrences of `form`; ASCII words must not be glued to other letters or digits."""
+    if not form:
+        return
+    i = text.find(form)
+    while i >= 0:
+        end = i + len(form)
+        left_ok = not (_ASCII_WORD.match(form[0]) and i > 0 and _ASCII_WORD.match(text[i - 1]))
+        right_ok = not (_ASCII_WORD.match(form[-1]) and end < len(text) and _ASCII_WORD.match(text[end]))
+        if left_ok and right_ok:
+            yield i, end
+        i = text.find(form, i + 1)
+
+
+def overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """What to look for, built once per layer and catalogue."""
+
+    node_forms: tuple[tuple[str, str], ...]  # (form, node), longest first
+    member_forms: tuple[tuple[str, Any, str | None], ...]  # (form, member, node whose table it is)
+    metric_forms: tuple[str, ...]
+    time_words: tuple[tuple[str, str], ...]  # (form, node)
+    id_patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _relevant_dimensions(layer: Layer, graph: TypeGraph) -> dict[str, str | None]:
+    """Dimensions a trace can use -> the node whose own table the dimension lives in (if any)."""
+    tables = {n.table: n.name for n in graph.nodes.values()}
+    walk_tables = {n.table for n in graph.nodes.values() if not n.context}
+    out: dict[str, str | None] = {}
+    for dim in layer.spec.dimensions:
+        if dim.table in tables or any(layer.join_path(t, dim.table) is not None for t in walk_tables):
+            node = tables.get(dim.table)
+            own = node is not None and graph.nodes[node].key == dim.key_column
+            out[dim.name] = node if own else None
+    return out
+
+
+def _aliases(members: list[Any], taken: set[str]) -> list[tuple[str, Any]]:
+    """Short names people use: 'Hengtai' for 'Hengtai Metals', '恒泰' for '恒泰金属' (only when unique)."""
+    candidates: dict[str, list[Any]] = {}
+    for m in members:
+        first = normalize(m.label_en).split(" ")[0].strip(",.")
+        if len(first) >= 4 and first.isalpha() and first not in _STOP_ALIASES:
+            candidates.setdefault(first, []).append(m)
+        zh = normalize(m.label_zh)
+        if len(zh) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in zh):
+            candidates.setdefault(zh[:2], []).append(m)
+    return [(form, ms[0]) for form, ms in candidates.items() if len(ms) == 1 and form not in taken]
+
+
+def build_vocab(layer: Layer, catalogue: Any) -> Vocab:
+    graph = TypeGraph(layer)
+    node_forms: dict[str, str] = {}
+    for node in graph.nodes.values():
+        for form in [node.label.en, node.label.zh, *node.synonyms.all()]:
+            node_forms.setdefault(normalize(form), node.name)
+    member_forms: list[tuple[str, Any, str | None]] = []
+    if catalogue is not None:
+        dims = _relevant_dimensions(layer, graph)
+        taken: set[str] = set(node_forms) | {normalize(f) for d in layer.spec.dimensions
+                                             for f in [d.name, d.label.en, d.label.zh, *d.synonyms.all()]}
+        by_node: list[Any] = []
+        for member in catalogue.members:
+            if member.dimension not in dims:
+                continue
+            for form in member.forms:
+                f = normalize(str(form))
+                if len(f) < 2 or f.isdigit() or (f.isascii() and len(f) < 3) or f in node_forms:
+                    continue
+                member_forms.append((f, member, dims[member.dimension]))
+                taken.add(f)
+            if dims[member.dimension]:
+                by_node.append(member)
+        taken |= {normalize(str(f)) for m in catalogue.members for f in m.forms}
+        member_forms += [(f, m, dims[m.dimension]) for f, m in _aliases(by_node, taken)]
+    metric_forms = {normalize(f) for m in layer.spec.metrics for f in [m.label.en, m.label.zh, *m.synonyms.all()]}
+    time_words = {(normalize(w), n.name) for n in graph.nodes.values() for w in n.time_words.all()}
+    # ASCII: so that \b also separates an id from Chinese text glued to it ('物料批次LOT-…').
+    patterns = tuple((n.name, re.compile(n.id_pattern, re.IGNORECASE | re.ASCII))
+                     for n in graph.nodes.values() if n.id_pattern)
+    return Vocab(node_forms=tuple(sorted(node_forms.items(), key=lambda kv: -len(kv[0]))),
+                 member_forms=tuple(sorted(member_forms, key=lambda t: -len(t[0]))),
+                 metric_forms=tuple(sorted((f for f in metric_forms if f not in node_forms), key=len, reverse=True)),
+                 time_words=tuple(sorted(time_words, key=lambda t: -len(t[0]))), id_patterns=patterns)
+
+
+_CACHE: dict[tuple[int, str, int], tuple[Any, Vocab]] = {}
+
+
+def vocab_for(layer: Layer, catalogue: Any) -> Vocab:
+    """The vocabulary, rebuilt only when the layer or the catalogue changes.
+
+    The pipeline builds a new catalogue object when values change, so identity is the key
+    (hashing every member on every question would cost more than the matching). The cache
+    holds the catalogue itself, so its id cannot be reused by another object meanwhile."""
+    key = (id(layer), layer.fingerprint, id(catalogue))
+    entry = _CACHE.get(key)
+    if entry is None or entry[0] is not catalogue:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        entry = (catalogue, build_vocab(layer, catalogue))
+        _CACHE[key] = entry
+    return entry[1]
+
+
+def find_ids(text: str, vocab: Vocab) -> list[Mention]:
+    out: list[Mention] = []
+    for node, pattern in vocab.id_patterns:
+        for m in pattern.finditer(text):
+            span = (m.start(), m.end())
+            if not overlaps(span, [(x.start, x.end) for x in out]):
+                out.append(Mention("id", m.start(), m.end(), m.group(0), node=node, value=m.group(0).upper()))
+    return sorted(out, key=lambda x: x.start)
+
+
+def find_words(text: str, vocab: Vocab, blocked: list[tuple[int, int]]) -> list[Mention]:
+    """Genealogy words and catalogue members, longest first; a word wins a tie with a member."""
+    candidates: list[tuple[int, int, Mention]] = []
+    for form, node in vocab.node_forms:
+        for s, e in find_all(text, form):
+            candidates.append((-(e - s), 0, Mention("node", s, e, form, node=node)))
+    for form, member, node in vocab.member_forms:
+        for s, e in find_all(text, form):
+            candidates.append((-(e - s), 1, Mention("member", s, e, form, node=node, value=member.key,
+                                                     dimension=member.dimension)))
+    taken = list(blocked)
+    out: list[Mention] = []
+    for _, _, mention in sorted(candidates, key=lambda c: (c[0], c[1], c[2].start)):
+        span = (mention.start, mention.end)
+        if not overlaps(span, taken):
+            taken.append(span)
+            out.append(mention)
+    return sorted(out, key=lambda x: x.start)
+
+
+@lru_cache(maxsize=64)
+def _prepared(forms: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({normalize(f) for f in forms}, key=len, reverse=True))
+
+
+def find_phrases(text: str, forms: list[str] | tuple[str, ...], blocked: list[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for form in _prepared(tuple(forms)):
+        for s, e in find_all(text, form):
+            if not overlaps((s, e), [*blocked, *[(a, b) for a, b, _ in out]]):
+                out.append((s, e, form))
+    return sorted(out)

@@ -1,0 +1,108 @@
+"""What every planner (rules, LLM, hybrid) receives and returns.
+
+A planner never runs SQL. It returns a Plan; the pipeline compiles, guards and runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Protocol
+
+from assistant.plan.query import SemanticQuery
+from semantic_layer.layer import Layer
+
+PlanKind = Literal["query", "sql", "trace", "clarify", "refuse"]
+
+
+@dataclass
+class TraceRequest:
+    """A genealogy question: start from `node` ids and walk `direction` to `target` nodes."""
+
+    start_node: str  # node type, e.g. "lot"
+    start_ids: list[str] = field(default_factory=list)
+    start_filters: dict[str, Any] = field(default_factory=dict)  # e.g. {"supplier": ["S01"], "inspection_result": ["conditional"]}
+    direction: Literal["forward", "backward", "both"] = "forward"
+    target_node: str | None = None  # None: the whole chain
+    time_range: tuple[dt.date, dt.date] | None = None
+    # Optional, added for traceability answers (assistant/trace):
+    node_filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # other nodes, e.g. {"customer": {"customer_region": ["Europe"]}}
+    time_node: str | None = None  # the node `time_range` dates (None: the start node, else the nearest dated one)
+    context: TraceRequest | None = None  # "this complaint" with no id: start from what this earlier trace reached
+    latest: int | None = None  # keep only the N most recent start nodes ("Hengtai's conditional lot", singular)
+
+
+@dataclass
+class Turn:
+    question: str
+    plan: Plan
+    status: str
+
+
+@dataclass
+class Session:
+    """Conversation state: follow-ups reuse the last successful SemanticQuery."""
+
+    turns: list[Turn] = field(default_factory=list)
+    lang: str = "en"
+
+    @property
+    def last_query(self) -> SemanticQuery | None:
+        for turn in reversed(self.turns):
+            if turn.status == "ok" and turn.plan.query is not None:
+                return turn.plan.query
+        return None
+
+    @property
+    def pending(self) -> dict[str, Any]:
+        """The understood parts of the last turn, if it asked which metric was meant."""
+        if self.turns and self.turns[-1].status == "clarify":
+            return self.turns[-1].plan.partial
+        return {}
+
+    @property
+    def last_trace(self) -> TraceRequest | None:
+        for turn in reversed(self.turns):
+            if turn.status == "ok" and turn.plan.trace is not None:
+                return turn.plan.trace
+        return None
+
+    def transcript(self, limit: int = 6) -> list[str]:
+        return [t.question for t in self.turns[-limit:]]
+
+
+@dataclass
+class Plan:
+    kind: PlanKind
+    planner: str
+    query: SemanticQuery | None = None
+    sql: str | None = None
+    trace: TraceRequest | None = None
+    message: str = ""  # for clarify/refuse: what to tell the user
+    suggestions: list[str] = field(default_factory=list)
+    not_understood: list[str] = field(default_factory=list)
+    confidence: float = 1.0
+    retrieved_ids: list[str] = field(default_factory=list)
+    prompt_version: str | None = None
+    repair_rounds: int = 0
+    token_usage: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # interpretation remarks, e.g. "compared with the previous period"
+    # What a clarify turn did understand (filters, breakdowns, time), for the answer that follows it.
+    partial: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PlanContext:
+    layer: Layer
+    as_of: dt.date
+    session: Session
+    lang: str
+    retrieve: Callable[..., list[Any]] | None = None  # retrieval search(query, k=, kinds=) -> hits
+    values: Any = None  # dimension value catalogue (see assistant.understand.catalogue)
+    validate: Callable[[Plan], str | None] | None = None  # returns an error message for a bad plan
+
+
+class Planner(Protocol):
+    name: str
+
+    def plan(self, question: str, ctx: PlanContext) -> Plan: ...

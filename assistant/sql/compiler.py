@@ -1,0 +1,309 @@
+"""Compile a SemanticQuery into one sqlglot SELECT. Pure: no database, no I/O.
+
+Measures are grouped by (fact table, time column). One group compiles to a single
+aggregate query; several groups (e.g. kWh per unit needs energy and production facts)
+are each aggregated at the requested grain in their own CTE and then joined on the
+output keys, so no join ever fans out a sum. Ratios are ratios of sums with every
+denominator guarded by NULLIF. Threshold filters on metrics become HAVING.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import sqlglot
+from sqlglot import exp
+
+from assistant.core.errors import IncompatibleError
+from assistant.plan.query import Filter, SemanticQuery, validate_query
+from semantic_layer.layer import JoinStep, Layer
+from semantic_layer.models import Measure
+
+_ISO_WEEK = {
+    "bigquery": ("DATE_TRUNC(CAST({col} AS DATE), ISOWEEK)", "bigquery"),
+    "mysql": ("DATE_SUB(DATE({col}), INTERVAL WEEKDAY({col}) DAY)", "mysql"),
+}
+_COMPARISONS = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    name: str
+    kind: str  # "time" | "dimension" | "metric"
+    label_en: str
+    label_zh: str
+    unit: str | None = None
+
+
+@dataclass
+class CompiledQuery:
+    tree: exp.Select
+    columns: list[OutputColumn]
+    tables: list[str] = field(default_factory=list)  # fact tables used, for freshness
+
+    def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        return self.tree.sql(dialect=dialect, pretty=pretty)
+
+
+@dataclass
+class _Group:
+    table: str
+    time_column: str | None
+    measures: list[Measure]
+
+    @property
+    def alias(self) -> str:
+        return f"{self.table}__{self.time_column or 'all'}"
+
+
+def _parse(sql: str) -> exp.Expression:
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+def _qualify(expression: exp.Expression, table: str) -> exp.Expression:
+    """Bind bare column names to one table so joins can never make them ambiguous."""
+    expression = expression.copy()
+    for col in expression.find_all(exp.Column):
+        if not col.table:
+            col.set("table", exp.to_identifier(table))
+    return expression
+
+
+def _literal(value: object) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    return exp.Literal.string(str(value))
+
+
+def _condition(target: exp.Expression, f: Filter) -> exp.Expression:
+    values = [_literal(v) for v in f.values]
+    if f.op in _COMPARISONS:
+        return _COMPARISONS[f.op](this=target.copy(), expression=values[0])
+    if f.op == "between":
+        return exp.Between(this=target.copy(), low=values[0], high=values[1])
+    cond = exp.In(this=target.copy(), expressions=values)
+    return exp.Not(this=cond) if f.op == "not in" else cond
+
+
+def _aggregate(m: Measure) -> exp.Expression:
+    value = _qualify(_parse(m.expr), m.table) if m.expr else None
+    cond = _qualify(_parse(m.filter), m.table) if m.filter else None
+    if m.agg == "count" and value is None:
+        if cond is None:
+            return exp.Count(this=exp.Star())
+        return exp.Count(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))]))
+    if cond is not None:
+        value = exp.Case(ifs=[exp.If(this=cond, true=value or exp.Literal.number(1))])
+    func = {"sum": exp.Sum, "count": exp.Count, "max": exp.Max, "min": exp.Min}.get(m.agg)
+    if m.agg == "count_distinct":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    return func(this=value)
+
+
+def metric_expression(layer: Layer, name: str, measure_sql: dict[str, exp.Expression]) -> exp.Expression:
+    """The metric's formula with each measure replaced; ratios cast to double and NULLIF-guarded."""
+    tree = _parse(layer.metric(name).expr)
+    is_ratio = any(True for _ in tree.find_all(exp.Div))
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name in measure_sql:
+            inner = measure_sql[node.name].copy()
+            return exp.cast(inner, "DOUBLE") if is_ratio else inner
+        return node
+
+    tree = tree.transform(swap)
+    for div in list(tree.find_all(exp.Div)):
+        right = div.expression
+        if isinstance(right, exp.Literal):  # a constant divisor (e.g. /60) cannot be zero
+            continue
+        div.set("expression", exp.Nullif(this=right.copy(), expression=exp.Literal.number(0)))
+    return exp.paren(tree, copy=False) if isinstance(tree, exp.Binary) else tree
+
+
+class Compiler:
+    """Turns SemanticQuery objects into SQL for one layer; `scope` filters are always applied."""
+
+    def __init__(self, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb") -> None:
+        self.layer = layer
+        self.scope = list(scope)  # row-level access scopes (e.g. plant = 'NB') injected into every fact
+        self.dialect = dialect  # only where SQL dialects disagree on meaning (ISO weeks), not syntax
+
+    # ---------------------------------------------------------------- pieces
+    def _groups(self, query: SemanticQuery) -> list[_Group]:
+        groups: dict[tuple[str, str | None], _Group] = {}
+        for metric in query.metrics:
+            for m in self.layer.metric_measures(metric):
+                key = (m.table, self.layer.time_column(m))
+                group = groups.setdefault(key, _Group(m.table, key[1], []))
+                if m not in group.measures:
+                    group.measures.append(m)
+        return list(groups.values())
+
+    def _dimension_expr(self, name: str, locale: str) -> exp.Expression:
+        dim = self.layer.dimension(name)
+        return exp.column(dim.display_column(locale), table=dim.table)
+
+    def _grain_expr(self, group: _Group, grain: str) -> exp.Expression:
+        col = exp.column(group.time_column, table=group.table)
+        if grain == "week" and self.dialect in _ISO_WEEK:
+            # BigQuery's WEEK starts on Sunday and MySQL has no week truncation: spell the ISO week.
+            template, read = _ISO_WEEK[self.dialect]
+            return sqlglot.parse_one(template.format(col=col.sql(read)), read=read)
+        return exp.cast(exp.TimestampTrunc(this=col, unit=exp.var(grain.upper())), "DATE")
+
+    def _joins(self, group: _Group, tables: list[str]) -> list[JoinStep]:
+        steps: dict[str, JoinStep] = {}
+        for target in tables:
+            for step in self.layer.join_path(group.table, target) or []:
+                steps.setdefault(step.table, step)
+        return list(steps.values())
+
+    def _group_select(self, group: _Group, query: SemanticQuery, *, final: bool) -> tuple[exp.Select, dict[str, exp.Expression]]:
+        """SELECT keys + measures FROM one fact; returns the select and measure expressions."""
+        layer = self.layer
+        reachable = [f for f in self.scope if self._reaches(group, f.field)]
+        # A dimension only some facts reach (defects by severity in defect PPM) splits those facts;
+        # the others are broadcast, as the metric's declared dimensions allow.
+        dim_filters = [f for f in query.filters if f.field in layer.dimensions and self._reaches(group, f.field)] + reachable
+        dims = [d for d in query.dimensions if self._reaches(group, d)]
+        needed = [layer.dimension(d).table for d in dims]
+        needed += [layer.dimension(f.field).table for f in dim_filters]
+        select = exp.select().from_(exp.to_table(group.table))
+        for step in self._joins(group, needed):
+            on = exp.EQ(this=exp.column(step.left_column, table=step.left_table),
+                        expression=exp.column(step.right_column, table=step.table))
+            select = select.join(exp.to_table(step.table), on=on, join_type="left")
+        keys: list[exp.Expression] = []
+        if query.time_grain:
+            keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
+        for d in dims:
+            keys.append(self._dimension_expr(d, query.locale).as_(d))
+        shared = {m.filter for m in group.measures}
+        common = shared.pop() if len(shared) == 1 else None
+        # When every measure of a fact has the same filter (breakdowns: reason = 'breakdown'), it is a
+        # WHERE, as the formula says: periods without such rows are absent, not zero.
+        measures = {m.name: _aggregate(m.model_copy(update={"filter": None}) if common else m) for m in group.measures}
+        select = select.select(*keys)
+        if not final:
+            select = select.select(*(e.as_(n) for n, e in measures.items()))
+        where: list[exp.Expression] = []
+        if query.time_range and group.time_column:
+            col = exp.column(group.time_column, table=group.table)
+            end = query.time_range.end + dt.timedelta(days=1)
+            where.append(exp.GTE(this=col.copy(), expression=_literal(query.time_range.start)))
+            where.append(exp.LT(this=col.copy(), expression=_literal(end)))
+        if common:
+            where.append(_qualify(_parse(common), group.table))
+        for f in query.filters:
+            if f.field == query.time_grain and group.time_column:  # only the named periods
+                where.append(_condition(self._grain_expr(group, f.field), f))
+        for f in dim_filters:
+            dim = layer.dimension(f.field)
+            where.append(_condition(exp.column(dim.key_column, table=dim.table), f))
+        if where:
+            select = select.where(exp.and_(*where))
+        if keys:
+            select = select.group_by(*(k.this.copy() for k in keys))
+        return select, measures
+
+    def _reaches(self, group: _Group, dimension: str) -> bool:
+        return self.layer.join_path(group.table, self.layer.dimension(dimension).table) is not None
+
+    def _group_keys(self, group: _Group, query: SemanticQuery) -> list[str]:
+        return [k for k in query.output_fields() if k not in query.metrics
+                and (k == query.time_grain or self._reaches(group, k))]
+
+    def _metric_columns(self, query: SemanticQuery) -> list[OutputColumn]:
+        cols: list[OutputColumn] = []
+        if query.time_grain:
+            cols.append(OutputColumn(query.time_grain, "time", query.time_grain.title(), query.time_grain))
+        for d in query.dimensions:
+            dim = self.layer.dimension(d)
+            cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
+        for m in query.metrics:
+            metric = self.layer.metric(m)
+            cols.append(OutputColumn(m, "metric", metric.label.en, metric.label.zh, metric.unit))
+        return cols
+
+    def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expression], *, having: bool) -> exp.Select:
+        thresholds = [_condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
+        nullable = [e for e in metric_sql.values() if any(True for _ in e.find_all(exp.Nullif))]
+        if query.output_fields() != query.metrics and len(nullable) == len(metric_sql):
+            # A row where every ratio has a zero denominator is no data, not a result.
+            thresholds.append(exp.not_(exp.and_(*(exp.Is(this=e.copy(), expression=exp.Null()) for e in nullable))))
+        if thresholds:
+            select = select.having(exp.and_(*thresholds)) if having else select.where(exp.and_(*thresholds))
+        order = [exp.Ordered(this=exp.column(o.field), desc=o.desc, nulls_first=False) for o in query.order]
+        if not order:  # a stable, readable default: time first, then dimensions
+            order = [exp.Ordered(this=exp.column(n)) for n in query.output_fields() if n not in query.metrics]
+        if order:
+            select = select.order_by(*order)
+        if query.limit:
+            select = select.limit(query.limit)
+        return select
+
+    # ---------------------------------------------------------------- entry point
+    def compile(self, query: SemanticQuery) -> CompiledQuery:
+        validate_query(query, self.layer)
+        for f in self.scope:
+            self.layer.dimension(f.field)
+        groups = self._groups(query)
+        keys = [n for n in query.output_fields() if n not in query.metrics]
+        if len(groups) == 1:
+            select, measures = self._group_select(groups[0], query, final=True)
+            metric_sql = {m: metric_expression(self.layer, m, measures) for m in query.metrics}
+            select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
+            select = self._finish(select, query, metric_sql, having=True)
+        else:
+            ctes = [(g.alias, self._group_select(g, query, final=False)[0]) for g in groups]
+            measure_ref = {m.name: exp.column(m.name, table=g.alias) for g in groups for m in g.measures}
+            metric_sql = {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics}
+            if keys:
+                full = [g.alias for g in groups if self._group_keys(g, query) == keys]
+                if not full:
+                    raise IncompatibleError("No single table can break these metrics down by all of: "
+                                            + ", ".join(keys) + ".", suggestion="Ask for fewer breakdowns at once.")
+                spine = exp.union(*(exp.select(*keys).from_(alias) for alias in full), distinct=True) if len(full) > 1 \
+                    else exp.select(*keys).from_(full[0])
+                select = exp.select(*(exp.column(k, table="k") for k in keys)).from_(spine.subquery("k"))
+                for g in groups:
+                    own = self._group_keys(g, query)
+                    if own:
+                        on = exp.and_(*(exp.NullSafeEQ(this=exp.column(k, table=g.alias), expression=exp.column(k, table="k")) for k in own))
+                        select = select.join(exp.to_table(g.alias), on=on, join_type="left")
+                    else:
+                        select = select.join(exp.to_table(g.alias), join_type="cross")
+            else:
+                select = exp.select().from_(ctes[0][0])
+                for alias, _ in ctes[1:]:
+                    select = select.join(exp.to_table(alias), join_type="cross")
+            select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
+            select = self._finish(select, query, metric_sql, having=False)
+            for alias, cte in ctes:
+                select = select.with_(alias, as_=cte)
+        for name in self._derived_tables(select):
+            select = self._prepend_cte(select, name)
+        return CompiledQuery(tree=select, columns=self._metric_columns(query), tables=[g.table for g in groups])
+
+    def _derived_tables(self, select: exp.Select) -> list[str]:
+        names = {t.name for t in select.find_all(exp.Table)}
+        return [t.name for t in self.layer.spec.tables if t.derived and t.name in names]
+
+    def _prepend_cte(self, select: exp.Select, name: str) -> exp.Select:
+        """Derived tables become CTEs placed before the CTEs that read them."""
+        body = _parse(self.layer.tables[name].sql or "")
+        with_ = select.args.get("with_")
+        existing = list(with_.expressions) if with_ else []
+        cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(name)))
+        select.set("with_", exp.With(expressions=[cte, *existing]))
+        return select
+
+
+def compile_query(query: SemanticQuery, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb") -> CompiledQuery:
+    return Compiler(layer, scope=scope, dialect=dialect).compile(query)

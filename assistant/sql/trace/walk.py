@@ -1,0 +1,310 @@
+"""Run a TraceRequest: resolve it against the genealogy, walk, and fetch the tables.
+
+Every statement is a sqlglot tree handed to `pipeline.run_sql`, which guards it and then
+runs it on the read-only executor, so traces work wherever the pipeline works.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any, Protocol
+
+from assistant.sql.executor import QueryResult
+from assistant.plan.types import TraceRequest
+from assistant.sql.trace.attribute import attribute_columns, attribute_labels, attribute_statement, host_of
+from semantic_layer.genealogy import Direction, TypeGraph
+from assistant.explain.trace.impact import impact_figures
+from assistant.sql.trace.result import TraceInputError, TraceLevel, TraceResult
+from assistant.sql.trace.statements import TraceCompiler, WalkSpec
+from semantic_layer.layer import Layer
+
+LEVEL_ROWS = 200  # detail rows fetched per non-target level (the counts are always exact)
+
+
+class _Runs(Protocol):  # what run_trace needs from a Pipeline (keeps this module testable)
+    layer: Layer
+
+    def run_sql(self, sql: Any, *, limit: int | None = None) -> QueryResult: ...
+
+
+def _check_nodes(graph: TypeGraph, request: TraceRequest) -> None:
+    names = [request.start_node, *([request.target_node] if request.target_node else []),
+             *request.node_filters, *([request.time_node] if request.time_node else [])]
+    for name in names:
+        if name not in graph.nodes:
+            walkable = ", ".join(n for n in graph.nodes if graph.walkable(n))
+            raise TraceInputError(f"A trace cannot use '{name}'; it can start from or reach: {walkable}.",
+                                  f"追溯不支持“{name}”；可用的对象：{walkable}。")
+    if not graph.walkable(request.start_node):
+        node = graph.nodes[request.start_node]
+        hosts = [graph.node(h) for h in dict.fromkeys(h for _, h in graph.hosts(request.start_node))]
+        en = " or ".join(h.plural_label("en") for h in hosts)
+        zh = "或".join(h.label.zh for h in hosts)
+        raise TraceInputError(
+            f"A trace cannot start from a {node.label.en}; it is shown as context."
+            + (f" Ask about its {en}." if hosts else ""),
+            f"追溯不能从{node.label.zh}开始（它只作为背景信息显示）" + (f"，请改问它的{zh}。" if hosts else "。"))
+
+
+def _directions(graph: TypeGraph, request: TraceRequest) -> tuple[Direction, ...]:
+    if request.target_node and request.target_node != request.start_node:
+        relation = graph.relation(request.start_node, request.target_node)
+        if relation is not None:
+            return (relation,)
+    return ("forward", "backward") if request.direction == "both" else (request.direction,)
+
+
+def _time_node(graph: TypeGraph, request: TraceRequest, directions: tuple[Direction, ...]) -> str | None:
+    """The node the time range dates: as asked, else the start, else the nearest dated one."""
+    if request.time_range is None:
+        return None
+    if request.time_node and graph.nodes[request.time_node].time_column:
+        return request.time_node
+    if graph.nodes[request.start_node].time_column:
+        return request.start_node
+    chain = graph.path(request.start_node, request.target_node, directions[0]) if request.target_node else []
+    for name in chain:
+        if graph.nodes[name].time_column:
+            return name
+    dist = graph.levels(request.start_node, list(directions))
+    dated = sorted((abs(d), graph.order[n], n) for n, d in dist.items() if graph.nodes[n].time_column)
+    return dated[0][2] if dated else None
+
+
+def _spec(graph: TypeGraph, request: TraceRequest, start: str, ids: list[str],
+          directions: tuple[Direction, ...], time_node: str | None) -> WalkSpec:
+    filters = {k: dict(v) for k, v in request.node_filters.items()}
+    if request.start_filters:
+        filters.setdefault(request.start_node, {}).update(request.start_filters)
+    time = (time_node, *request.time_range) if time_node and request.time_range else None
+    skip: set[tuple[str, str]] = set()
+    target = request.target_node
+    if target and target != start and len(directions) == 1 and graph.relation(start, target) == directions[0]:
+        chain = graph.path(start, target, directions[0])
+        for edge, came in graph.neighbours(target, "backward" if directions[0] == "forward" else "forward"):
+            if came not in chain:
+                skip.add((edge.upstream, edge.downstream))
+    return WalkSpec(start=start, ids=tuple(dict.fromkeys(str(i) for i in ids)),
+                    filters={k: {d: list(v) for d, v in f.items()} for k, f in filters.items()},
+                    time=time, directions=directions, max_depth=graph.spec.max_depth,
+                    latest=request.latest if start == request.start_node and not ids else None,
+                    skip=frozenset(skip))
+
+
+def _reached_ids(pipeline: _Runs, compiler: TraceCompiler, spec: WalkSpec, node: str) -> list[str]:
+    rows = pipeline.run_sql(compiler.trace_statement(spec)).rows
+    return sorted({str(r[3]) for r in rows if r[1] == "node" and r[2] == node})
+
+
+def _missing_start(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, request: TraceRequest) -> TraceInputError:
+    node = graph.node(request.start_node)
+    typed = request.start_ids[0] if request.start_ids else None
+    similar = [str(r[0]) for r in pipeline.run_sql(compiler.similar_ids(node, typed)).rows]
+    if not similar and typed:
+        similar = [str(r[0]) for r in pipeline.run_sql(compiler.similar_ids(node, None)).rows]
+    shown = ", ".join(request.start_ids) if request.start_ids else ""
+    hint_en = f" Did you mean {', '.join(similar)}?" if similar else ""
+    hint_zh = f"您是否要找：{'、'.join(similar)}？" if similar else ""
+    if shown:
+        en = f"No {node.label.en} with id {shown} was found (with the filters asked for).{hint_en}"
+        zh = f"没有找到编号为 {shown} 的{node.label.zh}（或它不满足所问的条件）。{hint_zh}"
+    else:
+        en = f"No {node.label.en} matches what was asked.{hint_en}"
+        zh = f"没有符合条件的{node.label.zh}。{hint_zh}"
+    return TraceInputError(en, zh, options=similar)
+
+
+def _seed(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, request: TraceRequest,
+          lang: str) -> tuple[str, list[str], tuple[Direction, ...], str | None]:
+    """Where the walk really starts: (start type, ids, directions, via type)."""
+    ids = list(request.start_ids)
+    if not ids and request.context is not None:
+        earlier = run_trace(pipeline, request.context, lang)  # type: ignore[arg-type]
+        level = earlier.level(request.start_node)
+        ids = level.ids if level else []
+        if not ids:
+            node = graph.node(request.start_node)
+            raise TraceInputError(f"The previous answer reached no {node.label.en}; which one do you mean?",
+                                  f"上一个回答里没有涉及{node.label.zh}，请给出具体编号。")
+    directions = _directions(graph, request)
+    target = request.target_node
+    if not target or target == request.start_node or graph.relation(request.start_node, target):
+        return request.start_node, ids, directions, None
+    # A sibling (a complaint about a shipment's batch): go up to the nearest common source, then down.
+    ups = graph.distances(request.start_node, "backward")
+    common = sorted((d, graph.order[n], n) for n, d in ups.items() if target in graph.distances(n, "forward"))
+    if not common:
+        t = graph.node(target)
+        s = graph.node(request.start_node)
+        raise TraceInputError(f"{t.plural_label('en').capitalize()} are not linked to {s.plural_label('en')} in the genealogy.",
+                              f"在追溯关系中，{t.label.zh}与{s.label.zh}没有关联。")
+    via = common[0][2]
+    up_spec = _spec(graph, request, request.start_node, ids, ("backward",), None)
+    seeds = _reached_ids(pipeline, compiler, up_spec, via)
+    return via, seeds, ("forward",), via
+
+
+def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> TraceResult:
+    """Walk the genealogy for `request`; raises TraceInputError when the start is unclear."""
+    started = time.perf_counter()
+    graph = TypeGraph(pipeline.layer)
+    if graph.empty:
+        raise TraceInputError("This semantic layer has no genealogy, so traces are not available.",
+                              "当前语义层没有定义追溯关系，无法追溯。")
+    _check_nodes(graph, request)
+    compiler = TraceCompiler(pipeline.layer, graph)
+    asked, attribute = request, None
+    if request.target_node and not graph.walkable(request.target_node):
+        # "Which line made it?": walk to the node type the line describes (work orders), answer with lines.
+        edge, host = host_of(graph, request.target_node, request.start_node)
+        attribute = (request.target_node, edge, host)
+        request = replace(request, target_node=host)
+    start, ids, directions, via = _seed(pipeline, compiler, graph, request, lang)
+    time_node = _time_node(graph, request, directions)
+    spec = _spec(graph, request, start, ids, directions, time_node)
+    if via is None and not spec.ids and not spec.filters and spec.time is None:
+        node = graph.node(start)
+        examples = [str(r[0]) for r in pipeline.run_sql(compiler.similar_ids(node, None)).rows]
+        raise TraceInputError(f"Which {node.label.en}? Give its id, e.g. {', '.join(examples[:3]) or '...'}.",
+                              f"请问是哪个{node.label.zh}？请给出编号，例如 {'、'.join(examples[:3]) or '……'}。",
+                              options=examples)
+    if via is not None and not spec.ids:
+        raise _missing_start(pipeline, compiler, graph, request)
+    trace_tree = compiler.trace_statement(spec)
+    result = pipeline.run_sql(trace_tree)
+    sql_count = 1
+    levels, links, impact_rows = _parse(graph, spec, result.rows, lang)
+    start_level = next((lv for lv in levels if lv.node == start), None)
+    if start_level is None or start_level.count == 0:
+        raise _missing_start(pipeline, compiler, graph, request)
+    target = request.target_node
+    columns: list[str] = []
+    rows: list[list[Any]] = []
+    truncated = False
+    main_sql = result.sql
+    for level in levels:
+        node = graph.node(level.node)
+        level.columns = compiler.node_columns(node, lang)
+        level.column_labels = _column_labels(node, level.columns, lang)
+        if level.node == target:
+            res = pipeline.run_sql(compiler.target_statement(spec, level.node, lang))
+            main_sql, truncated = res.sql, res.truncated
+            level.rows = [list(r) for r in res.rows]
+        elif level.ids:
+            level.rows = [list(r) for r in pipeline.run_sql(
+                compiler.details_statement(node, level.ids[:LEVEL_ROWS], lang)).rows]
+        else:
+            continue
+        sql_count += 1
+        found = {str(r[0]) for r in level.rows}
+        shown = level.ids if level.node == target else level.ids[:LEVEL_ROWS]
+        level.missing = [i for i in shown if i not in found]
+        level.truncated = level.truncated or len(level.rows) + len(level.missing) < level.count
+    sql_count += _name_context(pipeline, compiler, graph, levels, lang)
+    if attribute is not None:
+        context, edge, host = attribute
+        res = pipeline.run_sql(attribute_statement(compiler, spec, context, edge, host, lang))
+        sql_count += 1
+        main_sql, truncated, rows = res.sql, res.truncated, [list(r) for r in res.rows]
+        columns = attribute_columns(graph, context, host, lang)
+        labels = attribute_labels(graph, context, host, lang)
+    elif target:
+        tl = next((lv for lv in levels if lv.node == target), None)
+        columns = tl.columns if tl else compiler.node_columns(graph.node(target), lang)
+        rows = tl.rows if tl else []
+        labels = tl.column_labels if tl else _column_labels(graph.node(target), columns, lang)
+        if tl is None:  # nothing of the target was reached: still show the statement that proves it
+            main_sql = pipeline.run_sql(compiler.target_statement(spec, target, lang)).sql
+            sql_count += 1
+    else:
+        columns, rows, labels = _chain_table(graph, levels, lang)
+    impact = impact_figures(graph, spec, levels, impact_rows)
+    return TraceResult(request=asked, spec=spec, lang=lang, levels=levels, links=links, target=asked.target_node,
+                       columns=columns, rows=rows, column_labels=labels, truncated=truncated,
+                       graph_truncated=result.truncated, impact=impact, sql=main_sql, trace_sql=result.sql,
+                       via=via, time_node=time_node, sql_count=sql_count, host=attribute[2] if attribute else None,
+                       elapsed_ms=(time.perf_counter() - started) * 1000)
+
+
+def _column_labels(node: Any, columns: list[str], lang: str) -> dict[str, str]:
+    labels = {c: lab.get(lang) for c, lab in node.columns.items()}
+    labels[node.key] = f"{node.label.zh}编号" if lang == "zh" else f"{node.label.en.capitalize()} id"
+    display = node.display_column(lang)
+    if display != node.key:
+        labels[display] = f"{node.label.zh}名称" if lang == "zh" else f"{node.label.en.capitalize()} name"
+    return {c: labels.get(c, c) for c in columns}
+
+
+def _parse(graph: TypeGraph, spec: WalkSpec, rows: list[tuple[Any, ...]],
+           lang: str) -> tuple[list[TraceLevel], list[tuple[str, str, str, str]], list[tuple[Any, ...]]]:
+    index = graph.levels(spec.start, list(spec.directions))
+    counts: dict[str, int] = {}
+    ids: dict[str, list[str]] = defaultdict(list)
+    links: list[tuple[str, str, str, str]] = []
+    measures: list[tuple[Any, ...]] = []
+    context: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for _rank, kind, node_type, node_id, up_type, up_id, status, flag, n, qty in rows:
+        if kind == "level":
+            counts[node_type] = int(n)
+        elif kind == "measure":
+            measures.append((node_type, status, flag, int(n), qty))
+        elif kind == "context":
+            context[node_type][up_type].append({"id": str(up_id), "name": str(up_id), "count": int(n)})
+        elif kind == "node":
+            ids[node_type].append(str(node_id))
+        elif kind == "link":
+            links.append((str(up_type), str(up_id), str(node_type), str(node_id)))
+    levels: list[TraceLevel] = []
+    for name, n in counts.items():
+        node = graph.node(name)
+        level = TraceLevel(node=name, label=node.plural_label(lang), index=index.get(name, 99), count=n,
+                           ids=ids.get(name, []), truncated=len(ids.get(name, [])) < n,
+                           context={k: v for k, v in context.get(name, {}).items()})
+        for m_node, status, _flag, m_n, qty in measures:
+            if m_node == name:
+                if status is not None:
+                    level.statuses[str(status)] = level.statuses.get(str(status), 0) + m_n
+                if qty is not None:
+                    level.quantity = (level.quantity or 0.0) + float(qty)
+        levels.append(level)
+    levels.sort(key=lambda lv: (lv.index, graph.order[lv.node]))
+    return levels, links, measures
+
+
+def _name_context(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, levels: list[TraceLevel],
+                  lang: str) -> int:
+    """Names for context ids (line 'NB-L3' -> 'Ningbo Line 3'); returns statements run."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for level in levels:
+        for ctx, items in level.context.items():
+            wanted[ctx].update(i["id"] for i in items[:LEVEL_ROWS])
+    runs = 0
+    for ctx, ctx_ids in wanted.items():
+        node = graph.node(ctx)
+        display = node.display_column(lang)
+        if display == node.key:
+            continue
+        res = pipeline.run_sql(compiler.details_statement(node, sorted(ctx_ids), lang))
+        runs += 1
+        names = {str(r[0]): str(r[1]) for r in res.rows}
+        for level in levels:
+            for item in level.context.get(ctx, []):
+                item["name"] = names.get(item["id"], item["id"])
+    return runs
+
+
+def _chain_table(graph: TypeGraph, levels: list[TraceLevel], lang: str) -> tuple[list[str], list[list[Any]], dict[str, str]]:
+    """No target asked: one row per reached node, level by level (ids and names only)."""
+    columns = ["level", "node_type", "id", "name"]
+    labels = ({"level": "层级", "node_type": "类型", "id": "编号", "name": "名称"} if lang == "zh"
+              else {"level": "Level", "node_type": "Type", "id": "Id", "name": "Name"})
+    rows: list[list[Any]] = []
+    for level in levels:
+        node = graph.node(level.node)
+        has_name = node.display_column(lang) != node.key  # else the second column is not a name
+        named = {str(r[0]): (str(r[1]) if has_name and r[1] is not None else str(r[0])) for r in level.rows}
+        for node_id in (level.ids if not level.rows else [str(r[0]) for r in level.rows]):
+            rows.append([level.index, level.label, node_id, named.get(node_id, node_id)])
+    return columns, rows, labels

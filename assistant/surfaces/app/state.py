@@ -1,0 +1,176 @@
+"""Process-wide resources and per-browser-session state for the Streamlit app.
+
+The Pipeline (layer, DB engine, value catalogue, planners, retrieval index) is built once per
+process with st.cache_resource; each browser session keeps only its conversation (a pipeline
+Session plus the rendered history) in st.session_state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from assistant.explain.answer import Answer
+from assistant.core.errors import FactoryAssistantError
+from assistant.explain.sentences import is_zh
+from assistant.pipeline import Pipeline
+from assistant.plan.types import Session
+from assistant.core.settings import Settings
+from assistant.explain.compare import add_comparison
+from semantic_layer.layer import Layer
+from semantic_layer.loader import load_layer
+
+log = logging.getLogger("factory_assistant.ui")
+
+HISTORY = "fa_history"  # list of {"question": str, "answer": Answer}
+SESSION = "fa_session"  # the pipeline Session: follow-ups read its last query
+PENDING = "fa_pending"  # a question queued by a button (onboarding, suggestion)
+LANG_KEY = "ui_zh"  # the language toggle: True means Chinese
+
+
+@dataclass
+class Loaded:
+    """What the app could load; `problem` is an i18n key when something is missing."""
+
+    settings: Settings | None = None
+    pipeline: Pipeline | None = None
+    problem: str | None = None  # "config_error" | "db_missing" | "db_error"
+    detail: str = ""
+
+
+def db_file(settings: Settings) -> Path | None:
+    """The DuckDB file behind the settings, or None for a server URL."""
+    target = settings.db_target()
+    if target.startswith("duckdb:///"):
+        target = target[len("duckdb:///"):]
+    elif "://" in target:
+        return None
+    return Path(target).expanduser()
+
+
+def _settings_key(settings: Settings) -> str:
+    """A hash of every setting, so a changed FA_DB or planner gets its own pipeline."""
+    values = {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings) if f.name != "sources"}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _pipeline(key: str, _settings: Settings) -> Pipeline:
+    pipeline = Pipeline.from_settings(_settings)
+    _warm(pipeline)
+    return pipeline
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _layer(folder: str | None) -> Layer:
+    return load_layer(folder)
+
+
+def layer_of(loaded: Loaded) -> Layer | None:
+    """The semantic layer, even when the database is missing (the glossary still works)."""
+    if loaded.pipeline is not None:
+        return loaded.pipeline.layer
+    if loaded.settings is None:
+        return None
+    try:
+        return _layer(loaded.settings.layer)
+    except FactoryAssistantError:
+        return None
+
+
+def _warm(pipeline: Pipeline) -> None:
+    """Pay the one-off costs now, under the loading spinner, not on the first question."""
+    try:
+        pipeline.values  # noqa: B018  (reads every dimension's members once)
+        pipeline.planners  # noqa: B018
+        if pipeline.settings.llm_configured:
+            pipeline.index  # noqa: B018  (embedding model + retrieval index, needed by the LLM planner)
+        else:
+            # The rule planner uses the index only for suggestions: open it in the background so
+            # the first answer does not wait for it.
+            import threading
+
+            threading.Thread(target=_warm_index, args=(pipeline,), daemon=True).start()
+    except FactoryAssistantError as exc:
+        # Not fatal: the lazy properties retry on the first question, which then shows the error.
+        log.warning("warm-up failed: %s", exc)
+
+
+def _warm_index(pipeline: Pipeline) -> None:
+    try:
+        pipeline.warm_index()
+    except Exception as exc:  # noqa: BLE001  (suggestions are optional; the answers do not need the index)
+        log.warning("retrieval index not available: %s", exc)
+
+
+def load(lang: str) -> Loaded:
+    from assistant.surfaces.app.i18n import t
+
+    try:
+        settings = Settings.load()
+    except FactoryAssistantError as exc:
+        return Loaded(problem="config_error", detail=str(exc))
+    path = db_file(settings)
+    if path is not None and not path.exists():
+        return Loaded(settings, problem="db_missing", detail=str(path))
+    try:
+        with st.spinner(t("loading", lang)):
+            pipeline = _pipeline(_settings_key(settings), settings)
+    except FactoryAssistantError as exc:
+        return Loaded(settings, problem="db_error", detail=str(exc))
+    except Exception as exc:  # a broken layer or driver must not show a traceback to users
+        log.exception("could not build the pipeline")
+        return Loaded(settings, problem="db_error", detail=type(exc).__name__)
+    return Loaded(settings, pipeline)
+
+
+# ---------------------------------------------------------------------- conversation
+def init_session(default_zh: bool) -> None:
+    st.session_state.setdefault(LANG_KEY, default_zh)
+    st.session_state.setdefault(HISTORY, [])
+    st.session_state.setdefault(SESSION, Session())
+    st.session_state.setdefault(PENDING, None)
+
+
+def new_conversation() -> None:
+    st.session_state[HISTORY] = []
+    st.session_state[SESSION] = Session()
+    st.session_state[PENDING] = None
+
+
+def queue_question(question: str) -> None:
+    """Button callback: the next script run asks this question as if it had been typed."""
+    st.session_state[PENDING] = question
+
+
+def take_pending() -> str | None:
+    question = st.session_state.get(PENDING)
+    st.session_state[PENDING] = None
+    return question
+
+
+def ask(pipeline: Pipeline, question: str) -> Answer:
+    """Ask with this browser session's context; never raises (errors become answers)."""
+    session: Session = st.session_state[SESSION]
+    lang = "zh" if is_zh(question) else "en"
+    try:
+        answer = pipeline.ask(question, session=session, as_of=pipeline.settings.as_of)
+        add_comparison(pipeline, answer)  # once per answer, so reruns never re-query
+    except FactoryAssistantError as exc:
+        answer = Answer(question, "error", str(exc), lang=lang)
+    except Exception:
+        log.exception("unexpected error while answering %r", question)
+        answer = Answer(question, "error", "", lang=lang)  # the renderer shows a friendly generic message
+    st.session_state[HISTORY].append({"question": question, "answer": answer})
+    return answer
+
+
+def history() -> list[dict[str, Any]]:
+    return st.session_state.get(HISTORY, [])

@@ -1,0 +1,159 @@
+"""The traceability page: pick or type an id, see the chain upstream and downstream, export CSV.
+
+Node types, their labels, tables and id columns all come from the layer's genealogy; the walk
+itself is `assistant.trace` (the same code that answers trace questions on the Ask page).
+When that package is missing the page says what is coming instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlglot import exp
+
+from assistant.explain.answer import Answer, Provenance
+from assistant.core.errors import FactoryAssistantError
+from assistant.pipeline import Pipeline
+from assistant.plan.types import TraceRequest
+from assistant.surfaces.app import state
+from assistant.surfaces.app.common import current_lang, show_problem
+from assistant.surfaces.app.i18n import t
+from assistant.surfaces.app.render import provenance
+from semantic_layer.models import GenealogyNode
+
+RECENT_IDS = 25
+RESULT = "trace_result"  # {"node", "id", "lang", "answer"} of the last trace on this page
+ID_KEY = "trace_id"
+
+
+def _trace_module() -> ModuleType | None:
+    try:
+        import types
+
+        from assistant.explain.trace.answer import build_answer
+        from assistant.explain.trace.export import trace_to_csv
+        from assistant.sql.trace.result import TraceInputError
+        from assistant.sql.trace.walk import run_trace
+        return types.SimpleNamespace(build_answer=build_answer, trace_to_csv=trace_to_csv,
+                                     TraceInputError=TraceInputError, run_trace=run_trace)  # type: ignore[return-value]
+    except ImportError:
+        return None
+
+
+def trace_page() -> None:
+    lang = current_lang()
+    st.subheader(t("trace_title", lang))
+    trace = _trace_module()
+    assert trace is not None
+    loaded = state.load(lang)
+    if loaded.pipeline is None:
+        show_problem(loaded, lang)
+        return
+    pipeline = loaded.pipeline
+    nodes = [n for n in pipeline.layer.spec.genealogy.nodes if not n.context]
+    if not nodes:
+        st.info(t("trace_no_genealogy", lang))
+        return
+    st.caption(t("trace_intro", lang))
+    by_name = {n.name: n for n in nodes}
+    name = st.selectbox(t("trace_kind", lang), list(by_name), key="trace_kind",
+                        format_func=lambda n: by_name[n].label.get(lang).capitalize())
+    node = by_name[name]
+    recent = _recent_ids(pipeline, node)
+    st.selectbox(t("trace_pick", lang), recent, index=None, key=f"trace_pick_{name}", on_change=_copy_pick,
+                 args=(f"trace_pick_{name}",), placeholder=t("trace_pick_placeholder", lang))
+    st.text_input(t("trace_id", lang), key=ID_KEY, placeholder=recent[0] if recent else "")
+    ident = (st.session_state.get(ID_KEY) or "").strip()
+    if st.button(t("trace_run", lang), type="primary", disabled=not ident, icon=":material/search:"):
+        with st.spinner(t("thinking", lang)):
+            st.session_state[RESULT] = {"node": name, "id": ident, "lang": lang,
+                                        "answer": _run(trace, pipeline, node, ident, lang)}
+    result = st.session_state.get(RESULT)
+    if result and result["node"] == name:
+        _show(trace, result["answer"], lang)
+
+
+def _copy_pick(key: str) -> None:
+    """Picking a recent id fills the text box, so typing and picking end in one place."""
+    if st.session_state.get(key):
+        st.session_state[ID_KEY] = st.session_state[key]
+
+
+def _recent_ids(pipeline: Pipeline, node: GenealogyNode) -> list[str]:
+    """The latest ids of this node type (by its time column when it has one)."""
+    time_column = node.time_column or pipeline.layer.tables[node.table].time_column
+    key = exp.column(node.key)
+    query = exp.select(key).from_(node.table).group_by(key)
+    if time_column:
+        query = query.order_by(exp.Ordered(this=exp.Max(this=exp.column(time_column)), desc=True))
+    else:
+        query = query.order_by(key)
+    try:
+        return [str(r[0]) for r in pipeline.run_sql(query.limit(RECENT_IDS)).rows if r[0] is not None]
+    except FactoryAssistantError:
+        return []  # the page still works by typing an id
+
+
+def _run(trace: ModuleType, pipeline: Pipeline, node: GenealogyNode, ident: str, lang: str) -> Answer | dict[str, Any]:
+    """A trace answer, or {"message", "options"} when the id is unknown (options: real ids)."""
+    question = f"{node.label.get(lang)} {ident}"
+    request = TraceRequest(start_node=node.name, start_ids=[ident], direction="both")
+    try:
+        result = trace.run_trace(pipeline, request, lang)
+        return trace.build_answer(pipeline, question, result, Provenance(), planner="trace")
+    except trace.TraceInputError as exc:
+        return {"message": exc.text(lang), "options": list(exc.options)[:6]}
+    except FactoryAssistantError as exc:
+        return {"message": str(exc), "options": []}
+    except Exception:
+        state.log.exception("trace of %s %s failed", node.name, ident)
+        return {"message": t("error_generic", lang), "options": []}
+
+
+def _set_id(value: str) -> None:
+    st.session_state[ID_KEY] = value
+
+
+def _show(trace: ModuleType, answer: Answer | dict[str, Any], lang: str) -> None:
+    if isinstance(answer, dict):
+        st.warning(answer["message"], icon=":material/search_off:")
+        for j, option in enumerate(answer["options"]):
+            st.button(option, key=f"trace-opt-{j}", on_click=_set_id, args=(option,))
+        return
+    if answer.message:
+        st.markdown(answer.message)
+    if answer.chart:
+        # Collapsed: the levels below carry the same facts and read better on a phone.
+        with st.expander(t("trace_diagram", lang), icon=":material/account_tree:"):
+            st.vega_lite_chart(spec=answer.chart, width="stretch", key="trace-chart")
+    levels: list[dict[str, Any]] = answer.extras.get("trace", {}).get("levels", [])
+    for title, chosen in ((t("upstream", lang), [lv for lv in levels if lv["index"] < 0][::-1]),
+                          (t("downstream", lang), [lv for lv in levels if lv["index"] > 0])):
+        st.markdown(f"**{title}**")
+        if not chosen:
+            st.caption(t("trace_none", lang))
+        for level in chosen:
+            _level(level, lang)
+    csv = trace.trace_to_csv(answer).encode("utf-8-sig")  # BOM: Excel then shows Chinese names
+    ident = answer.extras.get("trace", {}).get("start", {}).get("ids", ["trace"])
+    st.download_button(t("download_csv", lang), data=csv, file_name=f"trace-{'-'.join(ident)[:40]}.csv",
+                       mime="text/csv", key="trace-csv", icon=":material/download:", on_click="ignore")
+    provenance(answer, lang)
+
+
+def _level(level: dict[str, Any], lang: str) -> None:
+    """One node type reached: its count, then its rows (nearest levels first)."""
+    more = t("trace_more", lang, n=level["count"] - len(level["rows"])) if level.get("truncated") else ""
+    with st.expander(f"{level['label']} · {level['count']}{more}", expanded=abs(level["index"]) == 1):
+        if level["rows"]:
+            labels = [level["column_labels"].get(c, c) for c in level["columns"]]
+            if len(set(labels)) < len(labels):  # two columns with one label: keep the raw names
+                labels = level["columns"]
+            frame = pd.DataFrame(level["rows"], columns=labels)
+            st.dataframe(frame, hide_index=True, width="stretch")
+        if level.get("missing"):
+            st.caption(t("trace_missing", lang, ids=", ".join(level["missing"][:10])))

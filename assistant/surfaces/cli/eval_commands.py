@@ -1,0 +1,79 @@
+"""`factory-assistant eval ...`: the evaluation harness on the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from assistant.core.errors import FactoryAssistantError
+
+
+class PipelineAsker:
+    """Adapts the pipeline to the harness's Asker protocol."""
+
+    def __init__(self, pipeline: Any, planner: str) -> None:
+        if planner not in pipeline.planners:  # stop once, not once per question
+            from assistant.core.errors import ConfigError
+            from assistant.plan.llm import status
+
+            message = status(pipeline.settings)["en"] if planner in ("llm", "hybrid") else f"Unknown planner '{planner}'."
+            raise ConfigError(message)
+        self.pipeline = pipeline
+        self.name = planner
+
+    def new_session(self) -> object:
+        return self.pipeline.new_session()
+
+    def ask(self, question: str, *, session: object, as_of: dt.date | None):
+        return self.pipeline.ask(question, session=session, as_of=as_of, planner=self.name)
+
+
+def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
+    eval_app = typer.Typer(help="Measure accuracy on a question set.", invoke_without_command=True)
+    app.add_typer(eval_app, name="eval")
+
+    @eval_app.callback()
+    def run(ctx: typer.Context,
+            questions: Optional[Path] = typer.Option(None, "--questions", help="Question YAML (e.g. eval/dev.yaml)."),
+            db: Optional[str] = typer.Option(None, "--db", help="DuckDB file with the evaluation data."),
+            as_of: Optional[str] = typer.Option(None, "--as-of", help="Override the file's as_of date."),
+            planner: str = typer.Option("rules", "--planner", help="rules | llm | hybrid"),
+            output: Optional[Path] = typer.Option(None, "--output", help="Write results.json here."),
+            report: Optional[Path] = typer.Option(None, "--report", help="Write a markdown report (and PNG chart) here."),
+            min_accuracy: Optional[float] = typer.Option(None, "--min-accuracy", help="Exit 1 below this (0..1 or %)."),
+            baseline: Optional[Path] = typer.Option(None, "--baseline", help="Gate against eval/baseline.json."),
+            raise_baseline: bool = typer.Option(False, "--raise-baseline", help="Store a higher accuracy in the baseline.")) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        if questions is None:
+            typer.echo("Give --questions FILE (for example eval/dev.yaml).", err=True)
+            raise typer.Exit(2)
+        from assistant.surfaces.evaluation.command import run_eval_command
+        from assistant.core.settings import Settings
+
+        date = dt.date.fromisoformat(as_of) if as_of else None
+        db_path = db or Settings.load().db_target()
+        pipeline = make_pipeline(db_path, as_of, None)
+        code = run_eval_command(questions, db_path, date, planner, output, report, min_accuracy,
+                                lambda name: PipelineAsker(pipeline, name),
+                                equivalence_groups=pipeline.layer.value_equivalence_groups(),
+                                baseline=baseline, raise_baseline=raise_baseline)
+        raise typer.Exit(code)
+
+    @eval_app.command("promote")
+    def promote(item_id: str = typer.Argument(..., help="The id of the question to promote."),
+                source: Path = typer.Option(Path("eval/dev.yaml"), "--from", help="results.json or question YAML."),
+                verified: Optional[Path] = typer.Option(None, "--to", help="verified_queries YAML (default: the layer's).")) -> None:
+        """Turn an evaluation item into a verified query of the semantic layer (retrieval then uses it)."""
+        from assistant.surfaces.evaluation.promote import promote_command
+        from semantic_layer.loader import default_layer_dir
+
+        target = verified or default_layer_dir() / "verified_queries.yaml"
+        try:
+            promote_command(item_id, source, target)
+        except FactoryAssistantError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None

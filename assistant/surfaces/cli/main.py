@@ -1,0 +1,224 @@
+"""`factory-assistant`: the command line. A thin adapter over the pipeline and tools.
+
+    factory-assistant app                      start the web app (generates the demo data if missing)
+    factory-assistant ask "QUESTION" [--json]  one answer
+    factory-assistant chat                     a conversation in the terminal
+    factory-assistant demo-data --out PATH     generate the demo factory (or --to postgresql://...)
+    factory-assistant layer validate           check the semantic layer against a database
+    factory-assistant eval --questions FILE    measure accuracy; `eval promote ID` adds a verified query
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from assistant.core.errors import FactoryAssistantError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Ask your plant questions in plain English or Chinese.")
+layer_app = typer.Typer(no_args_is_help=True, help="Inspect and validate a semantic layer.")
+app.add_typer(layer_app, name="layer")
+console = Console()
+err = Console(stderr=True)
+
+DbOpt = typer.Option(None, "--db", help="DuckDB file or SQLAlchemy URL (default: $FA_DB or the demo factory).")
+AsOfOpt = typer.Option(None, "--as-of", help="The date 'today' means (YYYY-MM-DD).")
+LayerOpt = typer.Option(None, "--layer", help="Semantic layer folder (default: $FA_LAYER or the demo layer).")
+
+
+def _date(value: Optional[str], *, as_json: bool = False) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = f"'{value}' is not a date. Use YYYY-MM-DD, e.g. 2025-12-31."
+        if as_json:  # --json callers parse stdout: keep the contract even for bad arguments
+            print(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
+        else:
+            err.print(f"[red]{message}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: FactoryAssistantError) -> None:
+    err.print(f"[red]{exc}[/red]")
+    raise typer.Exit(1)
+
+
+def ensure_demo_db(path: Path) -> None:
+    """Generate the demo factory on first use so the quickstart is one command."""
+    if path.exists():
+        return
+    from semantic_layer.demo.generator import generate
+
+    err.print(f"Generating the demo factory at {path} (first run only)...")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generate(path, progress=True)
+
+
+def _pipeline(db: Optional[str], as_of: Optional[str], planner: Optional[str] = None, layer: Optional[str] = None,
+              *, as_json: bool = False):
+    from assistant.pipeline import Pipeline
+    from assistant.core.settings import Settings, default_db_path
+
+    settings = Settings.load(db=db, as_of=_date(as_of, as_json=as_json), planner=planner, layer=layer)
+    if settings.db is None:
+        ensure_demo_db(default_db_path())
+    return Pipeline.from_settings(settings)
+
+
+@app.command()
+def ask(question: str = typer.Argument(..., help="The question, in English or Chinese."),
+        db: Optional[str] = DbOpt, as_of: Optional[str] = AsOfOpt,
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+        planner: Optional[str] = typer.Option(None, "--planner", help="rules | llm | hybrid"),
+        layer: Optional[str] = LayerOpt) -> None:
+    """Answer one question."""
+    from assistant.surfaces.cli.terminal import render_answer
+
+    try:
+        pipe = _pipeline(db, as_of, planner, layer, as_json=json_out)
+        answer = pipe.ask(question)
+    except FactoryAssistantError as exc:
+        from assistant.core.errors import user_message
+        from assistant.explain.sentences import is_zh
+
+        message = user_message(exc, "zh" if is_zh(question) else "en")
+        if json_out:
+            print(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
+            raise typer.Exit(1) from None
+        err.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from None
+    if json_out:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        render_answer(answer, console)
+    raise typer.Exit(0 if answer.status in ("ok", "clarify", "refused") else 1)
+
+
+@app.command()
+def chat(db: Optional[str] = DbOpt, as_of: Optional[str] = AsOfOpt,
+         planner: Optional[str] = typer.Option(None, "--planner", help="rules | llm | hybrid"),
+         layer: Optional[str] = LayerOpt) -> None:
+    """An interactive conversation; follow-ups use the earlier questions. Type 'new' to start over, 'quit' to leave."""
+    from assistant.surfaces.cli.terminal import render_answer
+
+    try:
+        pipe = _pipeline(db, as_of, planner, layer)
+    except FactoryAssistantError as exc:
+        _fail(exc)
+        return
+    session = pipe.new_session()
+    console.print("Ask about your plant (English or 中文). 'new' starts a new conversation, 'quit' exits.")
+    while True:
+        try:
+            question = console.input("[bold cyan]> [/bold cyan]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if question.lower() in {"quit", "exit", "q", "退出"}:
+            break
+        if question.lower() in {"new", "新对话"}:
+            session = pipe.new_session()
+            console.print("New conversation. / 新对话。")
+            continue
+        if question:
+            render_answer(pipe.ask(question, session=session), console)
+
+
+@app.command(name="app")
+def run_app(db: Optional[str] = DbOpt, port: int = typer.Option(8501, "--port"),
+            address: str = typer.Option("127.0.0.1", "--address")) -> None:
+    """Start the Streamlit app (generating the demo factory first if it is missing)."""
+    from assistant.core.settings import default_db_path
+
+    env = dict(os.environ)
+    if db:
+        env["FA_DB"] = db
+    elif not env.get("FA_DB"):
+        ensure_demo_db(default_db_path())
+    app_py = Path(__file__).resolve().parents[3] / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.port", str(port),
+           "--server.address", address, "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    console.print(f"Open http://{address}:{port} in your browser.")
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
+@app.command(name="demo-data")
+def demo_data(out: Optional[Path] = typer.Option(None, "--out", help="DuckDB file to write (default: $FA_DB or the user data folder)."),
+              end_date: Optional[str] = typer.Option(None, "--end-date", help="Last day of data (default: today)."),
+              days: int = typer.Option(730, "--days", min=7), scale: int = typer.Option(1, "--scale", min=1),
+              seed: int = typer.Option(42, "--seed"),
+              to: Optional[str] = typer.Option(None, "--to", help="Also copy into PostgreSQL: postgresql://user@host:port/db")) -> None:
+    """Generate the demo factory database (deterministic for the same arguments)."""
+    from semantic_layer.demo.generator import copy_to_postgres, generate
+
+    from assistant.core.settings import default_db_path
+
+    target = out or Path(os.environ.get("FA_DB") or default_db_path())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path = generate(target, end_date=_date(end_date), days=days, scale=scale, seed=seed, progress=True)
+        console.print(f"Demo factory written to {path}")
+        if to:
+            copy_to_postgres(path, to, progress=True)
+            console.print(f"Copied into {to.split('@')[-1]}")
+    except FactoryAssistantError as exc:
+        _fail(exc)
+
+
+@layer_app.command("validate")
+def layer_validate(layer: Optional[str] = LayerOpt, db: Optional[str] = DbOpt) -> None:
+    """Check the layer's YAML, then that every table, column, join and formula resolves on the database."""
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
+
+    try:
+        problems, checked = check_layer_against_db(layer, db)
+    except FactoryAssistantError as exc:
+        _fail(exc)
+        return
+    for p in problems:
+        err.print(f"[red]✗[/red] {p}")
+    if problems:
+        err.print(f"[red]{len(problems)} problem(s)[/red] in {checked} checks.")
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/green] layer is valid: {checked} checks passed.")
+
+
+@layer_app.command("show")
+def layer_show(layer: Optional[str] = LayerOpt) -> None:
+    """List the layer's metrics and what each can be broken down by."""
+    from semantic_layer.loader import load_layer
+
+    try:
+        lay = load_layer(layer)
+    except FactoryAssistantError as exc:
+        _fail(exc)
+        return
+    for m in lay.spec.metrics:
+        console.print(f"[bold]{m.name}[/bold] ({m.label.en} / {m.label.zh}, {m.unit}): {m.formula}")
+        console.print(f"    by: {', '.join(lay.metric_dimensions(m.name))}")
+
+
+from assistant.surfaces.cli.eval_commands import register as _register_eval  # noqa: E402  (sub-commands live beside)
+
+_register_eval(app, _pipeline)
+
+
+def main() -> None:
+    try:
+        app()
+    except FactoryAssistantError as exc:  # last line of defence: never a traceback for our own errors
+        err.print(f"[red]{exc}[/red]")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
