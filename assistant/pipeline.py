@@ -1,7 +1,12 @@
-"""The one place that wires the steps: plan -> compile -> guard -> execute -> answer.
+"""The one place that wires the stages: plan -> compile -> guard -> execute -> explain.
 
 CLI, Streamlit, bots, the HTTP API, alerts and the evaluation harness are thin adapters
-over `Pipeline.ask` (questions) and `Pipeline.run_query` (structured queries).
+over `Pipeline.ask` (questions), `Pipeline.run_query` (structured queries) and
+`Pipeline.trace` (a genealogy walk from a picked node). Every SQL statement, whoever wrote
+it, goes through `run_sql`: the guard first, then the read-only executor.
+
+    with Pipeline.from_settings() as pipeline:
+        answer = pipeline.ask("OEE by plant last month")
 """
 
 from __future__ import annotations
@@ -10,40 +15,63 @@ import datetime as dt
 import threading
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlglot import exp
 
-from assistant.explain.answer import Answer, Provenance
-from assistant.sql.compiler import CompiledQuery, Compiler
-from assistant.core.errors import FactoryAssistantError, user_message
-from assistant.sql.executor import Executor, QueryResult
-from assistant.explain.sentences import format_value, interpretation, is_zh
-from assistant.sql.guard import CheckedSQL, Guard
-from assistant.plan.types import Plan, PlanContext, Planner, Session, Turn
-from assistant.plan.query import Filter, SemanticQuery
+from assistant.core.errors import (
+    ClarificationNeeded,
+    FactoryAssistantError,
+    user_message,
+)
 from assistant.core.settings import Settings
+from assistant.core.text import question_lang
+from assistant.explain.answer import Answer, Provenance
+from assistant.explain.charts import auto_chart
+from assistant.explain.compare import attach_comparison, comparison_range
+from assistant.explain.metric_answer import metric_answer, sql_answer
+from assistant.explain.trace.answer import (
+    clarify_answer,
+    dated_sources,
+    filter_members,
+    trace_answer,
+)
+from assistant.plan.query import Filter, SemanticQuery, TimeRange
+from assistant.plan.types import Plan, PlanContext, Planner, Session, TraceRequest, Turn
+from assistant.sql.compiler import CompiledQuery, Compiler
+from assistant.sql.executor import Executor, QueryResult
+from assistant.sql.guard import CheckedSQL, Guard
+from assistant.sql.members import members_query
+from assistant.sql.trace.result import TraceResult
+from assistant.sql.trace.statements import recent_ids_statement
+from assistant.sql.trace.walk import run_trace
 from assistant.understand.catalogue import ValueCatalogue, build_catalogue
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
+
+if TYPE_CHECKING:  # the index pulls in chromadb: imported only when first used
+    from assistant.understand.retrieval import RetrievalIndex
 
 _FRESHNESS_TTL_S = 300.0
 
 
 class Pipeline:
+    """Answers questions about one layer on one database; safe to share between threads."""
+
     def __init__(self, layer: Layer, executor: Executor, *, planners: dict[str, Planner] | None = None,
-                 default_planner: str = "rules", settings: Settings | None = None,
+                 default_planner: str | None = None, settings: Settings | None = None,
                  scope: Sequence[Filter] = (), index_dir: Path | None = None) -> None:
         self.layer = layer
         self.executor = executor
-        self.settings = settings or Settings()
+        self.settings = settings if settings is not None else Settings.load()
         self.guard = Guard(layer.physical_schema(), dialect=executor.dialect, max_rows=self.settings.max_rows)
         self.compiler = Compiler(layer, scope=scope, dialect=executor.dialect)
-        self.default_planner = default_planner
+        self.default_planner = default_planner or self.settings.effective_planner
         self._planners = planners
-        self._index_dir = index_dir
+        self._index_dir = index_dir if index_dir is not None else self.settings.index_path()
         self._values: ValueCatalogue | None = None
-        self._index: Any = None
+        self._index: RetrievalIndex | None = None
         self._lock = threading.Lock()
         self._freshness: dict[tuple[str, str], tuple[float, str]] = {}
 
@@ -51,21 +79,32 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Pipeline:
         settings = settings or Settings.load(**overrides)
-        layer = load_layer(settings.layer)
-        target = settings.db_target()
-        executor = Executor(target, timeout_s=settings.timeout_s, max_rows=settings.max_rows)
-        index_dir = Path(settings.index_dir) if settings.index_dir else None
-        return cls(layer, executor, settings=settings, default_planner=settings.effective_planner, index_dir=index_dir)
+        executor = Executor(settings.db_target(), timeout_s=settings.timeout_s, max_rows=settings.max_rows)
+        return cls(load_layer(settings.layer), executor, settings=settings)
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.executor.dispose()
 
     @property
     def values(self) -> ValueCatalogue:
+        """The member catalogue (every id, name and synonym of the layer's dimensions)."""
         with self._lock:
-            if self._values is None:
-                self._values = build_catalogue(self.layer, lambda q: self.run_sql(q).rows)
-            return self._values
+            return self._values_unlocked()
+
+    def _values_unlocked(self) -> ValueCatalogue:
+        if self._values is None:
+            self._values = build_catalogue(self.layer, lambda dim: self.run_sql(members_query(self.layer, dim)).rows)
+        return self._values
 
     @property
-    def index(self) -> Any:
+    def index(self) -> RetrievalIndex:
         """The retrieval index, built lazily (and rebuilt when layer or data change)."""
         with self._lock:
             if self._index is None:
@@ -74,10 +113,9 @@ class Pipeline:
                 self._index = open_index(self.layer, self._values_unlocked(), self._index_dir)
             return self._index
 
-    def _values_unlocked(self) -> ValueCatalogue:
-        if self._values is None:
-            self._values = build_catalogue(self.layer, lambda q: self.run_sql(q).rows)
-        return self._values
+    def warm_index(self) -> None:
+        """Build or open the retrieval index now (the app calls this at start-up)."""
+        _ = self.index
 
     @property
     def planners(self) -> dict[str, Planner]:
@@ -102,6 +140,7 @@ class Pipeline:
         return self.compiler.compile(query)
 
     def freshness(self, tables: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """The latest date in each (table, time column), cached for a few minutes."""
         out: dict[str, str] = {}
         now = time.monotonic()
         for table, column in tables:
@@ -120,20 +159,16 @@ class Pipeline:
             planner: str | None = None) -> Answer:
         started = time.perf_counter()
         session = session if session is not None else self.new_session()
-        lang = "zh" if is_zh(question) else "en"
+        lang = question_lang(question)
         session.lang = lang
-        timings: dict[str, float] = {}
         name = planner or self.default_planner
-        try:
-            chosen = self.planners[name]
-        except KeyError:
-            if name in ("llm", "hybrid"):  # say plainly that no LLM is set up, and how to set one up
-                from assistant.plan.llm import status
-
-                return Answer(question, "error", status(self.settings)[lang], lang=lang, planner=name)
-            return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.", lang=lang)
+        chosen = self.planners.get(name)
+        if chosen is None:
+            return self._unknown_planner(question, name, lang)
         ctx = PlanContext(layer=self.layer, as_of=as_of or self.settings.today(), session=session, lang=lang,
-                          retrieve=self._retrieve, values=self.values, validate=self.validate_plan)
+                          retrieve=self._retrieve, values=self.values, validate=self.validate_plan,
+                          dialect=self.executor.dialect)
+        timings: dict[str, float] = {}
         t0 = time.perf_counter()
         try:
             plan = chosen.plan(question, ctx)
@@ -146,16 +181,19 @@ class Pipeline:
         session.turns.append(Turn(question, plan, answer.status))
         return answer
 
+    def _unknown_planner(self, question: str, name: str, lang: str) -> Answer:
+        if name in ("llm", "hybrid"):  # say plainly that no LLM is set up, and how to set one up
+            from assistant.plan.llm import status
+
+            return Answer(question, "error", status(self.settings)[lang], lang=lang, planner=name)
+        return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.", lang=lang)
+
     def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None, lexical: bool = False) -> list[Any]:
         if lexical:
             # The offline planner only wants hints: never pay for building the index (or loading
             # the embedding model) on its path; the app warms the index at start-up instead.
             return self._index.search_lexical(query, k=k, kinds=kinds) if self._index is not None else []
         return self.index.search(query, k=k, kinds=kinds)
-
-    def warm_index(self) -> None:
-        """Build or open the retrieval index now (the app calls this at start-up)."""
-        _ = self.index
 
     def validate_plan(self, plan: Plan) -> str | None:
         """Cheap checks a planner can run before answering (used by the LLM repair loop)."""
@@ -169,38 +207,36 @@ class Pipeline:
         return None
 
     def execute_plan(self, question: str, plan: Plan, *, lang: str, timings: dict[str, float]) -> Answer:
-        base = dict(planner=plan.planner, lang=lang)
         prov = Provenance(retrieved_ids=plan.retrieved_ids, prompt_version=plan.prompt_version,
                           repair_rounds=plan.repair_rounds, token_usage=plan.token_usage,
                           not_understood=plan.not_understood)
         if plan.kind in ("clarify", "refuse"):
             status = "clarify" if plan.kind == "clarify" else "refused"
-            return Answer(question, status, plan.message, suggestions=plan.suggestions, provenance=prov, **base)
+            return Answer(question, status, plan.message, suggestions=plan.suggestions, provenance=prov,
+                          planner=plan.planner, lang=lang)
         try:
             if plan.kind == "query" and plan.query is not None:
-                return self._answer_query(question, plan, prov, timings, **base)
+                return self._answer_query(question, plan, prov, timings, lang=lang)
             if plan.kind == "sql" and plan.sql:
-                return self._answer_sql(question, plan, prov, timings, **base)
+                return self._answer_sql(question, plan, prov, timings, lang=lang)
             if plan.kind == "trace" and plan.trace is not None:
-                from assistant.explain.trace.answer import answer_trace
-
-                return answer_trace(self, question, plan, prov, timings, lang=lang)
+                return self._answer_trace(question, plan.trace, prov, timings, lang=lang, planner=plan.planner)
         except FactoryAssistantError as exc:
-            msg = user_message(exc, lang)
-            return Answer(question, "error", msg, sql=getattr(exc, "sql", None), provenance=prov, **base)
-        return Answer(question, "error", "The planner returned nothing to run.", provenance=prov, **base)
+            return Answer(question, "error", user_message(exc, lang), sql=getattr(exc, "sql", None), provenance=prov,
+                          planner=plan.planner, lang=lang)
+        return Answer(question, "error", "The planner returned nothing to run.", provenance=prov,
+                      planner=plan.planner, lang=lang)
 
     def run_query(self, query: SemanticQuery, *, question: str = "", planner: str = "api") -> Answer:
         """Answer a structured query directly (alerts, API, app widgets)."""
-        lang = query.locale
-        return self.execute_plan(question or "", Plan(kind="query", planner=planner, query=query), lang=lang, timings={})
+        return self.execute_plan(question, Plan(kind="query", planner=planner, query=query),
+                                 lang=query.locale, timings={})
 
-    def _answer_query(self, question: str, plan: Plan, prov: Provenance, timings: dict[str, float], **base: Any) -> Answer:
-        query = plan.query
-        assert query is not None
-        lang = base["lang"]
-        if query.locale != lang:
-            query = query.model_copy(update={"locale": lang})
+    # ------------------------------------------------------------------ metric queries and SQL
+    def _answer_query(self, question: str, plan: Plan, prov: Provenance, timings: dict[str, float], *, lang: str,
+                      compare: bool = True) -> Answer:
+        assert plan.query is not None
+        query = plan.query if plan.query.locale == lang else plan.query.model_copy(update={"locale": lang})
         t0 = time.perf_counter()
         compiled = self.compile(query)
         checked = self.check(compiled.tree, limit=query.limit)
@@ -208,130 +244,82 @@ class Pipeline:
         t0 = time.perf_counter()
         result = self.executor.run(checked)
         timings["execute"] = (time.perf_counter() - t0) * 1000
-        prov.metrics = [self._metric_info(m) for m in query.metrics]
         labels = {m.key: m.label(lang) for f in query.filters if f.field in self.layer.dimensions
                   for m in self.values.of(f.field)}
-        from assistant.explain.sentences import filter_words
-
-        prov.filters = [filter_words(f, self.layer, lang, labels) for f in query.filters]
-        prov.time_range = f"{query.time_range.start} – {query.time_range.end}" if query.time_range else None
-        tables = [tc for m in query.metrics for tc in self.layer.metric_time_columns(m)]
-        prov.freshness = self.freshness(list(dict.fromkeys(tables)))
-        text = interpretation(query, self.layer, lang, value_labels=labels, not_understood=plan.not_understood)
-        if plan.notes:
-            text += ("；" if lang == "zh" else "; ") + ("；".join(plan.notes) if lang == "zh" else "; ".join(plan.notes))
-        answer = Answer(question, "ok", "", interpretation=text, semantic_query=query.model_dump(mode="json"),
-                        sql=checked.sql, columns=result.columns, rows=[list(r) for r in result.rows],
-                        truncated=result.truncated, provenance=prov, **base)
-        answer.column_labels = {c.name: (c.label_zh if lang == "zh" else c.label_en) for c in compiled.columns}
-        answer.column_units = {c.name: c.unit for c in compiled.columns if c.unit}
-        answer.extras["column_kinds"] = {c.name: c.kind for c in compiled.columns}
-        answer.message = key_sentence(answer, query, self.layer, lang)
+        sources = [tc for m in query.metrics for tc in self.layer.metric_time_columns(m)]
+        answer = metric_answer(question, query, compiled, result, self.layer, sql=checked.sql, labels=labels,
+                               freshness=self.freshness(list(dict.fromkeys(sources))), prov=prov,
+                               notes=plan.notes, planner=plan.planner)
+        period = comparison_range(answer, query) if compare else None
+        if period is not None:
+            self._add_comparison(answer, query, period)
         self._attach_chart(answer)
         return answer
 
-    def _answer_sql(self, question: str, plan: Plan, prov: Provenance, timings: dict[str, float], **base: Any) -> Answer:
+    def _add_comparison(self, answer: Answer, query: SemanticQuery, period: tuple[dt.date, dt.date]) -> None:
+        """The same query over the period before, for the delta under a single figure."""
+        start, end = period
+        earlier = query.model_copy(update={"time_range": TimeRange(start=start, end=end)})
+        try:
+            before = self._answer_query(answer.question, Plan(kind="query", planner="comparison", query=earlier),
+                                        Provenance(), {}, lang=query.locale, compare=False)
+        except FactoryAssistantError:
+            return  # the comparison is a nicety: the answer stands without it
+        attach_comparison(answer, query, before, start, end)
+
+    def _answer_sql(self, question: str, plan: Plan, prov: Provenance, timings: dict[str, float], *,
+                    lang: str) -> Answer:
         t0 = time.perf_counter()
         checked = self.check(plan.sql or "")
         timings["compile"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         result = self.executor.run(checked)
         timings["execute"] = (time.perf_counter() - t0) * 1000
-        lang = base["lang"]
-        n = len(result.rows)
-        msg = f"共 {n} 行结果。" if lang == "zh" else f"{n} row{'s' if n != 1 else ''}."
-        answer = Answer(question, "ok", msg, interpretation=plan.message or ("SQL 查询" if lang == "zh" else "SQL query"),
-                        sql=checked.sql, columns=result.columns, rows=[list(r) for r in result.rows],
-                        truncated=result.truncated, provenance=prov, **base)
+        answer = sql_answer(question, result, sql=checked.sql, description=plan.message, prov=prov,
+                            planner=plan.planner, lang=lang)
         self._attach_chart(answer)
         return answer
 
-    def _attach_chart(self, answer: Answer) -> None:
+    @staticmethod
+    def _attach_chart(answer: Answer) -> None:
         try:
-            from assistant.explain.charts import auto_chart
-
             answer.chart = auto_chart(answer)
-        except FactoryAssistantError:
+        except FactoryAssistantError:  # an answer without a picture is still an answer
             answer.chart = None
 
-    def _metric_info(self, name: str) -> dict[str, Any]:
-        m = self.layer.metric(name)
-        return {"name": name, "label": m.label.en, "label_zh": m.label.zh, "formula": m.formula,
-                "unit": m.unit, "description": m.description, "description_zh": m.description_zh or m.description}
+    # ------------------------------------------------------------------ traces
+    def run_trace(self, request: TraceRequest, *, lang: str = "en") -> TraceResult:
+        """Walk the genealogy for `request` (every statement guarded); raises ClarificationNeeded."""
+        return run_trace(self.layer, self.run_sql, request, lang)
 
-    def close(self) -> None:
-        self.executor.dispose()
+    def recent_ids(self, node: str, *, limit: int = 25) -> list[str]:
+        """The latest ids of a genealogy node type, newest first (for pickers)."""
+        statement = recent_ids_statement(self.layer, self.layer.genealogy.node(node), limit)
+        return [str(r[0]) for r in self.run_sql(statement).rows]
 
+    def trace(self, request: TraceRequest, *, question: str = "", lang: str = "en", planner: str = "trace") -> Answer:
+        """Answer a trace that was picked rather than asked (the traceability page)."""
+        return self.execute_plan(question, Plan(kind="trace", planner=planner, trace=request), lang=lang, timings={})
 
-def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str:
-    """A short sentence with the number that matters."""
-    if not answer.rows:
-        return "这个范围内没有数据。" if lang == "zh" else "No data in this range."
-    metric = query.metrics[0]
-    unit = layer.metric(metric).unit
-    label = layer.metric(metric).label.get(lang)
-    idx = answer.columns.index(metric)
-    keys = [c for c in answer.columns if c not in query.metrics]
-    if len(answer.rows) == 1 and not keys:
-        parts = [f"{layer.metric(m).label.get(lang)}: {format_value(answer.rows[0][answer.columns.index(m)], layer.metric(m).unit, lang)}"
-                 for m in query.metrics]
-        return ("；".join(parts) + "。") if lang == "zh" else "; ".join(parts) + "."
-    valued = [r for r in answer.rows if r[idx] is not None]
-    if not valued:
-        return "这个范围内没有数据。" if lang == "zh" else "No data in this range."
-
-    def name(row: list[Any]) -> str:
-        return " / ".join(str(row[answer.columns.index(k)]) for k in keys)
-
-    ordered = next((o for o in query.order if o.field == metric), None)
-    if ordered is not None:  # a ranking: the first row is the answer
-        top = valued[0]
-        word = ("最高" if ordered.desc else "最低") if lang == "zh" else ("Highest" if ordered.desc else "Lowest")
-        if lang == "zh":
-            return f"{label}{word}：{name(top)}（{format_value(top[idx], unit, lang)}）。"
-        return f"{word} {label}: {name(top)} ({format_value(top[idx], unit, lang)})."
-    if query.time_grain and query.dimensions:  # latest period, its best and worst category
-        t = answer.columns.index(query.time_grain)
-        latest = max(r[t] for r in valued)
-        valued = [r for r in valued if r[t] == latest]
-        keys = [k for k in keys if k != query.time_grain]
-    elif query.time_grain:
-        last = valued[-1]
-        change = ""
-        partial = _partial_period(last[answer.columns.index(query.time_grain)], query)
-        if partial:  # a period cut short by the range (this week so far) is not compared like for like
-            change = "（本期未满，未作比较）" if lang == "zh" else " (period not complete, not compared)"
-        elif len(valued) > 1 and valued[-2][idx]:
-            prev = valued[-2][idx]
-            if unit == "ratio":  # ratios move in points, not percent of percent
-                delta = f"{(last[idx] - prev) * 100:+.1f} pp"
-            else:
-                delta = f"{(last[idx] - prev) / abs(prev) * 100:+.1f}%"
-            change = f"，较上一期 {delta}" if lang == "zh" else f", {delta} vs {name(valued[-2])}"
-        return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}{change}。" if lang == "zh"
-                else f"Latest {query.time_grain} ({name(last)}): {label} {format_value(last[idx], unit, lang)}{change}.")
-    if len(valued) == 1:  # one member left (e.g. "only Ningbo"): no highest/lowest to speak of
-        row = valued[0]
-        return (f"{name(row)}：{label} {format_value(row[idx], unit, lang)}。" if lang == "zh"
-                else f"{name(row)}: {label} {format_value(row[idx], unit, lang)}.")
-    best = max(valued, key=lambda r: r[idx])
-    worst = min(valued, key=lambda r: r[idx])
-    if query.time_grain:
-        period = str(valued[0][answer.columns.index(query.time_grain)])
-        label = f"{label}（{period}）" if lang == "zh" else f"{label} ({period})"
-    if lang == "zh":
-        return f"{label}最高：{name(best)}（{format_value(best[idx], unit, lang)}）；最低：{name(worst)}（{format_value(worst[idx], unit, lang)}）。"
-    return f"Highest {label}: {name(best)} ({format_value(best[idx], unit, lang)}); lowest: {name(worst)} ({format_value(worst[idx], unit, lang)})."
-
-
-def _partial_period(start: Any, query: SemanticQuery) -> bool:
-    """Whether the period starting at `start` runs past the end of the query's date range."""
-    if query.time_range is None or not isinstance(start, dt.date) or query.time_grain is None:
-        return False
-    months = {"month": 1, "quarter": 3, "year": 12}.get(query.time_grain)
-    if months:
-        y, m = divmod(start.year * 12 + start.month - 1 + months, 12)
-        end = dt.date(y, m + 1, 1)
-    else:
-        end = start + dt.timedelta(days=7 if query.time_grain == "week" else 1)
-    return end - dt.timedelta(days=1) > query.time_range.end
+    def _answer_trace(self, question: str, request: TraceRequest, prov: Provenance, timings: dict[str, float], *,
+                      lang: str, planner: str) -> Answer:
+        t0 = time.perf_counter()
+        try:
+            result = self.run_trace(request, lang=lang)
+        except ClarificationNeeded as exc:
+            return clarify_answer(question, request, exc, lang=lang, planner=planner, prov=prov)
+        timings["execute"] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        labels: dict[tuple[str, str], str] = {}
+        for dim, key in filter_members(result):
+            member = self.values.find(dim, key)
+            if member is not None:
+                labels[(dim, key)] = member.label(lang)
+        try:
+            prov.freshness = self.freshness(dated_sources(result, self.layer.genealogy))
+        except FactoryAssistantError:
+            prov.freshness = {}
+        answer = trace_answer(question, result, self.layer, labels=labels, prov=prov, planner=planner)
+        timings["answer"] = (time.perf_counter() - t0) * 1000
+        answer.timings_ms = dict(timings)
+        return answer

@@ -49,9 +49,9 @@ def main() -> None:
     args = parser.parse_args()
     db = _db(args.db)
 
-    from assistant.sql.executor import Executor
-    from assistant.pipeline import Pipeline
     from assistant.core.settings import Settings
+    from assistant.pipeline import Pipeline
+    from assistant.sql.executor import Executor
     from semantic_layer.loader import load_layer
 
     items = yaml.safe_load((ROOT / "eval" / "dev.yaml").read_text(encoding="utf-8"))["items"]

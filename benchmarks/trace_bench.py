@@ -23,13 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.sql.executor import Executor  # noqa: E402
+from assistant.core.calendar import TimeRange
+from assistant.core.text import question_lang  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.plan.types import Plan, TraceRequest  # noqa: E402
-from assistant.explain.trace.answer import answer_trace  # noqa: E402
-from assistant.sql.trace.walk import run_trace  # noqa: E402
 from assistant.plan.trace.detect import detect_trace  # noqa: E402
-from assistant.plan.types import PlanContext, Session  # noqa: E402
+from assistant.plan.types import (  # noqa: E402
+    PlanContext,
+    Session,
+    TraceRequest,  # noqa: E402
+)
+from assistant.sql.executor import Executor  # noqa: E402
 from semantic_layer.loader import load_layer  # noqa: E402
 
 END = dt.date(2025, 12, 31)
@@ -63,17 +66,17 @@ def story_ids(pipeline: Pipeline) -> tuple[str, str]:
     """The planted lot and its complaint, found with a trace (no table names here either)."""
     values = pipeline.values
     supplier = next(m.key for m in values.lookup("Hengtai Metals"))
-    lots = run_trace(pipeline, TraceRequest("lot", start_filters={"supplier": [supplier],
+    lots = pipeline.run_trace(TraceRequest("lot", start_filters={"supplier": [supplier],
                                                                  "inspection_result": ["conditional"]},
-                                            time_range=(END - dt.timedelta(days=59), END), direction="forward",
-                                            target_node="complaint"), "en")
+                                            time_range=TimeRange(start=END - dt.timedelta(days=59), end=END), direction="forward",
+                                            target_node="complaint"), lang="en")
     lot_level = lots.level("lot")
     complaint_level = lots.level("complaint")
     if lot_level is None or not lot_level.ids or complaint_level is None or not complaint_level.ids:
         raise SystemExit("story 1 not found in this database")
     # The lot that reaches a complaint: trace each candidate (there are only a few).
     for lot in lot_level.ids:
-        one = run_trace(pipeline, TraceRequest("lot", [lot], direction="forward", target_node="complaint"), "en")
+        one = pipeline.run_trace(TraceRequest("lot", [lot], direction="forward", target_node="complaint"), lang="en")
         level = one.level("complaint")
         if level and level.ids:
             return lot, level.ids[0]
@@ -112,11 +115,11 @@ def main() -> int:
     both = TraceRequest("lot", [lot], direction="both")
     results = {
         "forward lot -> customers (run_trace)": timed("forward lot -> customers (run_trace)",
-                                                      lambda: run_trace(pipeline, forward, "en"), args.repeat),
+                                                      lambda: pipeline.run_trace(forward, lang="en"), args.repeat),
         "backward complaint -> lots (run_trace)": timed("backward complaint -> lots (run_trace)",
-                                                        lambda: run_trace(pipeline, backward, "en"), args.repeat),
+                                                        lambda: pipeline.run_trace(backward, lang="en"), args.repeat),
         "both ways from the lot (run_trace)": timed("both ways from the lot (run_trace)",
-                                                    lambda: run_trace(pipeline, both, "en"), args.repeat),
+                                                    lambda: pipeline.run_trace(both, lang="en"), args.repeat),
     }
     ctx = PlanContext(layer=layer, as_of=END, session=Session(), lang="en", values=pipeline.values)
     questions = [f"which customers received batches made with lot {lot}",
@@ -126,11 +129,10 @@ def main() -> int:
         def ask(q: str = q) -> None:
             request = detect_trace(q, ctx)
             assert request is not None, q
-            answer = answer_trace(pipeline, q, Plan(kind="trace", planner="bench", trace=request), None, {},
-                                  lang="zh" if any("\u4e00" <= ch <= "\u9fff" for ch in q) else "en")
+            answer = pipeline.trace(request, question=q, lang=question_lang(q), planner="bench")
             assert answer.ok, answer.message
         results[q] = timed(f"answer: {q[:50]}", ask, args.repeat)
-    answer = answer_trace(pipeline, questions[0], Plan(kind="trace", planner="bench", trace=forward), None, {}, lang="en")
+    answer = pipeline.trace(forward, question=questions[0], lang="en", planner="bench")
     print(f"  summary: {answer.message}")
     worst = max(results.values())
     verdict = "OK" if worst < 2.0 else "SLOW"

@@ -1,4 +1,4 @@
-"""The genealogy type graph: which node types feed which, read from the semantic layer.
+"""The genealogy as a type graph: which node types feed which, read from the layer's genealogy.
 
 Pure (no database). It answers the shape questions a trace needs before any SQL runs:
 is a customer downstream of a lot, how far, along which types, which edges can a walk use.
@@ -10,19 +10,19 @@ from collections import deque
 from functools import cached_property
 from typing import Literal
 
-from assistant.core.errors import QueryError, did_you_mean
-from semantic_layer.layer import Layer
-from semantic_layer.models import GenealogyEdge, GenealogyNode
+from semantic_layer.errors import QueryError, did_you_mean
+from semantic_layer.models import Genealogy, GenealogyEdge, GenealogyNode
 
 Direction = Literal["forward", "backward"]
 
 
-class TypeGraph:
-    """Node types and edges of the layer's genealogy, with context nodes kept apart."""
+class GenealogyGraph:
+    """Node types and edges of the layer's genealogy, with context nodes kept apart.
 
-    def __init__(self, layer: Layer) -> None:
-        self.layer = layer
-        self.spec = layer.spec.genealogy
+    Built once per layer (`Layer.genealogy`); everything here is derived from the spec."""
+
+    def __init__(self, spec: Genealogy) -> None:
+        self.spec = spec
         self.nodes: dict[str, GenealogyNode] = {n.name: n for n in self.spec.nodes}
         self.order: dict[str, int] = {n.name: i for i, n in enumerate(self.spec.nodes)}
 
@@ -135,7 +135,7 @@ class TypeGraph:
         return [e for e in self.walk_edges if e.upstream in types and e.downstream in types]
 
 
-def topological(start: str, direction: Direction, graph: TypeGraph, edges: list[GenealogyEdge]) -> list[str] | None:
+def topological(start: str, direction: Direction, graph: GenealogyGraph, edges: list[GenealogyEdge]) -> list[str] | None:
     """Reachable types in walk order, or None when they contain a cycle (then the walk recurses)."""
     pairs = [(e.upstream, e.downstream) if direction == "forward" else (e.downstream, e.upstream) for e in edges]
     nodes, frontier = {start}, [start]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from assistant.core.errors import LayerError, UnknownFieldError, did_you_mean
-from semantic_layer.loader import read_layer_files
+from semantic_layer.errors import LayerError, UnknownFieldError, did_you_mean
+from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.models import Dimension, LayerSpec, Measure, Metric, Relationship, Table
 
 
@@ -49,15 +48,10 @@ class Layer:
         self.metrics: dict[str, Metric] = {m.name: m for m in spec.metrics}
         self._check()
 
-    # ------------------------------------------------------------------ loading
-    @classmethod
-    def from_folder(cls, folder: str | os.PathLike[str]) -> Layer:
-        raw, origin = read_layer_files(folder)
-        try:
-            spec = LayerSpec.model_validate(raw)
-        except Exception as exc:  # pydantic errors were reported per file already; this is a safety net
-            raise LayerError(str(exc), location=str(folder)) from None
-        return cls(spec, origin=origin, folder=Path(folder))
+    @cached_property
+    def genealogy(self) -> GenealogyGraph:
+        """The genealogy as a type graph, built once per layer (traces read it many times)."""
+        return GenealogyGraph(self.spec.genealogy)
 
     @cached_property
     def fingerprint(self) -> str:

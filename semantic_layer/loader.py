@@ -13,11 +13,13 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.core.errors import LayerError
+from semantic_layer.errors import LayerError, did_you_mean
+from semantic_layer.layer import Layer
 from semantic_layer.models import (
     Dimension,
     Genealogy,
     Label,
+    LayerSpec,
     Measure,
     Metric,
     Relationship,
@@ -36,10 +38,6 @@ _SECTIONS: dict[str, Any] = {
     "verified_queries": list[VerifiedQuery],
 }
 _HEADER_KEYS = {"name", "label", "description", "default_lang"}
-
-
-def default_layer_dir() -> Path:
-    return Path(os.environ.get("FA_LAYER", DEMO_LAYER_DIR))
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -101,8 +99,6 @@ def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], di
                 merged["genealogy"] = value
                 origin[("genealogy", "")] = f"{path.name}: genealogy"
             else:
-                from assistant.core.errors import did_you_mean
-
                 raise LayerError(f"unknown section '{key}'.", location=path.name,
                                  suggestion=did_you_mean(key, [*_SECTIONS, *_HEADER_KEYS, "genealogy"]))
     if "name" not in merged:
@@ -112,8 +108,15 @@ def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], di
     return merged, origin
 
 
-def load_layer(folder: str | os.PathLike[str] | None = None):  # -> Layer (import cycle kept lazy)
-    """Load and fully validate a layer folder (default: $FA_LAYER or the demo factory)."""
-    from semantic_layer.layer import Layer
+def load_layer(folder: str | os.PathLike[str] | None = None) -> Layer:
+    """Load and fully validate a layer folder (default: the demo factory's layer).
 
-    return Layer.from_folder(folder or default_layer_dir())
+    Which folder a deployment uses is a setting (`layer`, env FA_LAYER): read it through
+    `assistant.core.settings`, never here."""
+    root = Path(folder) if folder is not None else DEMO_LAYER_DIR
+    raw, origin = read_layer_files(root)
+    try:
+        spec = LayerSpec.model_validate(raw)
+    except ValidationError as exc:  # reported per file already; this is a safety net
+        raise LayerError(str(exc), location=str(root)) from None
+    return Layer(spec, origin=origin, folder=root)

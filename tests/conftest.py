@@ -66,9 +66,9 @@ def layer():
 
 @pytest.fixture(scope="session")
 def pipeline(demo_db: Path, layer):
-    from assistant.sql.executor import Executor
-    from assistant.pipeline import Pipeline
     from assistant.core.settings import Settings
+    from assistant.pipeline import Pipeline
+    from assistant.sql.executor import Executor
 
     pipe = Pipeline(layer, Executor(str(demo_db)), settings=Settings(as_of=EVAL_END),
                     index_dir=CACHE / "index")

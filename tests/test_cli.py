@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = [sys.executable, "-m", "assistant.surfaces.cli.main"]

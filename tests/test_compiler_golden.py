@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.plan.query import SemanticQuery
 from assistant.sql.compiler import compile_query
 from assistant.sql.executor import Executor
 from assistant.sql.guard import Guard
-from assistant.plan.query import SemanticQuery
 from tests.golden_metrics import GOLDEN
 
 CASES = [(metric, i) for metric, entries in GOLDEN.items() for i in range(len(entries))]

@@ -9,7 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assistant.surfaces.evaluation.compare import ValueEquivalence, compare_results, detect_order_limit
+from assistant.surfaces.evaluation.compare import (
+    ValueEquivalence,
+    compare_results,
+    detect_order_limit,
+)
 
 
 def same(gold_cols, gold_rows, pred_cols, pred_rows, **kw) -> bool:

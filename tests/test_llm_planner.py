@@ -20,16 +20,16 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from assistant.core.errors import ConfigError
-from assistant.sql.executor import Executor
-from assistant.understand.retrieval.documents import layer_documents
+from assistant.core.settings import Settings
+from assistant.pipeline import Pipeline
 from assistant.plan.llm import provider, status
 from assistant.plan.llm.planner import HybridPlanner, LLMPlanner
 from assistant.plan.llm.prompts import load_prompt
-from assistant.pipeline import Pipeline
-from assistant.plan.types import Plan, PlanContext, Session, Turn
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules.planner import RulePlanner
-from assistant.core.settings import Settings
+from assistant.plan.types import Plan, PlanContext, Session, Turn
+from assistant.sql.executor import Executor
+from assistant.understand.retrieval.documents import layer_documents
 from tests.conftest import CACHE, EVAL_END
 
 USAGE = {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}

@@ -19,9 +19,20 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.understand.retrieval import Doc, Hit, RetrievalIndex, fingerprint
-from assistant.understand.retrieval import embedder
-from assistant.understand.retrieval.lexical import BIGRAM_PREFIX, Analyzer, LexicalIndex, cjk_ratio, cjk_terms
+from assistant.core.text import cjk_ratio
+from assistant.understand.retrieval import (
+    Doc,
+    Hit,
+    RetrievalIndex,
+    embedder,
+    fingerprint,
+)
+from assistant.understand.retrieval.lexical import (
+    BIGRAM_PREFIX,
+    Analyzer,
+    LexicalIndex,
+    cjk_terms,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

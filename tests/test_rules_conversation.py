@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.planner_cases import LAST_30_DAYS, LAST_MONTH, LAST_QUARTER, THIS_MONTH, THIS_QUARTER, THIS_YEAR, YESTERDAY, cases, check, expect, make_ask
+from tests.planner_cases import (
+    LAST_30_DAYS,
+    LAST_MONTH,
+    LAST_QUARTER,
+    THIS_MONTH,
+    THIS_QUARTER,
+    THIS_YEAR,
+    YESTERDAY,
+    cases,
+    check,
+    expect,
+    make_ask,
+)
 
 
 @pytest.fixture(scope="module")

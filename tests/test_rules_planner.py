@@ -11,7 +11,24 @@ from __future__ import annotations
 
 import pytest
 
-from tests.planner_cases import LAST_30_DAYS, LAST_MONTH, LAST_QUARTER, LAST_WEEK, LAST_YEAR, THIS_MONTH, THIS_QUARTER, THIS_WEEK, THIS_YEAR, TODAY, YESTERDAY, cases, check, expect, view, make_ask
+from tests.planner_cases import (
+    LAST_30_DAYS,
+    LAST_MONTH,
+    LAST_QUARTER,
+    LAST_WEEK,
+    LAST_YEAR,
+    THIS_MONTH,
+    THIS_QUARTER,
+    THIS_WEEK,
+    THIS_YEAR,
+    TODAY,
+    YESTERDAY,
+    cases,
+    check,
+    expect,
+    make_ask,
+    view,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.plan.query import Filter, SemanticQuery
 from assistant.sql.compiler import Compiler
 from assistant.sql.executor import Executor
 from assistant.sql.guard import Guard
-from assistant.plan.query import Filter, SemanticQuery
 
 
 def _run(layer, demo_db: Path, query: SemanticQuery, scope: list[Filter]) -> list[tuple]:

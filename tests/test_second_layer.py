@@ -27,9 +27,9 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.sql.executor import Executor
-from assistant.pipeline import Pipeline
 from assistant.core.settings import Settings
+from assistant.pipeline import Pipeline
+from assistant.sql.executor import Executor
 from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
 from tests.conftest import CACHE
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from semantic_layer.demo.generator import generate
-
 END = dt.date(2025, 12, 31)
 E = f"DATE '{END}'"
 

@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.understand.timeparse import TimeMatch, find_grain, find_time_ranges, grain_start
+from assistant.understand.timeparse import (
+    TimeMatch,
+    find_grain,
+    find_time_ranges,
+    grain_start,
+)
 
 A = date(2025, 12, 31)  # a Wednesday; ISO week 2025-12-29 .. 2026-01-04
 B = date(2025, 3, 5)  # a Wednesday early in a year, to exercise 'most recent' rules

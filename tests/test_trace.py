@@ -11,15 +11,14 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.sql.executor import Executor
-from assistant.pipeline import Pipeline
-from assistant.plan.types import Plan, PlanContext, Session, TraceRequest, Turn
-from assistant.explain.trace.answer import answer_trace
-from assistant.plan.trace.detect import detect_trace
-from assistant.sql.trace.walk import run_trace
+from assistant.core.calendar import TimeRange
+from assistant.core.text import question_lang
 from assistant.explain.trace.export import trace_to_csv
+from assistant.pipeline import Pipeline
+from assistant.plan.trace.detect import detect_trace
+from assistant.plan.types import Plan, PlanContext, Session, TraceRequest, Turn
+from assistant.sql.executor import Executor
 from assistant.sql.trace import statements as sqlbuild
-from semantic_layer.genealogy import TypeGraph
 from semantic_layer.loader import load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,14 +83,14 @@ def _ctx(pipeline: Pipeline, session: Session | None = None) -> PlanContext:
 def _answer(pipeline: Pipeline, question: str, request: TraceRequest | None = None, session: Session | None = None):
     request = request or detect_trace(question, _ctx(pipeline, session))
     assert request is not None, question
-    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in question) else "en"
-    return answer_trace(pipeline, question, Plan(kind="trace", planner="test", trace=request), None, {}, lang=lang)
+    lang = question_lang(question)
+    return pipeline.trace(request, question=question, lang=lang, planner="test")
 
 
 # ---------------------------------------------------------------------- the layer
 def test_genealogy_is_in_the_layer() -> None:
     layer = load_layer()
-    graph = TypeGraph(layer)
+    graph = layer.genealogy
     assert {"supplier", "purchase_order", "lot", "work_order", "batch", "shipment", "customer",
             "complaint", "line", "machine"} <= set(graph.nodes)
     assert graph.relation("lot", "customer") == "forward"
@@ -117,7 +116,7 @@ def test_genealogy_cross_checks_name_the_mistake(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------- story 1
 def test_forward_trace_reaches_exactly_the_customers_of_a_hand_join(pipe: Pipeline, story: dict) -> None:
-    result = run_trace(pipe, TraceRequest("lot", [story["lot"]], direction="forward", target_node="customer"), "en")
+    result = pipe.run_trace(TraceRequest("lot", [story["lot"]], direction="forward", target_node="customer"), lang="en")
     assert sorted(r[0] for r in result.rows) == story["customers"]
     assert result.columns[0] == "customer_id" and len(result.rows) == len(story["customers"])  # one row per customer
     assert sorted(result.level("batch").ids) == story["batches"]
@@ -127,10 +126,10 @@ def test_forward_trace_reaches_exactly_the_customers_of_a_hand_join(pipe: Pipeli
 
 
 def test_backward_from_the_complaint_reaches_the_lot_and_the_traces_meet(pipe: Pipeline, story: dict) -> None:
-    back = run_trace(pipe, TraceRequest("complaint", [story["complaint"]], direction="backward", target_node="lot"), "en")
+    back = pipe.run_trace(TraceRequest("complaint", [story["complaint"]], direction="backward", target_node="lot"), lang="en")
     assert story["lot"] in [r[0] for r in back.rows]
     assert "SUP-04" in back.level("supplier").ids
-    forward = run_trace(pipe, TraceRequest("lot", [story["lot"]], direction="forward"), "en")
+    forward = pipe.run_trace(TraceRequest("lot", [story["lot"]], direction="forward"), lang="en")
     # They meet: the complaint's batch is one of the lot's batches.
     assert set(back.level("batch").ids) <= set(forward.level("batch").ids)
     assert story["complaint"] in forward.level("complaint").ids
@@ -138,9 +137,9 @@ def test_backward_from_the_complaint_reaches_the_lot_and_the_traces_meet(pipe: P
 
 def test_layered_and_recursive_walks_agree(pipe: Pipeline, story: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     request = TraceRequest("lot", [story["lot"]], direction="both")
-    layered = run_trace(pipe, request, "en")
+    layered = pipe.run_trace(request, lang="en")
     monkeypatch.setattr(sqlbuild, "topological", lambda *a, **k: None)  # force the recursive CTE
-    recursive = run_trace(pipe, request, "en")
+    recursive = pipe.run_trace(request, lang="en")
     assert "RECURSIVE" in recursive.trace_sql.upper() and "trace_edges_down" in recursive.trace_sql
     assert {lv.node: lv.count for lv in layered.levels} == {lv.node: lv.count for lv in recursive.levels}
     assert sorted(layered.links) == sorted(recursive.links)
@@ -151,14 +150,14 @@ def test_sibling_target_goes_through_the_common_source(pipe: Pipeline, demo_db: 
         shipment = con.execute("""SELECT s.shipment_id FROM shipments s JOIN customer_complaints c
                                   ON c.batch_id = s.batch_id WHERE c.complaint_id = ? ORDER BY 1 LIMIT 1""",
                                [story["complaint"]]).fetchone()[0]
-    result = run_trace(pipe, TraceRequest("shipment", [shipment], target_node="complaint"), "en")
+    result = pipe.run_trace(TraceRequest("shipment", [shipment], target_node="complaint"), lang="en")
     assert result.via == "batch" and story["complaint"] in [r[0] for r in result.rows]
 
 
 def test_time_window_on_shipments(pipe: Pipeline, story: dict) -> None:
     q = f"which customers received batches made with lot {story['lot']} shipped after December 1"
     request = detect_trace(q, _ctx(pipe))
-    assert request.time_node == "shipment" and request.time_range == (dt.date(2025, 12, 2), AS_OF)
+    assert request.time_node == "shipment" and (request.time_range.start, request.time_range.end) == (dt.date(2025, 12, 2), AS_OF)
     answer = _answer(pipe, q, request)
     assert sorted(r[0] for r in answer.rows) == story["customers_after_dec1"]
 
@@ -400,18 +399,18 @@ def test_routing(pipe: Pipeline, story: dict, template: str, start: str, target:
 def test_routing_details(pipe: Pipeline) -> None:
     r = detect_trace("which batches used lots from Hengtai in the last 60 days", _ctx(pipe))
     assert r.start_filters == {"supplier": ["SUP-04"]} and r.time_node == "lot"
-    assert r.time_range == (AS_OF - dt.timedelta(days=59), AS_OF)
+    assert (r.time_range.start, r.time_range.end) == (AS_OF - dt.timedelta(days=59), AS_OF)
     r = detect_trace("which customers got parts made from Hengtai's conditional aluminium lot?", _ctx(pipe))
     assert r.start_filters == {"supplier": ["SUP-04"], "inspection_result": ["conditional"],
                                "material_type": ["aluminium"]} and r.latest == 1
     r = detect_trace("which customers received parts made on Ningbo Line 3 last week", _ctx(pipe))
     assert r.start_filters == {"line": ["NB-L3"]} and r.time_node == "batch"
-    assert r.time_range == (dt.date(2025, 12, 22), dt.date(2025, 12, 28))
+    assert (r.time_range.start, r.time_range.end) == (dt.date(2025, 12, 22), dt.date(2025, 12, 28))
     # '11月' sits inside the description of the lot (not next to 客诉): it dates the lot's arrival.
     r = detect_trace("恒泰金属11月那批让步接收的铝材,后来引发了哪些客诉?", _ctx(pipe))
     assert r.start_filters == {"supplier": ["SUP-04"], "inspection_result": ["conditional"],
                                "material_type": ["aluminium"]} and r.latest == 1
-    assert r.time_node == "lot" and r.time_range == (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
+    assert r.time_node == "lot" and (r.time_range.start, r.time_range.end) == (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
 
 
 @pytest.mark.parametrize("question", NOT_ROUTED)
@@ -443,8 +442,8 @@ def test_postgres_gives_the_same_traces(pg_url: str, pipe: Pipeline, story: dict
                         TraceRequest("complaint", [story["complaint"]], direction="backward", target_node="line"),
                         TraceRequest("lot", [story["lot"]], direction="forward", target_node="product"),
                         TraceRequest("lot", [story["lot"]], direction="forward", target_node="customer",
-                                     time_range=(dt.date(2025, 12, 2), AS_OF), time_node="shipment")):
-            on_duck, on_pg = run_trace(pipe, request, "en"), run_trace(pg, request, "en")
+                                     time_range=TimeRange(start=dt.date(2025, 12, 2), end=AS_OF), time_node="shipment")):
+            on_duck, on_pg = pipe.run_trace(request, lang="en"), pg.run_trace(request, lang="en")
             assert sorted(map(tuple, on_pg.rows)) == sorted(map(tuple, on_duck.rows))
             assert on_pg.impact == on_duck.impact
             assert {lv.node: lv.count for lv in on_pg.levels} == {lv.node: lv.count for lv in on_duck.levels}

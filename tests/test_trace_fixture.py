@@ -10,11 +10,11 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.sql.executor import Executor
+from assistant.core.calendar import TimeRange
 from assistant.pipeline import Pipeline
-from assistant.plan.types import PlanContext, Session, TraceRequest
 from assistant.plan.trace.detect import detect_trace
-from assistant.sql.trace.walk import run_trace
+from assistant.plan.types import PlanContext, Session, TraceRequest
+from assistant.sql.executor import Executor
 from semantic_layer.loader import load_layer
 from tests.test_trace import _answer
 
@@ -59,13 +59,13 @@ def loop_pipe(tmp_path: Path):
 
 def test_cycles_and_missing_links_do_not_hang(loop_pipe: Pipeline) -> None:
     t0 = time.perf_counter()
-    result = run_trace(loop_pipe, TraceRequest("lot", ["L1"], direction="forward", target_node="customer"), "en")
+    result = loop_pipe.run_trace(TraceRequest("lot", ["L1"], direction="forward", target_node="customer"), lang="en")
     assert time.perf_counter() - t0 < 5
     assert sorted(result.level("item").ids) == ["IA", "IB", "IC", "IZ"]
     assert result.level("item").missing == ["IZ"]
     assert sorted(r[0] for r in result.rows) == ["K1", "K2"] and result.level("customer").count == 3  # K9: no record
     assert ("item", "IC", "item", "IA") in result.links  # the loop is drawn, once
-    back = run_trace(loop_pipe, TraceRequest("customer", ["K1"], direction="backward"), "en")
+    back = loop_pipe.run_trace(TraceRequest("customer", ["K1"], direction="backward"), lang="en")
     assert sorted(back.level("delivery").ids) == ["D1", "D4"] and back.level("lot").ids == ["L1"]
     answer = _answer(loop_pipe, "trace lot L2", TraceRequest("lot", ["L2"], direction="both"))
     assert answer.status == "ok" and answer.extras["trace"]["levels"][-1]["missing"] == ["IQ"]
@@ -83,7 +83,7 @@ def test_impact_split_by_a_delivery_window_on_the_fixture(loop_pipe: Pipeline) -
     # Items of L1: IA delivered on Jan 12, IC on Jan 10, IB never (status 'hold'); IZ has no record.
     def impact(first: dt.date, last: dt.date):
         request = TraceRequest("lot", ["L1"], direction="forward", target_node="customer",
-                               time_range=(first, last), time_node="delivery")
+                               time_range=TimeRange(start=first, end=last), time_node="delivery")
         return _answer(loop_pipe, "x", request)
 
     after = impact(dt.date(2025, 1, 11), AS_OF)

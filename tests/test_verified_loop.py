@@ -8,12 +8,12 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from assistant.surfaces.evaluation.promote import promote_command
-from assistant.sql.executor import Executor
-from assistant.understand.retrieval.documents import layer_documents
-from assistant.pipeline import Pipeline
 from assistant.core.settings import Settings
+from assistant.pipeline import Pipeline
+from assistant.sql.executor import Executor
+from assistant.surfaces.evaluation.promote import promote_command
 from assistant.understand.catalogue import ValueCatalogue
+from assistant.understand.retrieval.documents import layer_documents
 from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
 
 ROOT = Path(__file__).resolve().parents[1]

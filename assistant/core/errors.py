@@ -1,61 +1,39 @@
 """The exception tree of factory-assistant.
 
 Every error a user can meet is one of these, and every one carries a message a plant
-manager can read plus, where we have one, a suggestion of what to try instead.
+manager can read plus, where we have one, a suggestion of what to try instead. The root
+and the layer's own errors (*) live in `semantic_layer.errors`, the bottom of the stack;
+this module re-exports them, so `from assistant.core.errors import ...` names the whole tree.
 
-    FactoryAssistantError
-    ├── LayerError              the semantic layer itself is wrong (bad YAML, unknown column)
-    ├── QueryError              a SemanticQuery does not fit the layer
-    │   ├── UnknownFieldError   a metric or dimension name the layer does not have
+    FactoryAssistantError*
+    ├── LayerError*             the semantic layer itself is wrong (bad YAML, unknown column)
+    ├── QueryError*             a request does not fit the layer
+    │   ├── UnknownFieldError*  a metric or dimension name the layer does not have
     │   └── IncompatibleError   e.g. a metric that cannot be cut by the requested dimension
     ├── GuardError              a SQL string was refused before it ran (not read-only, unknown table...)
     ├── ExecutionError          the database failed while running a checked query
     │   ├── QueryTimeout        the statement ran past the time limit
     │   └── DatabaseUnavailable the database could not be opened or reached
     ├── PlanningError           a question could not be turned into a query
+    │   └── ClarificationNeeded the request cannot go on until the user says which one (options)
     └── ConfigError             settings, providers or missing optional packages
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from semantic_layer.errors import (
+    FactoryAssistantError,
+    LayerError,
+    QueryError,
+    UnknownFieldError,
+    did_you_mean,
+)
 
-from rapidfuzz import process as _fuzz_process
-
-
-class FactoryAssistantError(Exception):
-    """Base class. `message` is for people; `suggestion` is what to try next."""
-
-    def __init__(self, message: str, *, suggestion: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.suggestion = suggestion
-
-    def __str__(self) -> str:
-        if self.suggestion:
-            sep = " " if self.message.rstrip().endswith((".", "?", "!", "。", "？", "！", ")")) else ". "
-            return f"{self.message.rstrip()}{sep}{self.suggestion}"
-        return self.message
-
-
-class LayerError(FactoryAssistantError):
-    """The semantic layer is invalid; `location` is 'file: path.to.field'."""
-
-    def __init__(self, message: str, *, location: str | None = None, suggestion: str | None = None) -> None:
-        super().__init__(message, suggestion=suggestion)
-        self.location = location
-
-    def __str__(self) -> str:
-        base = super().__str__()
-        return f"{self.location}: {base}" if self.location else base
-
-
-class QueryError(FactoryAssistantError):
-    """A semantic query does not fit the semantic layer."""
-
-
-class UnknownFieldError(QueryError):
-    """A metric, dimension or filter field that the layer does not define."""
+__all__ = [
+    "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError", "FactoryAssistantError", "GuardError",
+    "IncompatibleError", "LayerError", "PlanningError", "QueryError", "QueryTimeout", "UnknownFieldError",
+    "did_you_mean", "user_message",
+]
 
 
 class IncompatibleError(QueryError):
@@ -82,19 +60,24 @@ class PlanningError(FactoryAssistantError):
     """A question could not be planned into a query."""
 
 
+class ClarificationNeeded(PlanningError):
+    """The request cannot go on until the user says more: no id given, an id that does not
+    exist, a name that matches several things.
+
+    Carries both languages, so every surface answers in the question's language, and options
+    to click (e.g. real ids that look like the one typed)."""
+
+    def __init__(self, en: str, zh: str, *, options: list[str] | None = None) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.options = options or []
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.message
+
+
 class ConfigError(FactoryAssistantError):
     """Bad settings, or an optional package that is not installed."""
-
-
-def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 60.0) -> str | None:
-    """Return "Did you mean 'x'?" for the closest choice, or None when nothing is close."""
-    options = list(dict.fromkeys(choices))
-    if not options or not word:
-        return None
-    best = _fuzz_process.extractOne(word, options, score_cutoff=cutoff)
-    if best is None:
-        return None
-    return f"Did you mean '{best[0]}'?"
 
 
 _ZH_HEADLINES: list[tuple[type[FactoryAssistantError], str]] = [

@@ -99,6 +99,9 @@ class Settings:
     def effective_planner(self) -> str:
         return self.planner or ("hybrid" if self.llm_configured else "rules")
 
+    def index_path(self) -> Path | None:
+        return Path(self.index_dir) if self.index_dir else None
+
     def db_target(self) -> str:
         return self.db or str(default_db_path())
 

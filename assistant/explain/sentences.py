@@ -1,4 +1,5 @@
-"""Words and numbers for people, in English and Simplified Chinese."""
+"""Sentences and numbers for people, in English and Simplified Chinese: values by unit,
+filters and the interpretation line, and the key sentence of a metric answer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import math
 from typing import Any
 
+from assistant.core.calendar import grain_end
+from assistant.explain.answer import Answer
 from assistant.plan.query import Filter, SemanticQuery
 from semantic_layer.layer import Layer
 
@@ -26,10 +29,6 @@ _OPS = {
     "zh": {"=": "为", "!=": "不是", "in": "为", "not in": "不是", ">": "高于", ">=": "不低于",
            "<": "低于", "<=": "不高于", "between": "介于"},
 }
-
-
-def is_zh(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def format_value(value: Any, unit: str | None, lang: str = "en") -> str:
@@ -110,3 +109,71 @@ def interpretation(query: SemanticQuery, layer: Layer, lang: str, *, value_label
         skipped = "、".join(not_understood) if lang == "zh" else ", ".join(f"'{w}'" for w in not_understood)
         line += f"（未理解：{skipped}）" if lang == "zh" else f" (not understood: {skipped})"
     return line
+
+
+def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str:
+    """A short sentence with the number that matters."""
+    if not answer.rows:
+        return "这个范围内没有数据。" if lang == "zh" else "No data in this range."
+    metric = query.metrics[0]
+    unit = layer.metric(metric).unit
+    label = layer.metric(metric).label.get(lang)
+    idx = answer.columns.index(metric)
+    keys = [c for c in answer.columns if c not in query.metrics]
+    if len(answer.rows) == 1 and not keys:
+        parts = [f"{layer.metric(m).label.get(lang)}: {format_value(answer.rows[0][answer.columns.index(m)], layer.metric(m).unit, lang)}"
+                 for m in query.metrics]
+        return ("；".join(parts) + "。") if lang == "zh" else "; ".join(parts) + "."
+    valued = [r for r in answer.rows if r[idx] is not None]
+    if not valued:
+        return "这个范围内没有数据。" if lang == "zh" else "No data in this range."
+
+    def name(row: list[Any]) -> str:
+        return " / ".join(str(row[answer.columns.index(k)]) for k in keys)
+
+    ordered = next((o for o in query.order if o.field == metric), None)
+    if ordered is not None:  # a ranking: the first row is the answer
+        top = valued[0]
+        word = ("最高" if ordered.desc else "最低") if lang == "zh" else ("Highest" if ordered.desc else "Lowest")
+        if lang == "zh":
+            return f"{label}{word}：{name(top)}（{format_value(top[idx], unit, lang)}）。"
+        return f"{word} {label}: {name(top)} ({format_value(top[idx], unit, lang)})."
+    if query.time_grain and query.dimensions:  # latest period, its best and worst category
+        t = answer.columns.index(query.time_grain)
+        latest = max(r[t] for r in valued)
+        valued = [r for r in valued if r[t] == latest]
+        keys = [k for k in keys if k != query.time_grain]
+    elif query.time_grain:
+        last = valued[-1]
+        change = ""
+        partial = _partial_period(last[answer.columns.index(query.time_grain)], query)
+        if partial:  # a period cut short by the range (this week so far) is not compared like for like
+            change = "（本期未满，未作比较）" if lang == "zh" else " (period not complete, not compared)"
+        elif len(valued) > 1 and valued[-2][idx]:
+            prev = valued[-2][idx]
+            if unit == "ratio":  # ratios move in points, not percent of percent
+                delta = f"{(last[idx] - prev) * 100:+.1f} pp"
+            else:
+                delta = f"{(last[idx] - prev) / abs(prev) * 100:+.1f}%"
+            change = f"，较上一期 {delta}" if lang == "zh" else f", {delta} vs {name(valued[-2])}"
+        return (f"最近一期（{name(last)}）{label}：{format_value(last[idx], unit, lang)}{change}。" if lang == "zh"
+                else f"Latest {query.time_grain} ({name(last)}): {label} {format_value(last[idx], unit, lang)}{change}.")
+    if len(valued) == 1:  # one member left (e.g. "only Ningbo"): no highest/lowest to speak of
+        row = valued[0]
+        return (f"{name(row)}：{label} {format_value(row[idx], unit, lang)}。" if lang == "zh"
+                else f"{name(row)}: {label} {format_value(row[idx], unit, lang)}.")
+    best = max(valued, key=lambda r: r[idx])
+    worst = min(valued, key=lambda r: r[idx])
+    if query.time_grain:
+        period = str(valued[0][answer.columns.index(query.time_grain)])
+        label = f"{label}（{period}）" if lang == "zh" else f"{label} ({period})"
+    if lang == "zh":
+        return f"{label}最高：{name(best)}（{format_value(best[idx], unit, lang)}）；最低：{name(worst)}（{format_value(worst[idx], unit, lang)}）。"
+    return f"Highest {label}: {name(best)} ({format_value(best[idx], unit, lang)}); lowest: {name(worst)} ({format_value(worst[idx], unit, lang)})."
+
+
+def _partial_period(start: Any, query: SemanticQuery) -> bool:
+    """Whether the period starting at `start` runs past the end of the query's date range."""
+    if query.time_range is None or not isinstance(start, dt.date) or query.time_grain is None:
+        return False
+    return grain_end(start, query.time_grain) > query.time_range.end

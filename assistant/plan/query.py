@@ -11,9 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from assistant.core.calendar import TimeRange
 from assistant.core.errors import IncompatibleError, UnknownFieldError, did_you_mean
 from semantic_layer.layer import Layer
 from semantic_layer.models import GRAINS, Grain
+
+__all__ = ["Filter", "Op", "Order", "SemanticQuery", "TimeRange", "Value", "validate_query"]
 
 Op = Literal["=", "!=", "in", "not in", ">", ">=", "<", "<=", "between"]
 Value = str | int | float | dt.date
@@ -33,19 +36,6 @@ class Filter(BaseModel):
             raise ValueError("'between' needs exactly two values")
         if self.op in {"=", "!=", ">", ">=", "<", "<="} and len(self.values) != 1:
             raise ValueError(f"'{self.op}' needs exactly one value")
-        return self
-
-
-class TimeRange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    start: dt.date
-    end: dt.date  # inclusive
-    label: str | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeRange:
-        if self.end < self.start:
-            raise ValueError(f"time range ends ({self.end}) before it starts ({self.start})")
         return self
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.plan.types import Planner
-from assistant.plan.rules.planner import RulePlanner
 from assistant.core.settings import Settings
+from assistant.plan.rules.planner import RulePlanner
+from assistant.plan.types import Planner
 
 
 def default_planners(settings: Settings) -> dict[str, Planner]:

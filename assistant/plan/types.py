@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Protocol
 
-from assistant.plan.query import SemanticQuery
+from assistant.plan.query import SemanticQuery, TimeRange
 from semantic_layer.layer import Layer
 
 PlanKind = Literal["query", "sql", "trace", "clarify", "refuse"]
@@ -24,7 +24,7 @@ class TraceRequest:
     start_filters: dict[str, Any] = field(default_factory=dict)  # e.g. {"supplier": ["S01"], "inspection_result": ["conditional"]}
     direction: Literal["forward", "backward", "both"] = "forward"
     target_node: str | None = None  # None: the whole chain
-    time_range: tuple[dt.date, dt.date] | None = None
+    time_range: TimeRange | None = None
     # Optional, added for traceability answers (assistant/trace):
     node_filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # other nodes, e.g. {"customer": {"customer_region": ["Europe"]}}
     time_node: str | None = None  # the node `time_range` dates (None: the start node, else the nearest dated one)
@@ -100,6 +100,7 @@ class PlanContext:
     retrieve: Callable[..., list[Any]] | None = None  # retrieval search(query, k=, kinds=) -> hits
     values: Any = None  # dimension value catalogue (see assistant.understand.catalogue)
     validate: Callable[[Plan], str | None] | None = None  # returns an error message for a bad plan
+    dialect: str = "duckdb"  # the database's SQL dialect (an LLM writing SQL must know it)
 
 
 class Planner(Protocol):

@@ -22,7 +22,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from assistant.core.errors import ConfigError, DatabaseUnavailable, ExecutionError, QueryTimeout
+from assistant.core.errors import (
+    ConfigError,
+    DatabaseUnavailable,
+    ExecutionError,
+    QueryTimeout,
+)
 from assistant.sql.guard import CheckedSQL
 
 __all__ = ["Executor", "QueryResult", "sqlglot_dialect"]

@@ -8,23 +8,13 @@ show samples from it.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Sequence
 
-from sqlglot import exp
-
+from assistant.core.text import key as lookup_key
 from semantic_layer.layer import Layer
 
 MAX_MEMBERS = 2000  # dimensions with more distinct members are not catalogued
-
-
-def normalize(text: str) -> str:
-    """Lower-case, width-fold (ＡＢ -> ab), unify separators; keeps CJK as is."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"[_\s]+", " ", text)
-    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -47,12 +37,12 @@ class ValueCatalogue:
     def add(self, member: Member) -> None:
         self.members.append(member)
         for form in member.forms:
-            bucket = self.by_form.setdefault(normalize(form), [])
+            bucket = self.by_form.setdefault(lookup_key(form), [])
             if member not in bucket:
                 bucket.append(member)
 
     def lookup(self, form: str) -> list[Member]:
-        return list(self.by_form.get(normalize(form), []))
+        return list(self.by_form.get(lookup_key(form), []))
 
     def of(self, dimension: str) -> list[Member]:
         return [m for m in self.members if m.dimension == dimension]
@@ -66,21 +56,15 @@ class ValueCatalogue:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def distinct_values_query(layer: Layer, dimension: str) -> exp.Select:
-    dim = layer.dimension(dimension)
-    cols = [exp.column(c) for c in dim.equivalent_columns()]
-    return (exp.select(*cols).distinct().from_(exp.to_table(dim.table))
-            .where(exp.Not(this=exp.Is(this=exp.column(dim.key_column), expression=exp.Null())))
-            .limit(MAX_MEMBERS + 1))
-
-
-def build_catalogue(layer: Layer, fetch: Callable[[exp.Select], list[tuple]]) -> ValueCatalogue:
-    """`fetch` runs a (guarded) query and returns rows; injected so this module never opens a database."""
+def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]]) -> ValueCatalogue:
+    """`fetch(dimension)` returns the distinct rows of the dimension's equivalent columns (key
+    first), at most MAX_MEMBERS + 1 of them; injected so this module never builds SQL or opens
+    a database (the pipeline runs `assistant.sql.members.members_query` through its guard)."""
     catalogue = ValueCatalogue()
     for dim in layer.spec.dimensions:
         if not dim.index_values or layer.tables[dim.table].derived:
             continue
-        rows = fetch(distinct_values_query(layer, dim.name))
+        rows = fetch(dim.name)
         if len(rows) > MAX_MEMBERS:
             continue
         cols = dim.equivalent_columns()

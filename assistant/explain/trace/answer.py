@@ -3,40 +3,38 @@
 from __future__ import annotations
 
 import re
-import time
-from typing import Any
 
+from assistant.core.errors import ClarificationNeeded
 from assistant.explain.answer import Answer, Provenance
-from assistant.core.errors import FactoryAssistantError
-from assistant.plan.types import Plan, TraceRequest
 from assistant.explain.trace import words
 from assistant.explain.trace.chart import trace_chart
-from semantic_layer.genealogy import TypeGraph
 from assistant.explain.trace.impact import impact_sentence
-from assistant.sql.trace.result import TraceInputError, TraceResult
-from assistant.sql.trace.walk import run_trace
+from assistant.plan.types import TraceRequest
+from assistant.sql.trace.result import TraceResult
+from semantic_layer.genealogy import GenealogyGraph
+from semantic_layer.layer import Layer
 
 MAX_SUGGESTED = 3  # a reached level is offered as a next trace when it holds this many nodes or fewer
 MAX_SUGGESTIONS = 2
 
 
-def _value_labels(pipeline: Any, result: TraceResult) -> dict[tuple[str, str], str]:
-    """(dimension, key) -> label in the answer's language, from the value catalogue."""
-    labels: dict[tuple[str, str], str] = {}
-    try:
-        catalogue = pipeline.values
-    except FactoryAssistantError:  # the catalogue is a nicety; a failing lookup must not sink the answer
-        return labels
-    for dims in result.spec.filters.values():
-        for dim, values in dims.items():
-            for value in values:
-                member = catalogue.find(dim, str(value))
-                if member is not None:
-                    labels[(dim, str(value))] = member.label(result.lang)
-    return labels
+def filter_members(result: TraceResult) -> list[tuple[str, str]]:
+    """(dimension, key) of every member the trace was filtered by, for the caller to name."""
+    return [(dim, str(value)) for dims in result.spec.filters.values()
+            for dim, values in dims.items() for value in values]
 
 
-def _suggestions(result: TraceResult, graph: TypeGraph) -> list[str]:
+def dated_sources(result: TraceResult, graph: GenealogyGraph) -> list[tuple[str, str]]:
+    """(table, time column) of every reached level that is dated, for freshness."""
+    out: list[tuple[str, str]] = []
+    for level in result.levels:
+        node = graph.node(level.node)
+        if node.time_column and (node.table, node.time_column) not in out:
+            out.append((node.table, node.time_column))
+    return out
+
+
+def _suggestions(result: TraceResult, graph: GenealogyGraph) -> list[str]:
     """Next traces worth running, all from the layer: a reached node whose type declares an id
     pattern (so the question routes back as a trace), named by the type's own label, with a real
     id the trace read. Side findings come first (a complaint met on the way), then the far end of
@@ -63,28 +61,36 @@ def _suggestions(result: TraceResult, graph: TypeGraph) -> list[str]:
     return list(dict.fromkeys(out))[:MAX_SUGGESTIONS]
 
 
-def _options(question: str, request: TraceRequest, exc: TraceInputError) -> list[str]:
-    """Clickable re-asks: the question with the typed id replaced by real ones."""
+def clarify_answer(question: str, request: TraceRequest, exc: ClarificationNeeded, *, lang: str,
+                   planner: str, prov: Provenance) -> Answer:
+    """The trace cannot start: say why, with the question re-asked for each real option."""
     typed = request.start_ids[0] if request.start_ids else None
-    out: list[str] = []
+    options: list[str] = []
     for option in exc.options[:5]:
         if typed and typed in question:
-            out.append(question.replace(typed, option))
+            options.append(question.replace(typed, option))
         elif typed and typed.lower() in question.lower():
             start = question.lower().index(typed.lower())
-            out.append(question[:start] + option + question[start + len(typed):])
+            options.append(question[:start] + option + question[start + len(typed):])
         else:
-            out.append(f"{question.rstrip('?？ ')} {option}")
-    return out
+            options.append(f"{question.rstrip('?？ ')} {option}")
+    answer = Answer(question, "clarify", exc.text(lang), suggestions=options, planner=planner, lang=lang,
+                    provenance=prov)
+    answer.extras["options"] = list(exc.options)  # the bare candidates, for pickers
+    return answer
 
 
-def build_answer(pipeline: Any, question: str, result: TraceResult, prov: Provenance, *, planner: str) -> Answer:
+def trace_answer(question: str, result: TraceResult, layer: Layer, *, labels: dict[tuple[str, str], str],
+                 prov: Provenance, planner: str) -> Answer:
+    """The answer to a trace: summary and impact sentences, the target table, the picture, next traces.
+
+    `labels` names the filter members ((dimension, key) -> label, see `filter_members`);
+    freshness is the caller's (see `dated_sources`)."""
     lang = result.lang
-    graph = TypeGraph(pipeline.layer)
-    labels = _value_labels(pipeline, result)
-    filters = words.filter_words(result, pipeline.layer, graph, labels)
+    graph = layer.genealogy
+    filters = words.filter_words(result, layer, graph, labels)
     message = words.summary(result, graph)
-    impact = impact_sentence(result, pipeline.layer, graph, labels)
+    impact = impact_sentence(result, layer, graph, labels)
     if impact:
         message += ("" if lang == "zh" else " ") + impact
     text = words.interpretation(result, graph, filters)
@@ -93,13 +99,7 @@ def build_answer(pipeline: Any, question: str, result: TraceResult, prov: Proven
                  else " (too many nodes to draw them all; the counts are complete)")
     prov.filters = filters
     if result.spec.time:
-        prov.time_range = f"{result.spec.time[1]} – {result.spec.time[2]}"
-    dated = [(graph.node(lv.node).table, graph.node(lv.node).time_column) for lv in result.levels
-             if graph.node(lv.node).time_column]
-    try:
-        prov.freshness = pipeline.freshness([(t, c) for t, c in dated if c])
-    except (FactoryAssistantError, AttributeError):
-        prov.freshness = {}
+        prov.time_range = f"{result.spec.time[1].start} – {result.spec.time[1].end}"
     answer = Answer(question, "ok", message, interpretation=text, sql=result.sql, columns=list(result.columns),
                     rows=[list(r) for r in result.rows], truncated=result.truncated, planner=planner, lang=lang,
                     provenance=prov, suggestions=_suggestions(result, graph))
@@ -118,30 +118,4 @@ def build_answer(pipeline: Any, question: str, result: TraceResult, prov: Proven
         "statements": result.sql_count,
     }
     answer.chart = trace_chart(result, graph)
-    return answer
-
-
-def answer_trace(pipeline: Any, question: str, plan: Plan, prov: Provenance | None,
-                 timings: dict[str, float] | None, *, lang: str = "en") -> Answer:
-    """Answer a traceability question (called by Pipeline.execute_plan for plan.kind == 'trace')."""
-    prov = prov if prov is not None else Provenance()
-    timings = timings if timings is not None else {}
-    request = plan.trace
-    if request is None:
-        return Answer(question, "error", "没有可执行的追溯请求。" if lang == "zh" else "There is no trace to run.",
-                      planner=plan.planner, lang=lang, provenance=prov)
-    t0 = time.perf_counter()
-    try:
-        result = run_trace(pipeline, request, lang)
-    except TraceInputError as exc:
-        return Answer(question, "clarify", exc.text(lang), suggestions=_options(question, request, exc),
-                      planner=plan.planner, lang=lang, provenance=prov)
-    except FactoryAssistantError as exc:
-        return Answer(question, "error", str(exc), sql=getattr(exc, "sql", None), planner=plan.planner,
-                      lang=lang, provenance=prov)
-    timings["execute"] = (time.perf_counter() - t0) * 1000
-    t0 = time.perf_counter()
-    answer = build_answer(pipeline, question, result, prov, planner=plan.planner)
-    timings["answer"] = (time.perf_counter() - t0) * 1000
-    answer.timings_ms = dict(timings)
     return answer

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from semantic_layer.genealogy import TypeGraph
 from assistant.sql.trace.result import TraceResult
+from semantic_layer.genealogy import GenealogyGraph
 
 GROUP_OVER = 20
 ROW_PX = 26
@@ -43,7 +43,7 @@ def _positions(result: TraceResult, shown: dict[str, list[str]], grouped: set[st
     return pos
 
 
-def trace_chart(result: TraceResult, graph: TypeGraph) -> dict[str, Any] | None:
+def trace_chart(result: TraceResult, graph: GenealogyGraph) -> dict[str, Any] | None:
     if not result.levels:
         return None
     lang = result.lang

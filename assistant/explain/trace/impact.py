@@ -1,69 +1,16 @@
-"""What a forward trace puts at risk: the affected nodes, shipped or still in the plant, who to tell.
-
-The figures come from the trace statement's measure rows (see delivery.delivery_flag for the
-shipped flag); the sentence is built from the layer's labels, in English or Simplified Chinese.
-"""
+"""The impact sentence of a forward trace: the affected nodes, shipped or still in the plant,
+who to tell; built from the figures (`assistant.sql.trace.impact`) and the layer's labels, in
+English or Simplified Chinese."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from assistant.explain.sentences import format_value
-from assistant.sql.trace.delivery import EARLIER, OTHER, SHIPPED, filters_delivery, window_start
-from semantic_layer.genealogy import TypeGraph
-from assistant.sql.trace.result import TraceLevel, TraceResult
-from assistant.sql.trace.statements import WalkSpec
+from assistant.sql.trace.delivery import window_start
+from assistant.sql.trace.result import TraceResult
+from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
-
-_SPLIT = {SHIPPED: "matching", EARLIER: "earlier", OTHER: "other"}
-
-
-def _slot() -> dict[str, Any]:
-    return {"count": 0, "quantity": 0.0}
-
-
-def _add(slot: dict[str, Any], n: int, qty: Any) -> None:
-    slot["count"] += n
-    slot["quantity"] += float(qty or 0)
-
-
-def impact_figures(graph: TypeGraph, spec: WalkSpec, levels: list[TraceLevel],
-                   measures: list[tuple[Any, ...]]) -> dict[str, Any]:
-    """Quantity affected, shipped vs still in the plant (whatever the question's delivery
-    filter), the split by that filter when there is one, and the nodes to notify."""
-    impact_spec = graph.spec.impact
-    by_node = {lv.node: lv for lv in levels}
-    affected = by_node.get(impact_spec.affected or "")
-    if "forward" not in spec.directions or affected is None or affected.index < 0:
-        return {}
-    filtered = filters_delivery(spec, impact_spec.delivered_via)
-    out: dict[str, Any] = {"node": affected.node, "label": affected.label, "count": affected.count,
-                           "quantity": affected.quantity, "by_status": {}, "shipped": _slot(),
-                           "not_shipped": {**_slot(), "by_status": {}},
-                           # shipped, split by the question's filter on the delivery node (None: no such filter)
-                           "delivery_filter": ({"node": impact_spec.delivered_via, "matching": _slot(),
-                                                "earlier": _slot(), "other": _slot()} if filtered else None)}
-    for node, status, flag, n, qty in measures:
-        if node != affected.node:
-            continue
-        key = str(status) if status is not None else "—"
-        _add(out["by_status"].setdefault(key, _slot()), n, qty)
-        if flag in _SPLIT:
-            _add(out["shipped"], n, qty)
-            if filtered:
-                _add(out["delivery_filter"][_SPLIT[flag]], n, qty)
-        else:
-            _add(out["not_shipped"], n, qty)
-            _add(out["not_shipped"]["by_status"].setdefault(key, _slot()), n, qty)
-    delivered = by_node.get(impact_spec.delivered_via or "")
-    out["delivered_quantity"] = delivered.quantity if delivered else 0.0
-    notify = by_node.get(impact_spec.notify or "")
-    if notify is not None and notify.index > 0:
-        out["notify"] = [{"id": str(r[0]), "name": str(r[1]) if len(r) > 1 else str(r[0])} for r in notify.rows]
-        out["notify_label"] = notify.label
-    else:
-        out["notify"] = []
-    return out
 
 
 def value_label(layer: Layer, table: str, column: str, value: Any, lang: str) -> str:
@@ -92,7 +39,7 @@ def _conditions(result: TraceResult, layer: Layer, node_name: str,
                        else f"with {dim.label.en.lower()} {' or '.join(shown)}")
     when = ""
     if result.spec.time and result.spec.time[0] == node_name:
-        _, first, last = result.spec.time
+        first, last = result.spec.time[1].start, result.spec.time[1].end
         if window_start(result.spec, node_name) is None:
             when = f"{last} 及之前" if zh else f"up to {last}"
         else:
@@ -100,7 +47,7 @@ def _conditions(result: TraceResult, layer: Layer, node_name: str,
     return members, when
 
 
-def _filtered_parts(result: TraceResult, layer: Layer, graph: TypeGraph, split: dict[str, Any],
+def _filtered_parts(result: TraceResult, layer: Layer, graph: GenealogyGraph, split: dict[str, Any],
                     labels: dict[tuple[str, str], str]) -> list[str]:
     """'0 shipped between 2025-12-02 and 2025-12-31', '3 shipped earlier', ... (zero parts left out,
     except the one matching the filter, which is what the question asked about)."""
@@ -127,7 +74,7 @@ def _filtered_parts(result: TraceResult, layer: Layer, graph: TypeGraph, split: 
     return parts
 
 
-def impact_sentence(result: TraceResult, layer: Layer, graph: TypeGraph,
+def impact_sentence(result: TraceResult, layer: Layer, graph: GenealogyGraph,
                     labels: dict[tuple[str, str], str] | None = None) -> str:
     impact = result.impact
     if not impact or not impact.get("count"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from semantic_layer.genealogy import TypeGraph
 from assistant.sql.trace.result import TraceLevel, TraceResult
+from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 from semantic_layer.models import GenealogyNode
 
@@ -17,7 +17,7 @@ def _count(level: TraceLevel, node: GenealogyNode, lang: str) -> str:
     return f"{level.count} {node.label.en if level.count == 1 else node.plural_label('en')}"
 
 
-def _context(level: TraceLevel, graph: TypeGraph, lang: str, seen: set[tuple[str, ...]] | None = None) -> str:
+def _context(level: TraceLevel, graph: GenealogyGraph, lang: str, seen: set[tuple[str, ...]] | None = None) -> str:
     """'(Ningbo Line 3; 9 machines)'; a context already said on another level ('seen') is not repeated."""
     parts: list[str] = []
     for ctx, items in level.context.items():
@@ -36,7 +36,7 @@ def _context(level: TraceLevel, graph: TypeGraph, lang: str, seen: set[tuple[str
     return f"（{'；'.join(parts)}）" if lang == "zh" else f" ({'; '.join(parts)})"
 
 
-def _element(level: TraceLevel, graph: TypeGraph, lang: str, *, start: bool,
+def _element(level: TraceLevel, graph: GenealogyGraph, lang: str, *, start: bool,
              seen: set[tuple[str, ...]] | None = None) -> str:
     node = graph.node(level.node)
     if start and level.count == 1 and level.ids:
@@ -46,7 +46,7 @@ def _element(level: TraceLevel, graph: TypeGraph, lang: str, *, start: bool,
     return text + _context(level, graph, lang, seen)
 
 
-def chains(result: TraceResult, graph: TypeGraph) -> tuple[list[str], list[str]]:
+def chains(result: TraceResult, graph: GenealogyGraph) -> tuple[list[str], list[str]]:
     """(upstream chain, downstream chain) of node types shown in the summary sentence."""
     start = result.spec.start
     reached = {lv.node: lv for lv in result.levels}
@@ -66,7 +66,7 @@ def chains(result: TraceResult, graph: TypeGraph) -> tuple[list[str], list[str]]
     return out[0], out[1]
 
 
-def summary(result: TraceResult, graph: TypeGraph) -> str:
+def summary(result: TraceResult, graph: GenealogyGraph) -> str:
     """'lot LOT-1 → 5 work orders (Ningbo Line 3) → 16 finished batches → … ; also 1 complaint.'"""
     lang = result.lang
     levels = {lv.node: lv for lv in result.levels}
@@ -93,7 +93,7 @@ def summary(result: TraceResult, graph: TypeGraph) -> str:
     return attribute_sentence(result, graph) + text + ("。" if lang == "zh" else ".")
 
 
-def attribute_sentence(result: TraceResult, graph: TypeGraph) -> str:
+def attribute_sentence(result: TraceResult, graph: GenealogyGraph) -> str:
     """The answer to 'which line made it?' before the chain: 'Line: Ningbo Line 3. ' / '产线：宁波3号线。'."""
     if not result.host or not result.target:
         return ""
@@ -115,7 +115,7 @@ def attribute_sentence(result: TraceResult, graph: TypeGraph) -> str:
     return f"{what[:1].upper()}{what[1:]}: {shown}. "
 
 
-def filter_words(result: TraceResult, layer: Layer, graph: TypeGraph, labels: dict[tuple[str, str], str]) -> list[str]:
+def filter_words(result: TraceResult, layer: Layer, graph: GenealogyGraph, labels: dict[tuple[str, str], str]) -> list[str]:
     """Each filter in words: 'material lot: supplier Hengtai Metals' / '物料批次：供应商为恒泰金属'."""
     lang = result.lang
     out: list[str] = []
@@ -129,7 +129,8 @@ def filter_words(result: TraceResult, layer: Layer, graph: TypeGraph, labels: di
             else:
                 out.append(f"{node.label.en}: {dim.label.en.lower()} {' or '.join(shown)}")
     if result.spec.time:
-        node_name, first, last = result.spec.time
+        node_name, window = result.spec.time
+        first, last = window.start, window.end
         node = graph.node(node_name)
         column = node.columns.get(node.time_column or "")
         what = column.get(lang) if column else node.time_column
@@ -142,7 +143,7 @@ def filter_words(result: TraceResult, layer: Layer, graph: TypeGraph, labels: di
     return out
 
 
-def interpretation(result: TraceResult, graph: TypeGraph, filters: list[str]) -> str:
+def interpretation(result: TraceResult, graph: GenealogyGraph, filters: list[str]) -> str:
     lang = result.lang
     start = graph.node(result.spec.start)
     ids = ", ".join(result.spec.ids[:5]) + (" …" if len(result.spec.ids) > 5 else "")

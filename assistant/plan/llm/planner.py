@@ -20,6 +20,7 @@ from typing import Any, Callable
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from assistant.core.errors import ConfigError, FactoryAssistantError
+from assistant.core.settings import Settings
 from assistant.plan.llm import provider
 from assistant.plan.llm.context import build_context
 from assistant.plan.llm.prompts import PLANNER_PROMPT, REPAIR_PROMPT, load_prompt
@@ -33,9 +34,8 @@ from assistant.plan.llm.response import (
     parse_text,
     previous_answer,
 )
-from assistant.plan.types import Plan, PlanContext, Planner
 from assistant.plan.query import validate_query
-from assistant.core.settings import Settings
+from assistant.plan.types import Plan, PlanContext, Planner
 
 USAGE_KEYS = ("input_tokens", "output_tokens", "total_tokens")
 
@@ -98,7 +98,7 @@ class LLMPlanner:
 
             return LLMOutcome(Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang),
                                    prompt_version=self.prompt_version))
-        grounded = build_context(question, ctx, dialect=_dialect(ctx))
+        grounded = build_context(question, ctx, dialect=ctx.dialect)
         usage: dict[str, int] = {}
         messages: list[BaseMessage] = [
             SystemMessage(self._prompt.render("system")),
@@ -206,13 +206,8 @@ class LLMPlanner:
         try:
             if plan.kind == "query" and plan.query is not None:
                 validate_query(plan.query, ctx.layer)
-            if plan.kind in ("query", "sql"):
-                if ctx.validate is not None:
-                    return ctx.validate(plan)
-                if plan.kind == "sql":
-                    from assistant.sql.guard import Guard
-
-                    Guard(ctx.layer.physical_schema()).check(plan.sql or "")
+            if plan.kind in ("query", "sql") and ctx.validate is not None:
+                return ctx.validate(plan)
         except FactoryAssistantError as exc:
             return str(exc)
         return None
@@ -285,8 +280,8 @@ def _noted(plan: Plan, route: str, lang: str) -> Plan:
 
 def _write_or_injection(question: str) -> bool:
     """The rule planner's own write/injection patterns: such refusals must never reach an LLM."""
+    from assistant.core.text import fold
     from assistant.plan.rules import lexicon as lx
-    from assistant.plan.rules.extract import fold
 
     text = fold(question)
     return bool(lx.INJECTION.search(text) or lx.WRITE_INTENT.search(text))
@@ -305,12 +300,6 @@ def _add_usage(total: dict[str, int], raw: Any) -> None:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _dialect(ctx: PlanContext) -> str | None:
-    """The database's SQL dialect, read from the pipeline behind ctx.validate (PlanContext has no field for it)."""
-    owner = getattr(ctx.validate, "__self__", None)
-    return getattr(getattr(owner, "executor", None), "dialect", None)
 
 
 def _safe_resolve(settings: Settings | None) -> provider.ProviderChoice | None:

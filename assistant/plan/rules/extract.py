@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from assistant.core.text import CJK_CLASS, parse_count
 from assistant.plan.rules import lexicon as lx
-from assistant.understand.timeparse import find_grain, find_time_ranges
+from assistant.understand.timeparse import TimeMatch, find_grain, find_time_ranges
 
 Span = tuple[int, int]
-
-
-def fold(text: str) -> str:
-    """Lower-case and width-fold character by character, so spans stay aligned with the input."""
-    out = []
-    for ch in text:
-        folded = unicodedata.normalize("NFKC", ch).lower()
-        out.append(folded if len(folded) == 1 else ch.lower())
-    return "".join(out)
 
 
 def overlaps(span: Span, taken: list[Span]) -> bool:
@@ -48,16 +39,8 @@ class Threshold:
     high: float | None = None  # upper bound for 'between'
 
 
-@dataclass
-class TimeFound:
-    start: dt.date
-    end: dt.date
-    label: str
-    span: Span
-
-
-def find_times(question: str, as_of: dt.date) -> list[TimeFound]:
-    return [TimeFound(m.range.start, m.range.end, m.range.label, m.span) for m in find_time_ranges(question, as_of)]
+def find_times(question: str, as_of: dt.date) -> list[TimeMatch]:
+    return find_time_ranges(question, as_of)
 
 
 def find_grain_word(text: str, taken: list[Span]) -> tuple[str, Span] | None:
@@ -89,7 +72,7 @@ def find_top_n(text: str, taken: list[Span]) -> TopN | None:
         for m in pattern.finditer(text):
             if overlaps(m.span(), taken):
                 continue
-            n = lx.parse_number(m.group("n"))
+            n = parse_count(m.group("n"))
             if n is None or n <= 0 or n > 1000:
                 continue
             return TopN(n, _direction(m.group("dir")), m.span(), True)
@@ -100,7 +83,7 @@ def find_top_n(text: str, taken: list[Span]) -> TopN | None:
                 for counter in lx.TOP_COUNT:  # "which 3 products had the highest", "最长的3条产线"
                     c = counter.search(text)
                     if c and not overlaps(c.span(), taken):
-                        n = lx.parse_number(c.group("n"))
+                        n = parse_count(c.group("n"))
                         if n:
                             return TopN(n, _direction(m.group("dir")), span, True, extra=c.span())
                 return TopN(1, _direction(m.group("dir")), span, False)
@@ -120,7 +103,7 @@ def find_threshold(text: str, taken: list[Span]) -> Threshold | None:
             op = lx.THRESHOLD_OPS.get(re.sub(r"\s+", " ", m.group("op").lower()))
             if op is None:
                 continue
-            number = lx.parse_number(m.group("cnum")) if "cnum" in pattern.groupindex else float(m.group("num"))
+            number = parse_count(m.group("cnum")) if "cnum" in pattern.groupindex else float(m.group("num"))
             if number is None:
                 continue
             return Threshold(op, float(number), bool(m.group("pct")), m.span())
@@ -135,7 +118,7 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
             chars[i] = " "
     rest = "".join(chars)
     words: list[str] = []
-    for token in re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z]|[\u4e00-\u9fff]+", rest):
+    for token in re.findall(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z]|[" + CJK_CLASS + "]+", rest):
         if token.isascii():
             if not re.search(r"[a-z]", token):
                 if re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", token):

@@ -8,29 +8,10 @@ from __future__ import annotations
 
 import re
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-              "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+from assistant.core.text import EN_NUMBERS
+
 _CN_NUM = r"[0-9一二两三四五六七八九十]+"
-_EN_NUM = r"\d+|" + "|".join(EN_NUMBERS)
-
-
-def parse_number(text: str) -> int | None:
-    text = text.strip().lower()
-    if text.isdigit():
-        return int(text)
-    if text in EN_NUMBERS:
-        return EN_NUMBERS[text]
-    if text and all(ch in CN_DIGITS or ch == "十" for ch in text):
-        if "十" in text:
-            tens, _, ones = text.partition("十")
-            return (CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (CN_DIGITS.get(ones, 0) if ones else 0)
-        value = 0
-        for ch in text:
-            value = value * 10 + CN_DIGITS[ch]
-        return value
-    return None
-
+_EN_NUM = r"\d+|" + "|".join(sorted(EN_NUMBERS, key=len, reverse=True))
 
 # "top 5", "best three", "前5", "最低的三条", "排名后3"; group 'n' is the count, 'dir' the direction word.
 TOP_N = [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from assistant.plan.types import PlanContext
+from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
-from assistant.plan.rules.extract import Span, fold
+from assistant.plan.rules.extract import Span
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
+from assistant.plan.types import PlanContext
 
 
 def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]]], metrics: list[str],

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from assistant.core.calendar import TimeRange, previous_period, whole_months
+from assistant.plan.query import Filter
+from assistant.understand.timeparse import TimeMatch
 
-from assistant.plan.query import Filter, TimeRange
-from assistant.plan.rules.extract import TimeFound
 
-
-def resolve_times(times: list[TimeFound], grain: str | None) -> tuple[TimeRange | None, str | None, Filter | None]:
+def resolve_times(times: list[TimeMatch], grain: str | None) -> tuple[TimeRange | None, str | None, Filter | None]:
     """The time range, the grain, and for compared periods a filter keeping only those periods."""
     if not times:
         return None, grain, None
@@ -27,14 +26,9 @@ def resolve_times(times: list[TimeFound], grain: str | None) -> tuple[TimeRange 
 
 
 def shift_back(tr: TimeRange) -> TimeRange:
-    """The period of the same length right before `tr` (a calendar month steps back one month)."""
-    if tr.start.day == 1 and (tr.end + dt.timedelta(days=1)).day == 1:
-        months = (tr.end.year - tr.start.year) * 12 + tr.end.month - tr.start.month + 1
-        y, m = divmod(tr.start.year * 12 + tr.start.month - 1 - months, 12)
-        start = dt.date(y, m + 1, 1)
-        return TimeRange(start=start, end=tr.start - dt.timedelta(days=1))
-    length = tr.end - tr.start + dt.timedelta(days=1)
-    return TimeRange(start=tr.start - length, end=tr.start - dt.timedelta(days=1))
+    """The period right before `tr` (see `previous_period`)."""
+    start, end = previous_period(tr.start, tr.end)
+    return TimeRange(start=start, end=end)
 
 
 def trend_grain(tr: TimeRange) -> str:
@@ -42,10 +36,10 @@ def trend_grain(tr: TimeRange) -> str:
     return "day" if days <= 31 else "week" if days <= 120 else "month"
 
 
-def period_grain(times: list[TimeFound]) -> str | None:
-    def kind(t: TimeFound) -> str | None:
+def period_grain(times: list[TimeMatch]) -> str | None:
+    def kind(t: TimeMatch) -> str | None:
         days = (t.end - t.start).days + 1
-        if t.start.day == 1 and (t.end + dt.timedelta(days=1)).day == 1:
+        if whole_months(t.start, t.end) is not None:
             if days >= 365:
                 return "year"
             if days >= 89:

@@ -11,30 +11,39 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from assistant.plan.types import Plan, PlanContext
+from assistant.core.text import fold
 from assistant.plan.query import Filter, Order, SemanticQuery, TimeRange
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import (
-    mend_time_words,
     Span,
-    TimeFound,
     TopN,
     find_grain_word,
     find_threshold,
     find_times,
     find_top_n,
-    fold,
+    mend_time_words,
     overlaps,
     remainder_words,
 )
 from assistant.plan.rules.followup import merge_follow_up
+from assistant.plan.rules.messages import (
+    clarify_metric,
+    clarify_unknown_member,
+    refusal,
+    refuse_unknown,
+)
+from assistant.plan.rules.metric_choice import (
+    fit_metrics,
+    metric_from_previous,
+    metric_inside_values,
+)
 from assistant.plan.rules.periods import resolve_times, shift_back, trend_grain
-from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous, metric_inside_values
-from assistant.plan.rules.messages import clarify_metric, clarify_unknown_member, refuse_unknown, refusal
 from assistant.plan.rules.unknown import unknown_member
 from assistant.plan.rules.verified import match_verified
 from assistant.plan.rules.vocab import Match, Term, Vocabulary, build_vocabulary
+from assistant.plan.types import Plan, PlanContext
 from assistant.understand.catalogue import Member
+from assistant.understand.timeparse import TimeMatch
 
 _TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
 _BEFORE_THAT = re.compile(r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
@@ -180,7 +189,8 @@ class RulePlanner:
         vs_previous = lx.VS_PREVIOUS.search(text)
         if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
             earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
-            times = [TimeFound(earlier.start, earlier.end, f"{earlier.start} – {earlier.end}", vs_previous.span()), *times]
+            label = f"{earlier.start} – {earlier.end}"
+            times = [TimeMatch(earlier.model_copy(update={"label": label}), vs_previous.span(), label, "previous"), *times]
         time_range, time_grain, periods = resolve_times(times, grain[0] if grain else None)
         if periods is not None:
             filters.append(periods)

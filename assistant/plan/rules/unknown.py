@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.text import has_cjk
+
 Span = tuple[int, int]
 
 
@@ -19,7 +21,7 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
             start, end = m.span()
             original = question[start:end]
             id_like = bool(re.search(r"[a-z]", word) and re.search(r"\d", word)) or bool(re.fullmatch(r"[\d-]+", word))
-            cjk_question = bool(re.search(r"[\u4e00-\u9fff]", question))
+            cjk_question = has_cjk(question)
             capitalised = word.isascii() and original[:1].isupper() and (start > 0 or cjk_question)
             if start > 0 and text[start - 1].isdigit() and not word.isascii():
                 id_like = True  # '苏州5号线': a numbered thing the data does not have

@@ -10,7 +10,7 @@ import datetime as dt
 
 from rapidfuzz import fuzz
 
-from assistant.plan.rules.extract import fold
+from assistant.core.text import fold
 from semantic_layer.layer import Layer
 from semantic_layer.models import VerifiedQuery
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from assistant.understand.catalogue import Member, ValueCatalogue, normalize
+from assistant.core.text import all_cjk, has_cjk, is_cjk
+from assistant.core.text import key as normalize
+from assistant.understand.catalogue import Member, ValueCatalogue
 from semantic_layer.layer import Layer
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
@@ -187,14 +189,14 @@ class Vocabulary:
             for i in range(s, min(e, len(text))):
                 locked[i] = True
         out: list[Match] = []
-        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        if not has_cjk(text):
             return out
         index = self._one_off_index()
         for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
             for i in range(len(text) - n + 1):
                 window = text[i:i + n]
                 for k in range(n):  # the form must equal the window but for position k
-                    if covered[i + k] or window[k] in _FUNCTION_CHARS or not ("\u4e00" <= window[k] <= "\u9fff"):
+                    if covered[i + k] or window[k] in _FUNCTION_CHARS or not is_cjk(window[k]):
                         continue
                     for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
                         if form[k] == window[k] or any(locked[i + j] for j in range(n)):
@@ -242,7 +244,7 @@ class Vocabulary:
         cached = getattr(self, "_cjk_cache", None)
         if cached is None:
             cached = [(f, t) for f, t in self.forms.items()
-                      if len(f) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in f)
+                      if len(f) >= 2 and all_cjk(f)
                       and (any(x.kind == "value" and not x.partial for x in t)
                            or len(f) >= 3 and all(x.kind == "metric" for x in t))]
             self._cjk_cache = cached
@@ -305,7 +307,7 @@ def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
         words = m.label_en.split()
         if len(words) > 1 and len(words[0]) >= 4 and words[0].isalpha():
             cands.add(words[0].lower())
-        if len(m.label_zh) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in m.label_zh[:2]):
+        if len(m.label_zh) >= 4 and all_cjk(m.label_zh[:2]):
             cands.add(m.label_zh[:2])
         for c in cands:
             counts[c] = counts.get(c, 0) + 1

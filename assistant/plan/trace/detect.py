@@ -12,10 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from assistant.plan.types import PlanContext, TraceRequest
+from assistant.core.calendar import TimeRange
+from assistant.core.text import fold, has_cjk
 from assistant.plan.trace import cues
-from semantic_layer.genealogy import TypeGraph
-from assistant.plan.trace.mentions import Mention, find_ids, find_phrases, find_words, normalize, overlaps, vocab_for
+from assistant.plan.trace.mentions import (
+    Mention,
+    find_ids,
+    find_phrases,
+    find_words,
+    overlaps,
+    vocab_for,
+)
+from assistant.plan.types import PlanContext, TraceRequest
+from assistant.understand.timeparse import find_time_ranges
+from semantic_layer.genealogy import GenealogyGraph
 
 _EARLIEST = dt.date(1900, 1, 1)
 
@@ -25,7 +35,7 @@ class _Parsed:
     text: str
     ids: list[Mention]
     words: list[Mention]  # genealogy words and members, left to right
-    time: tuple[dt.date, dt.date] | None = None
+    time: TimeRange | None = None
     time_span: tuple[int, int] | None = None
     spans: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # cue kind -> hits
 
@@ -33,11 +43,7 @@ class _Parsed:
         return bool(self.spans.get(kind))
 
 
-def _time(text: str, as_of: dt.date) -> tuple[tuple[dt.date, dt.date] | None, tuple[int, int] | None]:
-    try:
-        from assistant.understand.timeparse import find_time_ranges
-    except ImportError:  # the parser is optional for routing; without it a trace simply has no window
-        return None, None
+def _time(text: str, as_of: dt.date) -> tuple[TimeRange | None, tuple[int, int] | None]:
     matches = find_time_ranges(text, as_of)
     if not matches:
         return None, None
@@ -51,7 +57,7 @@ def _time(text: str, as_of: dt.date) -> tuple[tuple[dt.date, dt.date] | None, tu
     if end < start:
         return None, None
     span = (m.span[0], m.span[1])
-    return (start, end), span
+    return TimeRange(start=start, end=end), span
 
 
 def _labels_id(text: str, word: Mention, ids: list[Mention]) -> bool:
@@ -62,7 +68,7 @@ def _labels_id(text: str, word: Mention, ids: list[Mention]) -> bool:
 
 def _parse(question: str, ctx: PlanContext) -> _Parsed:
     vocab = vocab_for(ctx.layer, ctx.values)
-    text = normalize(question)
+    text = fold(question)
     ids = find_ids(text, vocab)
     masked = "".join(" " if overlaps((i, i + 1), [(m.start, m.end) for m in ids]) else ch for i, ch in enumerate(text))
     time_range, time_span = _time(masked, ctx.as_of)
@@ -93,7 +99,7 @@ def _gap_ok(text: str, start: int, end: int, zh: bool) -> bool:
     return all(w in cues.FILLER_EN for w in gap.replace("'s", "").split())
 
 
-def _target(p: _Parsed, graph: TypeGraph, zh: bool) -> str | None:
+def _target(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
     nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
     for s, e, _ in p.spans.get("which", []):
@@ -105,12 +111,12 @@ def _target(p: _Parsed, graph: TypeGraph, zh: bool) -> str | None:
     return None
 
 
-def _attachable(ctx: PlanContext, node: str, member: Mention, graph: TypeGraph) -> bool:
+def _attachable(ctx: PlanContext, node: str, member: Mention, graph: GenealogyGraph) -> bool:
     dim = ctx.layer.dimensions.get(member.dimension or "")
     return dim is not None and ctx.layer.join_path(graph.node(node).table, dim.table) is not None
 
 
-def _choose_start(p: _Parsed, ctx: PlanContext, graph: TypeGraph, target: str | None,
+def _choose_start(p: _Parsed, ctx: PlanContext, graph: GenealogyGraph, target: str | None,
                   members: list[Mention]) -> str | None:
     if p.ids:
         ids_not_target = [m for m in p.ids if graph.walkable(m.node or "") and m.node != target]
@@ -134,7 +140,7 @@ def _choose_start(p: _Parsed, ctx: PlanContext, graph: TypeGraph, target: str | 
     return best
 
 
-def _assign_members(ctx: PlanContext, graph: TypeGraph, start: str, target: str | None, members: list[Mention],
+def _assign_members(ctx: PlanContext, graph: GenealogyGraph, start: str, target: str | None, members: list[Mention],
                     mentioned: list[str], request: TraceRequest) -> None:
     """Each named value filters the first node it can describe: the start, the target, another named one."""
     for m in members:
@@ -163,7 +169,7 @@ def _member_node(m: Mention, request: TraceRequest) -> str | None:
     return m.node
 
 
-def _time_node(p: _Parsed, graph: TypeGraph, request: TraceRequest) -> str | None:
+def _time_node(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str | None:
     """The node a date phrase dates: a time verb next to it ('shipped after ...'), else the nearest
     dated thing named ('恒泰金属11月那批…铝材': the lot Hengtai's name describes)."""
     if p.time_span is None:
@@ -195,11 +201,11 @@ def _singular(p: _Parsed, start: str, zh: bool) -> bool:
 
 def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     """A TraceRequest when `question` asks to follow material through the genealogy, else None."""
-    graph = TypeGraph(ctx.layer)
+    graph = ctx.layer.genealogy
     if graph.empty or not question or not question.strip():
         return None
     p = _parse(question, ctx)
-    zh = any("\u4e00" <= ch <= "\u9fff" for ch in question)
+    zh = has_cjk(question)
     node_words = [w for w in p.words if w.kind == "node"]
     members = [w for w in p.words if w.kind == "member"]
     types = {w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node)}

@@ -7,23 +7,18 @@ member names from the value catalogue, metric phrases from the layer's metrics.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
-from semantic_layer.genealogy import TypeGraph
+from assistant.core.text import all_cjk, fold
+from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 # Words of company names too common to stand for one member on their own (plain English; the
 # layer's own words, its node and dimension names and synonyms, are kept out by build_vocab).
 _STOP_ALIASES = {"china", "group", "auto", "motor", "motors", "metals", "steel", "the"}
-
-
-def normalize(text: str) -> str:
-    """NFKC and lower case; keeps one character per character where it can, so spans stay meaningful."""
-    return "".join(unicodedata.normalize("NFKC", ch).lower() or ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,7 @@ class Vocab:
     id_patterns: tuple[tuple[str, re.Pattern[str]], ...]
 
 
-def _relevant_dimensions(layer: Layer, graph: TypeGraph) -> dict[str, str | None]:
+def _relevant_dimensions(layer: Layer, graph: GenealogyGraph) -> dict[str, str | None]:
     """Dimensions a trace can use -> the node whose own table the dimension lives in (if any)."""
     tables = {n.table: n.name for n in graph.nodes.values()}
     walk_tables = {n.table for n in graph.nodes.values() if not n.context}
@@ -83,42 +78,42 @@ def _aliases(members: list[Any], taken: set[str]) -> list[tuple[str, Any]]:
     """Short names people use: 'Hengtai' for 'Hengtai Metals', '恒泰' for '恒泰金属' (only when unique)."""
     candidates: dict[str, list[Any]] = {}
     for m in members:
-        first = normalize(m.label_en).split(" ")[0].strip(",.")
+        first = fold(m.label_en).split(" ")[0].strip(",.")
         if len(first) >= 4 and first.isalpha() and first not in _STOP_ALIASES:
             candidates.setdefault(first, []).append(m)
-        zh = normalize(m.label_zh)
-        if len(zh) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in zh):
+        zh = fold(m.label_zh)
+        if len(zh) >= 4 and all_cjk(zh):
             candidates.setdefault(zh[:2], []).append(m)
     return [(form, ms[0]) for form, ms in candidates.items() if len(ms) == 1 and form not in taken]
 
 
 def build_vocab(layer: Layer, catalogue: Any) -> Vocab:
-    graph = TypeGraph(layer)
+    graph = layer.genealogy
     node_forms: dict[str, str] = {}
     for node in graph.nodes.values():
         for form in [node.label.en, node.label.zh, *node.synonyms.all()]:
-            node_forms.setdefault(normalize(form), node.name)
+            node_forms.setdefault(fold(form), node.name)
     member_forms: list[tuple[str, Any, str | None]] = []
     if catalogue is not None:
         dims = _relevant_dimensions(layer, graph)
-        taken: set[str] = set(node_forms) | {normalize(f) for d in layer.spec.dimensions
+        taken: set[str] = set(node_forms) | {fold(f) for d in layer.spec.dimensions
                                              for f in [d.name, d.label.en, d.label.zh, *d.synonyms.all()]}
         by_node: list[Any] = []
         for member in catalogue.members:
             if member.dimension not in dims:
                 continue
             for form in member.forms:
-                f = normalize(str(form))
+                f = fold(str(form))
                 if len(f) < 2 or f.isdigit() or (f.isascii() and len(f) < 3) or f in node_forms:
                     continue
                 member_forms.append((f, member, dims[member.dimension]))
                 taken.add(f)
             if dims[member.dimension]:
                 by_node.append(member)
-        taken |= {normalize(str(f)) for m in catalogue.members for f in m.forms}
+        taken |= {fold(str(f)) for m in catalogue.members for f in m.forms}
         member_forms += [(f, m, dims[m.dimension]) for f, m in _aliases(by_node, taken)]
-    metric_forms = {normalize(f) for m in layer.spec.metrics for f in [m.label.en, m.label.zh, *m.synonyms.all()]}
-    time_words = {(normalize(w), n.name) for n in graph.nodes.values() for w in n.time_words.all()}
+    metric_forms = {fold(f) for m in layer.spec.metrics for f in [m.label.en, m.label.zh, *m.synonyms.all()]}
+    time_words = {(fold(w), n.name) for n in graph.nodes.values() for w in n.time_words.all()}
     # ASCII: so that \b also separates an id from Chinese text glued to it ('物料批次LOT-…').
     patterns = tuple((n.name, re.compile(n.id_pattern, re.IGNORECASE | re.ASCII))
                      for n in graph.nodes.values() if n.id_pattern)
@@ -179,7 +174,7 @@ def find_words(text: str, vocab: Vocab, blocked: list[tuple[int, int]]) -> list[
 
 @lru_cache(maxsize=64)
 def _prepared(forms: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted({normalize(f) for f in forms}, key=len, reverse=True))
+    return tuple(sorted({fold(f) for f in forms}, key=len, reverse=True))
 
 
 def find_phrases(text: str, forms: list[str] | tuple[str, ...], blocked: list[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:

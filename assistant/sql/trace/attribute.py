@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from semantic_layer.genealogy import TypeGraph
-from assistant.sql.trace.result import TraceInputError
-from assistant.sql.trace.statements import TraceCompiler, WalkSpec, _col, _in_reach, _table
+from assistant.core.errors import ClarificationNeeded
+from assistant.sql.trace.statements import (
+    TraceCompiler,
+    WalkSpec,
+    _col,
+    _in_reach,
+    _table,
+)
+from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.models import GenealogyEdge
 
 
-def host_of(graph: TypeGraph, context: str, start: str) -> tuple[GenealogyEdge, str]:
+def host_of(graph: GenealogyGraph, context: str, start: str) -> tuple[GenealogyEdge, str]:
     """(edge, host node type) for a context target, or a bilingual error when the start cannot reach one."""
     found = graph.host(context, start)
     if found is None:
         ctx, node = graph.node(context), graph.node(start)
-        raise TraceInputError(f"{ctx.plural_label('en').capitalize()} are not linked to {node.plural_label('en')} "
+        raise ClarificationNeeded(f"{ctx.plural_label('en').capitalize()} are not linked to {node.plural_label('en')} "
                               "in the genealogy.",
                               f"在追溯关系中，{ctx.label.zh}与{node.label.zh}没有关联。")
     return found
@@ -31,12 +37,12 @@ def count_column(host: str) -> str:
     return f"{host}_count"
 
 
-def attribute_columns(graph: TypeGraph, context: str, host: str, lang: str) -> list[str]:
+def attribute_columns(graph: GenealogyGraph, context: str, host: str, lang: str) -> list[str]:
     node = graph.node(context)
     return list(dict.fromkeys([node.key, node.display_column(lang), count_column(host)]))
 
 
-def attribute_labels(graph: TypeGraph, context: str, host: str, lang: str) -> dict[str, str]:
+def attribute_labels(graph: GenealogyGraph, context: str, host: str, lang: str) -> dict[str, str]:
     node, h = graph.node(context), graph.node(host)
     labels = {node.key: f"{node.label.zh}编号" if lang == "zh" else f"{node.label.en.capitalize()} id",
               count_column(host): f"{h.label.zh}数" if lang == "zh" else h.plural_label("en").capitalize()}

@@ -43,8 +43,8 @@ def filters_delivery(spec: WalkSpec, node_name: str | None) -> bool:
 
 def window_start(spec: WalkSpec, node_name: str) -> dt.date | None:
     """First day of the time window on `node_name`, when the window has one."""
-    if spec.time and spec.time[0] == node_name and spec.time[1].year > _OPEN_START:
-        return spec.time[1]
+    if spec.time and spec.time[0] == node_name and spec.time[1].start.year > _OPEN_START:
+        return spec.time[1].start
     return None
 
 

@@ -5,24 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.core.errors import PlanningError
 from assistant.plan.types import TraceRequest
 from assistant.sql.trace.statements import WalkSpec
-
-
-class TraceInputError(PlanningError):
-    """The trace cannot start: no id given, an id that does not exist, an unknown node.
-
-    Carries both languages so every surface can answer in the question's language, and
-    clickable suggestions (e.g. real ids that look like the one typed)."""
-
-    def __init__(self, en: str, zh: str, *, options: list[str] | None = None) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.options = options or []
-
-    def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.message
 
 
 @dataclass

@@ -15,10 +15,22 @@ from typing import Any
 
 from sqlglot import exp
 
+from assistant.core.calendar import TimeRange
 from assistant.core.errors import IncompatibleError
 from assistant.sql.trace.delivery import delivery_flag
-from semantic_layer.genealogy import Direction, TypeGraph, topological
-from assistant.sql.trace.parts import LINKS, REACH, _and, _col, _in_reach, _literal, _table, _text, _union
+from assistant.sql.trace.parts import (
+    LINKS,
+    REACH,
+    _and,
+    _col,
+    _in_reach,
+    _literal,
+    _not_null,
+    _table,
+    _text,
+    _union,
+)
+from semantic_layer.genealogy import Direction, GenealogyGraph, topological
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import GenealogyEdge, GenealogyNode
 
@@ -36,7 +48,7 @@ class WalkSpec:
     start: str
     ids: tuple[str, ...] = ()
     filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # node -> dimension -> keys
-    time: tuple[str, dt.date, dt.date] | None = None  # (node, first day, last day)
+    time: tuple[str, TimeRange] | None = None  # (node it dates, the window)
     directions: tuple[Direction, ...] = ("forward",)
     max_depth: int = 12
     latest: int | None = None  # only the N most recent start nodes (by their time column)
@@ -56,7 +68,7 @@ def _walk_alias(name: str) -> exp.TableAlias:
 
 
 class TraceCompiler:
-    def __init__(self, layer: Layer, graph: TypeGraph) -> None:
+    def __init__(self, layer: Layer, graph: GenealogyGraph) -> None:
         self.layer = layer
         self.graph = graph
 
@@ -96,7 +108,7 @@ class TraceCompiler:
         preds = [self.dimension_predicate(node.table, alias, dim, values)
                  for dim, values in spec.filters.get(node.name, {}).items() if values]
         if spec.time and spec.time[0] == node.name and node.time_column:
-            _, first, last = spec.time
+            first, last = spec.time[1].start, spec.time[1].end
             column = _col(node.time_column, alias)
             # Half-open on the day after: correct for DATE and TIMESTAMP columns alike.
             preds.append(exp.GTE(this=column, expression=exp.cast(exp.Literal.string(first.isoformat()), "DATE")))
@@ -328,3 +340,15 @@ class TraceCompiler:
             query = query.where(exp.Like(this=exp.Upper(this=key), expression=exp.Literal.string(prefix.replace("%", "") + "%")))
         order = [_col(node.time_column, "t").desc()] if node.time_column and not typed else []
         return query.order_by(*order, _col(node.key, "t")).limit(limit)
+
+
+def recent_ids_statement(layer: Layer, node: GenealogyNode, limit: int) -> exp.Select:
+    """The latest ids of a node type (by its time column, else by id), for pickers."""
+    time_column = node.time_column or layer.tables[node.table].time_column
+    key = exp.column(node.key)
+    query = exp.select(key).from_(node.table).where(_not_null(key.copy())).group_by(key)
+    if time_column:
+        query = query.order_by(exp.Ordered(this=exp.Max(this=exp.column(time_column)), desc=True))
+    else:
+        query = query.order_by(key)
+    return query.limit(limit)

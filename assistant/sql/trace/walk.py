@@ -1,54 +1,78 @@
 """Run a TraceRequest: resolve it against the genealogy, walk, and fetch the tables.
 
-Every statement is a sqlglot tree handed to `pipeline.run_sql`, which guards it and then
-runs it on the read-only executor, so traces work wherever the pipeline works.
+Every statement is a sqlglot tree handed to the `run` callable the pipeline passes in (its
+guard, then its read-only executor), so traces work wherever the pipeline works and this
+module never holds a connection.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Protocol
 
-from assistant.sql.executor import QueryResult
+from assistant.core.errors import ClarificationNeeded
 from assistant.plan.types import TraceRequest
-from assistant.sql.trace.attribute import attribute_columns, attribute_labels, attribute_statement, host_of
-from semantic_layer.genealogy import Direction, TypeGraph
-from assistant.explain.trace.impact import impact_figures
-from assistant.sql.trace.result import TraceInputError, TraceLevel, TraceResult
+from assistant.sql.executor import QueryResult
+from assistant.sql.trace.attribute import (
+    attribute_columns,
+    attribute_labels,
+    attribute_statement,
+    host_of,
+)
+from assistant.sql.trace.impact import impact_figures
+from assistant.sql.trace.result import TraceLevel, TraceResult
 from assistant.sql.trace.statements import TraceCompiler, WalkSpec
+from semantic_layer.genealogy import Direction, GenealogyGraph
 from semantic_layer.layer import Layer
 
 LEVEL_ROWS = 200  # detail rows fetched per non-target level (the counts are always exact)
 
 
-class _Runs(Protocol):  # what run_trace needs from a Pipeline (keeps this module testable)
+class RunSQL(Protocol):
+    """Guard then execute one statement (the pipeline's `run_sql`)."""
+
+    def __call__(self, sql: Any, /, *, limit: int | None = None) -> QueryResult: ...
+
+
+@dataclass(frozen=True)
+class _Walker:
+    """What every step of a trace shares: the layer, its statements and the runner."""
+
     layer: Layer
+    run: RunSQL
 
-    def run_sql(self, sql: Any, *, limit: int | None = None) -> QueryResult: ...
+    @property
+    def graph(self) -> GenealogyGraph:
+        return self.layer.genealogy
+
+    @cached_property
+    def compiler(self) -> TraceCompiler:
+        return TraceCompiler(self.layer, self.layer.genealogy)
 
 
-def _check_nodes(graph: TypeGraph, request: TraceRequest) -> None:
+def _check_nodes(graph: GenealogyGraph, request: TraceRequest) -> None:
     names = [request.start_node, *([request.target_node] if request.target_node else []),
              *request.node_filters, *([request.time_node] if request.time_node else [])]
     for name in names:
         if name not in graph.nodes:
             walkable = ", ".join(n for n in graph.nodes if graph.walkable(n))
-            raise TraceInputError(f"A trace cannot use '{name}'; it can start from or reach: {walkable}.",
+            raise ClarificationNeeded(f"A trace cannot use '{name}'; it can start from or reach: {walkable}.",
                                   f"追溯不支持“{name}”；可用的对象：{walkable}。")
     if not graph.walkable(request.start_node):
         node = graph.nodes[request.start_node]
         hosts = [graph.node(h) for h in dict.fromkeys(h for _, h in graph.hosts(request.start_node))]
         en = " or ".join(h.plural_label("en") for h in hosts)
         zh = "或".join(h.label.zh for h in hosts)
-        raise TraceInputError(
+        raise ClarificationNeeded(
             f"A trace cannot start from a {node.label.en}; it is shown as context."
             + (f" Ask about its {en}." if hosts else ""),
             f"追溯不能从{node.label.zh}开始（它只作为背景信息显示）" + (f"，请改问它的{zh}。" if hosts else "。"))
 
 
-def _directions(graph: TypeGraph, request: TraceRequest) -> tuple[Direction, ...]:
+def _directions(graph: GenealogyGraph, request: TraceRequest) -> tuple[Direction, ...]:
     if request.target_node and request.target_node != request.start_node:
         relation = graph.relation(request.start_node, request.target_node)
         if relation is not None:
@@ -56,7 +80,7 @@ def _directions(graph: TypeGraph, request: TraceRequest) -> tuple[Direction, ...
     return ("forward", "backward") if request.direction == "both" else (request.direction,)
 
 
-def _time_node(graph: TypeGraph, request: TraceRequest, directions: tuple[Direction, ...]) -> str | None:
+def _time_node(graph: GenealogyGraph, request: TraceRequest, directions: tuple[Direction, ...]) -> str | None:
     """The node the time range dates: as asked, else the start, else the nearest dated one."""
     if request.time_range is None:
         return None
@@ -73,12 +97,12 @@ def _time_node(graph: TypeGraph, request: TraceRequest, directions: tuple[Direct
     return dated[0][2] if dated else None
 
 
-def _spec(graph: TypeGraph, request: TraceRequest, start: str, ids: list[str],
+def _spec(graph: GenealogyGraph, request: TraceRequest, start: str, ids: list[str],
           directions: tuple[Direction, ...], time_node: str | None) -> WalkSpec:
     filters = {k: dict(v) for k, v in request.node_filters.items()}
     if request.start_filters:
         filters.setdefault(request.start_node, {}).update(request.start_filters)
-    time = (time_node, *request.time_range) if time_node and request.time_range else None
+    time = (time_node, request.time_range) if time_node and request.time_range else None
     skip: set[tuple[str, str]] = set()
     target = request.target_node
     if target and target != start and len(directions) == 1 and graph.relation(start, target) == directions[0]:
@@ -93,17 +117,17 @@ def _spec(graph: TypeGraph, request: TraceRequest, start: str, ids: list[str],
                     skip=frozenset(skip))
 
 
-def _reached_ids(pipeline: _Runs, compiler: TraceCompiler, spec: WalkSpec, node: str) -> list[str]:
-    rows = pipeline.run_sql(compiler.trace_statement(spec)).rows
+def _reached_ids(w: _Walker, compiler: TraceCompiler, spec: WalkSpec, node: str) -> list[str]:
+    rows = w.run(compiler.trace_statement(spec)).rows
     return sorted({str(r[3]) for r in rows if r[1] == "node" and r[2] == node})
 
 
-def _missing_start(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, request: TraceRequest) -> TraceInputError:
+def _missing_start(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, request: TraceRequest) -> ClarificationNeeded:
     node = graph.node(request.start_node)
     typed = request.start_ids[0] if request.start_ids else None
-    similar = [str(r[0]) for r in pipeline.run_sql(compiler.similar_ids(node, typed)).rows]
+    similar = [str(r[0]) for r in w.run(compiler.similar_ids(node, typed)).rows]
     if not similar and typed:
-        similar = [str(r[0]) for r in pipeline.run_sql(compiler.similar_ids(node, None)).rows]
+        similar = [str(r[0]) for r in w.run(compiler.similar_ids(node, None)).rows]
     shown = ", ".join(request.start_ids) if request.start_ids else ""
     hint_en = f" Did you mean {', '.join(similar)}?" if similar else ""
     hint_zh = f"您是否要找：{'、'.join(similar)}？" if similar else ""
@@ -113,20 +137,20 @@ def _missing_start(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, r
     else:
         en = f"No {node.label.en} matches what was asked.{hint_en}"
         zh = f"没有符合条件的{node.label.zh}。{hint_zh}"
-    return TraceInputError(en, zh, options=similar)
+    return ClarificationNeeded(en, zh, options=similar)
 
 
-def _seed(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, request: TraceRequest,
+def _seed(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, request: TraceRequest,
           lang: str) -> tuple[str, list[str], tuple[Direction, ...], str | None]:
     """Where the walk really starts: (start type, ids, directions, via type)."""
     ids = list(request.start_ids)
     if not ids and request.context is not None:
-        earlier = run_trace(pipeline, request.context, lang)  # type: ignore[arg-type]
+        earlier = _walk(w, request.context, lang)
         level = earlier.level(request.start_node)
         ids = level.ids if level else []
         if not ids:
             node = graph.node(request.start_node)
-            raise TraceInputError(f"The previous answer reached no {node.label.en}; which one do you mean?",
+            raise ClarificationNeeded(f"The previous answer reached no {node.label.en}; which one do you mean?",
                                   f"上一个回答里没有涉及{node.label.zh}，请给出具体编号。")
     directions = _directions(graph, request)
     target = request.target_node
@@ -138,47 +162,52 @@ def _seed(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, request: T
     if not common:
         t = graph.node(target)
         s = graph.node(request.start_node)
-        raise TraceInputError(f"{t.plural_label('en').capitalize()} are not linked to {s.plural_label('en')} in the genealogy.",
+        raise ClarificationNeeded(f"{t.plural_label('en').capitalize()} are not linked to {s.plural_label('en')} in the genealogy.",
                               f"在追溯关系中，{t.label.zh}与{s.label.zh}没有关联。")
     via = common[0][2]
     up_spec = _spec(graph, request, request.start_node, ids, ("backward",), None)
-    seeds = _reached_ids(pipeline, compiler, up_spec, via)
+    seeds = _reached_ids(w, compiler, up_spec, via)
     return via, seeds, ("forward",), via
 
 
-def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> TraceResult:
-    """Walk the genealogy for `request`; raises TraceInputError when the start is unclear."""
+def run_trace(layer: Layer, run: RunSQL, request: TraceRequest, lang: str = "en") -> TraceResult:
+    """Walk the genealogy of `layer` for `request`, running every statement through `run`;
+    raises ClarificationNeeded when the start is unclear."""
+    return _walk(_Walker(layer, run), request, lang)
+
+
+def _walk(w: _Walker, request: TraceRequest, lang: str) -> TraceResult:
     started = time.perf_counter()
-    graph = TypeGraph(pipeline.layer)
+    graph = w.graph
     if graph.empty:
-        raise TraceInputError("This semantic layer has no genealogy, so traces are not available.",
+        raise ClarificationNeeded("This semantic layer has no genealogy, so traces are not available.",
                               "当前语义层没有定义追溯关系，无法追溯。")
     _check_nodes(graph, request)
-    compiler = TraceCompiler(pipeline.layer, graph)
+    compiler = w.compiler
     asked, attribute = request, None
     if request.target_node and not graph.walkable(request.target_node):
         # "Which line made it?": walk to the node type the line describes (work orders), answer with lines.
         edge, host = host_of(graph, request.target_node, request.start_node)
         attribute = (request.target_node, edge, host)
         request = replace(request, target_node=host)
-    start, ids, directions, via = _seed(pipeline, compiler, graph, request, lang)
+    start, ids, directions, via = _seed(w, compiler, graph, request, lang)
     time_node = _time_node(graph, request, directions)
     spec = _spec(graph, request, start, ids, directions, time_node)
     if via is None and not spec.ids and not spec.filters and spec.time is None:
         node = graph.node(start)
-        examples = [str(r[0]) for r in pipeline.run_sql(compiler.similar_ids(node, None)).rows]
-        raise TraceInputError(f"Which {node.label.en}? Give its id, e.g. {', '.join(examples[:3]) or '...'}.",
+        examples = [str(r[0]) for r in w.run(compiler.similar_ids(node, None)).rows]
+        raise ClarificationNeeded(f"Which {node.label.en}? Give its id, e.g. {', '.join(examples[:3]) or '...'}.",
                               f"请问是哪个{node.label.zh}？请给出编号，例如 {'、'.join(examples[:3]) or '……'}。",
                               options=examples)
     if via is not None and not spec.ids:
-        raise _missing_start(pipeline, compiler, graph, request)
+        raise _missing_start(w, compiler, graph, request)
     trace_tree = compiler.trace_statement(spec)
-    result = pipeline.run_sql(trace_tree)
+    result = w.run(trace_tree)
     sql_count = 1
     levels, links, impact_rows = _parse(graph, spec, result.rows, lang)
     start_level = next((lv for lv in levels if lv.node == start), None)
     if start_level is None or start_level.count == 0:
-        raise _missing_start(pipeline, compiler, graph, request)
+        raise _missing_start(w, compiler, graph, request)
     target = request.target_node
     columns: list[str] = []
     rows: list[list[Any]] = []
@@ -189,11 +218,11 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
         level.columns = compiler.node_columns(node, lang)
         level.column_labels = _column_labels(node, level.columns, lang)
         if level.node == target:
-            res = pipeline.run_sql(compiler.target_statement(spec, level.node, lang))
+            res = w.run(compiler.target_statement(spec, level.node, lang))
             main_sql, truncated = res.sql, res.truncated
             level.rows = [list(r) for r in res.rows]
         elif level.ids:
-            level.rows = [list(r) for r in pipeline.run_sql(
+            level.rows = [list(r) for r in w.run(
                 compiler.details_statement(node, level.ids[:LEVEL_ROWS], lang)).rows]
         else:
             continue
@@ -202,10 +231,10 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
         shown = level.ids if level.node == target else level.ids[:LEVEL_ROWS]
         level.missing = [i for i in shown if i not in found]
         level.truncated = level.truncated or len(level.rows) + len(level.missing) < level.count
-    sql_count += _name_context(pipeline, compiler, graph, levels, lang)
+    sql_count += _name_context(w, compiler, graph, levels, lang)
     if attribute is not None:
         context, edge, host = attribute
-        res = pipeline.run_sql(attribute_statement(compiler, spec, context, edge, host, lang))
+        res = w.run(attribute_statement(compiler, spec, context, edge, host, lang))
         sql_count += 1
         main_sql, truncated, rows = res.sql, res.truncated, [list(r) for r in res.rows]
         columns = attribute_columns(graph, context, host, lang)
@@ -216,7 +245,7 @@ def run_trace(pipeline: _Runs, request: TraceRequest, lang: str = "en") -> Trace
         rows = tl.rows if tl else []
         labels = tl.column_labels if tl else _column_labels(graph.node(target), columns, lang)
         if tl is None:  # nothing of the target was reached: still show the statement that proves it
-            main_sql = pipeline.run_sql(compiler.target_statement(spec, target, lang)).sql
+            main_sql = w.run(compiler.target_statement(spec, target, lang)).sql
             sql_count += 1
     else:
         columns, rows, labels = _chain_table(graph, levels, lang)
@@ -237,7 +266,7 @@ def _column_labels(node: Any, columns: list[str], lang: str) -> dict[str, str]:
     return {c: labels.get(c, c) for c in columns}
 
 
-def _parse(graph: TypeGraph, spec: WalkSpec, rows: list[tuple[Any, ...]],
+def _parse(graph: GenealogyGraph, spec: WalkSpec, rows: list[tuple[Any, ...]],
            lang: str) -> tuple[list[TraceLevel], list[tuple[str, str, str, str]], list[tuple[Any, ...]]]:
     index = graph.levels(spec.start, list(spec.directions))
     counts: dict[str, int] = {}
@@ -273,7 +302,7 @@ def _parse(graph: TypeGraph, spec: WalkSpec, rows: list[tuple[Any, ...]],
     return levels, links, measures
 
 
-def _name_context(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, levels: list[TraceLevel],
+def _name_context(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, levels: list[TraceLevel],
                   lang: str) -> int:
     """Names for context ids (line 'NB-L3' -> 'Ningbo Line 3'); returns statements run."""
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -286,7 +315,7 @@ def _name_context(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, le
         display = node.display_column(lang)
         if display == node.key:
             continue
-        res = pipeline.run_sql(compiler.details_statement(node, sorted(ctx_ids), lang))
+        res = w.run(compiler.details_statement(node, sorted(ctx_ids), lang))
         runs += 1
         names = {str(r[0]): str(r[1]) for r in res.rows}
         for level in levels:
@@ -295,7 +324,7 @@ def _name_context(pipeline: _Runs, compiler: TraceCompiler, graph: TypeGraph, le
     return runs
 
 
-def _chain_table(graph: TypeGraph, levels: list[TraceLevel], lang: str) -> tuple[list[str], list[list[Any]], dict[str, str]]:
+def _chain_table(graph: GenealogyGraph, levels: list[TraceLevel], lang: str) -> tuple[list[str], list[list[Any]], dict[str, str]]:
     """No target asked: one row per reached node, level by level (ids and names only)."""
     columns = ["level", "node_type", "id", "name"]
     labels = ({"level": "层级", "node_type": "类型", "id": "编号", "name": "名称"} if lang == "zh"

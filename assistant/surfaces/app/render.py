@@ -164,7 +164,9 @@ def _table(answer: Answer) -> None:
 def to_csv(answer: Answer) -> bytes:
     """UTF-8 with BOM so Excel opens Chinese labels correctly; headers are the labels people read."""
     if "trace" in answer.extras:
-        from assistant.explain.trace.export import trace_to_csv  # only trace answers carry extras["trace"]
+        from assistant.explain.trace.export import (
+            trace_to_csv,  # only trace answers carry extras["trace"]
+        )
 
         return trace_to_csv(answer).encode("utf-8-sig")
     frame = _frame(answer).rename(columns=answer.column_labels)

@@ -17,13 +17,12 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.explain.answer import Answer
 from assistant.core.errors import FactoryAssistantError
-from assistant.explain.sentences import is_zh
+from assistant.core.settings import Settings
+from assistant.core.text import question_lang
+from assistant.explain.answer import Answer
 from assistant.pipeline import Pipeline
 from assistant.plan.types import Session
-from assistant.core.settings import Settings
-from assistant.explain.compare import add_comparison
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
 
@@ -159,10 +158,9 @@ def take_pending() -> str | None:
 def ask(pipeline: Pipeline, question: str) -> Answer:
     """Ask with this browser session's context; never raises (errors become answers)."""
     session: Session = st.session_state[SESSION]
-    lang = "zh" if is_zh(question) else "en"
+    lang = question_lang(question)
     try:
         answer = pipeline.ask(question, session=session, as_of=pipeline.settings.as_of)
-        add_comparison(pipeline, answer)  # once per answer, so reruns never re-query
     except FactoryAssistantError as exc:
         answer = Answer(question, "error", str(exc), lang=lang)
     except Exception:

@@ -1,22 +1,20 @@
 """The traceability page: pick or type an id, see the chain upstream and downstream, export CSV.
 
 Node types, their labels, tables and id columns all come from the layer's genealogy; the walk
-itself is `assistant.trace` (the same code that answers trace questions on the Ask page).
+itself is asked through the pipeline (`Pipeline.trace`), like a trace question on the Ask page.
 When that package is missing the page says what is coming instead.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlglot import exp
 
-from assistant.explain.answer import Answer, Provenance
 from assistant.core.errors import FactoryAssistantError
+from assistant.explain.answer import Answer
+from assistant.explain.trace.export import trace_to_csv
 from assistant.pipeline import Pipeline
 from assistant.plan.types import TraceRequest
 from assistant.surfaces.app import state
@@ -30,25 +28,9 @@ RESULT = "trace_result"  # {"node", "id", "lang", "answer"} of the last trace on
 ID_KEY = "trace_id"
 
 
-def _trace_module() -> ModuleType | None:
-    try:
-        import types
-
-        from assistant.explain.trace.answer import build_answer
-        from assistant.explain.trace.export import trace_to_csv
-        from assistant.sql.trace.result import TraceInputError
-        from assistant.sql.trace.walk import run_trace
-        return types.SimpleNamespace(build_answer=build_answer, trace_to_csv=trace_to_csv,
-                                     TraceInputError=TraceInputError, run_trace=run_trace)  # type: ignore[return-value]
-    except ImportError:
-        return None
-
-
 def trace_page() -> None:
     lang = current_lang()
     st.subheader(t("trace_title", lang))
-    trace = _trace_module()
-    assert trace is not None
     loaded = state.load(lang)
     if loaded.pipeline is None:
         show_problem(loaded, lang)
@@ -71,10 +53,10 @@ def trace_page() -> None:
     if st.button(t("trace_run", lang), type="primary", disabled=not ident, icon=":material/search:"):
         with st.spinner(t("thinking", lang)):
             st.session_state[RESULT] = {"node": name, "id": ident, "lang": lang,
-                                        "answer": _run(trace, pipeline, node, ident, lang)}
+                                        "answer": _run(pipeline, node, ident, lang)}
     result = st.session_state.get(RESULT)
     if result and result["node"] == name:
-        _show(trace, result["answer"], lang)
+        _show(result["answer"], lang)
 
 
 def _copy_pick(key: str) -> None:
@@ -84,41 +66,33 @@ def _copy_pick(key: str) -> None:
 
 
 def _recent_ids(pipeline: Pipeline, node: GenealogyNode) -> list[str]:
-    """The latest ids of this node type (by its time column when it has one)."""
-    time_column = node.time_column or pipeline.layer.tables[node.table].time_column
-    key = exp.column(node.key)
-    query = exp.select(key).from_(node.table).group_by(key)
-    if time_column:
-        query = query.order_by(exp.Ordered(this=exp.Max(this=exp.column(time_column)), desc=True))
-    else:
-        query = query.order_by(key)
     try:
-        return [str(r[0]) for r in pipeline.run_sql(query.limit(RECENT_IDS)).rows if r[0] is not None]
+        return pipeline.recent_ids(node.name, limit=RECENT_IDS)
     except FactoryAssistantError:
         return []  # the page still works by typing an id
 
 
-def _run(trace: ModuleType, pipeline: Pipeline, node: GenealogyNode, ident: str, lang: str) -> Answer | dict[str, Any]:
+def _run(pipeline: Pipeline, node: GenealogyNode, ident: str, lang: str) -> Answer | dict[str, Any]:
     """A trace answer, or {"message", "options"} when the id is unknown (options: real ids)."""
     question = f"{node.label.get(lang)} {ident}"
     request = TraceRequest(start_node=node.name, start_ids=[ident], direction="both")
     try:
-        result = trace.run_trace(pipeline, request, lang)
-        return trace.build_answer(pipeline, question, result, Provenance(), planner="trace")
-    except trace.TraceInputError as exc:
-        return {"message": exc.text(lang), "options": list(exc.options)[:6]}
-    except FactoryAssistantError as exc:
-        return {"message": str(exc), "options": []}
+        answer = pipeline.trace(request, question=question, lang=lang)
     except Exception:
         state.log.exception("trace of %s %s failed", node.name, ident)
         return {"message": t("error_generic", lang), "options": []}
+    if answer.status == "clarify":  # an unknown id: offer the real ones that look like it
+        return {"message": answer.message, "options": list(answer.extras.get("options", []))[:6]}
+    if answer.status != "ok":
+        return {"message": answer.message or t("error_generic", lang), "options": []}
+    return answer
 
 
 def _set_id(value: str) -> None:
     st.session_state[ID_KEY] = value
 
 
-def _show(trace: ModuleType, answer: Answer | dict[str, Any], lang: str) -> None:
+def _show(answer: Answer | dict[str, Any], lang: str) -> None:
     if isinstance(answer, dict):
         st.warning(answer["message"], icon=":material/search_off:")
         for j, option in enumerate(answer["options"]):
@@ -138,7 +112,7 @@ def _show(trace: ModuleType, answer: Answer | dict[str, Any], lang: str) -> None
             st.caption(t("trace_none", lang))
         for level in chosen:
             _level(level, lang)
-    csv = trace.trace_to_csv(answer).encode("utf-8-sig")  # BOM: Excel then shows Chinese names
+    csv = trace_to_csv(answer).encode("utf-8-sig")  # BOM: Excel then shows Chinese names
     ident = answer.extras.get("trace", {}).get("start", {}).get("ids", ["trace"])
     st.download_button(t("download_csv", lang), data=csv, file_name=f"trace-{'-'.join(ident)[:40]}.csv",
                        mime="text/csv", key="trace-csv", icon=":material/download:", on_click="ignore")

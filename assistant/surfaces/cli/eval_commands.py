@@ -51,8 +51,8 @@ def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
         if questions is None:
             typer.echo("Give --questions FILE (for example eval/dev.yaml).", err=True)
             raise typer.Exit(2)
-        from assistant.surfaces.evaluation.command import run_eval_command
         from assistant.core.settings import Settings
+        from assistant.surfaces.evaluation.command import run_eval_command
 
         date = dt.date.fromisoformat(as_of) if as_of else None
         db_path = db or Settings.load().db_target()

@@ -15,9 +15,9 @@ from assistant.plan.query import SemanticQuery
 
 
 def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[str], int]:
-    from assistant.sql.executor import Executor
-    from assistant.pipeline import Pipeline
     from assistant.core.settings import Settings
+    from assistant.pipeline import Pipeline
+    from assistant.sql.executor import Executor
     from semantic_layer.loader import load_layer
 
     settings = Settings.load(db=db, layer=layer_dir)

@@ -66,8 +66,8 @@ def ensure_demo_db(path: Path) -> None:
 
 def _pipeline(db: Optional[str], as_of: Optional[str], planner: Optional[str] = None, layer: Optional[str] = None,
               *, as_json: bool = False):
-    from assistant.pipeline import Pipeline
     from assistant.core.settings import Settings, default_db_path
+    from assistant.pipeline import Pipeline
 
     settings = Settings.load(db=db, as_of=_date(as_of, as_json=as_json), planner=planner, layer=layer)
     if settings.db is None:
@@ -89,9 +89,9 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         answer = pipe.ask(question)
     except FactoryAssistantError as exc:
         from assistant.core.errors import user_message
-        from assistant.explain.sentences import is_zh
+        from assistant.core.text import question_lang
 
-        message = user_message(exc, "zh" if is_zh(question) else "en")
+        message = user_message(exc, question_lang(question))
         if json_out:
             print(json.dumps({"status": "error", "message": message}, ensure_ascii=False))
             raise typer.Exit(1) from None
@@ -158,9 +158,8 @@ def demo_data(out: Optional[Path] = typer.Option(None, "--out", help="DuckDB fil
               seed: int = typer.Option(42, "--seed"),
               to: Optional[str] = typer.Option(None, "--to", help="Also copy into PostgreSQL: postgresql://user@host:port/db")) -> None:
     """Generate the demo factory database (deterministic for the same arguments)."""
-    from semantic_layer.demo.generator import copy_to_postgres, generate
-
     from assistant.core.settings import default_db_path
+    from semantic_layer.demo.generator import copy_to_postgres, generate
 
     target = out or Path(os.environ.get("FA_DB") or default_db_path())
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,10 +22,24 @@ Modules:
 from __future__ import annotations
 
 from assistant.surfaces.evaluation.command import run_eval_command
-from assistant.surfaces.evaluation.compare import Comparison, ValueEquivalence, compare_results, detect_order_limit
+from assistant.surfaces.evaluation.compare import (
+    Comparison,
+    ValueEquivalence,
+    compare_results,
+    detect_order_limit,
+)
 from assistant.surfaces.evaluation.gate import GateResult, check_gate, update_baseline
-from assistant.surfaces.evaluation.promote import PromoteError, promote_command, promote_item
-from assistant.surfaces.evaluation.questions import EvalItem, QuestionFileError, QuestionSet, load_questions
+from assistant.surfaces.evaluation.promote import (
+    PromoteError,
+    promote_command,
+    promote_item,
+)
+from assistant.surfaces.evaluation.questions import (
+    EvalItem,
+    QuestionFileError,
+    QuestionSet,
+    load_questions,
+)
 from assistant.surfaces.evaluation.runner import Asker, EvalRun, ItemResult, run_eval
 
 __all__ = [

@@ -6,8 +6,6 @@ Exit codes: 0 ok; 1 accuracy below --min-accuracy or below the baseline (the gat
 
 from __future__ import annotations
 
-from assistant.core.errors import ConfigError
-
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
@@ -17,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from assistant.core.errors import FactoryAssistantError
+from assistant.core.errors import ConfigError, FactoryAssistantError
 from assistant.surfaces.evaluation.gate import check_gate, update_baseline
 from assistant.surfaces.evaluation.questions import load_questions
 from assistant.surfaces.evaluation.report import write_report, write_results_json

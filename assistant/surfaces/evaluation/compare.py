@@ -26,7 +26,12 @@ from sqlglot import expressions as exp
 
 from assistant.explain.answer import json_value
 from assistant.surfaces.evaluation.equivalence import ValueEquivalence
-from assistant.surfaces.evaluation.values import Norm, normalise_value, sort_key, values_equal
+from assistant.surfaces.evaluation.values import (
+    Norm,
+    normalise_value,
+    sort_key,
+    values_equal,
+)
 
 MAX_ASSIGNMENTS = 2000  # partial-assignment row checks before giving up on the column search
 MAX_SEARCH_ROWS = 2_000_000  # ...and at most this many rows checked in total (big results)

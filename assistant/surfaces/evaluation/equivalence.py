@@ -16,6 +16,7 @@ from assistant.core.errors import ConfigError, ExecutionError
 from assistant.surfaces.evaluation.db import GoldConnection, quote_ident
 from assistant.surfaces.evaluation.values import Norm, normalise_value
 
+
 def default_equivalence_groups() -> list[tuple[str, list[str]]]:
     """The groups of the default semantic layer ($FA_LAYER or the demo factory): names live
     in the layer's dimensions (key, display and alias columns), never in this code."""

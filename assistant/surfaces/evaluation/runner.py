@@ -19,11 +19,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.explain.answer import Answer, json_value
 from assistant.core.errors import ExecutionError
+from assistant.explain.answer import Answer, json_value
 from assistant.surfaces.evaluation.compare import compare_results, detect_order_limit
 from assistant.surfaces.evaluation.db import GoldConnection
-from assistant.surfaces.evaluation.equivalence import ValueEquivalence, default_equivalence_groups
+from assistant.surfaces.evaluation.equivalence import (
+    ValueEquivalence,
+    default_equivalence_groups,
+)
 from assistant.surfaces.evaluation.questions import EvalItem, QuestionSet
 
 MAX_ROWS_IN_RESULTS = 200  # rows of the assistant's answer kept per item in results.json

@@ -8,6 +8,12 @@ sentence-transformers, chromadb, jieba) happen lazily, on first use.
     hits = index.search("上个月柏林店的退货率", k=5, kinds={"metric", "value"})
 """
 
-from assistant.understand.retrieval.index import FORMAT_VERSION, Doc, Hit, RetrievalIndex, fingerprint
+from assistant.understand.retrieval.index import (
+    FORMAT_VERSION,
+    Doc,
+    Hit,
+    RetrievalIndex,
+    fingerprint,
+)
 
 __all__ = ["FORMAT_VERSION", "Doc", "Hit", "RetrievalIndex", "fingerprint"]

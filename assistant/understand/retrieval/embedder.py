@@ -135,7 +135,13 @@ def embed_documents(texts: Sequence[str], *, progress: bool = True, description:
     if not progress:
         return run(None)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     get_model()  # load before the bar starts, so the bar measures embedding only
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

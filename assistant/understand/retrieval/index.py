@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.core.text import cjk_ratio
 from assistant.understand.retrieval import embedder
-from assistant.understand.retrieval.lexical import LexicalIndex, cjk_ratio
+from assistant.understand.retrieval.lexical import LexicalIndex
 
 if TYPE_CHECKING:  # pragma: no cover - imports for type checkers only
     from chromadb.api import ClientAPI

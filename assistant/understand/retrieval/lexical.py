@@ -18,21 +18,18 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.core.text import CJK_CHAR, CJK_RUN
+from assistant.core.text import plain as normalize
+
 if TYPE_CHECKING:  # pragma: no cover - imports for type checkers only
     import bm25s
     import jieba
 
-# CJK Unified Ideographs (+ extension A and compatibility ideographs). Kana and Hangul are
-# deliberately not included: jieba is a Chinese segmenter.
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-_CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
 # A Latin "word": letters/digits, optionally joined by -, _ or . (ids, codes, decimals).
 _LATIN_WORD = re.compile(r"[^\W_]+(?:[-_.][^\W_]+)*")
 _JOINERS = re.compile(r"[-_.]")
@@ -82,23 +79,9 @@ def _jieba_base() -> jieba.Tokenizer:
     return _base_tokenizer
 
 
-def normalize(text: str) -> str:
-    """NFKC (full-width letters/digits/punctuation -> ASCII) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def cjk_ratio(text: str) -> float:
-    """Share of CJK characters among the letters/digits/ideographs of `text` (0.0-1.0)."""
-    content = [ch for ch in normalize(text) if ch.isalnum()]
-    if not content:
-        return 0.0
-    cjk = sum(1 for ch in content if _CJK_CHAR.match(ch))
-    return cjk / len(content)
-
-
 def cjk_terms(text: str, *, max_len: int = MAX_AUTO_WORD_LEN) -> list[str]:
     """The CJK runs of `text` that are short enough to be a term (2..max_len chars)."""
-    return [run for run in _CJK_RUN.findall(normalize(text)) if 2 <= len(run) <= max_len]
+    return [run for run in CJK_RUN.findall(normalize(text)) if 2 <= len(run) <= max_len]
 
 
 class Analyzer:
@@ -122,7 +105,7 @@ class Analyzer:
         # Sorted, de-duplicated: add_word's suggested frequency depends on what was added
         # before, so a fixed order makes segmentation independent of the docs' order.
         for word in sorted({normalize(w).strip() for w in words}):
-            if word and _CJK_CHAR.search(word) and not any(ch.isspace() for ch in word):
+            if word and CJK_CHAR.search(word) and not any(ch.isspace() for ch in word):
                 tokenizer.add_word(word)
         self._jieba = tokenizer
 
@@ -131,7 +114,7 @@ class Analyzer:
         out: list[str] = []
         norm = normalize(text)
         pos = 0
-        for match in _CJK_RUN.finditer(norm):
+        for match in CJK_RUN.finditer(norm):
             self._latin(norm[pos : match.start()], out)
             self._cjk(match.group(), out)
             pos = match.end()

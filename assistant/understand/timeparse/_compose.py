@@ -10,8 +10,19 @@ from __future__ import annotations
 
 import re
 
-from ._core import (CJK_RE, CNN, DAY, Cand, Date, TimeMatch, TimeRange, cn_num, safe_date,
-                    yl_in, yl_range)
+from ._core import (
+    CJK_RE,
+    CNN,
+    DAY,
+    Cand,
+    Date,
+    TimeMatch,
+    TimeRange,
+    cn_num,
+    safe_date,
+    yl_in,
+    yl_range,
+)
 
 _I = re.I
 # 'from' / 从 only mean 'since' when a suffix follows ('from Oct 1 onwards', 从10月1日起).
@@ -198,5 +209,5 @@ def resolve(original: str, t: str, base: list[Cand], as_of: Date) -> list[TimeMa
         right = _ABSORB_R.match(t, c.e, next_start)
         e = right.end() if right else c.e
         label = _label(t[c.s:c.e], c.start, c.end, zh)
-        out.append(TimeMatch(TimeRange(c.start, c.end, label), (s, e), original[s:e], c.kind))
+        out.append(TimeMatch(TimeRange(start=c.start, end=c.end, label=label), (s, e), original[s:e], c.kind))
     return out

@@ -1,4 +1,4 @@
-"""Shared types, text normalisation, number words and calendar arithmetic.
+"""Shared types of the time parser, and the text and calendar rules it uses (from assistant.core).
 
 Everything here is pure and domain-free so the English and Chinese rule
 modules can share one definition of "a month", "a quarter", "an ISO week".
@@ -6,28 +6,59 @@ modules can share one definition of "a month", "a quarter", "an ISO week".
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 
+from assistant.core.calendar import (
+    DAY,
+    TimeRange,
+    add_months,
+    half_range,
+    iso_week_range,
+    month_range,
+    quarter_range,
+    safe_date,
+    year_range,
+)
+from assistant.core.text import (
+    CJK_CHAR,
+    CN_DIGITS,
+    CN_NUMERAL_CHARS,
+    EN_NUMBERS,
+    cn_number,
+    cn_year,
+    en_number,
+    width_fold,
+)
+
 Date = dt.date
-DAY = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    start: dt.date  # inclusive
-    end: dt.date  # inclusive
-    label: str  # human label in the question's language
+__all__ = ["CJK_RE", "CNN", "CN_DIGITS", "DAY", "EN_NUM", "EN_NUMS", "Cand", "TimeMatch", "TimeRange", "add_months",
+           "cand", "cn_num", "cn_year", "en_num", "half_range", "iso_week_range", "month_range", "normalize",
+           "period_range", "quarter_range", "rolling_range", "safe_date", "year_range", "yl_in", "yl_latest",
+           "yl_range"]
 
 
 @dataclass(frozen=True)
 class TimeMatch:
+    """A time expression found in a question: its range and where it stands."""
+
     range: TimeRange
     span: tuple[int, int]  # offsets into the ORIGINAL string
     text: str
     kind: str
+
+    @property
+    def start(self) -> dt.date:
+        return self.range.start
+
+    @property
+    def end(self) -> dt.date:
+        return self.range.end
+
+    @property
+    def label(self) -> str:
+        return self.range.label or self.text
 
 
 # A date the user gave without a year: ("md", month, day), ("m", month, 0),
@@ -67,92 +98,14 @@ def cand(m: re.Match[str], r: tuple[Date, Date] | None, kind: str, *, year: int 
     return Cand(m.start(), m.end(), r[0], r[1], kind, year=year, yl=yl, weak=weak)
 
 
-# --- normalisation -----------------------------------------------------------
-# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space map 1:1 onto ASCII,
-# so offsets in the normalised text are offsets in the original text.
-_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
-CJK_RE = re.compile(r"[\u3400-\u9fff]")
-
-
-def normalize(text: str) -> str:
-    return text.translate(_FULLWIDTH)
-
-
-# --- numbers -----------------------------------------------------------------
-EN_NUMS: dict[str, int] = {
-    w: i + 1 for i, w in enumerate(
-        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split())
-}
-EN_NUMS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90)
+# --- shared rules (defined once in assistant.core) ---------------------------------
+normalize = width_fold  # one character per character: spans index the original; case is kept for labels
+CJK_RE = CJK_CHAR
+EN_NUMS = EN_NUMBERS
 EN_NUM = r"(\d{1,4}|" + "|".join(sorted(EN_NUMS, key=len, reverse=True)) + ")"
-
-CN_DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-                             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CNN = "零〇一二两三四五六七八九十"  # characters of a Chinese numeral (no 百: never a date part)
-
-
-def en_num(s: str) -> int:
-    return int(s) if s.isdigit() else EN_NUMS[s.lower()]
-
-
-def cn_num(s: str) -> int | None:
-    """Parse 0..99 written with ASCII digits or Chinese numerals (十二, 二十三, 两)."""
-    if s.isascii() and s.isdigit():
-        return int(s)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        if len(tens) > 1 or len(ones) > 1 or "十" in ones:
-            return None
-        t = CN_DIGITS.get(tens, -99) if tens else 1
-        o = CN_DIGITS.get(ones, -99) if ones else 0
-        v = t * 10 + o
-        return v if v > 0 else None
-    return CN_DIGITS.get(s) if len(s) == 1 else None
-
-
-def cn_year(s: str) -> int:
-    """'2025' or '二〇二五' -> 2025 (the regex guarantees four digits)."""
-    return int(s) if s.isascii() else int("".join(str(CN_DIGITS[c]) for c in s))
-
-
-# --- calendar ----------------------------------------------------------------
-def month_range(y: int, m: int) -> tuple[Date, Date]:
-    return Date(y, m, 1), Date(y, m, calendar.monthrange(y, m)[1])
-
-
-def quarter_range(y: int, q: int) -> tuple[Date, Date]:
-    return Date(y, 3 * q - 2, 1), month_range(y, 3 * q)[1]
-
-
-def half_range(y: int, h: int) -> tuple[Date, Date]:
-    return Date(y, 6 * h - 5, 1), month_range(y, 6 * h)[1]
-
-
-def year_range(y: int) -> tuple[Date, Date]:
-    return Date(y, 1, 1), Date(y, 12, 31)
-
-
-def iso_week_range(y: int, w: int) -> tuple[Date, Date] | None:
-    try:
-        monday = Date.fromisocalendar(y, w, 1)
-    except ValueError:  # week 53 in a 52-week year, week 0, ...
-        return None
-    return monday, monday + 6 * DAY
-
-
-def add_months(d: Date, n: int) -> Date:
-    """Shift by n calendar months, clamping the day (Mar 31 - 1 month = Feb 28)."""
-    y, m0 = divmod(d.year * 12 + d.month - 1 + n, 12)
-    return Date(y, m0 + 1, min(d.day, calendar.monthrange(y, m0 + 1)[1]))
-
-
-def safe_date(y: int, m: int, d: int) -> Date | None:
-    try:
-        return Date(y, m, d)
-    except ValueError:
-        return None
+CNN = CN_NUMERAL_CHARS  # characters of a Chinese numeral (no 百: never a date part)
+en_num = en_number
+cn_num = cn_number
 
 
 def period_range(unit: str, as_of: Date, offset: int) -> tuple[Date, Date]:

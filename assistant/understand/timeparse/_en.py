@@ -10,9 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ._core import (DAY, EN_NUM, Cand, Date, cand, en_num, half_range, iso_week_range,
-                    month_range, period_range, quarter_range, rolling_range, safe_date,
-                    year_range, yl_latest)
+from ._core import (
+    DAY,
+    EN_NUM,
+    Cand,
+    Date,
+    cand,
+    en_num,
+    half_range,
+    iso_week_range,
+    month_range,
+    period_range,
+    quarter_range,
+    rolling_range,
+    safe_date,
+    year_range,
+    yl_latest,
+)
 
 # (trigger substrings, pattern, handler): the pattern only runs when the lower-cased
 # text contains one of the triggers, which keeps a call well under 0.2 ms.

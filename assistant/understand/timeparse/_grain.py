@@ -1,13 +1,15 @@
-"""Reporting grain ('by month', 每周, 季度 ...) and period starts."""
+"""Reporting grain words ('by month', 每周, 季度 ...); period starts are `assistant.core.calendar`'s."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+
+from assistant.core.calendar import GRAINS, grain_start
 
 from ._core import CNN, normalize
 
-GRAINS = ("day", "week", "month", "quarter", "year")
+__all__ = ["GRAINS", "find_grain", "grain_start"]
+
 _U = r"(day|week|month|quarter|year)"
 _EN_ADJ = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
            "yearly": "year", "annual": "year", "annually": "year"}
@@ -56,18 +58,3 @@ def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
                 best = (s, e, grain)
             break  # finditer is left to right: the first hit is this pattern's leftmost
     return (best[2], (best[0], best[1])) if best else None
-
-
-def grain_start(d: dt.date, grain: str) -> dt.date:
-    """First day of the grain period holding d (week = ISO Monday)."""
-    if grain == "day":
-        return d
-    if grain == "week":
-        return d - dt.timedelta(days=d.weekday())
-    if grain == "month":
-        return d.replace(day=1)
-    if grain == "quarter":
-        return d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1)
-    if grain == "year":
-        return d.replace(month=1, day=1)
-    raise ValueError(f"unknown grain {grain!r}; expected one of {GRAINS}")

@@ -9,9 +9,25 @@ from __future__ import annotations
 
 import re
 
-from ._core import (CJK_RE, CNN, DAY, Cand, Date, cand, cn_num, cn_year, half_range,
-                    iso_week_range, month_range, period_range, quarter_range, rolling_range,
-                    safe_date, year_range, yl_latest)
+from ._core import (
+    CJK_RE,
+    CNN,
+    DAY,
+    Cand,
+    Date,
+    cand,
+    cn_num,
+    cn_year,
+    half_range,
+    iso_week_range,
+    month_range,
+    period_range,
+    quarter_range,
+    rolling_range,
+    safe_date,
+    year_range,
+    yl_latest,
+)
 from ._en import Rule
 
 _NB = rf"(?<![\d{CNN}])"  # not the tail of a longer number ('十一月' is not '一月')

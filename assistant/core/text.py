@@ -1,0 +1,117 @@
+"""Text rules shared by every stage: one definition of folding, keys, Chinese detection and
+number words, in English and Simplified Chinese.
+
+`fold` keeps one character per character, so a span found in folded text is the same span
+in the question; `key` is for lookups (names, synonyms), where spans do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK Unified Ideographs with extension A and the compatibility block. Kana and Hangul are
+# left out on purpose: the Chinese rules (jieba, pinyin, measure words) do not apply to them.
+CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHAR = re.compile(f"[{CJK_CLASS}]")
+CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
+
+EN_NUMBERS: dict[str, int] = {
+    w: i + 1 for i, w in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split())
+}
+EN_NUMBERS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90)
+CN_DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+                             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_NUMERAL_CHARS = "零〇一二两三四五六七八九十"
+
+
+def width_fold(text: str) -> str:
+    """Full-width and compatibility forms to their plain form (ＡＢ１ -> AB1, the ideographic
+    space -> ' '), character by character: the result has the same length as `text`, so spans
+    found in it index the original. Case is kept."""
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)  # 'ﬁ' -> 'fi' would shift every later span
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    """`width_fold`, then lower case where that keeps one character per character."""
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in width_fold(text))
+
+
+def plain(text: str) -> str:
+    """NFKC and lower case over the whole text, for tokens and lookups where spans do not
+    matter ('ﬁ' becomes 'fi' here, unlike in `fold`)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def key(text: str) -> str:
+    """A lookup key for names and synonyms: `plain`, '_' and white space runs as one space, trimmed."""
+    return re.sub(r"[_\s]+", " ", plain(text)).strip()
+
+
+def is_cjk(ch: str) -> bool:
+    return CJK_CHAR.match(ch) is not None
+
+
+def has_cjk(text: str) -> bool:
+    return CJK_CHAR.search(text) is not None
+
+
+def all_cjk(text: str) -> bool:
+    return bool(text) and all(is_cjk(ch) for ch in text)
+
+
+def question_lang(text: str) -> str:
+    """'zh' when the text holds any Chinese character, else 'en' (how answers pick a language)."""
+    return "zh" if has_cjk(text) else "en"
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of CJK characters among the letters, digits and ideographs of `text` (0.0-1.0)."""
+    content = [ch for ch in fold(text) if ch.isalnum()]
+    if not content:
+        return 0.0
+    return sum(1 for ch in content if is_cjk(ch)) / len(content)
+
+
+def cn_number(text: str) -> int | None:
+    """0..99 written in Chinese numerals or ASCII digits (十二, 二十三, 两, 12); None otherwise
+    (a run of numeral digits such as 一二 is not a number here: in dates it lists months)."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+            return None
+        t = CN_DIGITS.get(tens, -99) if tens else 1
+        o = CN_DIGITS.get(ones, -99) if ones else 0
+        value = t * 10 + o
+        return value if value > 0 else None
+    return CN_DIGITS.get(text) if len(text) == 1 else None
+
+
+def cn_year(text: str) -> int:
+    """'2025' or '二〇二五' -> 2025 (callers match four digits first)."""
+    return int(text) if text.isascii() else int("".join(str(CN_DIGITS[c]) for c in text))
+
+
+def en_number(word: str) -> int:
+    """'7' or 'seven' -> 7 (callers match the word list first)."""
+    return int(word) if word.isdigit() else EN_NUMBERS[word.lower()]
+
+
+def parse_count(text: str) -> int | None:
+    """A count as people write it: 5, five, 五, 十二; None when it is not one."""
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text)
+    if text in EN_NUMBERS:
+        return EN_NUMBERS[text]
+    if len(text) > 1 and all(ch in CN_DIGITS for ch in text):  # digit by digit: 一二 = 12
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+    return cn_number(text)

@@ -1,0 +1,61 @@
+"""Turn executed metric queries and checked SQL into the one Answer object every surface renders.
+
+Pure: the pipeline hands over what ran (the query, its compiled columns, the rows, the SQL
+that passed the guard) and what it looked up (member labels, data freshness); nothing here
+plans, compiles or touches a database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.explain.answer import Answer, Provenance
+from assistant.explain.sentences import filter_words, interpretation, key_sentence
+from assistant.plan.query import SemanticQuery
+from assistant.sql.compiler import CompiledQuery
+from assistant.sql.executor import QueryResult
+from semantic_layer.layer import Layer
+
+
+def metric_definitions(layer: Layer, metrics: list[str]) -> list[dict[str, Any]]:
+    """Each metric's name, labels, formula, unit and descriptions, for the provenance view."""
+    out = []
+    for name in metrics:
+        m = layer.metric(name)
+        out.append({"name": name, "label": m.label.en, "label_zh": m.label.zh, "formula": m.formula,
+                    "unit": m.unit, "description": m.description, "description_zh": m.description_zh or m.description})
+    return out
+
+
+def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, result: QueryResult, layer: Layer, *,
+                  sql: str, labels: dict[str, str], freshness: dict[str, str], prov: Provenance,
+                  notes: list[str], planner: str) -> Answer:
+    """The answer to a metric query: interpretation line, key sentence, table, provenance.
+
+    `labels` maps filtered member keys to their names in the answer's language."""
+    lang = query.locale
+    prov.metrics = metric_definitions(layer, query.metrics)
+    prov.filters = [filter_words(f, layer, lang, labels) for f in query.filters]
+    prov.time_range = f"{query.time_range.start} – {query.time_range.end}" if query.time_range else None
+    prov.freshness = freshness
+    text = interpretation(query, layer, lang, value_labels=labels, not_understood=prov.not_understood)
+    if notes:
+        text += ("；" if lang == "zh" else "; ") + ("；".join(notes) if lang == "zh" else "; ".join(notes))
+    answer = Answer(question, "ok", "", interpretation=text, semantic_query=query.model_dump(mode="json"),
+                    sql=sql, columns=result.columns, rows=[list(r) for r in result.rows],
+                    truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
+    answer.column_labels = {c.name: (c.label_zh if lang == "zh" else c.label_en) for c in compiled.columns}
+    answer.column_units = {c.name: c.unit for c in compiled.columns if c.unit}
+    answer.extras["column_kinds"] = {c.name: c.kind for c in compiled.columns}
+    answer.message = key_sentence(answer, query, layer, lang)
+    return answer
+
+
+def sql_answer(question: str, result: QueryResult, *, sql: str, description: str, prov: Provenance,
+               planner: str, lang: str) -> Answer:
+    """The answer to checked SQL (a verified query, an LLM's SQL): a row count and the table."""
+    n = len(result.rows)
+    message = f"共 {n} 行结果。" if lang == "zh" else f"{n} row{'s' if n != 1 else ''}."
+    return Answer(question, "ok", message, interpretation=description or ("SQL 查询" if lang == "zh" else "SQL query"),
+                  sql=sql, columns=result.columns, rows=[list(r) for r in result.rows],
+                  truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
