@@ -30,7 +30,7 @@ from assistant.plan.trace.detect import detect_trace  # noqa: E402
 from assistant.plan.types import (  # noqa: E402
     PlanContext,
     Session,
-    TraceRequest,  # noqa: E402
+    TraceRequest,
 )
 from assistant.sql.executor import Executor  # noqa: E402
 from semantic_layer.loader import load_layer  # noqa: E402
@@ -103,7 +103,7 @@ def main() -> int:
     path = database(args.scale, args.db)
     layer = load_layer()
     pipeline = Pipeline(layer, Executor(str(path), timeout_s=60))
-    counts = {t: pipeline.run_sql(f"SELECT COUNT(*) FROM {t}").rows[0][0]  # noqa: S608 - names from the layer
+    counts = {t: pipeline.run_sql(f"SELECT COUNT(*) FROM {t}").rows[0][0]
               for t in sorted({n.table for n in layer.spec.genealogy.nodes}
                               | {e.table for e in layer.spec.genealogy.edges})}
     print(f"database {path.name}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))

@@ -270,7 +270,7 @@ def test_promote_appends_and_keeps_the_file(tiny_db: Path, tmp_path: Path) -> No
     try:  # the retrieval side's own model, when the semantic layer package provides it
         from semantic_layer.models import VerifiedQuery
     except ImportError:
-        VerifiedQuery = None  # noqa: N806
+        VerifiedQuery = None
     if VerifiedQuery is not None:
         assert [VerifiedQuery.model_validate(e) for e in entries]
 

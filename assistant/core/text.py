@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # CJK Unified Ideographs with extension A and the compatibility block. Kana and Hangul are
 # left out on purpose: the Chinese rules (jieba, pinyin, measure words) do not apply to them.
@@ -18,8 +19,7 @@ CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 
 EN_NUMBERS: dict[str, int] = {
     w: i + 1 for i, w in enumerate(
-        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split())
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])
 }
 EN_NUMBERS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90)
 CN_DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -77,6 +77,24 @@ def cjk_ratio(text: str) -> float:
     if not content:
         return 0.0
     return sum(1 for ch in content if is_cjk(ch)) / len(content)
+
+
+COMMON_ZIPF = 4.0  # a word seen at least ~10 times per million words is everyday language
+
+
+@lru_cache(maxsize=8192)
+def word_frequency(word: str, lang: str) -> float:
+    """How common a word is in general (Zipf scale: 0 unseen .. 7+ 'the'), from wordfreq's
+    multi-source frequency lists; 0.0 when unknown."""
+    from wordfreq import zipf_frequency  # imported late: loading its lists costs ~0.2 s
+
+    return float(zipf_frequency(word, lang))
+
+
+def is_common_word(word: str, lang: str | None = None) -> bool:
+    """Whether `word` is everyday language rather than a name ('china', 'group', '中国' are;
+    'hengtai', '恒泰' are not). The language defaults to the word's script."""
+    return word_frequency(word.lower(), lang or question_lang(word)) >= COMMON_ZIPF
 
 
 def cn_number(text: str) -> int | None:

@@ -6,8 +6,9 @@ A planner never runs SQL. It returns a Plan; the pipeline compiles, guards and r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from assistant.plan.query import SemanticQuery, TimeRange
 from semantic_layer.layer import Layer

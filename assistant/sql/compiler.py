@@ -10,14 +10,15 @@ denominator guarded by NULLIF. Threshold filters on metrics become HAVING.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import sqlglot
 from sqlglot import exp
 
 from assistant.core.errors import IncompatibleError
 from assistant.plan.query import Filter, SemanticQuery, validate_query
+from assistant.sql.literals import literal
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
 
@@ -71,18 +72,8 @@ def _qualify(expression: exp.Expression, table: str) -> exp.Expression:
     return expression
 
 
-def _literal(value: object) -> exp.Expression:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    if isinstance(value, dt.date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
-    return exp.Literal.string(str(value))
-
-
 def _condition(target: exp.Expression, f: Filter) -> exp.Expression:
-    values = [_literal(v) for v in f.values]
+    values = [literal(v) for v in f.values]
     if f.op in _COMPARISONS:
         return _COMPARISONS[f.op](this=target.copy(), expression=values[0])
     if f.op == "between":
@@ -196,8 +187,8 @@ class Compiler:
         if query.time_range and group.time_column:
             col = exp.column(group.time_column, table=group.table)
             end = query.time_range.end + dt.timedelta(days=1)
-            where.append(exp.GTE(this=col.copy(), expression=_literal(query.time_range.start)))
-            where.append(exp.LT(this=col.copy(), expression=_literal(end)))
+            where.append(exp.GTE(this=col.copy(), expression=literal(query.time_range.start)))
+            where.append(exp.LT(this=col.copy(), expression=literal(end)))
         if common:
             where.append(_qualify(_parse(common), group.table))
         for f in query.filters:

@@ -8,9 +8,11 @@ show samples from it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
+from assistant.core.text import all_cjk, is_common_word
 from assistant.core.text import key as lookup_key
 from semantic_layer.layer import Layer
 
@@ -54,6 +56,26 @@ class ValueCatalogue:
     def fingerprint(self) -> str:
         blob = "|".join(f"{m.dimension}:{m.key}:{','.join(m.forms)}" for m in self.members)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def short_names(members: Iterable[Member]) -> dict[str, Member]:
+    """People say 'Hengtai' for 'Hengtai Metals' and '恒泰' for '恒泰金属': a member's first word
+    (English, at least four letters) or first two characters (Chinese, of a name of four or
+    more), when exactly one member has it and it is not an everyday word ('China Steel' does
+    not make 'china' a name). Callers drop forms that already mean something else."""
+    found: dict[str, list[Member]] = {}
+    for m in members:
+        words = m.label_en.split()
+        first = lookup_key(words[0]).strip(",.") if words else ""
+        candidates = set()
+        if len(words) > 1 and len(first) >= 4 and first.isalpha() and not is_common_word(first, "en"):
+            candidates.add(first)
+        zh = lookup_key(m.label_zh)
+        if len(zh) >= 4 and all_cjk(zh[:2]) and not is_common_word(zh[:2], "zh"):
+            candidates.add(zh[:2])
+        for c in candidates:
+            found.setdefault(c, []).append(m)
+    return {form: ms[0] for form, ms in found.items() if len(ms) == 1}
 
 
 def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]]) -> ValueCatalogue:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from assistant.core.errors import FactoryAssistantError
 from assistant.plan.types import PlanContext, Turn

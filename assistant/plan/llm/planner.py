@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -110,7 +111,7 @@ class LLMPlanner:
                 raw, parsed, error = self._ask(messages)
             except ConfigError as exc:
                 return self._failed("config", ctx, grounded.retrieved_ids, usage, repairs, detail=str(exc))
-            except Exception as exc:  # noqa: BLE001 - any provider/httpx error must become a message
+            except Exception as exc:
                 _add_usage(usage, None)  # the call was made (and may be billed) even though it failed
                 kind = "timeout" if is_timeout(exc) else "unreachable"
                 detail = error_detail(exc, (getattr(self._settings, "llm_api_key", None),))
@@ -181,7 +182,7 @@ class LLMPlanner:
         def call() -> None:
             try:
                 box["out"] = runnable.invoke(messages)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            except BaseException as exc:
                 box["err"] = exc
 
         worker = threading.Thread(target=contextvars.copy_context().run, args=(call,), daemon=True, name="fa-llm-call")

@@ -125,7 +125,7 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
                     words.append(token)  # a date the calendar does not have ('2025-13-01')
                 continue
             id_like = bool(re.search(r"\d", token))
-            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or len(token) < 3 and not id_like:
+            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or (len(token) < 3 and not id_like):
                 continue
             words.append(token)
             continue

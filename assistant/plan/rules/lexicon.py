@@ -76,17 +76,7 @@ INJECTION = re.compile(
     r"显示你的(?:指令|提示)", re.I)
 
 # Words that carry no meaning for planning (both languages).
-STOPWORDS_EN = set("""
-a an the of in on at for to from with and or is are was were be been being do does did done have has had
-what whats what's which who whom whose how many much show me tell give list display get find see view
-our we us my i you your their there this that these those it its by per each every all any some
-please can could would should will shall may might let lets let's just only also vs versus compare
-between than about over under across during within since until till up down as into out
-value values number numbers total overall current currently now today so far
-did do make made produce produced run ran happen happened look looking like trend trends
-level levels breakdown broken split group grouped grouping sort sorted order ordered rank ranked ranking
-report summary data figure figures stats statistics metric metrics kpi kpis result results
-""".split())
+STOPWORDS_EN = set(["a", "an", "the", "of", "in", "on", "at", "for", "to", "from", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "what", "whats", "what's", "which", "who", "whom", "whose", "how", "many", "much", "show", "me", "tell", "give", "list", "display", "get", "find", "see", "view", "our", "we", "us", "my", "i", "you", "your", "their", "there", "this", "that", "these", "those", "it", "its", "by", "per", "each", "every", "all", "any", "some", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "let", "lets", "let's", "just", "only", "also", "vs", "versus", "compare", "between", "than", "about", "over", "under", "across", "during", "within", "since", "until", "till", "up", "down", "as", "into", "out", "value", "values", "number", "numbers", "total", "overall", "current", "currently", "now", "today", "so", "far", "did", "do", "make", "made", "produce", "produced", "run", "ran", "happen", "happened", "look", "looking", "like", "trend", "trends", "level", "levels", "breakdown", "broken", "split", "group", "grouped", "grouping", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking", "report", "summary", "data", "figure", "figures", "stats", "statistics", "metric", "metrics", "kpi", "kpis", "result", "results"])
 STOPWORDS_ZH = ["请", "帮我", "给我", "查询", "查一下", "查看", "看看", "看一下", "显示", "列出", "统计", "一下", "我们", "我们的",
                 "的", "了", "是", "多少", "几", "什么", "怎么样", "如何", "情况", "分别", "是多少", "有多少", "有", "吗", "呢",
                 "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据", "指标",
@@ -97,15 +87,7 @@ STOPWORDS_ZH = ["请", "帮我", "给我", "查询", "查一下", "查看", "看
                 "？", "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", "\"", "'"]
 
 # Question words that are never typos of a layer term.
-QUESTION_WORDS = set("""
-top bottom highest lowest largest smallest biggest most least fewest best worst max maximum min minimum
-below under less lower fewer above over more greater higher exceed exceeds exceeding least
-percent pct daily weekly monthly quarterly yearly annual day days week weeks month months quarter quarters year years
-last past previous prior next since ago before after latest recent first ones instead only just
-compare compared versus trend went go goes going used use uses using got get had has have ones one
-break breaks down split drill broken apart instead per unit doing performing status going look looks
-things thing where when minutes minute mins min hours hour hrs units pieces times pcs
-""".split())
+QUESTION_WORDS = set(["top", "bottom", "highest", "lowest", "largest", "smallest", "biggest", "most", "least", "fewest", "best", "worst", "max", "maximum", "min", "minimum", "below", "under", "less", "lower", "fewer", "above", "over", "more", "greater", "higher", "exceed", "exceeds", "exceeding", "least", "percent", "pct", "daily", "weekly", "monthly", "quarterly", "yearly", "annual", "day", "days", "week", "weeks", "month", "months", "quarter", "quarters", "year", "years", "last", "past", "previous", "prior", "next", "since", "ago", "before", "after", "latest", "recent", "first", "ones", "instead", "only", "just", "compare", "compared", "versus", "trend", "went", "go", "goes", "going", "used", "use", "uses", "using", "got", "get", "had", "has", "have", "ones", "one", "break", "breaks", "down", "split", "drill", "broken", "apart", "instead", "per", "unit", "doing", "performing", "status", "going", "look", "looks", "things", "thing", "where", "when", "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "units", "pieces", "times", "pcs"])
 
 # "which day had the lowest output" asks for a breakdown by that period.
 WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?P<en>day|week|month|quarter|year)\b|哪(?:一|个)?\s*(?P<zh>天|日|周|星期|个月|月|个季度|季度|年)", re.I)

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from assistant.core.text import all_cjk, has_cjk, is_cjk
 from assistant.core.text import key as normalize
-from assistant.understand.catalogue import Member, ValueCatalogue
+from assistant.understand.catalogue import Member, ValueCatalogue, short_names
 from semantic_layer.layer import Layer
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
@@ -101,7 +101,7 @@ class Vocabulary:
         n = len(text)
         for i in range(n):
             if _LATIN_EDGE.match(text[i]) and i > 0 and (_LATIN_EDGE.match(text[i - 1])
-                                                         or text[i - 1] == "-" and i > 1 and _LATIN_EDGE.match(text[i - 2])):
+                                                         or (text[i - 1] == "-" and i > 1 and _LATIN_EDGE.match(text[i - 2]))):
                 continue  # inside a word, or inside an id like 'sz-l9-m99'
 
             node, j = self.trie, i
@@ -115,7 +115,7 @@ class Vocabulary:
                     break
                 j += 1
                 form = node.get("")
-                glued = j < n and (_LATIN_EDGE.match(text[j]) or text[j] == "-" and j + 1 < n and _LATIN_EDGE.match(text[j + 1]))
+                glued = j < n and (_LATIN_EDGE.match(text[j]) or (text[j] == "-" and j + 1 < n and _LATIN_EDGE.match(text[j + 1])))
                 if form is not None and not (_LATIN_EDGE.match(form[-1]) and glued):
                     out.append(Match(i, j, text[i:j], list(self.forms[form])))
         return out
@@ -246,7 +246,7 @@ class Vocabulary:
             cached = [(f, t) for f, t in self.forms.items()
                       if len(f) >= 2 and all_cjk(f)
                       and (any(x.kind == "value" and not x.partial for x in t)
-                           or len(f) >= 3 and all(x.kind == "metric" for x in t))]
+                           or (len(f) >= 3 and all(x.kind == "metric" for x in t)))]
             self._cjk_cache = cached
         return cached
 
@@ -285,7 +285,7 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
         for form in member.forms:
             vocab.add(form, term)
         label = member.label_en
-        if label.isascii() and label[-1:].isalpha() and " " in label or label.isascii() and len(label) > 4:
+        if (label.isascii() and label[-1:].isalpha() and " " in label) or (label.isascii() and len(label) > 4):
             # English plurals of names: "front brake calipers", "gear sets".
             vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
         for form in _parent_removed_forms(member, catalogue, member.dimension):
@@ -297,22 +297,8 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
 
 
 def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
-    """People say 'Hengtai' for 'Hengtai Metals' and '恒泰' for '恒泰金属': add a member's first
-    word (English) or first two characters (Chinese) when no other name starts the same way."""
+    """Short names of entities ('Hengtai', '恒泰') that mean nothing else in this vocabulary."""
     entity = [m for m in catalogue.members if m.dimension in vocab.entity_dims]
-    counts: dict[str, int] = {}
-    shorts: dict[str, Member] = {}
-    for m in entity:
-        cands = set()
-        words = m.label_en.split()
-        if len(words) > 1 and len(words[0]) >= 4 and words[0].isalpha():
-            cands.add(words[0].lower())
-        if len(m.label_zh) >= 4 and all_cjk(m.label_zh[:2]):
-            cands.add(m.label_zh[:2])
-        for c in cands:
-            counts[c] = counts.get(c, 0) + 1
-            shorts[c] = m
-    for short, n in counts.items():
-        if n == 1 and short not in vocab.forms:
-            member = shorts[short]
+    for short, member in short_names(entity).items():
+        if short not in vocab.forms:
             vocab.add(short, Term("value", member.dimension, member))

@@ -7,18 +7,17 @@ member names from the value catalogue, metric phrases from the layer's metrics.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
-from assistant.core.text import all_cjk, fold
+from assistant.core.text import fold
+from assistant.understand.catalogue import short_names
 from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
-# Words of company names too common to stand for one member on their own (plain English; the
-# layer's own words, its node and dimension names and synonyms, are kept out by build_vocab).
-_STOP_ALIASES = {"china", "group", "auto", "motor", "motors", "metals", "steel", "the"}
 
 
 @dataclass(frozen=True)
@@ -74,19 +73,6 @@ def _relevant_dimensions(layer: Layer, graph: GenealogyGraph) -> dict[str, str |
     return out
 
 
-def _aliases(members: list[Any], taken: set[str]) -> list[tuple[str, Any]]:
-    """Short names people use: 'Hengtai' for 'Hengtai Metals', '恒泰' for '恒泰金属' (only when unique)."""
-    candidates: dict[str, list[Any]] = {}
-    for m in members:
-        first = fold(m.label_en).split(" ")[0].strip(",.")
-        if len(first) >= 4 and first.isalpha() and first not in _STOP_ALIASES:
-            candidates.setdefault(first, []).append(m)
-        zh = fold(m.label_zh)
-        if len(zh) >= 4 and all_cjk(zh):
-            candidates.setdefault(zh[:2], []).append(m)
-    return [(form, ms[0]) for form, ms in candidates.items() if len(ms) == 1 and form not in taken]
-
-
 def build_vocab(layer: Layer, catalogue: Any) -> Vocab:
     graph = layer.genealogy
     node_forms: dict[str, str] = {}
@@ -111,7 +97,7 @@ def build_vocab(layer: Layer, catalogue: Any) -> Vocab:
             if dims[member.dimension]:
                 by_node.append(member)
         taken |= {fold(str(f)) for m in catalogue.members for f in m.forms}
-        member_forms += [(f, m, dims[m.dimension]) for f, m in _aliases(by_node, taken)]
+        member_forms += [(f, m, dims[m.dimension]) for f, m in short_names(by_node).items() if f not in taken]
     metric_forms = {fold(f) for m in layer.spec.metrics for f in [m.label.en, m.label.zh, *m.synonyms.all()]}
     time_words = {(fold(w), n.name) for n in graph.nodes.values() for w in n.time_words.all()}
     # ASCII: so that \b also separates an id from Chinese text glued to it ('物料批次LOT-…').

@@ -17,7 +17,8 @@ Node types come from `impact` in the genealogy (affected, delivered_via); nothin
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import reduce
-from typing import Any
 
 from sqlglot import exp
 
@@ -14,14 +13,6 @@ LINKS = "trace_links"  # CTE: distinct (up_type, up_id, down_type, down_id) link
 def _text(value: str | None) -> exp.Expression:
     # Typed NULLs and literals: PostgreSQL refuses 'unknown' types inside recursive CTEs.
     return exp.cast(exp.Null() if value is None else exp.Literal.string(value), "VARCHAR")
-
-
-def _literal(value: Any) -> exp.Expression:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
 
 
 def _table(name: str, alias: str) -> exp.Expression:

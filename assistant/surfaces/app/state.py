@@ -105,7 +105,7 @@ def _warm(pipeline: Pipeline) -> None:
 def _warm_index(pipeline: Pipeline) -> None:
     try:
         pipeline.warm_index()
-    except Exception as exc:  # noqa: BLE001  (suggestions are optional; the answers do not need the index)
+    except Exception as exc:
         log.warning("retrieval index not available: %s", exc)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import typer
 
@@ -37,14 +38,14 @@ def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
 
     @eval_app.callback()
     def run(ctx: typer.Context,
-            questions: Optional[Path] = typer.Option(None, "--questions", help="Question YAML (e.g. eval/dev.yaml)."),
-            db: Optional[str] = typer.Option(None, "--db", help="DuckDB file with the evaluation data."),
-            as_of: Optional[str] = typer.Option(None, "--as-of", help="Override the file's as_of date."),
+            questions: Path | None = typer.Option(None, "--questions", help="Question YAML (e.g. eval/dev.yaml)."),
+            db: str | None = typer.Option(None, "--db", help="DuckDB file with the evaluation data."),
+            as_of: str | None = typer.Option(None, "--as-of", help="Override the file's as_of date."),
             planner: str = typer.Option("rules", "--planner", help="rules | llm | hybrid"),
-            output: Optional[Path] = typer.Option(None, "--output", help="Write results.json here."),
-            report: Optional[Path] = typer.Option(None, "--report", help="Write a markdown report (and PNG chart) here."),
-            min_accuracy: Optional[float] = typer.Option(None, "--min-accuracy", help="Exit 1 below this (0..1 or %)."),
-            baseline: Optional[Path] = typer.Option(None, "--baseline", help="Gate against eval/baseline.json."),
+            output: Path | None = typer.Option(None, "--output", help="Write results.json here."),
+            report: Path | None = typer.Option(None, "--report", help="Write a markdown report (and PNG chart) here."),
+            min_accuracy: float | None = typer.Option(None, "--min-accuracy", help="Exit 1 below this (0..1 or %)."),
+            baseline: Path | None = typer.Option(None, "--baseline", help="Gate against eval/baseline.json."),
             raise_baseline: bool = typer.Option(False, "--raise-baseline", help="Store a higher accuracy in the baseline.")) -> None:
         if ctx.invoked_subcommand is not None:
             return
@@ -66,7 +67,7 @@ def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
     @eval_app.command("promote")
     def promote(item_id: str = typer.Argument(..., help="The id of the question to promote."),
                 source: Path = typer.Option(Path("eval/dev.yaml"), "--from", help="results.json or question YAML."),
-                verified: Optional[Path] = typer.Option(None, "--to", help="verified_queries YAML (default: the layer's).")) -> None:
+                verified: Path | None = typer.Option(None, "--to", help="verified_queries YAML (default: the layer's).")) -> None:
         """Turn an evaluation item into a verified query of the semantic layer (retrieval then uses it)."""
         from assistant.surfaces.evaluation.promote import promote_command
         from semantic_layer.loader import default_layer_dir

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -34,7 +33,7 @@ AsOfOpt = typer.Option(None, "--as-of", help="The date 'today' means (YYYY-MM-DD
 LayerOpt = typer.Option(None, "--layer", help="Semantic layer folder (default: $FA_LAYER or the demo layer).")
 
 
-def _date(value: Optional[str], *, as_json: bool = False) -> Optional[dt.date]:
+def _date(value: str | None, *, as_json: bool = False) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -64,7 +63,7 @@ def ensure_demo_db(path: Path) -> None:
     generate(path, progress=True)
 
 
-def _pipeline(db: Optional[str], as_of: Optional[str], planner: Optional[str] = None, layer: Optional[str] = None,
+def _pipeline(db: str | None, as_of: str | None, planner: str | None = None, layer: str | None = None,
               *, as_json: bool = False):
     from assistant.core.settings import Settings, default_db_path
     from assistant.pipeline import Pipeline
@@ -77,10 +76,10 @@ def _pipeline(db: Optional[str], as_of: Optional[str], planner: Optional[str] = 
 
 @app.command()
 def ask(question: str = typer.Argument(..., help="The question, in English or Chinese."),
-        db: Optional[str] = DbOpt, as_of: Optional[str] = AsOfOpt,
+        db: str | None = DbOpt, as_of: str | None = AsOfOpt,
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
-        planner: Optional[str] = typer.Option(None, "--planner", help="rules | llm | hybrid"),
-        layer: Optional[str] = LayerOpt) -> None:
+        planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
+        layer: str | None = LayerOpt) -> None:
     """Answer one question."""
     from assistant.surfaces.cli.terminal import render_answer
 
@@ -105,9 +104,9 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
 
 
 @app.command()
-def chat(db: Optional[str] = DbOpt, as_of: Optional[str] = AsOfOpt,
-         planner: Optional[str] = typer.Option(None, "--planner", help="rules | llm | hybrid"),
-         layer: Optional[str] = LayerOpt) -> None:
+def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
+         planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
+         layer: str | None = LayerOpt) -> None:
     """An interactive conversation; follow-ups use the earlier questions. Type 'new' to start over, 'quit' to leave."""
     from assistant.surfaces.cli.terminal import render_answer
 
@@ -134,7 +133,7 @@ def chat(db: Optional[str] = DbOpt, as_of: Optional[str] = AsOfOpt,
 
 
 @app.command(name="app")
-def run_app(db: Optional[str] = DbOpt, port: int = typer.Option(8501, "--port"),
+def run_app(db: str | None = DbOpt, port: int = typer.Option(8501, "--port"),
             address: str = typer.Option("127.0.0.1", "--address")) -> None:
     """Start the Streamlit app (generating the demo factory first if it is missing)."""
     from assistant.core.settings import default_db_path
@@ -152,11 +151,11 @@ def run_app(db: Optional[str] = DbOpt, port: int = typer.Option(8501, "--port"),
 
 
 @app.command(name="demo-data")
-def demo_data(out: Optional[Path] = typer.Option(None, "--out", help="DuckDB file to write (default: $FA_DB or the user data folder)."),
-              end_date: Optional[str] = typer.Option(None, "--end-date", help="Last day of data (default: today)."),
+def demo_data(out: Path | None = typer.Option(None, "--out", help="DuckDB file to write (default: $FA_DB or the user data folder)."),
+              end_date: str | None = typer.Option(None, "--end-date", help="Last day of data (default: today)."),
               days: int = typer.Option(730, "--days", min=7), scale: int = typer.Option(1, "--scale", min=1),
               seed: int = typer.Option(42, "--seed"),
-              to: Optional[str] = typer.Option(None, "--to", help="Also copy into PostgreSQL: postgresql://user@host:port/db")) -> None:
+              to: str | None = typer.Option(None, "--to", help="Also copy into PostgreSQL: postgresql://user@host:port/db")) -> None:
     """Generate the demo factory database (deterministic for the same arguments)."""
     from assistant.core.settings import default_db_path
     from semantic_layer.demo.generator import copy_to_postgres, generate
@@ -174,7 +173,7 @@ def demo_data(out: Optional[Path] = typer.Option(None, "--out", help="DuckDB fil
 
 
 @layer_app.command("validate")
-def layer_validate(layer: Optional[str] = LayerOpt, db: Optional[str] = DbOpt) -> None:
+def layer_validate(layer: str | None = LayerOpt, db: str | None = DbOpt) -> None:
     """Check the layer's YAML, then that every table, column, join and formula resolves on the database."""
     from assistant.surfaces.cli.layer_check import check_layer_against_db
 
@@ -192,7 +191,7 @@ def layer_validate(layer: Optional[str] = LayerOpt, db: Optional[str] = DbOpt) -
 
 
 @layer_app.command("show")
-def layer_show(layer: Optional[str] = LayerOpt) -> None:
+def layer_show(layer: str | None = LayerOpt) -> None:
     """List the layer's metrics and what each can be broken down by."""
     from semantic_layer.loader import load_layer
 

@@ -149,7 +149,7 @@ def write_report(run: EvalRun, report_path: str | os.PathLike[str]) -> tuple[Pat
     try:
         write_tag_chart(run, png_path)
         chart_file = png_path.name
-    except Exception as exc:  # noqa: BLE001 - reported inside the markdown instead
+    except Exception as exc:
         chart_error = f"{type(exc).__name__}: {exc}"
     _atomic_write(md_path, render_markdown(run, chart_file=chart_file, chart_error=chart_error).encode("utf-8"))
     return md_path, (png_path if chart_file else None)

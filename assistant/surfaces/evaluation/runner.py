@@ -165,14 +165,14 @@ def run_item(item: EvalItem, asker: Asker, as_of: dt.date | None, gold: GoldResu
         for turn_no, turn in enumerate(item.context, start=1):
             try:
                 _add_tokens(context_tokens, _usage(asker.ask(turn, session=session, as_of=as_of)))
-            except Exception as exc:  # noqa: BLE001 - recorded, the question is still asked
+            except Exception as exc:
                 context_errors.append(f"context turn {turn_no}: {type(exc).__name__}: {_short(str(exc))}")
         started = time.perf_counter()
         try:
             answer = asker.ask(item.question, session=session, as_of=as_of)
         finally:
             latency = round((time.perf_counter() - started) * 1000, 2)
-    except Exception as exc:  # noqa: BLE001 - see above
+    except Exception as exc:
         error = f"{type(exc).__name__}: {_short(str(exc))}"
 
     if answer is None:
@@ -236,7 +236,7 @@ def summarise(items: Sequence[ItemResult], *, questions: QuestionSet, planner: s
         "planner": planner,
         "as_of": (as_of or questions.as_of).isoformat() if (as_of or questions.as_of) else None,
         "database": str(database) if database is not None else None,
-        "timestamp": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "timestamp": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "total": total,
         "correct": correct,
         "accuracy": round(correct / total, 4) if total else 0.0,

@@ -30,7 +30,7 @@ _TIME_RE = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 
 def _norm_datetime(value: dt.datetime) -> Norm:
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     if value.time() == dt.time(0, 0):
         # A DATE grain column often comes back as a midnight TIMESTAMP from date_trunc.
         return ("date", value.date())

@@ -67,7 +67,7 @@ def _pre(pat: re.Pattern[str], t: str, pos: int) -> re.Match[str] | None:
     i = pos - 1
     while i >= 0 and t[i].isspace():
         i -= 1
-    if i < 0 or not (t[i].isascii() and t[i].isalpha() or t[i] in _PREFIX_TAIL):
+    if i < 0 or not ((t[i].isascii() and t[i].isalpha()) or t[i] in _PREFIX_TAIL):
         return None
     return pat.search(t, max(0, pos - 24), pos)
 
@@ -79,7 +79,7 @@ def _since(t: str, a: Cand, as_of: Date) -> Cand | None:
     if not suf and not (pre and (pre.group("strong") or pre.group("after"))):
         return None
     # 'after X' / X之后 exclude X itself; 'since X', X以来, X以后 include it
-    after = bool(pre and pre.group("after") or suf and suf.group("after"))
+    after = bool((pre and pre.group("after")) or (suf and suf.group("after")))
     start = a.end + DAY if after else a.start
     if start > as_of:
         return None
@@ -115,8 +115,8 @@ def _between(t: str, a: Cand, b: Cand) -> Cand | None:
         "dash": True,
         "zto": True,
         # 'compare Nov 2025 to Dec 2025' is not a range; 'Oct 1 to Oct 15' is
-        "to": bool(pre and pre.group("from") or pre and pre.group("between")
-                   or a.day_level and b.day_level),
+        "to": bool((pre and pre.group("from")) or (pre and pre.group("between"))
+                   or (a.day_level and b.day_level)),
         "and": bool(pre and pre.group("between")),
         "zand": suf is not None,
     }[kind or "dash"]

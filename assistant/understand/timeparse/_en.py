@@ -39,8 +39,7 @@ _NUMB = r"(?<![A-Za-z0-9/.-])"  # before a numeric date: not part of a code or d
 _NUME = r"(?![0-9]|[-/.]\d)"
 _YSEP = r"(?:\s*,\s*|\s+of\s+|\s+)"  # 'Q4 2025', 'Q4, 2025', 'Q4 of 2025'
 
-FULL_MONTHS = ("january february march april may june july august september october "
-               "november december").split()
+FULL_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 MONTHS: dict[str, int] = {n: i + 1 for i, n in enumerate(FULL_MONTHS)}
 MONTHS.update({n[:3]: i + 1 for i, n in enumerate(FULL_MONTHS)}, sept=9)
 # Written as a prefix trie: a flat 25-way alternation made every scan ~3x slower.
@@ -50,7 +49,7 @@ _MONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
             "fourth": 4, "4th": 4}
 ORD = "(" + "|".join(ORDINALS) + ")"
-WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _UNIT_OF = {"y": "year", "m": "month", "q": "quarter", "w": "week"}
 _REL_OFFSET = {"this": 0, "current": 0, "last": -1, "previous": -1, "prior": -1, "next": 1}
 # 'may' and 'mar(ch)' are also ordinary English words ("line 3 may fail").
@@ -156,7 +155,7 @@ def _edit1(a: str, b: str) -> bool:
     while i < min(len(a), len(b)) and a[i] == b[i]:
         i += 1
     return (a[i + 1:] == b[i + 1:] or a[i + 1:] == b[i:] or a[i:] == b[i + 1:]
-            or a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:])
+            or (a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:]))
 
 
 def h_typo_my(m: re.Match[str], as_of: Date) -> Cand | None:

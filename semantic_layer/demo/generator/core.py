@@ -9,7 +9,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-
 from .dimensions import build_dims
 from .inventory import inventory_snapshots, lot_consumption, po_and_lot_tables, split_lots
 from .plan import build_plan
