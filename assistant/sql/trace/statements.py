@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from assistant.core.calendar import TimeRange
 from assistant.core.errors import IncompatibleError
+from assistant.sql.literals import literal
 from assistant.sql.trace.delivery import delivery_flag
 from assistant.sql.trace.parts import (
     LINKS,
@@ -24,7 +25,6 @@ from assistant.sql.trace.parts import (
     _and,
     _col,
     _in_reach,
-    _literal,
     _not_null,
     _table,
     _text,
@@ -86,7 +86,7 @@ class TraceCompiler:
         if path is None:
             raise IncompatibleError(f"'{dim.label.en}' cannot be used to filter '{table}' in a trace.",
                                     suggestion="Filter on something the traced records are linked to.")
-        literals = [_literal(v) for v in values]
+        literals = [literal(v) for v in values]
         if not path:
             return _col(dim.key_column, alias).isin(*literals)
         return self._chain(path, 0, alias, dim.key_column, literals)
