@@ -24,16 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.core.calendar import TimeRange
-from assistant.core.text import question_lang  # noqa: E402
-from assistant.pipeline import Pipeline  # noqa: E402
-from assistant.plan.trace.detect import detect_trace  # noqa: E402
-from assistant.plan.types import (  # noqa: E402
+from assistant.core.text import question_lang
+from assistant.pipeline import Pipeline
+from assistant.plan.trace.detect import detect_trace
+from assistant.plan.types import (
     PlanContext,
     Session,
     TraceRequest,
 )
-from assistant.sql.executor import Executor  # noqa: E402
-from semantic_layer.loader import load_layer  # noqa: E402
+from assistant.sql.executor import Executor
+from semantic_layer.loader import load_layer
 
 END = dt.date(2025, 12, 31)
 
