@@ -33,7 +33,8 @@ def main() -> None:
     lang = current_lang()
     st.set_page_config(page_title=t("app_title", lang), page_icon=":material/factory:", layout="centered")
     # File pages (thin scripts) rather than callables, so AppTest.switch_page can reach them.
-    pages = [st.Page(f"{PAGES}/{name}.py", title=t(f"nav_{name}", lang), icon=icon, url_path=name, default=name == "ask")
+    pages = [st.Page(f"{PAGES}/{name}.py", title=t(f"nav_{name}", lang), icon=icon, url_path=name,
+                     default=name == "ask")
              for name, icon in PAGE_ICONS.items()]
     page = st.navigation(pages)
     with st.sidebar:

@@ -28,7 +28,7 @@ from assistant.core.errors import (
 )
 from assistant.core.settings import Settings
 from assistant.core.text import question_lang
-from assistant.explain.answer import Answer, Provenance
+from assistant.explain.answer import Answer, Provenance, Status
 from assistant.explain.charts import auto_chart
 from assistant.explain.compare import attach_comparison, comparison_range
 from assistant.explain.metric_answer import metric_answer, sql_answer
@@ -187,9 +187,11 @@ class Pipeline:
             from assistant.plan.llm import status
 
             return Answer(question, "error", status(self.settings)[lang], lang=lang, planner=name)
-        return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.", lang=lang)
+        return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.",
+                      lang=lang)
 
-    def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None, lexical: bool = False) -> list[Any]:
+    def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None,
+                  lexical: bool = False) -> list[Any]:
         if lexical:
             # The offline planner only wants hints: never pay for building the index (or loading
             # the embedding model) on its path; the app warms the index at start-up instead.
@@ -212,7 +214,7 @@ class Pipeline:
                           repair_rounds=plan.repair_rounds, token_usage=plan.token_usage,
                           not_understood=plan.not_understood)
         if plan.kind in ("clarify", "refuse"):
-            status = "clarify" if plan.kind == "clarify" else "refused"
+            status: Status = "clarify" if plan.kind == "clarify" else "refused"
             return Answer(question, status, plan.message, suggestions=plan.suggestions, provenance=prov,
                           planner=plan.planner, lang=lang)
         try:

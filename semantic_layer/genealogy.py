@@ -135,7 +135,8 @@ class GenealogyGraph:
         return [e for e in self.walk_edges if e.upstream in types and e.downstream in types]
 
 
-def topological(start: str, direction: Direction, graph: GenealogyGraph, edges: list[GenealogyEdge]) -> list[str] | None:
+def topological(start: str, direction: Direction, graph: GenealogyGraph,
+                edges: list[GenealogyEdge]) -> list[str] | None:
     """Reachable types in walk order, or None when they contain a cycle (then the walk recurses)."""
     pairs = [(e.upstream, e.downstream) if direction == "forward" else (e.downstream, e.upstream) for e in edges]
     nodes, frontier = {start}, [start]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +15,8 @@ from sqlglot import exp
 
 from semantic_layer.errors import LayerError, UnknownFieldError, did_you_mean
 from semantic_layer.genealogy import GenealogyGraph
-from semantic_layer.models import Dimension, LayerSpec, Measure, Metric, Relationship, Table
+from semantic_layer.models import BUILTIN_UNITS, Dimension, LayerSpec, Measure, Metric, Relationship, Table, UnitSpec
+from semantic_layer.validation import check_layer
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,6 @@ class JoinStep:
     left_column: str
     table: str
     right_column: str
-
-
-def _columns_of(sql: str) -> set[str]:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    return {c.name for c in tree.find_all(exp.Column)}
 
 
 class Layer:
@@ -46,7 +41,8 @@ class Layer:
         self.dimensions: dict[str, Dimension] = {d.name: d for d in spec.dimensions}
         self.measures: dict[str, Measure] = {m.name: m for m in spec.measures}
         self.metrics: dict[str, Metric] = {m.name: m for m in spec.metrics}
-        self._check()
+        self.units: dict[str, UnitSpec] = {u.name: u for u in (*BUILTIN_UNITS, *spec.units)}
+        check_layer(self)
 
     @cached_property
     def genealogy(self) -> GenealogyGraph:
@@ -60,105 +56,20 @@ class Layer:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     # ------------------------------------------------------------------ validation
-    def _where(self, section: str, name: str) -> str:
+    def where(self, section: str, name: str) -> str:
+        """'file: section[i]' of an item, for error messages."""
         return self._origin.get((section, name), f"{section}: {name}")
 
-    def _require_table(self, table: str, where: str) -> Table:
+    def require_table(self, table: str, where: str) -> Table:
         if table not in self.tables:
             raise LayerError(f"unknown table '{table}'.", location=where, suggestion=did_you_mean(table, self.tables))
         return self.tables[table]
 
-    def _require_column(self, table: str, column: str, where: str) -> None:
-        cols = self._require_table(table, where).columns
+    def require_column(self, table: str, column: str, where: str) -> None:
+        cols = self.require_table(table, where).columns
         if column not in cols:
             raise LayerError(f"table '{table}' has no column '{column}'.", location=where,
                              suggestion=did_you_mean(column, cols))
-
-    def _check(self) -> None:
-        for kind, items in (("tables", self.spec.tables), ("dimensions", self.spec.dimensions),
-                            ("measures", self.spec.measures), ("metrics", self.spec.metrics)):
-            seen: set[str] = set()
-            for item in items:
-                if item.name in seen:
-                    raise LayerError(f"'{item.name}' is defined twice.", location=self._where(kind, item.name))
-                seen.add(item.name)
-        clash = set(self.metrics) & set(self.dimensions)
-        if clash:
-            raise LayerError(f"names used for both a metric and a dimension: {sorted(clash)}.")
-        for t in self.spec.tables:
-            where = self._where("tables", t.name)
-            for col in [*t.primary_key, *([t.time_column] if t.time_column else [])]:
-                self._require_column(t.name, col, where)
-        for r in self.spec.relationships:
-            where = self._where("relationships", r.from_)
-            self._require_column(r.from_table, r.from_column, where)
-            self._require_column(r.to_table, r.to_column, where)
-        for d in self.spec.dimensions:
-            where = self._where("dimensions", d.name)
-            for col in d.equivalent_columns():
-                self._require_column(d.table, col, where)
-        for m in self.spec.measures:
-            where = self._where("measures", m.name)
-            table = self._require_table(m.table, where)
-            for sql in filter(None, (m.expr, m.filter)):
-                for col in _columns_of(sql):
-                    self._require_column(m.table, col, where)
-            if m.time_column:
-                self._require_column(table.name, m.time_column, where)
-        for metric in self.spec.metrics:
-            where = self._where("metrics", metric.name)
-            refs = self.metric_measures(metric.name, where=where)
-            if not refs:
-                raise LayerError("the expression uses no measure.", location=where)
-            tables = {m.table for m in refs}
-            allowed = [d.name for d in self.spec.dimensions if any(self.join_path(t, d.table) is not None for t in tables)]
-            for dim in metric.dimensions or []:
-                if dim not in self.dimensions:
-                    raise LayerError(f"unknown dimension '{dim}'.", location=where,
-                                     suggestion=did_you_mean(dim, self.dimensions))
-                if dim not in allowed:
-                    raise LayerError(f"dimension '{dim}' cannot be reached from any table this metric uses.",
-                                     location=where)
-        self.check_genealogy()
-
-    # ------------------------------------------------------------------ genealogy
-    def check_genealogy(self) -> None:
-        """Cross-check the genealogy graph against the tables (traceability answers rely on it)."""
-        gen = self.spec.genealogy
-        where = self._where("genealogy", "")
-        names: set[str] = set()
-        for i, node in enumerate(gen.nodes):
-            at = f"{where}.nodes[{i}] ({node.name})"
-            if node.name in names:
-                raise LayerError(f"node '{node.name}' is defined twice.", location=at)
-            names.add(node.name)
-            self._require_physical(node.table, at)
-            cols = [node.key, node.display, node.display_zh, node.time_column, node.quantity_column,
-                    node.status_column, *node.columns]
-            for col in filter(None, cols):
-                self._require_column(node.table, col, at)
-            if node.id_pattern:
-                try:
-                    re.compile(node.id_pattern)
-                except re.error as exc:
-                    raise LayerError(f"id_pattern is not a valid regular expression ({exc}).", location=at) from None
-        for i, edge in enumerate(gen.edges):
-            at = f"{where}.edges[{i}] ({edge.upstream} -> {edge.downstream})"
-            for end in (edge.upstream, edge.downstream):
-                if end not in names:
-                    raise LayerError(f"unknown node '{end}'.", location=at, suggestion=did_you_mean(end, names))
-            self._require_physical(edge.table, at)
-            self._require_column(edge.table, edge.upstream_column, at)
-            self._require_column(edge.table, edge.downstream_column, at)
-        for role, node_name in gen.impact.model_dump().items():
-            if node_name and node_name not in names:
-                raise LayerError(f"impact.{role}: unknown node '{node_name}'.", location=where,
-                                 suggestion=did_you_mean(node_name, names))
-
-    def _require_physical(self, table: str, where: str) -> None:
-        # Traces run as plain SQL over stored tables; derived tables exist only inside compiled metrics.
-        if self._require_table(table, where).derived:
-            raise LayerError(f"table '{table}' is derived; genealogy needs a stored table.", location=where)
 
     # ------------------------------------------------------------------ lookups
     def metric(self, name: str) -> Metric:
@@ -166,6 +77,10 @@ class Layer:
             raise UnknownFieldError(f"There is no metric called '{name}'.",
                                     suggestion=did_you_mean(name, self.metrics))
         return self.metrics[name]
+
+    def unit(self, name: str | None) -> UnitSpec | None:
+        """The display rules of a unit (None for no unit)."""
+        return self.units.get(name) if name else None
 
     def dimension(self, name: str) -> Dimension:
         if name not in self.dimensions:
@@ -181,7 +96,7 @@ class Layer:
         for col in tree.find_all(exp.Column):
             if col.name not in self.measures:
                 raise LayerError(f"unknown measure '{col.name}' in expression '{metric.expr}'.",
-                                 location=where or self._where("metrics", name),
+                                 location=where or self.where("metrics", name),
                                  suggestion=did_you_mean(col.name, self.measures))
             if self.measures[col.name] not in out:
                 out.append(self.measures[col.name])

@@ -24,6 +24,7 @@ from semantic_layer.models import (
     Metric,
     Relationship,
     Table,
+    UnitSpec,
     VerifiedQuery,
 )
 
@@ -36,6 +37,7 @@ _SECTIONS: dict[str, Any] = {
     "measures": list[Measure],
     "metrics": list[Metric],
     "verified_queries": list[VerifiedQuery],
+    "units": list[UnitSpec],
 }
 _HEADER_KEYS = {"name", "label", "description", "default_lang"}
 
@@ -60,9 +62,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
-    """Merge the YAML files of a folder. Returns (raw spec, origin) where origin maps
-    (section, item name or index) to 'file: section[i]' for error messages."""
+def _layer_files(folder: str | os.PathLike[str]) -> tuple[Path, list[Path]]:
     root = Path(folder)
     if not root.is_dir():
         raise LayerError(f"The semantic layer folder '{root}' does not exist.",
@@ -70,39 +70,50 @@ def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], di
     files = sorted(p for p in root.iterdir() if p.suffix in {".yaml", ".yml"})
     if not files:
         raise LayerError(f"No YAML files found in '{root}'.")
+    return root, files
+
+
+def _validated(model: Any, value: Any, where: str) -> None:
+    """Validate one section against its model; the first error names its file and path."""
+    try:
+        TypeAdapter(model).validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise LayerError(err["msg"] + ".", location=f"{where}{_format_loc(err['loc'])}") from None
+
+
+def _merge_list(merged: dict[str, Any], origin: dict[tuple[str, str], str], path: Path, key: str, value: Any) -> None:
+    """Append a list section (tables, metrics, ...) and remember where each item came from."""
+    if not isinstance(value, list):
+        raise LayerError("must be a list.", location=f"{path.name}: {key}")
+    _validated(_SECTIONS[key], value, f"{path.name}: {key}")
+    start = len(merged.setdefault(key, []))
+    for i, item in enumerate(value):
+        name = str(item.get("name") or item.get("question") or item.get("from") or start + i)
+        origin[(key, name)] = f"{path.name}: {key}[{i}]"
+    merged[key].extend(value)
+
+
+def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+    """Merge the YAML files of a folder. Returns (raw spec, origin) where origin maps
+    (section, item name or index) to 'file: section[i]' for error messages."""
+    root, files = _layer_files(folder)
     merged: dict[str, Any] = {}
     origin: dict[tuple[str, str], str] = {}
     for path in files:
-        data = _read_yaml(path)
-        for key, value in data.items():
+        for key, value in _read_yaml(path).items():
             if key in _HEADER_KEYS:
                 merged[key] = value
             elif key in _SECTIONS:
-                if not isinstance(value, list):
-                    raise LayerError("must be a list.", location=f"{path.name}: {key}")
-                try:
-                    TypeAdapter(_SECTIONS[key]).validate_python(value)
-                except ValidationError as exc:
-                    err = exc.errors()[0]
-                    raise LayerError(err["msg"] + ".", location=f"{path.name}: {key}{_format_loc(err['loc'])}") from None
-                start = len(merged.setdefault(key, []))
-                for i, item in enumerate(value):
-                    name = str(item.get("name") or item.get("question") or item.get("from") or start + i)
-                    origin[(key, name)] = f"{path.name}: {key}[{i}]"
-                merged[key].extend(value)
+                _merge_list(merged, origin, path, key, value)
             elif key == "genealogy":
-                try:
-                    Genealogy.model_validate(value)
-                except ValidationError as exc:
-                    err = exc.errors()[0]
-                    raise LayerError(err["msg"] + ".", location=f"{path.name}: genealogy{_format_loc(err['loc'])}") from None
+                _validated(Genealogy, value, f"{path.name}: genealogy")
                 merged["genealogy"] = value
                 origin[("genealogy", "")] = f"{path.name}: genealogy"
             else:
                 raise LayerError(f"unknown section '{key}'.", location=path.name,
                                  suggestion=did_you_mean(key, [*_SECTIONS, *_HEADER_KEYS, "genealogy"]))
-    if "name" not in merged:
-        merged["name"] = root.name
+    merged.setdefault("name", root.name)
     if "label" not in merged:
         merged["label"] = Label(en=str(merged["name"]), zh=str(merged["name"])).model_dump()
     return merged, origin

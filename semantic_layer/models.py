@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
-Unit = Literal["count", "ratio", "minutes", "hours", "kwh", "kwh_per_unit", "ppm", "quantity", "currency"]
 
 
 class _Strict(BaseModel):
@@ -25,6 +24,34 @@ class Label(_Strict):
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
+
+
+class UnitText(_Strict):
+    """A unit's suffix after a number, per language ('' for none; Chinese falls back to English)."""
+
+    en: str = ""
+    zh: str | None = None
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" and self.zh is not None else self.en
+
+
+class UnitSpec(_Strict):
+    """How values of a unit read: ratios (stored 0..1) as percentages, numbers with a suffix.
+
+    Layers declare their own units (minutes, kWh, EUR, kg...); `ratio` and `count` are built in."""
+
+    name: str
+    label: Label
+    kind: Literal["ratio", "number"] = "number"
+    suffix: UnitText = Field(default_factory=UnitText)
+    decimals: int | None = Field(default=None, ge=0, le=6)  # fixed decimals; None: by magnitude
+
+
+BUILTIN_UNITS: tuple[UnitSpec, ...] = (
+    UnitSpec(name="ratio", label=Label(en="ratio, shown as %", zh="比率（以百分比显示）"), kind="ratio"),
+    UnitSpec(name="count", label=Label(en="count", zh="数量")),
+)
 
 
 class Synonyms(_Strict):
@@ -135,7 +162,7 @@ class Metric(_Strict):
     description_zh: str | None = None
     formula: str  # the definition in words/SQL for people (shown in provenance)
     expr: str  # SQL expression over measure names
-    unit: Unit
+    unit: str  # a unit the layer declares (`units`), or a built-in one: ratio, count
     higher_is_better: bool = True
     dimensions: list[str] | None = None  # None: every dimension reachable from all its measures
 
@@ -203,6 +230,8 @@ class GenealogyImpact(_Strict):
     affected: str | None = None  # node whose quantity is "affected" (e.g. finished batches)
     delivered_via: str | None = None  # an affected node with a reached node of this type left the plant
     notify: str | None = None  # node to notify (e.g. customers)
+    # How the impact sentence calls affected nodes that were not delivered ("still in the plant").
+    kept: Label = Label(en="not delivered yet", zh="尚未发出")
 
 
 class Genealogy(_Strict):
@@ -227,5 +256,6 @@ class LayerSpec(_Strict):
     dimensions: list[Dimension] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
+    units: list[UnitSpec] = Field(default_factory=list)
     verified_queries: list[VerifiedQuery] = Field(default_factory=list)
     genealogy: Genealogy = Field(default_factory=Genealogy)

@@ -30,7 +30,8 @@ from semantic_layer.errors import (
 )
 
 __all__ = [
-    "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError", "FactoryAssistantError", "GuardError",
+    "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError", "FactoryAssistantError",
+    "GuardError",
     "IncompatibleError", "LayerError", "PlanningError", "QueryError", "QueryTimeout", "UnknownFieldError",
     "did_you_mean", "user_message",
 ]

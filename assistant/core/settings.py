@@ -1,8 +1,10 @@
-"""Settings, declared as one table (name, default, environment variable, help).
+"""Settings, declared once as a table (name, default, environment variable, help).
 
-Precedence: explicit argument > environment variable > config file > default. The config
-file is TOML at $FA_CONFIG or <user config dir>/factory-assistant/config.toml, with the
-setting names as keys (e.g. `llm_model = "gpt-4o-mini"`).
+This is the only module that reads the environment or the config file. Precedence:
+explicit argument > environment variable > config file > default. The config file is TOML
+at $FA_CONFIG or <user config dir>/factory-assistant/config.toml, with the setting names as
+keys (e.g. `llm_model = "gpt-4o-mini"`). The README's settings table is checked against
+SETTINGS_TABLE by the test suite.
 """
 
 from __future__ import annotations
@@ -19,75 +21,84 @@ import platformdirs
 from assistant.core.errors import ConfigError
 
 APP = "factory-assistant"
+CONFIG_ENV = "FA_CONFIG"  # where the config file is (it cannot name itself)
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("FA_DATA_DIR", platformdirs.user_data_dir(APP)))
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    env: str
+    help: str
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("FA_CACHE_DIR", platformdirs.user_cache_dir(APP)))
-
-
-def default_db_path() -> Path:
-    return data_dir() / "factory.duckdb"
-
-
-# name, default, environment variable, help
-SETTINGS_TABLE: list[tuple[str, Any, str, str]] = [
-    ("db", None, "FA_DB", "Database: a DuckDB file path or a SQLAlchemy URL (default: the demo factory in the user data folder)."),
-    ("layer", None, "FA_LAYER", "Semantic layer folder (default: the demo factory layer)."),
-    ("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: user cache folder)."),
-    ("as_of", None, "FA_AS_OF", "The date that 'today' means, YYYY-MM-DD (default: the real today)."),
-    ("planner", None, "FA_PLANNER", "rules | llm | hybrid (default: hybrid when an LLM is configured, else rules)."),
-    ("max_rows", 5000, "FA_MAX_ROWS", "Row cap for every query; more rows set `truncated`."),
-    ("timeout_s", 10.0, "FA_TIMEOUT", "Statement time limit in seconds."),
-    ("llm_provider", None, "FA_LLM_PROVIDER", "LangChain provider: openai, ollama, anthropic, ... (OpenAI-compatible servers: openai + llm_base_url)."),
-    ("llm_model", None, "FA_LLM_MODEL", "Model name, e.g. gpt-4o-mini, qwen2.5:7b, deepseek-chat."),
-    ("llm_base_url", None, "FA_LLM_BASE_URL", "Base URL of an OpenAI-compatible or Ollama server."),
-    ("llm_api_key", None, "FA_LLM_API_KEY", "API key (not needed for local servers)."),
-    ("llm_temperature", 0.0, "FA_LLM_TEMPERATURE", "Sampling temperature."),
-    ("llm_timeout_s", 30.0, "FA_LLM_TIMEOUT", "Seconds before an LLM call is abandoned."),
-    ("llm_repair_rounds", 2, "FA_LLM_REPAIR_ROUNDS", "How often the LLM may fix a rejected plan."),
-]
+SETTINGS_TABLE: tuple[Setting, ...] = (
+    Setting("db", None, "FA_DB", "Database: a DuckDB file path or a SQLAlchemy URL (default: the demo factory "
+                                 "in the data folder)."),
+    Setting("layer", None, "FA_LAYER", "Semantic layer folder (default: the demo factory's layer)."),
+    Setting("as_of", None, "FA_AS_OF", "The date that 'today' means, YYYY-MM-DD (default: the real today)."),
+    Setting("planner", None, "FA_PLANNER", "rules, llm or hybrid (default: hybrid when an LLM is configured, "
+                                           "else rules)."),
+    Setting("max_rows", 5000, "FA_MAX_ROWS", "Row cap for every query; more rows set `truncated`."),
+    Setting("timeout_s", 10.0, "FA_TIMEOUT", "Statement time limit in seconds."),
+    Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
+    Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
+    Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
+    Setting("llm_provider", None, "FA_LLM_PROVIDER", "LangChain provider: openai, ollama, anthropic, ... "
+                                                     "(OpenAI-compatible servers: openai + llm_base_url)."),
+    Setting("llm_model", None, "FA_LLM_MODEL", "Model name, e.g. gpt-4o-mini, qwen2.5:7b, deepseek-chat."),
+    Setting("llm_base_url", None, "FA_LLM_BASE_URL", "Base URL of an OpenAI-compatible or Ollama server."),
+    Setting("llm_api_key", None, "FA_LLM_API_KEY", "API key (not needed for local servers)."),
+    Setting("llm_temperature", 0.0, "FA_LLM_TEMPERATURE", "Sampling temperature."),
+    Setting("llm_timeout_s", 30.0, "FA_LLM_TIMEOUT", "Seconds before an LLM call is abandoned."),
+    Setting("llm_repair_rounds", 2, "FA_LLM_REPAIR_ROUNDS", "How often the LLM may fix a rejected plan."),
+)
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS_TABLE}
+PLANNERS = ("rules", "llm", "hybrid")
+SECRETS = frozenset({"llm_api_key"})
 
 
 @dataclass
 class Settings:
-    db: str | None = None
-    layer: str | None = None
-    index_dir: str | None = None
-    as_of: dt.date | None = None
-    planner: str | None = None
-    max_rows: int = 5000
-    timeout_s: float = 10.0
-    llm_provider: str | None = None
-    llm_model: str | None = None
-    llm_base_url: str | None = None
-    llm_api_key: str | None = None
-    llm_temperature: float = 0.0
-    llm_timeout_s: float = 30.0
-    llm_repair_rounds: int = 2
+    """The values in effect. Every field is a row of SETTINGS_TABLE (its default comes from there)."""
+
+    db: str | None = DEFAULTS["db"]
+    layer: str | None = DEFAULTS["layer"]
+    as_of: dt.date | None = DEFAULTS["as_of"]
+    planner: str | None = DEFAULTS["planner"]
+    max_rows: int = DEFAULTS["max_rows"]
+    timeout_s: float = DEFAULTS["timeout_s"]
+    data_dir: str | None = DEFAULTS["data_dir"]
+    cache_dir: str | None = DEFAULTS["cache_dir"]
+    index_dir: str | None = DEFAULTS["index_dir"]
+    llm_provider: str | None = DEFAULTS["llm_provider"]
+    llm_model: str | None = DEFAULTS["llm_model"]
+    llm_base_url: str | None = DEFAULTS["llm_base_url"]
+    llm_api_key: str | None = DEFAULTS["llm_api_key"]
+    llm_temperature: float = DEFAULTS["llm_temperature"]
+    llm_timeout_s: float = DEFAULTS["llm_timeout_s"]
+    llm_repair_rounds: int = DEFAULTS["llm_repair_rounds"]
     sources: dict[str, str] = field(default_factory=dict)  # setting -> where its value came from
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
+        """Read arguments, the environment and the config file, in that order of precedence."""
         file_values = _read_config_file()
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}
-        types = {f.name: f.type for f in fields(cls)}
-        for name, default, env, _help in SETTINGS_TABLE:
-            raw, source = default, "default"
-            if name in file_values:
-                raw, source = file_values[name], "config file"
-            if os.environ.get(env) not in (None, ""):
-                raw, source = os.environ[env], env
-            if overrides.get(name) is not None:
-                raw, source = overrides[name], "argument"
-            values[name] = _coerce(name, raw, str(types[name]))
-            sources[name] = source
+        types = {f.name: str(f.type) for f in fields(cls)}
+        for setting in SETTINGS_TABLE:
+            raw, source = setting.default, "default"
+            if setting.name in file_values:
+                raw, source = file_values[setting.name], "config file"
+            if os.environ.get(setting.env) not in (None, ""):
+                raw, source = os.environ[setting.env], setting.env
+            if overrides.get(setting.name) is not None:
+                raw, source = overrides[setting.name], "argument"
+            values[setting.name] = _coerce(setting.name, raw, types[setting.name])
+            sources[setting.name] = source
         settings = cls(**values, sources=sources)
-        if settings.planner not in (None, "rules", "llm", "hybrid"):
+        if settings.planner not in (None, *PLANNERS):
             raise ConfigError(f"Unknown planner '{settings.planner}'.", suggestion="Use rules, llm or hybrid.")
         return settings
 
@@ -99,11 +110,21 @@ class Settings:
     def effective_planner(self) -> str:
         return self.planner or ("hybrid" if self.llm_configured else "rules")
 
-    def index_path(self) -> Path | None:
-        return Path(self.index_dir) if self.index_dir else None
+    def data_path(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else Path(platformdirs.user_data_dir(APP))
+
+    def cache_path(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else Path(platformdirs.user_cache_dir(APP))
+
+    def index_path(self) -> Path:
+        return Path(self.index_dir) if self.index_dir else self.cache_path() / "index"
+
+    def demo_db_path(self) -> Path:
+        """Where the demo factory is generated when no database is configured."""
+        return self.data_path() / "factory.duckdb"
 
     def db_target(self) -> str:
-        return self.db or str(default_db_path())
+        return self.db or str(self.demo_db_path())
 
     def today(self) -> dt.date:
         return self.as_of or dt.date.today()
@@ -111,15 +132,15 @@ class Settings:
     def describe(self) -> list[tuple[str, str, str]]:
         """(name, value, source) for the settings panel; secrets masked."""
         out = []
-        for name, _default, _env, _help in SETTINGS_TABLE:
-            value = getattr(self, name)
-            shown = "••••" if name == "llm_api_key" and value else str(value)
-            out.append((name, shown, self.sources.get(name, "default")))
+        for setting in SETTINGS_TABLE:
+            value = getattr(self, setting.name)
+            shown = "••••" if setting.name in SECRETS and value else str(value)
+            out.append((setting.name, shown, self.sources.get(setting.name, "default")))
         return out
 
 
 def _read_config_file() -> dict[str, Any]:
-    path = Path(os.environ.get("FA_CONFIG", Path(platformdirs.user_config_dir(APP)) / "config.toml"))
+    path = Path(os.environ.get(CONFIG_ENV, Path(platformdirs.user_config_dir(APP)) / "config.toml"))
     if not path.exists():
         return {}
     try:

@@ -19,7 +19,8 @@ CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 
 EN_NUMBERS: dict[str, int] = {
     w: i + 1 for i, w in enumerate(
-        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])
 }
 EN_NUMBERS.update(thirty=30, forty=40, fifty=50, sixty=60, ninety=90)
 CN_DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,

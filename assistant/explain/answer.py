@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from semantic_layer.models import BUILTIN_UNITS, UnitSpec
+
 Status = Literal["ok", "clarify", "refused", "error"]
 
 
@@ -47,7 +49,8 @@ class Answer:
     lang: str = "en"
     suggestions: list[str] = field(default_factory=list)  # clickable follow-ups or clarify options
     column_labels: dict[str, str] = field(default_factory=dict)
-    column_units: dict[str, str] = field(default_factory=dict)  # column -> unit (ratio, count, ...)
+    column_units: dict[str, str] = field(default_factory=dict)  # column -> unit name (ratio, count, ...)
+    units: dict[str, UnitSpec] = field(default_factory=dict)  # unit name -> how its values read
     provenance: Provenance = field(default_factory=Provenance)
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. trace levels, comparison deltas
 
@@ -55,8 +58,19 @@ class Answer:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def unit_of(self, column: str) -> UnitSpec | None:
+        """The display rules of a column's unit (None for dimensions and unitless columns)."""
+        name = self.column_units.get(column)
+        if not name:
+            return None
+        return self.units.get(name) or next((u for u in BUILTIN_UNITS if u.name == name), None)
+
+    def is_ratio(self, column: str) -> bool:
+        unit = self.unit_of(column)
+        return unit is not None and unit.kind == "ratio"
+
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict: numbers stay numbers, dates become ISO strings."""
@@ -77,6 +91,7 @@ class Answer:
             "suggestions": list(self.suggestions),
             "column_labels": dict(self.column_labels),
             "column_units": dict(self.column_units),
+            "units": {name: unit.model_dump(mode="json") for name, unit in self.units.items()},
             "provenance": json_value(self.provenance.__dict__),
             "extras": json_value(self.extras),
         }

@@ -37,7 +37,7 @@ ChartKind = Literal["none", "metric", "line", "bar", "grouped_bar", "scatter", "
 Reason = Literal["no_rows", "no_metric", "too_many_categories", "too_many_series", "shape"]
 
 # Vega-Lite time units per grain, always UTC so a date never shifts a day in the viewer's zone.
-_TIME_UNITS = {"day": "utcyearmonthdate", "week": "utcyearmonthdate", "month": "utcyearmonth",
+_TIME_UNITS: dict[str, Any] = {"day": "utcyearmonthdate", "week": "utcyearmonthdate", "month": "utcyearmonth",
                "quarter": "utcyearquarter", "year": "utcyear"}
 _TIME_FORMATS = {
     "en": {"day": "%b %d", "week": "%b %d", "month": "%b %y", "quarter": "Q%q %Y", "year": "%Y"},
@@ -77,6 +77,7 @@ def column_kinds(answer: Answer) -> dict[str, str]:
 
 
 def chart_plan(answer: Answer) -> ChartPlan:
+    """The chart a good analyst would draw for this answer, or why a table or card reads better."""
     if not answer.ok or not answer.rows:
         return ChartPlan("none", "no_rows")
     kinds = column_kinds(answer)
@@ -92,6 +93,11 @@ def chart_plan(answer: Answer) -> ChartPlan:
         if series > MAX_SERIES:
             return ChartPlan("table", "too_many_series", times[0], dims, metrics)
         return ChartPlan("line", None, times[0], dims, metrics)
+    return _category_plan(answer, dims, metrics)
+
+
+def _category_plan(answer: Answer, dims: list[str], metrics: list[str]) -> ChartPlan:
+    """No time axis: bars per category, grouped bars, or a scatter for two metrics of different units."""
     if not dims:
         return ChartPlan("table", "shape", None, dims, metrics)
     if _distinct(answer, dims[:1]) > MAX_BARS or len(answer.rows) > MAX_BARS * MAX_SERIES:
@@ -181,7 +187,7 @@ def _f(answer: Answer, col: str) -> str:
 
 
 def _number_format(answer: Answer, col: str, *, axis: bool) -> str:
-    if _unit(answer, col) == "ratio":
+    if answer.is_ratio(col):
         return ".1~%" if axis else ".1%"  # "~" drops ".0" but keeps 1.5% distinct from 2%
     return "~s" if axis else ",.4~r"  # SI on axes keeps tick labels short on phones
 
@@ -242,7 +248,8 @@ def _line(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.Chart:
         "tooltip": [alt.Tooltip(f"{time_f}:T", timeUnit=_TIME_UNITS.get(grain, "utcyearmonthdate"),
                                 title=_label(answer, plan.time), format=_TIME_FORMATS[lang].get(grain, "%Y-%m-%d")),
                     alt.Tooltip("series:N", title=series_title or " "),
-                    alt.Tooltip("value:Q", title=_label(answer, metric), format=_number_format(answer, metric, axis=False))],
+                    alt.Tooltip("value:Q", title=_label(answer, metric),
+                                format=_number_format(answer, metric, axis=False))],
     }
     if n_series > 1:
         enc["color"] = alt.Color("series:N", legend=_legend(), title=series_title or None)
@@ -250,7 +257,7 @@ def _line(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.Chart:
         title=_title(title), height=240)
 
 
-def _bar(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart:
+def _bar(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     dim, metric = plan.dims[0], plan.metrics[0]
     dim_f, met_f = _f(answer, dim), _f(answer, metric)
     order = "-x" if _descending(answer, metric) else "x"
@@ -258,14 +265,15 @@ def _bar(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart
     # Headroom on the value axis so the value printed after each bar is not clipped.
     domain = [min(0.0, float(frame[met_f].min() or 0)), float(top) * 1.22 if pd.notna(top) and top > 0 else 1.0]
     axis = alt.Axis(format=_number_format(answer, metric, axis=True), tickCount=4)
-    if _unit(answer, metric) == "ratio" and domain[1] > 1:
+    if answer.is_ratio(metric) and domain[1] > 1:
         # The headroom is for the value labels; a "120%" tick would suggest a share above the whole.
         axis = alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1])
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{dim_f}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT_PX)),
         x=alt.X(f"{met_f}:Q", title=None, scale=alt.Scale(domain=domain, nice=False), axis=axis),
         tooltip=[alt.Tooltip(f"{dim_f}:N", title=_label(answer, dim)),
-                 alt.Tooltip(f"{met_f}:Q", title=_label(answer, metric), format=_number_format(answer, metric, axis=False))],
+                 alt.Tooltip(f"{met_f}:Q", title=_label(answer, metric),
+                             format=_number_format(answer, metric, axis=False))],
     )
     bars = base.mark_bar(cornerRadiusEnd=2)
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
@@ -275,7 +283,7 @@ def _bar(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart
 
 
 def _bar_label_format(answer: Answer, metric: str, values: pd.Series) -> str:
-    if _unit(answer, metric) == "ratio":
+    if answer.is_ratio(metric):
         return ".1%"
     return ",.0f" if values.abs().max() >= 100 else ",.3~f"
 
@@ -305,7 +313,7 @@ def _grouped(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.Chart:
     ).properties(title=_title(title), height=n_cat * (n_series * 12 + 8) + 10)
 
 
-def _scatter(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart:
+def _scatter(answer: Answer, plan: ChartPlan, frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     dim = plan.dims[0]
     mx, my = plan.metrics[0], plan.metrics[1]
     dim_f, x_f, y_f = _f(answer, dim), _f(answer, mx), _f(answer, my)
@@ -360,5 +368,6 @@ def chart_png(spec: dict[str, Any], lang: str = "en", *, width: int = 480, scale
     if register_cjk_fonts():
         # The CJK face also covers Latin, so one font keeps both scripts on the same baseline.
         spec.setdefault("config", {})["font"] = CJK_FONT
-    locale = "zh-CN" if lang == "zh" else "en-US"
-    return vlc.vegalite_to_png(spec, scale=scale, format_locale=locale, time_format_locale=locale)
+    if lang == "zh":
+        return vlc.vegalite_to_png(spec, scale=scale, format_locale="zh-CN", time_format_locale="zh-CN")
+    return vlc.vegalite_to_png(spec, scale=scale, format_locale="en-US", time_format_locale="en-US")

@@ -42,7 +42,8 @@ def attach_comparison(answer: Answer, query: SemanticQuery, before: Answer, star
     """Put the earlier period's figures on `answer`; nothing when the earlier answer has no single row."""
     if before.status != "ok" or len(before.rows) != 1:
         return
-    previous: dict[str, Any] = {m: before.rows[0][before.columns.index(m)] for m in query.metrics if m in before.columns}
+    previous: dict[str,
+                   Any] = {m: before.rows[0][before.columns.index(m)] for m in query.metrics if m in before.columns}
     period = period_words(start, end)
     label = f"较 {period}" if answer.lang == "zh" else f"vs {period}"
     answer.extras["comparison"] = {"previous": previous, "label": label, "range": [start.isoformat(), end.isoformat()]}

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.explain.answer import Answer, Provenance
-from assistant.explain.sentences import filter_words, interpretation, key_sentence
+from assistant.explain.headline import key_sentence
+from assistant.explain.sentences import filter_words, interpretation
 from assistant.plan.query import SemanticQuery
 from assistant.sql.compiler import CompiledQuery
 from assistant.sql.executor import QueryResult
@@ -46,6 +47,7 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
                     truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
     answer.column_labels = {c.name: (c.label_zh if lang == "zh" else c.label_en) for c in compiled.columns}
     answer.column_units = {c.name: c.unit for c in compiled.columns if c.unit}
+    answer.units = {name: unit for name in answer.column_units.values() if (unit := layer.unit(name)) is not None}
     answer.extras["column_kinds"] = {c.name: c.kind for c in compiled.columns}
     answer.message = key_sentence(answer, query, layer, lang)
     return answer

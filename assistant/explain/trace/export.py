@@ -44,7 +44,7 @@ def trace_to_csv(answer: Answer) -> str:
         cols: list[str] = level.get("columns", [])
         labels: dict[str, str] = level.get("column_labels", {})
         for row in level.get("rows", []):
-            values = dict(zip(cols, row))
+            values = dict(zip(cols, row, strict=False))  # rows may carry fewer columns than the level names
             node_id = _text(row[0]) if row else ""
             name = _text(row[1]) if len(row) > 1 and cols[1] != cols[0] else ""
             details = sep.join(f"{labels.get(c, c)}={_text(values[c])}" for c in cols[2:] if values.get(c) is not None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.explain.sentences import format_value
+from assistant.core.units import format_value
 from assistant.sql.trace.delivery import window_start
 from assistant.sql.trace.result import TraceResult
 from semantic_layer.genealogy import GenealogyGraph
@@ -82,8 +82,9 @@ def impact_sentence(result: TraceResult, layer: Layer, graph: GenealogyGraph,
     lang, labels = result.lang, labels or {}
     zh = lang == "zh"
     node = graph.node(impact["node"])
-    qty = format_value(impact.get("quantity") or 0, "quantity", lang)
+    qty = format_value(impact.get("quantity") or 0, layer.unit("count"), lang)
     shipped, kept = impact["shipped"], impact["not_shipped"]
+    kept_words = layer.spec.genealogy.impact.kept
     held: list[str] = []
     if node.status_column:
         for key, v in sorted(kept["by_status"].items()):
@@ -94,9 +95,9 @@ def impact_sentence(result: TraceResult, layer: Layer, graph: GenealogyGraph,
     parts = (_filtered_parts(result, layer, graph, split, labels) if split
              else [f"已发出 {shipped['count']} 个" if zh else f"{shipped['count']} shipped"])
     if zh:
-        parts.append(f"仍在厂内 {kept['count']} 个" + (f"（{'，'.join(held)}）" if held else ""))
+        parts.append(f"{kept_words.zh} {kept['count']} 个" + (f"（{'，'.join(held)}）" if held else ""))
     else:
-        parts.append(f"{kept['count']} still in the plant" + (f" ({', '.join(held)})" if held else ""))
+        parts.append(f"{kept['count']} {kept_words.en}" + (f" ({', '.join(held)})" if held else ""))
     names = [c["name"] for c in impact.get("notify", [])]
     notify_label = impact.get("notify_label", "")
     if zh:

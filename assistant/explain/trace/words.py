@@ -30,7 +30,8 @@ def _context(level: TraceLevel, graph: GenealogyGraph, lang: str, seen: set[tupl
         if len(items) <= MAX_NAMED:
             parts.append(("、" if lang == "zh" else ", ").join(i["name"] for i in items))
         else:
-            parts.append(f"{len(items)} 个{node.label.zh}" if lang == "zh" else f"{len(items)} {node.plural_label('en')}")
+            n = len(items)
+            parts.append(f"{n} 个{node.label.zh}" if lang == "zh" else f"{n} {node.plural_label('en')}")
     if not parts:
         return ""
     return f"（{'；'.join(parts)}）" if lang == "zh" else f" ({'; '.join(parts)})"
@@ -61,7 +62,7 @@ def chains(result: TraceResult, graph: GenealogyGraph) -> tuple[list[str], list[
         else:
             candidates = [lv for lv in result.levels if lv.index * sign > 0 and lv.count]
             end = max(candidates, key=lambda lv: (lv.index * sign, -graph.order[lv.node])).node if candidates else start
-        path = graph.path(start, end, direction)  # type: ignore[arg-type]
+        path = graph.path(start, end, direction)
         out.append([t for t in path[1:] if t in reached or t == walk_to])
     return out[0], out[1]
 
@@ -115,7 +116,8 @@ def attribute_sentence(result: TraceResult, graph: GenealogyGraph) -> str:
     return f"{what[:1].upper()}{what[1:]}: {shown}. "
 
 
-def filter_words(result: TraceResult, layer: Layer, graph: GenealogyGraph, labels: dict[tuple[str, str], str]) -> list[str]:
+def filter_words(result: TraceResult, layer: Layer, graph: GenealogyGraph, labels: dict[tuple[str, str],
+                                                                                        str]) -> list[str]:
     """Each filter in words: 'material lot: supplier Hengtai Metals' / '物料批次：供应商为恒泰金属'."""
     lang = result.lang
     out: list[str] = []

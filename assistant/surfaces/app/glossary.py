@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assistant.core.units import unit_words
 from assistant.surfaces.app import state
 from assistant.surfaces.app.common import current_lang, show_problem
-from assistant.surfaces.app.i18n import t, unit_words
+from assistant.surfaces.app.i18n import t
 from semantic_layer.layer import Layer
 from semantic_layer.models import Metric
 
@@ -16,7 +17,8 @@ def matches(metric: Metric, query: str) -> bool:
     if not query.strip():
         return True
     haystack = " ".join([metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh,
-                         *metric.synonyms.all(), metric.description, metric.description_zh or "", metric.formula]).lower()
+                         *metric.synonyms.all(), metric.description, metric.description_zh or "",
+                         metric.formula]).lower()
     return all(word in haystack for word in query.lower().split())
 
 
@@ -47,10 +49,12 @@ def _metric_entry(metric: Metric, layer: Layer, lang: str) -> None:
         other = ", ".join(metric.synonyms.en) if lang == "zh" else "、".join(metric.synonyms.zh)
         better = t("higher", lang) if metric.higher_is_better else t("lower", lang)
         sep = "、" if lang == "zh" else ", "
+        description = (metric.description_zh if lang == "zh" else None) or metric.description
+        unit = unit_words(layer.unit(metric.unit), lang)
         st.markdown(
-            f"**{t('description', lang)}:** {(metric.description_zh if lang == 'zh' else None) or metric.description}  \n"
+            f"**{t('description', lang)}:** {description}  \n"
             f"**{t('formula', lang)}:** `{metric.formula}`  \n"
-            f"**{t('unit', lang)}:** {unit_words(metric.unit, lang)} · **{t('better', lang)}:** {better}  \n"
+            f"**{t('unit', lang)}:** {unit} · **{t('better', lang)}:** {better}  \n"
             f"**{t('synonyms', lang)}:** {synonyms or '—'}" + (f" · {other}" if other else "") + "  \n"
             f"**{t('cut_by', lang)}:** {sep.join(dims) or '—'}  \n"
             f"**{t('internal_name', lang)}:** `{metric.name}`"

@@ -13,7 +13,8 @@ LANGS = ("en", "zh")
 STRINGS: dict[str, dict[str, str]] = {
     # frame and navigation
     "app_title": {"en": "Factory assistant", "zh": "工厂助手"},
-    "app_caption": {"en": "Ask about your plant in plain English or Chinese.", "zh": "用中文或英文提问，了解工厂运营情况。"},
+    "app_caption": {"en": "Ask in plain English or Chinese; every answer shows how it was computed.",
+                    "zh": "用中文或英文提问，每个答案都附有计算说明。"},
     "lang_toggle": {"en": "中文", "zh": "中文"},
     "lang_help": {"en": "Switch the interface to Simplified Chinese.", "zh": "关闭后界面切换为英文。"},
     "nav_ask": {"en": "Ask", "zh": "提问"},
@@ -22,12 +23,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "nav_trace": {"en": "Traceability", "zh": "追溯"},
     "nav_settings": {"en": "Settings", "zh": "设置"},
     "new_chat": {"en": "New conversation", "zh": "新对话"},
-    "new_chat_help": {"en": "Forget the previous questions; follow-ups start fresh.", "zh": "清空之前的问题，重新开始对话。"},
+    "new_chat_help": {"en": "Forget the previous questions; follow-ups start fresh.",
+                      "zh": "清空之前的问题，重新开始对话。"},
     # ask page
     "chat_placeholder": {"en": "Ask a question about your data", "zh": "请输入关于数据的问题"},
     "chat_placeholder_example": {"en": "Ask a question, e.g. {example}", "zh": "提问，例如：{example}"},
     "thinking": {"en": "Working out the answer…", "zh": "正在计算答案…"},
-    "loading": {"en": "Loading the factory model (first start only)…", "zh": "正在加载工厂模型（仅首次启动）…"},
+    "loading": {"en": "Loading the data model (first start only)…", "zh": "正在加载数据模型（仅首次启动）…"},
     "onboarding": {"en": "Try one of these questions:", "zh": "可以试试这些问题："},
     "followups": {"en": "You could also ask:", "zh": "还可以问："},
     "try_instead": {"en": "Did you mean:", "zh": "您是不是想问："},
@@ -46,8 +48,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "vs_previous": {"en": "vs previous period", "zh": "较上期"},
     "error_generic": {"en": "Something went wrong while answering. Please rephrase the question or try again.",
                       "zh": "回答时出现问题。请换个说法或稍后重试。"},
-    "refused_hint": {"en": "I can only answer questions about the plant data described in the metrics glossary.",
-                     "zh": "我只能回答指标词典中所列的工厂数据相关问题。"},
+    "refused_hint": {"en": "I can only answer questions about the data described in the metrics glossary.",
+                     "zh": "我只能回答指标词典中所列数据的相关问题。"},
     # provenance
     "how_computed": {"en": "How was this computed?", "zh": "这个结果是怎么算的？"},
     "interpretation": {"en": "Understood as", "zh": "理解为"},
@@ -88,10 +90,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "alerts_title": {"en": "Alerts (coming soon)", "zh": "预警（即将推出）"},
     "alerts_body": {
         "en": "Alerts will watch metrics for you: pick a metric and a threshold (for example a rate below 60 % "
-              "on any line, or a rate up more than 2 points week over week), choose who is told (Slack, "
+              "for any member, or a rate up more than 2 points week over week), choose who is told (Slack, "
               "DingTalk, WeCom or email) and how often it is checked. Each alert will link back to the same "
               "answer, chart and provenance you see on the Ask page.",
-        "zh": "预警将替您盯住指标：选择指标和阈值（例如任一产线某个比率低于 60%，或周环比上升超过 2 个百分点），"
+        "zh": "预警将替您盯住指标：选择指标和阈值（例如任一成员某个比率低于 60%，或周环比上升超过 2 个百分点），"
               "选择通知对象（Slack、钉钉、企业微信或邮件）和检查频率。每条预警都会链接到与“提问”页相同的答案、图表和计算说明。"},
     # traceability
     "trace_title": {"en": "Traceability", "zh": "追溯"},
@@ -117,14 +119,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "db_missing": {"en": "No database found at {db}.", "zh": "在 {db} 未找到数据库。"},
     "db_howto": {"en": "Create the demo factory with `factory-assistant demo-data`, or point FA_DB at your database, "
                        "then reload this page.",
-                 "zh": "运行 `factory-assistant demo-data` 生成演示工厂数据，或将 FA_DB 指向您的数据库，然后刷新本页。"},
+                 "zh": "运行 `factory-assistant demo-data` 生成演示数据，或将 FA_DB 指向您的数据库，然后刷新本页。"},
     "db_error": {"en": "The database could not be opened: {err}", "zh": "无法打开数据库：{err}"},
     "planner_rules_only": {"en": "rules planner only (offline); configure FA_LLM_* to enable the LLM planner",
                            "zh": "仅使用规则规划器（离线）；配置 FA_LLM_* 环境变量即可启用大模型规划器"},
     "planner_llm": {"en": "{planner} planner with LLM {model}", "zh": "{planner} 规划器，大模型 {model}"},
     "llm": {"en": "LLM", "zh": "大模型"},
     "layer": {"en": "Semantic layer", "zh": "语义层"},
-    "layer_counts": {"en": "{metrics} metrics, {dimensions} dimensions, {tables} tables, {verified_queries} verified questions",
+    "layer_counts": {"en": "{metrics} metrics, {dimensions} dimensions, {tables} tables, "
+                           "{verified_queries} verified questions",
                      "zh": "{metrics} 个指标，{dimensions} 个维度，{tables} 张表，{verified_queries} 个已验证问题"},
     "as_of": {"en": "Today is taken as", "zh": "“今天”按此日期计算"},
     "all_settings": {"en": "All settings (argument > environment > config file > default)",
@@ -135,20 +138,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "config_error": {"en": "The settings could not be read: {err}", "zh": "无法读取设置：{err}"},
 }
 
-# Unit codes of the semantic layer, as words. Ratios are stored 0..1 and shown as percentages.
-UNITS: dict[str, dict[str, str]] = {
-    "count": {"en": "count", "zh": "数量"},
-    "ratio": {"en": "ratio, shown as %", "zh": "比率（以百分比显示）"},
-    "minutes": {"en": "minutes", "zh": "分钟"},
-    "hours": {"en": "hours", "zh": "小时"},
-    "kwh": {"en": "kWh", "zh": "千瓦时"},
-    "kwh_per_unit": {"en": "kWh per unit", "zh": "千瓦时/件"},
-    "ppm": {"en": "parts per million", "zh": "百万分率 (ppm)"},
-    "quantity": {"en": "quantity", "zh": "数量"},
-    "currency": {"en": "currency", "zh": "金额"},
-}
-
-
 def t(key: str, lang: str, **values: Any) -> str:
     """The string for `key` in `lang` (English when missing), with {placeholders} filled."""
     entry = STRINGS.get(key)
@@ -156,12 +145,6 @@ def t(key: str, lang: str, **values: Any) -> str:
         return key
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
-
-
-def unit_words(unit: str | None, lang: str) -> str:
-    if not unit:
-        return "—"
-    return UNITS.get(unit, {}).get(lang, unit)
 
 
 def lang_from_locale(locale: str | None) -> str:

@@ -7,17 +7,20 @@ layer; nothing here knows a table, column or metric name.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
+from assistant.core.units import format_value
 from assistant.explain.answer import Answer, json_value
 from assistant.explain.charts import auto_chart, chart_plan, column_kinds
-from assistant.explain.sentences import format_value
 from assistant.surfaces.app import state
 from assistant.surfaces.app.i18n import t
 from semantic_layer.layer import Layer
+from semantic_layer.models import UnitSpec
+
+DeltaColor = Literal["normal", "inverse"]  # higher is better / lower is better
 
 MAX_CARDS = 4
 
@@ -107,7 +110,7 @@ def _metric_cards(answer: Answer, lang: str, layer: Layer | None) -> None:
     cols = st.columns(len(metrics)) if len(metrics) > 1 else [st.container()]
     for col, metric in zip(cols, metrics, strict=True):
         value = row[answer.columns.index(metric)]
-        unit = answer.column_units.get(metric)
+        unit = answer.unit_of(metric)
         label = answer.column_labels.get(metric, metric)
         if context:
             label = f"{label} · {' / '.join(context)}"
@@ -124,8 +127,8 @@ def _previous(comparison: dict[str, Any], metric: str) -> Any:
     return previous.get(metric) if isinstance(previous, dict) else previous
 
 
-def _delta(value: Any, previous: Any, unit: str | None, lang: str, metric: str,
-           layer: Layer | None) -> tuple[str | None, str]:
+def _delta(value: Any, previous: Any, unit: UnitSpec | None, lang: str, metric: str,
+           layer: Layer | None) -> tuple[str | None, DeltaColor]:
     try:
         now, before = float(value), float(previous)
     except (TypeError, ValueError):
@@ -133,7 +136,7 @@ def _delta(value: Any, previous: Any, unit: str | None, lang: str, metric: str,
     if math.isnan(now) or math.isnan(before):
         return None, "normal"
     diff = now - before
-    if unit == "ratio":
+    if unit is not None and unit.kind == "ratio":
         points = "个百分点" if lang == "zh" else " pp"  # a change of a percentage is in points
         text = f"{diff * 100:+.1f}{points}"
     else:
@@ -153,7 +156,7 @@ def _table(answer: Answer) -> None:
     config: dict[str, Any] = {}
     for col in answer.columns:
         label = answer.column_labels.get(col, col)
-        if answer.column_units.get(col) == "ratio":
+        if answer.is_ratio(col):
             config[col] = st.column_config.NumberColumn(label, format="percent")
         else:
             config[col] = st.column_config.Column(label)

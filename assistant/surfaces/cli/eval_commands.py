@@ -20,7 +20,8 @@ class PipelineAsker:
             from assistant.core.errors import ConfigError
             from assistant.plan.llm import status
 
-            message = status(pipeline.settings)["en"] if planner in ("llm", "hybrid") else f"Unknown planner '{planner}'."
+            message = status(pipeline.settings)["en"] if planner in ("llm",
+                                                                     "hybrid") else f"Unknown planner '{planner}'."
             raise ConfigError(message)
         self.pipeline = pipeline
         self.name = planner
@@ -46,7 +47,8 @@ def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
             report: Path | None = typer.Option(None, "--report", help="Write a markdown report (and PNG chart) here."),
             min_accuracy: float | None = typer.Option(None, "--min-accuracy", help="Exit 1 below this (0..1 or %)."),
             baseline: Path | None = typer.Option(None, "--baseline", help="Gate against eval/baseline.json."),
-            raise_baseline: bool = typer.Option(False, "--raise-baseline", help="Store a higher accuracy in the baseline.")) -> None:
+            raise_baseline: bool = typer.Option(False, "--raise-baseline",
+                                                help="Store a higher accuracy in the baseline.")) -> None:
         if ctx.invoked_subcommand is not None:
             return
         if questions is None:
@@ -67,12 +69,15 @@ def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
     @eval_app.command("promote")
     def promote(item_id: str = typer.Argument(..., help="The id of the question to promote."),
                 source: Path = typer.Option(Path("eval/dev.yaml"), "--from", help="results.json or question YAML."),
-                verified: Path | None = typer.Option(None, "--to", help="verified_queries YAML (default: the layer's).")) -> None:
+                verified: Path | None = typer.Option(None, "--to",
+                                                     help="verified_queries YAML (default: the layer's).")) -> None:
         """Turn an evaluation item into a verified query of the semantic layer (retrieval then uses it)."""
+        from assistant.core.settings import Settings
         from assistant.surfaces.evaluation.promote import promote_command
-        from semantic_layer.loader import default_layer_dir
+        from semantic_layer.loader import DEMO_LAYER_DIR
 
-        target = verified or default_layer_dir() / "verified_queries.yaml"
+        layer_dir = Path(Settings.load().layer or DEMO_LAYER_DIR)
+        target = verified or layer_dir / "verified_queries.yaml"
         try:
             promote_command(item_id, source, target)
         except FactoryAssistantError as exc:

@@ -22,7 +22,8 @@ from rich.console import Console
 
 from assistant.core.errors import FactoryAssistantError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Ask your plant questions in plain English or Chinese.")
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask questions about your data in plain English or Chinese.")
 layer_app = typer.Typer(no_args_is_help=True, help="Inspect and validate a semantic layer.")
 app.add_typer(layer_app, name="layer")
 console = Console()
@@ -65,12 +66,12 @@ def ensure_demo_db(path: Path) -> None:
 
 def _pipeline(db: str | None, as_of: str | None, planner: str | None = None, layer: str | None = None,
               *, as_json: bool = False):
-    from assistant.core.settings import Settings, default_db_path
+    from assistant.core.settings import Settings
     from assistant.pipeline import Pipeline
 
     settings = Settings.load(db=db, as_of=_date(as_of, as_json=as_json), planner=planner, layer=layer)
     if settings.db is None:
-        ensure_demo_db(default_db_path())
+        ensure_demo_db(settings.demo_db_path())
     return Pipeline.from_settings(settings)
 
 
@@ -116,7 +117,7 @@ def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
         _fail(exc)
         return
     session = pipe.new_session()
-    console.print("Ask about your plant (English or 中文). 'new' starts a new conversation, 'quit' exits.")
+    console.print("Ask about your data (English or 中文). 'new' starts a new conversation, 'quit' exits.")
     while True:
         try:
             question = console.input("[bold cyan]> [/bold cyan]").strip()
@@ -136,13 +137,14 @@ def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
 def run_app(db: str | None = DbOpt, port: int = typer.Option(8501, "--port"),
             address: str = typer.Option("127.0.0.1", "--address")) -> None:
     """Start the Streamlit app (generating the demo factory first if it is missing)."""
-    from assistant.core.settings import default_db_path
+    from assistant.core.settings import Settings
 
-    env = dict(os.environ)
+    settings = Settings.load(db=db)
+    if settings.db is None:
+        ensure_demo_db(settings.demo_db_path())
+    env = dict(os.environ)  # the app reads its settings itself; an explicit --db travels as FA_DB
     if db:
         env["FA_DB"] = db
-    elif not env.get("FA_DB"):
-        ensure_demo_db(default_db_path())
     app_py = Path(__file__).resolve().parents[3] / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.port", str(port),
            "--server.address", address, "--browser.gatherUsageStats", "false", "--server.headless", "true"]
@@ -151,16 +153,18 @@ def run_app(db: str | None = DbOpt, port: int = typer.Option(8501, "--port"),
 
 
 @app.command(name="demo-data")
-def demo_data(out: Path | None = typer.Option(None, "--out", help="DuckDB file to write (default: $FA_DB or the user data folder)."),
+def demo_data(out: Path | None = typer.Option(None, "--out",
+                                              help="DuckDB file to write (default: $FA_DB or the user data folder)."),
               end_date: str | None = typer.Option(None, "--end-date", help="Last day of data (default: today)."),
               days: int = typer.Option(730, "--days", min=7), scale: int = typer.Option(1, "--scale", min=1),
               seed: int = typer.Option(42, "--seed"),
-              to: str | None = typer.Option(None, "--to", help="Also copy into PostgreSQL: postgresql://user@host:port/db")) -> None:
+              to: str | None = typer.Option(None, "--to",
+                                            help="Also copy into PostgreSQL: postgresql://user@host:port/db")) -> None:
     """Generate the demo factory database (deterministic for the same arguments)."""
-    from assistant.core.settings import default_db_path
+    from assistant.core.settings import Settings
     from semantic_layer.demo.generator import copy_to_postgres, generate
 
-    target = out or Path(os.environ.get("FA_DB") or default_db_path())
+    target = out or Path(Settings.load().db_target())
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         path = generate(target, end_date=_date(end_date), days=days, scale=scale, seed=seed, progress=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from assistant.core.units import format_value
 from assistant.explain.answer import Answer
-from assistant.explain.sentences import format_value
 
 MAX_SHOWN = 40
 
@@ -23,8 +23,10 @@ def render_answer(answer: Answer, console: Console) -> None:
     for col in answer.columns:
         table.add_column(answer.column_labels.get(col, col), justify="right" if col in answer.column_units else "left")
     for row in answer.rows[:MAX_SHOWN]:
-        table.add_row(*[format_value(v, answer.column_units.get(c), answer.lang) for c, v in zip(answer.columns, row)])
+        table.add_row(*[format_value(v, answer.unit_of(c), answer.lang) for c, v in zip(answer.columns, row,
+                                                                                        strict=True)])
     console.print(table)
     if len(answer.rows) > MAX_SHOWN or answer.truncated:
-        console.print(f"[dim]{len(answer.rows)} rows{' (truncated)' if answer.truncated else ''}; showing {MAX_SHOWN}.[/dim]")
+        cut = " (truncated)" if answer.truncated else ""
+        console.print(f"[dim]{len(answer.rows)} rows{cut}; showing {MAX_SHOWN}.[/dim]")
     console.print(f"[bold]{answer.message}[/bold]")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.core.settings import cache_dir
 from assistant.understand.catalogue import ValueCatalogue
 from semantic_layer.layer import Layer
 
@@ -38,10 +37,11 @@ def layer_documents(layer: Layer, values: ValueCatalogue) -> list[Any]:
     return docs
 
 
-def open_index(layer: Layer, values: ValueCatalogue, index_dir: Path | None = None, *, progress: bool = True) -> Any:
+def open_index(layer: Layer, values: ValueCatalogue, index_dir: Path, *, progress: bool = True) -> Any:
     from assistant.understand.retrieval import RetrievalIndex
 
-    path = (index_dir or cache_dir() / "index") / layer.spec.name
+    path = index_dir / layer.spec.name
     path.mkdir(parents=True, exist_ok=True)
     docs = layer_documents(layer, values)
-    return RetrievalIndex.build(docs, path, progress=progress, fingerprint_extra=f"{layer.fingerprint}:{values.fingerprint}")
+    return RetrievalIndex.build(docs, path, progress=progress,
+                               fingerprint_extra=f"{layer.fingerprint}:{values.fingerprint}")

