@@ -66,10 +66,11 @@ def story_ids(pipeline: Pipeline) -> tuple[str, str]:
     """The planted lot and its complaint, found with a trace (no table names here either)."""
     values = pipeline.values
     supplier = next(m.key for m in values.lookup("Hengtai Metals"))
+    window = TimeRange(start=END - dt.timedelta(days=59), end=END)
     lots = pipeline.run_trace(TraceRequest("lot", start_filters={"supplier": [supplier],
                                                                  "inspection_result": ["conditional"]},
-                                            time_range=TimeRange(start=END - dt.timedelta(days=59), end=END), direction="forward",
-                                            target_node="complaint"), lang="en")
+                                            time_range=window, direction="forward", target_node="complaint"),
+                              lang="en")
     lot_level = lots.level("lot")
     complaint_level = lots.level("complaint")
     if lot_level is None or not lot_level.ids or complaint_level is None or not complaint_level.ids:

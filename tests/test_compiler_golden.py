@@ -34,9 +34,9 @@ def _rows(rows) -> list[tuple]:
 
 def assert_same(got: list[tuple], want: list[tuple]) -> None:
     assert len(got) == len(want), f"{len(got)} rows vs {len(want)} expected"
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         assert len(g) == len(w)
-        for a, b in zip(g, w):
+        for a, b in zip(g, w, strict=True):
             if isinstance(a, float) or isinstance(b, float):
                 assert a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (g, w)
             else:

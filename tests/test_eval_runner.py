@@ -18,6 +18,7 @@ import duckdb
 import pytest
 import yaml
 
+from assistant.core.errors import ExecutionError
 from assistant.explain.answer import Answer, Provenance
 from assistant.surfaces.evaluation import (
     QuestionFileError,
@@ -347,7 +348,7 @@ def test_broken_gold_sql_is_reported_not_raised(tiny_db: Path, tmp_path: Path) -
 
 def test_gold_connection_never_writes(tiny_db: Path) -> None:
     with GoldConnection(tiny_db) as con:
-        with pytest.raises(Exception):
+        with pytest.raises(ExecutionError):
             con.query("DELETE FROM plants")
         assert con.query("SELECT count(*) AS n FROM plants") == (["n"], [(3,)])
     # When this process already holds the file read-write, statements are rolled back.

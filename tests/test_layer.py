@@ -51,7 +51,7 @@ def test_unknown_column_names_the_closest(layer_copy: Path) -> None:
 
 def test_unknown_measure_in_metric_expression(layer_copy: Path) -> None:
     _edit(layer_copy, "metrics.yaml", "expr: good_count / total_count", "expr: good_count / total_cnt")
-    with pytest.raises(LayerError, match="unknown measure 'total_cnt'.*Did you mean 'total_count'"):
+    with pytest.raises(LayerError, match=r"unknown measure 'total_cnt'.*Did you mean 'total_count'"):
         load_layer(layer_copy)
 
 
@@ -70,7 +70,7 @@ def test_bad_yaml_reports_the_line(layer_copy: Path) -> None:
 
 def test_unknown_section_suggests(layer_copy: Path) -> None:
     (layer_copy / "extra.yaml").write_text("metricz: []\n", encoding="utf-8")
-    with pytest.raises(LayerError, match="unknown section 'metricz'.*Did you mean 'metrics'"):
+    with pytest.raises(LayerError, match=r"unknown section 'metricz'.*Did you mean 'metrics'"):
         load_layer(layer_copy)
 
 

@@ -18,6 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
 
 from assistant.core.errors import ConfigError
 from assistant.core.settings import Settings
@@ -47,9 +48,10 @@ class ScriptedFakeChatModel(BaseChatModel):
     holds the tool calls a real model would make.
     """
 
-    script: list[Any] = []
-    calls: list[list[BaseMessage]] = []
-    bound_tools: list[Any] = []
+    # Pydantic fields (the constructor sets them), so a fresh list per model, not a ClassVar.
+    script: list[Any] = Field(default_factory=list)
+    calls: list[list[BaseMessage]] = Field(default_factory=list)
+    bound_tools: list[Any] = Field(default_factory=list)
     delay_s: float = 0.0
 
     @property

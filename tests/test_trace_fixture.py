@@ -89,9 +89,9 @@ def test_impact_split_by_a_delivery_window_on_the_fixture(loop_pipe: Pipeline) -
     after = impact(dt.date(2025, 1, 11), AS_OF)
     split = after.extras["trace"]["impact"]["delivery_filter"]
     assert [split[k]["count"] for k in ("matching", "earlier", "other")] == [1, 1, 0]
-    assert "1 shipped between 2025-01-11 and 2025-12-31, 1 shipped earlier, 1 still in the plant (1 hold)" in after.message
+    assert "1 shipped between 2025-01-11 and 2025-12-31, 1 shipped earlier, 1 not delivered yet (1 hold)" in after.message
     before = impact(dt.date(1900, 1, 1), dt.date(2025, 1, 10))
-    assert "1 shipped up to 2025-01-10, 1 shipped later, 1 still in the plant" in before.message
+    assert "1 shipped up to 2025-01-10, 1 shipped later, 1 not delivered yet" in before.message
 
 
 def test_suggestions_come_from_the_layer_labels(loop_pipe: Pipeline, tmp_path: Path) -> None:

@@ -139,6 +139,12 @@ class Settings:
         return out
 
 
+def environment_has(name: str) -> bool:
+    """Whether a third-party variable is set (e.g. a provider's own OPENAI_API_KEY, which its
+    client reads itself): asked here so that every read of the environment stays in this module."""
+    return bool(os.environ.get(name))
+
+
 def _read_config_file() -> dict[str, Any]:
     path = Path(os.environ.get(CONFIG_ENV, Path(platformdirs.user_config_dir(APP)) / "config.toml"))
     if not path.exists():

@@ -69,6 +69,15 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
     """Raise a QueryError that says what is wrong and what would work instead."""
     for name in query.metrics:
         layer.metric(name)
+    _check_dimensions(query, layer)
+    for f in query.filters:
+        _check_filter(f, query, layer)
+    _check_order(query)
+    _check_time_grain(query, layer)
+
+
+def _check_dimensions(query: SemanticQuery, layer: Layer) -> None:
+    """Every dimension exists and every metric can be broken down by it."""
     for name in query.dimensions:
         layer.dimension(name)
         for metric in query.metrics:
@@ -78,33 +87,46 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
                 raise IncompatibleError(
                     f"{label} cannot be broken down by {layer.dimension(name).label.en.lower()}.",
                     suggestion=f"It can be broken down by: {', '.join(allowed)}.")
+
+
+def _check_filter(f: Filter, query: SemanticQuery, layer: Layer) -> None:
+    """A metric threshold, a pick of periods, or a dimension filter every metric accepts."""
+    if f.field in layer.metrics:
+        if f.field not in query.metrics:
+            raise IncompatibleError(f"A threshold on '{f.field}' needs that metric in the question.")
+        if f.op in {"in", "not in"}:
+            raise IncompatibleError(f"Compare a metric with a number (>, <, between), not a list: '{f.field}'.")
+        return
+    if f.field == query.time_grain:  # keep only some periods: "Q2 and Q4"
+        if f.op not in {"in", "="}:
+            raise IncompatibleError(f"Periods can only be picked by their first day, not compared with '{f.op}'.")
+        return
+    if f.field not in layer.dimensions:
+        raise UnknownFieldError(f"Cannot filter on '{f.field}': it is neither a dimension nor a metric.",
+                                suggestion=did_you_mean(f.field, [*layer.dimensions, *layer.metrics]))
+    for metric in query.metrics:
+        if f.field not in layer.metric_dimensions(metric):
+            raise IncompatibleError(
+                f"{layer.metric(metric).label.en} cannot be filtered by "
+                f"{layer.dimension(f.field).label.en.lower()}.")
+
+
+def _check_order(query: SemanticQuery) -> None:
+    """Sorting is only by a column of the result."""
     fields = set(query.output_fields())
-    for f in query.filters:
-        if f.field in layer.metrics:
-            if f.field not in query.metrics:
-                raise IncompatibleError(f"A threshold on '{f.field}' needs that metric in the question.")
-            if f.op in {"in", "not in"}:
-                raise IncompatibleError(f"Compare a metric with a number (>, <, between), not a list: '{f.field}'.")
-            continue
-        if f.field == query.time_grain:  # keep only some periods: "Q2 and Q4"
-            if f.op not in {"in", "="}:
-                raise IncompatibleError(f"Periods can only be picked by their first day, not compared with '{f.op}'.")
-            continue
-        if f.field not in layer.dimensions:
-            raise UnknownFieldError(f"Cannot filter on '{f.field}': it is neither a dimension nor a metric.",
-                                    suggestion=did_you_mean(f.field, [*layer.dimensions, *layer.metrics]))
-        for metric in query.metrics:
-            if f.field not in layer.metric_dimensions(metric):
-                raise IncompatibleError(
-                    f"{layer.metric(metric).label.en} cannot be filtered by {layer.dimension(f.field).label.en.lower()}.")
     for o in query.order:
         if o.field not in fields:
             raise UnknownFieldError(f"Cannot sort by '{o.field}': it is not part of the result.",
                                     suggestion=did_you_mean(o.field, fields))
+
+
+def _check_time_grain(query: SemanticQuery, layer: Layer) -> None:
+    """A time grain needs dated metrics and must be a known grain."""
     if query.time_grain is not None:
         timeless = [m for m in query.metrics if not layer.metric_time_columns(m)]
         if timeless:
             raise IncompatibleError(f"{layer.metric(timeless[0]).label.en} is a snapshot figure with no dates, "
                                     f"so it cannot be broken down by {query.time_grain}.")
     if query.time_grain is not None and query.time_grain not in GRAINS:
-        raise UnknownFieldError(f"Unknown time grain '{query.time_grain}'.", suggestion=did_you_mean(query.time_grain, GRAINS))
+        raise UnknownFieldError(f"Unknown time grain '{query.time_grain}'.",
+                                suggestion=did_you_mean(query.time_grain, GRAINS))

@@ -22,12 +22,14 @@ class TraceRequest:
 
     start_node: str  # node type, e.g. "lot"
     start_ids: list[str] = field(default_factory=list)
-    start_filters: dict[str, Any] = field(default_factory=dict)  # e.g. {"supplier": ["S01"], "inspection_result": ["conditional"]}
+    # e.g. {"supplier": ["S01"], "inspection_result": ["conditional"]}
+    start_filters: dict[str, Any] = field(default_factory=dict)
     direction: Literal["forward", "backward", "both"] = "forward"
     target_node: str | None = None  # None: the whole chain
     time_range: TimeRange | None = None
     # Optional, added for traceability answers (assistant/trace):
-    node_filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # other nodes, e.g. {"customer": {"customer_region": ["Europe"]}}
+    # other nodes, e.g. {"customer": {"customer_region": ["Europe"]}}
+    node_filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     time_node: str | None = None  # the node `time_range` dates (None: the start node, else the nearest dated one)
     context: TraceRequest | None = None  # "this complaint" with no id: start from what this earlier trace reached
     latest: int | None = None  # keep only the N most recent start nodes ("Hengtai's conditional lot", singular)

@@ -10,7 +10,7 @@ denominator guarded by NULLIF. Threshold filters on metrics become HAVING.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -26,7 +26,10 @@ _ISO_WEEK = {
     "bigquery": ("DATE_TRUNC(CAST({col} AS DATE), ISOWEEK)", "bigquery"),
     "mysql": ("DATE_SUB(DATE({col}), INTERVAL WEEKDAY({col}) DAY)", "mysql"),
 }
-_COMPARISONS = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
+_COMPARISONS: dict[str, type[exp.Binary]] = {
+    "=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE,
+}
+_AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "count": exp.Count, "max": exp.Max, "min": exp.Min}
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,18 @@ class _Group:
         return f"{self.table}__{self.time_column or 'all'}"
 
 
-def _parse(sql: str) -> exp.Expression:
+def _time_column(group: _Group) -> exp.Column:
+    """The fact's time column, bound to its table."""
+    # exp.Column, not exp.column (whose signature takes no None): for a fact with no time column
+    # this renders the bare table name, which the database then refuses as a date.
+    return exp.Column(this=exp.to_identifier(group.time_column), table=exp.to_identifier(group.table))
+
+
+def _parse(sql: str) -> exp.Expr:
     return sqlglot.parse_one(sql, read="duckdb")
 
 
-def _qualify(expression: exp.Expression, table: str) -> exp.Expression:
+def _qualify(expression: exp.Expr, table: str) -> exp.Expr:
     """Bind bare column names to one table so joins can never make them ambiguous."""
     expression = expression.copy()
     for col in expression.find_all(exp.Column):
@@ -72,7 +82,7 @@ def _qualify(expression: exp.Expression, table: str) -> exp.Expression:
     return expression
 
 
-def _condition(target: exp.Expression, f: Filter) -> exp.Expression:
+def _condition(target: exp.Expr, f: Filter) -> exp.Expr:
     values = [literal(v) for v in f.values]
     if f.op in _COMPARISONS:
         return _COMPARISONS[f.op](this=target.copy(), expression=values[0])
@@ -82,7 +92,7 @@ def _condition(target: exp.Expression, f: Filter) -> exp.Expression:
     return exp.Not(this=cond) if f.op == "not in" else cond
 
 
-def _aggregate(m: Measure) -> exp.Expression:
+def _aggregate(m: Measure) -> exp.Expr:
     value = _qualify(_parse(m.expr), m.table) if m.expr else None
     cond = _qualify(_parse(m.filter), m.table) if m.filter else None
     if m.agg == "count" and value is None:
@@ -91,18 +101,23 @@ def _aggregate(m: Measure) -> exp.Expression:
         return exp.Count(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))]))
     if cond is not None:
         value = exp.Case(ifs=[exp.If(this=cond, true=value or exp.Literal.number(1))])
-    func = {"sum": exp.Sum, "count": exp.Count, "max": exp.Max, "min": exp.Min}.get(m.agg)
     if m.agg == "count_distinct":
         return exp.Count(this=exp.Distinct(expressions=[value]))
-    return func(this=value)
+    return _AGGREGATES[m.agg](this=value)
 
 
-def metric_expression(layer: Layer, name: str, measure_sql: dict[str, exp.Expression]) -> exp.Expression:
+def _shared_filter(measures: list[Measure]) -> str | None:
+    """The filter every measure of a fact has, when they all have the same one."""
+    shared = {m.filter for m in measures}
+    return shared.pop() if len(shared) == 1 else None
+
+
+def metric_expression(layer: Layer, name: str, measure_sql: Mapping[str, exp.Expr]) -> exp.Expr:
     """The metric's formula with each measure replaced; ratios cast to double and NULLIF-guarded."""
     tree = _parse(layer.metric(name).expr)
     is_ratio = any(True for _ in tree.find_all(exp.Div))
 
-    def swap(node: exp.Expression) -> exp.Expression:
+    def swap(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and node.name in measure_sql:
             inner = measure_sql[node.name].copy()
             return exp.cast(inner, "DOUBLE") if is_ratio else inner
@@ -136,12 +151,12 @@ class Compiler:
                     group.measures.append(m)
         return list(groups.values())
 
-    def _dimension_expr(self, name: str, locale: str) -> exp.Expression:
+    def _dimension_expr(self, name: str, locale: str) -> exp.Column:
         dim = self.layer.dimension(name)
         return exp.column(dim.display_column(locale), table=dim.table)
 
-    def _grain_expr(self, group: _Group, grain: str) -> exp.Expression:
-        col = exp.column(group.time_column, table=group.table)
+    def _grain_expr(self, group: _Group, grain: str) -> exp.Expr:
+        col = _time_column(group)
         if grain == "week" and self.dialect in _ISO_WEEK:
             # BigQuery's WEEK starts on Sunday and MySQL has no week truncation: spell the ISO week.
             template, read = _ISO_WEEK[self.dialect]
@@ -155,53 +170,78 @@ class Compiler:
                 steps.setdefault(step.table, step)
         return list(steps.values())
 
-    def _group_select(self, group: _Group, query: SemanticQuery, *, final: bool) -> tuple[exp.Select, dict[str, exp.Expression]]:
+    def _group_select(self, group: _Group, query: SemanticQuery, *,
+                      final: bool) -> tuple[exp.Select, dict[str, exp.Expr]]:
         """SELECT keys + measures FROM one fact; returns the select and measure expressions."""
-        layer = self.layer
-        reachable = [f for f in self.scope if self._reaches(group, f.field)]
-        # A dimension only some facts reach (defects by severity in defect PPM) splits those facts;
-        # the others are broadcast, as the metric's declared dimensions allow.
-        dim_filters = [f for f in query.filters if f.field in layer.dimensions and self._reaches(group, f.field)] + reachable
+        dim_filters = self._dimension_filters(group, query)
         dims = [d for d in query.dimensions if self._reaches(group, d)]
-        needed = [layer.dimension(d).table for d in dims]
-        needed += [layer.dimension(f.field).table for f in dim_filters]
-        select = exp.select().from_(exp.to_table(group.table))
-        for step in self._joins(group, needed):
-            on = exp.EQ(this=exp.column(step.left_column, table=step.left_table),
-                        expression=exp.column(step.right_column, table=step.table))
-            select = select.join(exp.to_table(step.table), on=on, join_type="left")
-        keys: list[exp.Expression] = []
-        if query.time_grain:
-            keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
-        for d in dims:
-            keys.append(self._dimension_expr(d, query.locale).as_(d))
-        shared = {m.filter for m in group.measures}
-        common = shared.pop() if len(shared) == 1 else None
+        needed = [self.layer.dimension(d).table for d in dims]
+        needed += [self.layer.dimension(f.field).table for f in dim_filters]
+        select = self._join_dimension_tables(group, needed)
+        keys = self._key_columns(group, query, dims)
+        common = _shared_filter(group.measures)
         # When every measure of a fact has the same filter (breakdowns: reason = 'breakdown'), it is a
         # WHERE, as the formula says: periods without such rows are absent, not zero.
         measures = {m.name: _aggregate(m.model_copy(update={"filter": None}) if common else m) for m in group.measures}
         select = select.select(*keys)
         if not final:
             select = select.select(*(e.as_(n) for n, e in measures.items()))
-        where: list[exp.Expression] = []
-        if query.time_range and group.time_column:
-            col = exp.column(group.time_column, table=group.table)
-            end = query.time_range.end + dt.timedelta(days=1)
-            where.append(exp.GTE(this=col.copy(), expression=literal(query.time_range.start)))
-            where.append(exp.LT(this=col.copy(), expression=literal(end)))
+        where = self._where(group, query, common, dim_filters)
+        if where:
+            select = select.where(exp.and_(*where))
+        if keys:
+            select = select.group_by(*(k.this.copy() for k in keys))
+        return select, measures
+
+    def _dimension_filters(self, group: _Group, query: SemanticQuery) -> list[Filter]:
+        """The query's dimension filters this fact reaches, then the access scopes it reaches."""
+        reachable = [f for f in self.scope if self._reaches(group, f.field)]
+        # A dimension only some facts reach (defects by severity in defect PPM) splits those facts;
+        # the others are broadcast, as the metric's declared dimensions allow.
+        asked = [f for f in query.filters if f.field in self.layer.dimensions and self._reaches(group, f.field)]
+        return asked + reachable
+
+    def _join_dimension_tables(self, group: _Group, tables: list[str]) -> exp.Select:
+        """FROM the fact, LEFT JOIN each table on the way to `tables`."""
+        select = exp.select().from_(exp.to_table(group.table))
+        for step in self._joins(group, tables):
+            on = exp.EQ(this=exp.column(step.left_column, table=step.left_table),
+                        expression=exp.column(step.right_column, table=step.table))
+            select = select.join(exp.to_table(step.table), on=on, join_type="left")
+        return select
+
+    def _key_columns(self, group: _Group, query: SemanticQuery, dims: list[str]) -> list[exp.Expr]:
+        """The output keys, aliased: the time period first, then the dimensions."""
+        keys: list[exp.Expr] = []
+        if query.time_grain:
+            keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
+        for d in dims:
+            keys.append(self._dimension_expr(d, query.locale).as_(d))
+        return keys
+
+    def _where(self, group: _Group, query: SemanticQuery, common: str | None,
+               dim_filters: list[Filter]) -> list[exp.Expr]:
+        """The fact's WHERE conditions: time window, shared measure filter, periods, dimensions."""
+        where = self._time_window(group, query)
         if common:
             where.append(_qualify(_parse(common), group.table))
         for f in query.filters:
             if f.field == query.time_grain and group.time_column:  # only the named periods
                 where.append(_condition(self._grain_expr(group, f.field), f))
         for f in dim_filters:
-            dim = layer.dimension(f.field)
+            dim = self.layer.dimension(f.field)
             where.append(_condition(exp.column(dim.key_column, table=dim.table), f))
-        if where:
-            select = select.where(exp.and_(*where))
-        if keys:
-            select = select.group_by(*(k.this.copy() for k in keys))
-        return select, measures
+        return where
+
+    @staticmethod
+    def _time_window(group: _Group, query: SemanticQuery) -> list[exp.Expr]:
+        """start <= time < the day after the end, when the query has a range and the fact has dates."""
+        if not (query.time_range and group.time_column):
+            return []
+        col = exp.column(group.time_column, table=group.table)
+        end = query.time_range.end + dt.timedelta(days=1)
+        return [exp.GTE(this=col.copy(), expression=literal(query.time_range.start)),
+                exp.LT(this=col.copy(), expression=literal(end))]
 
     def _reaches(self, group: _Group, dimension: str) -> bool:
         return self.layer.join_path(group.table, self.layer.dimension(dimension).table) is not None
@@ -222,7 +262,8 @@ class Compiler:
             cols.append(OutputColumn(m, "metric", metric.label.en, metric.label.zh, metric.unit))
         return cols
 
-    def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expression], *, having: bool) -> exp.Select:
+    def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expr], *,
+                having: bool) -> exp.Select:
         thresholds = [_condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
         nullable = [e for e in metric_sql.values() if any(True for _ in e.find_all(exp.Nullif))]
         if query.output_fields() != query.metrics and len(nullable) == len(metric_sql):
@@ -245,42 +286,60 @@ class Compiler:
         for f in self.scope:
             self.layer.dimension(f.field)
         groups = self._groups(query)
-        keys = [n for n in query.output_fields() if n not in query.metrics]
         if len(groups) == 1:
-            select, measures = self._group_select(groups[0], query, final=True)
-            metric_sql = {m: metric_expression(self.layer, m, measures) for m in query.metrics}
-            select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
-            select = self._finish(select, query, metric_sql, having=True)
+            select = self._single_fact(groups[0], query)
         else:
-            ctes = [(g.alias, self._group_select(g, query, final=False)[0]) for g in groups]
-            measure_ref = {m.name: exp.column(m.name, table=g.alias) for g in groups for m in g.measures}
-            metric_sql = {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics}
-            if keys:
-                full = [g.alias for g in groups if self._group_keys(g, query) == keys]
-                if not full:
-                    raise IncompatibleError("No single table can break these metrics down by all of: "
-                                            + ", ".join(keys) + ".", suggestion="Ask for fewer breakdowns at once.")
-                spine = exp.union(*(exp.select(*keys).from_(alias) for alias in full), distinct=True) if len(full) > 1 \
-                    else exp.select(*keys).from_(full[0])
-                select = exp.select(*(exp.column(k, table="k") for k in keys)).from_(spine.subquery("k"))
-                for g in groups:
-                    own = self._group_keys(g, query)
-                    if own:
-                        on = exp.and_(*(exp.NullSafeEQ(this=exp.column(k, table=g.alias), expression=exp.column(k, table="k")) for k in own))
-                        select = select.join(exp.to_table(g.alias), on=on, join_type="left")
-                    else:
-                        select = select.join(exp.to_table(g.alias), join_type="cross")
-            else:
-                select = exp.select().from_(ctes[0][0])
-                for alias, _ in ctes[1:]:
-                    select = select.join(exp.to_table(alias), join_type="cross")
-            select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
-            select = self._finish(select, query, metric_sql, having=False)
-            for alias, cte in ctes:
-                select = select.with_(alias, as_=cte)
+            select = self._joined_facts(groups, query)
         for name in self._derived_tables(select):
             select = self._prepend_cte(select, name)
         return CompiledQuery(tree=select, columns=self._metric_columns(query), tables=[g.table for g in groups])
+
+    def _single_fact(self, group: _Group, query: SemanticQuery) -> exp.Select:
+        """One aggregate query; threshold filters on metrics become HAVING."""
+        select, measures = self._group_select(group, query, final=True)
+        metric_sql = {m: metric_expression(self.layer, m, measures) for m in query.metrics}
+        select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
+        return self._finish(select, query, metric_sql, having=True)
+
+    def _joined_facts(self, groups: list[_Group], query: SemanticQuery) -> exp.Select:
+        """Each fact aggregated in its own CTE, the CTEs joined on the output keys."""
+        keys = [n for n in query.output_fields() if n not in query.metrics]
+        ctes = [(g.alias, self._group_select(g, query, final=False)[0]) for g in groups]
+        measure_ref = {m.name: exp.column(m.name, table=g.alias) for g in groups for m in g.measures}
+        metric_sql = {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics}
+        if keys:
+            select = self._join_on_keys(groups, query, keys)
+        else:
+            select = exp.select().from_(ctes[0][0])
+            for alias, _ in ctes[1:]:
+                select = select.join(exp.to_table(alias), join_type="cross")
+        select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
+        select = self._finish(select, query, metric_sql, having=False)
+        for alias, cte in ctes:
+            select = select.with_(alias, as_=cte)
+        return select
+
+    def _join_on_keys(self, groups: list[_Group], query: SemanticQuery, keys: list[str]) -> exp.Select:
+        """Every key combination of the facts that have all the keys, each fact LEFT JOINed to it."""
+        full = [g.alias for g in groups if self._group_keys(g, query) == keys]
+        if not full:
+            raise IncompatibleError("No single table can break these metrics down by all of: "
+                                    + ", ".join(keys) + ".", suggestion="Ask for fewer breakdowns at once.")
+        spine: exp.Query
+        if len(full) > 1:
+            spine = exp.union(*(exp.select(*keys).from_(alias) for alias in full), distinct=True)
+        else:
+            spine = exp.select(*keys).from_(full[0])
+        select = exp.select(*(exp.column(k, table="k") for k in keys)).from_(spine.subquery("k"))
+        for g in groups:
+            own = self._group_keys(g, query)
+            if own:
+                on = exp.and_(*(exp.NullSafeEQ(this=exp.column(k, table=g.alias), expression=exp.column(k, table="k"))
+                                for k in own))
+                select = select.join(exp.to_table(g.alias), on=on, join_type="left")
+            else:
+                select = select.join(exp.to_table(g.alias), join_type="cross")
+        return select
 
     def _derived_tables(self, select: exp.Select) -> list[str]:
         names = {t.name for t in select.find_all(exp.Table)}
@@ -296,5 +355,6 @@ class Compiler:
         return select
 
 
-def compile_query(query: SemanticQuery, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb") -> CompiledQuery:
+def compile_query(query: SemanticQuery, layer: Layer, *, scope: Sequence[Filter] = (),
+                  dialect: str = "duckdb") -> CompiledQuery:
     return Compiler(layer, scope=scope, dialect=dialect).compile(query)

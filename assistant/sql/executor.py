@@ -8,6 +8,7 @@ PostgreSQL `SET TRANSACTION READ ONLY`). Errors come back as the exception tree 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -85,10 +86,9 @@ class _Deadline:
             if self._done:
                 return
             self.fired = True
-            try:
+            # The statement may have finished in between; then there is nothing to stop.
+            with contextlib.suppress(Exception):
                 self._call()  # type: ignore[misc]
-            except Exception:  # the statement may have finished in between; nothing to stop
-                pass
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:
@@ -112,8 +112,10 @@ class Executor:
             self.url: URL = _to_url(url)
             self.backend = self.url.get_backend_name()
         except (ValueError, SQLAlchemyError) as exc:
-            raise ConfigError(f"'{url}' is not a database address I can read ({_short(exc)}).",
-                              suggestion="Use a DuckDB file path or a URL like postgresql+psycopg://user@host:5432/db.") from None
+            raise ConfigError(
+                f"'{url}' is not a database address I can read ({_short(exc)}).",
+                suggestion="Use a DuckDB file path or a URL like postgresql+psycopg://user@host:5432/db.",
+            ) from None
         self.timeout_s = timeout_s
         self.max_rows = max_rows
         self.dialect: str = sqlglot_dialect(self.url)
@@ -211,7 +213,8 @@ class Executor:
             with deadline:
                 self._begin_read_only(conn)
                 result = conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
-                columns = [str(c) for c in result.keys()] if result.returns_rows else []
+                # Result.keys() names the columns (iterating the Result itself would fetch rows).
+                columns = list(map(str, result.keys())) if result.returns_rows else []
                 rows = result.fetchmany(fetch) if fetch is not None else result.fetchall()
                 result.close()
         except DBAPIError as err:

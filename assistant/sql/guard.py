@@ -130,14 +130,16 @@ class Guard:
             for table, cols in schema.items()
         }
         try:
-            self._mapping: MappingSchema | dict = MappingSchema(self.schema, dialect=dialect)
+            # MappingSchema reads (and normalises into its own copy) a plain dict of tables.
+            typed: dict[str, object] = dict(self.schema)
+            self._mapping: MappingSchema | dict = MappingSchema(typed, dialect=dialect)
         except SqlglotError:
             # qualify only needs column names; an exotic type string must not block the layer.
-            names = {t: {c: "UNKNOWN" for c in cols} for t, cols in self.schema.items()}
+            names: dict[str, object] = {t: {c: "UNKNOWN" for c in cols} for t, cols in self.schema.items()}
             self._mapping = MappingSchema(names, dialect=dialect)
 
     # ------------------------------------------------------------------ public API
-    def check(self, sql: str | exp.Expression, *, limit: int | None = None) -> CheckedSQL:
+    def check(self, sql: str | exp.Expr, *, limit: int | None = None) -> CheckedSQL:
         """Return the checked, limited SQL or raise GuardError saying what to change."""
         if limit is not None and limit < 1:
             raise ValueError("limit must be at least 1")
@@ -161,9 +163,9 @@ class Guard:
         return CheckedSQL(sql=text, tree=tree, tables=tables, limit=effective, dialect=self.dialect)
 
     # ------------------------------------------------------------------ steps
-    def _parse(self, sql: str) -> exp.Expression:
+    def _parse(self, sql: str) -> exp.Expr:
         if not sql or not sql.strip():
-            raise GuardError("The SQL is empty.", suggestion="Ask a question about the plant data.")
+            raise GuardError("The SQL is empty.", suggestion="Ask a question about the data.")
         if len(sql) > self.max_sql_chars:
             raise GuardError(
                 f"The SQL is too long ({len(sql)} characters; the limit is {self.max_sql_chars}).",
@@ -185,7 +187,7 @@ class Guard:
         # A trailing ';' or comment yields None / Semicolon entries: those are not statements.
         real = [s for s in statements if s is not None and not isinstance(s, exp.Semicolon)]
         if not real:
-            raise GuardError("The SQL is empty.", suggestion="Ask a question about the plant data.")
+            raise GuardError("The SQL is empty.", suggestion="Ask a question about the data.")
         if len(real) > 1:
             kinds = ", ".join(_describe(s) for s in real)
             raise GuardError(
@@ -205,7 +207,7 @@ class Guard:
             raise GuardError(f"{_READ_ONLY}: this SQL starts with {tokens[0].text.upper()}.",
                              suggestion=_ASK_SELECT)
 
-    def _check_statement(self, tree: exp.Expression) -> exp.Query:
+    def _check_statement(self, tree: exp.Expr) -> exp.Query:
         forbidden = _forbidden_label(tree)
         if forbidden:
             raise GuardError(f"{_READ_ONLY}: this SQL contains {forbidden}.", suggestion=_ASK_SELECT)
@@ -328,7 +330,7 @@ class Guard:
 
 
 # ---------------------------------------------------------------------- helpers
-def _forbidden_label(node: exp.Expression) -> str | None:
+def _forbidden_label(node: exp.Expr) -> str | None:
     for cls, label in _FORBIDDEN_NODES:
         if isinstance(node, cls):
             if isinstance(node, exp.Command):
@@ -364,7 +366,7 @@ def _literal_limit(node: exp.Expression) -> int | None:
     return None
 
 
-def _describe(tree: exp.Expression) -> str:
+def _describe(tree: exp.Expr) -> str:
     if isinstance(tree, exp.Command):
         return str(tree.this).upper()
     return _forbidden_label(tree) or tree.key.upper()

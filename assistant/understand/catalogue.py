@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.core.text import all_cjk, is_common_word
@@ -78,6 +79,16 @@ def short_names(members: Iterable[Member]) -> dict[str, Member]:
     return {form: ms[0] for form, ms in found.items() if len(ms) == 1}
 
 
+@lru_cache(maxsize=16)
+def naming_words(layer: Layer) -> frozenset[str]:
+    """The layer's nouns for things that carry numbers ('line', 'machine', 'store'): single
+    English words of dimension and genealogy labels and synonyms. The time parser reads a
+    number after one as that thing's number, not a day."""
+    forms = [f for d in layer.spec.dimensions for f in (d.label.en, *d.synonyms.en)]
+    forms += [f for n in layer.spec.genealogy.nodes for f in (n.label.en, *n.synonyms.en)]
+    return frozenset(w for f in forms for w in lookup_key(f).split() if w.isascii() and w.isalpha())
+
+
 def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]]) -> ValueCatalogue:
     """`fetch(dimension)` returns the distinct rows of the dimension's equivalent columns (key
     first), at most MAX_MEMBERS + 1 of them; injected so this module never builds SQL or opens
@@ -92,7 +103,7 @@ def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]
         cols = dim.equivalent_columns()
         seen: set[str] = set()
         for row in sorted(rows, key=lambda r: str(r[0])):
-            values = dict(zip(cols, row))
+            values = dict(zip(cols, row, strict=True))  # rows hold exactly the equivalent columns
             key = str(values[dim.key_column])
             if key in seen:
                 continue
@@ -100,7 +111,8 @@ def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]
             declared = dim.values.get(key)
             label_en = (declared.en if declared and declared.en else None) or str(values.get(dim.column) or key)
             zh_col = dim.column_zh
-            label_zh = (declared.zh if declared and declared.zh else None) or (str(values[zh_col]) if zh_col and values.get(zh_col) else label_en)
+            label_zh = ((declared.zh if declared and declared.zh else None)
+                        or (str(values[zh_col]) if zh_col and values.get(zh_col) else label_en))
             forms = [str(v) for v in values.values() if v not in (None, "")]
             forms += [label_en, label_zh, key.replace("_", " ")]
             if declared:

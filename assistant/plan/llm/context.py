@@ -17,6 +17,8 @@ from typing import Any
 
 from assistant.core.errors import FactoryAssistantError
 from assistant.plan.types import PlanContext, Turn
+from assistant.understand.catalogue import Member, naming_words
+from assistant.understand.timeparse import find_time_ranges
 from semantic_layer.layer import JoinStep, Layer
 
 # How many hits of each kind to ask retrieval for. Small on purpose: the prompt should
@@ -67,7 +69,7 @@ def build_context(question: str, ctx: PlanContext, *, dialect: str | None = None
 
     sections = [
         _header(ctx, dialect),
-        _time_hints(question, ctx.as_of),
+        _time_hints(question, ctx.as_of, ctx.layer),
         _metrics_block(layer, metrics),
         _dimensions_block(layer, ctx.values, dimensions, matched),
         _sql_block(layer, metrics, tables, joins),
@@ -104,13 +106,9 @@ def _header(ctx: PlanContext, dialect: str | None) -> str:
     return "\n".join(lines)
 
 
-def _time_hints(question: str, as_of: dt.date) -> str:
-    try:  # the shared date parser; optional so the planner still works without it
-        from assistant.understand.timeparse import find_time_ranges
-    except ImportError:
-        return ""
+def _time_hints(question: str, as_of: dt.date, layer: Layer) -> str:
     try:
-        found = find_time_ranges(question, as_of)
+        found = find_time_ranges(question, as_of, naming_words=naming_words(layer))
     except Exception:  # a parser bug must not cost the user their answer; the model can still read dates
         return ""
     if not found:
@@ -148,16 +146,18 @@ def _dimensions_block(layer: Layer, values: Any, dimensions: list[str], matched:
         by_key = {m.key: m for m in members}
         keys = [k for k in matched.get(name, []) if k in by_key]
         shown = list(dict.fromkeys([*keys, *(m.key for m in members[:SAMPLE_VALUES])]))
-        def fmt(key: str) -> str:
-            m = by_key[key]
-            labels = " / ".join(dict.fromkeys(x for x in (m.label_en, m.label_zh) if x and x != key))
-            return f"{key} ({labels})" if labels else key
         if keys:
-            lines.append("  matched in the question: " + "; ".join(fmt(k) for k in keys))
+            lines.append("  matched in the question: " + "; ".join(_value_text(k, by_key[k]) for k in keys))
         more = len(members) - len(shown)
-        lines.append("  values (key (labels)): " + "; ".join(fmt(k) for k in shown)
+        lines.append("  values (key (labels)): " + "; ".join(_value_text(k, by_key[k]) for k in shown)
                      + (f"; … {more} more" if more > 0 else ""))
     return "\n".join(lines)
+
+
+def _value_text(key: str, member: Member) -> str:
+    """A value key with its labels where they differ from it: 'NB-L3 (Ningbo Line 3 / 宁波3号线)'."""
+    labels = " / ".join(dict.fromkeys(x for x in (member.label_en, member.label_zh) if x and x != key))
+    return f"{key} ({labels})" if labels else key
 
 
 def _tables_and_joins(layer: Layer, metrics: list[str], dimensions: list[str]) -> tuple[list[str], list[JoinStep]]:

@@ -78,7 +78,8 @@ class LLMPlanner:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> LLMPlanner:
-        return cls(settings=settings, repair_rounds=settings.llm_repair_rounds, timeout_s=settings.llm_timeout_s, **kwargs)
+        return cls(settings=settings, repair_rounds=settings.llm_repair_rounds, timeout_s=settings.llm_timeout_s,
+                   **kwargs)
 
     @property
     def prompt_version(self) -> str:
@@ -199,7 +200,8 @@ class LLMPlanner:
         if response.kind == "query" and response.query is not None:
             return Plan(kind="query", planner=self.name, query=response.query.model_copy(update={"locale": ctx.lang}))
         if response.kind == "sql":
-            return Plan(kind="sql", planner=self.name, sql=(response.sql or "").strip(), message=response.message.strip())
+            return Plan(kind="sql", planner=self.name, sql=(response.sql or "").strip(),
+                        message=response.message.strip())
         return Plan(kind=response.kind, planner=self.name, message=response.message.strip())
 
     def _validate(self, plan: Plan, ctx: PlanContext) -> str | None:

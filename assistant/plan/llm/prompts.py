@@ -51,7 +51,8 @@ def _load(name: str, directory: str) -> PromptTemplate:
     path = Path(directory) / f"{name}.md"
     if not path.is_file():
         raise ConfigError(f"The prompt file {path} is missing.",
-                          suggestion="Run from a source checkout, or keep the prompts/ folder next to the assistant package.")
+                          suggestion="Run from a source checkout, "
+                                     "or keep the prompts/ folder next to the assistant package.")
     text = path.read_text(encoding="utf-8")
     front = _FRONT.match(text)
     meta = yaml.safe_load(front.group(1)) if front else None

@@ -2,7 +2,8 @@
 
     FA_LLM_PROVIDER=ollama  FA_LLM_MODEL=qwen2.5:7b                      (pip install "factory-assistant[ollama]")
     FA_LLM_PROVIDER=openai  FA_LLM_MODEL=gpt-4o-mini  FA_LLM_API_KEY=...  (pip install "factory-assistant[openai]")
-    FA_LLM_BASE_URL=http://gpu-box:8000/v1  FA_LLM_MODEL=Qwen/Qwen2.5-7B-Instruct   (vLLM or any OpenAI-compatible server)
+    FA_LLM_BASE_URL=http://gpu-box:8000/v1  FA_LLM_MODEL=Qwen/Qwen2.5-7B-Instruct
+                                                       (vLLM or any OpenAI-compatible server)
 
 Nothing here imports a provider package at module import time: the pipeline and the
 offline rule planner must work without any of them installed.
@@ -11,13 +12,12 @@ offline rule planner must work without any of them installed.
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from assistant.core.errors import ConfigError
-from assistant.core.settings import Settings
+from assistant.core.settings import Settings, environment_has
 
 # provider -> (python module, extra of factory-assistant that installs it)
 PACKAGES: dict[str, tuple[str, str]] = {
@@ -118,7 +118,7 @@ def model_kwargs(choice: ProviderChoice, settings: Settings) -> dict[str, Any]:
         kwargs["base_url"] = choice.base_url
     if key:
         kwargs["api_key"] = key
-    elif choice.provider == "openai" and choice.base_url and not os.environ.get("OPENAI_API_KEY"):
+    elif choice.provider == "openai" and choice.base_url and not environment_has("OPENAI_API_KEY"):
         kwargs["api_key"] = _PLACEHOLDER_KEY
     return kwargs
 

@@ -14,14 +14,17 @@ MAX_ERROR_CHARS = 1200  # repair prompts quote errors; a pydantic dump can be fa
 
 
 class LLMResponse(BaseModel):
-    """The planner's answer to one question about plant data: a semantic query (preferred), one read-only SQL SELECT, a clarifying question, or a refusal."""
+    # The docstring is the schema's description the model reads: one line, hence two joined literals.
+    ("The planner's answer to one question about the data: a semantic query (preferred), "
+     "one read-only SQL SELECT, a clarifying question, or a refusal.")
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["query", "sql", "clarify", "refuse"] = Field(
         description="query: fill `query`; sql: fill `sql` (only when a query cannot express it); "
                     "clarify: ask the user in `message`; refuse: explain in `message`.")
     query: SemanticQuery | None = Field(
-        default=None, description="For kind=query: metrics, dimensions, filters, time range... using only names from the context.")
+        default=None,
+        description="For kind=query: metrics, dimensions, filters, time range... using only names from the context.")
     sql: str | None = Field(
         default=None, description="For kind=sql: exactly one read-only SELECT over the listed tables and columns.")
     message: str = Field(
@@ -93,7 +96,8 @@ def previous_answer(raw: Any, parsed: LLMResponse | None) -> str:
     if calls:
         return json.dumps(calls[0].get("args", {}), ensure_ascii=False, default=str)[:MAX_ERROR_CHARS]
     content = getattr(raw, "content", "")
-    return (content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, default=str))[:MAX_ERROR_CHARS] or "(empty)"
+    text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, default=str)
+    return text[:MAX_ERROR_CHARS] or "(empty)"
 
 
 # ---------------------------------------------------------------------- failure texts
@@ -109,7 +113,8 @@ FAILURES: dict[str, tuple[str, str]] = {
                "语言模型尚未配置好：{detail} 离线规则解析器仍可回答。"),
     "invalid": ("The language model could not produce a valid query for this question in {attempts} attempts "
                 "(last problem: {detail}). Try rephrasing it, or ask with the 'rules' planner.",
-                "语言模型尝试 {attempts} 次后仍未生成有效的查询（最后的问题：{detail}）。请换个说法，或改用“rules”解析器。"),
+                "语言模型尝试 {attempts} 次后仍未生成有效的查询（最后的问题：{detail}）。"
+                "请换个说法，或改用“rules”解析器。"),
 }
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from assistant.core.text import CJK_CLASS, parse_count
 from assistant.plan.rules import lexicon as lx
+from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import TimeMatch, find_grain, find_time_ranges
+from semantic_layer.layer import Layer
 
 Span = tuple[int, int]
 
@@ -39,15 +41,15 @@ class Threshold:
     high: float | None = None  # upper bound for 'between'
 
 
-def find_times(question: str, as_of: dt.date) -> list[TimeMatch]:
-    return find_time_ranges(question, as_of)
+def find_times(question: str, as_of: dt.date, layer: Layer) -> list[TimeMatch]:
+    return find_time_ranges(question, as_of, naming_words=naming_words(layer))
 
 
 def find_grain_word(text: str, taken: list[Span]) -> tuple[str, Span] | None:
     found = find_grain(text)
     if found is None:
         return None
-    grain, span = found
+    _grain, span = found
     # "last month" is a time range, not "by month": a grain word inside a time span is not a grain.
     if overlaps(span, taken):
         rest = text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
@@ -68,6 +70,11 @@ def _direction(word: str) -> str:
 
 
 def find_top_n(text: str, taken: list[Span]) -> TopN | None:
+    return _counted_top(text, taken) or _superlative_top(text, taken)
+
+
+def _counted_top(text: str, taken: list[Span]) -> TopN | None:
+    """A count next to its direction word: "top 5", "前5", "最低的三条"."""
     for pattern in lx.TOP_N:
         for m in pattern.finditer(text):
             if overlaps(m.span(), taken):
@@ -76,17 +83,31 @@ def find_top_n(text: str, taken: list[Span]) -> TopN | None:
             if n is None or n <= 0 or n > 1000:
                 continue
             return TopN(n, _direction(m.group("dir")), m.span(), True)
+    return None
+
+
+def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
+    """A superlative: top 1, unless a count stands elsewhere in the question."""
     for pattern in lx.SUPERLATIVE:
         for m in pattern.finditer(text):
             if not overlaps(m.span(), taken):
                 span = m.span()
-                for counter in lx.TOP_COUNT:  # "which 3 products had the highest", "最长的3条产线"
-                    c = counter.search(text)
-                    if c and not overlaps(c.span(), taken):
-                        n = parse_count(c.group("n"))
-                        if n:
-                            return TopN(n, _direction(m.group("dir")), span, True, extra=c.span())
+                count = _separate_count(text, taken)
+                if count is not None:
+                    n, extra = count
+                    return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
                 return TopN(1, _direction(m.group("dir")), span, False)
+    return None
+
+
+def _separate_count(text: str, taken: list[Span]) -> tuple[int, Span] | None:
+    """A count apart from the superlative: "which 3 products had the highest", "最长的3条产线"."""
+    for counter in lx.TOP_COUNT:
+        c = counter.search(text)
+        if c and not overlaps(c.span(), taken):
+            n = parse_count(c.group("n"))
+            if n:
+                return n, c.span()
     return None
 
 
@@ -125,7 +146,8 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
                     words.append(token)  # a date the calendar does not have ('2025-13-01')
                 continue
             id_like = bool(re.search(r"\d", token))
-            if token.strip("'-") in lx.STOPWORDS_EN or token.strip("'-") in lx.QUESTION_WORDS or (len(token) < 3 and not id_like):
+            bare = token.strip("'-")
+            if bare in lx.STOPWORDS_EN or bare in lx.QUESTION_WORDS or (len(token) < 3 and not id_like):
                 continue
             words.append(token)
             continue

@@ -15,8 +15,10 @@ _EN_NUM = r"\d+|" + "|".join(sorted(EN_NUMBERS, key=len, reverse=True))
 
 # "top 5", "best three", "前5", "最低的三条", "排名后3"; group 'n' is the count, 'dir' the direction word.
 TOP_N = [
-    re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest)\s+(?P<n>{_EN_NUM})\b", re.I),
-    re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|排名前|排名后|倒数)\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|条线|大)?"),
+    re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest)"
+               rf"\s+(?P<n>{_EN_NUM})\b", re.I),
+    re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|排名前|排名后|倒数)"
+               rf"\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|条线|大)?"),
 ]
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
 TOP_COUNT = [
@@ -25,17 +27,22 @@ TOP_COUNT = [
 ]
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
-    re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest|max(?:imum)?|min(?:imum)?)\b", re.I),
+    re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest"
+               r"|max(?:imum)?|min(?:imum)?)\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短)"),
 ]
-DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "前", "最高", "最多", "最大", "排名前", "最长"}
-ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "后", "最低", "最少", "最小", "排名后", "倒数", "最短"}
+DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum",
+              "前", "最高", "最多", "最大", "排名前", "最长"}
+ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum",
+             "后", "最低", "最少", "最小", "排名后", "倒数", "最短"}
 GOOD_WORDS = {"best", "最好"}
 BAD_WORDS = {"worst", "最差"}
 
 # Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
 THRESHOLD = [
-    re.compile(r"(?P<op>below|under|less than|lower than|fewer than|at most|no more than|above|over|more than|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
+    re.compile(r"(?P<op>below|under|less than|lower than|fewer than|at most|no more than|above|over|more than"
+               r"|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)"
+               r"\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
     re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
     re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
 ]
@@ -49,18 +56,24 @@ THRESHOLD_OPS = {
 }
 
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
-BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by|按照|按|各个|各|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)\s*(?:the\s+)?$", re.I)
+BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat"
+                       r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
+                       r"|按照|按|各个|各|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
+                       r"\s*(?:the\s+)?$", re.I)
 BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|breakdown|ranking|wise)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.
-ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)\s*(?:the\s+|of\s+(?:the\s+|our\s+)?|our\s+)?$", re.I)
+ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)"
+                        r"\s*(?:the\s+|of\s+(?:the\s+|our\s+)?|our\s+)?$", re.I)
 # Time words that typos in questions are mended towards before dates are read.
 TIME_WORDS = ["today", "yesterday", "this", "last", "past", "previous", "since", "week", "month", "quarter",
-              "year", "daily", "weekly", "monthly", "quarterly", "yearly", "days", "weeks", "months", "quarters", "years"]
+              "year", "daily", "weekly", "monthly", "quarterly", "yearly",
+              "days", "weeks", "months", "quarters", "years"]
 COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
 
 # Follow-up cues: the question leans on the previous one.
 FOLLOW_UP = re.compile(
-    r"^\s*(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b|break it down|split it|drill down|"
+    r"^\s*(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b"
+    r"|break it down|split it|drill down|"
     r"那|那么|换成|换为|改成看|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*[?？]?\s*$|instead\??\s*$|\bthe same\b)", re.I)
 
@@ -76,34 +89,67 @@ INJECTION = re.compile(
     r"显示你的(?:指令|提示)", re.I)
 
 # Words that carry no meaning for planning (both languages).
-STOPWORDS_EN = set(["a", "an", "the", "of", "in", "on", "at", "for", "to", "from", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "what", "whats", "what's", "which", "who", "whom", "whose", "how", "many", "much", "show", "me", "tell", "give", "list", "display", "get", "find", "see", "view", "our", "we", "us", "my", "i", "you", "your", "their", "there", "this", "that", "these", "those", "it", "its", "by", "per", "each", "every", "all", "any", "some", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "let", "lets", "let's", "just", "only", "also", "vs", "versus", "compare", "between", "than", "about", "over", "under", "across", "during", "within", "since", "until", "till", "up", "down", "as", "into", "out", "value", "values", "number", "numbers", "total", "overall", "current", "currently", "now", "today", "so", "far", "did", "do", "make", "made", "produce", "produced", "run", "ran", "happen", "happened", "look", "looking", "like", "trend", "trends", "level", "levels", "breakdown", "broken", "split", "group", "grouped", "grouping", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking", "report", "summary", "data", "figure", "figures", "stats", "statistics", "metric", "metrics", "kpi", "kpis", "result", "results"])
-STOPWORDS_ZH = ["请", "帮我", "给我", "查询", "查一下", "查看", "看看", "看一下", "显示", "列出", "统计", "一下", "我们", "我们的",
-                "的", "了", "是", "多少", "几", "什么", "怎么样", "如何", "情况", "分别", "是多少", "有多少", "有", "吗", "呢",
-                "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据", "指标",
-                "按", "各", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成", "只看",
-                "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
-                "期", "内", "发生", "出现", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种", "次",
-                "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否",
-                "？", "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", "\"", "'"]
+STOPWORDS_EN = set([
+    "a", "an", "the", "of", "in", "on", "at", "for", "to", "from", "with", "and", "or", "is", "are", "was", "were",
+    "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "what", "whats", "what's", "which",
+    "who", "whom", "whose", "how", "many", "much", "show", "me", "tell", "give", "list", "display", "get", "find",
+    "see", "view", "our", "we", "us", "my", "i", "you", "your", "their", "there", "this", "that", "these", "those",
+    "it", "its", "by", "per", "each", "every", "all", "any", "some", "please", "can", "could", "would", "should",
+    "will", "shall", "may", "might", "let", "lets", "let's", "just", "only", "also", "vs", "versus", "compare",
+    "between", "than", "about", "over", "under", "across", "during", "within", "since", "until", "till", "up", "down",
+    "as", "into", "out", "value", "values", "number", "numbers", "total", "overall", "current", "currently", "now",
+    "today", "so", "far", "did", "do", "make", "made", "produce", "produced", "run", "ran", "happen", "happened",
+    "look", "looking", "like", "trend", "trends", "level", "levels", "breakdown", "broken", "split", "group",
+    "grouped", "grouping", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking", "report", "summary",
+    "data", "figure", "figures", "stats", "statistics", "metric", "metrics", "kpi", "kpis", "result", "results",
+])
+STOPWORDS_ZH = [
+    "请", "帮我", "给我", "查询", "查一下", "查看", "看看", "看一下", "显示", "列出", "统计", "一下", "我们",
+    "我们的", "的", "了", "是", "多少", "几", "什么", "怎么样", "如何", "情况", "分别", "是多少", "有多少", "有",
+    "吗", "呢", "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据",
+    "指标", "按", "各", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成",
+    "只看", "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
+    "期", "内", "发生", "出现", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种",
+    "次", "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否", "？",
+    "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", '"', "'",
+]
 
 # Question words that are never typos of a layer term.
-QUESTION_WORDS = set(["top", "bottom", "highest", "lowest", "largest", "smallest", "biggest", "most", "least", "fewest", "best", "worst", "max", "maximum", "min", "minimum", "below", "under", "less", "lower", "fewer", "above", "over", "more", "greater", "higher", "exceed", "exceeds", "exceeding", "least", "percent", "pct", "daily", "weekly", "monthly", "quarterly", "yearly", "annual", "day", "days", "week", "weeks", "month", "months", "quarter", "quarters", "year", "years", "last", "past", "previous", "prior", "next", "since", "ago", "before", "after", "latest", "recent", "first", "ones", "instead", "only", "just", "compare", "compared", "versus", "trend", "went", "go", "goes", "going", "used", "use", "uses", "using", "got", "get", "had", "has", "have", "ones", "one", "break", "breaks", "down", "split", "drill", "broken", "apart", "instead", "per", "unit", "doing", "performing", "status", "going", "look", "looks", "things", "thing", "where", "when", "minutes", "minute", "mins", "min", "hours", "hour", "hrs", "units", "pieces", "times", "pcs"])
+QUESTION_WORDS = set([
+    "top", "bottom", "highest", "lowest", "largest", "smallest", "biggest", "most", "least", "fewest", "best",
+    "worst", "max", "maximum", "min", "minimum", "below", "under", "less", "lower", "fewer", "above", "over", "more",
+    "greater", "higher", "exceed", "exceeds", "exceeding", "least", "percent", "pct", "daily", "weekly", "monthly",
+    "quarterly", "yearly", "annual", "day", "days", "week", "weeks", "month", "months", "quarter", "quarters", "year",
+    "years", "last", "past", "previous", "prior", "next", "since", "ago", "before", "after", "latest", "recent",
+    "first", "ones", "instead", "only", "just", "compare", "compared", "versus", "trend", "went", "go", "goes",
+    "going", "used", "use", "uses", "using", "got", "get", "had", "has", "have", "ones", "one", "break", "breaks",
+    "down", "split", "drill", "broken", "apart", "instead", "per", "unit", "doing", "performing", "status", "going",
+    "look", "looks", "things", "thing", "where", "when", "minutes", "minute", "mins", "min", "hours", "hour", "hrs",
+    "units", "pieces", "times", "pcs",
+])
 
 # "which day had the lowest output" asks for a breakdown by that period.
-WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?P<en>day|week|month|quarter|year)\b|哪(?:一|个)?\s*(?P<zh>天|日|周|星期|个月|月|个季度|季度|年)", re.I)
+WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?P<en>day|week|month|quarter|year)\b"
+                          r"|哪(?:一|个)?\s*(?P<zh>天|日|周|星期|个月|月|个季度|季度|年)", re.I)
 PERIOD_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year",
                 "天": "day", "日": "day", "周": "week", "星期": "week", "个月": "month", "月": "month",
                 "个季度": "quarter", "季度": "quarter", "年": "year"}
 
 # A range: "between 3% and 6%", "介于3%和6%之间", "3%到6%之间".
 THRESHOLD_RANGE = [
-    re.compile(r"\bbetween\s+(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|percent)?\s*(?:and|to|-)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|percent)?", re.I),
-    re.compile(r"(?:介于|在)?\s*(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|％)?\s*(?:和|到|至|-|~)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|％)\s*之间"),
+    re.compile(r"\bbetween\s+(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|percent)?"
+               r"\s*(?:and|to|-)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|percent)?", re.I),
+    re.compile(r"(?:介于|在)?\s*(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|％)?"
+               r"\s*(?:和|到|至|-|~)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|％)\s*之间"),
 ]
 # Leaving members out: "excluding Hamburg", "除了宁波".
-EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from|\bbesides|\bbut not|\bnot in"
+EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
+                     r"|\bbesides|\bbut not|\bnot in"
                      r"|除了|除去|不含|不包括|不算|排除|去掉)\s*(?:the\s+)?$", re.I)
 # "compared to the month before", "vs the previous quarter", "环比", "与上月相比".
-VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?(?:(?:month|week|quarter|year|period|day) before"
-                         r"|previous (?:month|week|quarter|year|period|day)|prior (?:month|week|quarter|year|period|day)"
-                         r"|one before)|\bover the previous (?:month|week|quarter|year)|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
+VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
+                         r"(?:(?:month|week|quarter|year|period|day) before"
+                         r"|previous (?:month|week|quarter|year|period|day)"
+                         r"|prior (?:month|week|quarter|year|period|day)"
+                         r"|one before)|\bover the previous (?:month|week|quarter|year)"
+                         r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)

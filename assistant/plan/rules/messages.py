@@ -8,7 +8,8 @@ from assistant.plan.types import Plan
 from semantic_layer.layer import Layer
 
 _REFUSALS = {
-    "injection": ("I only answer questions about the data described by the semantic layer, and I can't change how I work.",
+    "injection": ("I only answer questions about the data described by the semantic layer, "
+                  "and I can't change how I work.",
                   "我只回答语义层所描述数据的问题，不能更改自己的工作方式。"),
     "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
               "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
@@ -73,9 +74,11 @@ def clarify_unknown_member(planner: str, lang: str, word: str, values: object) -
         close = process.extract(word, list(labels), scorer=fuzz.ratio if id_like else fuzz.WRatio, limit=12)
         options = list(dict.fromkeys(labels[f] for f, score, _ in close if score >= 60))[:5]
     if is_date:
-        msg = f"“{word}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh" else f"'{word}' is not a valid date. Use YYYY-MM-DD."
+        msg = (f"“{word}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh"
+               else f"'{word}' is not a valid date. Use YYYY-MM-DD.")
     elif lang == "zh":
-        msg = f"数据里没有“{word}”，我不会猜测。" + (f"您是不是指：{'、'.join(options)}？" if options else "请换一个名称或编号。")
+        msg = f"数据里没有“{word}”，我不会猜测。" + (
+            f"您是不是指：{'、'.join(options)}？" if options else "请换一个名称或编号。")
     else:
         msg = f"I can't find '{word}' in the data, so I won't guess." + (
             f" Did you mean {', '.join(options)}?" if options else " Try another name or id.")

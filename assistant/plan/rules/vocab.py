@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -70,7 +71,7 @@ class Match:
 @dataclass
 class Vocabulary:
     forms: dict[str, list[Term]] = field(default_factory=dict)
-    trie: dict = field(default_factory=dict)
+    trie: dict[str, Any] = field(default_factory=dict)  # character -> child node; "" -> the form ending here
     entity_dims: set[str] = field(default_factory=set)  # dimensions whose members have ids and names
     latin_forms: list[str] = field(default_factory=list)
 
@@ -84,7 +85,7 @@ class Vocabulary:
 
     def compile(self) -> None:
         """A character trie over every form, so all (overlapping) matches can be found."""
-        self.trie: dict = {}
+        self.trie = {}
         for form in self.forms:
             node = self.trie
             for ch in re.sub(r"[\s\-_]+", " ", form):  # the text side folds separators the same way
@@ -100,8 +101,7 @@ class Vocabulary:
         out: list[Match] = []
         n = len(text)
         for i in range(n):
-            if _LATIN_EDGE.match(text[i]) and i > 0 and (_LATIN_EDGE.match(text[i - 1])
-                                                         or (text[i - 1] == "-" and i > 1 and _LATIN_EDGE.match(text[i - 2]))):
+            if _LATIN_EDGE.match(text[i]) and _latin_before(text, i):
                 continue  # inside a word, or inside an id like 'sz-l9-m99'
 
             node, j = self.trie, i
@@ -110,13 +110,13 @@ class Vocabulary:
                 if ch == " " and j > i and text[j - 1] in " -_":
                     j += 1  # runs of separators count as one
                     continue
-                node = node.get(ch)
-                if node is None:
+                child = node.get(ch)
+                if child is None:
                     break
+                node = child
                 j += 1
                 form = node.get("")
-                glued = j < n and (_LATIN_EDGE.match(text[j]) or (text[j] == "-" and j + 1 < n and _LATIN_EDGE.match(text[j + 1])))
-                if form is not None and not (_LATIN_EDGE.match(form[-1]) and glued):
+                if form is not None and not (_LATIN_EDGE.match(form[-1]) and _latin_from(text, j)):
                     out.append(Match(i, j, text[i:j], list(self.forms[form])))
         return out
 
@@ -147,29 +147,9 @@ class Vocabulary:
         out: list[Match] = []
         used: set[int] = set()
         for idx, tok in enumerate(tokens):
-            word = tok.group(0)
-            parts = [w for w in re.split(r"[\-']", word) if w]
-            if idx in used or word in known or all(w in known for w in parts) or len(word) < 3 or word.isdigit():
+            if idx in used or _explained(tok.group(0), known):
                 continue
-            windows = [(idx, idx)]
-            if idx > 0 and text[tokens[idx - 1].end():tok.start()].isspace():
-                windows.append((idx - 1, idx))
-            if idx + 1 < len(tokens) and text[tok.end():tokens[idx + 1].start()].isspace():
-                windows.append((idx, idx + 1))
-            best: tuple[float, int, int, str] | None = None
-            for a, b in windows:
-                if any(k in used for k in range(a, b + 1)):
-                    continue
-                phrase = text[tokens[a].start():tokens[b].end()]
-                if len(phrase) < 4:
-                    continue
-                hit = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
-                if hit is None or hit[0][0] != phrase[0] or abs(len(hit[0]) - len(phrase)) > 2:
-                    continue
-                if re.findall(r"\d+", hit[0]) != re.findall(r"\d+", phrase):
-                    continue  # 'nb-l7' is not a typo of 'nb-l1': numbers in names must match exactly
-                if best is None or hit[1] > best[0]:
-                    best = (hit[1], a, b, hit[0])
+            best = self._best_window(text, tokens, _windows(text, tokens, idx), used, cutoff)
             if best is not None:
                 _, a, b, form = best
                 start, end = tokens[a].start(), tokens[b].end()
@@ -177,32 +157,51 @@ class Vocabulary:
                 used.update(range(a, b + 1))
         return out
 
+    def _best_window(self, text: str, tokens: list[re.Match[str]], windows: list[tuple[int, int]], used: set[int],
+                     cutoff: float) -> tuple[float, int, int, str] | None:
+        """The window of tokens closest to a Latin form: (score, first token, last token, form)."""
+        best: tuple[float, int, int, str] | None = None
+        for a, b in windows:
+            if any(k in used for k in range(a, b + 1)):
+                continue
+            phrase = text[tokens[a].start():tokens[b].end()]
+            if len(phrase) < 4:
+                continue
+            hit = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if hit is None or hit[0][0] != phrase[0] or abs(len(hit[0]) - len(phrase)) > 2:
+                continue
+            if re.findall(r"\d+", hit[0]) != re.findall(r"\d+", phrase):
+                continue  # 'nb-l7' is not a typo of 'nb-l1': numbers in names must match exactly
+            if best is None or hit[1] > best[0]:
+                best = (hit[1], a, b, hit[0])
+        return best
+
     def cjk_fuzzy(self, text: str, matches: list[Match], taken: list[tuple[int, int]]) -> list[Match]:
         """Chinese typos and homophones ('苏洲' for '苏州', '韦达电子' for '伟达电子'): a window that differs
         from a member's name in exactly one character, that character being one nothing else explained."""
-        covered = [False] * len(text)
-        locked = [False] * len(text)  # parts of metric words or time phrases are never re-read as names
-        for s, e in [*taken, *((m.start, m.end) for m in matches)]:
-            for i in range(s, min(e, len(text))):
-                covered[i] = True
-        for s, e in [*taken, *((m.start, m.end) for m in matches if "metric" in m.kinds)]:
-            for i in range(s, min(e, len(text))):
-                locked[i] = True
+        covered = _mark(len(text), [*taken, *((m.start, m.end) for m in matches)])
+        # parts of metric words or time phrases are never re-read as names
+        locked = _mark(len(text), [*taken, *((m.start, m.end) for m in matches if "metric" in m.kinds)])
         out: list[Match] = []
         if not has_cjk(text):
             return out
         index = self._one_off_index()
         for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
             for i in range(len(text) - n + 1):
-                window = text[i:i + n]
-                for k in range(n):  # the form must equal the window but for position k
-                    if covered[i + k] or window[k] in _FUNCTION_CHARS or not is_cjk(window[k]):
-                        continue
-                    for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
-                        if form[k] == window[k] or any(locked[i + j] for j in range(n)):
-                            continue
-                        self._one_off(out, window, form, terms, i, k, covered)
+                self._one_offs_at(out, text[i:i + n], i, index, covered, locked)
         return self._unambiguous(out)
+
+    def _one_offs_at(self, out: list[Match], window: str, i: int, index: dict[str, list[tuple[str, list[Term]]]],
+                     covered: list[bool], locked: list[bool]) -> None:
+        """Record every form that equals `window` (starting at i) but for one character."""
+        n = len(window)
+        for k in range(n):  # the form must equal the window but for position k
+            if covered[i + k] or window[k] in _FUNCTION_CHARS or not is_cjk(window[k]):
+                continue
+            for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
+                if form[k] == window[k] or any(locked[i + j] for j in range(n)):
+                    continue
+                self._one_off(out, window, form, terms, i, k, covered)
 
     def _one_off_index(self) -> dict[str, list[tuple[str, list[Term]]]]:
         """Forms keyed with one character blanked ('苏?' for '苏州'): one-character typos in O(1)."""
@@ -255,6 +254,44 @@ class Vocabulary:
         return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
 
 
+def _latin_before(text: str, i: int) -> bool:
+    """A Latin letter or digit right before position i, or one before a hyphen there ('sz-l9')."""
+    return i > 0 and bool(_LATIN_EDGE.match(text[i - 1])
+                          or (text[i - 1] == "-" and i > 1 and _LATIN_EDGE.match(text[i - 2])))
+
+
+def _latin_from(text: str, j: int) -> bool:
+    """A Latin letter or digit at position j, or a hyphen there followed by one ('-m99')."""
+    return j < len(text) and bool(_LATIN_EDGE.match(text[j])
+                                  or (text[j] == "-" and j + 1 < len(text) and _LATIN_EDGE.match(text[j + 1])))
+
+
+def _explained(word: str, known: set[str]) -> bool:
+    """A token no typo pass should touch: known (as a whole or in parts), short, or a number."""
+    parts = [w for w in re.split(r"[\-']", word) if w]
+    return word in known or all(w in known for w in parts) or len(word) < 3 or word.isdigit()
+
+
+def _windows(text: str, tokens: list[re.Match[str]], idx: int) -> list[tuple[int, int]]:
+    """Token idx alone, then with the neighbour before and after it when only spaces separate them."""
+    tok = tokens[idx]
+    windows = [(idx, idx)]
+    if idx > 0 and text[tokens[idx - 1].end():tok.start()].isspace():
+        windows.append((idx - 1, idx))
+    if idx + 1 < len(tokens) and text[tok.end():tokens[idx + 1].start()].isspace():
+        windows.append((idx, idx + 1))
+    return windows
+
+
+def _mark(n: int, spans: list[tuple[int, int]]) -> list[bool]:
+    """Per character of a text of length n: is it inside one of `spans`?"""
+    marked = [False] * n
+    for s, e in spans:
+        for i in range(s, min(e, n)):
+            marked[i] = True
+    return marked
+
+
 def _parent_removed_forms(member: Member, catalogue: ValueCatalogue, dim: str) -> list[str]:
     """'Ningbo Line 3' minus another dimension's member 'Ningbo' -> 'Line 3'; '宁波3号线' -> '3号线'."""
     out: list[str] = []
@@ -274,7 +311,8 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
     vocab = Vocabulary()
     for metric in layer.spec.metrics:
         term = Term("metric", metric.name)
-        for form in [metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh, *metric.synonyms.all()]:
+        names = [metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh]
+        for form in [*names, *metric.synonyms.all()]:
             vocab.add(form, term)
     for dim in layer.spec.dimensions:
         term = Term("dimension", dim.name)

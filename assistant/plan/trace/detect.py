@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from assistant.core.calendar import TimeRange
 from assistant.core.text import fold, has_cjk
@@ -24,8 +25,10 @@ from assistant.plan.trace.mentions import (
     vocab_for,
 )
 from assistant.plan.types import PlanContext, TraceRequest
+from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import find_time_ranges
 from semantic_layer.genealogy import GenealogyGraph
+from semantic_layer.layer import Layer
 
 _EARLIEST = dt.date(1900, 1, 1)
 
@@ -43,8 +46,8 @@ class _Parsed:
         return bool(self.spans.get(kind))
 
 
-def _time(text: str, as_of: dt.date) -> tuple[TimeRange | None, tuple[int, int] | None]:
-    matches = find_time_ranges(text, as_of)
+def _time(text: str, as_of: dt.date, layer: Layer) -> tuple[TimeRange | None, tuple[int, int] | None]:
+    matches = find_time_ranges(text, as_of, naming_words=naming_words(layer))
     if not matches:
         return None, None
     m = matches[0]
@@ -71,7 +74,7 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
     text = fold(question)
     ids = find_ids(text, vocab)
     masked = "".join(" " if overlaps((i, i + 1), [(m.start, m.end) for m in ids]) else ch for i, ch in enumerate(text))
-    time_range, time_span = _time(masked, ctx.as_of)
+    time_range, time_span = _time(masked, ctx.as_of, ctx.layer)
     blocked = [(m.start, m.end) for m in ids] + ([time_span] if time_span else [])
     words = [w for w in find_words(text, vocab, blocked) if not _labels_id(text, w, ids)]
     parsed = _Parsed(text, ids, words, time_range, time_span)
@@ -102,7 +105,7 @@ def _gap_ok(text: str, start: int, end: int, zh: bool) -> bool:
 def _target(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
     nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
-    for s, e, _ in p.spans.get("which", []):
+    for _start, e, _form in p.spans.get("which", []):
         after = [w for w in nodes if w.start >= e and _gap_ok(p.text, e, w.start, zh)]
         if after:
             return after[0].node
@@ -123,8 +126,8 @@ def _choose_start(p: _Parsed, ctx: PlanContext, graph: GenealogyGraph, target: s
         walkable_ids = ids_not_target or [m for m in p.ids if graph.walkable(m.node or "")]
         if walkable_ids:
             return walkable_ids[0].node
-    mentioned = [w.node for w in p.words if w.kind == "node" and graph.walkable(w.node or "") and w.node != target]
-    mentioned = list(dict.fromkeys(mentioned))
+    mentioned = list(dict.fromkeys(w.node for w in p.words if w.kind == "node" and w.node is not None
+                                   and graph.walkable(w.node) and w.node != target))
 
     def score(node: str) -> int:
         return sum(1 for m in members if _attachable(ctx, node, m, graph))
@@ -208,24 +211,12 @@ def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     zh = has_cjk(question)
     node_words = [w for w in p.words if w.kind == "node"]
     members = [w for w in p.words if w.kind == "member"]
-    types = {w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node)}
-    types |= {m.node for m in members if m.node and graph.walkable(m.node)}
-    strong, relation = p.has("strong"), p.has("relation") or p.has("backward") or p.has("forward")
     if not p.ids and not node_words:
         return None
     target = _target(p, graph, zh)
     # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
     attribute = target is not None and not graph.walkable(target)
-    metric = p.spans.get("metric", [])
-    if attribute and p.ids:  # there 'made' is the verb of the batch, not the output metric
-        metric = [h for h in metric if not any(h[:2] == w[:2] for w in p.spans.get("time_word", []))]
-    if metric and not (p.ids and (strong or relation)):
-        return None  # "lot rejection rate by supplier": a metric question that mentions lots
-    if p.ids:
-        walkable_id = any(graph.walkable(m.node or "") for m in p.ids)
-        if not (strong or len(types) >= 2 or p.has("backward") or p.has("forward") or (attribute and walkable_id)):
-            return None  # "status of complaint CC-1" names one thing but asks nothing about its genealogy
-    elif not (strong or (len(types) >= 2 and relation) or (attribute and relation and types)):
+    if not _asks_about_genealogy(p, graph, node_words, members, attribute):
         return None
     start = _choose_start(p, ctx, graph, target, members)
     if start is None:
@@ -238,30 +229,70 @@ def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     _assign_members(ctx, graph, start, target, members, mentioned, request)
     demonstrative = any(d[1] <= w.start <= d[1] + 2 for d in p.spans.get("demonstrative", [])
                         for w in node_words if w.node == start)
-    last = ctx.session.last_trace if ctx.session is not None else None
-    if not request.start_ids and not request.start_filters and demonstrative and last is not None:
-        if last.start_node == start and last.start_ids:
-            request.start_ids = list(last.start_ids)
-        else:
-            request.context = last
+    if demonstrative:
+        _continue_last_trace(request, ctx)
     anchored = bool(request.start_ids or request.start_filters or request.context or request.node_filters)
-    if not p.ids and not anchored and not strong and not demonstrative:
+    if not p.ids and not anchored and not p.has("strong") and not demonstrative:
         return None  # "which customers filed complaints last month": a plain metric question
-    if target is None:
-        others = [w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node) and w.node != start]
-        target = others[-1] if others else None
-    if target is not None and graph.relation(start, target) is None and target == start:
-        target = None
-    request.target_node = target
-    walk_to = graph.walk_target(start, target)  # a line: the work orders it describes
-    if walk_to and walk_to != start:
-        request.direction = graph.relation(start, walk_to) or "both"
-    else:
-        backward, forward = p.has("backward"), p.has("forward")
-        request.direction = "backward" if backward and not forward else "forward" if forward and not backward else "both"
+    request.target_node = _final_target(p, graph, node_words, start, target)
+    request.direction = _direction(p, graph, start, request.target_node)
     if p.time is not None:
         request.time_range = p.time
         request.time_node = _time_node(p, graph, request)
     if not request.start_ids and request.context is None and request.start_filters and _singular(p, start, zh):
         request.latest = 1
     return request
+
+
+def _asks_about_genealogy(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention], members: list[Mention],
+                          attribute: bool) -> bool:
+    """Whether the mentions and cues ask to follow material, rather than for a metric or one thing's status."""
+    types = {w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node)}
+    types |= {m.node for m in members if m.node and graph.walkable(m.node)}
+    strong, relation = p.has("strong"), p.has("relation") or p.has("backward") or p.has("forward")
+    if _metric_hits(p, attribute) and not (p.ids and (strong or relation)):
+        return False  # "lot rejection rate by supplier": a metric question that mentions lots
+    if p.ids:
+        walkable_id = any(graph.walkable(m.node or "") for m in p.ids)
+        # "status of complaint CC-1" names one thing but asks nothing about its genealogy
+        return strong or len(types) >= 2 or p.has("backward") or p.has("forward") or (attribute and walkable_id)
+    return strong or (len(types) >= 2 and relation) or bool(attribute and relation and types)
+
+
+def _metric_hits(p: _Parsed, attribute: bool) -> list[tuple[int, int, str]]:
+    """Metric phrases in the question; with ids and a context node asked for, a time word is no metric."""
+    metric = p.spans.get("metric", [])
+    if attribute and p.ids:  # there 'made' is the verb of the batch, not the output metric
+        metric = [h for h in metric if not any(h[:2] == w[:2] for w in p.spans.get("time_word", []))]
+    return metric
+
+
+def _continue_last_trace(request: TraceRequest, ctx: PlanContext) -> None:
+    """'this lot', '那批' with nothing else to start from: continue from the previous trace."""
+    last = ctx.session.last_trace if ctx.session is not None else None
+    if not request.start_ids and not request.start_filters and last is not None:
+        if last.start_node == request.start_node and last.start_ids:
+            request.start_ids = list(last.start_ids)
+        else:
+            request.context = last
+
+
+def _final_target(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention], start: str,
+                  target: str | None) -> str | None:
+    """The node asked for, else the last other walkable node named; never the start itself."""
+    if target is None:
+        others = [w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node) and w.node != start]
+        target = others[-1] if others else None
+    if target is not None and graph.relation(start, target) is None and target == start:
+        target = None
+    return target
+
+
+def _direction(p: _Parsed, graph: GenealogyGraph, start: str,
+               target: str | None) -> Literal["forward", "backward", "both"]:
+    """Which way to walk: towards the target when there is one, else as the cue words say."""
+    walk_to = graph.walk_target(start, target)  # a line: the work orders it describes
+    if walk_to and walk_to != start:
+        return graph.relation(start, walk_to) or "both"
+    backward, forward = p.has("backward"), p.has("forward")
+    return "backward" if backward and not forward else "forward" if forward and not backward else "both"

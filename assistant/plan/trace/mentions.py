@@ -7,7 +7,7 @@ member names from the value catalogue, metric phrases from the layer's metrics.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -144,9 +144,9 @@ def find_words(text: str, vocab: Vocab, blocked: list[tuple[int, int]]) -> list[
     for form, node in vocab.node_forms:
         for s, e in find_all(text, form):
             candidates.append((-(e - s), 0, Mention("node", s, e, form, node=node)))
-    for form, member, node in vocab.member_forms:
+    for form, member, own_node in vocab.member_forms:
         for s, e in find_all(text, form):
-            candidates.append((-(e - s), 1, Mention("member", s, e, form, node=node, value=member.key,
+            candidates.append((-(e - s), 1, Mention("member", s, e, form, node=own_node, value=member.key,
                                                      dimension=member.dimension)))
     taken = list(blocked)
     out: list[Mention] = []
@@ -163,7 +163,8 @@ def _prepared(forms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({fold(f) for f in forms}, key=len, reverse=True))
 
 
-def find_phrases(text: str, forms: list[str] | tuple[str, ...], blocked: list[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+def find_phrases(text: str, forms: list[str] | tuple[str, ...],
+                 blocked: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for form in _prepared(tuple(forms)):
         for s, e in find_all(text, form):

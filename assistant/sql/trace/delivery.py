@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 IN_PLANT, SHIPPED, EARLIER, OTHER = 0, 1, 2, 3
 _OPEN_START = 1900  # a window starting in this year or before has no start ("shipped before May")
 
-_Last = Callable[[GenealogyEdge, str], "exp.Expression | None"]
+_Last = Callable[[GenealogyEdge, str], "exp.Expr | None"]
 
 
 def filters_delivery(spec: WalkSpec, node_name: str | None) -> bool:
@@ -72,13 +72,13 @@ def _delivered(compiler: TraceCompiler, path: list[str], last: _Last | None) -> 
 
 
 def _reached(compiler: TraceCompiler, node: GenealogyNode) -> _Last:
-    def last(edge: GenealogyEdge, alias: str) -> exp.Expression:
+    def last(edge: GenealogyEdge, alias: str) -> exp.Expr:
         return compiler.key_text(edge.table, edge.downstream_column, alias).isin(query=_in_reach(node.name))
     return last
 
 
 def _before(compiler: TraceCompiler, node: GenealogyNode, first: dt.date) -> _Last:
-    def last(edge: GenealogyEdge, alias: str) -> exp.Expression:
+    def last(edge: GenealogyEdge, alias: str) -> exp.Expr:
         day = exp.cast(exp.Literal.string(first.isoformat()), "DATE")
         if edge.table == node.table and edge.downstream_column == node.key:
             return exp.LT(this=_col(node.time_column or "", alias), expression=day)
@@ -89,7 +89,7 @@ def _before(compiler: TraceCompiler, node: GenealogyNode, first: dt.date) -> _La
 
 
 def delivery_flag(compiler: TraceCompiler, node: GenealogyNode, spec: WalkSpec,
-                  key: exp.Expression) -> exp.Expression | None:
+                  key: exp.Expr) -> exp.Expr | None:
     """CASE over `key` (the affected node's key, as text) giving one of the flags above; None
     when `node` is not the affected node of a forward trace or no delivery path is declared."""
     impact = compiler.layer.spec.genealogy.impact

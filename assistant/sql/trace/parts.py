@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import reduce
 
 from sqlglot import exp
@@ -10,12 +11,12 @@ REACH = "trace_reach"  # CTE: distinct (node_type, node_id) reached by the walk
 LINKS = "trace_links"  # CTE: distinct (up_type, up_id, down_type, down_id) links the walk used
 
 
-def _text(value: str | None) -> exp.Expression:
+def _text(value: str | None) -> exp.Expr:
     # Typed NULLs and literals: PostgreSQL refuses 'unknown' types inside recursive CTEs.
     return exp.cast(exp.Null() if value is None else exp.Literal.string(value), "VARCHAR")
 
 
-def _table(name: str, alias: str) -> exp.Expression:
+def _table(name: str, alias: str) -> exp.Expr:
     return exp.alias_(exp.to_table(name), alias, table=True)
 
 
@@ -23,15 +24,15 @@ def _col(name: str, alias: str) -> exp.Column:
     return exp.column(name, table=alias)
 
 
-def _and(conditions: list[exp.Expression]) -> exp.Expression | None:
+def _and(conditions: list[exp.Expr]) -> exp.Expr | None:
     return reduce(lambda a, b: exp.and_(a, b), conditions) if conditions else None
 
 
-def _union(parts: list[exp.Query], *, distinct: bool) -> exp.Query:
+def _union(parts: Sequence[exp.Query], *, distinct: bool) -> exp.Query:
     return reduce(lambda a, b: exp.union(a, b, distinct=distinct), parts)
 
 
-def _not_null(column: exp.Expression) -> exp.Expression:
+def _not_null(column: exp.Expr) -> exp.Expr:
     return exp.Not(this=exp.Is(this=column, expression=exp.Null()))
 
 

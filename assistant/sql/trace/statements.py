@@ -10,6 +10,7 @@ the trees are rendered by the Guard for whichever database runs them (DuckDB, Po
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,13 +74,13 @@ class TraceCompiler:
         self.graph = graph
 
     # ------------------------------------------------------------------ pieces
-    def key_text(self, table: str, column: str, alias: str) -> exp.Expression:
+    def key_text(self, table: str, column: str, alias: str) -> exp.Expr:
         """A key as text, so ids from different tables can share one walk column."""
         declared = self.layer.tables[table].columns.get(column, "VARCHAR").upper()
         ref = _col(column, alias)
         return ref if declared.startswith(_TEXT_TYPES) else exp.cast(ref, "VARCHAR")
 
-    def dimension_predicate(self, table: str, alias: str, dimension: str, values: list[Any]) -> exp.Expression:
+    def dimension_predicate(self, table: str, alias: str, dimension: str, values: list[Any]) -> exp.Expr:
         """`alias` rows (of `table`) whose member of `dimension` is one of `values`, via many-to-one joins."""
         dim = self.layer.dimension(dimension)
         path = self.layer.join_path(table, dim.table)
@@ -91,7 +92,7 @@ class TraceCompiler:
             return _col(dim.key_column, alias).isin(*literals)
         return self._chain(path, 0, alias, dim.key_column, literals)
 
-    def _chain(self, path: list[JoinStep], i: int, alias: str, key: str, literals: list[exp.Expression]) -> exp.Expression:
+    def _chain(self, path: list[JoinStep], i: int, alias: str, key: str, literals: Sequence[exp.Expr]) -> exp.Expr:
         # Nested IN-subqueries instead of joins: a many-to-one chain can never multiply rows.
         step = path[i]
         left = _col(step.left_column, alias)
@@ -103,7 +104,7 @@ class TraceCompiler:
         sub = exp.select(_col(step.right_column, inner)).from_(_table(step.table, inner)).where(cond)
         return left.isin(query=sub)
 
-    def own_predicates(self, node: GenealogyNode, alias: str, spec: WalkSpec) -> list[exp.Expression]:
+    def own_predicates(self, node: GenealogyNode, alias: str, spec: WalkSpec) -> list[exp.Expr]:
         """Filters and the time window of `node`, over its own table aliased `alias`."""
         preds = [self.dimension_predicate(node.table, alias, dim, values)
                  for dim, values in spec.filters.get(node.name, {}).items() if values]
@@ -111,12 +112,12 @@ class TraceCompiler:
             first, last = spec.time[1].start, spec.time[1].end
             column = _col(node.time_column, alias)
             # Half-open on the day after: correct for DATE and TIMESTAMP columns alike.
+            day_after = (last + dt.timedelta(days=1)).isoformat()
             preds.append(exp.GTE(this=column, expression=exp.cast(exp.Literal.string(first.isoformat()), "DATE")))
-            preds.append(exp.LT(this=column.copy(),
-                                expression=exp.cast(exp.Literal.string((last + dt.timedelta(days=1)).isoformat()), "DATE")))
+            preds.append(exp.LT(this=column.copy(), expression=exp.cast(exp.Literal.string(day_after), "DATE")))
         return preds
 
-    def _end_predicate(self, node: GenealogyNode, edge: GenealogyEdge, column: str, spec: WalkSpec) -> exp.Expression | None:
+    def _end_predicate(self, node: GenealogyNode, edge: GenealogyEdge, column: str, spec: WalkSpec) -> exp.Expr | None:
         if edge.table == node.table and column == node.key:
             return _and(self.own_predicates(node, "e", spec))
         preds = self.own_predicates(node, "n", spec)
@@ -126,7 +127,7 @@ class TraceCompiler:
         return _col(column, "e").isin(query=sub)
 
     def _edge_branch(self, edge: GenealogyEdge, spec: WalkSpec) -> exp.Select:
-        conds: list[exp.Expression] = [exp.Not(this=exp.Is(this=_col(c, "e"), expression=exp.Null()))
+        conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=_col(c, "e"), expression=exp.Null()))
                                        for c in (edge.upstream_column, edge.downstream_column)]
         for name, column in ((edge.upstream, edge.upstream_column), (edge.downstream, edge.downstream_column)):
             pred = self._end_predicate(self.graph.node(name), edge, column, spec)
@@ -140,7 +141,7 @@ class TraceCompiler:
 
     def anchor(self, spec: WalkSpec) -> exp.Select:
         node = self.graph.node(spec.start)
-        conds: list[exp.Expression] = [exp.Not(this=exp.Is(this=_col(node.key, "s"), expression=exp.Null()))]
+        conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=_col(node.key, "s"), expression=exp.Null()))]
         if spec.ids:
             # Ids are matched as typed and upper-cased: questions are often typed in lower case.
             variants = list(dict.fromkeys([*spec.ids, *(i.upper() for i in spec.ids)]))
@@ -174,7 +175,8 @@ class TraceCompiler:
         if not branches:  # nothing to walk: an empty edge list of the right shape
             branches = [exp.select(_text(None).as_("up_type"), _text(None).as_("up_id"), _text(None).as_("down_type"),
                                    _text(None).as_("down_id")).where(exp.false())]
-        return [exp.CTE(this=_union(branches, distinct=False), alias=exp.TableAlias(this=exp.to_identifier(EDGES[direction]))),
+        edge_list = exp.TableAlias(this=exp.to_identifier(EDGES[direction]))
+        return [exp.CTE(this=_union(branches, distinct=False), alias=edge_list),
                 exp.CTE(this=self._walk(direction, spec), alias=_walk_alias(WALKS[direction]))]
 
     def _layered_walk(self, direction: Direction, spec: WalkSpec, order: list[str],
@@ -203,12 +205,10 @@ class TraceCompiler:
 
     def _layer_branch(self, edge: GenealogyEdge, direction: Direction, spec: WalkSpec, step_name: dict[str, str],
                       depth: int) -> exp.Select:
-        if direction == "forward":
-            came, came_col, enter, enter_col = edge.upstream, edge.upstream_column, edge.downstream, edge.downstream_column
-        else:
-            came, came_col, enter, enter_col = edge.downstream, edge.downstream_column, edge.upstream, edge.upstream_column
+        ends = [(edge.upstream, edge.upstream_column), (edge.downstream, edge.downstream_column)]
+        (came, came_col), (enter, enter_col) = ends if direction == "forward" else ends[::-1]
         previous = exp.select(_col("node_id", "p")).from_(_table(step_name[came], "p"))
-        conds: list[exp.Expression] = [self.key_text(edge.table, came_col, "e").isin(query=previous),
+        conds: list[exp.Expr] = [self.key_text(edge.table, came_col, "e").isin(query=previous),
                                        exp.Not(this=exp.Is(this=_col(enter_col, "e"), expression=exp.Null()))]
         pred = self._end_predicate(self.graph.node(enter), edge, enter_col, spec)
         if pred is not None:
@@ -220,8 +220,8 @@ class TraceCompiler:
     def walk_ctes(self, spec: WalkSpec, *, links: bool) -> list[exp.CTE]:
         """Edge lists, the walks, the distinct reached nodes and (optionally) their links."""
         ctes: list[exp.CTE] = []
-        reach_parts: list[exp.Query] = []
-        link_parts: list[exp.Query] = []
+        reach_parts: list[exp.Select] = []
+        link_parts: list[exp.Select] = []
         for direction in spec.directions:
             edges = [e for e in self.graph.edges_within(set(self.graph.distances(spec.start, direction)))
                      if (e.upstream, e.downstream) not in spec.skip]
@@ -240,7 +240,8 @@ class TraceCompiler:
                             else reach_parts[0].distinct(), alias=exp.TableAlias(this=exp.to_identifier(REACH)),
                             materialized=True))
         if links:
-            ctes.append(exp.CTE(this=_union(link_parts, distinct=True) if len(link_parts) > 1 else link_parts[0].distinct(),
+            ctes.append(exp.CTE(this=_union(link_parts, distinct=True) if len(link_parts) > 1
+                                else link_parts[0].distinct(),
                                 alias=exp.TableAlias(this=exp.to_identifier(LINKS)), materialized=True))
         return ctes
 
@@ -282,7 +283,8 @@ class TraceCompiler:
         parts.append(exp.select(*self._row(4, "link", node_type=_col("down_type", "l"), node_id=_col("down_id", "l"),
                                            up_type=_col("up_type", "l"), up_id=_col("up_id", "l")))
                      .from_(_table(LINKS, "l")))
-        query = _union(parts, distinct=False).order_by(*[exp.column(c) for c in ("rank", "node_type", "node_id", "up_type", "up_id")])
+        order = ("rank", "node_type", "node_id", "up_type", "up_id")
+        query = _union(parts, distinct=False).order_by(*[exp.column(c) for c in order])
         return self._with(query, self.walk_ctes(spec, links=True))
 
     def _measure(self, node: GenealogyNode, spec: WalkSpec) -> exp.Select | None:
@@ -301,12 +303,13 @@ class TraceCompiler:
         return select.group_by(*groups) if groups else select
 
     @staticmethod
-    def _row(rank: int, kind: str, **values: exp.Expression | None) -> list[exp.Expression]:
-        out: list[exp.Expression] = [exp.Literal.number(rank).as_("rank"), _text(kind).as_("kind")]
+    def _row(rank: int, kind: str, **values: exp.Expr | None) -> list[exp.Expr]:
+        out: list[exp.Expr] = [exp.Literal.number(rank).as_("rank"), _text(kind).as_("kind")]
         for name in TRACE_COLUMNS[2:]:
             value = values.get(name)
             if value is None:
-                value = exp.cast(exp.Null(), "DOUBLE" if name == "qty" else "BIGINT" if name in ("flag", "n") else "VARCHAR")
+                null_type = "DOUBLE" if name == "qty" else "BIGINT" if name in ("flag", "n") else "VARCHAR"
+                value = exp.cast(exp.Null(), null_type)
             elif name == "flag":
                 value = exp.cast(value, "BIGINT")
             out.append(value.as_(name))
@@ -325,7 +328,8 @@ class TraceCompiler:
                  .order_by(_col(node.key, "t")))
         return self._with(query, self.walk_ctes(spec, links=False))
 
-    def details_statement(self, node: GenealogyNode, ids: list[str], lang: str, *, extra: tuple[str, ...] = ()) -> exp.Select:
+    def details_statement(self, node: GenealogyNode, ids: list[str], lang: str, *,
+                          extra: tuple[str, ...] = ()) -> exp.Select:
         cols = list(dict.fromkeys([*self.node_columns(node, lang), *extra]))
         return (exp.select(*[_col(c, "t") for c in cols]).from_(_table(node.table, "t"))
                 .where(self.key_text(node.table, node.key, "t").isin(*[exp.Literal.string(i) for i in ids]))
@@ -337,7 +341,8 @@ class TraceCompiler:
         query = exp.select(_col(node.key, "t")).from_(_table(node.table, "t"))
         if typed:
             prefix = typed.upper()[: max(3, len(typed) - 4)]
-            query = query.where(exp.Like(this=exp.Upper(this=key), expression=exp.Literal.string(prefix.replace("%", "") + "%")))
+            pattern = exp.Literal.string(prefix.replace("%", "") + "%")
+            query = query.where(exp.Like(this=exp.Upper(this=key), expression=pattern))
         order = [_col(node.time_column, "t").desc()] if node.time_column and not typed else []
         return query.order_by(*order, _col(node.key, "t")).limit(limit)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -23,10 +23,12 @@ from assistant.sql.trace.attribute import (
     host_of,
 )
 from assistant.sql.trace.impact import impact_figures
+from assistant.sql.trace.levels import chain_table, column_labels, parse_rows
 from assistant.sql.trace.result import TraceLevel, TraceResult
 from assistant.sql.trace.statements import TraceCompiler, WalkSpec
 from semantic_layer.genealogy import Direction, GenealogyGraph
 from semantic_layer.layer import Layer
+from semantic_layer.models import GenealogyEdge
 
 LEVEL_ROWS = 200  # detail rows fetched per non-target level (the counts are always exact)
 
@@ -51,6 +53,22 @@ class _Walker:
     @cached_property
     def compiler(self) -> TraceCompiler:
         return TraceCompiler(self.layer, self.layer.genealogy)
+
+
+# A context target (a line) answered through its host: (context type, edge to the host, host type).
+_Attribute = tuple[str, GenealogyEdge, str]
+
+
+@dataclass
+class _Answer:
+    """The table a trace answers with, the statement shown for it, and how many statements ran."""
+
+    sql: str
+    truncated: bool = False
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    sql_count: int = 1
 
 
 def _check_nodes(graph: GenealogyGraph, request: TraceRequest) -> None:
@@ -122,7 +140,8 @@ def _reached_ids(w: _Walker, compiler: TraceCompiler, spec: WalkSpec, node: str)
     return sorted({str(r[3]) for r in rows if r[1] == "node" and r[2] == node})
 
 
-def _missing_start(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, request: TraceRequest) -> ClarificationNeeded:
+def _missing_start(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph,
+                   request: TraceRequest) -> ClarificationNeeded:
     node = graph.node(request.start_node)
     typed = request.start_ids[0] if request.start_ids else None
     similar = [str(r[0]) for r in w.run(compiler.similar_ids(node, typed)).rows]
@@ -162,8 +181,9 @@ def _seed(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, request: T
     if not common:
         t = graph.node(target)
         s = graph.node(request.start_node)
-        raise ClarificationNeeded(f"{t.plural_label('en').capitalize()} are not linked to {s.plural_label('en')} in the genealogy.",
-                              f"在追溯关系中，{t.label.zh}与{s.label.zh}没有关联。")
+        raise ClarificationNeeded(
+            f"{t.plural_label('en').capitalize()} are not linked to {s.plural_label('en')} in the genealogy.",
+            f"在追溯关系中，{t.label.zh}与{s.label.zh}没有关联。")
     via = common[0][2]
     up_spec = _spec(graph, request, request.start_node, ids, ("backward",), None)
     seeds = _reached_ids(w, compiler, up_spec, via)
@@ -181,125 +201,102 @@ def _walk(w: _Walker, request: TraceRequest, lang: str) -> TraceResult:
     graph = w.graph
     if graph.empty:
         raise ClarificationNeeded("This semantic layer has no genealogy, so traces are not available.",
-                              "当前语义层没有定义追溯关系，无法追溯。")
+                                  "当前语义层没有定义追溯关系，无法追溯。")
     _check_nodes(graph, request)
     compiler = w.compiler
-    asked, attribute = request, None
-    if request.target_node and not graph.walkable(request.target_node):
-        # "Which line made it?": walk to the node type the line describes (work orders), answer with lines.
-        edge, host = host_of(graph, request.target_node, request.start_node)
-        attribute = (request.target_node, edge, host)
-        request = replace(request, target_node=host)
+    asked = request
+    request, attribute = _through_host(graph, request)
     start, ids, directions, via = _seed(w, compiler, graph, request, lang)
     time_node = _time_node(graph, request, directions)
     spec = _spec(graph, request, start, ids, directions, time_node)
-    if via is None and not spec.ids and not spec.filters and spec.time is None:
-        node = graph.node(start)
-        examples = [str(r[0]) for r in w.run(compiler.similar_ids(node, None)).rows]
-        raise ClarificationNeeded(f"Which {node.label.en}? Give its id, e.g. {', '.join(examples[:3]) or '...'}.",
-                              f"请问是哪个{node.label.zh}？请给出编号，例如 {'、'.join(examples[:3]) or '……'}。",
-                              options=examples)
-    if via is not None and not spec.ids:
-        raise _missing_start(w, compiler, graph, request)
-    trace_tree = compiler.trace_statement(spec)
-    result = w.run(trace_tree)
-    sql_count = 1
-    levels, links, impact_rows = _parse(graph, spec, result.rows, lang)
+    _check_start_given(w, request, spec, start, via)
+    result = w.run(compiler.trace_statement(spec))
+    levels, links, impact_rows = parse_rows(graph, spec, result.rows, lang)
     start_level = next((lv for lv in levels if lv.node == start), None)
     if start_level is None or start_level.count == 0:
         raise _missing_start(w, compiler, graph, request)
     target = request.target_node
-    columns: list[str] = []
-    rows: list[list[Any]] = []
-    truncated = False
-    main_sql = result.sql
+    answer = _Answer(sql=result.sql)
+    _fetch_level_rows(w, spec, levels, target, lang, answer)
+    answer.sql_count += _name_context(w, compiler, graph, levels, lang)
+    if attribute is not None:
+        _attribute_table(w, spec, attribute, lang, answer)
+    elif target:
+        _target_table(w, spec, levels, target, lang, answer)
+    else:
+        answer.columns, answer.rows, answer.labels = chain_table(graph, levels, lang)
+    impact = impact_figures(graph, spec, levels, impact_rows)
+    return TraceResult(request=asked, spec=spec, lang=lang, levels=levels, links=links, target=asked.target_node,
+                       columns=answer.columns, rows=answer.rows, column_labels=answer.labels,
+                       truncated=answer.truncated, graph_truncated=result.truncated, impact=impact, sql=answer.sql,
+                       trace_sql=result.sql, via=via, time_node=time_node, sql_count=answer.sql_count,
+                       host=attribute[2] if attribute else None, elapsed_ms=(time.perf_counter() - started) * 1000)
+
+
+def _through_host(graph: GenealogyGraph, request: TraceRequest) -> tuple[TraceRequest, _Attribute | None]:
+    """The request to walk, and the context target it answers through its host (if any)."""
+    if not request.target_node or graph.walkable(request.target_node):
+        return request, None
+    # "Which line made it?": walk to the node type the line describes (work orders), answer with lines.
+    edge, host = host_of(graph, request.target_node, request.start_node)
+    return replace(request, target_node=host), (request.target_node, edge, host)
+
+
+def _check_start_given(w: _Walker, request: TraceRequest, spec: WalkSpec, start: str, via: str | None) -> None:
+    """Ask which start node is meant when nothing names or narrows it; refuse a sibling walk that found none."""
+    if via is None and not spec.ids and not spec.filters and spec.time is None:
+        node = w.graph.node(start)
+        examples = [str(r[0]) for r in w.run(w.compiler.similar_ids(node, None)).rows]
+        raise ClarificationNeeded(f"Which {node.label.en}? Give its id, e.g. {', '.join(examples[:3]) or '...'}.",
+                                  f"请问是哪个{node.label.zh}？请给出编号，例如 {'、'.join(examples[:3]) or '……'}。",
+                                  options=examples)
+    if via is not None and not spec.ids:
+        raise _missing_start(w, w.compiler, w.graph, request)
+
+
+def _fetch_level_rows(w: _Walker, spec: WalkSpec, levels: list[TraceLevel], target: str | None, lang: str,
+                      answer: _Answer) -> None:
+    """Detail rows of every level: the whole target table, the first LEVEL_ROWS of the others."""
     for level in levels:
-        node = graph.node(level.node)
-        level.columns = compiler.node_columns(node, lang)
-        level.column_labels = _column_labels(node, level.columns, lang)
+        node = w.graph.node(level.node)
+        level.columns = w.compiler.node_columns(node, lang)
+        level.column_labels = column_labels(node, level.columns, lang)
         if level.node == target:
-            res = w.run(compiler.target_statement(spec, level.node, lang))
-            main_sql, truncated = res.sql, res.truncated
+            res = w.run(w.compiler.target_statement(spec, level.node, lang))
+            answer.sql, answer.truncated = res.sql, res.truncated
             level.rows = [list(r) for r in res.rows]
         elif level.ids:
             level.rows = [list(r) for r in w.run(
-                compiler.details_statement(node, level.ids[:LEVEL_ROWS], lang)).rows]
+                w.compiler.details_statement(node, level.ids[:LEVEL_ROWS], lang)).rows]
         else:
             continue
-        sql_count += 1
+        answer.sql_count += 1
         found = {str(r[0]) for r in level.rows}
         shown = level.ids if level.node == target else level.ids[:LEVEL_ROWS]
         level.missing = [i for i in shown if i not in found]
         level.truncated = level.truncated or len(level.rows) + len(level.missing) < level.count
-    sql_count += _name_context(w, compiler, graph, levels, lang)
-    if attribute is not None:
-        context, edge, host = attribute
-        res = w.run(attribute_statement(compiler, spec, context, edge, host, lang))
-        sql_count += 1
-        main_sql, truncated, rows = res.sql, res.truncated, [list(r) for r in res.rows]
-        columns = attribute_columns(graph, context, host, lang)
-        labels = attribute_labels(graph, context, host, lang)
-    elif target:
-        tl = next((lv for lv in levels if lv.node == target), None)
-        columns = tl.columns if tl else compiler.node_columns(graph.node(target), lang)
-        rows = tl.rows if tl else []
-        labels = tl.column_labels if tl else _column_labels(graph.node(target), columns, lang)
-        if tl is None:  # nothing of the target was reached: still show the statement that proves it
-            main_sql = w.run(compiler.target_statement(spec, target, lang)).sql
-            sql_count += 1
-    else:
-        columns, rows, labels = _chain_table(graph, levels, lang)
-    impact = impact_figures(graph, spec, levels, impact_rows)
-    return TraceResult(request=asked, spec=spec, lang=lang, levels=levels, links=links, target=asked.target_node,
-                       columns=columns, rows=rows, column_labels=labels, truncated=truncated,
-                       graph_truncated=result.truncated, impact=impact, sql=main_sql, trace_sql=result.sql,
-                       via=via, time_node=time_node, sql_count=sql_count, host=attribute[2] if attribute else None,
-                       elapsed_ms=(time.perf_counter() - started) * 1000)
 
 
-def _column_labels(node: Any, columns: list[str], lang: str) -> dict[str, str]:
-    labels = {c: lab.get(lang) for c, lab in node.columns.items()}
-    labels[node.key] = f"{node.label.zh}编号" if lang == "zh" else f"{node.label.en.capitalize()} id"
-    display = node.display_column(lang)
-    if display != node.key:
-        labels[display] = f"{node.label.zh}名称" if lang == "zh" else f"{node.label.en.capitalize()} name"
-    return {c: labels.get(c, c) for c in columns}
+def _attribute_table(w: _Walker, spec: WalkSpec, attribute: _Attribute, lang: str, answer: _Answer) -> None:
+    """The answer is the context nodes (lines) describing the reached hosts."""
+    context, edge, host = attribute
+    res = w.run(attribute_statement(w.compiler, spec, context, edge, host, lang))
+    answer.sql_count += 1
+    answer.sql, answer.truncated, answer.rows = res.sql, res.truncated, [list(r) for r in res.rows]
+    answer.columns = attribute_columns(w.graph, context, host, lang)
+    answer.labels = attribute_labels(w.graph, context, host, lang)
 
 
-def _parse(graph: GenealogyGraph, spec: WalkSpec, rows: list[tuple[Any, ...]],
-           lang: str) -> tuple[list[TraceLevel], list[tuple[str, str, str, str]], list[tuple[Any, ...]]]:
-    index = graph.levels(spec.start, list(spec.directions))
-    counts: dict[str, int] = {}
-    ids: dict[str, list[str]] = defaultdict(list)
-    links: list[tuple[str, str, str, str]] = []
-    measures: list[tuple[Any, ...]] = []
-    context: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for _rank, kind, node_type, node_id, up_type, up_id, status, flag, n, qty in rows:
-        if kind == "level":
-            counts[node_type] = int(n)
-        elif kind == "measure":
-            measures.append((node_type, status, flag, int(n), qty))
-        elif kind == "context":
-            context[node_type][up_type].append({"id": str(up_id), "name": str(up_id), "count": int(n)})
-        elif kind == "node":
-            ids[node_type].append(str(node_id))
-        elif kind == "link":
-            links.append((str(up_type), str(up_id), str(node_type), str(node_id)))
-    levels: list[TraceLevel] = []
-    for name, n in counts.items():
-        node = graph.node(name)
-        level = TraceLevel(node=name, label=node.plural_label(lang), index=index.get(name, 99), count=n,
-                           ids=ids.get(name, []), truncated=len(ids.get(name, [])) < n,
-                           context={k: v for k, v in context.get(name, {}).items()})
-        for m_node, status, _flag, m_n, qty in measures:
-            if m_node == name:
-                if status is not None:
-                    level.statuses[str(status)] = level.statuses.get(str(status), 0) + m_n
-                if qty is not None:
-                    level.quantity = (level.quantity or 0.0) + float(qty)
-        levels.append(level)
-    levels.sort(key=lambda lv: (lv.index, graph.order[lv.node]))
-    return levels, links, measures
+def _target_table(w: _Walker, spec: WalkSpec, levels: list[TraceLevel], target: str, lang: str,
+                  answer: _Answer) -> None:
+    """The answer is the target level's table (empty when the walk reached none of it)."""
+    tl = next((lv for lv in levels if lv.node == target), None)
+    answer.columns = tl.columns if tl else w.compiler.node_columns(w.graph.node(target), lang)
+    answer.rows = tl.rows if tl else []
+    answer.labels = tl.column_labels if tl else column_labels(w.graph.node(target), answer.columns, lang)
+    if tl is None:  # nothing of the target was reached: still show the statement that proves it
+        answer.sql = w.run(w.compiler.target_statement(spec, target, lang)).sql
+        answer.sql_count += 1
 
 
 def _name_context(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, levels: list[TraceLevel],
@@ -322,18 +319,3 @@ def _name_context(w: _Walker, compiler: TraceCompiler, graph: GenealogyGraph, le
             for item in level.context.get(ctx, []):
                 item["name"] = names.get(item["id"], item["id"])
     return runs
-
-
-def _chain_table(graph: GenealogyGraph, levels: list[TraceLevel], lang: str) -> tuple[list[str], list[list[Any]], dict[str, str]]:
-    """No target asked: one row per reached node, level by level (ids and names only)."""
-    columns = ["level", "node_type", "id", "name"]
-    labels = ({"level": "层级", "node_type": "类型", "id": "编号", "name": "名称"} if lang == "zh"
-              else {"level": "Level", "node_type": "Type", "id": "Id", "name": "Name"})
-    rows: list[list[Any]] = []
-    for level in levels:
-        node = graph.node(level.node)
-        has_name = node.display_column(lang) != node.key  # else the second column is not a name
-        named = {str(r[0]): (str(r[1]) if has_name and r[1] is not None else str(r[0])) for r in level.rows}
-        for node_id in (level.ids if not level.rows else [str(r[0]) for r in level.rows]):
-            rows.append([level.index, level.label, node_id, named.get(node_id, node_id)])
-    return columns, rows, labels

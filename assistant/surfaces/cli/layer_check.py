@@ -7,11 +7,69 @@ plans. All SQL goes through the guard like any other query.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import sqlglot
 from sqlglot import exp
 
 from assistant.core.errors import FactoryAssistantError
 from assistant.plan.query import SemanticQuery
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Pipeline
+    from semantic_layer.layer import Layer
+
+
+class _LayerCheck:
+    """Runs the checks of one layer through one pipeline, collecting problems instead of stopping."""
+
+    def __init__(self, layer: Layer, pipe: Pipeline) -> None:
+        self.layer = layer
+        self.pipe = pipe
+        self.problems: list[str] = []
+        self.checks = 0
+
+    def attempt(self, what: str, sql: exp.Expression) -> list[tuple[Any, ...]] | None:
+        """Run one check's SQL; its rows, or None (and a problem) when it fails."""
+        self.checks += 1
+        try:
+            return self.pipe.run_sql(sql).rows
+        except FactoryAssistantError as exc:
+            self.problems.append(f"{what}: {exc}")
+            return None
+
+    def tables(self) -> None:
+        """Every physical table with all its columns answers a SELECT."""
+        for table in self.layer.spec.tables:
+            if table.derived:
+                continue
+            select = exp.select(*(exp.column(c) for c in table.columns)).from_(table.name).limit(1)
+            self.attempt(f"table {table.name}", select)
+
+    def relationships(self) -> None:
+        """Every key of a relationship between physical tables finds its row on the other side."""
+        for rel in self.layer.spec.relationships:
+            if self.layer.tables[rel.from_table].derived or self.layer.tables[rel.to_table].derived:
+                continue
+            orphan = sqlglot.parse_one(
+                f"SELECT COUNT(*) FROM {rel.from_table} AS f LEFT JOIN {rel.to_table} AS t "
+                f"ON f.{rel.from_column} = t.{rel.to_column} "
+                f"WHERE f.{rel.from_column} IS NOT NULL AND t.{rel.to_column} IS NULL", into=exp.Select)
+            rows = self.attempt(f"relationship {rel.from_} -> {rel.to}", orphan)
+            if rows and rows[0][0]:
+                self.problems.append(
+                    f"relationship {rel.from_} -> {rel.to}: {rows[0][0]} value(s) have no match in {rel.to_table}.")
+
+    def metrics(self) -> None:
+        """Every metric compiles (by its first dimension) and runs."""
+        for metric in self.layer.spec.metrics:
+            dims = self.layer.metric_dimensions(metric.name)[:1]
+            try:
+                compiled = self.pipe.compile(SemanticQuery(metrics=[metric.name], dimensions=dims))
+            except FactoryAssistantError as exc:
+                self.problems.append(f"metric {metric.name}: {exc}")
+                continue
+            self.attempt(f"metric {metric.name}", compiled.tree.limit(1))
 
 
 def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[str], int]:
@@ -23,8 +81,6 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
     settings = Settings.load(db=db, layer=layer_dir)
     layer = load_layer(settings.layer)
     pipe = Pipeline(layer, Executor(settings.db_target(), timeout_s=settings.timeout_s), settings=settings)
-    problems: list[str] = []
-    checks = 0
 
     try:  # one probe first: an unreachable database is one problem, not one per check
         pipe.run_sql(exp.select(exp.Literal.number(1)))
@@ -32,37 +88,9 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
         pipe.close()
         return [f"database: {exc}"], 1
 
-    def attempt(what: str, sql: exp.Expression) -> list[tuple] | None:
-        nonlocal checks
-        checks += 1
-        try:
-            return pipe.run_sql(sql).rows
-        except FactoryAssistantError as exc:
-            problems.append(f"{what}: {exc}")
-            return None
-
-    for table in layer.spec.tables:
-        if table.derived:
-            continue
-        select = exp.select(*(exp.column(c) for c in table.columns)).from_(table.name).limit(1)
-        attempt(f"table {table.name}", select)
-    for rel in layer.spec.relationships:
-        if layer.tables[rel.from_table].derived or layer.tables[rel.to_table].derived:
-            continue
-        orphan = sqlglot.parse_one(
-            f"SELECT COUNT(*) FROM {rel.from_table} AS f LEFT JOIN {rel.to_table} AS t "
-            f"ON f.{rel.from_column} = t.{rel.to_column} "
-            f"WHERE f.{rel.from_column} IS NOT NULL AND t.{rel.to_column} IS NULL")
-        rows = attempt(f"relationship {rel.from_} -> {rel.to}", orphan)
-        if rows and rows[0][0]:
-            problems.append(f"relationship {rel.from_} -> {rel.to}: {rows[0][0]} value(s) have no match in {rel.to_table}.")
-    for metric in layer.spec.metrics:
-        dims = layer.metric_dimensions(metric.name)[:1]
-        try:
-            compiled = pipe.compile(SemanticQuery(metrics=[metric.name], dimensions=dims))
-        except FactoryAssistantError as exc:
-            problems.append(f"metric {metric.name}: {exc}")
-            continue
-        attempt(f"metric {metric.name}", compiled.tree.limit(1))
+    check = _LayerCheck(layer, pipe)
+    check.tables()
+    check.relationships()
+    check.metrics()
     pipe.close()
-    return problems, checks
+    return check.problems, check.checks

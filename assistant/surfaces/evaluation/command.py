@@ -30,7 +30,8 @@ def _threshold(min_accuracy: float | None) -> float | None:
     if min_accuracy is None:
         return None
     if not 0 <= min_accuracy <= 100:
-        raise ConfigError(f"--min-accuracy {min_accuracy} is not an accuracy.", suggestion="Give 0..1 or a percentage 0..100.")
+        raise ConfigError(f"--min-accuracy {min_accuracy} is not an accuracy.",
+                          suggestion="Give 0..1 or a percentage 0..100.")
     return min_accuracy / 100 if min_accuracy > 1 else min_accuracy
 
 
@@ -116,7 +117,8 @@ def run_eval_command(
         code = EXIT_BELOW
     if baseline is not None:
         gate = check_gate(exact, baseline, qset.name, asker.name)
-        console.print(("[green]gate passed:[/green] " if gate.passed else "[red]gate failed:[/red] ") + escape(gate.message))
+        verdict = "[green]gate passed:[/green] " if gate.passed else "[red]gate failed:[/red] "
+        console.print(verdict + escape(gate.message))
         if not gate.passed:
             code = EXIT_BELOW
         elif raise_baseline:

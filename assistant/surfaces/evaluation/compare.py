@@ -59,7 +59,7 @@ def _bucket_key(row: Row) -> tuple[Any, ...]:
 
 def _max_matching_is_perfect(a: list[Row], b: list[Row]) -> bool:
     """Kuhn's augmenting-path matching: can every row of a be paired with a distinct equal row of b?"""
-    adj = [[j for j, rb in enumerate(b) if all(values_equal(x, y) for x, y in zip(ra, rb))] for ra in a]
+    adj = [[j for j, rb in enumerate(b) if all(values_equal(x, y) for x, y in zip(ra, rb, strict=True))] for ra in a]
     match_b: list[int] = [-1] * len(b)
 
     def augment(i: int, seen: list[bool]) -> bool:
@@ -80,7 +80,8 @@ def _bucket_equal(a: list[Row], b: list[Row]) -> bool:
         return True  # identical hash keys and equal counts
     key = lambda r: tuple(r[i][1] for i in nums)  # noqa: E731 - tiny local sort key
     sa, sb = sorted(a, key=key), sorted(b, key=key)
-    if all(values_equal(x, y) for ra, rb in zip(sa, sb) for x, y in zip(ra, rb)):
+    # Same length (the caller compared the bucket sizes) and same width (equal bucket keys).
+    if all(values_equal(x, y) for ra, rb in zip(sa, sb, strict=True) for x, y in zip(ra, rb, strict=True)):
         return True
     # Sorting can pair rows wrongly when values within tolerance sort differently in
     # another column; a real matching settles it for buckets of sane size.
@@ -171,6 +172,80 @@ def _missing_column_reason(
             f"({scores[best]}/{len(gold_vals)} match: {_preview(pred_raw_cols[best])})")
 
 
+def _row_count_mismatch(gold_rows: Sequence[Sequence[Any]], pred_rows: Sequence[Sequence[Any]],
+                        topn: str) -> Comparison | None:
+    """The verdict when the row counts alone decide it (an empty side, or different counts)."""
+    if not gold_rows and not pred_rows:
+        return Comparison(True, "both results are empty", {})
+    if not gold_rows:
+        return Comparison(False, f"gold result is empty but the prediction has {len(pred_rows)} row(s)")
+    if not pred_rows:
+        return Comparison(False, f"prediction is empty but the gold result has {len(gold_rows)} row(s)")
+    if len(gold_rows) != len(pred_rows):
+        return Comparison(False, f"row count {len(gold_rows)} vs {len(pred_rows)} (gold vs prediction){topn}")
+    return None
+
+
+def _same_values(column: list[Norm], pred_by_col: list[list[Norm]]) -> list[int]:
+    """The prediction columns holding the same multiset of values as `column`."""
+    rows: list[Row] = [(v,) for v in column]
+    return [k for k, pcol in enumerate(pred_by_col) if rows_multiset_equal(rows, [(v,) for v in pcol])]
+
+
+class _ColumnSearch:
+    """Backtracking search for distinct prediction columns, one per gold column, that make the rows equal."""
+
+    def __init__(self, gold: list[Row], pred: list[Row], pred_by_col: list[list[Norm]],
+                 candidates: list[list[int]]) -> None:
+        self.gold, self.pred, self.candidates = gold, pred, candidates
+        # Most constrained gold column first keeps the search tiny in practice. Every partial
+        # assignment must already match as a multiset on the columns assigned so far (a
+        # necessary condition), which prunes interchangeable-looking columns early.
+        self.order = sorted(range(len(candidates)), key=lambda j: len(candidates[j]))
+        self.assignment: dict[int, int] = {}  # gold column -> prediction column
+        self.checks = 0
+        self.budget = max(20, min(MAX_ASSIGNMENTS, MAX_SEARCH_ROWS // len(gold)))
+        # Identical prediction columns are interchangeable: trying one of them is enough.
+        self.signature = [tuple(col) for col in pred_by_col]
+
+    @property
+    def gave_up(self) -> bool:
+        return self.checks >= self.budget
+
+    def search(self, i: int = 0) -> bool:
+        """Assign the gold columns from position `i` of the order on; True when all are assigned."""
+        if i == len(self.order):
+            return True
+        j = self.order[i]
+        used = set(self.assignment.values())
+        tried: set[tuple[Norm, ...]] = set()
+        for k in self.candidates[j]:
+            if k in used or self.signature[k] in tried or self.checks >= self.budget:
+                continue
+            tried.add(self.signature[k])
+            self.assignment[j] = k
+            if self._rows_match(i) and self.search(i + 1):
+                return True
+            del self.assignment[j]
+        return False
+
+    def _rows_match(self, i: int) -> bool:
+        """Do gold and prediction rows match as multisets on the columns assigned so far?"""
+        if i == 0:  # one column alone was already checked when it became a candidate
+            return True
+        self.checks += 1
+        cols = self.order[: i + 1]
+        return rows_multiset_equal([tuple(r[c] for c in cols) for r in self.gold],
+                                   [tuple(r[self.assignment[c]] for c in cols) for r in self.pred])
+
+
+def _match(gold_cols: Sequence[str], pred_cols: Sequence[str], assignment: dict[int, int], topn: str) -> Comparison:
+    mapping = {gold_cols[j]: pred_cols[k] for j, k in assignment.items()}
+    extra = [c for k, c in enumerate(pred_cols) if k not in assignment.values()]
+    reason = "match" + (f"; extra prediction columns ignored: {', '.join(extra)}" if extra else "") + topn
+    return Comparison(True, reason, mapping)
+
+
 def compare_results(
     gold_cols: Sequence[str],
     gold_rows: Sequence[Sequence[Any]],
@@ -182,14 +257,9 @@ def compare_results(
 ) -> Comparison:
     """Is the prediction the gold result, up to harmless differences? See the module doc."""
     topn = f" (top-{ordered_limit} compared as a multiset, order ignored)" if ordered_limit is not None else ""
-    if not gold_rows and not pred_rows:
-        return Comparison(True, "both results are empty", {})
-    if not gold_rows:
-        return Comparison(False, f"gold result is empty but the prediction has {len(pred_rows)} row(s)")
-    if not pred_rows:
-        return Comparison(False, f"prediction is empty but the gold result has {len(gold_rows)} row(s)")
-    if len(gold_rows) != len(pred_rows):
-        return Comparison(False, f"row count {len(gold_rows)} vs {len(pred_rows)} (gold vs prediction){topn}")
+    by_count = _row_count_mismatch(gold_rows, pred_rows, topn)
+    if by_count is not None:
+        return by_count
 
     try:
         gold = _normalise_rows(gold_rows, len(gold_cols), equivalences)
@@ -201,55 +271,20 @@ def compare_results(
 
     candidates: list[list[int]] = []
     for j, gcol in enumerate(gold_by_col):
-        cands = [k for k, pcol in enumerate(pred_by_col) if rows_multiset_equal([(v,) for v in gcol], [(v,) for v in pcol])]
+        cands = _same_values(gcol, pred_by_col)
         if not cands:
             pred_raw = [[r[k] for r in pred_rows] for k in range(len(pred_cols))]
             return Comparison(False, _missing_column_reason(
                 gold_cols[j], gcol, [r[j] for r in gold_rows], pred_cols, pred_by_col, pred_raw))
         candidates.append(cands)
 
-    # Most constrained gold column first keeps the search tiny in practice. Every partial
-    # assignment must already match as a multiset on the columns assigned so far (a
-    # necessary condition), which prunes interchangeable-looking columns early.
-    order = sorted(range(len(gold_cols)), key=lambda j: len(candidates[j]))
-    assignment: dict[int, int] = {}
-    checks = 0
-    budget = max(20, min(MAX_ASSIGNMENTS, MAX_SEARCH_ROWS // len(gold)))
-    # Identical prediction columns are interchangeable: trying one of them is enough.
-    signature = [tuple(col) for col in pred_by_col]
-
-    def search(i: int) -> bool:
-        nonlocal checks
-        if i == len(order):
-            return True
-        j = order[i]
-        used = set(assignment.values())
-        tried: set[tuple[Norm, ...]] = set()
-        for k in candidates[j]:
-            if k in used or signature[k] in tried or checks >= budget:
-                continue
-            tried.add(signature[k])
-            assignment[j] = k
-            ok = True
-            if i > 0:  # one column alone was already checked when it became a candidate
-                checks += 1
-                cols = order[: i + 1]
-                ok = rows_multiset_equal([tuple(r[c] for c in cols) for r in gold],
-                                         [tuple(r[assignment[c]] for c in cols) for r in pred])
-            if ok and search(i + 1):
-                return True
-            del assignment[j]
-        return False
-
-    if search(0):
-        mapping = {gold_cols[j]: pred_cols[k] for j, k in assignment.items()}
-        extra = [c for k, c in enumerate(pred_cols) if k not in assignment.values()]
-        reason = "match" + (f"; extra prediction columns ignored: {', '.join(extra)}" if extra else "") + topn
-        return Comparison(True, reason, mapping)
+    search = _ColumnSearch(gold, pred, pred_by_col, candidates)
+    if search.search():
+        return _match(gold_cols, pred_cols, search.assignment, topn)
     if len(pred_cols) < len(gold_cols):
         return Comparison(False, f"prediction has {len(pred_cols)} column(s) but gold needs {len(gold_cols)}")
-    if checks >= budget:
-        return Comparison(False, f"no column assignment made the rows equal (gave up after {checks} checks)")
+    if search.gave_up:
+        return Comparison(False, f"no column assignment made the rows equal (gave up after {search.checks} checks)")
     return Comparison(False, "every gold column has matching values, but they are paired differently across rows"
                       f"{topn}")
 

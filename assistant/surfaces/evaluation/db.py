@@ -9,6 +9,7 @@ transaction that is always rolled back (writes are then undone, never committed)
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -56,10 +57,8 @@ class GoldConnection:
         except duckdb.Error as exc:
             # A failed statement leaves the connection in an aborted state; roll back so
             # the next gold query starts clean.
-            try:
+            with contextlib.suppress(duckdb.Error):
                 self._con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
             raise ExecutionError(" ".join(str(exc).split()) or repr(exc)) from exc
         return columns, [tuple(r) for r in rows]
 

@@ -132,7 +132,8 @@ def parse_questions(data: Any, *, source: str = "<memory>", path: Path | None = 
     """Validate already-parsed YAML data; raise QuestionFileError listing every problem."""
     if not isinstance(data, dict):
         raise QuestionFileError(f"{source}: must be a mapping with an 'items' list.")
-    raw_items = data.get("items") if isinstance(data.get("items"), list) else []
+    items = data.get("items")
+    raw_items: list[Any] = items if isinstance(items, list) else []
     try:
         qset = QuestionSet.model_validate(data)
     except ValidationError as exc:

@@ -230,11 +230,12 @@ def summarise(items: Sequence[ItemResult], *, questions: QuestionSet, planner: s
     statuses: dict[str, int] = defaultdict(int)
     for item in items:
         statuses[item.status] += 1
+    day = as_of or questions.as_of
     summary: dict[str, Any] = {
         "questions_file": str(questions.path) if questions.path else questions.name,
         "questions_name": questions.name,
         "planner": planner,
-        "as_of": (as_of or questions.as_of).isoformat() if (as_of or questions.as_of) else None,
+        "as_of": day.isoformat() if day else None,
         "database": str(database) if database is not None else None,
         "timestamp": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "total": total,

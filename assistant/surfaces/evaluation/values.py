@@ -53,36 +53,43 @@ def _norm_string(value: str) -> Norm:
     return ("str", value)
 
 
-def normalise_value(value: Any) -> Norm:
-    """A typed, comparable token for one database or JSON value."""
-    if value is None:
+def _norm_float(value: float) -> Norm:
+    if math.isnan(value):
         return _NULL
+    if value.is_integer() and abs(value) < 2**53:
+        return ("num", int(value))  # exact ints compare exactly, also huge BIGINT counts
+    return ("num", value)
+
+
+def _norm_decimal(value: decimal.Decimal) -> Norm:
+    if value.is_nan():
+        return _NULL
+    if value.is_finite() and value == value.to_integral_value():
+        return ("num", int(value))
+    return ("num", float(value))
+
+
+def _norm_number(value: int | float | decimal.Decimal) -> Norm:
+    """bool, int, float (numpy's float64 too) and Decimal as one 'num' kind."""
     if isinstance(value, bool):
         return ("num", int(value))
     if isinstance(value, int):
         return ("num", value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return _NULL
-        if value.is_integer() and abs(value) < 2**53:
-            return ("num", int(value))  # exact ints compare exactly, also huge BIGINT counts
-        return ("num", value)
-    if isinstance(value, decimal.Decimal):
-        if value.is_nan():
-            return _NULL
-        if value.is_finite() and value == value.to_integral_value():
-            return ("num", int(value))
-        return ("num", float(value))
-    if type(value).__name__ == "NaTType":  # pandas' missing timestamp
-        return _NULL
+        return _norm_float(value)
+    return _norm_decimal(value)
+
+
+def _norm_temporal(value: dt.date | dt.time) -> Norm:
     if isinstance(value, dt.datetime):  # before date: datetime is a date subclass
         return _norm_datetime(value)
     if isinstance(value, dt.date):
         return ("date", value)
-    if isinstance(value, dt.time):
-        return ("time", value.isoformat())
-    if isinstance(value, str):
-        return _norm_string(value)
+    return ("time", value.isoformat())
+
+
+def _norm_other(value: Any) -> Norm:
+    """numpy scalars by their Python value; anything else by its JSON text."""
     if type(value).__name__ == "datetime64":
         import pandas as pd  # only numpy datetimes need it
 
@@ -90,6 +97,21 @@ def normalise_value(value: Any) -> Norm:
     if hasattr(value, "item") and type(value).__module__ == "numpy":
         return normalise_value(value.item())
     return ("other", str(json_value(value)))
+
+
+def normalise_value(value: Any) -> Norm:
+    """A typed, comparable token for one database or JSON value."""
+    if value is None:
+        return _NULL
+    if isinstance(value, (int, float, decimal.Decimal)):  # bool is an int
+        return _norm_number(value)
+    if type(value).__name__ == "NaTType":  # pandas' missing timestamp
+        return _NULL
+    if isinstance(value, (dt.date, dt.time)):
+        return _norm_temporal(value)
+    if isinstance(value, str):
+        return _norm_string(value)
+    return _norm_other(value)
 
 
 def values_equal(a: Norm, b: Norm) -> bool:

@@ -9,6 +9,7 @@ exact rather than approximate, and therefore deterministic.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -153,10 +154,8 @@ def _store(client: ClientAPI, docs: Sequence[Doc], vectors: np.ndarray, fp: str)
     leaves a store that the next open recognises as stale."""
     from chromadb.errors import NotFoundError
 
-    try:
+    with contextlib.suppress(NotFoundError, ValueError):
         client.delete_collection(COLLECTION_NAME)
-    except (NotFoundError, ValueError):
-        pass
     collection = client.create_collection(
         COLLECTION_NAME,
         configuration={"hnsw": {"space": "cosine"}},

@@ -44,10 +44,19 @@ MAX_AUTO_WORD_LEN = 8
 # IDF already discounts common words. Kept short so that no domain word is ever dropped.
 # 's' and 't' are the remains of "Berlin's" / "don't" after splitting on the apostrophe.
 _EN_STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "how", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "per", "show", "tell", "than", "that", "the", "their", "them", "there", "these", "this", "to", "us", "was", "we", "were", "what", "when", "which", "who", "why", "will", "with", "you", "your", "s", "t"]
+    [
+        "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "how", "i", "in", "is",
+        "it", "its", "me", "my", "of", "on", "or", "our", "per", "show", "tell", "than", "that", "the", "their", "them",
+        "there", "these", "this", "to", "us", "was", "we", "were", "what", "when", "which", "who", "why", "will",
+        "with", "you", "your", "s", "t",
+    ]
 )
 _ZH_STOP = frozenset(
-    ["的", "了", "吗", "呢", "吧", "啊", "呀", "和", "与", "及", "或", "是", "在", "把", "被", "给", "也", "都", "就", "还", "请", "我", "你", "他", "她", "它", "们", "这", "那", "哪", "什么", "怎么", "怎样", "多少", "一下", "有", "个", "么"]
+    [
+        "的", "了", "吗", "呢", "吧", "啊", "呀", "和", "与", "及", "或", "是", "在", "把", "被", "给",
+        "也", "都", "就", "还", "请", "我", "你", "他", "她", "它", "们", "这", "那", "哪", "什么", "怎么",
+        "怎样", "多少", "一下", "有", "个", "么",
+    ]
 )
 # Bigrams containing one of these particles are noise ("店的", "的退"): skip them.
 _ZH_PARTICLES = frozenset("的了吗呢吧啊呀和与及或是在")

@@ -13,11 +13,15 @@ quarter / day without a year is the most recent one whose start is <= as_of.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Collection
 
 from . import _en, _zh
 from ._compose import resolve
 from ._core import CJK_RE, Cand, TimeMatch, TimeRange, normalize
 from ._grain import GRAINS, find_grain, grain_start
+
+_LAST_WORD = re.compile(r"([A-Za-z]+)\s*$")
 
 __all__ = ["GRAINS", "TimeMatch", "TimeRange", "find_grain", "find_time_ranges", "grain_start"]
 
@@ -36,8 +40,21 @@ def _base(t: str, as_of: dt.date) -> list[Cand]:
     return out
 
 
-def find_time_ranges(text: str, as_of: dt.date) -> list[TimeMatch]:
+def find_time_ranges(text: str, as_of: dt.date, *, naming_words: Collection[str] = ()) -> list[TimeMatch]:
     """All non-overlapping time expressions in `text`, left to right; the longest
-    reading wins ('2025年11月1日' over '2025年'). Spans index the original string."""
+    reading wins ('2025年11月1日' over '2025年'). Spans index the original string.
+
+    `naming_words` are the caller's nouns that number things ('line', 'store'): a number
+    right after one is that thing's number, not a day ('line 5 Nov 2025' is November)."""
     t = normalize(text)
-    return resolve(text, t, _base(t, as_of), as_of)
+    candidates = _base(t, as_of)
+    if naming_words:
+        candidates = [c for c in candidates if not _numbers_a_thing(t, c, naming_words)]
+    return resolve(text, t, candidates, as_of)
+
+
+def _numbers_a_thing(t: str, c: Cand, naming_words: Collection[str]) -> bool:
+    if not t[c.s:c.e][:1].isdigit():
+        return False
+    before = _LAST_WORD.search(t, 0, c.s)
+    return before is not None and before.group(1).lower() in naming_words

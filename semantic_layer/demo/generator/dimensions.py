@@ -69,8 +69,8 @@ def build_dims(seed: int, scale: int) -> Dims:
             line_plant.append(pi)
             line_family.append(fam_idx[family])
             line_n.append(n_machines * scale)
-            for c, v in zip(line_rows, (lid, plant.plant_id, f"{plant.name} Line {n}", f"{plant.name_zh}{n}号线",
-                                        family)):
+            values = (lid, plant.plant_id, f"{plant.name} Line {n}", f"{plant.name_zh}{n}号线", family)
+            for c, v in zip(line_rows, values, strict=True):
                 line_rows[c].append(v)
 
     # Machines: cells cycle through the family's machine types.
@@ -100,7 +100,8 @@ def build_dims(seed: int, scale: int) -> Dims:
     ct_factor = type_params[m_type_a, 0] * rng.uniform(0.93, 1.10, n_m)
     perf = np.array([PLANT_PERF[c] for c in plant_codes]) + rng.normal(0, 0.015, n_m)
     scrap = np.array([PLANT_SCRAP[c] for c in plant_codes]) * rng.lognormal(0, 0.22, n_m)
-    bd_rate = type_params[m_type_a, 2] * np.array([PLANT_BREAKDOWN[c] for c in plant_codes]) * rng.lognormal(0, 0.3, n_m)
+    bd_rate = (type_params[m_type_a, 2] * np.array([PLANT_BREAKDOWN[c] for c in plant_codes])
+               * rng.lognormal(0, 0.3, n_m))
     pm_offset = rng.integers(0, 28, n_m)
     run_kw = type_params[m_type_a, 1] * rng.uniform(0.92, 1.08, n_m)
 

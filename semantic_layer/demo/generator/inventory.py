@@ -59,7 +59,8 @@ def split_lots(plan: Plan, pools: Pools, pur: Purchases) -> Lots:
     return Lots(po=rep, qty=qty, ids=ids, story=story)
 
 
-def po_and_lot_tables(dims: Dims, plan: Plan, pools: Pools, pur: Purchases, lots: Lots) -> tuple[dict[str, Any], dict[str, Any]]:
+def po_and_lot_tables(dims: Dims, plan: Plan, pools: Pools, pur: Purchases,
+                      lots: Lots) -> tuple[dict[str, Any], dict[str, Any]]:
     """purchase_orders and material_lots columns."""
     po_order = np.lexsort((np.arange(len(pur.pool)), pur.pool, pur.promised_day, pur.order_day))
     po_ids = np.empty(len(po_order), dtype=object)
@@ -170,12 +171,16 @@ def inventory_snapshots(dims: Dims, plan: Plan, pools: Pools, pur: Purchases, lo
     weekday = (plan.dates[:n].astype(np.int64) - 4) % 7
     mondays = np.nonzero(weekday == 0)[0]
     plant_of_pool = dims.line_plant[pools.line]
-    pairs = sorted({(int(a), int(b)) for a, b in zip(plant_of_pool, pools.material)})
+    pairs = sorted({(int(a), int(b)) for a, b in zip(plant_of_pool, pools.material, strict=True)})
     usable = pur.inspection[lots.po] != 1
     lot_pool = pur.pool[lots.po]
     lot_day = pur.delivered_day[lots.po]
     mat_type = [m.material_type for m in N.MATERIALS]
-    snap_day, snap_plant, snap_mat, snap_qty, snap_safety = [], [], [], [], []
+    snap_day: list[np.ndarray] = []
+    snap_plant: list[np.ndarray] = []
+    snap_mat: list[np.ndarray] = []
+    snap_qty: list[np.ndarray] = []
+    snap_safety: list[np.ndarray] = []
     last_rows: dict[tuple[int, int], int] = {}
     for pl, mi in pairs:
         ps = np.nonzero((plant_of_pool == pl) & (pools.material == mi))[0]
@@ -188,13 +193,13 @@ def inventory_snapshots(dims: Dims, plan: Plan, pools: Pools, pur: Purchases, lo
         received_before = cum_recv[np.searchsorted(recv, mondays, side="left")]
         on_hand = np.maximum(0.0, received_before - cum_cons[mondays])
         weeks = max(1.0, n / 7.0)
-        safety = max(10.0, float(np.round(safety_weeks(mat_type[mi]) * cons.sum() / weeks / 10.0) * 10.0))
+        pair_safety = max(10.0, float(np.round(safety_weeks(mat_type[mi]) * cons.sum() / weeks / 10.0) * 10.0))
         last_rows[(pl, mi)] = sum(len(x) for x in snap_day) + len(mondays) - 1
         snap_day.append(mondays)
         snap_plant.append(np.full(len(mondays), pl))
         snap_mat.append(np.full(len(mondays), mi))
         snap_qty.append(np.round(on_hand, 1))
-        snap_safety.append(np.full(len(mondays), safety))
+        snap_safety.append(np.full(len(mondays), pair_safety))
     day = np.concatenate(snap_day)
     plant = np.concatenate(snap_plant)
     mat = np.concatenate(snap_mat)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class Plan:
         months = self.dates[: self.n_days].astype("datetime64[M]")
         cuts = np.nonzero(np.diff(months.astype(np.int64)))[0] + 1
         bounds = [0, *cuts.tolist(), self.n_days]
-        return list(zip(bounds[:-1], bounds[1:]))
+        return list(pairwise(bounds))
 
 
 def _shift_pattern(dims: Dims, dates: np.ndarray, holiday: np.ndarray, makeup: np.ndarray,
@@ -133,8 +134,8 @@ def build_plan(dims: Dims, seed: int, end: dt.date, days: int) -> Plan:
             if is_story:
                 prod = story_prods[0] if prev != story_prods[0] else story_prods[1]
             else:
-                w = np.where(prods == prev, 0.0, weights)
-                prod = int(rng.choice(prods, p=w / w.sum()))
+                odds = np.where(prods == prev, 0.0, weights)
+                prod = int(rng.choice(prods, p=odds / odds.sum()))
             wo_line.append(li)
             wo_prod.append(prod)
             wo_first.append(first)

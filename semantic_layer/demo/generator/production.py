@@ -173,8 +173,10 @@ def generate_chunk(dims: Dims, plan: Plan, seed: int, chunk: int, d0: int, d1: i
     np.maximum.at(acc.wo_last_ts, wo, shift_start + 480 * 60)
     key = line * plan.n_ext + d
     size = acc.line_day_total.size
-    acc.line_day_total += np.bincount(key, weights=total, minlength=size).astype(np.int64).reshape(acc.line_day_total.shape)
-    acc.line_day_good += np.bincount(key, weights=good, minlength=size).astype(np.int64).reshape(acc.line_day_good.shape)
+    acc.line_day_total += (np.bincount(key, weights=total, minlength=size).astype(np.int64)
+                           .reshape(acc.line_day_total.shape))
+    acc.line_day_good += (np.bincount(key, weights=good, minlength=size).astype(np.int64)
+                          .reshape(acc.line_day_good.shape))
     acc.line_day_records += np.bincount(key, minlength=size).reshape(acc.line_day_records.shape)
     return out
 

@@ -77,7 +77,7 @@ def build_sales(dims: Dims, plan: Plan, seed: int, b: Batches) -> dict[str, dict
         batch = bi[k_b]
         if mine:  # story orders go to the two story customers, alternating by batch
             srow = np.nonzero(np.isin(batch, story_batches))[0]
-            first = pos[int(story_batches[0])] if int(story_batches[0]) in pos else -1
+            first = pos.get(int(story_batches[0]), -1)
             for o in np.unique(rep[srow]).tolist():
                 r = min(story_rank[int(x)] for x in batch[srow][rep[srow] == o])
                 if r == 0:

@@ -176,9 +176,9 @@ def build_purchases(dims: Dims, plan: Plan, seed: int, pools: Pools) -> Purchase
     delivered = np.where(withheld, end_i + 30, delivered)
 
     exists = order_day <= end_i  # a PO that would be placed after the window does not exist yet
-    keep = np.nonzero(exists)[0]
+    existing = np.nonzero(exists)[0]
     pool, promised, qty, supplier, order_day, delivered = (
-        a[keep] for a in (pool, promised, qty, supplier, order_day, delivered))
+        a[existing] for a in (pool, promised, qty, supplier, order_day, delivered))
     n = len(pool)
     inspection = rng.choice([0, 1, 2], size=n, p=[0.966, 0.014, 0.020])
     inspection[promised < 0] = 0  # the opening stock was inspected long ago
@@ -299,7 +299,8 @@ def _enforce_on_time(rng: np.random.Generator, supplier: np.ndarray, promised: n
         if s == story4:
             target = int(np.floor(0.62 * len(idx)))
             flip = idx[on_time & (promised[idx] + 3 <= end_i)][: max(0, int(on_time.sum()) - target)]
-            delivered[flip] = promised[flip] + rng.integers(3, 4 + np.maximum(0, np.minimum(9, end_i - promised[flip] - 3)))
+            delivered[flip] = promised[flip] + rng.integers(
+                3, 4 + np.maximum(0, np.minimum(9, end_i - promised[flip] - 3)))
         else:
             target = int(np.ceil(0.94 * len(idx)))
             flip = idx[~on_time][: max(0, target - int(on_time.sum()))]

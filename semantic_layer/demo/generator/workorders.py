@@ -78,7 +78,7 @@ def build_batches(dims: Dims, plan: Plan, seed: int, acc: Accumulator) -> Batche
         qc[idx[:n_rel]] = 0
         qc[idx[n_rel:]] = 1
     return Batches(
-        ids=[batch_id(dims.line_ids[l], plan.dates[d]) for d, l in zip(dd.tolist(), ll.tolist())],
+        ids=[batch_id(dims.line_ids[li], plan.dates[d]) for d, li in zip(dd.tolist(), ll.tolist(), strict=True)],
         line=ll, day=dd, wo=wo, product=plan.wo_product[wo], qty=qty, qc=qc, story1=story,
     )
 

@@ -1,0 +1,127 @@
+"""Read the semantic layer's terms in a question: the metrics, breakdowns and values it names.
+
+Exact forms, Latin typos and Chinese typos are found by the Vocabulary; this module decides
+what each match means here (a metric, a value, or a breakdown) and records it in a Parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.extract import Span
+from assistant.plan.rules.metric_choice import metric_inside_values
+from assistant.plan.rules.vocab import Match, Term, Vocabulary
+from assistant.plan.types import PlanContext
+from semantic_layer.layer import Layer
+
+
+@dataclass
+class Parsed:
+    """What the question's layer terms say, and the spans they cover."""
+
+    metrics: list[str] = field(default_factory=list)
+    metric_spans: dict[str, Span] = field(default_factory=dict)
+    ambiguous_metrics: list[list[str]] = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    values: list[tuple[Match, list[Term]]] = field(default_factory=list)
+    taken: list[Span] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, understood as)
+    matched_text: dict[str, str] = field(default_factory=dict)  # metric -> the words that named it
+    dim_spans: list[Span] = field(default_factory=list)  # where dimension words stand
+
+    def add_metric(self, m: Match, refs: list[str]) -> None:
+        """One metric the match names, or several it could mean (asked about unless another is named)."""
+        if len(refs) == 1:
+            if refs[0] not in self.metrics:
+                self.metrics.append(refs[0])
+                self.metric_spans[refs[0]] = (m.start, m.end)
+                self.matched_text[refs[0]] = m.text.strip()
+        else:
+            self.ambiguous_metrics.append(refs)
+        self.taken.append((m.start, m.end))
+
+
+def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], taken: list[Span]) -> Parsed:
+    """The metrics, breakdowns and values the question names outside the `taken` spans."""
+    matches = _find_matches(text, vocab, known, taken)
+    out = Parsed(corrections=[(m.text.strip(), _term_label(m.terms[0], ctx)) for m in matches if m.fuzzy])
+    value_dims = {t.ref for m in matches for t in m.terms if t.kind == "value"}
+    certain = _certain_metrics(matches)
+    for m in matches:
+        metric_refs = _metric_refs(m, certain, ctx.layer)
+        values = [t for t in m.terms if t.kind == "value"]
+        dims = [t.ref for t in m.terms if t.kind == "dimension"]
+        if metric_refs:
+            out.add_metric(m, metric_refs)
+        elif values:
+            out.values.append((m, values))
+            out.taken.append((m.start, m.end))
+        elif dims:
+            _add_breakdowns(out, m, dims, text, matches, value_dims)
+    out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
+    if not out.metrics and not out.ambiguous_metrics:
+        metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
+    return out
+
+
+def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Span]) -> list[Match]:
+    """Layer terms in the text, left to right: typos first, then exact forms, then Chinese typos."""
+    fuzzy = vocab.fuzzy(text, taken, known)
+    exact = vocab.scan(text, taken + [(m.start, m.end) for m in fuzzy])
+    cjk = vocab.cjk_fuzzy(text, exact + fuzzy, taken)
+    if cjk:  # a repaired name replaces whatever exact pieces it overlaps ('电子' inside '韦达电子')
+        exact = [m for m in exact if not any(m.start < c.end and c.start < m.end for c in cjk)]
+    return sorted(exact + fuzzy + cjk, key=lambda m: m.start)
+
+
+def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: list[Match],
+                    value_dims: set[str]) -> None:
+    """A dimension word: a breakdown, unless it only names a value's type or means the whole set."""
+    out.taken.append((m.start, m.end))
+    out.dim_spans.append((m.start, m.end))
+    described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
+                    for o in matches)
+    if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
+        return  # "across all plants": one total
+    for d in dims:
+        if (d in value_dims or described) and not _marked(text, m, matches):
+            continue  # "the Ningbo plant", "press machines": the word names a value's type
+        if d not in out.group_by:
+            out.group_by.append(d)
+
+
+def _marked(text: str, m: Match, matches: list[Match] | None = None) -> bool:
+    """Is the dimension word asked to break down by ('by line', 'which plant', '各工厂', 'line-wise')?"""
+    if m.text.startswith(("哪", "which")) or lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
+        return True
+    start = m.start
+    for o in matches or []:  # "for each Suzhou line": the marker may sit before a value naming the line
+        if "value" in o.kinds and 0 <= start - o.end <= 2:
+            start = o.start
+    return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start])
+                or lx.BY_AFTER.search(text[m.end:m.end + 6]))
+
+
+def _term_label(t: Term, ctx: PlanContext) -> str:
+    """What a term is called in the user's language (for 'read X as Y')."""
+    if t.member:
+        return t.member.label(ctx.lang)
+    return (ctx.layer.metric(t.ref) if t.kind == "metric" else ctx.layer.dimension(t.ref)).label.get(ctx.lang)
+
+
+def _certain_metrics(matches: list[Match]) -> set[str]:
+    """Metrics named unambiguously: by a match that means exactly one metric and no value."""
+    metric_matches = [m for m in matches if "metric" in m.kinds]
+    return {t.ref for m in metric_matches for t in m.terms if t.kind == "metric"
+            if len({x.ref for x in m.terms if x.kind == "metric"}) == 1 and "value" not in m.kinds}
+
+
+def _metric_refs(m: Match, certain: set[str], layer: Layer) -> list[str]:
+    """The metrics a match may mean; none when it is also a value the named metrics can filter on."""
+    metric_refs = list(dict.fromkeys(t.ref for t in m.terms if t.kind == "metric"))
+    values = [t for t in m.terms if t.kind == "value"]
+    if metric_refs and values and certain and any(
+            all(v.ref in layer.metric_dimensions(c) for c in certain) for v in values):
+        return []  # "downtime due to breakdowns": a value, since a metric is already named
+    return metric_refs
