@@ -29,7 +29,6 @@ from assistant.core.errors import (
 from assistant.core.settings import Settings
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer, Provenance, Status
-from assistant.explain.charts import auto_chart
 from assistant.explain.compare import attach_comparison, comparison_range
 from assistant.explain.metric_answer import metric_answer, sql_answer
 from assistant.explain.trace.answer import (
@@ -237,7 +236,8 @@ class Pipeline:
 
     # ------------------------------------------------------------------ metric queries and SQL
     def _answer_query(self, question: str, plan: Plan, prov: Provenance, timings: dict[str, float], *, lang: str,
-                      compare: bool = True) -> Answer:
+                      extras: bool = True) -> Answer:
+        """Compile, guard, run and explain a metric query; `extras` adds the comparison and the chart."""
         assert plan.query is not None
         query = plan.query if plan.query.locale == lang else plan.query.model_copy(update={"locale": lang})
         t0 = time.perf_counter()
@@ -253,7 +253,9 @@ class Pipeline:
         answer = metric_answer(question, query, compiled, result, self.layer, sql=checked.sql, labels=labels,
                                freshness=self.freshness(list(dict.fromkeys(sources))), prov=prov,
                                notes=plan.notes, planner=plan.planner)
-        period = comparison_range(answer, query) if compare else None
+        if not extras:
+            return answer
+        period = comparison_range(answer, query)
         if period is not None:
             self._add_comparison(answer, query, period)
         self._attach_chart(answer)
@@ -265,7 +267,7 @@ class Pipeline:
         earlier = query.model_copy(update={"time_range": TimeRange(start=start, end=end)})
         try:
             before = self._answer_query(answer.question, Plan(kind="query", planner="comparison", query=earlier),
-                                        Provenance(), {}, lang=query.locale, compare=False)
+                                        Provenance(), {}, lang=query.locale, extras=False)
         except FactoryAssistantError:
             return  # the comparison is a nicety: the answer stands without it
         attach_comparison(answer, query, before, start, end)
@@ -285,6 +287,10 @@ class Pipeline:
 
     @staticmethod
     def _attach_chart(answer: Answer) -> None:
+        # Altair and pandas cost ~1 s to import: a refusal or a cold CLI answer without a chart
+        # should not pay it, so the chart module is imported on the first chart.
+        from assistant.explain.charts import auto_chart
+
         try:
             answer.chart = auto_chart(answer)
         except FactoryAssistantError:  # an answer without a picture is still an answer

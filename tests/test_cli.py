@@ -89,3 +89,13 @@ def test_llm_planner_without_a_model_says_so(demo_db: Path) -> None:
     out = run("ask", "OEE by plant", "--db", str(demo_db), "--planner", "llm", "--json", env=env)
     data = json.loads(out.stdout)
     assert data["status"] == "error" and "FA_LLM_MODEL" in data["message"]
+
+
+def test_ask_json_carries_the_previous_period_comparison(demo_db: Path) -> None:
+    """The comparison is built in the pipeline, so the CLI's JSON has it exactly as the app shows it."""
+    out = run("ask", "OEE last month", "--db", str(demo_db), "--as-of", "2025-12-31", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    comparison = data["extras"]["comparison"]
+    assert comparison["range"] == ["2025-10-01", "2025-10-31"] and comparison["label"] == "vs 2025-10"
+    assert 0 < comparison["previous"]["oee"] < 1

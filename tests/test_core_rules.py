@@ -135,3 +135,24 @@ RATIO, COUNT = BUILTIN_UNITS
 ])
 def test_values_read_by_their_declared_unit(value: object, unit: UnitSpec | None, lang: str, text: str) -> None:
     assert format_value(value, unit, lang) == text
+
+
+def test_shorten() -> None:
+    from assistant.core.text import shorten
+
+    assert shorten("a  b\n c", 10) == "a b c" and shorten("abcdefghij", 5) == "abcd…"
+    assert shorten("a  b", 10, collapse=False) == "a  b"
+
+
+def test_one_short_name_rule() -> None:
+    """'Hengtai' for 'Hengtai Metals', '恒泰' for '恒泰金属'; never an everyday word, never two members."""
+    from assistant.understand.catalogue import Member, short_names
+
+    def member(key: str, en: str, zh: str) -> Member:
+        return Member("supplier", key, en, zh, (en, zh))
+
+    found = short_names([member("S1", "Hengtai Metals", "恒泰金属"), member("S2", "China Steel Group", "中国钢铁集团"),
+                         member("S3", "Donghai Alloy", "东海合金"), member("S4", "Donghai Steel", "东海特钢")])
+    assert found["hengtai"].key == "S1" and found["恒泰"].key == "S1"
+    assert "china" not in found and "中国" not in found  # everyday words
+    assert "donghai" not in found and "东海" not in found  # two members share it

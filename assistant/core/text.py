@@ -7,9 +7,14 @@ in the question; `key` is for lookups (names, synonyms), where spans do not matt
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+
+import msgpack
 
 # CJK Unified Ideographs with extension A and the compatibility block. Kana and Hangul are
 # left out on purpose: the Chinese rules (jieba, pinyin, measure words) do not apply to them.
@@ -72,6 +77,13 @@ def question_lang(text: str) -> str:
     return "zh" if has_cjk(text) else "en"
 
 
+def shorten(text: str, limit: int, *, collapse: bool = True) -> str:
+    """At most `limit` characters, ending in '…' when cut; white space runs as one space."""
+    if collapse:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def cjk_ratio(text: str) -> float:
     """Share of CJK characters among the letters, digits and ideographs of `text` (0.0-1.0)."""
     content = [ch for ch in fold(text) if ch.isalnum()]
@@ -83,13 +95,26 @@ def cjk_ratio(text: str) -> float:
 COMMON_ZIPF = 4.0  # a word seen at least ~10 times per million words is everyday language
 
 
-@lru_cache(maxsize=8192)
-def word_frequency(word: str, lang: str) -> float:
-    """How common a word is in general (Zipf scale: 0 unseen .. 7+ 'the'), from wordfreq's
-    multi-source frequency lists; 0.0 when unknown."""
-    from wordfreq import zipf_frequency  # imported late: loading its lists costs ~0.2 s
+@lru_cache(maxsize=4)
+def _zipf_table(lang: str) -> dict[str, float]:
+    """wordfreq's 'small' list for `lang` (every word down to Zipf 3), read straight from the
+    package's data file: importing wordfreq itself costs ~0.25 s that a cold start should not pay.
+    The file is cBpack: a header, then buckets of words whose frequency is 10^(-i/100)."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / f"small_{lang}.msgpack.gz"
+    if not path.exists():
+        return {}
+    with gzip.open(path, "rb") as handle:
+        data = msgpack.load(handle, raw=False)
+    return {word: 9.0 - i / 100 for i, bucket in enumerate(data[1:]) for word in bucket}
 
-    return float(zipf_frequency(word, lang))
+
+def word_frequency(word: str, lang: str) -> float:
+    """How common a word is in general (Zipf scale: 0 unseen or rarer than 3 .. 7+ 'the'), from
+    wordfreq's multi-source frequency lists."""
+    return _zipf_table(lang).get(word, 0.0)
 
 
 def is_common_word(word: str, lang: str | None = None) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
+from assistant.core.text import shorten
 from assistant.explain.answer import Answer, json_value
 
 MAX_BARS = 25  # more categories than this read better as a table
@@ -162,7 +163,7 @@ def _label(answer: Answer, col: str) -> str:
 
 
 def _short(text: str, limit: int = TITLE_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit, collapse=False)
 
 
 def _frame(answer: Answer) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from assistant.core.errors import ConfigError, FactoryAssistantError
 from assistant.core.settings import Settings
+from assistant.core.text import shorten
 from assistant.plan.llm import provider
 from assistant.plan.llm.context import build_context
 from assistant.plan.llm.prompts import PLANNER_PROMPT, REPAIR_PROMPT, load_prompt
@@ -301,8 +302,7 @@ def _add_usage(total: dict[str, int], raw: Any) -> None:
 
 
 def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def _safe_resolve(settings: Settings | None) -> provider.ProviderChoice | None:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.core.errors import ExecutionError
+from assistant.core.text import shorten
 from assistant.explain.answer import Answer, json_value
 from assistant.surfaces.evaluation.compare import compare_results, detect_order_limit
 from assistant.surfaces.evaluation.db import GoldConnection
@@ -96,8 +97,7 @@ class EvalRun:
 
 
 def _short(text: str | None) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+    return shorten(text or "", _MAX_MESSAGE)
 
 
 def _add_tokens(total: dict[str, int], usage: dict[str, int] | None) -> None:
