@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlglot import exp
 
 from semantic_layer.errors import LayerError, UnknownFieldError, did_you_mean
 from semantic_layer.genealogy import GenealogyGraph
+from semantic_layer.generated import with_generated
 from semantic_layer.models import BUILTIN_UNITS, Dimension, LayerSpec, Measure, Metric, Relationship, Table, UnitSpec
 from semantic_layer.validation import check_layer
 
@@ -34,6 +36,7 @@ class Layer:
 
     def __init__(self, spec: LayerSpec, *, origin: dict[tuple[str, str], str] | None = None,
                  folder: Path | None = None) -> None:
+        spec = with_generated(spec)
         self.spec = spec
         self.folder = folder
         self._origin = origin or {}
@@ -141,6 +144,26 @@ class Layer:
                     return [*path, step]
                 seen.add(r.to_table)
                 queue.append((r.to_table, [*path, step]))
+        return None
+
+    def count_metric(self, table: str) -> str | None:
+        """The metric that counts the rows of `table` (declared, or generated from its label)."""
+        for metric in self.spec.metrics:
+            refs = self.metric_measures(metric.name)
+            if len(refs) == 1 and metric.expr.strip() == refs[0].name:
+                m = refs[0]
+                if m.table == table and m.agg == "count" and m.expr is None and m.filter is None:
+                    return metric.name
+        return None
+
+    def list_table(self, dimensions: Sequence[str], filters: Sequence[str] = ()) -> str | None:
+        """The table a list of members is read from: one of the listed dimensions' tables from
+        which every listed and filtered dimension is reachable (the most specific one)."""
+        fields = [*dimensions, *(f for f in filters if f in self.dimensions)]
+        tables = list(dict.fromkeys(self.dimension(d).table for d in dimensions))
+        for table in tables:
+            if all(self.join_path(table, self.dimension(f).table) is not None for f in fields):
+                return table
         return None
 
     def reachable_dimensions(self, metric_name: str) -> list[str]:

@@ -62,19 +62,39 @@ class Synonyms(_Strict):
         return [*self.en, *self.zh]
 
 
+class TimeRole(_Strict):
+    """Another date of a table's rows ('placed' vs 'due' for orders): a period in a question
+    applies to this column when the question uses one of its words."""
+
+    column: str
+    label: Label
+    synonyms: Synonyms = Field(default_factory=Synonyms)
+
+
 class Table(_Strict):
-    """A physical table, or a derived one (`sql`) that the compiler emits as a CTE."""
+    """A physical table, or a derived one (`sql`) that the compiler emits as a CTE.
+
+    A table with a key and a `label` (what one row is, in plural: "Sales orders") can be
+    counted, listed and filtered by its own columns in questions with no metric declared."""
 
     name: str
+    label: Label | None = None
+    synonyms: Synonyms = Field(default_factory=Synonyms)
     description: str = ""
     primary_key: list[str] = Field(default_factory=list)
     columns: dict[str, str]  # column -> SQL type
-    time_column: str | None = None
+    time_column: str | None = None  # the default date of a row
+    time_roles: list[TimeRole] = Field(default_factory=list)  # other dates of a row, each chosen by its words
     sql: str | None = None  # derived table: a SELECT over physical tables
 
     @property
     def derived(self) -> bool:
         return self.sql is not None
+
+    def time_columns(self) -> list[str]:
+        """Every date a period can apply to, the default first."""
+        cols = [*([self.time_column] if self.time_column else []), *(r.column for r in self.time_roles)]
+        return list(dict.fromkeys(cols))
 
 
 class Relationship(_Strict):

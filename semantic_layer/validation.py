@@ -55,7 +55,7 @@ def _check_tables(layer: Layer) -> None:
     """Keys and time columns of tables, and both ends of every relationship."""
     for t in layer.spec.tables:
         where = layer.where("tables", t.name)
-        for col in [*t.primary_key, *([t.time_column] if t.time_column else [])]:
+        for col in [*t.primary_key, *t.time_columns()]:
             layer.require_column(t.name, col, where)
     for r in layer.spec.relationships:
         where = layer.where("relationships", r.from_)

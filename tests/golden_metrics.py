@@ -203,4 +203,97 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
          WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) AND i.on_hand_qty < i.safety_stock
          GROUP BY m.material_name"""),
     ],
+    # Quantities on the other facts.
+    "ordered_quantity": [
+        ({"metrics": None, "dimensions": ["customer"], "time_range": TR_Q4}, """
+         SELECT c.customer_name, SUM(o.quantity) FROM sales_orders o JOIN customers c ON c.customer_id = o.customer_id
+         WHERE o.due_date >= DATE '2025-10-01' AND o.due_date < DATE '2026-01-01' GROUP BY c.customer_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', due_date) AS DATE), SUM(quantity) FROM sales_orders WHERE due_date >= DATE '2025-10-01' AND due_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "planned_quantity": [
+        ({"metrics": None, "dimensions": ["product_family"], "time_range": TR_Q4}, """
+         SELECT p.product_family, SUM(w.planned_qty) FROM work_orders w JOIN products p ON p.product_id = w.product_id
+         WHERE w.planned_start >= DATE '2025-10-01' AND w.planned_start < DATE '2026-01-01' GROUP BY p.product_family"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', planned_start) AS DATE), SUM(planned_qty) FROM work_orders WHERE planned_start >= DATE '2025-10-01' AND planned_start < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "purchased_quantity": [
+        ({"metrics": None, "dimensions": ["supplier"], "time_range": TR_Q4}, """
+         SELECT s.supplier_name, SUM(o.quantity) FROM purchase_orders o JOIN suppliers s ON s.supplier_id = o.supplier_id
+         WHERE o.promised_date >= DATE '2025-10-01' AND o.promised_date < DATE '2026-01-01' GROUP BY s.supplier_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', promised_date) AS DATE), SUM(quantity) FROM purchase_orders WHERE promised_date >= DATE '2025-10-01' AND promised_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "received_quantity": [
+        ({"metrics": None, "dimensions": ["material_type"], "time_range": TR_Q4}, """
+         SELECT m.material_type, SUM(l.quantity) FROM material_lots l JOIN materials m ON m.material_id = l.material_id
+         WHERE l.received_date >= DATE '2025-10-01' AND l.received_date < DATE '2026-01-01' GROUP BY m.material_type"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', received_date) AS DATE), SUM(quantity) FROM material_lots WHERE received_date >= DATE '2025-10-01' AND received_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "batch_quantity": [
+        ({"metrics": None, "dimensions": ["qc_status"], "time_range": TR_Q4},
+         "SELECT qc_status, SUM(quantity) FROM finished_batches WHERE produced_on >= DATE '2025-10-01' AND produced_on < DATE '2026-01-01' GROUP BY qc_status"),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', produced_on) AS DATE), SUM(quantity) FROM finished_batches WHERE produced_on >= DATE '2025-10-01' AND produced_on < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "affected_quantity": [
+        ({"metrics": None, "dimensions": ["complaint_status"]},
+         "SELECT status, SUM(quantity_affected) FROM customer_complaints GROUP BY status"),
+        ({"metrics": None, "time_grain": "quarter", "time_range": TR_Y25},
+         "SELECT CAST(DATE_TRUNC('quarter', reported_on) AS DATE), SUM(quantity_affected) FROM customer_complaints WHERE reported_on >= DATE '2025-01-01' AND reported_on < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    # Row counts every labelled table gets without a declared metric (semantic_layer/generated.py).
+    "plants_count": [({"metrics": None, "dimensions": ["plant"]}, "SELECT plant_name, COUNT(*) FROM plants GROUP BY plant_name")],
+    "production_lines_count": [({"metrics": None, "dimensions": ["plant"]}, """
+         SELECT p.plant_name, COUNT(*) FROM production_lines l JOIN plants p ON p.plant_id = l.plant_id GROUP BY p.plant_name""")],
+    "machines_count": [({"metrics": None, "dimensions": ["machine_type"]},
+                        "SELECT machine_type, COUNT(*) FROM machines GROUP BY machine_type")],
+    "products_count": [({"metrics": None, "dimensions": ["product_family"]},
+                        "SELECT product_family, COUNT(*) FROM products GROUP BY product_family")],
+    "shifts_count": [({"metrics": None, "dimensions": ["shift"]}, "SELECT shift_name, COUNT(*) FROM shifts GROUP BY shift_name")],
+    "suppliers_count": [({"metrics": None, "dimensions": ["supplier_country"]},
+                         "SELECT country, COUNT(*) FROM suppliers GROUP BY country")],
+    "materials_count": [({"metrics": None, "dimensions": ["material_type"]},
+                         "SELECT material_type, COUNT(*) FROM materials GROUP BY material_type")],
+    "customers_count": [({"metrics": None, "dimensions": ["customer_region"]},
+                         "SELECT region, COUNT(*) FROM customers GROUP BY region")],
+    "downtime_events_count": [
+        ({"metrics": None, "dimensions": ["downtime_category"], "time_range": TR_Q4},
+         "SELECT category, COUNT(*) FROM downtime_events WHERE start_time >= DATE '2025-10-01' AND start_time < DATE '2026-01-01' GROUP BY category"),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', start_time) AS DATE), COUNT(*) FROM downtime_events WHERE start_time >= DATE '2025-10-01' AND start_time < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "defects_count": [
+        ({"metrics": None, "dimensions": ["severity"], "time_range": TR_Q4},
+         "SELECT severity, COUNT(*) FROM defects WHERE detected_at >= DATE '2025-10-01' AND detected_at < DATE '2026-01-01' GROUP BY severity"),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', detected_at) AS DATE), COUNT(*) FROM defects WHERE detected_at >= DATE '2025-10-01' AND detected_at < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "finished_batches_count": [
+        ({"metrics": None, "dimensions": ["qc_status"], "time_range": TR_Q4},
+         "SELECT qc_status, COUNT(*) FROM finished_batches WHERE produced_on >= DATE '2025-10-01' AND produced_on < DATE '2026-01-01' GROUP BY qc_status"),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', produced_on) AS DATE), COUNT(*) FROM finished_batches WHERE produced_on >= DATE '2025-10-01' AND produced_on < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "purchase_orders_count": [
+        ({"metrics": None, "dimensions": ["purchase_order_status"], "time_range": TR_Q4},
+         "SELECT status, COUNT(*) FROM purchase_orders WHERE promised_date >= DATE '2025-10-01' AND promised_date < DATE '2026-01-01' GROUP BY status"),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', promised_date) AS DATE), COUNT(*) FROM purchase_orders WHERE promised_date >= DATE '2025-10-01' AND promised_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "sales_orders_count": [
+        ({"metrics": None, "dimensions": ["sales_order_status"], "time_range": TR_Q4},
+         "SELECT status, COUNT(*) FROM sales_orders WHERE due_date >= DATE '2025-10-01' AND due_date < DATE '2026-01-01' GROUP BY status"),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', due_date) AS DATE), COUNT(*) FROM sales_orders WHERE due_date >= DATE '2025-10-01' AND due_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
+    "shipments_count": [
+        ({"metrics": None, "dimensions": ["customer"], "time_range": TR_Q4}, """
+         SELECT c.customer_name, COUNT(*) FROM shipments s JOIN customers c ON c.customer_id = s.customer_id
+         WHERE s.ship_date >= DATE '2025-10-01' AND s.ship_date < DATE '2026-01-01' GROUP BY c.customer_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', ship_date) AS DATE), COUNT(*) FROM shipments WHERE ship_date >= DATE '2025-10-01' AND ship_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
 }

@@ -121,11 +121,11 @@ def test_clarify_for_a_machine_without_a_metric(ask):
 # ---------------------------------------------------------------------------- partly understood
 @pytest.mark.parametrize("question, expected, unknown, marker", cases(
     ("OEE by plant last month with blorptastic adjustments",
-     expect(["oee"], ["plant"], time=LAST_MONTH), ["blorptastic", "adjustments"], "not understood"),
+     expect(["oee"], ["plant"], time=LAST_MONTH), ["blorptastic", "adjustments"], "ignored"),
     ("OEE for Ningbo last month and also the canteen menu",
-     expect(["oee"], filters={"plant": ["NB"]}, time=LAST_MONTH), ["canteen", "menu"], "not understood"),
+     expect(["oee"], filters={"plant": ["NB"]}, time=LAST_MONTH), ["canteen", "menu"], "ignored"),
     ("上个月各工厂的产量 顺便算一下咖啡消耗",
-     expect(["total_output"], ["plant"], time=LAST_MONTH), ["咖啡消耗"], "未理解"),
+     expect(["total_output"], ["plant"], time=LAST_MONTH), ["咖啡消耗"], "已忽略"),
 ))
 def test_unknown_words_are_reported(ask, question, expected, unknown, marker):
     answer = ask(question)
@@ -153,7 +153,7 @@ def test_fully_understood_questions_report_nothing_unknown(ask, question, expect
     answer = ask(question)
     check(answer, expected)
     assert answer.provenance.not_understood == []
-    assert "not understood" not in answer.interpretation
+    assert "ignored" not in answer.interpretation
 
 
 # ---------------------------------------------------------------------------- dimensions that do not apply

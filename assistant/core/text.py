@@ -92,6 +92,40 @@ def cjk_ratio(text: str) -> float:
     return sum(1 for ch in content if is_cjk(ch)) / len(content)
 
 
+# Function words: small, fixed lists (determinism matters more than linguistic completeness, and
+# IDF weighting already discounts common words). Kept short so that no domain word is ever dropped.
+# 's' and 't' are the remains of "Berlin's" / "don't" after splitting on the apostrophe.
+EN_FUNCTION_WORDS = frozenset(
+    [
+        "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "how", "i", "in", "is",
+        "it", "its", "me", "my", "of", "on", "or", "our", "per", "show", "tell", "than", "that", "the", "their", "them",
+        "there", "these", "this", "to", "us", "was", "we", "were", "what", "when", "which", "who", "why", "will",
+        "with", "you", "your", "s", "t",
+    ]
+)
+ZH_FUNCTION_WORDS = frozenset(
+    [
+        "的", "了", "吗", "呢", "吧", "啊", "呀", "和", "与", "及", "或", "是", "在", "把", "被", "给",
+        "也", "都", "就", "还", "请", "我", "你", "他", "她", "它", "们", "这", "那", "哪", "什么", "怎么",
+        "怎样", "多少", "一下", "有", "个", "么",
+    ]
+)
+# Bigrams containing one of these particles are noise ("店的", "的退"): skip them.
+ZH_PARTICLES = frozenset("的了吗呢吧啊呀和与及或是在")
+
+# Closed-class English words (prepositions, determiners, pronouns, auxiliaries, conjunctions and
+# the commonest adverbs): a closed class does not grow, and none of them names what is asked.
+EN_CLOSED_CLASS = EN_FUNCTION_WORDS | frozenset(
+    """about above across after against along among around at before behind below beneath beside beyond
+    during except inside into near off onto out outside over past since through throughout till toward
+    towards under until up upon within without all any both each either every few many much more most
+    neither no none other several some such another he she they him her his hers theirs ours yours mine
+    itself themselves ourselves one ones something anything everything nothing am been being can could
+    may might must shall should would have has had having get got gets getting again also always ever
+    just not now often only really so then too very yet still already even quite rather maybe perhaps
+    please thanks thank kindly but if because while whether nor though although where whose whom here
+    there how what which who why when""".split())
+
 COMMON_ZIPF = 4.0  # a word seen at least ~10 times per million words is everyday language
 
 
@@ -109,6 +143,11 @@ def _zipf_table(lang: str) -> dict[str, float]:
     with gzip.open(path, "rb") as handle:
         data = msgpack.load(handle, raw=False)
     return {word: 9.0 - i / 100 for i, bucket in enumerate(data[1:]) for word in bucket}
+
+
+def everyday_words(lang: str, min_zipf: float) -> list[str]:
+    """The words of `lang` at least this common (Zipf scale), most common first."""
+    return [w for w, z in _zipf_table(lang).items() if z >= min_zipf]
 
 
 def word_frequency(word: str, lang: str) -> float:

@@ -47,11 +47,16 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
     """A short sentence with the number that matters."""
     if not answer.rows:
         return _NO_DATA[lang]
-    metric = query.metrics[0]
-    f = _Figures(answer, query, lang, layer.metric(metric).label.get(lang), layer.unit(layer.metric(metric).unit),
-                 answer.columns.index(metric), [c for c in answer.columns if c not in query.metrics])
+    if not query.metrics:
+        return _listing(answer, lang)
+    derived = query.derived_column()
+    metric = derived or query.metrics[0]
+    label = answer.column_labels.get(metric) or layer.metric(metric).label.get(lang)
+    values = [*([derived] if derived else []), *query.metrics]  # the asked figure first
+    f = _Figures(answer, query, lang, label, answer.unit_of(metric),
+                 answer.columns.index(metric), [c for c in answer.columns if c not in values])
     if len(answer.rows) == 1 and not f.keys:
-        return _single_row(answer, query, layer, lang)
+        return _single_row(answer, values, lang)
     valued = [r for r in answer.rows if r[f.idx] is not None]
     if not valued:
         return _NO_DATA[lang]
@@ -71,12 +76,20 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
     return _spread(f, valued)
 
 
-def _single_row(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str:
+def _single_row(answer: Answer, columns: list[str], lang: str) -> str:
     parts = []
-    for m in query.metrics:
-        value = format_value(answer.rows[0][answer.columns.index(m)], layer.unit(layer.metric(m).unit), lang)
-        parts.append(f"{layer.metric(m).label.get(lang)}: {value}")
+    for c in columns:
+        value = format_value(answer.rows[0][answer.columns.index(c)], answer.unit_of(c), lang)
+        parts.append(f"{answer.column_labels.get(c, c)}: {value}")
     return ("；".join(parts) + "。") if lang == "zh" else "; ".join(parts) + "."
+
+
+def _listing(answer: Answer, lang: str) -> str:
+    """A list of members: how many, and of what."""
+    what = "、".join(answer.column_labels.get(c, c) for c in answer.columns) if lang == "zh" \
+        else ", ".join(answer.column_labels.get(c, c).lower() for c in answer.columns)
+    n = len(answer.rows)
+    return f"共 {n} 项（{what}）。" if lang == "zh" else f"{n} row{'s' if n != 1 else ''}: {what}."
 
 
 def _ranking(f: _Figures, top: list[Any], desc: bool) -> str:

@@ -54,7 +54,7 @@ def interpretation(query: SemanticQuery, layer: Layer, lang: str, *, value_label
     line = ("，" if lang == "zh" else ", ").join(parts)
     if not_understood:
         skipped = "、".join(not_understood) if lang == "zh" else ", ".join(f"'{w}'" for w in not_understood)
-        line += f"（未理解：{skipped}）" if lang == "zh" else f" (not understood: {skipped})"
+        line += f"（已忽略：{skipped}）" if lang == "zh" else f" (ignored: {skipped})"
     return line
 
 

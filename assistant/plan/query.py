@@ -47,7 +47,7 @@ class Order(BaseModel):
 
 class SemanticQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    metrics: list[str] = Field(min_length=1)
+    metrics: list[str] = Field(default_factory=list)  # none: a list of distinct members (needs dimensions)
     dimensions: list[str] = Field(default_factory=list)
     filters: list[Filter] = Field(default_factory=list)
     time_range: TimeRange | None = None
@@ -55,6 +55,31 @@ class SemanticQuery(BaseModel):
     order: list[Order] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1, le=100_000)
     locale: Literal["en", "zh"] = "en"
+    # The date a period applies to when a fact has several ("orders placed in May" vs "due in May").
+    time_role: str | None = None
+    # A share of a total: the first metric over the same metric without these dimensions' filters
+    # and breakdowns ("share of scrap from the night shift", "each plant's share of output").
+    share: list[str] = Field(default_factory=list)
+    # The first metric divided by this one, aggregated first ("average quantity per shipment").
+    per: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> SemanticQuery:
+        if not self.metrics and not self.dimensions:
+            raise ValueError("a query needs a metric, or dimensions to list")
+        if (self.share or self.per) and not self.metrics:
+            raise ValueError("a share or a ratio needs a metric")
+        if self.per is not None and self.per not in self.metrics[1:]:
+            raise ValueError(f"'per' must name one of the other metrics of the query, not '{self.per}'")
+        return self
+
+    def derived_column(self) -> str | None:
+        """The column a share or a ratio adds to the result (the answer's figure then)."""
+        if self.share:
+            return f"{self.metrics[0]}_share"
+        if self.per:
+            return f"{self.metrics[0]}_per_{self.per}"
+        return None
 
     @field_validator("metrics", "dimensions")
     @classmethod
@@ -62,6 +87,7 @@ class SemanticQuery(BaseModel):
         return list(dict.fromkeys(names))
 
     def output_fields(self) -> list[str]:
+        """Keys (time grain, dimensions) then metrics; a share or ratio column comes after them."""
         return [*([self.time_grain] if self.time_grain else []), *self.dimensions, *self.metrics]
 
 
@@ -74,6 +100,7 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
         _check_filter(f, query, layer)
     _check_order(query)
     _check_time_grain(query, layer)
+    _check_shape(query, layer)
 
 
 def _check_dimensions(query: SemanticQuery, layer: Layer) -> None:
@@ -113,7 +140,7 @@ def _check_filter(f: Filter, query: SemanticQuery, layer: Layer) -> None:
 
 def _check_order(query: SemanticQuery) -> None:
     """Sorting is only by a column of the result."""
-    fields = set(query.output_fields())
+    fields = {*query.output_fields(), *filter(None, [query.derived_column()])}
     for o in query.order:
         if o.field not in fields:
             raise UnknownFieldError(f"Cannot sort by '{o.field}': it is not part of the result.",
@@ -130,3 +157,24 @@ def _check_time_grain(query: SemanticQuery, layer: Layer) -> None:
     if query.time_grain is not None and query.time_grain not in GRAINS:
         raise UnknownFieldError(f"Unknown time grain '{query.time_grain}'.",
                                 suggestion=did_you_mean(query.time_grain, GRAINS))
+
+
+def _check_shape(query: SemanticQuery, layer: Layer) -> None:
+    """A time role some fact has; a share over dimensions of the query; a list's dimensions related."""
+    if query.time_role is not None:
+        roles = {c for m in query.metrics for t in {x.table for x in layer.metric_measures(m)}
+                 for c in layer.tables[t].time_columns()}
+        if query.metrics and query.time_role not in roles:
+            raise IncompatibleError(f"None of the metrics has a date called '{query.time_role}'.",
+                                    suggestion=did_you_mean(query.time_role, roles))
+    for name in query.share:
+        layer.dimension(name)
+        named = {f.field for f in query.filters} | set(query.dimensions)
+        if name not in named:
+            raise IncompatibleError(f"A share over '{name}' needs that dimension as a filter or a breakdown.")
+    if query.share and layer.metric(query.metrics[0]).unit == "ratio":
+        raise IncompatibleError(f"{layer.metric(query.metrics[0]).label.en} is already a rate: "
+                                "a share of it has no meaning.", suggestion="Ask for the rate itself.")
+    if not query.metrics and layer.list_table(query.dimensions, [f.field for f in query.filters]) is None:
+        raise IncompatibleError("These fields are not recorded together: " + ", ".join(query.dimensions) + ".",
+                                suggestion="List fewer fields at once.")

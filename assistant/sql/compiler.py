@@ -19,6 +19,7 @@ from sqlglot import exp
 from assistant.core.errors import IncompatibleError
 from assistant.plan.query import Filter, SemanticQuery, validate_query
 from assistant.sql.literals import literal
+from assistant.sql.shapes import ratio_expression, share_select
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
 
@@ -145,11 +146,17 @@ class Compiler:
         groups: dict[tuple[str, str | None], _Group] = {}
         for metric in query.metrics:
             for m in self.layer.metric_measures(metric):
-                key = (m.table, self.layer.time_column(m))
+                key = (m.table, self._time_of(m, query))
                 group = groups.setdefault(key, _Group(m.table, key[1], []))
                 if m not in group.measures:
                     group.measures.append(m)
         return list(groups.values())
+
+    def _time_of(self, measure: Measure, query: SemanticQuery) -> str | None:
+        """The measure's date: the question's time role when its table has that date, else its own."""
+        if query.time_role and query.time_role in self.layer.tables[measure.table].time_columns():
+            return query.time_role
+        return self.layer.time_column(measure)
 
     def _dimension_expr(self, name: str, locale: str) -> exp.Column:
         dim = self.layer.dimension(name)
@@ -260,7 +267,18 @@ class Compiler:
         for m in query.metrics:
             metric = self.layer.metric(m)
             cols.append(OutputColumn(m, "metric", metric.label.en, metric.label.zh, metric.unit))
+        derived = query.derived_column()
+        if derived:
+            cols.append(self._derived_column(query, derived))
         return cols
+
+    def _derived_column(self, query: SemanticQuery, name: str) -> OutputColumn:
+        first = self.layer.metric(query.metrics[0])
+        if query.share:
+            return OutputColumn(name, "metric", f"{first.label.en} share", f"{first.label.zh}占比", "ratio")
+        other = self.layer.metric(query.per or "")
+        return OutputColumn(name, "metric", f"{first.label.en} per {other.label.en.lower()}",
+                            f"每{other.label.zh}的{first.label.zh}")
 
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expr], *,
                 having: bool) -> exp.Select:
@@ -285,19 +303,42 @@ class Compiler:
         validate_query(query, self.layer)
         for f in self.scope:
             self.layer.dimension(f.field)
+        if not query.metrics:
+            return CompiledQuery(tree=self._list_select(query), columns=self._metric_columns(query))
         groups = self._groups(query)
-        if len(groups) == 1:
-            select = self._single_fact(groups[0], query)
-        else:
-            select = self._joined_facts(groups, query)
+        select = share_select(query, self._plain) if query.share else self._plain(query)
+        return CompiledQuery(tree=select, columns=self._metric_columns(query), tables=[g.table for g in groups])
+
+    def _plain(self, query: SemanticQuery) -> exp.Select:
+        """The metric SELECT (one fact, or several joined), derived tables as CTEs."""
+        groups = self._groups(query)
+        select = self._single_fact(groups[0], query) if len(groups) == 1 else self._joined_facts(groups, query)
         for name in self._derived_tables(select):
             select = self._prepend_cte(select, name)
-        return CompiledQuery(tree=select, columns=self._metric_columns(query), tables=[g.table for g in groups])
+        return select
+
+    def _list_select(self, query: SemanticQuery) -> exp.Select:
+        """Distinct members of the listed dimensions (with their filters), read from the table they share."""
+        table = self.layer.list_table(query.dimensions, [f.field for f in query.filters])
+        if table is None:
+            raise IncompatibleError("These fields are not recorded together: " + ", ".join(query.dimensions) + ".")
+        group = _Group(table, self.layer.tables[table].time_column, [])
+        dim_filters = self._dimension_filters(group, query)
+        needed = [self.layer.dimension(d).table for d in query.dimensions]
+        needed += [self.layer.dimension(f.field).table for f in dim_filters]
+        select = self._join_dimension_tables(group, needed).distinct()
+        select = select.select(*(self._dimension_expr(d, query.locale).as_(d) for d in query.dimensions))
+        where = [_condition(exp.column(self.layer.dimension(f.field).key_column,
+                                       table=self.layer.dimension(f.field).table), f) for f in dim_filters]
+        if where:
+            select = select.where(exp.and_(*where))
+        select = select.order_by(*(exp.Ordered(this=exp.column(d)) for d in query.dimensions))
+        return select.limit(query.limit) if query.limit else select
 
     def _single_fact(self, group: _Group, query: SemanticQuery) -> exp.Select:
         """One aggregate query; threshold filters on metrics become HAVING."""
         select, measures = self._group_select(group, query, final=True)
-        metric_sql = {m: metric_expression(self.layer, m, measures) for m in query.metrics}
+        metric_sql = self._with_ratio(query, {m: metric_expression(self.layer, m, measures) for m in query.metrics})
         select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
         return self._finish(select, query, metric_sql, having=True)
 
@@ -306,7 +347,7 @@ class Compiler:
         keys = [n for n in query.output_fields() if n not in query.metrics]
         ctes = [(g.alias, self._group_select(g, query, final=False)[0]) for g in groups]
         measure_ref = {m.name: exp.column(m.name, table=g.alias) for g in groups for m in g.measures}
-        metric_sql = {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics}
+        metric_sql = self._with_ratio(query, {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics})
         if keys:
             select = self._join_on_keys(groups, query, keys)
         else:
@@ -318,6 +359,14 @@ class Compiler:
         for alias, cte in ctes:
             select = select.with_(alias, as_=cte)
         return select
+
+    @staticmethod
+    def _with_ratio(query: SemanticQuery, metric_sql: dict[str, exp.Expr]) -> dict[str, exp.Expr]:
+        """Add the asked-for ratio of two metrics: their aggregated expressions divided."""
+        if query.per is None:
+            return metric_sql
+        derived = query.derived_column() or ""
+        return {**metric_sql, derived: ratio_expression(metric_sql[query.metrics[0]], metric_sql[query.per])}
 
     def _join_on_keys(self, groups: list[_Group], query: SemanticQuery, keys: list[str]) -> exp.Select:
         """Every key combination of the facts that have all the keys, each fact LEFT JOINed to it."""

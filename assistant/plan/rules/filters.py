@@ -16,11 +16,13 @@ NamedValues = list[tuple[Match, list[Term]]]  # each value match with the value 
 Chosen = dict[str, list[Member]]  # dimension -> members the question names
 
 
-def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext,
-                   text: str = "") -> tuple[list[Filter], str | None]:
-    """The filters for the named values, or ([], a question for the user) when they cannot be applied."""
+def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, text: str = "", *,
+                   allowed: set[str] | None = None) -> tuple[list[Filter], str | None]:
+    """The filters for the named values, or ([], a question for the user) when they cannot be applied.
+    `allowed` overrides the dimensions the metrics allow (a list of members has no metric)."""
     layer = ctx.layer
-    allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
+    if allowed is None:
+        allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
     chosen, partials, excluded = _choose_members(values, allowed, text)
     question = _place_partials(partials, chosen, ctx.lang)
     if question is not None:

@@ -80,8 +80,8 @@ FOLLOW_UP = re.compile(
 # Requests to change data: always refused.
 WRITE_INTENT = re.compile(
     r"\b(?:delete|drop|truncate|insert|update|alter|modify|overwrite|remove all|wipe|erase)\b"
-    r"|\b(?:change|set|make)\b.{0,40}\bto\b\s*\d"
-    r"|删除|删掉|清空|修改|更新数据|改成|改为|篡改|插入|写入|覆盖", re.I)
+    r"|\b(?:change|set|make)\b.{0,40}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
+    r"|删除|删掉|清空|修改|更新数据|改成|改为|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"

@@ -29,6 +29,10 @@ class Parsed:
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, understood as)
     matched_text: dict[str, str] = field(default_factory=dict)  # metric -> the words that named it
     dim_spans: list[Span] = field(default_factory=list)  # where dimension words stand
+    time_roles: list[str] = field(default_factory=list)  # "table.column" of dates the words name ('placed')
+    dim_words: dict[str, Span] = field(default_factory=dict)  # dimension -> where its word stands
+    guessed: str | None = None  # a metric read from the other words, not named (said in the answer)
+    bare_dims: set[str] = field(default_factory=set)  # dimension words with no 'by', 'each', '各' before them
 
     def add_metric(self, m: Match, refs: list[str]) -> None:
         """One metric the match names, or several it could mean (asked about unless another is named)."""
@@ -52,6 +56,12 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
         metric_refs = _metric_refs(m, certain, ctx.layer)
         values = [t for t in m.terms if t.kind == "value"]
         dims = [t.ref for t in m.terms if t.kind == "dimension"]
+        roles = [t.ref for t in m.terms if t.kind == "time_role"]
+        if roles:  # a date's word ('placed', 'completed') may also name a value: both readings stay
+            out.time_roles.extend(r for r in roles if r not in out.time_roles)
+            out.taken.append((m.start, m.end))
+        for d in dims:
+            out.dim_words.setdefault(d, (m.start, m.end))
         if metric_refs:
             out.add_metric(m, metric_refs)
         elif values:
@@ -84,16 +94,21 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: 
                     for o in matches)
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
         return  # "across all plants": one total
+    marked = _marked(text, m, matches)
     for d in dims:
-        if (d in value_dims or described) and not _marked(text, m, matches):
+        if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type
         if d not in out.group_by:
             out.group_by.append(d)
+        if not marked:
+            out.bare_dims.add(d)
+        else:
+            out.bare_dims.discard(d)  # "line by line": one marked mention is enough
 
 
 def _marked(text: str, m: Match, matches: list[Match] | None = None) -> bool:
     """Is the dimension word asked to break down by ('by line', 'which plant', '各工厂', 'line-wise')?"""
-    if m.text.startswith(("哪", "which")) or lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
+    if m.text.startswith(("哪", "which", "各", "每", "按")) or lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
         return True
     start = m.start
     for o in matches or []:  # "for each Suzhou line": the marker may sit before a value naming the line
@@ -107,6 +122,10 @@ def _term_label(t: Term, ctx: PlanContext) -> str:
     """What a term is called in the user's language (for 'read X as Y')."""
     if t.member:
         return t.member.label(ctx.lang)
+    if t.kind == "time_role":
+        table, _, column = t.ref.partition(".")
+        role = next(r for r in ctx.layer.tables[table].time_roles if r.column == column)
+        return role.label.get(ctx.lang)
     return (ctx.layer.metric(t.ref) if t.kind == "metric" else ctx.layer.dimension(t.ref)).label.get(ctx.lang)
 
 

@@ -54,6 +54,17 @@ def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) ->
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)
 
 
+def refuse_breakdown(planner: str, layer: Layer, lang: str, word: str) -> Plan:
+    """A breakdown by something the data does not record ('which operator')."""
+    dims = "、".join(d.label.zh for d in layer.spec.dimensions[:8]) if lang == "zh" else \
+        ", ".join(d.label.en.lower() for d in layer.spec.dimensions[:8])
+    if lang == "zh":
+        msg = f"数据中没有“{word}”，无法按它拆分或筛选。可以按这些维度查看：{dims} 等。"
+    else:
+        msg = f"The data does not record '{word}', so I can't break figures down by it. You can use: {dims} and more."
+    return Plan(kind="refuse", planner=planner, message=msg, not_understood=[word])
+
+
 def clarify_unknown_member(planner: str, lang: str, word: str, values: object) -> Plan:
     """Name the word we could not place, and offer the closest real members."""
     from rapidfuzz import fuzz, process

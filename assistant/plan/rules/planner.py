@@ -7,61 +7,54 @@ outside the layer, or wants to change data, it refuses.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import threading
-from dataclasses import dataclass
 
 from assistant.core.text import fold
-from assistant.plan.query import Filter, Order, SemanticQuery, TimeRange
+from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import (
-    Span,
     Threshold,
     TopN,
-    find_grain_word,
-    find_threshold,
     find_times,
-    find_top_n,
     mend_time_words,
-    overlaps,
     remainder_words,
 )
 from assistant.plan.rules.filters import member_filters
-from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed, read_terms
 from assistant.plan.rules.messages import (
     clarify_metric,
     clarify_unknown_member,
     refusal,
+    refuse_breakdown,
     refuse_unknown,
 )
 from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous
-from assistant.plan.rules.periods import resolve_times, shift_back, trend_grain
-from assistant.plan.rules.unknown import unknown_member
+from assistant.plan.rules.metric_guess import guess_metric, unanswerable_words
+from assistant.plan.rules.shape_words import find_shapes
+from assistant.plan.rules.shapes import counted_thing, listed_dimensions
+from assistant.plan.rules.steps import (
+    ORDER_ONLY,
+    Reading,
+    breakdowns,
+    connective_spans,
+    count_instead,
+    find_structure,
+    guess_note,
+    merge_previous,
+    reachable,
+    read_as,
+    reading_notes,
+    reconsider_metric,
+    resume_pending,
+    shaped,
+    time_parts,
+    time_role,
+)
+from assistant.plan.rules.unknown import Leftover, sort_leftover, unknown_member
 from assistant.plan.rules.verified import match_verified
 from assistant.plan.rules.vocab import Vocabulary, build_vocabulary
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from assistant.understand.timeparse import TimeMatch
-from semantic_layer.layer import Layer
-
-_TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
-_BEFORE_THAT = re.compile(
-    r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
-_ORDER_ONLY = re.compile(
-    r"(?:highest|lowest|largest|smallest|biggest|best|worst)\s+(?:first|to)|sorted|排序|从高到低|从低到高", re.I)
-_EXCLUDING = re.compile(r"\bexcluding|\bexcept|除了|不包括|不含")
-
-
-@dataclass
-class _Structure:
-    """The structural parts of a question, and the spans of the words they used."""
-
-    times: list[TimeMatch]
-    grain: tuple[str, Span] | None
-    threshold: Threshold | None
-    top: TopN | None
-    taken: list[Span]
 
 
 class RulePlanner:
@@ -99,7 +92,7 @@ class RulePlanner:
         mended, fixes = mend_time_words(question, self._known(self.vocabulary(ctx)))
         plan = self._plan_query(mended, fold(mended), ctx)
         if fixes and plan.kind == "query":
-            plan.notes += [_read_as(a, b, ctx.lang) for a, b in fixes]
+            plan.notes += [read_as(a, b, ctx.lang) for a, b in fixes]
         if plan.kind in ("clarify", "refuse") and not plan.suggestions:
             plan.suggestions = self._suggest(question, ctx)  # retrieval's nearest metrics as options
         return plan
@@ -123,58 +116,125 @@ class RulePlanner:
         return detect_trace(question, ctx)
 
     # ------------------------------------------------------------------ query
-    def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
-        found = _find_structure(question, text, ctx.as_of, ctx.layer)
+    def _read(self, question: str, text: str, ctx: PlanContext) -> Reading:
+        """Structure, layer terms and shape words; the words left over, sorted into names and the rest."""
+        found = find_structure(question, text, ctx.as_of, ctx.layer)
         vocab = self.vocabulary(ctx)
         parsed = read_terms(text, ctx, vocab, self._known(vocab), found.taken)
-        unknown = remainder_words(question, text, [*found.taken, *parsed.taken, *_connective_spans(text)])
+        shapes = find_shapes(text, found.taken, list(parsed.metric_spans.values()))
+        counted = counted_thing(parsed, shapes, ctx.layer, text)
+        if counted is not None:  # "how many machines": the machines are counted, not a breakdown
+            count_instead(parsed, *counted)
+        spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans()]
+        unknown = remainder_words(question, text, spans)
+        return Reading(found, parsed, shapes, unknown, sort_leftover(question, text, unknown, parsed.dim_spans))
+
+    def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
+        r = self._read(question, text, ctx)
         previous = ctx.session.last_query
         cue = bool(lx.FOLLOW_UP.search(text))
+        parsed = r.parsed
         is_follow_up = previous is not None and (
-            cue or (not parsed.metrics and not parsed.ambiguous_metrics and not unknown))
-        no_metric = self._without_metric(parsed, unknown, found.times, ctx, is_follow_up)
-        if no_metric is not None:
-            return no_metric
+            cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
+        early = self._early_answer(question, text, r, ctx, is_follow_up)
+        if early is not None:
+            return early
         if is_follow_up and previous is not None and not parsed.metrics:
-            swapped = metric_from_previous(text, previous, ctx, vocab)
+            swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
-        unknown_name = unknown_member(question, text, unknown, parsed.dim_spans)
+        reconsider_metric(parsed, r.leftover, ctx.layer)
+        unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans)
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values)
-        times = _resume_pending(parsed, found.times, ctx, is_follow_up)
+        return self._build_query(r, text, ctx, previous if is_follow_up else None)
 
+    def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
+                      is_follow_up: bool) -> Plan | None:
+        """A list of members, a refusal of a breakdown the data lacks, or no metric to answer with."""
+        listing = self._list_plan(r, text, ctx)
+        if listing is not None:
+            return listing
+        if r.leftover.breakdowns:  # "which operator ...": answering for everyone would not answer it
+            return refuse_breakdown(self.name, ctx.layer, ctx.lang, r.leftover.breakdowns[0])
+        return self._without_metric(r.parsed, r.leftover, r.found.times, ctx, is_follow_up)
+
+    def _build_query(self, r: Reading, text: str, ctx: PlanContext, previous: SemanticQuery | None) -> Plan:
+        """The SemanticQuery of what was read: metrics, filters, breakdowns, period, shape, ranking."""
+        found, parsed = r.found, r.parsed
+        times = resume_pending(parsed, found.times, ctx, previous is not None)
         metrics = parsed.metrics or (previous.metrics if previous else [])
         metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
         filters, problem = member_filters(parsed.values, metrics, ctx, text)
         if problem:
-            return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
-        dims, dropped = _breakdowns(parsed.group_by, metrics, filters, ctx.layer)
-        time_range, time_grain, periods = _time_parts(text, times, found.grain)
+            return Plan(kind="clarify", planner=self.name, message=problem, not_understood=r.unknown)
+        # A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking or a comparison
+        # needs one ("the line with the highest OEE"); elsewhere it is the question's subject ("设备平均运行").
+        keep_bare = bool(found.top) or bool(found.threshold) or bool(lx.COMPARE.search(text))
+        group_by = [d for d in parsed.group_by if keep_bare or d not in parsed.bare_dims]
+        dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer)
+        time_range, time_grain, periods = time_parts(text, times, found.grain)
         if periods is not None:
             filters.append(periods)
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
-                              time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en")
+                              time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en",
+                              time_role=time_role(parsed.time_roles, metrics, ctx.layer))
+        query = shaped(query, parsed, r.shapes, ctx.layer, text)
         if found.threshold:
             query = self._apply_threshold(query, found.threshold, parsed, ctx)
-        if is_follow_up and previous is not None:
-            query = _merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics),
+        if previous is not None:
+            query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics),
                                     time_range=time_range, time_grain=time_grain, dims=dims, layer=ctx.layer)
         if found.top:
             query = self._apply_top(query, found.top, text, ctx)
-        return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,
-                    notes=_reading_notes(parsed.corrections, dropped, ctx), confidence=0.6 if unknown else 0.95)
+        notes = reading_notes(parsed.corrections, dropped, ctx)
+        if parsed.guessed:
+            notes.insert(0, guess_note(parsed.guessed, ctx))
+        return Plan(kind="query", planner=self.name, query=query, not_understood=r.unknown, notes=notes,
+                    confidence=0.7 if parsed.guessed else 0.6 if r.leftover.names else 0.95)
 
-    def _without_metric(self, parsed: Parsed, unknown: list[str], times: list[TimeMatch], ctx: PlanContext,
+    def _list_plan(self, r: Reading, text: str, ctx: PlanContext) -> Plan | None:
+        """'list all customers and their region', 'which machines are on Ningbo Line 3': members, no metric
+        (and no left-over words that describe one)."""
+        parsed, unknown, layer = r.parsed, r.unknown, ctx.layer
+        dims = listed_dimensions(parsed, r.shapes, [])
+        base = layer.list_table(dims) if dims else None
+        if base is None:
+            return None
+        guess = guess_metric(r.leftover.words, layer, reachable(parsed, layer)) if r.leftover.words else None
+        if guess is not None and (guess.metric or guess.worth_asking):
+            return None
+        allowed = {d for d in layer.dimensions if layer.join_path(base, layer.dimension(d).table) is not None}
+        filters, problem = member_filters(parsed.values, [], ctx, text, allowed=allowed)
+        if problem:
+            return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
+        listed = [d for d in dims if d not in {f.field for f in filters}] or dims
+        query = SemanticQuery(dimensions=listed, filters=filters, locale="zh" if ctx.lang == "zh" else "en")
+        return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,
+                    notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)
+
+    def _without_metric(self, parsed: Parsed, leftover: Leftover, times: list[TimeMatch], ctx: PlanContext,
                         is_follow_up: bool) -> Plan | None:
-        """No metric named and none to carry over: ask which one, or refuse what the layer does not hold."""
+        """No metric named and none to carry over: the one the other words describe when one clearly
+        does; else ask with the closest ones, or refuse what the layer does not hold."""
         if parsed.ambiguous_metrics and not parsed.metrics:
             return self._ask_metric(parsed, parsed.ambiguous_metrics[0], times, ctx)
-        if not parsed.metrics and not is_follow_up:
-            if unknown or not (parsed.values or parsed.group_by):
-                return refuse_unknown(self.name, ctx.layer, ctx.lang, unknown)
-            return self._ask_metric(parsed, [], times, ctx)
-        return None
+        if parsed.metrics or is_follow_up:
+            return None
+        if not leftover.words:
+            if parsed.values or parsed.group_by:  # "how is Ningbo doing?": which metric?
+                return self._ask_metric(parsed, [], times, ctx)
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
+        guess = guess_metric(leftover.words, ctx.layer, reachable(parsed, ctx.layer))
+        if unanswerable_words(leftover.words, ctx.layer):
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
+        if guess.metric is not None:
+            parsed.metrics.append(guess.metric)
+            parsed.guessed = guess.metric
+            return None
+        if guess.worth_asking:
+            return self._ask_metric(parsed, guess.options, times, ctx)
+        return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.names or leftover.words)
 
     def _ask_metric(self, parsed: Parsed, options: list[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
         """Ask which metric is meant, keeping what was understood for the answer that follows."""
@@ -203,114 +263,16 @@ class RulePlanner:
         return query.model_copy(update={"filters": [*query.filters, having]})
 
     def _apply_top(self, query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
+        if not query.metrics:
+            return query
         metric = query.metrics[0]
         higher_is_better = ctx.layer.metric(metric).higher_is_better
         desc = {"desc": True, "asc": False, "good": higher_is_better, "bad": not higher_is_better}[top.direction]
-        order = [Order(field=metric, desc=desc)]
+        order = [Order(field=query.derived_column() if query.per else metric, desc=desc)]
         if not query.dimensions and not query.time_grain:
             return query  # a single number has no "top"
-        if not top.explicit and _ORDER_ONLY.search(text):
+        if not top.explicit and ORDER_ONLY.search(text):
             return query.model_copy(update={"order": order})
         return query.model_copy(update={"order": order, "limit": top.n})
 
 
-# ---------------------------------------------------------------------- steps of _plan_query
-def _find_structure(question: str, text: str, as_of: dt.date, layer: Layer) -> _Structure:
-    """Times, a grain, a threshold and a top-N, in that order, each kept off the words already used."""
-    times = find_times(question, as_of, layer)
-    taken: list[Span] = [t.span for t in times]
-    grain = _find_grain(text, taken)
-    if grain:
-        taken.append(grain[1])
-    threshold = find_threshold(text, taken)
-    if threshold:
-        taken.append(threshold.span)
-    top = find_top_n(text, taken)
-    if top:
-        taken.append(top.span)
-        if top.extra:
-            taken.append(top.extra)
-    return _Structure(times, grain, threshold, top, taken)
-
-
-def _find_grain(text: str, taken: list[Span]) -> tuple[str, Span] | None:
-    """A grain word ('monthly', 'by week'), else the period of 'which day', 'which month'."""
-    grain = find_grain_word(text, taken)
-    if grain is None:
-        which = lx.WHICH_PERIOD.search(text)
-        if which and not overlaps(which.span(), taken):
-            grain = (lx.PERIOD_WORDS[which.group("en") or which.group("zh")], which.span())
-    return grain
-
-
-def _connective_spans(text: str) -> list[Span]:
-    """Words understood without a term of their own: 'before that', 'vs the previous month', 'excluding'."""
-    spans = [m.span() for m in _BEFORE_THAT.finditer(text)]
-    spans += [m.span() for m in lx.VS_PREVIOUS.finditer(text)]
-    spans += [m.span() for m in lx.EXCLUDE.finditer(text)] + [m.span() for m in _EXCLUDING.finditer(text)]
-    return spans
-
-
-def _resume_pending(parsed: Parsed, times: list[TimeMatch], ctx: PlanContext,
-                    is_follow_up: bool) -> list[TimeMatch]:
-    """The times to use; an answer to "which metric?" also takes the values and breakdowns asked before."""
-    pending = ctx.session.pending
-    if pending and parsed.metrics and not is_follow_up:
-        # "how is Ningbo doing?" -> "which metric?" -> "OEE": the answer completes the question.
-        parsed.values = parsed.values or pending.get("values", [])
-        parsed.group_by = parsed.group_by or pending.get("group_by", [])
-        return times or pending.get("times", [])
-    return times
-
-
-def _breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
-                layer: Layer) -> tuple[list[str], list[str]]:
-    """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
-    dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
-    dropped = [d for d in group_by if d not in dims]
-    # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
-    for f in filters:
-        if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims:
-            dims.append(f.field)
-    return dims, dropped
-
-
-def _time_parts(text: str, times: list[TimeMatch],
-                grain: tuple[str, Span] | None) -> tuple[TimeRange | None, str | None, Filter | None]:
-    """Time range, time grain and a filter picking periods; 'compared to the month before' adds that month."""
-    vs_previous = lx.VS_PREVIOUS.search(text)
-    if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
-        earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
-        label = f"{earlier.start} – {earlier.end}"
-        times = [TimeMatch(earlier.model_copy(update={"label": label}), vs_previous.span(), label, "previous"), *times]
-    time_range, time_grain, periods = resolve_times(times, grain[0] if grain else None)
-    if time_grain is None and _TREND.search(text) and time_range is not None:
-        time_grain = trend_grain(time_range)
-    return time_range, time_grain, periods
-
-
-def _merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
-                    time_range: TimeRange | None, time_grain: str | None, dims: list[str],
-                    layer: Layer) -> SemanticQuery:
-    """A follow-up keeps the previous query but for what it changes; 'before that' moves the period back."""
-    if time_range is None and _BEFORE_THAT.search(text) and previous.time_range is not None:
-        time_range = shift_back(previous.time_range)
-    query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,
-                            new_grain=time_grain is not None, new_dims=bool(dims), layer=layer, text=text)
-    if time_range is not None:
-        query = query.model_copy(update={"time_range": time_range})
-    return query
-
-
-def _read_as(typed: str, understood: str, lang: str) -> str:
-    """The note for a mistyped word: how it was read."""
-    return f"“{typed}”按“{understood}”理解" if lang == "zh" else f"read '{typed}' as '{understood}'"
-
-
-def _reading_notes(corrections: list[tuple[str, str]], dropped: list[str], ctx: PlanContext) -> list[str]:
-    """How mistyped words were read, and which breakdowns do not apply to the metric."""
-    lang = ctx.lang
-    notes = [_read_as(typed, understood, lang) for typed, understood in corrections]
-    does_not_apply = "不适用于该指标" if lang == "zh" else "does not apply to this metric"
-    notes += [f"{ctx.layer.dimension(d).label.get(lang)} {does_not_apply}" for d in dropped]
-    return notes

@@ -7,8 +7,10 @@ answering for everything instead would be a guess, so the planner asks instead.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from assistant.core.text import has_cjk
+from assistant.core.text import everyday_words, has_cjk, word_frequency
 
 Span = tuple[int, int]
 
@@ -31,3 +33,85 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
             if id_like or capitalised or beside:
                 return original
     return None
+
+
+# 'which operator', 'by operator', 'each operator', '哪个班组', '按班组': a word in a breakdown's place.
+_SELECTOR = re.compile(r"(?:\bwhich|\bby|\beach|\bevery|\bper|哪个|哪位|哪些|按|各个|每个)\s*$", re.I)
+NAME_ZIPF = 3.0  # rarer than this in general language: a name (or a typo of one), not an everyday word
+BESIDE_ZIPF = 4.8  # next to a dimension word ('different suppliers'): only the most common words are not names
+TYPO_SCORE = 85  # an unknown rare word this close to an everyday word is that word mistyped
+
+
+@dataclass
+class Leftover:
+    """Words the planner did not use: names it must ask about, the rest it may ignore."""
+
+    names: list[str] = field(default_factory=list)
+    ordinary: list[str] = field(default_factory=list)
+    breakdowns: list[str] = field(default_factory=list)  # 'which operator', '按班组长': a breakdown the data lacks
+
+    @property
+    def words(self) -> list[str]:
+        return [*self.names, *self.ordinary]
+
+
+def is_ordinary(word: str) -> bool:
+    """Everyday language ('kindly', 'overall', '分别'), or an everyday word mistyped ('respectivly')."""
+    if any(ch.isdigit() for ch in word):
+        return False
+    if not word.isascii():
+        return _ordinary_chinese(word)
+    bare = word.strip("'-")
+    if word_frequency(bare, "en") >= NAME_ZIPF:
+        return True
+    return len(bare) >= 5 and _mistyped_word(bare) is not None
+
+
+def _ordinary_chinese(run: str) -> bool:
+    """A Chinese run is everyday language when it is a common word, or made of common two-character words."""
+    if word_frequency(run, "zh") >= NAME_ZIPF:
+        return True
+    if len(run) % 2 == 0:
+        return all(word_frequency(run[i:i + 2], "zh") >= NAME_ZIPF for i in range(0, len(run), 2))
+    return False
+
+
+@lru_cache(maxsize=2048)
+def _mistyped_word(word: str) -> str | None:
+    """The everyday word `word` is a typo of (same first letter, one or two edits), if any."""
+    from rapidfuzz import fuzz, process
+
+    choices = _common_words(word[0])
+    hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+    return hit[0] if hit else None
+
+
+@lru_cache(maxsize=32)
+def _common_words(first: str) -> list[str]:
+    return [w for w in everyday_words("en", 3.5) if w[:1] == first and w.isalpha()]
+
+
+def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[Span]) -> Leftover:
+    """Split the unused words: a word that reads as a name is asked about (unknown_member); everyday
+    words, mistyped or not, are ignored and reported."""
+    out = Leftover()
+    for word in unknown:
+        if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in _spans(text, word)) and word.isascii() == (
+                not has_cjk(word)):
+            out.breakdowns.append(word)
+        beside = any(0 <= s - end <= 2 or 0 <= start - e <= 2
+                     for start, end in _spans(text, word) for s, e in dim_spans)
+        numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in _spans(text, word))  # '5号线': a numbered thing
+        common = is_ordinary(word) and not numbered and not (
+            beside and word.isascii() and word_frequency(word, "en") < BESIDE_ZIPF)
+        (out.ordinary if common and not _capitalised(question, text, word) else out.names).append(word)
+    return out
+
+
+def _spans(text: str, word: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(re.escape(word), text)]
+
+
+def _capitalised(question: str, text: str, word: str) -> bool:
+    """'Toyota' mid-sentence: a proper noun, whatever the word's frequency."""
+    return any(word.isascii() and question[s:e][:1].isupper() and s > 0 for s, e in _spans(text, word))

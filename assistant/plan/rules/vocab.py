@@ -48,8 +48,8 @@ _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 
 @dataclass(frozen=True)
 class Term:
-    kind: str  # "metric" | "dimension" | "value"
-    ref: str  # metric or dimension name
+    kind: str  # "metric" | "dimension" | "value" | "time_role"
+    ref: str  # metric or dimension name; "table.column" for a time role
     member: Member | None = None  # for values
     partial: bool = False  # a value form with a parent's name removed ("line 3" of "Ningbo Line 3")
 
@@ -83,6 +83,10 @@ class Vocabulary:
         if term not in bucket:
             bucket.append(term)
 
+    def add_all(self, forms: list[str], term: Term) -> None:
+        for form in forms:
+            self.add(form, term)
+
     def compile(self) -> None:
         """A character trie over every form, so all (overlapping) matches can be found."""
         self.trie = {}
@@ -91,7 +95,9 @@ class Vocabulary:
             for ch in re.sub(r"[\s\-_]+", " ", form):  # the text side folds separators the same way
                 node = node.setdefault(ch, {})
             node[""] = form
-        self.latin_forms = [f for f in self.forms if f.isascii() and len(f) >= 4]
+        # Typos are repaired towards names of things, never towards words that only pick a date.
+        self.latin_forms = [f for f in self.forms if f.isascii() and len(f) >= 4
+                            and any(t.kind != "time_role" for t in self.forms[f])]
 
     def lookup(self, text: str) -> list[Term]:
         return self.forms.get(normalize(text), [])
@@ -307,17 +313,46 @@ def _parent_removed_forms(member: Member, catalogue: ValueCatalogue, dim: str) -
     return out
 
 
+def singular(form: str) -> str | None:
+    """'sales orders' -> 'sales order', 'batches' -> 'batch': the last English word without its plural
+    ending (None when it has none), so a form declared in the plural also matches the singular."""
+    if not form.isascii() or not form[-1:].isalpha():
+        return None
+    head, _, last = form.rpartition(" ")
+    low = last.lower()
+    if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is")):
+        return None
+    stem = last[:-2] if low.endswith(("ches", "shes", "xes", "sses")) else last[:-1]
+    return f"{head} {stem}".strip()
+
+
+def _add_with_singular(vocab: Vocabulary, forms: list[str], term: Term, *, every: bool = False) -> None:
+    """The forms, and the singular of plural ones: of every form for things counted by row
+    ('shipments' -> 'shipment'), else only of several-word forms ('sales orders' -> 'sales order'):
+    a single plural word often has a singular of its own meaning ('units' is not 'unit')."""
+    for form in forms:
+        vocab.add(form, term)
+    for form in forms:
+        one = singular(form)
+        if one and (every or " " in one) and normalize(one) not in vocab.forms:
+            vocab.add(one, term)
+
+
 def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
     vocab = Vocabulary()
     for metric in layer.spec.metrics:
         term = Term("metric", metric.name)
         names = [metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh]
-        for form in [*names, *metric.synonyms.all()]:
-            vocab.add(form, term)
+        tables = {m.table for m in layer.metric_measures(metric.name)}
+        counts_rows = any(layer.count_metric(t) == metric.name for t in tables)
+        _add_with_singular(vocab, [*names, *metric.synonyms.all()], term, every=counts_rows)
     for dim in layer.spec.dimensions:
         term = Term("dimension", dim.name)
-        for form in [dim.name.replace("_", " "), dim.label.en, dim.label.zh, *dim.synonyms.all()]:
-            vocab.add(form, term)
+        _add_with_singular(vocab, [dim.name.replace("_", " "), dim.label.en, dim.label.zh, *dim.synonyms.all()], term)
+    for table in layer.spec.tables:
+        for role in table.time_roles:
+            vocab.add_all([role.label.en, role.label.zh, *role.synonyms.all()],
+                          Term("time_role", f"{table.name}.{role.column}"))
     for member in catalogue.members:
         term = Term("value", member.dimension, member)
         for form in member.forms:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.core.text import CJK_CHAR, CJK_RUN
+from assistant.core.text import CJK_CHAR, CJK_RUN, EN_FUNCTION_WORDS, ZH_FUNCTION_WORDS, ZH_PARTICLES
 from assistant.core.text import plain as normalize
 
 if TYPE_CHECKING:  # pragma: no cover - imports for type checkers only
@@ -39,27 +39,6 @@ BIGRAM_PREFIX = "~"
 # CJK runs up to this length are added to jieba as whole words (labels, synonyms). Longer
 # runs are prose (descriptions) and would otherwise become one giant unmatched token.
 MAX_AUTO_WORD_LEN = 8
-
-# Small, fixed stop lists: determinism matters more than linguistic completeness, and BM25's
-# IDF already discounts common words. Kept short so that no domain word is ever dropped.
-# 's' and 't' are the remains of "Berlin's" / "don't" after splitting on the apostrophe.
-_EN_STOP = frozenset(
-    [
-        "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "how", "i", "in", "is",
-        "it", "its", "me", "my", "of", "on", "or", "our", "per", "show", "tell", "than", "that", "the", "their", "them",
-        "there", "these", "this", "to", "us", "was", "we", "were", "what", "when", "which", "who", "why", "will",
-        "with", "you", "your", "s", "t",
-    ]
-)
-_ZH_STOP = frozenset(
-    [
-        "的", "了", "吗", "呢", "吧", "啊", "呀", "和", "与", "及", "或", "是", "在", "把", "被", "给",
-        "也", "都", "就", "还", "请", "我", "你", "他", "她", "它", "们", "这", "那", "哪", "什么", "怎么",
-        "怎样", "多少", "一下", "有", "个", "么",
-    ]
-)
-# Bigrams containing one of these particles are noise ("店的", "的退"): skip them.
-_ZH_PARTICLES = frozenset("的了吗呢吧啊呀和与及或是在")
 
 _base_lock = threading.Lock()
 _base_tokenizer: jieba.Tokenizer | None = None
@@ -138,22 +117,22 @@ class Analyzer:
     @staticmethod
     def _latin(segment: str, out: list[str]) -> None:
         for word in _LATIN_WORD.findall(segment):
-            if word in _EN_STOP:
+            if word in EN_FUNCTION_WORDS:
                 continue
             out.append(word)
             if _JOINERS.search(word):
                 # 'sz-l2-m03' -> also 'sz', 'l2', 'm03' so a partial id still matches.
-                out.extend(part for part in _JOINERS.split(word) if part and part not in _EN_STOP)
+                out.extend(part for part in _JOINERS.split(word) if part and part not in EN_FUNCTION_WORDS)
 
     def _cjk(self, run: str, out: list[str]) -> None:
         # HMM=False: the HMM guesses new words from character statistics, which splits
         # unknown names unpredictably; the dictionary plus bigrams is steadier.
         for word in self._jieba.cut_for_search(run, HMM=False):
-            if word not in _ZH_STOP:
+            if word not in ZH_FUNCTION_WORDS:
                 out.append(word)
         for i in range(len(run) - 1):
             gram = run[i : i + 2]
-            if not (_ZH_PARTICLES & set(gram)):
+            if not (ZH_PARTICLES & set(gram)):
                 out.append(BIGRAM_PREFIX + gram)
 
 

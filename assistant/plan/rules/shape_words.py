@@ -1,0 +1,69 @@
+"""Domain-free words that give a question its shape, in English and Chinese: a share of a total,
+one figure per another, a list of members, a count of things, a negation.
+
+Nothing here names data: what is counted, listed or divided comes from the semantic layer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+Span = tuple[int, int]
+
+# "what share of", "percentage of", "how much of the downtime was", "占总产量的百分比", "占了几成".
+SHARE = re.compile(
+    r"\b(?:share|fraction|proportion|percentage|percent|portion|ratio|%)\s+of\b"
+    r"|\bwhat\s+(?:%|percent|percentage|share|fraction|proportion)\b|\bhow\s+much\s+of\b|\bhow\s+many\s+of\b"
+    r"|\bas\s+a\s+(?:share|percentage|fraction)\b|\b(?:share|percentage|fraction|proportion)s?\b"
+    r"|占(?:了)?(?:总|全部|全|整体|所有)?[^，,。？?]{0,8}?(?:的)?(?:比例|比重|百分比|多少|几成|份额)"
+    r"|占比|所占比例|比例|百分比|几成|份额", re.I)
+# "X per Y", "average X per Y", "X divided by Y", "平均每Y的X", "X除以Y".
+PER = re.compile(r"\b(?:per|for each|for every|divided by|over|relative to)\b(?=\s+[a-z])|\bratio\s+of\b"
+                 r"|除以|与.{1,8}之比|平均每(?:个|张|次|批|台|条|家|件)?|每(?:个|张|次|批|台|条|家)", re.I)
+AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b|平均", re.I)
+# "list all customers", "which machines are on", "有哪些", "列出".
+LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\s+list)|give\s+me\s+(?:a\s+list|all))\b"
+                  r"|\blist\s+(?:of|all|every|our|the)\b|\b(?:and|with)\s+(?:their|its)\b"
+                  r"|\bwhich\s+\w+(?:\s+\w+)?\s+(?:are|is|belong|do\s+we\s+have|does)\b"
+                  r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are\s+there|do\s+we\s+have)\b"
+                  r"|列出|列一下|列个|有哪些|都有哪些|是哪些|分别是|及其|以及它们的|和它们的", re.I)
+# "how many", "number of", "多少个", "几家".
+COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\s+of\b|\bcount\b"
+                   r"|(?:多少|几)(?:个|张|家|台|批|条|次|份|单|起|位|种)|数量|数目|个数", re.I)
+# Negations the planner cannot drop: an answer that ignored one would mean the opposite.
+NEGATION = re.compile(r"\b(?:not|no|never|without|n't|none|except|excluding)\b|不|没|未|非|无", re.I)
+
+
+@dataclass
+class Shapes:
+    """Where each shape word stands in the question (None: not asked)."""
+
+    share: Span | None = None
+    per: Span | None = None
+    average: Span | None = None
+    listing: Span | None = None
+    count: Span | None = None
+
+    def spans(self) -> list[Span]:
+        return [s for s in (self.share, self.per, self.average, self.listing, self.count) if s]
+
+
+def _first(pattern: re.Pattern[str], text: str, taken: list[Span], inside: Sequence[Span] = ()) -> Span | None:
+    """The first match clear of `taken` and not wholly inside one of `inside` (a metric's own name)."""
+    for m in pattern.finditer(text):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        if any(s <= m.start() and m.end() <= e for s, e in inside):
+            continue
+        return m.span()
+    return None
+
+
+def find_shapes(text: str, taken: list[Span], metric_spans: list[Span]) -> Shapes:
+    """The shape words of a folded question, outside the spans of times and thresholds (`taken`);
+    a 'per' inside a metric's own name ('energy per unit') is not a division either."""
+    return Shapes(share=_first(SHARE, text, taken, metric_spans), per=_first(PER, text, [*taken, *metric_spans]),
+                  average=_first(AVERAGE, text, [*taken, *metric_spans]), listing=_first(LIST, text, taken),
+                  count=_first(COUNT, text, taken))

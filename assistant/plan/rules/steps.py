@@ -1,0 +1,215 @@
+"""The steps of the rule planner's reading of a question, each a small function: structure (times,
+grain, threshold, ranking), connective words, breakdowns, periods, follow-ups, shapes, notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from assistant.plan.query import Filter, SemanticQuery, TimeRange
+from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.extract import (
+    Span,
+    Threshold,
+    TopN,
+    find_grain_word,
+    find_threshold,
+    find_times,
+    find_top_n,
+    overlaps,
+)
+from assistant.plan.rules.followup import merge_follow_up
+from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.metric_guess import reconsider
+from assistant.plan.rules.periods import resolve_times, shift_back, trend_grain
+from assistant.plan.rules.shape_words import Shapes
+from assistant.plan.rules.shapes import per_metric, share_over
+from assistant.plan.rules.unknown import Leftover
+from assistant.plan.types import PlanContext
+from assistant.understand.timeparse import TimeMatch
+from semantic_layer.layer import Layer
+
+TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
+BEFORE_THAT = re.compile(
+    r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
+ORDER_ONLY = re.compile(
+    r"(?:highest|lowest|largest|smallest|biggest|best|worst)\s+(?:first|to)|sorted|排序|从高到低|从低到高", re.I)
+EXCLUDING = re.compile(r"\bexcluding|\bexcept|除了|不包括|不含")
+
+
+
+@dataclass
+class Reading:
+    """What a first pass over the question found."""
+
+    found: Structure
+    parsed: Parsed
+    shapes: Shapes
+    unknown: list[str]
+    leftover: Leftover
+
+
+@dataclass
+class Structure:
+    """The structural parts of a question, and the spans of the words they used."""
+
+    times: list[TimeMatch]
+    grain: tuple[str, Span] | None
+    threshold: Threshold | None
+    top: TopN | None
+    taken: list[Span]
+
+
+
+def find_structure(question: str, text: str, as_of: dt.date, layer: Layer) -> Structure:
+    """Times, a grain, a threshold and a top-N, in that order, each kept off the words already used."""
+    times = find_times(question, as_of, layer)
+    taken: list[Span] = [t.span for t in times]
+    grain = find_grain(text, taken)
+    if grain:
+        taken.append(grain[1])
+    threshold = find_threshold(text, taken)
+    if threshold:
+        taken.append(threshold.span)
+    top = find_top_n(text, taken)
+    if top:
+        taken.append(top.span)
+        if top.extra:
+            taken.append(top.extra)
+    return Structure(times, grain, threshold, top, taken)
+
+
+def find_grain(text: str, taken: list[Span]) -> tuple[str, Span] | None:
+    """A grain word ('monthly', 'by week'), else the period of 'which day', 'which month'."""
+    grain = find_grain_word(text, taken)
+    if grain is None:
+        which = lx.WHICH_PERIOD.search(text)
+        if which and not overlaps(which.span(), taken):
+            grain = (lx.PERIOD_WORDS[which.group("en") or which.group("zh")], which.span())
+    return grain
+
+
+def connective_spans(text: str) -> list[Span]:
+    """Words understood without a term of their own: 'before that', 'vs the previous month', 'excluding'."""
+    spans = [m.span() for m in BEFORE_THAT.finditer(text)]
+    spans += [m.span() for m in lx.VS_PREVIOUS.finditer(text)]
+    spans += [m.span() for m in lx.EXCLUDE.finditer(text)] + [m.span() for m in EXCLUDING.finditer(text)]
+    return spans
+
+
+def resume_pending(parsed: Parsed, times: list[TimeMatch], ctx: PlanContext,
+                    is_follow_up: bool) -> list[TimeMatch]:
+    """The times to use; an answer to "which metric?" also takes the values and breakdowns asked before."""
+    pending = ctx.session.pending
+    if pending and parsed.metrics and not is_follow_up:
+        # "how is Ningbo doing?" -> "which metric?" -> "OEE": the answer completes the question.
+        parsed.values = parsed.values or pending.get("values", [])
+        parsed.group_by = parsed.group_by or pending.get("group_by", [])
+        return times or pending.get("times", [])
+    return times
+
+
+def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
+                layer: Layer) -> tuple[list[str], list[str]]:
+    """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
+    dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
+    dropped = [d for d in group_by if d not in dims]
+    # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
+    for f in filters:
+        if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims:
+            dims.append(f.field)
+    return dims, dropped
+
+
+def time_parts(text: str, times: list[TimeMatch],
+                grain: tuple[str, Span] | None) -> tuple[TimeRange | None, str | None, Filter | None]:
+    """Time range, time grain and a filter picking periods; 'compared to the month before' adds that month."""
+    vs_previous = lx.VS_PREVIOUS.search(text)
+    if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
+        earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
+        label = f"{earlier.start} – {earlier.end}"
+        times = [TimeMatch(earlier.model_copy(update={"label": label}), vs_previous.span(), label, "previous"), *times]
+    time_range, time_grain, periods = resolve_times(times, grain[0] if grain else None)
+    if time_grain is None and TREND.search(text) and time_range is not None:
+        time_grain = trend_grain(time_range)
+    return time_range, time_grain, periods
+
+
+def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
+                    time_range: TimeRange | None, time_grain: str | None, dims: list[str],
+                    layer: Layer) -> SemanticQuery:
+    """A follow-up keeps the previous query but for what it changes; 'before that' moves the period back."""
+    if time_range is None and BEFORE_THAT.search(text) and previous.time_range is not None:
+        time_range = shift_back(previous.time_range)
+    query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,
+                            new_grain=time_grain is not None, new_dims=bool(dims), layer=layer, text=text)
+    if time_range is not None:
+        query = query.model_copy(update={"time_range": time_range})
+    return query
+
+
+def reachable(parsed: Parsed, layer: Layer) -> set[str]:
+    """Metrics every named breakdown and value can reach (a customer rules out supplier metrics)."""
+    dims = set(parsed.group_by) | {t.ref for _, terms in parsed.values for t in terms}
+    return {m for m in layer.metrics if dims <= set(layer.metric_dimensions(m))} if dims else set(layer.metrics)
+
+
+def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer) -> None:
+    """'units shipped': a metric that explains the words that named the chosen one and the left-over
+    ones takes its place (shipped quantity, not output)."""
+    if len(parsed.metrics) != 1 or parsed.guessed:
+        return
+    current = parsed.metrics[0]
+    named_by = parsed.matched_text.get(current, "")
+    better = reconsider(current, named_by, leftover.ordinary, layer, reachable(parsed, layer))
+    if better is not None:
+        parsed.metrics = [better]
+        parsed.metric_spans[better] = parsed.metric_spans.pop(current, (0, 0))
+        parsed.guessed = better
+
+
+def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
+    parsed.metrics.append(metric)
+    parsed.metric_spans[metric] = parsed.dim_words[dim]
+    parsed.group_by = [d for d in parsed.group_by if d != dim]
+
+
+def time_role(roles: list[str], metrics: list[str], layer: Layer) -> str | None:
+    """The date the question's words name ('placed', '完工'), when a fact of its metrics has it."""
+    tables = {m.table for name in metrics for m in layer.metric_measures(name)}
+    for ref in roles:
+        table, _, column = ref.partition(".")
+        if table in tables:
+            return column
+    return None
+
+
+def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> SemanticQuery:
+    """A ratio of two named metrics ('per', '每'), or a share of the total ('what share of')."""
+    pair = per_metric(parsed, shapes, layer, text)
+    if pair is not None:
+        num, den = pair
+        rest = [m for m in query.metrics if m not in pair]
+        return query.model_copy(update={"metrics": [num, den, *rest], "per": den})
+    share = share_over(query, parsed, shapes, layer)
+    return query.model_copy(update={"share": share}) if share else query
+
+
+def guess_note(metric: str, ctx: PlanContext) -> str:
+    label = ctx.layer.metric(metric).label.get(ctx.lang)
+    return f"按“{label}”理解" if ctx.lang == "zh" else f"read as {label}"
+
+
+def read_as(typed: str, understood: str, lang: str) -> str:
+    """The note for a mistyped word: how it was read."""
+    return f"“{typed}”按“{understood}”理解" if lang == "zh" else f"read '{typed}' as '{understood}'"
+
+
+def reading_notes(corrections: list[tuple[str, str]], dropped: list[str], ctx: PlanContext) -> list[str]:
+    """How mistyped words were read, and which breakdowns do not apply to the metric."""
+    lang = ctx.lang
+    notes = [read_as(typed, understood, lang) for typed, understood in corrections]
+    does_not_apply = "不适用于该指标" if lang == "zh" else "does not apply to this metric"
+    notes += [f"{ctx.layer.dimension(d).label.get(lang)} {does_not_apply}" for d in dropped]
+    return notes
