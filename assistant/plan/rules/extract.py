@@ -158,8 +158,9 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
 
 
 def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
-    """Mend typos in time words ('lst month', 'this quater') before dates are read, so a typo
-    never silently drops the period. Returns the mended question and (typed, read as) pairs."""
+    """Mend typos in time and ranking words ('lst month', 'this quater', 'hgihest') before the
+    question is read, so a typo never silently drops the period or the ranking. Returns the mended
+    question and (typed, read as) pairs."""
     from rapidfuzz import fuzz, process
 
     fixes: list[tuple[str, str]] = []
@@ -167,9 +168,12 @@ def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str
     def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        if low in known or low in lx.TIME_WORDS or len(low) < 3:
+        if low in known or low in lx.STRUCTURE_WORDS or len(low) < 3:
             return word
-        best = process.extractOne(low, lx.TIME_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+        if low in lx.ABBREVIATIONS:  # 'qtr', 'yr', 'wk': a shorthand, not a typo
+            fixes.append((word, lx.ABBREVIATIONS[low]))
+            return lx.ABBREVIATIONS[low]
+        best = process.extractOne(low, lx.STRUCTURE_WORDS, scorer=fuzz.ratio, score_cutoff=80)
         if best is None or best[0][0] != low[0]:
             return word
         fixes.append((word, best[0]))

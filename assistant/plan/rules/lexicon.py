@@ -68,6 +68,14 @@ ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全
 TIME_WORDS = ["today", "yesterday", "this", "last", "past", "previous", "since", "week", "month", "quarter",
               "year", "daily", "weekly", "monthly", "quarterly", "yearly",
               "days", "weeks", "months", "quarters", "years"]
+# Ranking words, mended like the time words (a typo must not drop "the highest").
+RANKING_WORDS = ["highest", "lowest", "largest", "smallest", "biggest", "most", "least", "fewest", "best", "worst",
+                 "top", "bottom", "above", "below", "more", "less", "fewer", "greater", "higher", "lower"]
+STRUCTURE_WORDS = TIME_WORDS + RANKING_WORDS
+# Shorthands people type for time words.
+ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "years", "wk": "week", "wks": "weeks",
+                 "mth": "month", "mths": "months", "mo": "month", "mos": "months", "yday": "yesterday",
+                 "tmrw": "tomorrow", "prev": "previous"}
 COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
 
 # Follow-up cues: the question leans on the previous one.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.core.text import fold
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.metric_choice import metric_inside_values
@@ -73,6 +74,22 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
+
+
+def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str],
+               taken: list[Span]) -> tuple[str, list[tuple[str, str]]]:
+    """Rewrite Latin typos of the layer's names into the names ('on-time delivry to customers' ->
+    'on-time delivery to customers'), so the whole question is then read as if typed right: a
+    repaired word can complete a longer name, and trace questions see it too. Returns the mended
+    question and (typed, read as) pairs."""
+    text = fold(question)
+    fixes: list[tuple[str, str]] = []
+    for m in sorted(vocab.fuzzy(text, taken, known), key=lambda x: -x.start):
+        if m.form is None:
+            continue
+        question = question[:m.start] + m.form + question[m.end:]
+        fixes.append((m.text.strip(), _term_label(m.terms[0], ctx)))
+    return question, fixes[::-1]
 
 
 def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Span]) -> list[Match]:

@@ -20,7 +20,7 @@ from assistant.plan.rules.extract import (
     remainder_words,
 )
 from assistant.plan.rules.filters import member_filters
-from assistant.plan.rules.matching import Parsed, read_terms
+from assistant.plan.rules.matching import Parsed, mend_typos, read_terms
 from assistant.plan.rules.messages import (
     clarify_metric,
     clarify_unknown_member,
@@ -74,28 +74,38 @@ class RulePlanner:
 
     # ------------------------------------------------------------------ entry
     def plan(self, question: str, ctx: PlanContext) -> Plan:
+        question = " ".join(question.split())  # runs of spaces or line breaks read as one space
         text = fold(question)
         if not text.strip():
             return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
         for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT)):
             if pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
-        trace = self._trace(question, ctx)
+        mended, fixes = self._mend(question, ctx)
+        trace = self._trace(mended, ctx)
         if trace is not None:
-            return Plan(kind="trace", planner=self.name, trace=trace)
+            return Plan(kind="trace", planner=self.name, trace=trace, notes=[read_as(a, b, ctx.lang) for a, b in fixes])
         has_time = bool(find_times(question, ctx.as_of, ctx.layer))
         verified = match_verified(question, ctx.layer, ctx.as_of, has_time=has_time)
         if verified is not None and verified.sql:
             label = "已验证的查询" if ctx.lang == "zh" else "Verified query"
             return Plan(kind="sql", planner=self.name, sql=verified.sql, message=f"{label}: {verified.question}",
                         notes=[verified.source])
-        mended, fixes = mend_time_words(question, self._known(self.vocabulary(ctx)))
         plan = self._plan_query(mended, fold(mended), ctx)
         if fixes and plan.kind == "query":
             plan.notes += [read_as(a, b, ctx.lang) for a, b in fixes]
         if plan.kind in ("clarify", "refuse") and not plan.suggestions:
             plan.suggestions = self._suggest(question, ctx)  # retrieval's nearest metrics as options
         return plan
+
+    def _mend(self, question: str, ctx: PlanContext) -> tuple[str, list[tuple[str, str]]]:
+        """Typos of time and ranking words, then of the layer's names, rewritten before anything is read."""
+        vocab = self.vocabulary(ctx)
+        known = self._known(vocab)
+        mended, fixes = mend_time_words(question, known)
+        times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
+        mended, typos = mend_typos(mended, ctx, vocab, known, times)
+        return mended, [*fixes, *typos]
 
     def _suggest(self, question: str, ctx: PlanContext) -> list[str]:
         """Metrics retrieval finds closest to the question, as clickable options."""

@@ -39,6 +39,7 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
 _SELECTOR = re.compile(r"(?:\bwhich|\bby|\beach|\bevery|\bper|哪个|哪位|哪些|按|各个|每个)\s*$", re.I)
 NAME_ZIPF = 3.0  # rarer than this in general language: a name (or a typo of one), not an everyday word
 BESIDE_ZIPF = 4.8  # next to a dimension word ('different suppliers'): only the most common words are not names
+SINGLE_CHAR_ZIPF = 4.5  # a Chinese character alone is everyday language only when this common
 TYPO_SCORE = 85  # an unknown rare word this close to an everyday word is that word mistyped
 
 
@@ -68,12 +69,18 @@ def is_ordinary(word: str) -> bool:
 
 
 def _ordinary_chinese(run: str) -> bool:
-    """A Chinese run is everyday language when it is a common word, or made of common two-character words."""
-    if word_frequency(run, "zh") >= NAME_ZIPF:
-        return True
-    if len(run) % 2 == 0:
-        return all(word_frequency(run[i:i + 2], "zh") >= NAME_ZIPF for i in range(0, len(run), 2))
-    return False
+    """A Chinese run is everyday language when it splits into common words (longest first, at
+    most four characters each: 能不能/告诉/我), every one of them at least as common as NAME_ZIPF."""
+    i = 0
+    while i < len(run):
+        for n in range(min(4, len(run) - i), 0, -1):
+            # a lone character must be a very common one (我, 的, 一); rarer ones are pieces of names
+            if word_frequency(run[i:i + n], "zh") >= (NAME_ZIPF if n > 1 else SINGLE_CHAR_ZIPF):
+                i += n
+                break
+        else:
+            return False
+    return True
 
 
 @lru_cache(maxsize=2048)
@@ -102,8 +109,9 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         beside = any(0 <= s - end <= 2 or 0 <= start - e <= 2
                      for start, end in _spans(text, word) for s, e in dim_spans)
         numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in _spans(text, word))  # '5号线': a numbered thing
-        common = is_ordinary(word) and not numbered and not (
-            beside and word.isascii() and word_frequency(word, "en") < BESIDE_ZIPF)
+        # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
+        name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
+        common = is_ordinary(word) and not numbered and not name_beside
         (out.ordinary if common and not _capitalised(question, text, word) else out.names).append(word)
     return out
 
@@ -113,5 +121,9 @@ def _spans(text: str, word: str) -> list[tuple[int, int]]:
 
 
 def _capitalised(question: str, text: str, word: str) -> bool:
-    """'Toyota' mid-sentence: a proper noun, whatever the word's frequency."""
+    """'Toyota' mid-sentence: a proper noun, whatever the word's frequency (not when the whole
+    question is in capitals or title case: then case says nothing)."""
+    words = re.findall(r"[A-Za-z]+", question)
+    if words and sum(w[:1].isupper() for w in words) > len(words) / 2:
+        return False
     return any(word.isascii() and question[s:e][:1].isupper() and s > 0 for s, e in _spans(text, word))

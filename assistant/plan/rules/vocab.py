@@ -14,7 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from assistant.core.text import all_cjk, has_cjk, is_cjk
+from assistant.core.text import all_cjk, has_cjk, is_cjk, word_frequency
 from assistant.core.text import key as normalize
 from assistant.understand.catalogue import Member, ValueCatalogue, short_names
 from semantic_layer.layer import Layer
@@ -42,6 +42,8 @@ def _sound(ch: str) -> str:
     return py
 
 
+LONGER_WINDOW_BONUS = 3.0  # score points per extra word: on a near tie the longer window wins
+EVERYDAY_ZIPF = 3.5  # words this common in general English are not treated as typos
 _FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
 _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 
@@ -62,6 +64,7 @@ class Match:
     terms: list[Term]
     fuzzy: bool = False
     homophone: bool = False
+    form: str | None = None  # for a repaired typo: the form it was read as
 
     @property
     def kinds(self) -> set[str]:
@@ -155,11 +158,14 @@ class Vocabulary:
         for idx, tok in enumerate(tokens):
             if idx in used or _explained(tok.group(0), known):
                 continue
-            best = self._best_window(text, tokens, _windows(text, tokens, idx), used, cutoff)
+            windows = _windows(text, tokens, idx)
+            if _everyday(tok.group(0)):  # 'scrap rat' is 'scrap rate'; 'rat' alone is just a word
+                windows = [w for w in windows if w[0] != w[1]]
+            best = self._best_window(text, tokens, windows, used, cutoff)
             if best is not None:
                 _, a, b, form = best
                 start, end = tokens[a].start(), tokens[b].end()
-                out.append(Match(start, end, text[start:end], list(self.forms[form]), fuzzy=True))
+                out.append(Match(start, end, text[start:end], list(self.forms[form]), fuzzy=True, form=form))
                 used.update(range(a, b + 1))
         return out
 
@@ -178,8 +184,12 @@ class Vocabulary:
                 continue
             if re.findall(r"\d+", hit[0]) != re.findall(r"\d+", phrase):
                 continue  # 'nb-l7' is not a typo of 'nb-l1': numbers in names must match exactly
-            if best is None or hit[1] > best[0]:
-                best = (hit[1], a, b, hit[0])
+            words = set(re.split(r"[\s\-]+", hit[0]))
+            if any(tokens[k].group(0) in self.known_words and tokens[k].group(0) not in words for k in range(a, b + 1)):
+                continue  # a correct word of the window must stay ('machines' is no part of 'kind of machine')
+            score = hit[1] + LONGER_WINDOW_BONUS * (b - a)  # a whole name beats a piece of it
+            if best is None or score > best[0]:
+                best = (score, a, b, hit[0])
         return best
 
     def cjk_fuzzy(self, text: str, matches: list[Match], taken: list[tuple[int, int]]) -> list[Match]:
@@ -255,7 +265,7 @@ class Vocabulary:
             self._cjk_cache = cached
         return cached
 
-    @property
+    @functools.cached_property
     def known_words(self) -> set[str]:
         return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
 
@@ -278,14 +288,22 @@ def _explained(word: str, known: set[str]) -> bool:
     return word in known or all(w in known for w in parts) or len(word) < 3 or word.isdigit()
 
 
+def _everyday(word: str) -> bool:
+    """A real English word: repaired only together with a neighbouring word of a name, never alone
+    ('kindly' is not a typo of 'kind of machine')."""
+    return word_frequency(word, "en") >= EVERYDAY_ZIPF
+
+
 def _windows(text: str, tokens: list[re.Match[str]], idx: int) -> list[tuple[int, int]]:
-    """Token idx alone, then with the neighbour before and after it when only spaces separate them."""
-    tok = tokens[idx]
+    """Token idx alone, then with up to two neighbours on either side when only spaces separate them
+    ('enery per unit' is a typo of a three-word name, not of 'energy')."""
+    def joined(a: int, b: int) -> bool:
+        return all(text[tokens[k].end():tokens[k + 1].start()].isspace() for k in range(a, b))
+
     windows = [(idx, idx)]
-    if idx > 0 and text[tokens[idx - 1].end():tok.start()].isspace():
-        windows.append((idx - 1, idx))
-    if idx + 1 < len(tokens) and text[tok.end():tokens[idx + 1].start()].isspace():
-        windows.append((idx, idx + 1))
+    for a, b in ((idx - 1, idx), (idx, idx + 1), (idx - 2, idx), (idx - 1, idx + 1), (idx, idx + 2)):
+        if a >= 0 and b < len(tokens) and joined(a, b):
+            windows.append((a, b))
     return windows
 
 
