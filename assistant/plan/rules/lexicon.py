@@ -76,6 +76,13 @@ STRUCTURE_WORDS = TIME_WORDS + RANKING_WORDS
 ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "years", "wk": "week", "wks": "weeks",
                  "mth": "month", "mths": "months", "mo": "month", "mos": "months", "yday": "yesterday",
                  "tmrw": "tomorrow", "prev": "previous"}
+# "respectively", "分别", "三个工厂", "all three plants": every member on its own row.
+RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
+                          r"(?:[两二三四五六七八九十]|\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
+                          re.I)
+# Words joining two metrics into one question ("output and scrap", "产量和报废数").
+METRIC_JOINERS = re.compile(r"\band\b|&|\bplus\b|\bas well as\b|\balong with\b|\bvs\.?|\bversus\b|,|/|"
+                            r"和|与|及|以及|还有|跟|对比|、|，", re.I)
 COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
 
 # Follow-up cues: the question leans on the previous one.

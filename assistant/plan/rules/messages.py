@@ -54,6 +54,18 @@ def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) ->
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)
 
 
+def cannot_break_down(metrics: list[str], dims: list[str], layer: Layer, lang: str) -> str:
+    """'Energy use cannot be broken down by product; it can be by plant, line, machine ...'."""
+    names = "、".join(layer.metric(m).label.get(lang) for m in metrics) if lang == "zh" else \
+        " and ".join(layer.metric(m).label.get(lang) for m in metrics)
+    dim = layer.dimension(dims[0]).label.get(lang)
+    can = [layer.dimension(d).label.get(lang) for d in layer.metric_dimensions(metrics[0])][:6]
+    if lang == "zh":
+        return f"{names}不能按{dim}拆分；可以按{'、'.join(can)}等拆分。请换一种问法？"
+    return (f"{names} cannot be broken down by {dim.lower()}; it can be by "
+            f"{', '.join(c.lower() for c in can)}. Could you rephrase?")
+
+
 def refuse_breakdown(planner: str, layer: Layer, lang: str, word: str) -> Plan:
     """A breakdown by something the data does not record ('which operator')."""
     dims = "、".join(d.label.zh for d in layer.spec.dimensions[:8]) if lang == "zh" else \

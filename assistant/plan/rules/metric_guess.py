@@ -54,7 +54,7 @@ def tokens(text: str) -> set[str]:
     return {t for t in out if t}
 
 
-def _fits(word: str, doc: set[str]) -> bool:
+def _fits(word: str, doc: set[str] | frozenset[str]) -> bool:
     if word in doc:
         return True
     if len(word) < MIN_STEM or not word.isascii():
@@ -138,6 +138,30 @@ def reconsider(current: str, named_by: str, extra: list[str], layer: Layer, allo
     docs, _ = _documents(layer)
     named = tokens(" ".join(w for w in re.findall(r"\w+", named_by.lower()) if _content(w)))
     return guess.metric if named and all(_fits(w, docs[guess.metric]) for w in named) else None
+
+
+@lru_cache(maxsize=8)
+def _layer_tokens(layer: Layer) -> frozenset[str]:
+    """Tokens of every name the layer gives: metrics (with descriptions), dimensions, declared values."""
+    docs, _ = _documents(layer)
+    forms = [f for d in layer.spec.dimensions for f in (d.label.en, d.label.zh, *d.synonyms.all())]
+    forms += [f for d in layer.spec.dimensions for v in d.values.values()
+              for f in (v.en or "", v.zh or "", *v.synonyms)]
+    return frozenset(set().union(*docs.values()) | tokens(" ".join(forms)))
+
+
+def meaningful_leftovers(words: list[str], layer: Layer) -> list[str]:
+    """Left-over words that name something the layer has ('inspection', 'conditionally', 'running'):
+    a reading that ignored them may have missed what was asked."""
+    every = _layer_tokens(layer)
+    out = []
+    for w in words:
+        if not _content(w):
+            continue
+        toks = tokens(w)
+        if toks and any(_fits(t, every) for t in toks):
+            out.append(w)
+    return out
 
 
 def unanswerable_words(words: list[str], layer: Layer) -> list[str]:

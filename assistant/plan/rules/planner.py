@@ -22,6 +22,7 @@ from assistant.plan.rules.extract import (
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.matching import Parsed, mend_typos, read_terms
 from assistant.plan.rules.messages import (
+    cannot_break_down,
     clarify_metric,
     clarify_unknown_member,
     refusal,
@@ -49,6 +50,7 @@ from assistant.plan.rules.steps import (
     shaped,
     time_parts,
     time_role,
+    unjoined_metrics,
 )
 from assistant.plan.rules.unknown import Leftover, sort_leftover, unknown_member
 from assistant.plan.rules.verified import match_verified
@@ -153,7 +155,9 @@ class RulePlanner:
             swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
-        reconsider_metric(parsed, r.leftover, ctx.layer)
+        contested = reconsider_metric(parsed, r.leftover, ctx.layer, text)
+        if contested:  # words the reading left out name another metric: ask rather than guess
+            return self._ask_metric(parsed, contested, r.found.times, ctx)
         unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans)
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values)
@@ -173,6 +177,9 @@ class RulePlanner:
         """The SemanticQuery of what was read: metrics, filters, breakdowns, period, shape, ranking."""
         found, parsed = r.found, r.parsed
         times = resume_pending(parsed, found.times, ctx, previous is not None)
+        unjoined = unjoined_metrics(parsed, text)
+        if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
+            return self._ask_metric(parsed, unjoined, times, ctx)
         metrics = parsed.metrics or (previous.metrics if previous else [])
         metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
         filters, problem = member_filters(parsed.values, metrics, ctx, text)
@@ -180,9 +187,12 @@ class RulePlanner:
             return Plan(kind="clarify", planner=self.name, message=problem, not_understood=r.unknown)
         # A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking or a comparison
         # needs one ("the line with the highest OEE"); elsewhere it is the question's subject ("设备平均运行").
-        keep_bare = bool(found.top) or bool(found.threshold) or bool(lx.COMPARE.search(text))
+        keep_bare = bool(found.top or found.threshold or lx.COMPARE.search(text) or lx.RESPECTIVELY.search(text))
         group_by = [d for d in parsed.group_by if keep_bare or d not in parsed.bare_dims]
         dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer)
+        if dropped and not previous:  # never answer without a breakdown that was asked for
+            return Plan(kind="clarify", planner=self.name, not_understood=r.unknown,
+                        message=cannot_break_down(metrics, dropped, ctx.layer, ctx.lang))
         time_range, time_grain, periods = time_parts(text, times, found.grain)
         if periods is not None:
             filters.append(periods)

@@ -4,9 +4,11 @@ grain, threshold, ranking), connective words, breakdowns, periods, follow-ups, s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 
+from assistant.core.text import EN_CLOSED_CLASS
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import (
@@ -21,7 +23,7 @@ from assistant.plan.rules.extract import (
 )
 from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.metric_guess import reconsider
+from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.periods import resolve_times, shift_back, trend_grain
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.shapes import per_metric, share_over
@@ -155,18 +157,29 @@ def reachable(parsed: Parsed, layer: Layer) -> set[str]:
     return {m for m in layer.metrics if dims <= set(layer.metric_dimensions(m))} if dims else set(layer.metrics)
 
 
-def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer) -> None:
+def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str) -> list[str]:
     """'units shipped': a metric that explains the words that named the chosen one and the left-over
-    ones takes its place (shipped quantity, not output)."""
+    ones (and the breakdowns it cannot take) takes its place (shipped quantity, not output). Returns
+    the metrics to offer when left-over words name something of the layer but no metric clearly wins."""
     if len(parsed.metrics) != 1 or parsed.guessed:
-        return
+        return []
     current = parsed.metrics[0]
     named_by = parsed.matched_text.get(current, "")
-    better = reconsider(current, named_by, leftover.ordinary, layer, reachable(parsed, layer))
+    unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
+    extra = [*leftover.ordinary, *unreachable]
+    better = reconsider(current, named_by, extra, layer, reachable(parsed, layer))
     if better is not None:
         parsed.metrics = [better]
         parsed.metric_spans[better] = parsed.metric_spans.pop(current, (0, 0))
         parsed.guessed = better
+        return []
+    meaningful = meaningful_leftovers(leftover.ordinary, layer)
+    if not meaningful:
+        return []
+    options = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer)).options
+    # Only when the whole question reads more like another metric ('hours of running time between
+    # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
+    return list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
 
 
 def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
@@ -213,3 +226,29 @@ def reading_notes(corrections: list[tuple[str, str]], dropped: list[str], ctx: P
     does_not_apply = "不适用于该指标" if lang == "zh" else "does not apply to this metric"
     notes += [f"{ctx.layer.dimension(d).label.get(lang)} {does_not_apply}" for d in dropped]
     return notes
+
+
+def unjoined_metrics(parsed: Parsed, text: str) -> list[str]:
+    """Metrics named with nothing joining them ('complaints about batches produced in October'): the
+    question asks for one of them, the other is context; the options, or [] when they are joined."""
+    if len(parsed.metrics) < 2 or parsed.guessed:
+        return []
+    spans = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
+    for (a, _), (b, _) in itertools.pairwise(spans):
+        gap = text[a[1]:b[0]]
+        if lx.METRIC_JOINERS.search(gap):
+            continue
+        words = [w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]", _blank(gap, a[1], parsed)) if w]
+        # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
+        if len(words) >= 3 or any(w not in EN_CLOSED_CLASS and w.isascii() and len(w) > 2 for w in words):
+            return [m for _, m in spans]
+    return []
+
+
+def _blank(gap: str, offset: int, parsed: Parsed) -> str:
+    """The gap with the words of named values blanked (a value between two metrics joins nothing)."""
+    chars = list(gap)
+    for m, _ in parsed.values:
+        for i in range(max(m.start, offset), min(m.end, offset + len(gap))):
+            chars[i - offset] = " "
+    return "".join(chars)
