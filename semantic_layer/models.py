@@ -39,11 +39,13 @@ class UnitText(_Strict):
 class UnitSpec(_Strict):
     """How values of a unit read: ratios (stored 0..1) as percentages, numbers with a suffix.
 
-    Layers declare their own units (minutes, kWh, EUR, kg...); `ratio` and `count` are built in."""
+    Layers declare their own units (minutes, kWh, EUR, kg...); `ratio` and `count` are built in.
+    `money` marks amounts of money: a question about costs or profit is answerable only when some
+    metric is in one, so the planner refuses it rather than answering with a quantity."""
 
     name: str
     label: Label
-    kind: Literal["ratio", "number"] = "number"
+    kind: Literal["ratio", "number", "money"] = "number"
     suffix: UnitText = Field(default_factory=UnitText)
     decimals: int | None = Field(default=None, ge=0, le=6)  # fixed decimals; None: by magnitude
 

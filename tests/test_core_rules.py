@@ -132,6 +132,7 @@ RATIO, COUNT = BUILTIN_UNITS
     (0.8391, RATIO, "en", "83.9%"), (1234, COUNT, "en", "1,234"), (1234.5, EUR, "en", "1,234.50 EUR"),
     (3.5, EUR, "zh", "3.50 欧元"), (0.3012, None, "en", "0.30"), (None, RATIO, "en", "—"),
     (D(2025, 12, 1), None, "en", "2025-12-01"), ("Ningbo", None, "en", "Ningbo"),
+    (0, COUNT, "en", "0"), (0.0, COUNT, "zh", "0"),
 ])
 def test_values_read_by_their_declared_unit(value: object, unit: UnitSpec | None, lang: str, text: str) -> None:
     assert format_value(value, unit, lang) == text

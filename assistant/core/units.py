@@ -26,7 +26,7 @@ def format_value(value: Any, unit: UnitSpec | None, lang: str = "en") -> str:
     suffix = unit.suffix.get(lang) if unit is not None else ""
     if unit is not None and unit.decimals is not None:
         return f"{value:,.{unit.decimals}f}{suffix}"
-    if float(value).is_integer() and abs(value) >= 1:
+    if float(value).is_integer() and (abs(value) >= 1 or value == 0):  # a count of nothing reads "0", not "0.00"
         return f"{int(value):,}{suffix}"
     return f"{value:,.1f}{suffix}" if abs(value) >= 10 else f"{value:,.2f}{suffix}"
 

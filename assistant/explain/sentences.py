@@ -48,7 +48,8 @@ def interpretation(query: SemanticQuery, layer: Layer, lang: str, *, value_label
     filters = [filter_words(f, layer, lang, value_labels) for f in query.filters]
     if filters:
         parts.append(("，".join(filters)) if lang == "zh" else "where " + "; ".join(filters))
-    parts.append(_period(query, lang))
+    if query.metrics or query.time_range is not None:  # a list of members has no period unless one was asked
+        parts.append(_period(query, lang))
     if query.limit:
         parts.append(_limit(query, lang))
     line = ("，" if lang == "zh" else ", ").join(parts)
@@ -59,18 +60,47 @@ def interpretation(query: SemanticQuery, layer: Layer, lang: str, *, value_label
 
 
 def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
-    """The metrics, their grain and breakdown: "Monthly OEE by plant", "按工厂的每月设备综合效率"."""
-    metrics = [layer.metric(m).label.get(lang) for m in query.metrics]
+    """The metrics, their grain and breakdown: "Monthly OEE by plant", "按工厂的每月设备综合效率";
+    a list of members, a share of the total or one metric per another said as such."""
     dims = [layer.dimension(d).label.get(lang) for d in query.dimensions]
+    if not query.metrics:  # a list of members, named by what one row is where the layer says ("Suppliers")
+        listed = [_plural(d, layer, lang) for d in query.dimensions]
+        return f"{'、'.join(listed)}列表" if lang == "zh" else "List of " + ", ".join(x.lower() for x in listed)
+    text = _measured(query, layer, lang)
     if lang == "zh":
-        text = "、".join(metrics)
         if query.time_grain:
             text = f"{_GRAIN_WORDS[query.time_grain][1]}{text}"
         return f"按{'、'.join(dims)}的{text}" if dims else text
-    text = " and ".join(metrics) if len(metrics) <= 2 else ", ".join(metrics)
     if query.time_grain:
         text = f"{_GRAIN_WORDS[query.time_grain][0].capitalize()} {text}"
     return text + " by " + " and ".join(d.lower() for d in dims) if dims else text
+
+
+def _plural(name: str, layer: Layer, lang: str) -> str:
+    dim = layer.dimension(name)
+    table = layer.tables[dim.table]
+    if table.label is not None and dim.key_column in table.primary_key:
+        return table.label.get(lang)
+    return dim.label.get(lang)
+
+
+def _measured(query: SemanticQuery, layer: Layer, lang: str) -> str:
+    """'Energy use per good output', '报废数占比', 'OEE and scrap rate'."""
+    names = {m: layer.metric(m).label.get(lang) for m in query.metrics}
+    if query.per:
+        num = next(m for m in query.metrics if m != query.per)
+        rest = [names[m] for m in query.metrics if m not in (num, query.per)]
+        head = f"{names[num]}与{names[query.per]}之比" if lang == "zh" else \
+            f"{names[num]} per {names[query.per].lower()}"
+        return "、".join([head, *rest]) if lang == "zh" else " and ".join([head, *rest])
+    labels = list(names.values())
+    if query.share:
+        over = [layer.dimension(d).label.get(lang) for d in query.share]
+        return f"{labels[0]}占比（按{'、'.join(over)}）" if lang == "zh" else \
+            f"Share of {labels[0].lower()} (across {', '.join(o.lower() for o in over)})"
+    if lang == "zh":
+        return "、".join(labels)
+    return " and ".join(labels) if len(labels) <= 2 else ", ".join(labels)
 
 
 def _period(query: SemanticQuery, lang: str) -> str:

@@ -14,16 +14,17 @@ _CN_NUM = r"[0-9一二两三四五六七八九十]+"
 _EN_NUM = r"\d+|" + "|".join(sorted(EN_NUMBERS, key=len, reverse=True))
 
 # "top 5", "best three", "前5", "最低的三条", "排名后3"; group 'n' is the count, 'dir' the direction word.
+# A measure word that can start a name ('条' of '条线', '台' of '台设备') is left for the names to read.
 TOP_N = [
     re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest)"
                rf"\s+(?P<n>{_EN_NUM})\b", re.I),
     re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|排名前|排名后|倒数)"
-               rf"\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|条线|大)?"),
+               rf"\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"),
 ]
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
 TOP_COUNT = [
     re.compile(rf"\b(?:which|what|the|those)\s+(?P<n>{_EN_NUM})(?=\s+[a-z])", re.I),
-    re.compile(rf"(?:的|哪|是)\s*(?P<n>{_CN_NUM})\s*(?:个|条|台|家|名|项|位|种|批|款)"),
+    re.compile(rf"(?:的|哪|是)\s*(?P<n>{_CN_NUM})\s*(?=个|条|台|家|名|项|位|种|批|款)"),
 ]
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
@@ -56,9 +57,9 @@ THRESHOLD_OPS = {
 }
 
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
-BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat"
+BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
-                       r"|按照|按|各个|各|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
+                       r"|按照|按|各个|各|不同的?|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
                        r"\s*(?:the\s+)?$", re.I)
 BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|breakdown|ranking|wise)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.
@@ -81,8 +82,9 @@ RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by 
                           r"(?:[两二三四五六七八九十]|\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
                           re.I)
 # Words joining two metrics into one question ("output and scrap", "产量和报废数").
-METRIC_JOINERS = re.compile(r"\band\b|&|\bplus\b|\bas well as\b|\balong with\b|\bvs\.?|\bversus\b|,|/|"
-                            r"和|与|及|以及|还有|跟|对比|、|，", re.I)
+# A comma joins only a list ("OEE, scrap rate"); across a clause it separates.
+METRIC_JOINERS = re.compile(r"\band\b|&|\bplus\b|\bas well as\b|\balong with\b|\bvs\.?|\bversus\b|/|"
+                            r"和|与|及|以及|还有|跟|对比|、", re.I)
 COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
 
 # Follow-up cues: the question leans on the previous one.
@@ -105,7 +107,8 @@ INJECTION = re.compile(
 
 # Words that carry no meaning for planning (both languages).
 STOPWORDS_EN = set([
-    "a", "an", "the", "of", "in", "on", "at", "for", "to", "from", "with", "and", "or", "is", "are", "was", "were",
+    "a", "an", "the", "different", "of", "in", "on", "at", "for", "to", "from", "with", "and", "or", "is", "are",
+    "was", "were",
     "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "what", "whats", "what's", "which",
     "who", "whom", "whose", "how", "many", "much", "show", "me", "tell", "give", "list", "display", "get", "find",
     "see", "view", "our", "we", "us", "my", "i", "you", "your", "their", "there", "this", "that", "these", "those",
@@ -122,7 +125,7 @@ STOPWORDS_ZH = [
     "请", "帮我", "给我", "查询", "查一下", "查看", "看看", "看一下", "显示", "列出", "统计", "一下", "我们",
     "我们的", "的", "了", "是", "多少", "几", "什么", "怎么样", "如何", "情况", "分别", "是多少", "有多少", "有",
     "吗", "呢", "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据",
-    "指标", "按", "各", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成",
+    "指标", "按", "各", "不同", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成",
     "只看", "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
     "期", "内", "发生", "出现", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种",
     "次", "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否", "？",
@@ -157,10 +160,13 @@ THRESHOLD_RANGE = [
     re.compile(r"(?:介于|在)?\s*(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|％)?"
                r"\s*(?:和|到|至|-|~)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|％)\s*之间"),
 ]
-# Leaving members out: "excluding Hamburg", "除了宁波".
+# Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
 EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
-                     r"|\bbesides|\bbut not|\bnot in"
-                     r"|除了|除去|不含|不包括|不算|排除|去掉)\s*(?:the\s+)?$", re.I)
+                     r"|\bbesides|\bbut not|\bnot in|\bnot counting|\bnot(?: yet)?|\bno longer|\b(?:is|are|was|were)n't"
+                     r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是)\s*(?:the\s+|any\s+)?$", re.I)
+# A negation the reading must account for: one left unread would answer the opposite question.
+NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
+                      r"|没|未|不是|不算|不含|不包括|除了|除去|排除", re.I)
 # "compared to the month before", "vs the previous quarter", "环比", "与上月相比".
 VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
                          r"(?:(?:month|week|quarter|year|period|day) before"
@@ -168,3 +174,8 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"|prior (?:month|week|quarter|year|period|day)"
                          r"|one before)|\bover the previous (?:month|week|quarter|year)"
                          r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
+
+# Money asked for ("what did it cost", "利润", "多少钱"): answerable only by a metric in a money unit.
+MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
+                   r"|euros?|turnover|expenses?|budget)\b|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额"
+                   r"|预算|开销|多少钱", re.I)

@@ -66,6 +66,27 @@ def cannot_break_down(metrics: list[str], dims: list[str], layer: Layer, lang: s
             f"{', '.join(c.lower() for c in can)}. Could you rephrase?")
 
 
+def refuse_money(planner: str, layer: Layer, lang: str, word: str) -> Plan:
+    """Money asked of a layer with no money metric: no quantity may stand in for it."""
+    examples = "、".join(_examples(layer, lang, 8)) if lang == "zh" else ", ".join(_examples(layer, lang, 8))
+    if lang == "zh":
+        msg = f"数据里没有金额类的数字（“{word}”），我不会用别的数字代替。可以问这些指标：{examples} 等。"
+    else:
+        msg = (f"The data holds no money figures ('{word}'), so I won't answer with another number. "
+               f"I can answer questions about {examples} and more.")
+    return Plan(kind="refuse", planner=planner, message=msg, not_understood=[word])
+
+
+def unread_negation(planner: str, lang: str, word: str) -> Plan:
+    """A 'not' the reading did not place: answering without it could answer the opposite question."""
+    if lang == "zh":
+        msg = f"我不确定“{word}”否定的是什么，忽略它可能得出相反的答案。请直接说明要排除的项，例如“不含……”。"
+    else:
+        msg = (f"I'm not sure what '{word}' applies to, and answering without it could give the opposite. "
+               "Name what to leave out, e.g. 'excluding …'.")
+    return Plan(kind="clarify", planner=planner, message=msg, not_understood=[word])
+
+
 def refuse_breakdown(planner: str, layer: Layer, lang: str, word: str) -> Plan:
     """A breakdown by something the data does not record ('which operator')."""
     dims = "、".join(d.label.zh for d in layer.spec.dimensions[:8]) if lang == "zh" else \

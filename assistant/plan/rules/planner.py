@@ -27,12 +27,14 @@ from assistant.plan.rules.messages import (
     clarify_unknown_member,
     refusal,
     refuse_breakdown,
+    refuse_money,
     refuse_unknown,
+    unread_negation,
 )
 from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous
 from assistant.plan.rules.metric_guess import guess_metric, unanswerable_words
 from assistant.plan.rules.shape_words import find_shapes
-from assistant.plan.rules.shapes import counted_thing, listed_dimensions
+from assistant.plan.rules.shapes import attribute_dimensions, counted_thing, listed_dimensions
 from assistant.plan.rules.steps import (
     ORDER_ONLY,
     Reading,
@@ -51,6 +53,7 @@ from assistant.plan.rules.steps import (
     time_parts,
     time_role,
     unjoined_metrics,
+    unplaced_negation,
 )
 from assistant.plan.rules.unknown import Leftover, sort_leftover, unknown_member
 from assistant.plan.rules.verified import match_verified
@@ -133,7 +136,7 @@ class RulePlanner:
         found = find_structure(question, text, ctx.as_of, ctx.layer)
         vocab = self.vocabulary(ctx)
         parsed = read_terms(text, ctx, vocab, self._known(vocab), found.taken)
-        shapes = find_shapes(text, found.taken, list(parsed.metric_spans.values()))
+        shapes = find_shapes(text, found.taken, list(parsed.metric_spans.values()), parsed.dim_spans)
         counted = counted_thing(parsed, shapes, ctx.layer, text)
         if counted is not None:  # "how many machines": the machines are counted, not a breakdown
             count_instead(parsed, *counted)
@@ -148,6 +151,9 @@ class RulePlanner:
         parsed = r.parsed
         is_follow_up = previous is not None and (
             cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
+        money = lx.MONEY.search(text)
+        if money and not any(getattr(ctx.layer.unit(m.unit), "kind", None) == "money" for m in ctx.layer.spec.metrics):
+            return refuse_money(self.name, ctx.layer, ctx.lang, money.group(0))
         early = self._early_answer(question, text, r, ctx, is_follow_up)
         if early is not None:
             return early
@@ -177,14 +183,14 @@ class RulePlanner:
         """The SemanticQuery of what was read: metrics, filters, breakdowns, period, shape, ranking."""
         found, parsed = r.found, r.parsed
         times = resume_pending(parsed, found.times, ctx, previous is not None)
-        unjoined = unjoined_metrics(parsed, text)
+        unjoined = unjoined_metrics(parsed, text, ctx.layer, r.shapes.per)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
         metrics = parsed.metrics or (previous.metrics if previous else [])
         metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
-        filters, problem = member_filters(parsed.values, metrics, ctx, text)
-        if problem:
-            return Plan(kind="clarify", planner=self.name, message=problem, not_understood=r.unknown)
+        filters, stop = self._filters(r, metrics, text, ctx)
+        if stop is not None:
+            return stop
         # A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking or a comparison
         # needs one ("the line with the highest OEE"); elsewhere it is the question's subject ("设备平均运行").
         keep_bare = bool(found.top or found.threshold or lx.COMPARE.search(text) or lx.RESPECTIVELY.search(text))
@@ -210,18 +216,36 @@ class RulePlanner:
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:
             notes.insert(0, guess_note(parsed.guessed, ctx))
+        if any(f.op == "not in" for f in filters):  # the 'not' that left a member out was read
+            r.unknown = [w for w in r.unknown if not lx.NEGATION.fullmatch(w)]
         return Plan(kind="query", planner=self.name, query=query, not_understood=r.unknown, notes=notes,
                     confidence=0.7 if parsed.guessed else 0.6 if r.leftover.names else 0.95)
+
+    def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:
+        """The members named, or the question to ask when one cannot apply or a 'not' was not placed."""
+        filters, problem = member_filters(r.parsed.values, metrics, ctx, text)
+        if problem:
+            return filters, Plan(kind="clarify", planner=self.name, message=problem, not_understood=r.unknown)
+        negation = unplaced_negation(text, [*r.found.taken, *r.parsed.taken], filters)
+        if negation:
+            return filters, unread_negation(self.name, ctx.lang, negation)
+        return filters, None
 
     def _list_plan(self, r: Reading, text: str, ctx: PlanContext) -> Plan | None:
         """'list all customers and their region', 'which machines are on Ningbo Line 3': members, no metric
         (and no left-over words that describe one)."""
-        parsed, unknown, layer = r.parsed, r.unknown, ctx.layer
+        parsed, layer = r.parsed, ctx.layer
         dims = listed_dimensions(parsed, r.shapes, [])
+        attributes = attribute_dimensions(text, dims, layer) if dims else {}
+        dims = [*dims, *attributes]
         base = layer.list_table(dims) if dims else None
         if base is None:
             return None
-        guess = guess_metric(r.leftover.words, layer, reachable(parsed, layer)) if r.leftover.words else None
+        said = [(i, i + len(a)) for a in attributes.values() if (i := text.find(a)) >= 0]
+        unknown = [w for w in r.unknown if not any(s < i + len(w) and i < e for s, e in said
+                                                   if (i := text.find(w.lower())) >= 0)]
+        words = [w for w in r.leftover.words if w in unknown]
+        guess = guess_metric(words, layer, reachable(parsed, layer)) if words else None
         if guess is not None and (guess.metric or guess.worth_asking):
             return None
         allowed = {d for d in layer.dimensions if layer.join_path(base, layer.dimension(d).table) is not None}

@@ -32,8 +32,6 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
 # "how many", "number of", "多少个", "几家".
 COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\s+of\b|\bcount\b"
                    r"|(?:多少|几)(?:个|张|家|台|批|条|次|份|单|起|位|种)|数量|数目|个数", re.I)
-# Negations the planner cannot drop: an answer that ignored one would mean the opposite.
-NEGATION = re.compile(r"\b(?:not|no|never|without|n't|none|except|excluding)\b|不|没|未|非|无", re.I)
 
 
 @dataclass
@@ -61,9 +59,13 @@ def _first(pattern: re.Pattern[str], text: str, taken: list[Span], inside: Seque
     return None
 
 
-def find_shapes(text: str, taken: list[Span], metric_spans: list[Span]) -> Shapes:
+def find_shapes(text: str, taken: list[Span], metric_spans: list[Span], dim_spans: Sequence[Span] = ()) -> Shapes:
     """The shape words of a folded question, outside the spans of times and thresholds (`taken`);
-    a 'per' inside a metric's own name ('energy per unit') is not a division either."""
-    return Shapes(share=_first(SHARE, text, taken, metric_spans), per=_first(PER, text, [*taken, *metric_spans]),
+    a 'per' inside a metric's own name ('energy per unit') is not a division either, nor is a 每
+    right before a breakdown ('每条线' is 'for each line')."""
+    marks = [(m.start(), m.end()) for m in PER.finditer(text)
+             if m.group(0).startswith("每") and any(m.start() < s <= m.end() for s, _ in dim_spans)]
+    return Shapes(share=_first(SHARE, text, taken, metric_spans),
+                  per=_first(PER, text, [*taken, *metric_spans, *marks]),
                   average=_first(AVERAGE, text, [*taken, *metric_spans]), listing=_first(LIST, text, taken),
                   count=_first(COUNT, text, taken))

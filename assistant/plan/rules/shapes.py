@@ -45,6 +45,42 @@ def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter]) -> 
     return [d for d, _ in ordered if d not in filtered] or [d for d, _ in ordered]
 
 
+def attribute_dimensions(text: str, listed: list[str], layer: Layer) -> dict[str, str]:
+    """'suppliers and their country', '供应商及其国家': the other columns of a listed thing named by the
+    rest of their own name ('Supplier country' less 'supplier'); {dimension: the words that named it}."""
+    found: dict[str, str] = {}
+    for owner in listed:
+        spec = layer.dimension(owner)
+        table = layer.tables[spec.table]
+        own = [spec.label.en, spec.label.zh, *spec.synonyms.all()]
+        if table.label is not None:
+            own += [table.label.en, table.label.zh, *table.synonyms.all()]
+        own_words = sorted({o.lower() for o in own if o}, key=len, reverse=True)
+        for dim in layer.spec.dimensions:
+            if dim.name in listed or layer.join_path(spec.table, dim.table) is None:
+                continue
+            for name in (dim.label.en, dim.label.zh, *dim.synonyms.all()):
+                rest = _residue(name.lower(), own_words)
+                if rest and rest != name.lower() and _said(rest, text):
+                    found.setdefault(dim.name, rest)
+    return found
+
+
+def _residue(name: str, own_words: list[str]) -> str:
+    """A name less its owner's name: 'supplier country' -> 'country', '供应商所在国' -> '所在国'."""
+    for word in own_words:
+        name = name.replace(word, " ")
+    name = re.sub(r"\b(?:of|the|per)\b|的", " ", name)
+    rest = " ".join(name.split())
+    return rest if (len(rest) >= 3 if rest.isascii() else len(rest) >= 2) else ""
+
+
+def _said(words: str, text: str) -> bool:
+    if words.isascii():
+        return re.search(rf"\b{re.escape(words)}(?:s|es)?\b", text) is not None
+    return words in text
+
+
 def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer) -> list[str]:
     """The dimensions a share is taken over: the filtered ones named after the metric ('scrap from the
     night shift'), else all filtered ones, else the breakdowns ('each plant's share of output')."""

@@ -37,7 +37,7 @@ BEFORE_THAT = re.compile(
     r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
 ORDER_ONLY = re.compile(
     r"(?:highest|lowest|largest|smallest|biggest|best|worst)\s+(?:first|to)|sorted|排序|从高到低|从低到高", re.I)
-EXCLUDING = re.compile(r"\bexcluding|\bexcept|除了|不包括|不含")
+EXCLUDING = re.compile(r"\bexcluding|\bexcept|\bnot counting|\bnot including|除了|不包括|不含|不算")
 
 
 
@@ -174,12 +174,21 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
         parsed.guessed = better
         return []
     meaningful = meaningful_leftovers(leftover.ordinary, layer)
-    if not meaningful:
+    if not meaningful or _named_in_full(current, named_by, layer):
         return []
     options = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer)).options
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
     return list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
+
+
+def _named_in_full(metric: str, said: str, layer: Layer) -> bool:
+    """'plan attainment' said whole: other words ('for urgent work orders') are its context, not a rival.
+    One word ('breakdowns') is too little to settle it."""
+    spec = layer.metric(metric)
+    names = {n.lower() for n in (spec.label.en, spec.label.zh, *spec.synonyms.en, *spec.synonyms.zh)}
+    said = said.strip().lower()
+    return said in names and (len(said.split()) >= 2 or (not said.isascii() and len(said) >= 4))
 
 
 def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
@@ -228,21 +237,43 @@ def reading_notes(corrections: list[tuple[str, str]], dropped: list[str], ctx: P
     return notes
 
 
-def unjoined_metrics(parsed: Parsed, text: str) -> list[str]:
+def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, int] | None) -> list[str]:
     """Metrics named with nothing joining them ('complaints about batches produced in October'): the
     question asks for one of them, the other is context; the options, or [] when they are joined."""
     if len(parsed.metrics) < 2 or parsed.guessed:
         return []
     spans = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
-    for (a, _), (b, _) in itertools.pairwise(spans):
+    for (a, first), (b, second) in itertools.pairwise(spans):
         gap = text[a[1]:b[0]]
-        if lx.METRIC_JOINERS.search(gap):
-            continue
         words = [w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]", _blank(gap, a[1], parsed)) if w]
+        listed = re.search(r"[,，]", gap) and len(words) <= 1
+        divided = per is not None and a[1] <= per[0] and per[1] <= b[0]  # 'scrap divided by good parts': one figure
+        if lx.METRIC_JOINERS.search(gap) or listed or divided:
+            continue
         # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
         if len(words) >= 3 or any(w not in EN_CLOSED_CLASS and w.isascii() and len(w) > 2 for w in words):
+            if _drop_own_rows(parsed, layer, first, second):
+                return unjoined_metrics(parsed, text, layer, per)
             return [m for _, m in spans]
     return []
+
+
+def _drop_own_rows(parsed: Parsed, layer: Layer, first: str, second: str) -> bool:
+    """'plan attainment for urgent work orders': the rows one metric is measured over are its subject,
+    not a second question; their count is dropped (True when one was)."""
+    for counted, other in ((first, second), (second, first)):
+        tables = {m.table for m in layer.metric_measures(other)}
+        if any(layer.count_metric(same) == counted for t in tables for same in _same_rows(t, layer)):
+            parsed.metrics.remove(counted)
+            parsed.metric_spans.pop(counted, None)
+            return True
+    return False
+
+
+def _same_rows(table: str, layer: Layer) -> list[str]:
+    """Tables whose rows are the same things (a derived table keyed like its source: completed work orders)."""
+    key = layer.tables[table].primary_key
+    return [t.name for t in layer.spec.tables if t.name == table or (key and t.primary_key == key)]
 
 
 def _blank(gap: str, offset: int, parsed: Parsed) -> str:
@@ -252,3 +283,14 @@ def _blank(gap: str, offset: int, parsed: Parsed) -> str:
         for i in range(max(m.start, offset), min(m.end, offset + len(gap))):
             chars[i - offset] = " "
     return "".join(chars)
+
+
+def unplaced_negation(text: str, spans: list[tuple[int, int]], filters: list[Filter]) -> str | None:
+    """A negation outside every name, period and ranking the reading used, when no member was left out
+    by it ('which lines did not reach 85%'): the word, to ask about rather than answer the opposite."""
+    if any(f.op in ("not in", "!=") for f in filters):
+        return None
+    for m in lx.NEGATION.finditer(text):
+        if not any(s <= m.start() and m.end() <= e for s, e in spans):
+            return m.group(0)
+    return None

@@ -1,0 +1,124 @@
+"""Rule-planner tests for reading natural questions: negations, money, lists with attributes,
+divisions, rankings with Chinese measure words, and metrics named as context of another.
+
+Each case here was once read wrongly with data shown; the test pins the reading, not the wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.planner_cases import LAST_QUARTER, LAST_WEEK, THIS_YEAR, cases, check, expect, make_ask
+
+
+@pytest.fixture(scope="module")
+def ask(pipeline):
+    return make_ask(pipeline)
+
+
+def _query(answer) -> dict:
+    assert answer.status == "ok", (answer.question, answer.status, answer.message)
+    return answer.semantic_query
+
+
+# ---------------------------------------------------------------------------- negation
+@pytest.mark.parametrize("question, field, value", (
+    ("how many complaints are not closed", "complaint_status", "closed"),
+    ("现在还有多少客诉没关闭？", "complaint_status", "closed"),
+    ("sales orders this year, not counting cancelled ones", "sales_order_status", "cancelled"),
+))
+def test_a_negated_member_is_left_out(ask, question, field, value):
+    sq = _query(ask(question))
+    assert {"field": field, "op": "not in", "values": [value]} in sq["filters"]
+    assert "ignored" not in ask(question).interpretation
+
+
+@pytest.mark.parametrize("question, word", (
+    ("which lines did not reach 85% OEE last month", "not"),
+    ("which lines never reached 85% OEE this year", "never"),
+))
+def test_a_negation_the_reading_cannot_place_asks(ask, question, word):
+    answer = ask(question)
+    assert answer.status == "clarify", (answer.status, answer.semantic_query)
+    assert f"'{word}'" in answer.message
+
+
+# ---------------------------------------------------------------------------- money
+@pytest.mark.parametrize("question, word", (
+    ("what gross profit did we make on brake parts this year?", "profit"),
+    ("每台设备今年的维修费用一共花了多少钱？", "费用"),
+    ("how much did downtime cost us last month", "cost"),
+))
+def test_money_is_refused_when_no_metric_is_in_money(ask, question, word):
+    answer = ask(question)
+    assert answer.status == "refused", (answer.status, answer.semantic_query)
+    assert word in answer.message
+
+
+# ---------------------------------------------------------------------------- lists
+@pytest.mark.parametrize("question, dims", (
+    ("list all suppliers and their country", ["supplier", "supplier_country"]),
+    ("列出所有供应商及其国家", ["supplier", "supplier_country"]),
+    ("list all customers and their region", ["customer", "customer_region"]),
+))
+def test_a_list_takes_the_attributes_named_after_it(ask, question, dims):
+    answer = ask(question)
+    sq = _query(answer)
+    assert sq["metrics"] == [] and sq["dimensions"] == dims
+    assert "ignored" not in answer.interpretation and "忽略" not in answer.interpretation
+
+
+def test_a_list_reads_as_a_list(ask):
+    assert ask("list all suppliers").interpretation == "List of suppliers"
+    assert ask("列出所有供应商").interpretation == "供应商列表"
+
+
+# ---------------------------------------------------------------------------- divisions
+def test_divided_by_relates_two_metrics(ask):
+    answer = ask("scrap divided by good parts for each shift last week")
+    sq = _query(answer)
+    assert (sq["metrics"][:2], sq["per"], sq["dimensions"]) == (["scrap_count", "good_output"], "good_output", ["shift"])
+    assert answer.interpretation.startswith("Scrap count per good output by shift")
+
+
+@pytest.mark.parametrize("question", ("各工厂每条线的产量", "每台设备的停机时长"))
+def test_mei_before_a_breakdown_is_not_a_division(ask, question):
+    assert _query(ask(question))["per"] is None
+
+
+def test_ping_jun_mei_is_a_division(ask):
+    sq = _query(ask("平均每张工单的计划数量"))
+    assert (sq["per"], sq["metrics"][:2]) == ("work_order_count", ["planned_quantity", "work_order_count"])
+
+
+# ---------------------------------------------------------------------------- context, not a second metric
+def test_the_rows_a_metric_is_measured_over_are_its_subject(ask):
+    check(ask("how did plan attainment look for urgent work orders last quarter?"),
+          expect(["plan_attainment"], filters={"work_order_priority": ["urgent"]}, time=LAST_QUARTER))
+
+
+def test_their_count_stays_when_asked_for_with_and(ask):
+    assert _query(ask("how many work orders and what plan attainment last month"))["metrics"] == [
+        "work_order_count", "plan_attainment"]
+
+
+def test_a_comma_across_clauses_does_not_join_two_metrics(ask):
+    answer = ask("本季度计划开工的工单（不含已取消的），每条线一共计划生产多少件？")
+    assert answer.status == "clarify", (answer.status, answer.semantic_query)
+
+
+# ---------------------------------------------------------------------------- rankings and breakdowns
+@pytest.mark.parametrize("question, expected", cases(
+    ("今年报废数最少的3条线是哪些？",
+     expect(["scrap_count"], ["line"], time=THIS_YEAR, order=[("scrap_count", False)], limit=3)),
+    ("今年哪3条线报废数最少？",
+     expect(["scrap_count"], ["line"], time=THIS_YEAR, order=[("scrap_count", False)], limit=3)),
+    ("不同工厂上周的产量", expect(["total_output"], ["plant"], time=LAST_WEEK)),
+    ("total output of the different plants last week", expect(["total_output"], ["plant"], time=LAST_WEEK)),
+))
+def test_measure_words_and_different_leave_the_breakdown(ask, question, expected):
+    check(ask(question), expected)
+
+
+def test_a_value_inside_its_dimensions_name_is_no_filter(ask):
+    sq = _query(ask("本月各严重等级的百万缺陷率"))
+    assert (sq["dimensions"], sq["filters"]) == (["severity"], [])
