@@ -122,3 +122,63 @@ def test_measure_words_and_different_leave_the_breakdown(ask, question, expected
 def test_a_value_inside_its_dimensions_name_is_no_filter(ask):
     sq = _query(ask("本月各严重等级的百万缺陷率"))
     assert (sq["dimensions"], sq["filters"]) == (["severity"], [])
+
+
+# ---------------------------------------------------------------------------- shares
+def test_a_share_of_a_count_with_nothing_to_share_over_is_its_rate(ask):
+    answer = ask("what share of the parts we made last week came out bad?")
+    sq = _query(answer)
+    assert (sq["metrics"], sq["share"]) == (["scrap_rate"], [])
+    assert "read as Scrap rate" in answer.interpretation
+
+
+@pytest.mark.parametrize("question, option", (
+    ("what proportion of incoming lots got turned away at inspection, per supplier, this year?", "Lot rejection rate"),
+    ("10月份下单的那些采购单，供应商按时交货的比例是多少？", "供应商准时交付率"),
+))
+def test_a_share_nothing_answers_asks_for_the_rate(ask, question, option):
+    answer = ask(question)
+    assert answer.status == "clarify", (answer.status, answer.semantic_query)
+    assert option in answer.message
+
+
+def test_a_share_of_members_stays_a_share(ask):
+    sq = _query(ask("what share of scrap came from the night shift last month"))
+    assert (sq["metrics"], sq["share"]) == (["scrap_count"], ["shift"])
+
+
+def test_a_figure_asked_for_each_member_is_not_a_list(ask):
+    # '分别是' reads as a list word, but '比例' asks for a figure: never answer with the bare customer names
+    answer = ask("今年我们给各个客户按期交货的比例分别是多少？")
+    assert answer.status != "ok" or answer.semantic_query["metrics"], answer.semantic_query
+
+
+# ---------------------------------------------------------------------------- breakdowns named short
+@pytest.mark.parametrize("question, dim", (
+    ("work orders on Ningbo Line 3 - how many in each status?", "work_order_status"),
+    ("各工厂的工单按状态分别有多少张？", "work_order_status"),
+    ("how many complaints by status this year", "complaint_status"),
+    ("downtime minutes by reason last month", "downtime_reason"),
+))
+def test_a_column_of_the_counted_rows_named_short_is_a_breakdown(ask, question, dim):
+    assert dim in _query(ask(question))["dimensions"]
+
+
+def test_which_before_a_typed_value_asks_for_its_members(ask):
+    sq = _query(ask("Which Suzhou CNC machine has had the most breakdowns in the last 28 days?"))
+    assert (sq["dimensions"], sq["limit"]) == (["machine"], 1)
+    assert {f["field"] for f in sq["filters"]} >= {"plant", "machine_type"}
+
+
+def test_the_figure_before_per_is_read_from_its_words(ask):
+    answer = ask("average quantity per shipment for each customer last quarter")
+    sq = _query(answer)
+    assert (sq["metrics"], sq["per"], sq["dimensions"]) == (
+        ["shipped_quantity", "shipments_count"], "shipments_count", ["customer"])
+    assert "ignored" not in answer.interpretation
+
+
+def test_a_possessive_is_the_thing_itself(ask):
+    answer = ask("each plant's share of output last month")
+    assert _query(answer)["dimensions"] == ["plant"]
+    assert "read" not in answer.interpretation

@@ -179,3 +179,5 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
                    r"|euros?|turnover|expenses?|budget)\b|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额"
                    r"|预算|开销|多少钱", re.I)
+# "plant's", "lines'": a possessive names the thing itself.
+POSSESSIVE = re.compile(r"([a-z]{2,}(?:(?=['’]s)|s(?=['’])))['’]s?(?=\s|$|[,.?!])", re.I)

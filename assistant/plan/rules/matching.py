@@ -70,10 +70,25 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             out.taken.append((m.start, m.end))
         elif dims:
             _add_breakdowns(out, m, dims, text, matches, value_dims)
+    _typed_values_asked(out, matches, text, vocab)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
+
+
+def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary) -> None:
+    """'which Suzhou CNC machine had the most breakdowns': a value named with its kind's word ('CNC
+    machine'), asked with 'which', 'each', '哪': the machines are asked for, of that kind."""
+    for m in matches:
+        words = m.text.split()
+        if "value" not in m.kinds or len(words) < 2 or not _marked(text, m, matches):
+            continue
+        tail = [t.ref for h in vocab.scan(words[-1]) for t in h.terms if t.kind == "dimension"]
+        for d in tail[:1]:
+            if d not in out.group_by:
+                out.group_by.append(d)
+                out.dim_words.setdefault(d, (m.start, m.end))
 
 
 def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str],
@@ -128,8 +143,9 @@ def _marked(text: str, m: Match, matches: list[Match] | None = None) -> bool:
     if m.text.startswith(("哪", "which", "各", "每", "按")) or lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
         return True
     start = m.start
-    for o in matches or []:  # "for each Suzhou line": the marker may sit before a value naming the line
-        if "value" in o.kinds and 0 <= start - o.end <= 2:
+    values = sorted((o for o in matches or [] if "value" in o.kinds), key=lambda o: o.end, reverse=True)
+    for o in values:  # "for each Suzhou line", "which Suzhou CNC machine": the marker may sit before values
+        if 0 <= start - o.end <= 2:
             start = o.start
     return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start])
                 or lx.BY_AFTER.search(text[m.end:m.end + 6]))

@@ -32,9 +32,15 @@ from assistant.plan.rules.messages import (
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous
-from assistant.plan.rules.metric_guess import guess_metric, unanswerable_words
+from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.shape_words import find_shapes
-from assistant.plan.rules.shapes import attribute_dimensions, counted_thing, listed_dimensions
+from assistant.plan.rules.shapes import (
+    attribute_dimensions,
+    counted_thing,
+    listed_dimensions,
+    own_breakdowns,
+    share_as_rate,
+)
 from assistant.plan.rules.steps import (
     ORDER_ONLY,
     Reading,
@@ -80,6 +86,7 @@ class RulePlanner:
     # ------------------------------------------------------------------ entry
     def plan(self, question: str, ctx: PlanContext) -> Plan:
         question = " ".join(question.split())  # runs of spaces or line breaks read as one space
+        question = lx.POSSESSIVE.sub(r"\1", question)  # "each plant's share": the plant, not a typo of it
         text = fold(question)
         if not text.strip():
             return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
@@ -154,6 +161,7 @@ class RulePlanner:
         money = lx.MONEY.search(text)
         if money and not any(getattr(ctx.layer.unit(m.unit), "kind", None) == "money" for m in ctx.layer.spec.metrics):
             return refuse_money(self.name, ctx.layer, ctx.lang, money.group(0))
+        self._take_own_breakdowns(r, text, ctx)
         early = self._early_answer(question, text, r, ctx, is_follow_up)
         if early is not None:
             return early
@@ -161,13 +169,33 @@ class RulePlanner:
             swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
-        contested = reconsider_metric(parsed, r.leftover, ctx.layer, text)
+        contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per)
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
         unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans)
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values)
         return self._build_query(r, text, ctx, previous if is_follow_up else None)
+
+    def _take_own_breakdowns(self, r: Reading, text: str, ctx: PlanContext) -> None:
+        """'how many in each status': a column of the counted rows, named without their name, is a breakdown."""
+        if not r.parsed.metrics:
+            return
+        found = {d: w for d, w in own_breakdowns(text, r.parsed.metrics, ctx.layer).items()
+                 if d not in r.parsed.group_by}
+        if not found:
+            return
+        r.parsed.group_by.extend(found)
+        said = [(i, i + len(w)) for w in found.values() if (i := text.find(w)) >= 0]
+
+        def unread(word: str) -> bool:
+            at = text.find(word.lower())
+            return at < 0 or not any(s < at + len(word) and at < e for s, e in said)
+
+        r.unknown = [w for w in r.unknown if unread(w)]
+        r.leftover.breakdowns = [w for w in r.leftover.breakdowns if unread(w)]
+        r.leftover.ordinary = [w for w in r.leftover.ordinary if unread(w)]
+        r.leftover.names = [w for w in r.leftover.names if unread(w)]
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:
@@ -205,7 +233,10 @@ class RulePlanner:
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
                               time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en",
                               time_role=time_role(parsed.time_roles, metrics, ctx.layer))
-        query = shaped(query, parsed, r.shapes, ctx.layer, text)
+        shaped_query = self._shape(query, r, text, ctx, times)
+        if isinstance(shaped_query, Plan):
+            return shaped_query
+        query = shaped_query
         if found.threshold:
             query = self._apply_threshold(query, found.threshold, parsed, ctx)
         if previous is not None:
@@ -216,10 +247,26 @@ class RulePlanner:
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:
             notes.insert(0, guess_note(parsed.guessed, ctx))
-        if any(f.op == "not in" for f in filters):  # the 'not' that left a member out was read
-            r.unknown = [w for w in r.unknown if not lx.NEGATION.fullmatch(w)]
+        r.unknown = [w for w in r.unknown if not (lx.NEGATION.fullmatch(w) and _left_out(filters))]
         return Plan(kind="query", planner=self.name, query=query, not_understood=r.unknown, notes=notes,
                     confidence=0.7 if parsed.guessed else 0.6 if r.leftover.names else 0.95)
+
+    def _shape(self, query: SemanticQuery, r: Reading, text: str, ctx: PlanContext,
+               times: list[TimeMatch]) -> SemanticQuery | Plan:
+        """One metric per another, a share of the total, or the rate a share of a count stands for."""
+        parsed, layer = r.parsed, ctx.layer
+        query = shaped(query, parsed, r.shapes, layer, text)
+        if query.per and len(parsed.metrics) == 1:  # the figure before 'per' was read from these words
+            spec = layer.metric(query.metrics[0])
+            forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()
+            r.unknown = [w for w in r.unknown if w.lower() not in forms]
+        rate, options = share_as_rate(query, r.shapes, layer, meaningful_leftovers(r.leftover.ordinary, layer))
+        if options:  # a share of all lots, with words about which part: one of the rates over them
+            return self._ask_metric(parsed, options, times, ctx)
+        if rate is not None:
+            parsed.guessed = rate
+            return query.model_copy(update={"metrics": [rate], "share": []})
+        return query
 
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:
         """The members named, or the question to ask when one cannot apply or a 'not' was not placed."""
@@ -235,6 +282,8 @@ class RulePlanner:
         """'list all customers and their region', 'which machines are on Ningbo Line 3': members, no metric
         (and no left-over words that describe one)."""
         parsed, layer = r.parsed, ctx.layer
+        if r.shapes.share or r.shapes.per or r.shapes.average:  # "各客户的按期交货比例分别是": a figure is asked
+            return None
         dims = listed_dimensions(parsed, r.shapes, [])
         attributes = attribute_dimensions(text, dims, layer) if dims else {}
         dims = [*dims, *attributes]
@@ -320,3 +369,6 @@ class RulePlanner:
         return query.model_copy(update={"order": order, "limit": top.n})
 
 
+def _left_out(filters: list[Filter]) -> bool:
+    """Did a negation leave a member out (so the 'not' was read, not ignored)?"""
+    return any(f.op == "not in" for f in filters)

@@ -51,34 +51,66 @@ def attribute_dimensions(text: str, listed: list[str], layer: Layer) -> dict[str
     found: dict[str, str] = {}
     for owner in listed:
         spec = layer.dimension(owner)
-        table = layer.tables[spec.table]
         own = [spec.label.en, spec.label.zh, *spec.synonyms.all()]
-        if table.label is not None:
-            own += [table.label.en, table.label.zh, *table.synonyms.all()]
-        own_words = sorted({o.lower() for o in own if o}, key=len, reverse=True)
-        for dim in layer.spec.dimensions:
-            if dim.name in listed or layer.join_path(spec.table, dim.table) is None:
-                continue
-            for name in (dim.label.en, dim.label.zh, *dim.synonyms.all()):
-                rest = _residue(name.lower(), own_words)
-                if rest and rest != name.lower() and _said(rest, text):
-                    found.setdefault(dim.name, rest)
+        for dim, rest in _named_by_rest(text, own, spec.table, layer, listed).items():
+            found.setdefault(dim, rest)
+    return found
+
+
+def own_breakdowns(text: str, metrics: list[str], layer: Layer) -> dict[str, str]:
+    """'work orders - how many in each status', '工单按状态': a breakdown by a column of the counted rows,
+    named by the rest of its name ('Work order status' less 'work order') after 'each', 'by', '按'."""
+    from assistant.plan.rules import lexicon as lx
+
+    found: dict[str, str] = {}
+    for metric in metrics:
+        for table in {m.table for m in layer.metric_measures(metric)}:
+            allowed = set(layer.metric_dimensions(metric))
+            spec = layer.metric(metric)
+            own = [spec.label.en, spec.label.zh, *spec.synonyms.all()]
+            for dim, rest in _named_by_rest(text, own, table, layer, []).items():
+                at = _said_at(rest, text)
+                if dim in allowed and at is not None and lx.BY_BEFORE.search(text[max(0, at - 24):at]):
+                    found.setdefault(dim, rest)
+    return found
+
+
+def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, skip: list[str]) -> dict[str, str]:
+    """Dimensions reachable from a table that the text names by their name less the table's own words."""
+    table = layer.tables[table_name]
+    if table.label is not None:
+        own = [*own, table.label.en, table.label.zh, *table.synonyms.all()]
+    phrases = {o.lower() for o in own if o}
+    # English names are taken apart into words ('customer complaints' -> customer, complaint(s)).
+    words = {w for p in phrases if p.isascii() for w in re.findall(r"[a-z]{3,}", p)}
+    words |= {w[:-1] for w in words if w.endswith("s")}
+    own_words = sorted(phrases | words, key=len, reverse=True)
+    found: dict[str, str] = {}
+    for dim in layer.spec.dimensions:
+        if dim.name in skip or layer.join_path(table_name, dim.table) is None:
+            continue
+        for name in (dim.label.en, dim.label.zh, *dim.synonyms.all()):
+            rest = _residue(name.lower(), own_words)
+            if rest and rest != name.lower() and _said_at(rest, text) is not None:
+                found.setdefault(dim.name, rest)
     return found
 
 
 def _residue(name: str, own_words: list[str]) -> str:
     """A name less its owner's name: 'supplier country' -> 'country', '供应商所在国' -> '所在国'."""
     for word in own_words:
-        name = name.replace(word, " ")
+        name = re.sub(rf"\b{re.escape(word)}\b", " ", name) if word.isascii() else name.replace(word, " ")
     name = re.sub(r"\b(?:of|the|per)\b|的", " ", name)
     rest = " ".join(name.split())
     return rest if (len(rest) >= 3 if rest.isascii() else len(rest) >= 2) else ""
 
 
-def _said(words: str, text: str) -> bool:
+def _said_at(words: str, text: str) -> int | None:
     if words.isascii():
-        return re.search(rf"\b{re.escape(words)}(?:s|es)?\b", text) is not None
-    return words in text
+        m = re.search(rf"\b{re.escape(words)}(?:s|es)?\b", text)
+        return m.start() if m else None
+    at = text.find(words)
+    return at if at >= 0 else None
 
 
 def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer) -> list[str]:
@@ -147,3 +179,46 @@ def _implied_numerator(parsed: Parsed, layer: Layer, text: str, per_at: int) -> 
         if any(w in forms for w in words):
             fits.append(metric.name)
     return (fits[0], den) if len(fits) == 1 else None
+
+
+def rates_over(metric: str, layer: Layer, *, part: bool) -> list[str]:
+    """Rates (ratio metrics 'a / b') whose part (`part=True`) or whole is the metric's one measure:
+    scrap count -> scrap rate (part); material lots -> lot rejection rate (whole)."""
+    spec = layer.metric(metric)
+    own = spec.expr.strip()
+    if own not in layer.measures:
+        return []
+    out = []
+    for rate in layer.spec.metrics:
+        unit = layer.unit(rate.unit)
+        if rate.name == metric or unit is None or unit.kind != "ratio":
+            continue
+        num, _, den = rate.expr.partition("/")
+        if (num.strip() if part else den.strip()) == own:
+            out.append(rate.name)
+    return out
+
+
+def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer,
+                  leftovers: list[str]) -> tuple[str | None, list[str]]:
+    """'what share of the parts came out bad', 'what proportion of lots got turned away': a share of
+    a count with nothing to take it over is the rate that counts it as its part (scrap rate); a share
+    of the whole of rates, with words left unread, is one of those rates (asked). (rate, options)."""
+    if shapes.share is None or len(query.metrics) != 1 or query.per:
+        return None, []
+    metric = query.metrics[0]
+    unit = layer.unit(layer.metric(metric).unit)
+    if unit is not None and unit.kind == "ratio":
+        return None, []
+    if not query.share:
+        parts = rates_over(metric, layer, part=True)
+        if len(parts) == 1:
+            return parts[0], []
+    wholes = rates_over(metric, layer, part=False)
+    if wholes and leftovers:
+        return None, wholes
+    if not query.share:  # a share was asked and nothing above answers it: the rates on the same rows
+        tables = {m.table for m in layer.metric_measures(metric)}
+        return None, [r.name for r in layer.spec.metrics if getattr(layer.unit(r.unit), "kind", None) == "ratio"
+                      and tables & {m.table for m in layer.metric_measures(r.name)}][:4]
+    return None, []

@@ -157,13 +157,16 @@ def reachable(parsed: Parsed, layer: Layer) -> set[str]:
     return {m for m in layer.metrics if dims <= set(layer.metric_dimensions(m))} if dims else set(layer.metrics)
 
 
-def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str) -> list[str]:
+def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str,
+                      per: tuple[int, int] | None = None) -> list[str]:
     """'units shipped': a metric that explains the words that named the chosen one and the left-over
     ones (and the breakdowns it cannot take) takes its place (shipped quantity, not output). Returns
     the metrics to offer when left-over words name something of the layer but no metric clearly wins."""
     if len(parsed.metrics) != 1 or parsed.guessed:
         return []
     current = parsed.metrics[0]
+    if per is not None and parsed.metric_spans.get(current, (0, 0))[0] >= per[1]:
+        return []  # 'quantity per shipment': the metric after 'per' divides; the words before it are the figure
     named_by = parsed.matched_text.get(current, "")
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
     extra = [*leftover.ordinary, *unreachable]
