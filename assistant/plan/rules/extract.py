@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from assistant.core.text import CJK_CLASS, parse_count
+from assistant.core.text import CJK_CLASS, parse_count, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import TimeMatch, find_grain, find_time_ranges
@@ -151,10 +151,32 @@ def remainder_words(question: str, text: str, taken: list[Span]) -> list[str]:
                 continue
             words.append(token)
             continue
-        for stop in sorted(lx.STOPWORDS_ZH, key=len, reverse=True):
-            token = token.replace(stop, " ")
-        words.extend(w for w in token.split() if len(w) >= 2)
+        words.extend(w for w in _without_stopwords(token).split() if len(w) >= 2)
     return list(dict.fromkeys(words))
+
+
+def _without_stopwords(run: str) -> str:
+    """A Chinese run less its function words, keeping common words whole: '大概用了' keeps 大概
+    (not '概用' after taking 大 out as a stop word)."""
+    kept, rest, i = [], "", 0
+    while i < len(run):
+        stop = next((n for n in range(min(4, len(run) - i), 0, -1) if run[i:i + n] in lx.STOPWORDS_ZH), 0)
+        word = next((run[i:i + n] for n in range(min(4, len(run) - i), stop, -1)
+                     if n > 1 and word_frequency(run[i:i + n], "zh") >= 3.0), None)
+        if word is None:
+            rest += run[i]
+            i += 1
+            continue
+        # a common word made of function words and one more character ('怎么样', '大概') goes whole
+        kept += [_strip_stopwords(rest), word if len(_strip_stopwords(word).replace(" ", "")) > 1 else " "]
+        rest, i = "", i + len(word)
+    return "".join([*kept, _strip_stopwords(rest)])  # words side by side stay one run ('咖啡消耗')
+
+
+def _strip_stopwords(piece: str) -> str:
+    for stop in sorted(lx.STOPWORDS_ZH, key=len, reverse=True):
+        piece = piece.replace(stop, " ")
+    return piece
 
 
 def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:

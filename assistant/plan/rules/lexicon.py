@@ -59,8 +59,8 @@ THRESHOLD_OPS = {
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
 BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
-                       r"|按照|按|各个|各|不同的?|每个|每条|每台|每家|每一|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
-                       r"\s*(?:the\s+)?$", re.I)
+                       r"|按照|按|各个|各种|各类|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
+                       r"\s*(?:of\s+(?:the\s+|our\s+)|the\s+)?$", re.I)
 BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|breakdown|ranking|wise)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.
 ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)"
@@ -81,6 +81,14 @@ ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "yea
 RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
                           r"(?:[两二三四五六七八九十]|\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
                           re.I)
+# "all three plants together", "三个厂加起来": the members named make one total.
+TOGETHER = re.compile(r"\btogether\b|\bcombined\b|\bin total\b|\baltogether\b|加起来|合计|加在一起|总共", re.I)
+# "planned stops count too", "计划内的也算上", "including planned": a member said to be included
+# as well restricts nothing (the total already holds it).
+INCLUDED_AFTER = re.compile(r"^(?:\s*[a-z]+){0,2}\s+(?:counts?|counted|included|includes?)\s+(?:too|as well|also)\b"
+                            r"|^(?:\s*[a-z]+){0,2}\s+(?:too|as well)\b(?=\s*(?:[.,;!?]|$))"
+                            r"|^\s*(?:的)?(?:也算上?|也包括|也要算|也计入|也算进去|都算|也包含|也一起算)", re.I)
+INCLUDED_BEFORE = re.compile(r"(?:\bincluding|\bincl\.?|包括|包含|连同)\s*(?:the\s+)?$", re.I)
 # Words joining two metrics into one question ("output and scrap", "产量和报废数").
 # A comma joins only a list ("OEE, scrap rate"); across a clause it separates.
 METRIC_JOINERS = re.compile(r"\band\b|&|\bplus\b|\bas well as\b|\balong with\b|\bvs\.?|\bversus\b|/|"

@@ -6,9 +6,10 @@ what each match means here (a metric, a value, or a breakdown) and records it in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from assistant.core.text import fold
+from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.metric_choice import metric_inside_values
@@ -47,9 +48,14 @@ class Parsed:
         self.taken.append((m.start, m.end))
 
 
-def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], taken: list[Span]) -> Parsed:
+def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], taken: list[Span],
+               question: str | None = None) -> Parsed:
     """The metrics, breakdowns and values the question names outside the `taken` spans."""
     matches = _find_matches(text, vocab, known, taken)
+    if question is not None and len(question) == len(text):
+        matches = [m for m in matches if not _pronoun_not_code(m, question)]
+    for m in matches:
+        _complete_name(m, text, matches)
     out = Parsed(corrections=[(m.text.strip(), _term_label(m.terms[0], ctx)) for m in matches if m.fuzzy])
     value_dims = {t.ref for m in matches for t in m.terms if t.kind == "value"}
     certain = _certain_metrics(matches)
@@ -71,10 +77,44 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
         elif dims:
             _add_breakdowns(out, m, dims, text, matches, value_dims)
     _typed_values_asked(out, matches, text, vocab)
+    out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
+
+
+def _included_too(m: Match, text: str) -> bool:
+    """'planned stops count too', '计划内的也算上': the member is named to include it, not to filter."""
+    return bool(lx.INCLUDED_AFTER.search(text[m.end:m.end + 30]) or lx.INCLUDED_BEFORE.search(text[:m.start]))
+
+
+def _pronoun_not_code(m: Match, question: str) -> bool:
+    """'us' in 'customers who filed with us' is no country code 'US': a short code that is also an
+    everyday word is read as the code only when typed in capitals."""
+    typed = question[m.start:m.end]
+    if not (typed.isascii() and typed.isalpha() and len(typed) <= 3) or typed.isupper():
+        return False
+    return all(t.kind == "value" for t in m.terms) and word_frequency(typed.lower(), "en") >= 5.5
+
+
+def _complete_name(m: Match, text: str, matches: list[Match]) -> None:
+    """'Kanto Motor' where 'Kanto' names Kanto Motor Corporation: the rest of the typed name is that
+    member's too, not a word left over."""
+    members = {t.member.key: t.member for t in m.terms if t.kind == "value" and t.member}
+    if len(members) != 1:
+        return
+    label = next(iter(members.values())).label_en.lower()
+    at = label.find(m.text.lower())
+    if at < 0:
+        return
+    rest, end = label[at + len(m.text):].split(), m.end
+    for word in rest:
+        hit = re.match(rf"\s+{re.escape(word)}\b", text[end:])
+        if hit is None or any(o.start < end + hit.end() and end < o.end for o in matches if o is not m):
+            break
+        end += hit.end()
+    m.end, m.text = end, text[m.start:end]
 
 
 def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary) -> None:

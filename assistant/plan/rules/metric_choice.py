@@ -8,8 +8,10 @@ from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
+from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
+from semantic_layer.layer import Layer
 
 
 def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]]], metrics: list[str],
@@ -58,3 +60,24 @@ def metric_from_previous(text: str, previous: SemanticQuery, ctx: PlanContext, v
                 if len(refs) == 1 and name not in refs:
                     return refs.pop()
     return None
+
+
+def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) -> list[str]:
+    """'how many minutes were the machines stopped': a count of stops asked in minutes is the plain
+    total of the same facts in minutes, when exactly one metric is that (the unit decides). Only for
+    a metric the question `named` and counted ('how many')."""
+    if len(metrics) != 1 or not named or not COUNT.search(text):
+        return metrics
+    chosen = layer.metric(metrics[0])
+    units = [u for u in layer.units.values() if u.name != chosen.unit and any(
+        w and len(w) > 1 and re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", text)
+        for w in (u.label.en, u.label.zh))]
+    if len(units) != 1:
+        return metrics
+    tables = {m.table for m in layer.metric_measures(chosen.name)}
+    same = []
+    for m in layer.spec.metrics:
+        refs = layer.metric_measures(m.name)
+        if m.unit == units[0].name and len(refs) == 1 and m.expr.strip() == refs[0].name and refs[0].table in tables:
+            same.append(m.name)
+    return same if len(same) == 1 else metrics

@@ -31,7 +31,7 @@ from assistant.plan.rules.messages import (
     refuse_unknown,
     unread_negation,
 )
-from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous
+from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous, unit_named
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
@@ -40,10 +40,12 @@ from assistant.plan.rules.shapes import (
     listed_dimensions,
     own_breakdowns,
     share_as_rate,
+    unit_spans,
 )
 from assistant.plan.rules.steps import (
     ORDER_ONLY,
     Reading,
+    Structure,
     breakdowns,
     connective_spans,
     count_instead,
@@ -142,12 +144,13 @@ class RulePlanner:
         """Structure, layer terms and shape words; the words left over, sorted into names and the rest."""
         found = find_structure(question, text, ctx.as_of, ctx.layer)
         vocab = self.vocabulary(ctx)
-        parsed = read_terms(text, ctx, vocab, self._known(vocab), found.taken)
+        parsed = read_terms(text, ctx, vocab, self._known(vocab), found.taken, question)
         shapes = find_shapes(text, found.taken, list(parsed.metric_spans.values()), parsed.dim_spans)
         counted = counted_thing(parsed, shapes, ctx.layer, text)
         if counted is not None:  # "how many machines": the machines are counted, not a breakdown
             count_instead(parsed, *counted)
-        spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans()]
+        spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans(),
+                 *unit_spans(text, ctx.layer)]
         unknown = remainder_words(question, text, spans)
         return Reading(found, parsed, shapes, unknown, sort_leftover(question, text, unknown, parsed.dim_spans))
 
@@ -216,13 +219,12 @@ class RulePlanner:
             return self._ask_metric(parsed, unjoined, times, ctx)
         metrics = parsed.metrics or (previous.metrics if previous else [])
         metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
+        metrics = unit_named(metrics, parsed.metrics, text, ctx.layer)
         filters, stop = self._filters(r, metrics, text, ctx)
         if stop is not None:
             return stop
-        # A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking or a comparison
-        # needs one ("the line with the highest OEE"); elsewhere it is the question's subject ("设备平均运行").
-        keep_bare = bool(found.top or found.threshold or lx.COMPARE.search(text) or lx.RESPECTIVELY.search(text))
-        group_by = [d for d in parsed.group_by if keep_bare or d not in parsed.bare_dims]
+        # A bare dimension word is the question's subject ("设备平均运行") unless a ranking needs it.
+        group_by = [d for d in parsed.group_by if _keeps_bare(found, parsed, text) or d not in parsed.bare_dims]
         dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer)
         if dropped and not previous:  # never answer without a breakdown that was asked for
             return Plan(kind="clarify", planner=self.name, not_understood=r.unknown,
@@ -372,3 +374,12 @@ class RulePlanner:
 def _left_out(filters: list[Filter]) -> bool:
     """Did a negation leave a member out (so the 'not' was read, not ignored)?"""
     return any(f.op == "not in" for f in filters)
+
+
+def _keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
+    """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
+    or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
+    not when another breakdown is marked: 'how long were the machines stopped on each line')."""
+    marked = set(parsed.group_by) - parsed.bare_dims
+    respectively = bool(lx.RESPECTIVELY.search(text)) and not lx.TOGETHER.search(text) and not marked
+    return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)

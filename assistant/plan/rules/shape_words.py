@@ -14,11 +14,11 @@ Span = tuple[int, int]
 
 # "what share of", "percentage of", "how much of the downtime was", "占总产量的百分比", "占了几成".
 SHARE = re.compile(
-    r"\b(?:share|fraction|proportion|percentage|percent|portion|ratio|%)\s+of\b"
-    r"|\bwhat\s+(?:%|percent|percentage|share|fraction|proportion)\b|\bhow\s+much\s+of\b|\bhow\s+many\s+of\b"
+    r"(?:\b(?:share|fraction|proportion|percentage|percent|portion|ratio)|%)\s+of\b"
+    r"|\bwhat\s+(?:%|percent|percentage|share|fraction|proportion)(?!\w)|\bhow\s+much\s+of\b|\bhow\s+many\s+of\b"
     r"|\bas\s+a\s+(?:share|percentage|fraction)\b|\b(?:share|percentage|fraction|proportion)s?\b"
     r"|占(?:了)?(?:总|全部|全|整体|所有)?[^，,。？?]{0,8}?(?:的)?(?:比例|比重|百分比|多少|几成|份额)"
-    r"|占比|所占比例|比例|百分比|几成|份额", re.I)
+    r"|占比|所占比例|比例|百分比|百分之几|百分之多少|几成|份额", re.I)
 # "X per Y", "average X per Y", "X divided by Y", "平均每Y的X", "X除以Y".
 PER = re.compile(r"\b(?:per|for each|for every|divided by|over|relative to)\b(?=\s+[a-z])|\bratio\s+of\b"
                  r"|除以|与.{1,8}之比|平均每(?:个|张|次|批|台|条|家|件)?|每(?:个|张|次|批|台|条|家)", re.I)
@@ -69,3 +69,12 @@ def find_shapes(text: str, taken: list[Span], metric_spans: list[Span], dim_span
                   per=_first(PER, text, [*taken, *metric_spans, *marks]),
                   average=_first(AVERAGE, text, [*taken, *metric_spans]), listing=_first(LIST, text, taken),
                   count=_first(COUNT, text, taken))
+
+
+# "by supplier", "per line", "按供应商", "各客户": a breakdown is asked (a metric question, not a trace).
+BREAKDOWN = re.compile(r"\b(?:by|per|for each|each)\s+[a-z]|按|各|每个", re.I)
+
+
+def asks_a_figure(text: str) -> bool:
+    """A share, or a count broken down: the question wants figures, not a walk through the genealogy."""
+    return bool(SHARE.search(text) or (COUNT.search(text) and BREAKDOWN.search(text)))

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.core.text import word_frequency
+from assistant.core.text import fold, word_frequency
 from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.shape_words import Shapes
+from assistant.plan.rules.shape_words import Shapes, Span
 from semantic_layer.layer import Layer
 
 
@@ -27,13 +27,26 @@ def counted_thing(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tu
         return None
     after = sorted((span, d) for d, span in parsed.dim_words.items() if span[0] >= shapes.count[0])
     for span, dim in after[:1]:
-        if not _only_filler(text[shapes.count[1]:span[0]]):
-            return None  # "how many employees work at the plant": the employees are counted, not plants
+        gap = text[shapes.count[1]:span[0]]
+        # "how many employees work at the plant", "how many minutes were the machines stopped":
+        # the employees, the minutes are counted, not the plants or the machines
+        if not _only_filler(gap) or unit_spans(gap, layer):
+            return None
         table = layer.dimension(dim).table
         metric = layer.count_metric(table)
         if metric is not None and layer.dimension(dim).key_column in layer.tables[table].primary_key:
             return dim, metric
     return None
+
+
+def unit_spans(text: str, layer: Layer) -> list[Span]:
+    """'in minutes', '按分钟算', '以小时计': the unit an answer should read in, no breakdown or name."""
+    labels = {w for u in layer.units.values() for w in (u.label.en, u.label.zh) if w and len(w) > 1}
+    if not labels:
+        return []
+    names = "|".join(re.escape(fold(w)) for w in sorted(labels, key=len, reverse=True))
+    unit = re.compile(rf"(?:\bin\s+|按|以|用)?(?:{names})(?:算|计|计算|为单位)?")
+    return [m.span() for m in unit.finditer(text)]
 
 
 def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter]) -> list[str]:
@@ -199,6 +212,19 @@ def rates_over(metric: str, layer: Layer, *, part: bool) -> list[str]:
     return out
 
 
+def _named_part(rates: list[str], leftovers: list[str], layer: Layer) -> str | None:
+    """The one rate whose part ('good' of good output / total output) a left-over word names."""
+    words = {w for w in leftovers if len(w) >= 2}
+    hits = []
+    for rate in rates:
+        num = layer.metric(rate).expr.partition("/")[0].strip()
+        parts = [m for m in layer.spec.metrics if m.expr.strip() == num]
+        forms = [f.lower() for m in [layer.metric(rate), *parts] for f in (m.label.en, m.label.zh, *m.synonyms.all())]
+        if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", f) for w in words for f in forms):
+            hits.append(rate)
+    return hits[0] if len(hits) == 1 else None
+
+
 def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer,
                   leftovers: list[str]) -> tuple[str | None, list[str]]:
     """'what share of the parts came out bad', 'what proportion of lots got turned away': a share of
@@ -215,6 +241,9 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer,
         if len(parts) == 1:
             return parts[0], []
     wholes = rates_over(metric, layer, part=False)
+    named = _named_part(wholes, leftovers, layer)
+    if named is not None:  # "what percentage of the parts we made were good": the part is named
+        return named, []
     if wholes and leftovers:
         return None, wholes
     if not query.share:  # a share was asked and nothing above answers it: the rates on the same rows

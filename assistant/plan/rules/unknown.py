@@ -62,7 +62,7 @@ def is_ordinary(word: str) -> bool:
         return False
     if not word.isascii():
         return _ordinary_chinese(word)
-    bare = word.strip("'-")
+    bare = word.strip("'-").split("'")[0]  # "who've", "we'd": the word before the contraction
     if word_frequency(bare, "en") >= NAME_ZIPF:
         return True
     return len(bare) >= 5 and _mistyped_word(bare) is not None
@@ -106,8 +106,9 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in _spans(text, word)) and word.isascii() == (
                 not has_cjk(word)):
             out.breakdowns.append(word)
-        beside = any(0 <= s - end <= 2 or 0 <= start - e <= 2
-                     for start, end in _spans(text, word) for s, e in dim_spans)
+        # Before a kind's word ('Shanghai plant') a word may name a member; after it ('each customer
+        # filed', 'by plant pls') it is the sentence going on.
+        beside = any(0 <= s - end <= 2 for _start, end in _spans(text, word) for s, _e in dim_spans)
         numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in _spans(text, word))  # '5号线': a numbered thing
         # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF

@@ -367,10 +367,7 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
     for dim in layer.spec.dimensions:
         term = Term("dimension", dim.name)
         _add_with_singular(vocab, [dim.name.replace("_", " "), dim.label.en, dim.label.zh, *dim.synonyms.all()], term)
-    for table in layer.spec.tables:
-        for role in table.time_roles:
-            vocab.add_all([role.label.en, role.label.zh, *role.synonyms.all()],
-                          Term("time_role", f"{table.name}.{role.column}"))
+    roles = _add_time_roles(vocab, layer)
     for member in catalogue.members:
         term = Term("value", member.dimension, member)
         for form in member.forms:
@@ -383,8 +380,39 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
             vocab.add(form, Term("value", member.dimension, member, partial=True))
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
     _add_short_names(vocab, catalogue)
+    _add_plain_verbs(vocab, roles)
     vocab.compile()
     return vocab
+
+
+def _add_time_roles(vocab: Vocabulary, layer: Layer) -> list[tuple[str, Term]]:
+    roles: list[tuple[str, Term]] = []
+    for table in layer.spec.tables:
+        for role in table.time_roles:
+            term = Term("time_role", f"{table.name}.{role.column}")
+            vocab.add_all([role.label.en, role.label.zh, *role.synonyms.all()], term)
+            roles += [(form, term) for form in role.synonyms.all()]
+    return roles
+
+
+def _add_plain_verbs(vocab: Vocabulary, roles: list[tuple[str, Term]]) -> None:
+    """'did each line complete': the plain verb of 'completed' names the date too (after the values,
+    so that beside a status of the same word both readings stay)."""
+    for form, term in roles:
+        for base in _plain_verbs(form):
+            if all(t.kind == "value" for t in vocab.forms.get(normalize(base), [])):
+                vocab.add(base, term)
+
+
+def _plain_verbs(form: str) -> list[str]:
+    """'completed' -> complete, 'finished' -> finish, 'shipped' -> ship: a one-word past tense's plain forms."""
+    if " " in form or not form.isascii() or not form.endswith("ed") or len(form) < 6:
+        return []
+    stem = form[:-2]
+    out = [form[:-1], stem]
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        out.append(stem[:-1])
+    return out
 
 
 def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from assistant.core.calendar import TimeRange
 from assistant.core.text import fold, has_cjk
+from assistant.plan.rules.shape_words import asks_a_figure
 from assistant.plan.trace import cues
 from assistant.plan.trace.mentions import (
     Mention,
@@ -211,8 +212,8 @@ def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     zh = has_cjk(question)
     node_words = [w for w in p.words if w.kind == "node"]
     members = [w for w in p.words if w.kind == "member"]
-    if not p.ids and not node_words:
-        return None
+    if not p.ids and (not node_words or asks_a_figure(p.text)):
+        return None  # "share of lots rejected per supplier", "POs delivered last month, by supplier"
     target = _target(p, graph, zh)
     # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
     attribute = target is not None and not graph.walkable(target)
