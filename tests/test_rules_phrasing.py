@@ -129,3 +129,42 @@ def test_figures_broken_down_are_not_traces(ask, question):
 def test_a_share_of_a_percent_sign(ask):
     sq = _query(ask("what % of the defects found this year were critical"))
     assert sq["share"] and (sq["time_range"]["start"], sq["time_range"]["end"]) == THIS_YEAR
+
+
+# ---------------------------------------------------------------------------- rankings and thresholds
+@pytest.mark.parametrize("question, dims, limit, desc", cases(
+    ("这个月停机最久的5台设备", ["machine"], 5, True),
+    ("去年修机器最慢的三条线是哪几条（平均修复时间）", ["line"], 3, True),
+    ("which plants had the longest downtime last month, ranked", ["plant"], None, True),
+))
+def test_superlatives_of_time_and_rankings_without_a_cut(ask, question, dims, limit, desc):
+    sq = _query(ask(question))
+    assert sq["dimensions"] == dims
+    assert sq["limit"] == limit
+    assert sq["order"][0]["desc"] is desc
+
+
+def test_a_percent_threshold_on_a_count_is_on_its_rate(ask):
+    sq = _query(ask("any lines running over 2% scrap this year?"))
+    assert sq["metrics"] == ["scrap_rate"]
+    assert {"field": "scrap_rate", "op": ">", "values": [0.02]} in sq["filters"]
+
+
+def test_a_year_after_a_comma_is_the_period(ask):
+    sq = _query(ask("Ningbo plan attainment by month, 2024"))
+    assert (sq["time_range"]["start"], sq["time_range"]["end"]) == ("2024-01-01", "2024-12-31")
+
+
+@pytest.mark.parametrize("question, field, value", cases(
+    ("目前还有多少张采购单没到货", "purchase_order_status", "open"),
+    ("这个月到期但还没发货的销售订单有几个", "sales_order_status", "open"),
+))
+def test_a_negated_state_the_layer_names_with_wei_is_that_state(ask, question, field, value):
+    assert _fields(_query(ask(question)))[field] == [value]
+
+
+def test_respectively_how_much_is_a_follow_up_not_a_list(ask):
+    session = ask.new_session()
+    ask("今年的平均修复时间是多少", session)
+    sq = _query(ask("三个工厂分别是多少？", session))
+    assert sq["metrics"] == ["mttr_min"] and sq["dimensions"] == ["plant"]

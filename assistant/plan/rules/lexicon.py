@@ -16,9 +16,11 @@ _EN_NUM = r"\d+|" + "|".join(sorted(EN_NUMBERS, key=len, reverse=True))
 # "top 5", "best three", "前5", "最低的三条", "排名后3"; group 'n' is the count, 'dir' the direction word.
 # A measure word that can start a name ('条' of '条线', '台' of '台设备') is left for the names to read.
 TOP_N = [
-    re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest)"
+    re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest"
+               rf"|longest|shortest|slowest|fastest)"
                rf"\s+(?P<n>{_EN_NUM})\b", re.I),
-    re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|排名前|排名后|倒数)"
+    re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|最久的?|最长的?|最短的?"
+               rf"|最慢的?|最快的?|最常见的?|最频繁的?|排名前|排名后|倒数)"
                rf"\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"),
 ]
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
@@ -29,13 +31,13 @@ TOP_COUNT = [
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
     re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest"
-               r"|max(?:imum)?|min(?:imum)?)\b", re.I),
-    re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短)"),
+               r"|longest|shortest|slowest|fastest|max(?:imum)?|min(?:imum)?)\b", re.I),
+    re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
 ]
-DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum",
-              "前", "最高", "最多", "最大", "排名前", "最长"}
-ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum",
-             "后", "最低", "最少", "最小", "排名后", "倒数", "最短"}
+DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
+              "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
+ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest",
+             "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快"}
 GOOD_WORDS = {"best", "最好"}
 BAD_WORDS = {"worst", "最差"}
 
@@ -61,6 +63,9 @@ BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\ba
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
                        r"|按照|按|各个|各种|各类|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
                        r"\s*(?:of\s+(?:the\s+|our\s+)|the\s+)?$", re.I)
+# "最慢的三条线", "前5台设备", "top 3 lines": the things ranked follow the count.
+RANKED_BEFORE = re.compile(rf"(?:前|后|倒数|最[\u4e00-\u9fff]{{1,2}}?的?)\s*{_CN_NUM}\s*(?:个|条|台|家|名|项|位|种)?$"
+                           rf"|\b(?:top|bottom|best|worst|highest|lowest)\s+(?:{_EN_NUM})\s+$", re.I)
 BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|breakdown|ranking|wise)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.
 ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)"

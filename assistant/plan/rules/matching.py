@@ -131,6 +131,24 @@ def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Voc
                 out.dim_words.setdefault(d, (m.start, m.end))
 
 
+_NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])")
+
+
+def mend_negated_states(question: str, vocab: Vocabulary) -> str:
+    """'没到货', '还没发货': a negated state that the layer names with 未 ('未到货', the open status)
+    is that state, so the negation is read, not left to ask about."""
+    def swap(m: re.Match[str]) -> str:
+        rest = m.string[m.end():m.end() + 4]
+        for n in range(len(rest), 0, -1):
+            if any(t.kind == "value" for t in vocab.lookup(rest[:n])):
+                break  # '没关闭': 'closed' is a state of its own; leaving it out is the exact reading
+            if any(t.kind == "value" for t in vocab.lookup("未" + rest[:n])):
+                return "未"
+        return m.group(0)
+
+    return _NEGATED.sub(swap, question)
+
+
 def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str],
                taken: list[Span]) -> tuple[str, list[tuple[str, str]]]:
     """Rewrite Latin typos of the layer's names into the names ('on-time delivry to customers' ->
@@ -180,7 +198,10 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: 
 
 def _marked(text: str, m: Match, matches: list[Match] | None = None) -> bool:
     """Is the dimension word asked to break down by ('by line', 'which plant', '各工厂', 'line-wise')?"""
-    if m.text.startswith(("哪", "which", "各", "每", "按")) or lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
+    before = text[max(0, m.start - 24):m.start]
+    if m.text.startswith(("哪", "which", "各", "每", "按")) or lx.BY_BEFORE.search(before):
+        return True
+    if lx.RANKED_BEFORE.search(before):
         return True
     start = m.start
     values = sorted((o for o in matches or [] if "value" in o.kinds), key=lambda o: o.end, reverse=True)

@@ -20,7 +20,7 @@ from assistant.plan.rules.extract import (
     remainder_words,
 )
 from assistant.plan.rules.filters import member_filters
-from assistant.plan.rules.matching import Parsed, mend_typos, read_terms
+from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -39,6 +39,7 @@ from assistant.plan.rules.shapes import (
     counted_thing,
     listed_dimensions,
     own_breakdowns,
+    rates_over,
     share_as_rate,
     unit_spans,
 )
@@ -119,6 +120,7 @@ class RulePlanner:
         mended, fixes = mend_time_words(question, known)
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
+        mended = mend_negated_states(mended, vocab)
         return mended, [*fixes, *typos]
 
     def _suggest(self, question: str, ctx: PlanContext) -> list[str]:
@@ -351,6 +353,10 @@ class RulePlanner:
         before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
         metric = (before[-1] if before else query.metrics[0])
         unit = ctx.layer.metric(metric).unit
+        rates = rates_over(metric, ctx.layer, part=True) if threshold.percent and unit != "ratio" else []
+        if len(rates) == 1 and metric in query.metrics:  # "lines over 2% scrap": the scrap rate
+            query = query.model_copy(update={"metrics": [rates[0] if m == metric else m for m in query.metrics]})
+            metric, unit = rates[0], ctx.layer.metric(rates[0]).unit
         numbers = [threshold.number] + ([threshold.high] if threshold.high is not None else [])
         if unit == "ratio" and (threshold.percent or max(numbers) > 1):
             numbers = [n / 100 for n in numbers]
@@ -380,6 +386,7 @@ def _keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
     """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
     or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
     not when another breakdown is marked: 'how long were the machines stopped on each line')."""
-    marked = set(parsed.group_by) - parsed.bare_dims
-    respectively = bool(lx.RESPECTIVELY.search(text)) and not lx.TOGETHER.search(text) and not marked
+    if set(parsed.group_by) - parsed.bare_dims:
+        return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
+    respectively = bool(lx.RESPECTIVELY.search(text)) and not lx.TOGETHER.search(text)
     return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)

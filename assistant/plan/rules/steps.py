@@ -36,7 +36,8 @@ TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
 BEFORE_THAT = re.compile(
     r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
 ORDER_ONLY = re.compile(
-    r"(?:highest|lowest|largest|smallest|biggest|best|worst)\s+(?:first|to)|sorted|排序|从高到低|从低到高", re.I)
+    r"(?:highest|lowest|largest|smallest|biggest|best|worst|most|least)\s+(?:first|to)|sorted|\branked\b|\brank(?:ing)?\s+(?:them|all)"
+    r"|\bin\s+order\b|排序|从高到低|从低到高|依次排|排个序", re.I)
 EXCLUDING = re.compile(r"\bexcluding|\bexcept|\bnot counting|\bnot including|除了|不包括|不含|不算")
 
 

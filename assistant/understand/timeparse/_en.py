@@ -60,7 +60,7 @@ _QTY_AFTER = re.compile(r"\s*(?:units?|pcs|pieces?|parts?|items?|kg|tons?|tonnes
                         r"minutes?|mins?|ppm|%|件|个|台|次|小时|分钟|元|吨|公斤)", re.I)
 _RANK_BEFORE = re.compile(r"(?:top|bottom|best|worst|first|last|highest|lowest|over|under|"
                           r"above|below|than|#)\s*$", re.I)
-_YEAR_CUE = re.compile(r"(?<![A-Za-z])(?:in|during|for|throughout|year)\s+$", re.I)
+_YEAR_CUE = re.compile(r"(?<![A-Za-z])(?:in|during|for|throughout|year)\s+$|(?:^|[,，;:])\s*$", re.I)
 # 'in may'; also 'Jan and Feb', 'Jan, Feb and Mar': a neighbouring month name in a
 # list makes an abbreviation a month ('may' is no such neighbour: 'may or may not').
 _LIST_MON = r"(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)"
