@@ -168,3 +168,36 @@ def test_respectively_how_much_is_a_follow_up_not_a_list(ask):
     ask("今年的平均修复时间是多少", session)
     sq = _query(ask("三个工厂分别是多少？", session))
     assert sq["metrics"] == ["mttr_min"] and sq["dimensions"] == ["plant"]
+
+
+# ---------------------------------------------------------------------------- follow-ups and wholes
+@pytest.mark.parametrize("first, then, values", cases(
+    ("what's energy per unit at Chongqing this quarter?", "compare that with Ningbo", ["CQ", "NB"]),
+    ("上个月苏州的OEE", "和宁波比呢？", ["SZ", "NB"]),
+))
+def test_compare_with_sets_members_side_by_side(ask, first, then, values):
+    session = ask.new_session()
+    ask(first, session)
+    sq = _query(ask(then, session))
+    assert sq["dimensions"] == ["plant"] and _fields(sq)["plant"] == values
+
+
+def test_a_follow_up_naming_a_member_without_compare_replaces_it(ask):
+    session = ask.new_session()
+    ask("上个月苏州的OEE", session)
+    assert _fields(_query(ask("宁波呢？", session)))["plant"] == ["NB"]
+
+
+@pytest.mark.parametrize("question, dim", cases(
+    ("What's each supplier's on-time delivery rate this year?", "supplier"),
+    ("今年各供应商准时交付率", "supplier"),
+))
+def test_a_metric_name_opening_with_a_kind_after_each_breaks_down(ask, question, dim):
+    assert _query(ask(question))["dimensions"] == [dim]
+
+
+def test_a_share_within_each_group_is_the_rate_and_across_groups_the_share(ask):
+    within = _query(ask("上季度各工厂生产的零件里，报废的占多大比例？"))
+    assert within["metrics"] == ["scrap_rate"] and not within.get("share")
+    across = _query(ask("今年各工厂的报废数占比"))
+    assert across["metrics"] == ["scrap_count"] and across["share"] == ["plant"]

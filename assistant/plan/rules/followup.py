@@ -4,7 +4,8 @@ matching part of the previous query; everything else carries over."""
 
 from __future__ import annotations
 
-from assistant.plan.query import Order, SemanticQuery
+from assistant.plan.query import Filter, Order, SemanticQuery
+from assistant.plan.rules import lexicon as lx
 from semantic_layer.layer import Layer
 
 
@@ -19,6 +20,7 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
     filters = [f for f in filters if f.field in layer.metrics
                or all(f.field in layer.metric_dimensions(m) for m in metrics)]
     filters += new.filters
+    filters, dims = _side_by_side(previous, filters, dims, text)
     order, limit = new.order, new.limit
     if not order and previous.order:
         renamed = []
@@ -39,3 +41,20 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         limit=limit,
         locale=new.locale,
     )
+
+
+def _side_by_side(previous: SemanticQuery, filters: list[Filter], dims: list[str],
+                  text: str) -> tuple[list[Filter], list[str]]:
+    """'compare that with Ningbo' after a question about Chongqing: both members, one row each
+    (not Ningbo instead of Chongqing)."""
+    if not lx.COMPARE_WITH.search(text):
+        return filters, dims
+    before = {f.field: f for f in previous.filters if f.op == "in"}
+    out = []
+    for f in filters:
+        old = before.get(f.field)
+        if f.op == "in" and old is not None and old.values != f.values:
+            f = f.model_copy(update={"values": list(dict.fromkeys([*old.values, *f.values]))})
+            dims = dims if f.field in dims else [*dims, f.field]
+        out.append(f)
+    return out, dims

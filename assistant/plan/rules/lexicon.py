@@ -98,6 +98,9 @@ INCLUDED_BEFORE = re.compile(r"(?:\bincluding|\bincl\.?|包括|包含|连同)\s*
 # A comma joins only a list ("OEE, scrap rate"); across a clause it separates.
 METRIC_JOINERS = re.compile(r"\band\b|&|\bplus\b|\bas well as\b|\balong with\b|\bvs\.?|\bversus\b|/|"
                             r"和|与|及|以及|还有|跟|对比|、", re.I)
+# A follow-up that sets members side by side: "compare that with Ningbo", "和苏州比呢", "vs Suzhou?".
+COMPARE_WITH = re.compile(r"\bcompare(?:d)?\b|\bvs\.?|\bversus\b|\bagainst\b|\bside by side\b"
+                          r"|比呢|相比|对比|比较|比一比|(?:和|跟|与).{1,10}比", re.I)
 COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|比较|相比", re.I)
 
 # Follow-up cues: the question leans on the previous one.

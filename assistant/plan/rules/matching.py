@@ -77,6 +77,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
         elif dims:
             _add_breakdowns(out, m, dims, text, matches, value_dims)
     _typed_values_asked(out, matches, text, vocab)
+    _breakdown_opening_metric(out, matches, text, vocab)
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     if not out.metrics and not out.ambiguous_metrics:
@@ -115,6 +116,24 @@ def _complete_name(m: Match, text: str, matches: list[Match]) -> None:
             break
         end += hit.end()
     m.end, m.text = end, text[m.start:end]
+
+
+def _breakdown_opening_metric(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary) -> None:
+    """'each supplier's on-time delivery rate', '各供应商准时交付率': a metric whose name opens with a
+    kind's word, asked with 'each', 'by', '各', is also broken down by that kind."""
+    for m in matches:
+        if "metric" not in m.kinds or not lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
+            continue
+        words = m.text.split()
+        heads = [" ".join(words[:k]) for k in (2, 1) if len(words) > k] if m.text.isascii() \
+            else [m.text[:k] for k in (4, 3, 2) if len(m.text) > k]
+        for head in heads:
+            dims = [t.ref for t in vocab.lookup(head) if t.kind == "dimension"]
+            if dims:
+                if dims[0] not in out.group_by:
+                    out.group_by.append(dims[0])
+                    out.dim_words.setdefault(dims[0], (m.start, m.start + len(head)))
+                break
 
 
 def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary) -> None:

@@ -264,7 +264,7 @@ class RulePlanner:
             spec = layer.metric(query.metrics[0])
             forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()
             r.unknown = [w for w in r.unknown if w.lower() not in forms]
-        rate, options = share_as_rate(query, r.shapes, layer, meaningful_leftovers(r.leftover.ordinary, layer))
+        rate, options = share_as_rate(query, r.shapes, layer, meaningful_leftovers(r.leftover.ordinary, layer), text)
         if options:  # a share of all lots, with words about which part: one of the rates over them
             return self._ask_metric(parsed, options, times, ctx)
         if rate is not None:

@@ -225,8 +225,19 @@ def _named_part(rates: list[str], leftovers: list[str], layer: Layer) -> str | N
     return hits[0] if len(hits) == 1 else None
 
 
-def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer,
-                  leftovers: list[str]) -> tuple[str | None, list[str]]:
+def _within_whole(query: SemanticQuery, shapes: Shapes, text: str) -> bool:
+    """'各工厂生产的零件里，报废的占多大比例', 'of the parts each plant made, what share was scrapped':
+    the whole is named first ('...里', 'of the ...'), so each group's part of its own whole is asked
+    (the rate), not each group's part of the grand total."""
+    if shapes.share is None or not query.dimensions:
+        return False
+    before = text[:shapes.share[0]]
+    return bool(re.search(r"(?:里|当中|之中|中(?=\s*[，,]))\s*[，,]?\s*\S{0,6}$", before)
+                or re.match(r"^\s*of\s+(?:the|all)\s+\w+\s+(?:\w+\s+){0,4}(?:made|produced|built)\b", text))
+
+
+def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers: list[str],
+                  text: str = "") -> tuple[str | None, list[str]]:
     """'what share of the parts came out bad', 'what proportion of lots got turned away': a share of
     a count with nothing to take it over is the rate that counts it as its part (scrap rate); a share
     of the whole of rates, with words left unread, is one of those rates (asked). (rate, options)."""
@@ -236,7 +247,7 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer,
     unit = layer.unit(layer.metric(metric).unit)
     if unit is not None and unit.kind == "ratio":
         return None, []
-    if not query.share:
+    if not query.share or _within_whole(query, shapes, text):
         parts = rates_over(metric, layer, part=True)
         if len(parts) == 1:
             return parts[0], []
