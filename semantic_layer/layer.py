@@ -45,6 +45,10 @@ class Layer:
         self.measures: dict[str, Measure] = {m.name: m for m in spec.measures}
         self.metrics: dict[str, Metric] = {m.name: m for m in spec.metrics}
         self.units: dict[str, UnitSpec] = {u.name: u for u in (*BUILTIN_UNITS, *spec.units)}
+        # A layer does not change once loaded; planners ask these many times per question.
+        self._measures_of: dict[str, list[Measure]] = {}
+        self._paths: dict[tuple[str, str], list[JoinStep] | None] = {}
+        self._reachable: dict[str, list[str]] = {}
         check_layer(self)
 
     @cached_property
@@ -93,6 +97,8 @@ class Layer:
 
     def metric_measures(self, name: str, *, where: str | None = None) -> list[Measure]:
         """Measures referenced by a metric's expression, in order of appearance."""
+        if name in self._measures_of:
+            return list(self._measures_of[name])
         metric = self.metric(name)
         tree = sqlglot.parse_one(metric.expr, read="duckdb")
         out: list[Measure] = []
@@ -103,7 +109,8 @@ class Layer:
                                  suggestion=did_you_mean(col.name, self.measures))
             if self.measures[col.name] not in out:
                 out.append(self.measures[col.name])
-        return out
+        self._measures_of[name] = out
+        return list(out)
 
     def time_column(self, measure: Measure) -> str | None:
         return measure.time_column or self.tables[measure.table].time_column
@@ -132,6 +139,13 @@ class Layer:
         """Shortest many-to-one path; ties go to relationships declared first."""
         if start == target:
             return []
+        key = (start, target)
+        if key not in self._paths:
+            self._paths[key] = self._find_path(start, target)
+        path = self._paths[key]
+        return None if path is None else list(path)
+
+    def _find_path(self, start: str, target: str) -> list[JoinStep] | None:
         queue: deque[tuple[str, list[JoinStep]]] = deque([(start, [])])
         seen = {start}
         while queue:
@@ -167,9 +181,11 @@ class Layer:
         return None
 
     def reachable_dimensions(self, metric_name: str) -> list[str]:
-        tables = {m.table for m in self.metric_measures(metric_name)}
-        return [d.name for d in self.spec.dimensions
-                if all(self.join_path(t, d.table) is not None for t in tables)]
+        if metric_name not in self._reachable:
+            tables = {m.table for m in self.metric_measures(metric_name)}
+            self._reachable[metric_name] = [d.name for d in self.spec.dimensions
+                                            if all(self.join_path(t, d.table) is not None for t in tables)]
+        return list(self._reachable[metric_name])
 
     def metric_dimensions(self, metric_name: str) -> list[str]:
         metric = self.metric(metric_name)

@@ -201,3 +201,13 @@ def test_a_share_within_each_group_is_the_rate_and_across_groups_the_share(ask):
     assert within["metrics"] == ["scrap_rate"] and not within.get("share")
     across = _query(ask("今年各工厂的报废数占比"))
     assert across["metrics"] == ["scrap_count"] and across["share"] == ["plant"]
+
+
+# ---------------------------------------------------------------------------- shorthands
+def test_shorthands_and_leaving_out(ask):
+    sq = _query(ask("total qty ordered by each customer in 2024, leave out cancelled ones"))
+    assert sq["metrics"] == ["ordered_quantity"] and sq["dimensions"] == ["customer"]
+    assert {"field": "sales_order_status", "op": "not in", "values": ["cancelled"]} in sq["filters"]
+    sq = _query(ask("how many WOs got cancelled this year"))
+    assert sq["metrics"] == ["work_order_count"]
+    assert _fields(sq)["work_order_status"] == ["cancelled"]

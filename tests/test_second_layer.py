@@ -156,6 +156,31 @@ CASES = [
          f"SELECT st.store_name, SUM(s.revenue), SUM(s.qty) FROM sales s JOIN stores st USING (store_id) "
          f"WHERE s.sale_date {MAY} GROUP BY 1",
          ["revenue", "units_sold"], ["Revenue and Units sold by store"]),
+    # ---------------------------------------------------------------- shapes: lists, counts, shares, ratios, negation
+    Case("list_stores_with_region", ["list all stores and their region"],
+         "SELECT store_name, region FROM stores",
+         [], ["List of stores, region"]),
+    Case("zh_list_stores_with_region", ["列出所有门店及其区域"],
+         "SELECT store_name_zh, region_zh FROM stores",
+         [], ["门店、区域列表"]),
+    Case("count_of_a_labelled_table", ["how many stores do we have"],
+         "SELECT COUNT(*) FROM stores",
+         ["stores_count"], ["Number of stores"]),
+    Case("share_of_a_filtered_total", ["what share of last month's revenue is from Munich"],
+         f"SELECT SUM(revenue) FILTER (WHERE store_id = 'MUC'), "
+         f"SUM(revenue) FILTER (WHERE store_id = 'MUC') / SUM(revenue) FROM sales WHERE sale_date {MAY}",
+         ["revenue"], ["Share of revenue", "Store is Munich"]),
+    Case("zh_share_of_each_group", ["各门店今年的营收占总营收的百分比"],
+         f"SELECT st.store_name_zh, SUM(s.revenue), SUM(s.revenue) / SUM(SUM(s.revenue)) OVER () "
+         f"FROM sales s JOIN stores st USING (store_id) WHERE s.sale_date {Y2025} GROUP BY 1",
+         ["revenue"], ["营收占比"]),
+    Case("ratio_of_two_metrics", ["revenue divided by units sold by store this year"],
+         f"SELECT st.store_name, SUM(s.revenue), SUM(s.qty), SUM(s.revenue) / SUM(s.qty) "
+         f"FROM sales s JOIN stores st USING (store_id) WHERE s.sale_date {Y2025} GROUP BY 1",
+         ["revenue", "units_sold"], ["Revenue per units sold by store"]),
+    Case("negation_not_counting", ["how many repairs this year, not counting flat tires"],
+         f"SELECT COUNT(*) FROM repairs WHERE repair_type <> 'flat_tire' AND repair_date {Y2025}",
+         ["repair_count"], ["Repair type is not Flat tire"]),
     # ---------------------------------------------------------------- follow-ups in a session
     Case("followup_and_for_munich", ["Revenue by product category last month", "and for Munich?"],
          f"SELECT c.category, SUM(s.revenue) FROM sales s JOIN catalog c USING (product_id) "

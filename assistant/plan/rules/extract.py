@@ -190,11 +190,11 @@ def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str
     def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        if low in known or low in lx.STRUCTURE_WORDS or len(low) < 3:
-            return word
-        if low in lx.ABBREVIATIONS:  # 'qtr', 'yr', 'wk': a shorthand, not a typo
+        if low in lx.ABBREVIATIONS and len(low) >= 3:  # 'qtr', 'qty': a shorthand, not a typo
             fixes.append((word, lx.ABBREVIATIONS[low]))
             return lx.ABBREVIATIONS[low]
+        if low in known or low in lx.STRUCTURE_WORDS or len(low) < 3:
+            return word
         best = process.extractOne(low, lx.STRUCTURE_WORDS, scorer=fuzz.ratio, score_cutoff=80)
         if best is None or best[0][0] != low[0]:
             return word

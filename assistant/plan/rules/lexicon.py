@@ -78,10 +78,11 @@ TIME_WORDS = ["today", "yesterday", "this", "last", "past", "previous", "since",
 RANKING_WORDS = ["highest", "lowest", "largest", "smallest", "biggest", "most", "least", "fewest", "best", "worst",
                  "top", "bottom", "above", "below", "more", "less", "fewer", "greater", "higher", "lower"]
 STRUCTURE_WORDS = TIME_WORDS + RANKING_WORDS
-# Shorthands people type for time words.
+# Shorthands people type for time words and everyday quantities.
 ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "years", "wk": "week", "wks": "weeks",
                  "mth": "month", "mths": "months", "mo": "month", "mos": "months", "yday": "yesterday",
-                 "tmrw": "tomorrow", "prev": "previous"}
+                 "tmrw": "tomorrow", "prev": "previous", "qty": "quantity", "qtys": "quantities",
+                 "amt": "amount", "avg": "average", "approx": "approximately"}
 # "respectively", "分别", "三个工厂", "all three plants": every member on its own row.
 RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
                           r"(?:[两二三四五六七八九十]|\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
@@ -179,6 +180,7 @@ THRESHOLD_RANGE = [
 # Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
 EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
                      r"|\bbesides|\bbut not|\bnot in|\bnot counting|\bnot(?: yet)?|\bno longer|\b(?:is|are|was|were)n't"
+                     r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?"
                      r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是)\s*(?:the\s+|any\s+)?$", re.I)
 # A negation the reading must account for: one left unread would answer the opposite question.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
