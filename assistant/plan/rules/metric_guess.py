@@ -153,6 +153,8 @@ def _layer_tokens(layer: Layer) -> frozenset[str]:
 def meaningful_leftovers(words: list[str], layer: Layer) -> list[str]:
     """Left-over words that name something the layer has ('inspection', 'conditionally', 'running'):
     a reading that ignored them may have missed what was asked."""
+    if not words:
+        return []  # no need to tokenise the whole layer (cold start)
     every = _layer_tokens(layer)
     out = []
     for w in words:
