@@ -211,3 +211,23 @@ def test_shorthands_and_leaving_out(ask):
     sq = _query(ask("how many WOs got cancelled this year"))
     assert sq["metrics"] == ["work_order_count"]
     assert _fields(sq)["work_order_status"] == ["cancelled"]
+
+
+# ---------------------------------------------------------------------------- refusals
+@pytest.mark.parametrize("question", cases(
+    ("Change the delivered date on PO-0004869 to Dec 2 so the supplier shows as on time.",),
+    ("please backdate the promised date of that purchase order",),
+    ("把CC-00070这个客诉关闭",),
+))
+def test_requests_to_change_data_are_refused_before_anything_else(ask, question):
+    answer = ask(question)
+    assert answer.status == "refused" and answer.sql is None, (answer.status, answer.message)
+
+
+@pytest.mark.parametrize("question, word", cases(
+    ("竞争对手的OEE跟我们比起来怎么样？", "竞争对手"),
+))
+def test_an_unknown_owner_of_a_metric_is_asked_about_not_ignored(ask, question, word):
+    answer = ask(question)
+    assert answer.status in ("clarify", "refused") and word in answer.message
+    assert answer.sql is None

@@ -115,6 +115,10 @@ FOLLOW_UP = re.compile(
 WRITE_INTENT = re.compile(
     r"\b(?:delete|drop|truncate|insert|update|alter|modify|overwrite|remove all|wipe|erase)\b"
     r"|\b(?:change|set|make)\b.{0,40}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
+    r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
+    r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:change|edit|correct|rename|reassign|reopen|cancel|close)\s"
+    r"(?:the|this|that|[a-z]{2,4}-\d)"
+    r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
     r"|删除|删掉|清空|修改|更新数据|改成|改为|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"

@@ -64,7 +64,7 @@ from assistant.plan.rules.steps import (
     unjoined_metrics,
     unplaced_negation,
 )
-from assistant.plan.rules.unknown import Leftover, sort_leftover, unknown_member
+from assistant.plan.rules.unknown import Leftover, is_ordinary, owns_a_term, sort_leftover, unknown_member
 from assistant.plan.rules.verified import match_verified
 from assistant.plan.rules.vocab import Vocabulary, build_vocabulary
 from assistant.plan.types import Plan, PlanContext, TraceRequest
@@ -154,7 +154,8 @@ class RulePlanner:
         spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans(),
                  *unit_spans(text, ctx.layer)]
         unknown = remainder_words(question, text, spans)
-        return Reading(found, parsed, shapes, unknown, sort_leftover(question, text, unknown, parsed.dim_spans))
+        terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
+        return Reading(found, parsed, shapes, unknown, sort_leftover(question, text, unknown, parsed.dim_spans, terms))
 
     def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
         r = self._read(question, text, ctx)
@@ -177,7 +178,10 @@ class RulePlanner:
         contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per)
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
-        unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans)
+        terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
+        unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans, terms)
+        if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values)
         return self._build_query(r, text, ctx, previous if is_follow_up else None)

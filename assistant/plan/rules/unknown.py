@@ -15,10 +15,14 @@ from assistant.core.text import everyday_words, has_cjk, word_frequency
 Span = tuple[int, int]
 
 
-def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list[Span]) -> str | None:
+def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list[Span],
+                   term_spans: list[Span] | None = None) -> str | None:
     """The first not-understood word that reads as a name: an id (letters and digits), a date
-    the calendar lacks, a capitalised word mid-sentence, or a word right next to a dimension word."""
+    the calendar lacks, a capitalised word mid-sentence, a word right next to a dimension word, or
+    the owner of a term ('竞争对手的OEE')."""
     for word in unknown:
+        if owns_a_term(text, word, term_spans or []):
+            return word
         for m in re.finditer(re.escape(word), text):
             start, end = m.span()
             original = question[start:end]
@@ -98,11 +102,16 @@ def _common_words(first: str) -> list[str]:
     return [w for w in everyday_words("en", 3.5) if w[:1] == first and w.isalpha()]
 
 
-def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[Span]) -> Leftover:
+def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[Span],
+                  term_spans: list[Span] | None = None) -> Leftover:
     """Split the unused words: a word that reads as a name is asked about (unknown_member); everyday
-    words, mistyped or not, are ignored and reported."""
+    words, mistyped or not, are ignored and reported. A word that owns a term ('竞争对手的OEE') is a
+    name whatever its frequency: ignoring it would answer about the wrong owner."""
     out = Leftover()
     for word in unknown:
+        if owns_a_term(text, word, term_spans or []):
+            out.names.append(word)
+            continue
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in _spans(text, word)) and word.isascii() == (
                 not has_cjk(word)):
             out.breakdowns.append(word)
@@ -115,6 +124,17 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         common = is_ordinary(word) and not numbered and not name_beside
         (out.ordinary if common and not _capitalised(question, text, word) else out.names).append(word)
     return out
+
+
+_TIME_OR_COUNT = re.compile(r"[年月日周季天期时一二两三四五六七八九十几\d]")
+
+
+def owns_a_term(text: str, word: str, term_spans: list[Span]) -> bool:
+    """'竞争对手的OEE': the word, then 的, then a term; not a period or a count ('这两年的产量')."""
+    if _TIME_OR_COUNT.search(word):
+        return False
+    starts = {s for s, _ in term_spans}
+    return any(text[e:e + 1] == "的" and e + 1 in starts for _s, e in _spans(text, word))
 
 
 def _spans(text: str, word: str) -> list[tuple[int, int]]:
