@@ -67,6 +67,12 @@ def view(answer) -> dict[str, Any]:
             "order": [(o["field"], o["desc"]) for o in sq.get("order") or []], "limit": sq.get("limit")}
 
 
+def planned(answer) -> dict[str, Any]:
+    """The SemanticQuery of an answered question (fails with the status and message otherwise)."""
+    assert answer.status == "ok", (answer.question, answer.status, answer.message)
+    return answer.semantic_query
+
+
 def check(answer, expected: dict[str, Any]) -> None:
     got = view(answer)
     assert got == expected, f"{answer.question!r}\n  planned:  {got}\n  expected: {expected}"

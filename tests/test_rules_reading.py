@@ -8,16 +8,12 @@ from __future__ import annotations
 import pytest
 
 from tests.planner_cases import LAST_QUARTER, LAST_WEEK, THIS_YEAR, cases, check, expect, make_ask
+from tests.planner_cases import planned as _query
 
 
 @pytest.fixture(scope="module")
 def ask(pipeline):
     return make_ask(pipeline)
-
-
-def _query(answer) -> dict:
-    assert answer.status == "ok", (answer.question, answer.status, answer.message)
-    return answer.semantic_query
 
 
 # ---------------------------------------------------------------------------- negation

@@ -10,7 +10,7 @@ denominator guarded by NULLIF. Threshold filters on metrics become HAVING.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from assistant.core.errors import IncompatibleError
 from assistant.plan.query import Filter, SemanticQuery, validate_query
+from assistant.sql.expressions import aggregate, condition, metric_expression, parse, qualify, shared_filter
 from assistant.sql.literals import literal
 from assistant.sql.shapes import ratio_expression, share_select
 from semantic_layer.layer import JoinStep, Layer
@@ -27,10 +28,6 @@ _ISO_WEEK = {
     "bigquery": ("DATE_TRUNC(CAST({col} AS DATE), ISOWEEK)", "bigquery"),
     "mysql": ("DATE_SUB(DATE({col}), INTERVAL WEEKDAY({col}) DAY)", "mysql"),
 }
-_COMPARISONS: dict[str, type[exp.Binary]] = {
-    "=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE,
-}
-_AGGREGATES: dict[str, type[exp.AggFunc]] = {"sum": exp.Sum, "count": exp.Count, "max": exp.Max, "min": exp.Min}
 
 
 @dataclass(frozen=True)
@@ -68,69 +65,6 @@ def _time_column(group: _Group) -> exp.Column:
     # exp.Column, not exp.column (whose signature takes no None): for a fact with no time column
     # this renders the bare table name, which the database then refuses as a date.
     return exp.Column(this=exp.to_identifier(group.time_column), table=exp.to_identifier(group.table))
-
-
-def _parse(sql: str) -> exp.Expr:
-    return sqlglot.parse_one(sql, read="duckdb")
-
-
-def _qualify(expression: exp.Expr, table: str) -> exp.Expr:
-    """Bind bare column names to one table so joins can never make them ambiguous."""
-    expression = expression.copy()
-    for col in expression.find_all(exp.Column):
-        if not col.table:
-            col.set("table", exp.to_identifier(table))
-    return expression
-
-
-def _condition(target: exp.Expr, f: Filter) -> exp.Expr:
-    values = [literal(v) for v in f.values]
-    if f.op in _COMPARISONS:
-        return _COMPARISONS[f.op](this=target.copy(), expression=values[0])
-    if f.op == "between":
-        return exp.Between(this=target.copy(), low=values[0], high=values[1])
-    cond = exp.In(this=target.copy(), expressions=values)
-    return exp.Not(this=cond) if f.op == "not in" else cond
-
-
-def _aggregate(m: Measure) -> exp.Expr:
-    value = _qualify(_parse(m.expr), m.table) if m.expr else None
-    cond = _qualify(_parse(m.filter), m.table) if m.filter else None
-    if m.agg == "count" and value is None:
-        if cond is None:
-            return exp.Count(this=exp.Star())
-        return exp.Count(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))]))
-    if cond is not None:
-        value = exp.Case(ifs=[exp.If(this=cond, true=value or exp.Literal.number(1))])
-    if m.agg == "count_distinct":
-        return exp.Count(this=exp.Distinct(expressions=[value]))
-    return _AGGREGATES[m.agg](this=value)
-
-
-def _shared_filter(measures: list[Measure]) -> str | None:
-    """The filter every measure of a fact has, when they all have the same one."""
-    shared = {m.filter for m in measures}
-    return shared.pop() if len(shared) == 1 else None
-
-
-def metric_expression(layer: Layer, name: str, measure_sql: Mapping[str, exp.Expr]) -> exp.Expr:
-    """The metric's formula with each measure replaced; ratios cast to double and NULLIF-guarded."""
-    tree = _parse(layer.metric(name).expr)
-    is_ratio = any(True for _ in tree.find_all(exp.Div))
-
-    def swap(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Column) and node.name in measure_sql:
-            inner = measure_sql[node.name].copy()
-            return exp.cast(inner, "DOUBLE") if is_ratio else inner
-        return node
-
-    tree = tree.transform(swap)
-    for div in list(tree.find_all(exp.Div)):
-        right = div.expression
-        if isinstance(right, exp.Literal):  # a constant divisor (e.g. /60) cannot be zero
-            continue
-        div.set("expression", exp.Nullif(this=right.copy(), expression=exp.Literal.number(0)))
-    return exp.paren(tree, copy=False) if isinstance(tree, exp.Binary) else tree
 
 
 class Compiler:
@@ -186,10 +120,10 @@ class Compiler:
         needed += [self.layer.dimension(f.field).table for f in dim_filters]
         select = self._join_dimension_tables(group, needed)
         keys = self._key_columns(group, query, dims)
-        common = _shared_filter(group.measures)
+        common = shared_filter(group.measures)
         # When every measure of a fact has the same filter (breakdowns: reason = 'breakdown'), it is a
         # WHERE, as the formula says: periods without such rows are absent, not zero.
-        measures = {m.name: _aggregate(m.model_copy(update={"filter": None}) if common else m) for m in group.measures}
+        measures = {m.name: aggregate(m.model_copy(update={"filter": None}) if common else m) for m in group.measures}
         select = select.select(*keys)
         if not final:
             select = select.select(*(e.as_(n) for n, e in measures.items()))
@@ -231,13 +165,13 @@ class Compiler:
         """The fact's WHERE conditions: time window, shared measure filter, periods, dimensions."""
         where = self._time_window(group, query)
         if common:
-            where.append(_qualify(_parse(common), group.table))
+            where.append(qualify(parse(common), group.table))
         for f in query.filters:
             if f.field == query.time_grain and group.time_column:  # only the named periods
-                where.append(_condition(self._grain_expr(group, f.field), f))
+                where.append(condition(self._grain_expr(group, f.field), f))
         for f in dim_filters:
             dim = self.layer.dimension(f.field)
-            where.append(_condition(exp.column(dim.key_column, table=dim.table), f))
+            where.append(condition(exp.column(dim.key_column, table=dim.table), f))
         return where
 
     @staticmethod
@@ -282,7 +216,7 @@ class Compiler:
 
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expr], *,
                 having: bool) -> exp.Select:
-        thresholds = [_condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
+        thresholds = [condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
         nullable = [e for e in metric_sql.values() if any(True for _ in e.find_all(exp.Nullif))]
         if query.output_fields() != query.metrics and len(nullable) == len(metric_sql):
             # A row where every ratio has a zero denominator is no data, not a result.
@@ -328,7 +262,7 @@ class Compiler:
         needed += [self.layer.dimension(f.field).table for f in dim_filters]
         select = self._join_dimension_tables(group, needed).distinct()
         select = select.select(*(self._dimension_expr(d, query.locale).as_(d) for d in query.dimensions))
-        where = [_condition(exp.column(self.layer.dimension(f.field).key_column,
+        where = [condition(exp.column(self.layer.dimension(f.field).key_column,
                                        table=self.layer.dimension(f.field).table), f) for f in dim_filters]
         if where:
             select = select.where(exp.and_(*where))
@@ -396,7 +330,7 @@ class Compiler:
 
     def _prepend_cte(self, select: exp.Select, name: str) -> exp.Select:
         """Derived tables become CTEs placed before the CTEs that read them."""
-        body = _parse(self.layer.tables[name].sql or "")
+        body = parse(self.layer.tables[name].sql or "")
         with_ = select.args.get("with_")
         existing = list(with_.expressions) if with_ else []
         cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(name)))

@@ -66,7 +66,8 @@ from assistant.plan.rules.steps import (
 )
 from assistant.plan.rules.unknown import Leftover, is_ordinary, owns_a_term, sort_leftover, unknown_member
 from assistant.plan.rules.verified import match_verified
-from assistant.plan.rules.vocab import Vocabulary, build_vocabulary
+from assistant.plan.rules.vocab import Vocabulary
+from assistant.plan.rules.vocab_build import build_vocabulary
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from assistant.understand.timeparse import TimeMatch
 

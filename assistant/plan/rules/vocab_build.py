@@ -1,0 +1,117 @@
+"""Building the planner's vocabulary from a semantic layer and its value catalogue: every name,
+synonym, member form, date word (time roles, with their plain verbs) and short name becomes a
+Term of the Vocabulary that `vocab.Vocabulary.scan` then finds in questions."""
+
+from __future__ import annotations
+
+from assistant.core.text import key as normalize
+from assistant.plan.rules.vocab import Term, Vocabulary
+from assistant.understand.catalogue import Member, ValueCatalogue, short_names
+from semantic_layer.layer import Layer
+
+
+def _parent_removed_forms(member: Member, catalogue: ValueCatalogue, dim: str) -> list[str]:
+    """'Ningbo Line 3' minus another dimension's member 'Ningbo' -> 'Line 3'; '宁波3号线' -> '3号线'."""
+    out: list[str] = []
+    for label in {member.label_en, member.label_zh}:
+        norm = normalize(label)
+        for other_form, others in catalogue.by_form.items():
+            if len(other_form) < 2 or other_form == norm or not norm.startswith(other_form):
+                continue
+            if any(o.dimension != dim for o in others):
+                rest = norm[len(other_form):].strip(" -")
+                if len(rest) >= 2:
+                    out.append(rest)
+    return out
+
+
+def singular(form: str) -> str | None:
+    """'sales orders' -> 'sales order', 'batches' -> 'batch': the last English word without its plural
+    ending (None when it has none), so a form declared in the plural also matches the singular."""
+    if not form.isascii() or not form[-1:].isalpha():
+        return None
+    head, _, last = form.rpartition(" ")
+    low = last.lower()
+    if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is")):
+        return None
+    stem = last[:-2] if low.endswith(("ches", "shes", "xes", "sses")) else last[:-1]
+    return f"{head} {stem}".strip()
+
+
+def _add_with_singular(vocab: Vocabulary, forms: list[str], term: Term, *, every: bool = False) -> None:
+    """The forms, and the singular of plural ones: of every form for things counted by row
+    ('shipments' -> 'shipment'), else only of several-word forms ('sales orders' -> 'sales order'):
+    a single plural word often has a singular of its own meaning ('units' is not 'unit')."""
+    for form in forms:
+        vocab.add(form, term)
+    for form in forms:
+        one = singular(form)
+        if one and (every or " " in one) and normalize(one) not in vocab.forms:
+            vocab.add(one, term)
+
+
+def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
+    vocab = Vocabulary()
+    for metric in layer.spec.metrics:
+        term = Term("metric", metric.name)
+        names = [metric.name, metric.name.replace("_", " "), metric.label.en, metric.label.zh]
+        tables = {m.table for m in layer.metric_measures(metric.name)}
+        counts_rows = any(layer.count_metric(t) == metric.name for t in tables)
+        _add_with_singular(vocab, [*names, *metric.synonyms.all()], term, every=counts_rows)
+    for dim in layer.spec.dimensions:
+        term = Term("dimension", dim.name)
+        _add_with_singular(vocab, [dim.name.replace("_", " "), dim.label.en, dim.label.zh, *dim.synonyms.all()], term)
+    roles = _add_time_roles(vocab, layer)
+    for member in catalogue.members:
+        term = Term("value", member.dimension, member)
+        for form in member.forms:
+            vocab.add(form, term)
+        label = member.label_en
+        if (label.isascii() and label[-1:].isalpha() and " " in label) or (label.isascii() and len(label) > 4):
+            # English plurals of names: "front brake calipers", "gear sets".
+            vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
+        for form in _parent_removed_forms(member, catalogue, member.dimension):
+            vocab.add(form, Term("value", member.dimension, member, partial=True))
+    vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
+    _add_short_names(vocab, catalogue)
+    _add_plain_verbs(vocab, roles)
+    vocab.compile()
+    return vocab
+
+
+def _add_time_roles(vocab: Vocabulary, layer: Layer) -> list[tuple[str, Term]]:
+    roles: list[tuple[str, Term]] = []
+    for table in layer.spec.tables:
+        for role in table.time_roles:
+            term = Term("time_role", f"{table.name}.{role.column}")
+            vocab.add_all([role.label.en, role.label.zh, *role.synonyms.all()], term)
+            roles += [(form, term) for form in role.synonyms.all()]
+    return roles
+
+
+def _add_plain_verbs(vocab: Vocabulary, roles: list[tuple[str, Term]]) -> None:
+    """'did each line complete': the plain verb of 'completed' names the date too (after the values,
+    so that beside a status of the same word both readings stay)."""
+    for form, term in roles:
+        for base in _plain_verbs(form):
+            if all(t.kind == "value" for t in vocab.forms.get(normalize(base), [])):
+                vocab.add(base, term)
+
+
+def _plain_verbs(form: str) -> list[str]:
+    """'completed' -> complete, 'finished' -> finish, 'shipped' -> ship: a one-word past tense's plain forms."""
+    if " " in form or not form.isascii() or not form.endswith("ed") or len(form) < 6:
+        return []
+    stem = form[:-2]
+    out = [form[:-1], stem]
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        out.append(stem[:-1])
+    return out
+
+
+def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
+    """Short names of entities ('Hengtai', '恒泰') that mean nothing else in this vocabulary."""
+    entity = [m for m in catalogue.members if m.dimension in vocab.entity_dims]
+    for short, member in short_names(entity).items():
+        if short not in vocab.forms:
+            vocab.add(short, Term("value", member.dimension, member))
