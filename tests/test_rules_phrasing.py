@@ -227,3 +227,42 @@ def test_an_unknown_owner_of_a_metric_is_asked_about_not_ignored(ask, question, 
     answer = ask(question)
     assert answer.status in ("clarify", "refused") and word in answer.message
     assert answer.sql is None
+
+
+# ---------------------------------------------------------------------------- more everyday phrasing
+@pytest.mark.parametrize("question, metric, time", cases(
+    ("suzhou oee last wk?", "oee", LAST_WEEK),
+    ("good pcs so far this month, all 3 sites combined", "good_output", ("2025-12-01", "2025-12-31")),
+))
+def test_two_letter_shorthands_are_read(ask, question, metric, time):
+    answer = ask(question)
+    sq = _query(answer)
+    assert sq["metrics"] == [metric] and (sq["time_range"]["start"], sq["time_range"]["end"]) == time
+    assert sq["dimensions"] == [] and "ignored" not in answer.interpretation
+
+
+def test_a_phrasal_past_tense_names_its_date_as_a_plain_verb(ask):
+    assert _query(ask("how many WOs did we close out this month"))["time_role"] == "actual_end"
+
+
+def test_a_value_of_another_table_narrows_a_breakdown_instead_of_naming_it(ask):
+    sq = _query(ask("Top 3 Ningbo machines by defect ppm last month"))
+    assert sq["dimensions"] == ["machine"] and _fields(sq)["plant"] == ["NB"] and sq["limit"] == 3
+    sq = _query(ask("press machines OEE last month"))
+    assert sq["dimensions"] == [] and _fields(sq)["machine_type"] == ["press"]
+
+
+@pytest.mark.parametrize("question, dims, limit", cases(
+    ("去年哪台设备最耗电？", ["machine"], 1),
+    ("最近哪条线的OEE最高", ["line"], 1),
+))
+def test_which_with_any_superlative_verb_ranks(ask, question, dims, limit):
+    sq = _query(ask(question))
+    assert sq["dimensions"] == dims and sq["limit"] == limit and sq["order"][0]["desc"] is True
+
+
+def test_already_and_due_read_as_the_layers_state_and_date(ask):
+    sq = _query(ask("12月到期的销售订单里，已经发货的有多少单？"))
+    assert _fields(sq)["sales_order_status"] == ["shipped"] and sq["time_role"] == "due_date"
+    sq = _query(ask("这个月到期的销售订单，按状态统计一下单数"))
+    assert sq["dimensions"] == ["sales_order_status"] and sq["time_role"] == "due_date"

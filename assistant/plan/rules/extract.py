@@ -97,6 +97,9 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
                     n, extra = count
                     return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
                 return TopN(1, _direction(m.group("dir")), span, False)
+    for m in lx.BARE_MOST.finditer(text):
+        if "哪" in text[max(0, m.start() - 10):m.start()] and not overlaps(m.span(), taken):
+            return TopN(1, "desc", m.span(), False)
     return None
 
 
@@ -190,7 +193,7 @@ def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str
     def swap(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        if low in lx.ABBREVIATIONS and len(low) >= 3:  # 'qtr', 'qty': a shorthand, not a typo
+        if low in lx.ABBREVIATIONS:  # 'qtr', 'wk', 'qty': a shorthand, not a typo
             fixes.append((word, lx.ABBREVIATIONS[low]))
             return lx.ABBREVIATIONS[low]
         if low in known or low in lx.STRUCTURE_WORDS or len(low) < 3:

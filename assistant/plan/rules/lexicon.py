@@ -34,6 +34,8 @@ SUPERLATIVE = [
                r"|longest|shortest|slowest|fastest|max(?:imum)?|min(?:imum)?)\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
 ]
+# '哪台设备最耗电': any other 最 + verb after a 哪 ranks from the top (not 最近, 最新: times).
+BARE_MOST = re.compile(r"(?P<dir>最)(?![近新后早初终])(?=[\u4e00-\u9fff])")
 DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
               "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest",
@@ -82,7 +84,7 @@ STRUCTURE_WORDS = TIME_WORDS + RANKING_WORDS
 ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "years", "wk": "week", "wks": "weeks",
                  "mth": "month", "mths": "months", "mo": "month", "mos": "months", "yday": "yesterday",
                  "tmrw": "tomorrow", "prev": "previous", "qty": "quantity", "qtys": "quantities",
-                 "amt": "amount", "avg": "average", "approx": "approximately"}
+                 "amt": "amount", "avg": "average", "approx": "approximately", "pcs": "pieces"}
 # "respectively", "分别", "三个工厂", "all three plants": every member on its own row.
 RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
                           r"(?:[两二三四五六七八九十]|\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",

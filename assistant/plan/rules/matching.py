@@ -75,7 +75,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             out.values.append((m, values))
             out.taken.append((m.start, m.end))
         elif dims:
-            _add_breakdowns(out, m, dims, text, matches, value_dims)
+            _add_breakdowns(out, m, dims, text, matches, value_dims, ctx.layer)
     _typed_values_asked(out, matches, text, vocab)
     _breakdown_opening_metric(out, matches, text, vocab)
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
@@ -150,7 +150,7 @@ def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Voc
                 out.dim_words.setdefault(d, (m.start, m.end))
 
 
-_NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])")
+_NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])|已经(?=[\u4e00-\u9fff])")
 
 
 def mend_negated_states(question: str, vocab: Vocabulary) -> str:
@@ -161,8 +161,9 @@ def mend_negated_states(question: str, vocab: Vocabulary) -> str:
         for n in range(len(rest), 0, -1):
             if any(t.kind == "value" for t in vocab.lookup(rest[:n])):
                 break  # '没关闭': 'closed' is a state of its own; leaving it out is the exact reading
-            if any(t.kind == "value" for t in vocab.lookup("未" + rest[:n])):
-                return "未"
+            mark = "已" if m.group(0) == "已经" else "未"  # '已经发货': the layer's 已发货
+            if any(t.kind == "value" for t in vocab.lookup(mark + rest[:n])):
+                return mark
         return m.group(0)
 
     return _NEGATED.sub(swap, question)
@@ -195,11 +196,15 @@ def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Spa
 
 
 def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: list[Match],
-                    value_dims: set[str]) -> None:
+                    value_dims: set[str], layer: Layer) -> None:
     """A dimension word: a breakdown, unless it only names a value's type or means the whole set."""
     out.taken.append((m.start, m.end))
     out.dim_spans.append((m.start, m.end))
+    # "press machines", "the Ningbo plant": a value of the kind's own table names its type; a value of
+    # another table ('Ningbo machines') only narrows the machines
+    tables = {layer.dimension(d).table for d in dims}
     described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
+                    and any(t.kind == "value" and layer.dimension(t.ref).table in tables for t in o.terms)
                     for o in matches)
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
         return  # "across all plants": one total

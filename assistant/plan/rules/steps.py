@@ -98,6 +98,7 @@ def connective_spans(text: str) -> list[Span]:
     spans = [m.span() for m in BEFORE_THAT.finditer(text)]
     spans += [m.span() for m in lx.VS_PREVIOUS.finditer(text)]
     spans += [m.span() for m in lx.EXCLUDE.finditer(text)] + [m.span() for m in EXCLUDING.finditer(text)]
+    spans += [m.span() for m in lx.TOGETHER.finditer(text)]
     return spans
 
 

@@ -99,14 +99,16 @@ def _add_plain_verbs(vocab: Vocabulary, roles: list[tuple[str, Term]]) -> None:
 
 
 def _plain_verbs(form: str) -> list[str]:
-    """'completed' -> complete, 'finished' -> finish, 'shipped' -> ship: a one-word past tense's plain forms."""
-    if " " in form or not form.isascii() or not form.endswith("ed") or len(form) < 6:
+    """'completed' -> complete, 'finished' -> finish, 'shipped' -> ship, 'closed out' -> close out:
+    the plain forms of a past tense (the first word of a phrase)."""
+    verb, _, rest = form.partition(" ")
+    if not verb.isascii() or not verb.endswith("ed") or len(verb) < 6 - (2 if rest else 0):
         return []
-    stem = form[:-2]
-    out = [form[:-1], stem]
+    stem = verb[:-2]
+    out = [verb[:-1], stem]
     if len(stem) > 2 and stem[-1] == stem[-2]:
         out.append(stem[:-1])
-    return out
+    return [f"{o} {rest}".strip() for o in out]
 
 
 def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
