@@ -155,7 +155,7 @@ _NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])|已�
 
 def mend_negated_states(question: str, vocab: Vocabulary) -> str:
     """'没到货', '还没发货': a negated state that the layer names with 未 ('未到货', the open status)
-    is that state, so the negation is read, not left to ask about."""
+    is that state, so the negation is read, not left to ask about; likewise '已经发货' is 已发货."""
     def swap(m: re.Match[str]) -> str:
         rest = m.string[m.end():m.end() + 4]
         for n in range(len(rest), 0, -1):
