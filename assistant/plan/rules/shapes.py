@@ -6,6 +6,7 @@ members, a share of a total, one metric per another. The shape words are domain-
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.core.text import fold, word_frequency
 from assistant.plan.query import Filter, SemanticQuery
@@ -41,12 +42,18 @@ def counted_thing(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tu
 
 def unit_spans(text: str, layer: Layer) -> list[Span]:
     """'in minutes', '按分钟算', '以小时计': the unit an answer should read in, no breakdown or name."""
+    unit = _unit_pattern(layer)
+    return [m.span() for m in unit.finditer(text)] if unit is not None else []
+
+
+@lru_cache(maxsize=8)
+def _unit_pattern(layer: Layer) -> re.Pattern[str] | None:
+    """The layer's unit names as one pattern, built once per layer (asked on every question)."""
     labels = {w for u in layer.units.values() for w in (u.label.en, u.label.zh) if w and len(w) > 1}
     if not labels:
-        return []
+        return None
     names = "|".join(re.escape(fold(w)) for w in sorted(labels, key=len, reverse=True))
-    unit = re.compile(rf"(?:\bin\s+|按|以|用)?(?:{names})(?:算|计|计算|为单位)?")
-    return [m.span() for m in unit.finditer(text)]
+    return re.compile(rf"(?:\bin\s+|按|以|用)?(?:{names})(?:算|计|计算|为单位)?")
 
 
 def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter]) -> list[str]:
