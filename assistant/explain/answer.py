@@ -12,7 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from semantic_layer.models import BUILTIN_UNITS, UnitSpec
+from assistant.explain.periods import period_label
+from semantic_layer.models import BUILTIN_UNITS, GRAINS, UnitSpec
+
+PERIOD_GRAINS = GRAINS
 
 Status = Literal["ok", "clarify", "refused", "error"]
 
@@ -53,6 +56,9 @@ class Answer:
     units: dict[str, UnitSpec] = field(default_factory=dict)  # unit name -> how its values read
     provenance: Provenance = field(default_factory=Provenance)
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. trace levels, comparison deltas
+    # column -> stored value -> the layer's label in the answer's language ("assembly_error" ->
+    # "Assembly error"); rows keep the stored values so filters and exports stay exact.
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -68,6 +74,27 @@ class Answer:
     def is_ratio(self, column: str) -> bool:
         unit = self.unit_of(column)
         return unit is not None and unit.kind == "ratio"
+
+    def column_kind(self, column: str) -> str | None:
+        """'time', 'dimension' or 'metric' for a compiled query's columns; None otherwise."""
+        kinds: dict[str, str] = self.extras.get("column_kinds") or {}
+        return kinds.get(column)
+
+    def shown(self, column: str, value: Any) -> Any:
+        """A value as people read it: the layer's label for a code, a period in words for a
+        time column ("Dec 2025"); numbers and unlabelled values unchanged."""
+        if value is None:
+            return None
+        if self.column_kind(column) == "time" and column in PERIOD_GRAINS:
+            return period_label(value, column, self.lang)
+        labels = self.value_labels.get(column)
+        if labels:
+            return labels.get(str(value), value)
+        return value
+
+    def shown_rows(self) -> list[list[Any]]:
+        """Every row with `shown` values, in the answer's order (table, chart and CSV agree)."""
+        return [[self.shown(c, v) for c, v in zip(self.columns, row, strict=True)] for row in self.rows]
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
@@ -94,6 +121,7 @@ class Answer:
             "units": {name: unit.model_dump(mode="json") for name, unit in self.units.items()},
             "provenance": json_value(self.provenance.__dict__),
             "extras": json_value(self.extras),
+            "value_labels": {c: dict(m) for c, m in self.value_labels.items()},
         }
 
 

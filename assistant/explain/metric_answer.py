@@ -28,6 +28,19 @@ def metric_definitions(layer: Layer, metrics: list[str]) -> list[dict[str, Any]]
     return out
 
 
+def code_labels(layer: Layer, dimensions: list[str], lang: str) -> dict[str, dict[str, str]]:
+    """The layer's value labels for dimensions whose shown column holds codes ('accepted')."""
+    out: dict[str, dict[str, str]] = {}
+    for name in dimensions:
+        dim = layer.dimensions.get(name)
+        if dim is None or not dim.values or dim.display_column(lang) != dim.key_column:
+            continue  # no labels, or the rows already hold names (e.g. a Chinese name column)
+        labels = {code: text for code, v in dim.values.items() if (text := v.zh if lang == "zh" else v.en)}
+        if labels:
+            out[name] = labels
+    return out
+
+
 def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, result: QueryResult, layer: Layer, *,
                   sql: str, labels: dict[str, str], freshness: dict[str, str], prov: Provenance,
                   notes: list[str], planner: str) -> Answer:
@@ -49,6 +62,7 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
     answer.column_units = {c.name: c.unit for c in compiled.columns if c.unit}
     answer.units = {name: unit for name in answer.column_units.values() if (unit := layer.unit(name)) is not None}
     answer.extras["column_kinds"] = {c.name: c.kind for c in compiled.columns}
+    answer.value_labels = code_labels(layer, [c.name for c in compiled.columns if c.kind == "dimension"], lang)
     answer.message = key_sentence(answer, query, layer, lang)
     return answer
 
