@@ -88,6 +88,8 @@ class Table(_Strict):
     time_column: str | None = None  # the default date of a row
     time_roles: list[TimeRole] = Field(default_factory=list)  # other dates of a row, each chosen by its words
     sql: str | None = None  # derived table: a SELECT over physical tables
+    # The Chinese measure word for counting rows ("5条产线", "3台设备"); answers use 个 without one.
+    measure_word: str | None = None
 
     @property
     def derived(self) -> bool:

@@ -62,7 +62,7 @@ def test_chat_keeps_context(demo_db: Path) -> None:
                           capture_output=True, timeout=300, input="scrap rate by plant last month\nand for December?\nquit\n",
                           env={**os.environ, "FA_INDEX_DIR": str(ROOT / ".cache" / "test-data" / "index")})
     assert proc.returncode == 0, proc.stderr
-    assert "2025-11-01 to 2025-11-30" in proc.stdout and "2025-12-01 to 2025-12-31" in proc.stdout
+    assert "by plant, November 2025:" in proc.stdout and "by plant, December 2025:" in proc.stdout
 
 
 def test_layer_validate_command(demo_db: Path) -> None:

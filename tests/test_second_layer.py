@@ -70,16 +70,16 @@ CASES = [
     # ---------------------------------------------------------------- single metrics
     Case("revenue_last_month", ["What was total revenue last month?"],
          f"SELECT SUM(revenue) FROM sales WHERE sale_date {MAY}",
-         ["revenue"], ["Revenue", "2025-05-01 to 2025-05-31"]),
+         ["revenue"], ["Revenue", "May 2025"]),
     Case("return_rate_by_store", ["Return rate by store"],
          _rate_by_store("store_name"),
          ["return_rate"], ["Return rate by store", "all dates"]),
     Case("avg_repair_time_hamburg", ["Average repair time in Hamburg last month"],
          f"SELECT SUM(duration_min) / COUNT(*) FROM repairs WHERE store_id = 'HAM' AND repair_date {MAY}",
-         ["avg_repair_time"], ["Average repair time", "Store is Hamburg", "2025-05-01 to 2025-05-31"]),
+         ["avg_repair_time"], ["Average repair time", "store is Hamburg", "May 2025"]),
     Case("repairs_by_type", ["How many repairs by repair type this year?"],
          f"SELECT repair_type, COUNT(*) FROM repairs WHERE repair_date {Y2025} GROUP BY 1",
-         ["repair_count"], ["Repairs by repair type", "2025-01-01 to 2025-12-31"]),
+         ["repair_count"], ["Repairs by repair type", ", 2025"]),
     Case("returns_by_reason", ["Returned units by return reason"],
          "SELECT reason, SUM(qty) FROM returns GROUP BY 1",
          ["returned_units"], ["Returned units by return reason"]),
@@ -91,44 +91,44 @@ CASES = [
     Case("units_by_store_this_year", ["Units sold by store this year"],
          f"SELECT st.store_name, SUM(s.qty) FROM sales s JOIN stores st USING (store_id) "
          f"WHERE s.sale_date {Y2025} GROUP BY 1",
-         ["units_sold"], ["Units sold by store", "2025-01-01 to 2025-12-31"]),
+         ["units_sold"], ["Units sold by store", ", 2025"]),
     Case("zh_revenue_by_store_last_month", ["各门店上个月的营收"],
          f"SELECT st.store_name_zh, SUM(s.revenue) FROM sales s JOIN stores st USING (store_id) "
          f"WHERE s.sale_date {MAY} GROUP BY 1",
-         ["revenue"], ["按门店的营收", "2025-05-01 至 2025-05-31"]),
+         ["revenue"], ["按门店的营收", "2025年5月"]),
     Case("zh_avg_repair_time_by_store", ["各门店的平均维修时长"],
          "SELECT st.store_name_zh, SUM(r.duration_min) / COUNT(*) FROM repairs r JOIN stores st USING (store_id) GROUP BY 1",
          ["avg_repair_time"], ["按门店的平均维修时长", "全部日期"]),
     # ---------------------------------------------------------------- filters: English name, id, Chinese name, typo
     Case("revenue_store_id", ["Revenue for store MUC this year"],
          f"SELECT SUM(revenue) FROM sales WHERE store_id = 'MUC' AND sale_date {Y2025}",
-         ["revenue"], ["Store is Munich", "2025-01-01 to 2025-12-31"]),
+         ["revenue"], ["store is Munich", ", 2025"]),
     Case("zh_units_berlin_this_year", ["柏林店今年的销量"],
          f"SELECT SUM(qty) FROM sales WHERE store_id = 'BER' AND sale_date {Y2025}",
-         ["units_sold"], ["销量", "门店 为 柏林店", "2025-01-01 至 2025-12-31"]),
+         ["units_sold"], ["销量", "门店为柏林店", "2025年"]),
     Case("typo_store_name", ["revenue in Hambrug last month"],
          f"SELECT SUM(revenue) FROM sales WHERE store_id = 'HAM' AND sale_date {MAY}",
-         ["revenue"], ["Store is Hamburg"]),
+         ["revenue"], ["store is Hamburg"]),
     Case("product_and_store", ["How many e-bikes did we sell in Munich last month?"],
          f"SELECT SUM(qty) FROM sales WHERE product_id = 'P02' AND store_id = 'MUC' AND sale_date {MAY}",
-         ["units_sold"], ["Product is E-Bike", "Store is Munich"]),
+         ["units_sold"], ["product is E-Bike", "store is Munich"]),
     Case("zh_category_value", ["上个月配件的营收"],
          f"SELECT SUM(s.revenue) FROM sales s JOIN catalog c USING (product_id) "
          f"WHERE c.category = 'accessories' AND s.sale_date {MAY}",
-         ["revenue"], ["品类 为 配件"]),
+         ["revenue"], ["品类为配件"]),
     Case("repair_type_and_store", ["What's the average repair time for flat tires in Munich?"],
          "SELECT SUM(duration_min) / COUNT(*) FROM repairs WHERE repair_type = 'flat_tire' AND store_id = 'MUC'",
-         ["avg_repair_time"], ["Repair type is Flat tire", "Store is Munich"]),
+         ["avg_repair_time"], ["repair type is Flat tire", "store is Munich"]),
     Case("zh_reason_label", ["退货原因为质量问题的退货数量"],
          "SELECT SUM(qty) FROM returns WHERE reason = 'defective'",
-         ["returned_units"], ["退货原因 为 质量问题"]),
+         ["returned_units"], ["退货原因为质量问题"]),
     Case("zh_compare_two_stores", ["上个月慕尼黑店和汉堡店的退货率对比"],
          _rate_by_store("store_name_zh", f"sale_date {MAY}", f"return_date {MAY}", "store_id IN ('MUC', 'HAM')"),
          ["return_rate"], ["按门店的退货率", "慕尼黑店", "汉堡店"]),
     # ---------------------------------------------------------------- grains
     Case("monthly_revenue_this_year", ["Monthly revenue this year"],
          f"SELECT CAST(date_trunc('month', sale_date) AS DATE), SUM(revenue) FROM sales WHERE sale_date {Y2025} GROUP BY 1",
-         ["revenue"], ["Monthly Revenue"]),
+         ["revenue"], ["Monthly revenue"]),
     Case("zh_monthly_returns_this_year", ["今年每月的退货数量"],
          f"SELECT CAST(date_trunc('month', return_date) AS DATE), SUM(qty) FROM returns WHERE return_date {Y2025} GROUP BY 1",
          ["returned_units"], ["每月退货数量"]),
@@ -147,15 +147,15 @@ CASES = [
     # ---------------------------------------------------------------- thresholds
     Case("stores_return_rate_above_5pct", ["Which stores had a return rate above 5% last year?"],
          _rate_by_store("store_name", f"sale_date {Y2024}", f"return_date {Y2024}", "RATE > 0.05"),
-         ["return_rate"], ["Return rate by store", "Return rate above 5.0%"]),
+         ["return_rate"], ["Return rate by store", "return rate above 5.0%"]),
     Case("zh_stores_return_rate_above_5pct", ["退货率超过5%的门店"],
          _rate_by_store("store_name_zh", having="RATE > 0.05"),
-         ["return_rate"], ["按门店的退货率", "退货率 高于 5.0%"]),
+         ["return_rate"], ["按门店的退货率", "退货率高于5.0%"]),
     # ---------------------------------------------------------------- several metrics
     Case("revenue_and_units_by_store", ["Revenue and units sold by store last month"],
          f"SELECT st.store_name, SUM(s.revenue), SUM(s.qty) FROM sales s JOIN stores st USING (store_id) "
          f"WHERE s.sale_date {MAY} GROUP BY 1",
-         ["revenue", "units_sold"], ["Revenue and Units sold by store"]),
+         ["revenue", "units_sold"], ["Revenue and units sold by store"]),
     # ---------------------------------------------------------------- shapes: lists, counts, shares, ratios, negation
     Case("list_stores_with_region", ["list all stores and their region"],
          "SELECT store_name, region FROM stores",
@@ -169,7 +169,7 @@ CASES = [
     Case("share_of_a_filtered_total", ["what share of last month's revenue is from Munich"],
          f"SELECT SUM(revenue) FILTER (WHERE store_id = 'MUC'), "
          f"SUM(revenue) FILTER (WHERE store_id = 'MUC') / SUM(revenue) FROM sales WHERE sale_date {MAY}",
-         ["revenue"], ["Share of revenue", "Store is Munich"]),
+         ["revenue"], ["Share of revenue", "store is Munich"]),
     Case("zh_share_of_each_group", ["各门店今年的营收占总营收的百分比"],
          f"SELECT st.store_name_zh, SUM(s.revenue), SUM(s.revenue) / SUM(SUM(s.revenue)) OVER () "
          f"FROM sales s JOIN stores st USING (store_id) WHERE s.sale_date {Y2025} GROUP BY 1",
@@ -180,23 +180,23 @@ CASES = [
          ["revenue", "units_sold"], ["Revenue per units sold by store"]),
     Case("negation_not_counting", ["how many repairs this year, not counting flat tires"],
          f"SELECT COUNT(*) FROM repairs WHERE repair_type <> 'flat_tire' AND repair_date {Y2025}",
-         ["repair_count"], ["Repair type is not Flat tire"]),
+         ["repair_count"], ["repair type is not Flat tire"]),
     # ---------------------------------------------------------------- follow-ups in a session
     Case("followup_and_for_munich", ["Revenue by product category last month", "and for Munich?"],
          f"SELECT c.category, SUM(s.revenue) FROM sales s JOIN catalog c USING (product_id) "
          f"WHERE s.store_id = 'MUC' AND s.sale_date {MAY} GROUP BY 1",
-         ["revenue"], ["Revenue by product category", "Store is Munich", "2025-05-01 to 2025-05-31"]),
+         ["revenue"], ["Revenue by product category", "store is Munich", "May 2025"]),
     Case("zh_followup_split_by_month", ["今年柏林店的营收", "按月拆分"],
          f"SELECT CAST(date_trunc('month', sale_date) AS DATE), SUM(revenue) FROM sales "
          f"WHERE store_id = 'BER' AND sale_date {Y2025} GROUP BY 1",
-         ["revenue"], ["每月营收", "门店 为 柏林店"]),
+         ["revenue"], ["每月营收", "门店为柏林店"]),
     Case("followup_switch_metric", ["Revenue by store last month", "what about return rate?"],
          _rate_by_store("store_name", f"sale_date {MAY}", f"return_date {MAY}"),
-         ["return_rate"], ["Return rate by store", "2025-05-01 to 2025-05-31"]),
+         ["return_rate"], ["Return rate by store", "May 2025"]),
     Case("zh_followup_other_store", ["今年柏林店每月的平均维修时长", "慕尼黑店呢？"],
          f"SELECT CAST(date_trunc('month', repair_date) AS DATE), SUM(duration_min) / COUNT(*) FROM repairs "
          f"WHERE store_id = 'MUC' AND repair_date {Y2025} GROUP BY 1",
-         ["avg_repair_time"], ["每月平均维修时长", "门店 为 慕尼黑店"]),
+         ["avg_repair_time"], ["每月平均维修时长", "门店为慕尼黑店"]),
 ]
 
 # Domain-free planner gaps this layer runs into (the demo factory shows the same: "OEE excluding
@@ -207,7 +207,7 @@ PLANNER_GAPS = [
     pytest.param(
         Case("negation_excluding", ["Revenue excluding Hamburg last month"],
              f"SELECT SUM(revenue) FROM sales WHERE store_id <> 'HAM' AND sale_date {MAY}",
-             ["revenue"], ["Store is not Hamburg"]),
+             ["revenue"], ["store is not Hamburg"]),
         id="negation_excluding"),
     pytest.param(
         Case("threshold_between", ["Which stores had a return rate between 3% and 6% last year?"],
@@ -218,7 +218,7 @@ PLANNER_GAPS = [
         Case("compare_month_before", ["Units sold last month compared to the month before"],
              "SELECT CAST(date_trunc('month', sale_date) AS DATE), SUM(qty) FROM sales "
              "WHERE sale_date BETWEEN DATE '2025-04-01' AND DATE '2025-05-31' GROUP BY 1",
-             ["units_sold"], ["Monthly Units sold"]),
+             ["units_sold"], ["Monthly units sold"]),
         id="compare_month_before"),
 ]
 

@@ -1,7 +1,8 @@
-"""The key sentence of a metric answer: the number that matters, in English or Chinese.
+"""The key sentence of a metric answer, in English or Chinese: what was measured, over which
+members and period (in words), then the number that matters.
 
 One row: the figures. A ranking: its first row. A trend: the latest period and its change.
-Categories: the highest and the lowest.
+Categories: the highest and the lowest. A list: how many, counted in what one row is.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 from assistant.core.calendar import grain_end
 from assistant.core.units import format_value
 from assistant.explain.answer import Answer
+from assistant.explain.sentences import counted_as, scope_line
 from assistant.plan.query import SemanticQuery
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
 
-_NO_DATA = {"en": "No data in this range.", "zh": "这个范围内没有数据。"}
+_NO_DATA = {"en": "no data in this range", "zh": "这个范围内没有数据"}
 
 
 @dataclass
@@ -33,7 +35,7 @@ class _Figures:
     keys: list[str]
 
     def name(self, row: list[Any]) -> str:
-        return " / ".join(str(row[self.answer.columns.index(k)]) for k in self.keys)
+        return " / ".join(str(self.answer.shown(k, row[self.answer.columns.index(k)])) for k in self.keys)
 
     def value(self, row: list[Any]) -> str:
         return format_value(row[self.idx], self.unit, self.lang)
@@ -43,12 +45,20 @@ class _Figures:
         return self.lang == "zh"
 
 
-def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str:
-    """A short sentence with the number that matters."""
+def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str,
+                 value_labels: dict[str, str] | None = None) -> str:
+    """What was measured, over which members and period, then the number that matters:
+    "OEE by plant, November 2025: Suzhou highest at 83.9%, Chongqing lowest at 78.0%."."""
+    head = scope_line(query, layer, lang, value_labels)
+    facts = _facts(answer, query, layer, lang)
+    return f"{head}：{facts}。" if lang == "zh" else f"{head}: {facts}."
+
+
+def _facts(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str:
     if not answer.rows:
         return _NO_DATA[lang]
     if not query.metrics:
-        return _listing(answer, lang)
+        return _listing(answer, query, layer, lang)
     derived = query.derived_column()
     metric = derived or query.metrics[0]
     label = answer.column_labels.get(metric) or layer.metric(metric).label.get(lang)
@@ -63,71 +73,127 @@ def key_sentence(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) 
     ordered = next((o for o in query.order if o.field == metric), None)
     if ordered is not None:  # a ranking: the first row is the answer
         return _ranking(f, valued[0], ordered.desc)
-    if query.time_grain and query.dimensions:  # latest period, its best and worst category
-        t = answer.columns.index(query.time_grain)
-        latest = max(r[t] for r in valued)
-        valued = [r for r in valued if r[t] == latest]
-        f.keys = [k for k in f.keys if k != query.time_grain]
-    elif query.time_grain:
+    if not query.time_grain:
+        return _spread(f, valued)
+    if not query.dimensions:
         return _trend(f, valued)
-    if len(valued) == 1:  # one member left (e.g. "only Ningbo"): no highest/lowest to speak of
-        row = valued[0]
-        return f"{f.name(row)}：{f.label} {f.value(row)}。" if f.zh else f"{f.name(row)}: {f.label} {f.value(row)}."
-    return _spread(f, valued)
+    return _latest_spread(f, valued, query.time_grain)
+
+
+def _latest_spread(f: _Figures, valued: list[list[Any]], grain: str) -> str:
+    """The latest period's best and worst member; with exactly two periods (a comparison of
+    this quarter with the last), each with its change since the earlier one."""
+    t = f.answer.columns.index(grain)
+    periods = sorted({r[t] for r in valued})
+    latest = [r for r in valued if r[t] == periods[-1]]
+    f.keys = [k for k in f.keys if k != grain]
+    earlier: dict[str, Any] = {}
+    before = ""
+    if len(periods) == 2:
+        earlier = {f.name(r): r[f.idx] for r in valued if r[t] == periods[0]}
+        before = str(f.answer.shown(grain, periods[0]))
+    period = f.answer.shown(grain, periods[-1])
+    within = f"{period}，" if f.zh else f"in {period}, "
+    if len(latest) == 1:  # one member left (e.g. "only Ningbo"): no highest/lowest to speak of
+        return within + _one(f, latest[0], earlier, before)
+    best = max(latest, key=lambda r: r[f.idx])
+    worst = min(latest, key=lambda r: r[f.idx])
+    if f.zh:
+        return f"{within}{f.name(best)}最高{_one(f, best, earlier, before, bare=True)}，" \
+               f"{f.name(worst)}最低{_one(f, worst, earlier, before, bare=True)}"
+    return f"{within}{f.name(best)} highest at {_one(f, best, earlier, before, bare=True)}, " \
+           f"{f.name(worst)} lowest at {_one(f, worst, earlier, before, bare=True)}"
+
+
+def _one(f: _Figures, row: list[Any], earlier: dict[str, Any], before: str, *, bare: bool = False) -> str:
+    """'Ningbo 1.5%', or with bare=True just the figure; plus its change since `before` if known."""
+    value = f.value(row)
+    prev = earlier.get(f.name(row))
+    change = ""
+    if prev is not None and row[f.idx] is not None:
+        words = change_words(row[f.idx], prev, f.unit, f.lang)
+        if words:
+            change = _versus(words, before, f.zh)
+    if f.zh:
+        return f"（{value}{change}）" if bare else f"{f.name(row)}为{value}{change}"
+    if bare:
+        return f"{value} ({change[2:]})" if change else value
+    return f"{f.name(row)} {value}{change}"
 
 
 def _single_row(answer: Answer, columns: list[str], lang: str) -> str:
-    parts = []
-    for c in columns:
-        value = format_value(answer.rows[0][answer.columns.index(c)], answer.unit_of(c), lang)
-        parts.append(f"{answer.column_labels.get(c, c)}: {value}")
-    return ("；".join(parts) + "。") if lang == "zh" else "; ".join(parts) + "."
+    values = [format_value(answer.rows[0][answer.columns.index(c)], answer.unit_of(c), lang) for c in columns]
+    if len(columns) == 1:  # the head already names the metric
+        return values[0]
+    parts = [f"{answer.column_labels.get(c, c)} {v}" for c, v in zip(columns, values, strict=True)]
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
-def _listing(answer: Answer, lang: str) -> str:
-    """A list of members: how many, and of what."""
-    what = "、".join(answer.column_labels.get(c, c) for c in answer.columns) if lang == "zh" \
-        else ", ".join(answer.column_labels.get(c, c).lower() for c in answer.columns)
+def _listing(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str:
+    """A list of members: how many, counted in what one row is ("共 12 条")."""
     n = len(answer.rows)
-    return f"共 {n} 项（{what}）。" if lang == "zh" else f"{n} row{'s' if n != 1 else ''}: {what}."
+    more = ("（仅列出前 {n} 项）" if lang == "zh" else " (only the first {n} listed)").format(n=n) \
+        if answer.truncated else ""
+    counted = counted_as(query, layer, lang)
+    if lang == "zh":
+        return f"共 {n} {counted[0] if counted else '项'}{more}"
+    return f"{n} found{more}"
 
 
 def _ranking(f: _Figures, top: list[Any], desc: bool) -> str:
     if f.zh:
-        return f"{f.label}{'最高' if desc else '最低'}：{f.name(top)}（{f.value(top)}）。"
-    return f"{'Highest' if desc else 'Lowest'} {f.label}: {f.name(top)} ({f.value(top)})."
+        return f"{f.name(top)}{'最高' if desc else '最低'}（{f.value(top)}）"
+    return f"{f.name(top)} {'highest' if desc else 'lowest'} at {f.value(top)}"
 
 
 def _trend(f: _Figures, valued: list[list[Any]]) -> str:
     """The latest period and its change against the one before (not when it is cut short)."""
     grain = f.query.time_grain or ""
+    column = f.answer.columns.index(grain)
     last = valued[-1]
+    period = f.answer.shown(grain, last[column])
     change = ""
-    if _partial_period(last[f.answer.columns.index(grain)], f.query):
+    if _partial_period(last[column], f.query):
         # a period cut short by the range (this week so far) is not compared like for like
         change = "（本期未满，未作比较）" if f.zh else " (period not complete, not compared)"
     elif len(valued) > 1 and valued[-2][f.idx]:
         prev = valued[-2][f.idx]
-        if f.unit is not None and f.unit.kind == "ratio":  # ratios move in points, not percent of percent
-            delta = f"{(last[f.idx] - prev) * 100:+.1f} pp"
-        else:
-            delta = f"{(last[f.idx] - prev) / abs(prev) * 100:+.1f}%"
-        change = f"，较上一期 {delta}" if f.zh else f", {delta} vs {f.name(valued[-2])}"
+        before = f.answer.shown(grain, valued[-2][column])
+        delta = change_words(last[f.idx], prev, f.unit, f.lang)
+        change = _versus(delta, before, f.zh)
     if f.zh:
-        return f"最近一期（{f.name(last)}）{f.label}：{f.value(last)}{change}。"
-    return f"Latest {grain} ({f.name(last)}): {f.label} {f.value(last)}{change}."
+        return f"最近一期（{period}）为{f.value(last)}{change}"
+    return f"latest {period} at {f.value(last)}{change}"
+
+
+def _versus(words: str, before: str, zh: bool) -> str:
+    if zh:
+        return f"，与{before}持平" if words == "持平" else f"，较{before}{words}"
+    return f", {words} vs {before}"
+
+
+def change_words(now: float, before: float, unit: UnitSpec | None, lang: str) -> str:
+    """A change as people read it: ratios in points ("+0.4 pp", "+0.4个百分点"), others in percent;
+    a change that rounds to nothing is "unchanged", never "-0.0"."""
+    if unit is not None and unit.kind == "ratio":  # ratios move in points, not percent of percent
+        points = (now - before) * 100
+        if round(points, 1) == 0:
+            return "持平" if lang == "zh" else "unchanged"
+        return f"{points:+.1f}{'个百分点' if lang == 'zh' else ' pp'}"
+    if not before:
+        return ""
+    pct = (now - before) / abs(before) * 100
+    if round(pct, 1) == 0:
+        return "持平" if lang == "zh" else "unchanged"
+    return f"{pct:+.1f}%"
 
 
 def _spread(f: _Figures, valued: list[list[Any]]) -> str:
     best = max(valued, key=lambda r: r[f.idx])
     worst = min(valued, key=lambda r: r[f.idx])
-    label = f.label
-    if f.query.time_grain:
-        period = str(valued[0][f.answer.columns.index(f.query.time_grain)])
-        label = f"{label}（{period}）" if f.zh else f"{label} ({period})"
     if f.zh:
-        return f"{label}最高：{f.name(best)}（{f.value(best)}）；最低：{f.name(worst)}（{f.value(worst)}）。"
-    return f"Highest {label}: {f.name(best)} ({f.value(best)}); lowest: {f.name(worst)} ({f.value(worst)})."
+        return f"{f.name(best)}最高（{f.value(best)}），{f.name(worst)}最低（{f.value(worst)}）"
+    return f"{f.name(best)} highest at {f.value(best)}, {f.name(worst)} lowest at {f.value(worst)}"
 
 
 def _partial_period(start: Any, query: SemanticQuery) -> bool:

@@ -63,7 +63,7 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
     answer.units = {name: unit for name in answer.column_units.values() if (unit := layer.unit(name)) is not None}
     answer.extras["column_kinds"] = {c.name: c.kind for c in compiled.columns}
     answer.value_labels = code_labels(layer, [c.name for c in compiled.columns if c.kind == "dimension"], lang)
-    answer.message = key_sentence(answer, query, layer, lang)
+    answer.message = key_sentence(answer, query, layer, lang, labels)
     return answer
 
 

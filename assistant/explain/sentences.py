@@ -4,6 +4,7 @@ interpretation line shown above every answer."""
 from __future__ import annotations
 
 from assistant.core.units import format_value
+from assistant.explain.periods import as_date, period_label, range_words
 from assistant.plan.query import Filter, SemanticQuery
 from semantic_layer.layer import Layer
 
@@ -20,13 +21,24 @@ _OPS = {
 }
 
 
+def mid_sentence(label: str) -> str:
+    """A label inside an English sentence: "Scrap rate" -> "scrap rate"; "OEE", "CNC" kept."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | None = None) -> str:
     """One filter in words: "plant is Ningbo", "OEE below 75.0%", "月份 为 2025-10-01"."""
     labels = labels or {}
     values = [labels.get(str(v), str(v)) for v in f.values]
-    if f.field in _GRAIN_WORDS:  # picked periods: "month is 2025-10-01 or 2025-12-01"
+    if f.field in _GRAIN_WORDS:  # picked periods: "quarter is Q3 2025 or Q4 2025"
         name = _PERIOD_NAMES_ZH[f.field] if lang == "zh" else f.field
-        shown = [str(v) for v in f.values]
+        shown = [period_label(v, f.field, lang) if as_date(v) else str(v) for v in f.values]
     elif f.field in layer.metrics:
         metric = layer.metric(f.field)
         shown = [format_value(v, layer.unit(metric.unit), lang) for v in f.values]
@@ -34,16 +46,30 @@ def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | No
     else:
         shown = values
         name = layer.dimension(f.field).label.get(lang)
+    name = name if lang == "zh" else mid_sentence(name)
     op = _OPS[lang][f.op]
-    joiner = " 或 " if lang == "zh" else " or "
+    if lang == "zh":  # Chinese runs words together: "工厂为宁波", "报废率介于1.0%和2.0%之间"
+        if f.op == "between":
+            return f"{name}{op}{shown[0]}和{shown[1]}之间"
+        return f"{name}{op}{'或'.join(shown)}"
     if f.op == "between":
-        return f"{name} {op} {shown[0]} {'和' if lang == 'zh' else 'and'} {shown[1]}"
-    return f"{name} {op} {joiner.join(shown)}"
+        return f"{name} {op} {shown[0]} and {shown[1]}"
+    return f"{name} {op} {' or '.join(shown)}"
 
 
 def interpretation(query: SemanticQuery, layer: Layer, lang: str, *, value_labels: dict[str, str] | None = None,
                    not_understood: list[str] | None = None) -> str:
-    """One line such as "OEE by plant, 2025-11-01 to 2025-11-30"."""
+    """One line such as "OEE by plant, November 2025", with the words that were not used."""
+    line = scope_line(query, layer, lang, value_labels)
+    if not_understood:
+        skipped = "、".join(not_understood) if lang == "zh" else ", ".join(f"'{w}'" for w in not_understood)
+        line += f"（已忽略：{skipped}）" if lang == "zh" else f" (ignored: {skipped})"
+    return line
+
+
+def scope_line(query: SemanticQuery, layer: Layer, lang: str, value_labels: dict[str, str] | None = None) -> str:
+    """What was measured, over which members and which period, in words: the head of every
+    answer's sentence ("Scrap rate by production line, where plant is Ningbo, November 2025")."""
     parts = [_what(query, layer, lang)]
     filters = [filter_words(f, layer, lang, value_labels) for f in query.filters]
     if filters:
@@ -51,12 +77,8 @@ def interpretation(query: SemanticQuery, layer: Layer, lang: str, *, value_label
     if query.metrics or query.time_range is not None:  # a list of members has no period unless one was asked
         parts.append(_period(query, lang))
     if query.limit:
-        parts.append(_limit(query, lang))
-    line = ("，" if lang == "zh" else ", ").join(parts)
-    if not_understood:
-        skipped = "、".join(not_understood) if lang == "zh" else ", ".join(f"'{w}'" for w in not_understood)
-        line += f"（已忽略：{skipped}）" if lang == "zh" else f" (ignored: {skipped})"
-    return line
+        parts.append(_limit(query, layer, lang))
+    return sentence_start(("，" if lang == "zh" else ", ").join(parts))
 
 
 def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
@@ -65,15 +87,15 @@ def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
     dims = [layer.dimension(d).label.get(lang) for d in query.dimensions]
     if not query.metrics:  # a list of members, named by what one row is where the layer says ("Suppliers")
         listed = [_plural(d, layer, lang) for d in query.dimensions]
-        return f"{'、'.join(listed)}列表" if lang == "zh" else "List of " + ", ".join(x.lower() for x in listed)
+        return f"{'、'.join(listed)}列表" if lang == "zh" else "List of " + ", ".join(mid_sentence(x) for x in listed)
     text = _measured(query, layer, lang)
     if lang == "zh":
         if query.time_grain:
             text = f"{_GRAIN_WORDS[query.time_grain][1]}{text}"
         return f"按{'、'.join(dims)}的{text}" if dims else text
     if query.time_grain:
-        text = f"{_GRAIN_WORDS[query.time_grain][0].capitalize()} {text}"
-    return text + " by " + " and ".join(d.lower() for d in dims) if dims else text
+        text = f"{_GRAIN_WORDS[query.time_grain][0]} {mid_sentence(text)}"
+    return text + " by " + " and ".join(mid_sentence(d) for d in dims) if dims else text
 
 
 def _plural(name: str, layer: Layer, lang: str) -> str:
@@ -91,28 +113,43 @@ def _measured(query: SemanticQuery, layer: Layer, lang: str) -> str:
         num = next(m for m in query.metrics if m != query.per)
         rest = [names[m] for m in query.metrics if m not in (num, query.per)]
         head = f"{names[num]}与{names[query.per]}之比" if lang == "zh" else \
-            f"{names[num]} per {names[query.per].lower()}"
+            f"{names[num]} per {mid_sentence(names[query.per])}"
         return "、".join([head, *rest]) if lang == "zh" else " and ".join([head, *rest])
     labels = list(names.values())
     if query.share:
         over = [layer.dimension(d).label.get(lang) for d in query.share]
         return f"{labels[0]}占比（按{'、'.join(over)}）" if lang == "zh" else \
-            f"Share of {labels[0].lower()} (across {', '.join(o.lower() for o in over)})"
+            f"Share of {mid_sentence(labels[0])} (across {', '.join(mid_sentence(o) for o in over)})"
     if lang == "zh":
         return "、".join(labels)
+    labels = labels[:1] + [mid_sentence(x) for x in labels[1:]]
     return " and ".join(labels) if len(labels) <= 2 else ", ".join(labels)
 
 
 def _period(query: SemanticQuery, lang: str) -> str:
     tr = query.time_range
-    if tr is None:
-        return "全部日期" if lang == "zh" else "all dates"
-    return f"{tr.start} 至 {tr.end}" if lang == "zh" else f"{tr.start} to {tr.end}"
+    return range_words(tr.start if tr else None, tr.end if tr else None, lang)
 
 
-def _limit(query: SemanticQuery, lang: str) -> str:
+def _limit(query: SemanticQuery, layer: Layer, lang: str) -> str:
+    """"top 5 production lines", "最高的前5条产线": counted in what one row is."""
     first = query.order[0] if query.order else None
     high = not first or first.desc
+    counted = counted_as(query, layer, lang)
     if lang == "zh":
-        return f"{'最高' if high else '最低'}的前{query.limit}项"
-    return f"{'top' if high else 'bottom'} {query.limit}"
+        word, label = counted or ("项", "")
+        return f"{'最高' if high else '最低'}的前{query.limit}{word}{label}"
+    label = f" {mid_sentence(counted[1])}" if counted else ""
+    return f"{'top' if high else 'bottom'} {query.limit}{label}"
+
+
+def counted_as(query: SemanticQuery, layer: Layer, lang: str) -> tuple[str, str] | None:
+    """(measure word, plural label) of what one row is, from the layer: ("条", "产线"),
+    ("", "Production lines"); None when the rows are not members of one dimension."""
+    if len(query.dimensions) != 1:
+        return None
+    dim = layer.dimension(query.dimensions[0])
+    table = layer.tables[dim.table]
+    # The table's word counts its rows: only a dimension naming those rows (its key) shares it.
+    word = table.measure_word if dim.key_column in table.primary_key else None
+    return (word or "个") if lang == "zh" else "", _plural(dim.name, layer, lang)
