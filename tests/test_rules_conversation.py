@@ -78,8 +78,8 @@ def test_follow_up_needs_the_same_session(ask):
     # outside the domain
     ("What's the weather in Shanghai tomorrow?", ["semantic layer", "won't guess"]),
     ("who won the world cup", ["semantic layer", "won't guess"]),
-    ("今天股票涨了吗", ["不在语义层中"]),
-    ("宁波的天气怎么样", ["不在语义层中"]),
+    ("今天股票涨了吗", ["数据中没有"]),
+    ("宁波的天气怎么样", ["数据中没有"]),
     # requests to change data
     ("delete all defects", ["only read data"]),
     ("set the OEE of Ningbo to 99", ["only read data"]),

@@ -8,9 +8,9 @@ from assistant.plan.types import Plan
 from semantic_layer.layer import Layer
 
 _REFUSALS = {
-    "injection": ("I only answer questions about the data described by the semantic layer, "
+    "injection": ("I only answer questions about the data listed in the metrics glossary, "
                   "and I can't change how I work.",
-                  "我只回答语义层所描述数据的问题，不能更改自己的工作方式。"),
+                  "我只回答指标词典中所列数据的问题，不能更改自己的工作方式。"),
     "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
               "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
     "empty": ("Please type a question about the data.", "请输入一个关于数据的问题。"),
@@ -28,7 +28,9 @@ def refusal(kind: str, lang: str, layer: Layer | None = None) -> str:
 
 
 def _examples(layer: Layer, lang: str, limit: int = 6) -> list[str]:
-    return [m.label.get(lang) for m in layer.spec.metrics[:limit]]
+    labels = [m.label.get(lang) for m in layer.spec.metrics[:limit]]
+    # mid-sentence in English: "about total output, OEE, ..." (acronyms kept)
+    return labels if lang == "zh" else [x[0].lower() + x[1:] if x[1:2].islower() else x for x in labels]
 
 
 def clarify_metric(planner: str, layer: Layer, lang: str, options: list[str]) -> Plan:
@@ -45,10 +47,10 @@ def clarify_metric(planner: str, layer: Layer, lang: str, options: list[str]) ->
 def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) -> Plan:
     examples = _examples(layer, lang, 8)
     if lang == "zh":
-        head = f"“{'、'.join(unknown[:4])}”不在语义层中，" if unknown else "这个问题不在我能回答的范围内，"
+        head = f"数据中没有“{'、'.join(unknown[:4])}”，" if unknown else "这个问题不在我能回答的范围内，"
         msg = head + "我只能回答这些指标相关的问题：" + "、".join(examples) + " 等。"
     else:
-        head = f"'{' '.join(unknown[:4])}' is not something the semantic layer defines, " if unknown else \
+        head = f"The data has nothing on '{' '.join(unknown[:4])}', " if unknown else \
             "That question is outside what I can answer, "
         msg = head + "so I won't guess. I can answer questions about " + ", ".join(examples) + " and more."
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)

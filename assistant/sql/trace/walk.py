@@ -200,8 +200,8 @@ def _walk(w: _Walker, request: TraceRequest, lang: str) -> TraceResult:
     started = time.perf_counter()
     graph = w.graph
     if graph.empty:
-        raise ClarificationNeeded("This semantic layer has no genealogy, so traces are not available.",
-                                  "当前语义层没有定义追溯关系，无法追溯。")
+        raise ClarificationNeeded("This data has no links between lots, batches and orders, so nothing can be traced.",
+                                  "当前数据没有批次、物料和订单之间的关联，无法追溯。")
     _check_nodes(graph, request)
     compiler = w.compiler
     asked = request

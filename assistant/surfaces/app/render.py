@@ -15,12 +15,15 @@ import streamlit as st
 from assistant.core.units import format_value
 from assistant.explain.answer import Answer, json_value
 from assistant.explain.charts import auto_chart, chart_plan, column_kinds
+from assistant.explain.headline import change_words
 from assistant.surfaces.app import state
 from assistant.surfaces.app.i18n import t
+from assistant.surfaces.app.provenance import card_scope, provenance
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
 
-DeltaColor = Literal["normal", "inverse"]  # higher is better / lower is better
+DeltaColor = Literal["normal", "inverse", "off"]  # higher is better / lower is better / no change
+DeltaArrow = Literal["auto", "off"]
 
 MAX_CARDS = 4
 
@@ -56,7 +59,7 @@ def _render_ok(answer: Answer, lang: str, key: str, layer: Layer | None) -> None
         st.markdown(answer.message)
     if not answer.rows:
         st.caption(t("no_data", lang))
-        provenance(answer, lang)
+        provenance(answer, lang, layer, f"{key}-prov")
         return
     plan = chart_plan(answer)
     table_in_expander = False
@@ -84,7 +87,7 @@ def _render_ok(answer: Answer, lang: str, key: str, layer: Layer | None) -> None
         st.caption(t("truncated", lang, n=len(answer.rows)))
     st.download_button(t("download_csv", lang), data=to_csv(answer), file_name=_file_name(answer),
                        mime="text/csv", key=f"{key}-csv", icon=":material/download:", on_click="ignore")
-    provenance(answer, lang)
+    provenance(answer, lang, layer, f"{key}-prov")
 
 
 def _safe_chart(answer: Answer) -> dict[str, Any] | None:
@@ -105,7 +108,9 @@ def _metric_cards(answer: Answer, lang: str, layer: Layer | None) -> None:
     kinds = column_kinds(answer)
     row = answer.rows[0]
     metrics = [c for c in answer.columns if kinds.get(c) == "metric"][:MAX_CARDS]
-    context = [str(json_value(row[answer.columns.index(c)])) for c in answer.columns if kinds.get(c) != "metric"]
+    context = [str(json_value(answer.shown(c, row[answer.columns.index(c)])))
+               for c in answer.columns if kinds.get(c) != "metric"]
+    scope = card_scope(answer, lang)
     comparison = answer.extras.get("comparison") or {}
     cols = st.columns(len(metrics)) if len(metrics) > 1 else [st.container()]
     for col, metric in zip(cols, metrics, strict=True):
@@ -114,9 +119,10 @@ def _metric_cards(answer: Answer, lang: str, layer: Layer | None) -> None:
         label = answer.column_labels.get(metric, metric)
         if context:
             label = f"{label} · {' / '.join(context)}"
-        delta, color = _delta(value, _previous(comparison, metric), unit, lang, metric, layer)
+        label = f"{label} · {scope}" if scope else label
+        delta, color, arrow = _delta(value, _previous(comparison, metric), unit, lang, metric, layer)
         with col:
-            st.metric(label, format_value(value, unit, lang), delta=delta, delta_color=color,
+            st.metric(label, format_value(value, unit, lang), delta=delta, delta_color=color, delta_arrow=arrow,
                       delta_description=comparison.get("label") or t("vs_previous", lang) if delta else None,
                       border=True)
 
@@ -128,28 +134,30 @@ def _previous(comparison: dict[str, Any], metric: str) -> Any:
 
 
 def _delta(value: Any, previous: Any, unit: UnitSpec | None, lang: str, metric: str,
-           layer: Layer | None) -> tuple[str | None, DeltaColor]:
+           layer: Layer | None) -> tuple[str | None, DeltaColor, DeltaArrow]:
+    """The card's change line; a change that rounds to nothing reads 'unchanged', no arrow."""
     try:
         now, before = float(value), float(previous)
     except (TypeError, ValueError):
-        return None, "normal"
+        return None, "normal", "auto"
     if math.isnan(now) or math.isnan(before):
-        return None, "normal"
-    diff = now - before
-    if unit is not None and unit.kind == "ratio":
-        points = "个百分点" if lang == "zh" else " pp"  # a change of a percentage is in points
-        text = f"{diff * 100:+.1f}{points}"
-    else:
-        text = ("+" if diff >= 0 else "-") + format_value(abs(diff), unit, lang)
-        if before:
-            text += f" ({diff / abs(before) * 100:+.1f}%)"
+        return None, "normal", "auto"
+    words = change_words(now, before, unit, lang)
+    if not words:
+        return None, "normal", "auto"
+    if words in ("unchanged", "持平"):
+        return words, "off", "off"
+    if unit is None or unit.kind != "ratio":  # counts: the amount first, then the percent
+        diff = now - before
+        words = ("+" if diff >= 0 else "-") + format_value(abs(diff), unit, lang) + f" ({words})"
     better_high = layer.metrics[metric].higher_is_better if layer and metric in layer.metrics else True
-    return text, "normal" if better_high else "inverse"
+    return words, "normal" if better_high else "inverse", "auto"
 
 
 # ---------------------------------------------------------------------- table and CSV
 def _frame(answer: Answer) -> pd.DataFrame:
-    return pd.DataFrame([[json_value(v) for v in r] for r in answer.rows], columns=answer.columns)
+    """The rows as people read them (labels for codes, periods in words), in the answer's order."""
+    return pd.DataFrame([[json_value(v) for v in r] for r in answer.shown_rows()], columns=answer.columns)
 
 
 def _table(answer: Answer) -> None:
@@ -179,39 +187,3 @@ def to_csv(answer: Answer) -> bytes:
 def _file_name(answer: Answer) -> str:
     stem = "-".join(c for c in answer.columns if column_kinds(answer).get(c) == "metric")[:60] or "answer"
     return f"{stem}.csv"
-
-
-# ---------------------------------------------------------------------- provenance
-def provenance(answer: Answer, lang: str) -> None:
-    prov = answer.provenance
-    with st.expander(t("how_computed", lang), icon=":material/info:"):
-        if answer.interpretation:
-            st.markdown(f"**{t('interpretation', lang)}:** {answer.interpretation}")
-        if prov.metrics:
-            st.markdown(f"**{t('metrics', lang)}**")
-            for m in prov.metrics:
-                label = (m.get("label_zh") if lang == "zh" else None) or m.get("label") or m.get("name", "")
-                text = (m.get("description_zh") if lang == "zh" else None) or m.get("description", "")
-                st.markdown(f"- **{label}** — {text}  \n  {t('formula', lang)}: `{m.get('formula', '')}`")
-        filters = "; ".join(prov.filters) if prov.filters else t("no_filters", lang)
-        st.markdown(f"**{t('filters', lang)}:** {filters}  \n"
-                    f"**{t('time_range', lang)}:** {prov.time_range or t('all_dates', lang)}")
-        if prov.not_understood:
-            st.markdown(f"**{t('not_understood', lang)}:** {', '.join(prov.not_understood)}")
-        if answer.sql:
-            st.markdown(f"**{t('sql', lang)}**")
-            st.code(answer.sql, language="sql", wrap_lines=True)
-        status = t("truncated_flag", lang) if answer.truncated else t("complete", lang)
-        line = (f"**{t('planner', lang)}:** {answer.planner} · **{t('rows', lang)}:** "
-                f"{len(answer.rows)} ({status})")
-        if prov.freshness:
-            dates = ", ".join(f"{src} {day}" for src, day in prov.freshness.items())
-            line += f"  \n**{t('freshness', lang)}:** {dates}"
-        if answer.timings_ms:
-            parts = [f"{t('timing_' + k, lang) if k in _TIMING_KEYS else k} {v:.0f} ms"
-                     for k, v in answer.timings_ms.items()]
-            line += f"  \n**{t('timings', lang)}:** " + " · ".join(parts)
-        st.markdown(line)
-
-
-_TIMING_KEYS = {"plan", "compile", "execute", "total"}
