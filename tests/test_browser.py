@@ -115,8 +115,16 @@ def test_chat_with_charts(server: str, browser: object, name: str, width: int, h
         page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
         for i, question in enumerate(QUESTIONS):
             _ask(page, question, i)
-        # Open the last provenance panel: its SQL block is the widest thing on the page.
+        # Every visible answer names its period in words, in both languages.
+        body = page.locator("body").inner_text()
+        assert "OEE by plant, November 2025:" in body and "2025年11月" in body
+        # Open the last provenance panel: a manager reads meanings and dates first; the SQL
+        # (the widest thing on the page) only behind the toggle.
         page.get_by_test_id("stExpander").last.locator("summary").click()
+        panel = page.get_by_test_id("stExpander").last
+        panel.get_by_text("What the figures mean").wait_for(timeout=10_000)
+        assert panel.get_by_test_id("stCode").count() == 0
+        panel.get_by_text("Show formula and SQL").click()
         page.get_by_test_id("stCode").last.wait_for(timeout=10_000)
         page.wait_for_timeout(500)  # let the last chart finish its resize to the container
         overflow = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
