@@ -17,6 +17,7 @@ from assistant.surfaces.app.i18n import lang_from_locale, t
 
 log = logging.getLogger("factory_assistant.ui")
 PAGES = "assistant/surfaces/app/pages"  # relative to this file, as st.Page expects
+PAGE_ICON = "🏭"
 PAGE_ICONS = {"ask": ":material/chat:", "glossary": ":material/menu_book:", "trace": ":material/account_tree:",
               "alerts": ":material/notifications:", "settings": ":material/settings:"}
 
@@ -31,7 +32,11 @@ def _browser_locale() -> str | None:
 def main() -> None:
     state.init_session(default_zh=lang_from_locale(_browser_locale()) == "zh")
     lang = current_lang()
-    st.set_page_config(page_title=t("app_title", lang), page_icon=":material/factory:", layout="centered")
+    # An emoji icon is drawn in the browser; a ":material/...:" page icon is fetched from
+    # fonts.gstatic.com on every page load, and nothing may leave the machine.
+    st.set_page_config(page_title=t("app_title", lang), page_icon=PAGE_ICON, layout="centered")
+    if state.language_switched(lang):
+        state.follow_language(state.load(lang).pipeline, lang)
     # File pages (thin scripts) rather than callables, so AppTest.switch_page can reach them.
     pages = [st.Page(f"{PAGES}/{name}.py", title=t(f"nav_{name}", lang), icon=icon, url_path=name,
                      default=name == "ask")

@@ -332,3 +332,37 @@ class Pipeline:
         timings["answer"] = (time.perf_counter() - t0) * 1000
         answer.timings_ms = dict(timings)
         return answer
+
+    # ------------------------------------------------------------------ what data is loaded
+    def data_span(self) -> tuple[dt.date, dt.date] | None:
+        """The period the data covers (first day, latest day), for "what is loaded" on first screens.
+
+        Medians of the dated sources' first and last days, not the extremes: plan and due dates
+        run ahead of the records and a few early records lie before them, while most sources
+        start and end together. One query per table; the latest days also fill the freshness
+        cache, and the span is kept as long as freshness is. None when nothing is dated."""
+        import statistics
+
+        from assistant.explain.periods import as_date
+
+        cached: tuple[float, tuple[dt.date, dt.date] | None] | None = getattr(self, "_span", None)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] <= _FRESHNESS_TTL_S:
+            return cached[1]
+        firsts: list[dt.date] = []
+        lasts: list[dt.date] = []
+        for table in self.layer.spec.tables:
+            columns = table.time_columns()
+            if table.derived or not columns:
+                continue
+            bounds = [agg(this=exp.column(c)) for c in columns for agg in (exp.Min, exp.Max)]
+            row = self.run_sql(exp.select(*bounds).from_(table.name)).rows[0]
+            for i, column in enumerate(columns):
+                first, last = as_date(row[2 * i]), as_date(row[2 * i + 1])
+                if first is not None and last is not None:
+                    firsts.append(first)
+                    lasts.append(last)
+                    self._freshness[(table.name, column)] = (now, last.isoformat())
+        span = (statistics.median_low(firsts), statistics.median_high(lasts)) if firsts else None
+        self._span = (now, span)
+        return span

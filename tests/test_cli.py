@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = [sys.executable, "-m", "assistant.surfaces.cli.main"]
@@ -99,3 +102,84 @@ def test_ask_json_carries_the_previous_period_comparison(demo_db: Path) -> None:
     comparison = data["extras"]["comparison"]
     assert comparison["range"] == ["2025-10-01", "2025-10-31"] and comparison["label"] == "vs 2025-10"
     assert 0 < comparison["previous"]["oee"] < 1
+
+
+def _family(pid: int) -> list[int]:
+    """`pid` and every process below it (from /proc), so the test holds however the launcher starts the server."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    family, grew = {pid}, True
+    while grew:
+        grew = False
+        for child, parent in parents.items():
+            if parent in family and child not in family:
+                family.add(child)
+                grew = True
+    return sorted(family)
+
+
+def _healthy(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads processes from /proc (Linux)")
+def test_app_launcher_watches_no_files_and_stops_with_its_server(demo_db: Path, tmp_path: Path) -> None:
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FA_INDEX_DIR": str(ROOT / ".cache" / "test-data" / "index"), "FA_AS_OF": "2025-12-31"}
+    log = tmp_path / "app.log"
+    # Started outside the repository, so .streamlit/config.toml is not read: the launcher's own flags must hold.
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*EXE, "app", "--db", str(demo_db), "--port", str(port)], cwd=tmp_path, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    family = [proc.pid]
+    try:
+        deadline = time.monotonic() + 90
+        while not _healthy(url):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.3)
+        family = _family(proc.pid)  # before the stop: an orphaned server is no longer below the launcher
+        # Streamlit starts its file watcher with the first browser session (the offline browser test
+        # looks for it there); here: the server was told not to watch.
+        servers = [args for args in map(_cmdline, family) if "streamlit" in args]
+        assert servers and all(_flag(args, "--server.fileWatcherType") == "none" for args in servers), servers
+        proc.terminate()  # what a supervisor or `kill` does: no Ctrl-C reaching the whole process group
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while _healthy(url):
+            assert time.monotonic() < deadline, "the server still answers after the launcher was stopped"
+            time.sleep(0.3)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in family[1:]:  # a server left behind by a failed test must not outlive it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return []
+
+
+def _flag(args: list[str], name: str) -> str | None:
+    return args[args.index(name) + 1] if name in args[:-1] else None

@@ -9,8 +9,16 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.explain.answer import Answer
+from assistant.pipeline import Pipeline
 from assistant.surfaces.app import state
-from assistant.surfaces.app.common import current_lang, show_problem
+from assistant.surfaces.app.common import (
+    current_lang,
+    data_sentence,
+    mode_sentence,
+    show_problem,
+    today_sentence,
+    trace_sentence,
+)
 from assistant.surfaces.app.i18n import t
 from assistant.surfaces.app.render import render_answer
 from semantic_layer.layer import Layer
@@ -26,17 +34,16 @@ def ask_page() -> None:
         return
     pipeline = loaded.pipeline
     # chat_input is pinned to the bottom wherever it is called; reading it first lets a new
-    # question suppress the onboarding block on the same run.
-    examples = [q.question for q in pipeline.layer.spec.verified_queries if q.lang == lang]
-    placeholder = t("chat_placeholder_example", lang, example=examples[0]) if examples else t("chat_placeholder", lang)
-    typed = st.chat_input(placeholder, key="chat_input", max_chars=500)
+    # question suppress the onboarding block on the same run. The placeholder stays short: an
+    # example in it was cut off on a phone, and the examples are buttons on the first screen.
+    typed = st.chat_input(t("chat_placeholder", lang), key="chat_input", max_chars=500)
     question = (typed or "").strip() or state.take_pending()
     past = state.history()
     if past or question:
         st.button(t("new_chat", lang), key="new_chat_main", icon=":material/add_comment:", type="tertiary",
                   on_click=state.new_conversation, help=t("new_chat_help", lang))
     else:
-        _onboarding(pipeline.layer, lang)
+        _first_screen(pipeline, lang)
     for i, item in enumerate(past):
         _exchange(item["question"], item["answer"], lang, i, pipeline.layer)
     if question:
@@ -53,6 +60,15 @@ def _exchange(question: str, answer: Answer, lang: str, i: int, layer: Layer) ->
         st.markdown(question)
     with st.chat_message("assistant"):
         render_answer(answer, lang, f"m{i}", layer)
+
+
+def _first_screen(pipeline: Pipeline, lang: str) -> None:
+    """What is loaded, how questions are read, what can be asked, then the layer's examples."""
+    st.markdown(data_sentence(pipeline, lang))
+    mode = mode_sentence(state.planner_name(pipeline), pipeline.settings, lang)
+    st.caption(f"{mode} {today_sentence(state.today(pipeline.settings), lang)}")
+    st.caption(" ".join(s for s in (t("intro_can", lang), trace_sentence(pipeline, lang)) if s))
+    _onboarding(pipeline.layer, lang)
 
 
 def _onboarding(layer: Layer, lang: str) -> None:

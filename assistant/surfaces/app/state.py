@@ -8,6 +8,7 @@ Session plus the rendered history) in st.session_state.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -22,16 +23,19 @@ from assistant.core.settings import Settings
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer
 from assistant.pipeline import Pipeline
-from assistant.plan.types import Session
+from assistant.plan.types import Plan, Session
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
 
 log = logging.getLogger("factory_assistant.ui")
 
-HISTORY = "fa_history"  # list of {"question": str, "answer": Answer}
+HISTORY = "fa_history"  # list of {"question": str, "answer": Answer, "plan": Plan | None}
 SESSION = "fa_session"  # the pipeline Session: follow-ups read its last query
 PENDING = "fa_pending"  # a question queued by a button (onboarding, suggestion)
 LANG_KEY = "ui_zh"  # the language toggle: True means Chinese
+AS_OF_KEY = "fa_as_of"  # the date "today" means for this session's questions (None: the configured one)
+PLANNER_KEY = "fa_planner"  # how this session's questions are read (None: the configured default)
+SHOWN_LANG = "fa_shown_lang"  # the language the last run drew the page in, to notice a switch
 
 
 @dataclass
@@ -89,6 +93,7 @@ def _warm(pipeline: Pipeline) -> None:
     try:
         pipeline.values  # noqa: B018  (reads every dimension's members once)
         pipeline.planners  # noqa: B018
+        pipeline.data_span()  # the first screen says what period the data covers
         if pipeline.settings.llm_configured:
             pipeline.index  # noqa: B018  (embedding model + retrieval index, needed by the LLM planner)
         else:
@@ -136,6 +141,20 @@ def init_session(default_zh: bool) -> None:
     st.session_state.setdefault(HISTORY, [])
     st.session_state.setdefault(SESSION, Session())
     st.session_state.setdefault(PENDING, None)
+    st.session_state.setdefault(AS_OF_KEY, None)
+    st.session_state.setdefault(PLANNER_KEY, None)
+
+
+def today(settings: Settings) -> dt.date:
+    """The date "today" means for this session: chosen on the Settings page, else the configured one."""
+    chosen: dt.date | None = st.session_state.get(AS_OF_KEY)
+    return chosen or settings.today()
+
+
+def planner_name(pipeline: Pipeline) -> str:
+    """How this session's questions are read; a choice the pipeline no longer offers falls back."""
+    chosen: str | None = st.session_state.get(PLANNER_KEY)
+    return chosen if chosen in pipeline.planners else pipeline.default_planner
 
 
 def new_conversation() -> None:
@@ -159,16 +178,52 @@ def ask(pipeline: Pipeline, question: str) -> Answer:
     """Ask with this browser session's context; never raises (errors become answers)."""
     session: Session = st.session_state[SESSION]
     lang = question_lang(question)
+    turns = len(session.turns)
     try:
-        answer = pipeline.ask(question, session=session, as_of=pipeline.settings.as_of)
+        answer = pipeline.ask(question, session=session, as_of=today(pipeline.settings), planner=planner_name(pipeline))
     except FactoryAssistantError as exc:
         answer = Answer(question, "error", str(exc), lang=lang)
     except Exception:
         log.exception("unexpected error while answering %r", question)
         answer = Answer(question, "error", "", lang=lang)  # the renderer shows a friendly generic message
-    st.session_state[HISTORY].append({"question": question, "answer": answer})
+    # The plan is kept so a language switch can say the same answer again without re-reading the question.
+    plan = session.turns[-1].plan if len(session.turns) > turns else None
+    st.session_state[HISTORY].append({"question": question, "answer": answer, "plan": plan})
     return answer
 
 
 def history() -> list[dict[str, Any]]:
     return st.session_state.get(HISTORY, [])
+
+
+# ---------------------------------------------------------------------- language switch
+def language_switched(lang: str) -> bool:
+    """True once after the interface language changed (by the sidebar toggle or the Settings page)."""
+    shown = st.session_state.get(SHOWN_LANG)
+    st.session_state[SHOWN_LANG] = lang
+    return shown is not None and shown != lang
+
+
+def follow_language(pipeline: Pipeline | None, lang: str) -> None:
+    """Say every answer of the conversation again in `lang`, so nothing of the old language is left.
+
+    Answers are re-run from their kept plans (same query, same dates, new words); clarifications
+    and refusals keep their text, since their planner wrote it for the words the user typed. (The
+    traceability page says its own last result again when it finds it in another language.)"""
+    for item in history():
+        plan: Plan | None = item.get("plan")
+        answer: Answer = item["answer"]
+        if pipeline is None or plan is None or answer.lang == lang or plan.kind in ("clarify", "refuse"):
+            continue
+        item["answer"] = _again(pipeline, item["question"], plan, answer, lang)
+
+
+def _again(pipeline: Pipeline, question: str, plan: Plan, answer: Answer, lang: str) -> Answer:
+    try:
+        fresh = pipeline.execute_plan(question, plan, lang=lang, timings={})
+    except Exception:
+        log.exception("could not re-run %r in %s", question, lang)
+        return answer
+    fresh.timings_ms = answer.timings_ms  # what the user waited for when asking
+    return fresh
+

@@ -146,9 +146,19 @@ def run_app(db: str | None = DbOpt, port: int = typer.Option(8501, "--port"),
     if db:
         env["FA_DB"] = db
     app_py = Path(__file__).resolve().parents[3] / "app.py"
+    # Flags, not only .streamlit/config.toml: that file is read from the working folder, which
+    # need not be the repository. No file watcher: it follows every imported file (a .venv in the
+    # repository included), overflows inotify and burns CPU. No usage statistics leave the machine.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.port", str(port),
-           "--server.address", address, "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+           "--server.address", address, "--browser.gatherUsageStats", "false", "--server.headless", "true",
+           "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     console.print(f"Open http://{address}:{port} in your browser.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        # Become the server (same process id): stopping the launcher, by Ctrl-C, kill or a
+        # supervisor, then stops the server too, instead of leaving a child holding the port.
+        os.execve(sys.executable, cmd, env)
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
