@@ -50,6 +50,8 @@ def _say_change(answer: Answer, query: SemanticQuery, previous: dict[str, Any], 
         return
     metric = query.metrics[0]
     now, before = answer.rows[0][answer.columns.index(metric)], previous.get(metric)
+    if now is None or before is None:
+        return
     try:
         words = change_words(float(now), float(before), answer.unit_of(metric), answer.lang)
     except (TypeError, ValueError):
