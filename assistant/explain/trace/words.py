@@ -11,6 +11,16 @@ MAX_NAMED = 3  # name context members (lines) up to this many, else give a count
 MAX_LISTED = 8  # members named in the answer to 'which products ...?'
 
 
+def level_name(index: int, lang: str) -> str:
+    """A level in words, never as a signed number: 'start', '2 steps upstream' / '起点', '上游第 2 层'."""
+    if index == 0:
+        return "起点" if lang == "zh" else "start"
+    n, up = abs(index), index < 0
+    if lang == "zh":
+        return f"{'上游' if up else '下游'}第 {n} 层"
+    return f"{n} step{'' if n == 1 else 's'} {'upstream' if up else 'downstream'}"
+
+
 def _count(level: TraceLevel, node: GenealogyNode, lang: str) -> str:
     if lang == "zh":
         return f"{level.count} 个{node.label.zh}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from assistant.core.errors import FactoryAssistantError
@@ -21,6 +20,7 @@ from assistant.surfaces.app import state
 from assistant.surfaces.app.common import current_lang, show_problem
 from assistant.surfaces.app.i18n import t
 from assistant.surfaces.app.render import provenance
+from assistant.surfaces.app.trace_view import show_trace
 from semantic_layer.models import GenealogyNode
 
 RECENT_IDS = 25
@@ -55,6 +55,10 @@ def trace_page() -> None:
             st.session_state[RESULT] = {"node": name, "id": ident, "lang": lang,
                                         "answer": _run(pipeline, node, ident, lang)}
     result = st.session_state.get(RESULT)
+    if result and result["node"] == name and result["lang"] != lang:
+        # The language was switched: the same trace again in it, never two languages on one screen.
+        result = {**result, "lang": lang, "answer": _run(pipeline, node, result["id"], lang)}
+        st.session_state[RESULT] = result
     if result and result["node"] == name:
         _show(result["answer"], lang)
 
@@ -100,34 +104,10 @@ def _show(answer: Answer | dict[str, Any], lang: str) -> None:
         return
     if answer.message:
         st.markdown(answer.message)
-    if answer.chart:
-        # Collapsed: the levels below carry the same facts and read better on a phone.
-        with st.expander(t("trace_diagram", lang), icon=":material/account_tree:"):
-            st.vega_lite_chart(spec=answer.chart, width="stretch", key="trace-chart")
-    levels: list[dict[str, Any]] = answer.extras.get("trace", {}).get("levels", [])
-    for title, chosen in ((t("upstream", lang), [lv for lv in levels if lv["index"] < 0][::-1]),
-                          (t("downstream", lang), [lv for lv in levels if lv["index"] > 0])):
-        st.markdown(f"**{title}**")
-        if not chosen:
-            st.caption(t("trace_none", lang))
-        for level in chosen:
-            _level(level, lang)
+    show_trace(answer, lang, "page")
     csv = trace_to_csv(answer).encode("utf-8-sig")  # BOM: Excel then shows Chinese names
     ident = answer.extras.get("trace", {}).get("start", {}).get("ids", ["trace"])
     st.download_button(t("download_csv", lang), data=csv, file_name=f"trace-{'-'.join(ident)[:40]}.csv",
                        mime="text/csv", key="trace-csv", icon=":material/download:", on_click="ignore")
     provenance(answer, lang)
 
-
-def _level(level: dict[str, Any], lang: str) -> None:
-    """One node type reached: its count, then its rows (nearest levels first)."""
-    more = t("trace_more", lang, n=level["count"] - len(level["rows"])) if level.get("truncated") else ""
-    with st.expander(f"{level['label']} · {level['count']}{more}", expanded=abs(level["index"]) == 1):
-        if level["rows"]:
-            labels = [level["column_labels"].get(c, c) for c in level["columns"]]
-            if len(set(labels)) < len(labels):  # two columns with one label: keep the raw names
-                labels = level["columns"]
-            frame = pd.DataFrame(level["rows"], columns=labels)
-            st.dataframe(frame, hide_index=True, width="stretch")
-        if level.get("missing"):
-            st.caption(t("trace_missing", lang, ids=", ".join(level["missing"][:10])))
