@@ -136,8 +136,6 @@ def batch(demo_db: Path, lot: str) -> str:
     return str(row[0])
 
 
-@pytest.mark.xfail(strict=True, reason="the Ask page draws trace answers through trace_view.show_trace once "
-                                       "render.py calls it; remove this mark then")
 @pytest.mark.parametrize(("name", "width", "height"), VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
 def test_ask_page_trace_pictures_are_readable(server: str, browser: Any, lot: str, batch: str, name: str,
                                               width: int, height: int) -> None:

@@ -19,6 +19,7 @@ from assistant.explain.headline import change_words
 from assistant.surfaces.app import state
 from assistant.surfaces.app.i18n import t
 from assistant.surfaces.app.provenance import card_scope, provenance
+from assistant.surfaces.app.trace_view import show_trace
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
 
@@ -68,10 +69,8 @@ def _render_ok(answer: Answer, lang: str, key: str, layer: Layer | None) -> None
         table_in_expander = True
     else:
         spec = answer.chart or _safe_chart(answer)
-        if spec is not None and "trace" in answer.extras:
-            # A genealogy diagram is dense; collapsed, the summary and table lead on a phone.
-            with st.expander(t("trace_diagram", lang), icon=":material/account_tree:"):
-                st.vega_lite_chart(spec=spec, width="stretch", key=f"{key}-chart")
+        if "trace" in answer.extras:
+            show_trace(answer, lang, key, expand_nearest=False)
         elif spec is not None:
             st.vega_lite_chart(spec=spec, width="stretch", key=f"{key}-chart")
             table_in_expander = True
