@@ -37,12 +37,15 @@ from assistant.explain.trace.answer import (
     filter_members,
     trace_answer,
 )
+from assistant.explain.trace.matches import describe, note_matches, which_one
+from assistant.plan.choices import reply_to
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
 from assistant.plan.types import Plan, PlanContext, Planner, Session, TraceRequest, Turn
 from assistant.sql.compiler import CompiledQuery, Compiler
 from assistant.sql.executor import Executor, QueryResult
 from assistant.sql.guard import CheckedSQL, Guard
 from assistant.sql.members import members_query
+from assistant.sql.trace.matches import StartMatches, needs_matching, start_matches
 from assistant.sql.trace.result import TraceResult
 from assistant.sql.trace.statements import recent_ids_statement
 from assistant.sql.trace.walk import run_trace
@@ -159,6 +162,8 @@ class Pipeline:
             planner: str | None = None) -> Answer:
         started = time.perf_counter()
         session = session if session is not None else self.new_session()
+        picked = reply_to(question, session.choices)  # '2', 'NB-L3', '宁波', 'all': an option of the last answer
+        question = picked["question"] if picked is not None else question
         lang = question_lang(question)
         session.lang = lang
         name = planner or self.default_planner
@@ -178,7 +183,7 @@ class Pipeline:
         answer = self.execute_plan(question, plan, lang=lang, timings=timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
-        session.turns.append(Turn(question, plan, answer.status))
+        session.turns.append(Turn(question, plan, answer.status, choices=answer.extras.get("choices", [])))
         return answer
 
     def _unknown_planner(self, question: str, name: str, lang: str) -> Answer:
@@ -214,8 +219,11 @@ class Pipeline:
                           not_understood=plan.not_understood)
         if plan.kind in ("clarify", "refuse"):
             status: Status = "clarify" if plan.kind == "clarify" else "refused"
-            return Answer(question, status, plan.message, suggestions=plan.suggestions, provenance=prov,
-                          planner=plan.planner, lang=lang)
+            answer = Answer(question, status, plan.message, suggestions=plan.suggestions, provenance=prov,
+                            planner=plan.planner, lang=lang)
+            if plan.choices:  # labelled options (assistant/plan/choices.py) and their bare values
+                answer.extras.update(choices=plan.choices, options=[c["value"] for c in plan.choices])
+            return answer
         try:
             if plan.kind == "query" and plan.query is not None:
                 return self._answer_query(question, plan, prov, timings, lang=lang)
@@ -310,9 +318,22 @@ class Pipeline:
         """Answer a trace that was picked rather than asked (the traceability page)."""
         return self.execute_plan(question, Plan(kind="trace", planner=planner, trace=request), lang=lang, timings={})
 
+    def _start_matches(self, request: TraceRequest, lang: str) -> tuple[StartMatches | None, list[str]]:
+        """The records a trace named by description only would start from, with their labels."""
+        if not needs_matching(self.layer, request):
+            return None, []
+        matches = start_matches(self.layer, self.run_sql, request, lang)
+        return matches, describe(matches, self.layer, self.values, lang)
+
     def _answer_trace(self, question: str, request: TraceRequest, prov: Provenance, timings: dict[str, float], *,
                       lang: str, planner: str) -> Answer:
         t0 = time.perf_counter()
+        matches, start_labels = self._start_matches(request, lang)
+        if matches is not None and matches.total > 1 and request.pick == "one":  # never pick one silently
+            return which_one(question, request, matches, start_labels, self.layer, lang=lang, planner=planner,
+                             prov=prov)
+        if matches is not None and matches.total and request.pick in ("one", "latest"):
+            request.start_ids = matches.ids[:1]  # in place: the session's follow-ups continue from it
         try:
             result = self.run_trace(request, lang=lang)
         except ClarificationNeeded as exc:
@@ -329,6 +350,8 @@ class Pipeline:
         except FactoryAssistantError:
             prov.freshness = {}
         answer = trace_answer(question, result, self.layer, labels=labels, prov=prov, planner=planner)
+        if matches is not None:
+            note_matches(answer, request.pick, matches, start_labels, self.layer)
         timings["answer"] = (time.perf_counter() - t0) * 1000
         answer.timings_ms = dict(timings)
         return answer

@@ -183,3 +183,50 @@ def _cmdline(pid: int) -> list[str]:
 
 def _flag(args: list[str], name: str) -> str | None:
     return args[args.index(name) + 1] if name in args[:-1] else None
+
+
+# ---------------------------------------------------------------------- clarify answers with options
+AMBIGUOUS_LOT = "Which customers received batches made from Hengtai Metals' conditional aluminium lot?"
+
+
+def _hengtai_lots(db: Path) -> list[str]:
+    """Hengtai's conditionally accepted aluminium lots, newest first: what the question may mean."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("""SELECT l.lot_id FROM material_lots l JOIN materials m ON m.material_id = l.material_id
+                              WHERE l.supplier_id = (SELECT supplier_id FROM suppliers WHERE supplier_name = 'Hengtai Metals')
+                                AND l.inspection_result = 'conditional' AND m.material_type = 'aluminium'
+                              ORDER BY l.received_date DESC, l.lot_id DESC""").fetchall()
+    assert len(rows) > 1
+    return [r[0] for r in rows]
+
+
+def test_ask_json_clarify_carries_the_options(demo_db: Path) -> None:
+    out = run("ask", AMBIGUOUS_LOT, "--db", str(demo_db), "--as-of", "2025-12-31", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["status"] == "clarify" and data["rows"] == [] and data["sql"] is None
+    options = data["options"]
+    assert all(set(o) == {"label", "question", "value"} for o in options)
+    assert [o["value"] for o in options[:-1]] == _hengtai_lots(demo_db) and options[-1]["value"] == "*"
+    assert all(o["value"] in o["question"] for o in options[:-1]) and data["extras"]["choices"] == options
+    metric = json.loads(run("ask", "3号线上个月的OEE", "--db", str(demo_db), "--as-of", "2025-12-31", "--json").stdout)
+    assert metric["status"] == "clarify" and sorted(o["value"] for o in metric["options"]) == ["CQ-L3", "NB-L3", "SZ-L3"]
+    assert all(o["question"].endswith("3号线上个月的OEE") and o["question"] != "3号线上个月的OEE" for o in metric["options"])
+
+
+def test_ask_text_lists_the_options_numbered(demo_db: Path) -> None:
+    out = run("ask", AMBIGUOUS_LOT, "--db", str(demo_db), "--as-of", "2025-12-31")
+    assert out.returncode == 0, out.stderr
+    for i, lot in enumerate(_hengtai_lots(demo_db), 1):
+        assert f"  {i}. {lot} · " in out.stdout, out.stdout
+
+
+def test_chat_picks_an_option_by_its_number(demo_db: Path) -> None:
+    second = _hengtai_lots(demo_db)[1]
+    proc = subprocess.run([*EXE, "chat", "--db", str(demo_db), "--as-of", "2025-12-31"], cwd=ROOT, text=True,
+                          capture_output=True, timeout=300, input=f"{AMBIGUOUS_LOT}\n2\nquit\n",
+                          env={**os.environ, "FA_INDEX_DIR": str(ROOT / ".cache" / "test-data" / "index"),
+                               "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    assert "Type a number to choose." in proc.stdout
+    assert f"material lot {second} → " in proc.stdout, proc.stdout  # the second option, traced

@@ -227,10 +227,14 @@ def test_answer_in_chinese(pipe: Pipeline, story: dict) -> None:
 
 
 def test_hengtai_conditional_aluminium_lot_question(pipe: Pipeline, story: dict) -> None:
-    answer = _answer(pipe, "Which customers got parts made from Hengtai's conditional aluminium lot?")
-    assert sorted(r[0] for r in answer.rows) == story["customers"]  # singular 'lot': the latest one
-    zh = _answer(pipe, "恒泰金属那批让步接收的铝材发给了哪些客户？")
-    assert sorted(r[0] for r in zh.rows) == story["customers"]
+    # Singular 'lot' / 那批 while several lots match: asked which, newest first, in both languages
+    # (tests/test_ambiguity.py covers the rest); 'the latest' takes the newest and says so.
+    for question in ("Which customers got parts made from Hengtai's conditional aluminium lot?",
+                     "恒泰金属那批让步接收的铝材发给了哪些客户？"):
+        answer = _answer(pipe, question)
+        assert answer.status == "clarify" and answer.extras["options"][0] == story["lot"], question
+    latest = _answer(pipe, "Which customers got parts made from Hengtai's latest conditional aluminium lot?")
+    assert sorted(r[0] for r in latest.rows) == story["customers"] and story["lot"] in latest.message
 
 
 def test_follow_up_uses_the_previous_trace(pipe: Pipeline, story: dict) -> None:
@@ -402,14 +406,14 @@ def test_routing_details(pipe: Pipeline) -> None:
     assert (r.time_range.start, r.time_range.end) == (AS_OF - dt.timedelta(days=59), AS_OF)
     r = detect_trace("which customers got parts made from Hengtai's conditional aluminium lot?", _ctx(pipe))
     assert r.start_filters == {"supplier": ["SUP-04"], "inspection_result": ["conditional"],
-                               "material_type": ["aluminium"]} and r.latest == 1
+                               "material_type": ["aluminium"]} and r.pick == "one"
     r = detect_trace("which customers received parts made on Ningbo Line 3 last week", _ctx(pipe))
     assert r.start_filters == {"line": ["NB-L3"]} and r.time_node == "batch"
     assert (r.time_range.start, r.time_range.end) == (dt.date(2025, 12, 22), dt.date(2025, 12, 28))
     # '11月' sits inside the description of the lot (not next to 客诉): it dates the lot's arrival.
     r = detect_trace("恒泰金属11月那批让步接收的铝材,后来引发了哪些客诉?", _ctx(pipe))
     assert r.start_filters == {"supplier": ["SUP-04"], "inspection_result": ["conditional"],
-                               "material_type": ["aluminium"]} and r.latest == 1
+                               "material_type": ["aluminium"]} and r.pick == "one"
     assert r.time_node == "lot" and (r.time_range.start, r.time_range.end) == (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
 
 
@@ -448,7 +452,7 @@ def test_postgres_gives_the_same_traces(pg_url: str, pipe: Pipeline, story: dict
             assert on_pg.impact == on_duck.impact
             assert {lv.node: lv.count for lv in on_pg.levels} == {lv.node: lv.count for lv in on_duck.levels}
             assert sorted(on_pg.links) == sorted(on_duck.links)
-        answer = _answer(pg, "which customers got parts made from Hengtai's conditional aluminium lot?")
+        answer = _answer(pg, "which customers got parts made from Hengtai's latest conditional aluminium lot?")
         assert sorted(r[0] for r in answer.rows) == story["customers"]
     finally:
         pg.close()

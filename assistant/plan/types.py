@@ -32,7 +32,14 @@ class TraceRequest:
     node_filters: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     time_node: str | None = None  # the node `time_range` dates (None: the start node, else the nearest dated one)
     context: TraceRequest | None = None  # "this complaint" with no id: start from what this earlier trace reached
-    latest: int | None = None  # keep only the N most recent start nodes ("Hengtai's conditional lot", singular)
+    latest: int | None = None  # keep only the N most recent start nodes (the walk's own shortcut)
+    # With no id: how many of the start records matching the filters the words name. "one"
+    # ("Hengtai's conditional lot", "那批铝材"): ask which when several match; "latest" ("the
+    # latest lot", "最近一批"): the newest, named in the answer; "all" ("all lots", "所有批次") or
+    # None (nothing said): every match, listed in the answer. The pipeline resolves it.
+    pick: Literal["one", "latest", "all"] | None = None
+    # The words naming the start and which of their occurrences: a picked id is written after them.
+    mention: tuple[str, int] | None = None
 
 
 @dataclass
@@ -40,6 +47,7 @@ class Turn:
     question: str
     plan: Plan
     status: str
+    choices: list[dict[str, str]] = field(default_factory=list)  # a clarify answer's options (plan/choices.py)
 
 
 @dataclass
@@ -64,6 +72,13 @@ class Session:
         return {}
 
     @property
+    def choices(self) -> list[dict[str, str]]:
+        """The options of the last turn, if it asked which one was meant (a reply may pick one)."""
+        if self.turns and self.turns[-1].status == "clarify":
+            return self.turns[-1].choices
+        return []
+
+    @property
     def last_trace(self) -> TraceRequest | None:
         for turn in reversed(self.turns):
             if turn.status == "ok" and turn.plan.trace is not None:
@@ -83,6 +98,8 @@ class Plan:
     trace: TraceRequest | None = None
     message: str = ""  # for clarify/refuse: what to tell the user
     suggestions: list[str] = field(default_factory=list)
+    # For clarify: the candidates as {"label", "question", "value"} (see assistant.plan.choices).
+    choices: list[dict[str, str]] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
     confidence: float = 1.0
     retrieved_ids: list[str] = field(default_factory=list)

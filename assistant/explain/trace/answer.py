@@ -9,6 +9,7 @@ from assistant.explain.answer import Answer, Provenance
 from assistant.explain.trace import words
 from assistant.explain.trace.chart import trace_chart
 from assistant.explain.trace.impact import impact_sentence
+from assistant.plan.choices import choice
 from assistant.plan.types import TraceRequest
 from assistant.sql.trace.result import TraceResult
 from semantic_layer.genealogy import GenealogyGraph
@@ -77,6 +78,7 @@ def clarify_answer(question: str, request: TraceRequest, exc: ClarificationNeede
     answer = Answer(question, "clarify", exc.text(lang), suggestions=options, planner=planner, lang=lang,
                     provenance=prov)
     answer.extras["options"] = list(exc.options)  # the bare candidates, for pickers
+    answer.extras["choices"] = [choice(o, q, o) for o, q in zip(exc.options, options, strict=False)]
     return answer
 
 

@@ -1,11 +1,19 @@
 """Turn the values a question names into row filters on the dimensions its metrics allow.
 
 Each named value picks its members, grouped by dimension; a value after "excluding" is left
-out; a partial name ("line 3") is placed by the other members named, or asked about.
+out; a partial name ("line 3") is placed by the other members named, or asked about; a name
+several members share ("Mazak HCN-5000 #1" on three lines) is asked about too, never merged.
+Questions back carry the candidates as options (assistant/plan/choices.py).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from assistant.core.text import fold
+from assistant.plan.choices import ALL, choice
 from assistant.plan.query import Filter
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.vocab import Match, Term
@@ -14,53 +22,74 @@ from assistant.understand.catalogue import Member
 
 NamedValues = list[tuple[Match, list[Term]]]  # each value match with the value terms it may mean
 Chosen = dict[str, list[Member]]  # dimension -> members the question names
+Named = list[tuple[Match, list[Member]]]  # a name, with the members it may mean
+MAX_CHOICES = 8  # options offered when a name may mean several members
+# 'all', 'each', '所有', '各' right before a shared name: every member of that name is meant.
+_EVERY = re.compile(r"(?:\ball|\beach|\bevery|\bboth|所有|全部|各|每)\W{0,3}(?:(?:the|of|our)\s+)*$")
 
 
-def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, text: str = "", *,
-                   allowed: set[str] | None = None) -> tuple[list[Filter], str | None]:
-    """The filters for the named values, or ([], a question for the user) when they cannot be applied.
-    `allowed` overrides the dimensions the metrics allow (a list of members has no metric)."""
+@dataclass
+class Stop:
+    """Why the named values cannot become filters: what to tell the user, and the options to pick."""
+
+    message: str
+    choices: list[dict[str, str]] = field(default_factory=list)
+
+
+def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, question: str = "", *,
+                   allowed: set[str] | None = None, grouped: Collection[str] = ()) -> tuple[list[Filter], Stop | None]:
+    """The filters for the named values, or ([], what to ask the user) when they cannot be applied.
+    `question` is as the planner read it (the values' spans point into it; options rewrite it);
+    `allowed` overrides the dimensions the metrics allow (a list of members has no metric);
+    `grouped` the breakdowns asked for (a shared name broken down by its own dimension shows every
+    member apart: no need to ask)."""
     layer = ctx.layer
     if allowed is None:
         allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
-    chosen, partials, excluded = _choose_members(values, allowed, text)
-    question = _place_partials(partials, chosen, ctx.lang)
-    if question is not None:
-        return [], question
+    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped)
+    stop = _place_partials(partials, chosen, ctx.lang, question) or _ask_shared(shared, ctx, question)
+    if stop is not None:
+        return [], stop
     return _to_filters(chosen, allowed, excluded, metrics, ctx)
 
 
-def _choose_members(values: NamedValues, allowed: set[str],
-                    text: str) -> tuple[Chosen, list[list[Member]], set[str]]:
-    """Members of full names by dimension, the options of each partial name, and the excluded member keys."""
+def _choose_members(values: NamedValues, allowed: set[str], text: str,
+                    grouped: Collection[str]) -> tuple[Chosen, Named, set[str], Named]:
+    """Members of full names by dimension, the options of each partial name, the excluded member
+    keys, and the full names several members share (each with its members)."""
     chosen: Chosen = {}
-    partials: list[list[Member]] = []
+    partials: Named = []
+    shared: Named = []
     excluded: set[str] = set()  # member keys the question leaves out ("excluding Hamburg")
     for match, terms in values:
         if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]):
             excluded.update(t.member.key for t in terms if t.member is not None)
         fitting = [t for t in terms if t.ref in allowed] or terms
         full = [t for t in fitting if not t.partial]
-        if full:
-            _add_full_name(chosen, full)
-        else:
-            partials.append([t.member for t in fitting if t.member is not None])
-    return chosen, partials, excluded
+        if not full:
+            partials.append((match, [t.member for t in fitting if t.member is not None]))
+            continue
+        members = _full_name(full)
+        every = members[0].dimension in grouped or _EVERY.search(text[max(0, match.start - 24):match.start])
+        if len(members) > 1 and not every:
+            shared.append((match, members))
+        for member in members:
+            bucket = chosen.setdefault(member.dimension, [])
+            if member not in bucket:
+                bucket.append(member)
+    return chosen, partials, excluded, shared
 
 
-def _add_full_name(chosen: Chosen, full: list[Term]) -> None:
+def _full_name(full: list[Term]) -> list[Member]:
     """A full name's members in its first dimension: one if they are all the same member, else each."""
     dim = full[0].ref
     members = [t.member for t in full if t.ref == dim and t.member is not None]
-    for member in members[:1] if len({mm.key for mm in members}) == 1 else members:
-        bucket = chosen.setdefault(dim, [])
-        if member not in bucket:
-            bucket.append(member)
+    return members[:1] if len({mm.key for mm in members}) == 1 else list(dict.fromkeys(members))
 
 
-def _place_partials(partials: list[list[Member]], chosen: Chosen, lang: str) -> str | None:
+def _place_partials(partials: Named, chosen: Chosen, lang: str, question: str) -> Stop | None:
     """Add each partial name's member to `chosen`; a question back when one cannot be told apart."""
-    for options in partials:
+    for match, options in partials:
         # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name.
         hits = [o for o in options if any(p.label_en.lower() in o.label_en.lower() or p.label_zh in o.label_zh
                                           for ps in chosen.values() for p in ps)]
@@ -70,8 +99,42 @@ def _place_partials(partials: list[list[Member]], chosen: Chosen, lang: str) -> 
             chosen.setdefault(options[0].dimension, []).append(options[0])
         else:
             names = ", ".join(o.label(lang) for o in options[:6])
-            return f"请指明是哪一个：{names}？" if lang == "zh" else f"Which one do you mean: {names}?"
+            message = f"请指明是哪一个：{names}？" if lang == "zh" else f"Which one do you mean: {names}?"
+            return Stop(message, [choice(o.label(lang), _rewrite(question, match, o.label(lang)), o.key)
+                                  for o in options[:MAX_CHOICES]])
     return None
+
+
+
+def _ask_shared(shared: Named, ctx: PlanContext, question: str) -> Stop | None:
+    """'Mazak HCN-5000 #1' names three members: which one? (A figure over all three would answer
+    a question nobody asked; 'all Mazak HCN-5000 #1' or a breakdown by them does not ask.)"""
+    if not shared:
+        return None
+    match, members = shared[0]
+    lang = ctx.lang
+    name = question[match.start:match.end]
+    label = ctx.layer.dimension(members[0].dimension).label.get(lang)
+    if lang == "zh":
+        message = f"有 {len(members)} 个{label}都叫“{name}”，请问是哪一个？"
+    else:
+        message = f"'{name}' is the name of more than one {label.lower()} ({len(members)}). Which one do you mean?"
+    labels = [m.label(lang) for m in members]
+    choices = []
+    for member, shown in zip(members[:MAX_CHOICES], labels, strict=False):
+        # The member's own label when it tells it apart, else its key (a label may be the shared name).
+        unique = labels.count(shown) == 1 and shown.lower() != name.lower()
+        said = shown if unique else member.key
+        choices.append(choice(f"{said} · {name}", _rewrite(question, match, said), member.key))
+    every = "所有" if lang == "zh" else "all "  # read back by _EVERY: every member of the name, together
+    choices.append(choice(f"全部 {len(members)} 个" if lang == "zh" else f"All {len(members)}",
+                          _rewrite(question, match, every + name), ALL))
+    return Stop(message, choices)
+
+
+def _rewrite(question: str, match: Match, text: str) -> str:
+    """The question with the words of `match` replaced by `text` (both in the question as read)."""
+    return question[:match.start] + text + question[match.end:]
 
 
 def _replace_parents(chosen: Chosen, member: Member) -> None:
@@ -83,7 +146,7 @@ def _replace_parents(chosen: Chosen, member: Member) -> None:
 
 
 def _to_filters(chosen: Chosen, allowed: set[str], excluded: set[str], metrics: list[str],
-                ctx: PlanContext) -> tuple[list[Filter], str | None]:
+                ctx: PlanContext) -> tuple[list[Filter], Stop | None]:
     """An 'in' filter per dimension and a 'not in' one for excluded members; a message if a metric cannot take it."""
     layer, lang = ctx.layer, ctx.lang
     filters: list[Filter] = []
@@ -91,8 +154,8 @@ def _to_filters(chosen: Chosen, allowed: set[str], excluded: set[str], metrics: 
         if dim not in allowed:
             label = layer.dimension(dim).label.get(lang)
             names = "、".join(layer.metric(m).label.get(lang) for m in metrics)
-            return [], (f"{names}不能按{label}筛选。" if lang == "zh"
-                        else f"{names} cannot be filtered by {label.lower()}.")
+            return [], Stop(f"{names}不能按{label}筛选。" if lang == "zh"
+                            else f"{names} cannot be filtered by {label.lower()}.")
         keep = [m.key for m in members if m.key not in excluded]
         drop = [m.key for m in members if m.key in excluded]
         if keep:

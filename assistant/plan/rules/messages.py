@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from assistant.plan.choices import choice, clarify, replace_words
+from assistant.plan.rules.unknown import names_holding
 from assistant.plan.types import Plan
 from semantic_layer.layer import Layer
 
@@ -100,32 +103,48 @@ def refuse_breakdown(planner: str, layer: Layer, lang: str, word: str) -> Plan:
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=[word])
 
 
-def clarify_unknown_member(planner: str, lang: str, word: str, values: object) -> Plan:
-    """Name the word we could not place, and offer the closest real members."""
-    from rapidfuzz import fuzz, process
-
-    members = getattr(values, "members", [])
+def clarify_unknown_member(planner: str, lang: str, word: str, values: object, question: str = "") -> Plan:
+    """Name the word we could not place, and offer the real members it may stand for: those whose
+    name holds it first ('Motor': Kanto Motor Corporation, Meridian Motor Company), then the
+    closest spellings. Each option re-asks the question with the full name in the word's place."""
     is_date = bool(re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", word))
-    id_like = bool(re.search(r"\d", word)) and not is_date
-    labels: dict[str, str] = {}
-    for m in members:
-        if id_like:  # an id is best matched against ids, and shown as one
-            if re.search(r"\d", m.key):
-                labels.setdefault(m.key, m.key)
-        else:
-            for form in m.forms:
-                labels.setdefault(form, m.label(lang))
-    options: list[str] = []
-    if not is_date:
-        close = process.extract(word, list(labels), scorer=fuzz.ratio if id_like else fuzz.WRatio, limit=12)
-        options = list(dict.fromkeys(labels[f] for f, score, _ in close if score >= 60))[:5]
+    holders = [] if is_date else names_holding(word, values)
+    options = [] if is_date else _closest_members(word, values, lang, holders)
     if is_date:
         msg = (f"“{word}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh"
                else f"'{word}' is not a valid date. Use YYYY-MM-DD.")
+    elif len(holders) > 1:
+        names = [m.label(lang) for m in holders[:MAX_OPTIONS]]
+        msg = (f"有多个名称包含“{word}”：{'、'.join(names)}。请问是哪一个？" if lang == "zh"
+               else f"Several names contain '{word}': {', '.join(names)}. Which one do you mean?")
     elif lang == "zh":
         msg = f"数据里没有“{word}”，我不会猜测。" + (
-            f"您是不是指：{'、'.join(options)}？" if options else "请换一个名称或编号。")
+            f"您是不是指：{'、'.join(label for label, _ in options)}？" if options else "请换一个名称或编号。")
     else:
         msg = f"I can't find '{word}' in the data, so I won't guess." + (
-            f" Did you mean {', '.join(options)}?" if options else " Try another name or id.")
-    return Plan(kind="clarify", planner=planner, message=msg, suggestions=options, not_understood=[word])
+            f" Did you mean {', '.join(label for label, _ in options)}?" if options else " Try another name or id.")
+    choices = [choice(label, replace_words(question, word, 0, label) if question else label, key)
+               for label, key in options]
+    return clarify(planner, msg, choices, not_understood=[word])
+
+
+MAX_OPTIONS = 6
+
+
+def _closest_members(word: str, values: object, lang: str, holders: list[Any]) -> list[tuple[str, str]]:
+    """(label, key) of the members `word` may stand for: those whose name holds it, then by spelling."""
+    from rapidfuzz import fuzz, process
+
+    id_like = bool(re.search(r"\d", word))
+    labels: dict[str, tuple[str, str]] = {}
+    for m in getattr(values, "members", []):
+        if id_like:  # an id is best matched against ids, and shown as one
+            if re.search(r"\d", m.key):
+                labels.setdefault(m.key, (m.key, m.key))
+        else:
+            for form in m.forms:
+                labels.setdefault(form, (m.label(lang), m.key))
+    found = [(m.label(lang), m.key) for m in holders]
+    close = process.extract(word, list(labels), scorer=fuzz.ratio if id_like else fuzz.WRatio, limit=12)
+    found += [labels[f] for f, score, _ in close if score >= 60]
+    return list(dict.fromkeys(found))[:MAX_OPTIONS if holders else 5]

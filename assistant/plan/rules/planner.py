@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 from assistant.core.text import fold
+from assistant.plan.choices import clarify
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import (
@@ -89,8 +90,8 @@ class RulePlanner:
 
     # ------------------------------------------------------------------ entry
     def plan(self, question: str, ctx: PlanContext) -> Plan:
-        question = " ".join(question.split())  # runs of spaces or line breaks read as one space
-        question = lx.POSSESSIVE.sub(r"\1", question)  # "each plant's share": the plant, not a typo of it
+        said = " ".join(question.split())  # runs of spaces or line breaks read as one space
+        question = lx.POSSESSIVE.sub(r"\1", said)  # "each plant's share": the plant, not a typo of it
         text = fold(question)
         if not text.strip():
             return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
@@ -98,7 +99,7 @@ class RulePlanner:
             if pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
         mended, fixes = self._mend(question, ctx)
-        trace = self._trace(mended, ctx)
+        trace = self._trace(mended, ctx, said)  # 'Hengtai's lot': the possessive makes it one lot
         if trace is not None:
             return Plan(kind="trace", planner=self.name, trace=trace, notes=[read_as(a, b, ctx.lang) for a, b in fixes])
         has_time = bool(find_times(question, ctx.as_of, ctx.layer))
@@ -135,12 +136,12 @@ class RulePlanner:
         names = [str(h.doc.payload.get("ref")) for h in hits if h.doc.payload.get("ref") in ctx.layer.metrics]
         return [ctx.layer.metric(n).label.get(ctx.lang) for n in names]
 
-    def _trace(self, question: str, ctx: PlanContext) -> TraceRequest | None:
+    def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
         try:
             from assistant.plan.trace.detect import detect_trace
         except ImportError:
             return None
-        return detect_trace(question, ctx)
+        return detect_trace(question, ctx, said=said)
 
     # ------------------------------------------------------------------ query
     def _read(self, question: str, text: str, ctx: PlanContext) -> Reading:
@@ -156,7 +157,8 @@ class RulePlanner:
                  *unit_spans(text, ctx.layer)]
         unknown = remainder_words(question, text, spans)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
-        return Reading(found, parsed, shapes, unknown, sort_leftover(question, text, unknown, parsed.dim_spans, terms))
+        leftover = sort_leftover(question, text, unknown, parsed.dim_spans, terms, ctx.values)
+        return Reading(found, parsed, shapes, unknown, leftover, question)
 
     def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
         r = self._read(question, text, ctx)
@@ -180,11 +182,11 @@ class RulePlanner:
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
-        unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans, terms)
+        unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans, terms, ctx.values)
         if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
-            return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values)
+            return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values, question)
         return self._build_query(r, text, ctx, previous if is_follow_up else None)
 
     def _take_own_breakdowns(self, r: Reading, text: str, ctx: PlanContext) -> None:
@@ -279,9 +281,9 @@ class RulePlanner:
 
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:
         """The members named, or the question to ask when one cannot apply or a 'not' was not placed."""
-        filters, problem = member_filters(r.parsed.values, metrics, ctx, text)
+        filters, problem = member_filters(r.parsed.values, metrics, ctx, r.question, grouped=r.parsed.group_by)
         if problem:
-            return filters, Plan(kind="clarify", planner=self.name, message=problem, not_understood=r.unknown)
+            return filters, clarify(self.name, problem.message, problem.choices, not_understood=r.unknown)
         negation = unplaced_negation(text, [*r.found.taken, *r.parsed.taken], filters)
         if negation:
             return filters, unread_negation(self.name, ctx.lang, negation)
@@ -307,9 +309,9 @@ class RulePlanner:
         if guess is not None and (guess.metric or guess.worth_asking):
             return None
         allowed = {d for d in layer.dimensions if layer.join_path(base, layer.dimension(d).table) is not None}
-        filters, problem = member_filters(parsed.values, [], ctx, text, allowed=allowed)
+        filters, problem = member_filters(parsed.values, [], ctx, r.question, allowed=allowed, grouped=dims)
         if problem:
-            return Plan(kind="clarify", planner=self.name, message=problem, not_understood=unknown)
+            return clarify(self.name, problem.message, problem.choices, not_understood=unknown)
         listed = [d for d in dims if d not in {f.field for f in filters}] or dims
         query = SemanticQuery(dimensions=listed, filters=filters, locale="zh" if ctx.lang == "zh" else "en")
         return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,

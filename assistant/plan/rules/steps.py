@@ -51,6 +51,7 @@ class Reading:
     shapes: Shapes
     unknown: list[str]
     leftover: Leftover
+    question: str = ""  # as read (typos mended): clarify options rewrite it
 
 
 @dataclass

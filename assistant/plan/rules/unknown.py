@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from assistant.core.text import everyday_words, has_cjk, word_frequency
 
@@ -16,13 +17,14 @@ Span = tuple[int, int]
 
 
 def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list[Span],
-                   term_spans: list[Span] | None = None) -> str | None:
+                   term_spans: list[Span] | None = None, values: Any = None) -> str | None:
     """The first not-understood word that reads as a name: an id (letters and digits), a date
-    the calendar lacks, a capitalised word mid-sentence, a word right next to a dimension word, or
-    the owner of a term ('竞争对手的OEE')."""
+    the calendar lacks, a capitalised word mid-sentence, a word right next to a dimension word,
+    the owner of a term ('竞争对手的OEE'), or a piece of members' names ('华信' of '江苏华信钢铁')."""
     for word in unknown:
         if owns_a_term(text, word, term_spans or []):
             return word
+        holds = has_cjk(word) and bool(names_holding(word, values))  # English names are capitalised
         for m in re.finditer(re.escape(word), text):
             start, end = m.span()
             original = question[start:end]
@@ -34,7 +36,7 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
                 start -= 1
                 original = question[start:end]
             beside = any(0 <= s - end <= 2 or 0 <= start - e <= 2 for s, e in dim_spans)
-            if id_like or capitalised or beside:
+            if id_like or capitalised or beside or holds:
                 return original
     return None
 
@@ -103,7 +105,7 @@ def _common_words(first: str) -> list[str]:
 
 
 def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[Span],
-                  term_spans: list[Span] | None = None) -> Leftover:
+                  term_spans: list[Span] | None = None, values: Any = None) -> Leftover:
     """Split the unused words: a word that reads as a name is asked about (unknown_member); everyday
     words, mistyped or not, are ignored and reported. A word that owns a term ('竞争对手的OEE') is a
     name whatever its frequency: ignoring it would answer about the wrong owner."""
@@ -121,9 +123,44 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in _spans(text, word))  # '5号线': a numbered thing
         # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
-        common = is_ordinary(word) and not numbered and not name_beside
+        # Chinese has no capitals: common characters ('华信') may still be a piece of a name.
+        piece = has_cjk(word) and bool(names_holding(word, values))
+        common = is_ordinary(word) and not numbered and not name_beside and not piece
         (out.ordinary if common and not _capitalised(question, text, word) else out.names).append(word)
     return out
+
+
+def names_holding(word: str, values: Any) -> list[Any]:
+    """Catalogue members whose name holds `word` ('Motor' of 'Kanto Motor Corporation', '华信' of
+    '江苏华信钢铁'): a whole English word, or two or more Chinese characters. Words as common as
+    the ones beside a kind's word ('汽车', 'group') name nothing on their own."""
+    if values is None or len(word) < 2 or (word.isascii() and len(word) < 3) or any(ch.isdigit() for ch in word):
+        return []
+    zh = has_cjk(word)
+    if word_frequency(word, "zh" if zh else "en") >= BESIDE_ZIPF:
+        return []
+    return _holders(word.lower(), zh, values)
+
+
+_HOLDERS: dict[tuple[int, str, bool], tuple[Any, list[Any]]] = {}
+
+
+def _holders(word: str, zh: bool, values: Any) -> list[Any]:
+    """Members holding `word`, remembered per catalogue object (a catalogue never changes once built)."""
+    key = (id(values), word, zh)
+    entry = _HOLDERS.get(key)
+    if entry is None or entry[0] is not values:
+        if len(_HOLDERS) > 512:
+            _HOLDERS.clear()
+        members = getattr(values, "members", [])
+        if zh:
+            found = [m for m in members if word in m.label_zh and word != m.label_zh]
+        else:
+            pattern = re.compile(rf"\b{re.escape(word)}\b", re.I)
+            found = [m for m in members if pattern.search(m.label_en) and word != m.label_en.lower()]
+        entry = (values, found)
+        _HOLDERS[key] = entry
+    return list(entry[1])
 
 
 _TIME_OR_COUNT = re.compile(r"[年月日周季天期时一二两三四五六七八九十几\d]")

@@ -53,8 +53,15 @@ DEMONSTRATIVE = {
     "en": ["this", "that", "these", "those", "the same", "said", "its", "their"],
     "zh": ["这个", "这些", "该", "此", "那个", "那些", "这批", "那批", "该批", "上述", "同一", "这一"],
 }
-SINGULAR_ZH = ["这批", "那批", "该批", "这个", "那个", "该", "此", "这一"]
+SINGULAR_ZH = ["这批", "那批", "该批", "这个", "那个", "该", "此", "这一", "那一"]
 ARTICLES_EN = {"the", "a", "an", "that", "this", "its", "their"}
+# How many of the matching records are meant, when no id is given (see trace/number.py).
+LATEST_EN = re.compile(r"\b(?:latest|newest|most recent(?:ly)?|last)\b")
+LATEST_ZH = re.compile(r"最新|(?:最近|最后)[^，,。？?！!]{0,6}?[一那这](?:批|个|次|张|单)")
+ALL_EN = re.compile(r"\b(?:all|every|each|any|both)\b")
+ALL_ZH = re.compile(r"所有|全部|一切|历次|各批|每批|每一批|这些|那些|这几批|那几批|各个|每个")
+# "(all of them)", "（全部）": what the 'all' option of a clarify answer adds to the question.
+ALL_OF_THEM = re.compile(r"\(\s*(?:all(?: of them)?|全部)\s*\)")
 AFTER_EN = re.compile(r"(?:\bafter|\blater than|\bfollowing)\s*$")
 BEFORE_EN = re.compile(r"(?:\bbefore|\bprior to|\bearlier than)\s*$")
 AFTER_ZH = re.compile(r"^\s*(?:之后|以后|后)")

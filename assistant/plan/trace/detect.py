@@ -25,6 +25,7 @@ from assistant.plan.trace.mentions import (
     overlaps,
     vocab_for,
 )
+from assistant.plan.trace.number import mention_of, start_pick
 from assistant.plan.types import PlanContext, TraceRequest
 from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import find_time_ranges
@@ -93,6 +94,10 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
     # Time words may sit on a genealogy word ('发货' is both): only ids and the date itself block them.
     parsed.spans["time_word"] = [(s, e, n) for s, e, f in find_phrases(text, [w for w, _ in vocab.time_words], blocked)
                                  for w, n in vocab.time_words if w == f]
+    # 'Which customers received ...', 'the lot Hengtai delivered': a value spelt like a tracing or
+    # dating verb is that verb here, not a status filter the other language would not add.
+    said = {(s, e) for k in ("relation", "backward", "forward", "time_word") for s, e, _ in parsed.spans[k]}
+    parsed.words = [w for w in parsed.words if w.kind != "member" or (w.start, w.end) not in said]
     return parsed
 
 
@@ -179,6 +184,9 @@ def _time_node(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str 
     if p.time_span is None:
         return None
     s0, e0 = p.time_span
+    subject = _dated_by_wording(p, graph, request)
+    if subject is not None:
+        return subject
     near = [(min(abs(s - e0), abs(s0 - e)), n) for s, e, n in p.spans.get("time_word", [])
             if min(abs(s - e0), abs(s0 - e)) <= 24 and graph.node(n).time_column]
     if near:
@@ -188,23 +196,27 @@ def _time_node(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str 
     return min(dated)[1] if dated else None
 
 
-def _singular(p: _Parsed, start: str, zh: bool) -> bool:
-    """'Hengtai's conditional lot' / '那批…' names one thing: use the latest match."""
-    words = [w for w in p.words if w.kind == "node" and w.node == start]
-    if zh:
-        return any(s <= (words[0].start if words else len(p.text)) for s, _, f in p.spans.get("demonstrative", [])
-                   if f in cues.SINGULAR_ZH)
-    for w in words:
-        if w.text.endswith("s"):
+def _dated_by_wording(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str | None:
+    """'the lot Hengtai Metals delivered in November': a value right before a dating verb is its
+    subject, so the date is of the record that value describes (the lot), not of the verb's own
+    record type (shipments); '11月那批': a date before a demonstrative dates what it points at."""
+    s0, e0 = p.time_span or (0, 0)
+    start = graph.node(request.start_node)
+    if start.time_column and any(0 <= s - e0 <= 1 and f in cues.SINGULAR_ZH for s, _, f in p.spans["demonstrative"]):
+        return start.name  # '恒泰金属11月那批…铝材': the date says which one of the things named
+    for s, e, _node in p.spans.get("time_word", []):
+        if min(abs(s - e0), abs(s0 - e)) > 24:
             continue
-        before = p.text[max(0, w.start - 60): w.start].split()[-4:]
-        if any(t in cues.ARTICLES_EN or t.endswith("'s") for t in before):
-            return True
-    return False
+        subject = [m for m in p.words if m.kind == "member" and 0 <= s - m.end <= 1]
+        node = _member_node(subject[0], request) if subject else None
+        if node and node != subject[0].node and graph.walkable(node) and graph.node(node).time_column:
+            return node
+    return None
 
 
-def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
-    """A TraceRequest when `question` asks to follow material through the genealogy, else None."""
+def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) -> TraceRequest | None:
+    """A TraceRequest when `question` asks to follow material through the genealogy, else None.
+    `said` is the question as typed, when the planner has already rewritten it (possessives)."""
     graph = ctx.layer.genealogy
     if graph.empty or not question or not question.strip():
         return None
@@ -240,9 +252,22 @@ def detect_trace(question: str, ctx: PlanContext) -> TraceRequest | None:
     if p.time is not None:
         request.time_range = p.time
         request.time_node = _time_node(p, graph, request)
-    if not request.start_ids and request.context is None and request.start_filters and _singular(p, start, zh):
-        request.latest = 1
+    if not request.start_ids and request.context is None:
+        _how_many(p, request, members, said or question, zh)
     return request
+
+
+def _how_many(p: _Parsed, request: TraceRequest, members: list[Mention], said: str, zh: bool) -> None:
+    """Whether the words name one, the latest or every start record that matches (no id given)."""
+    start = request.start_node
+    words = [w for w in p.words if w.kind == "node" and w.node == start]
+    named = [*words, *(m for m in members if _member_node(m, request) == start)]
+    text = p.text
+    if p.time_span is not None:  # 'last' of 'last month' says nothing about which record
+        s, e = p.time_span
+        text = text[:s] + " " * (e - s) + text[e:]
+    request.pick = start_pick(text, said, words, named[len(words):], p.spans.get("demonstrative", []), zh)
+    request.mention = mention_of(p.text, named)
 
 
 def _asks_about_genealogy(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention], members: list[Mention],

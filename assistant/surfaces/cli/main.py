@@ -82,7 +82,7 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
         layer: str | None = LayerOpt) -> None:
     """Answer one question."""
-    from assistant.surfaces.cli.terminal import render_answer
+    from assistant.surfaces.cli.terminal import options, render_answer
 
     try:
         pipe = _pipeline(db, as_of, planner, layer, as_json=json_out)
@@ -98,7 +98,10 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         err.print(f"[red]{message}[/red]")
         raise typer.Exit(1) from None
     if json_out:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        payload = answer.to_json()
+        if answer.status == "clarify":  # what to pick from: {"label", "question", "value"} each
+            payload["options"] = options(answer)
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         render_answer(answer, console)
     raise typer.Exit(0 if answer.status in ("ok", "clarify", "refused") else 1)
@@ -109,7 +112,9 @@ def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
          planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
          layer: str | None = LayerOpt) -> None:
     """An interactive conversation; follow-ups use the earlier questions. Type 'new' to start over, 'quit' to leave."""
-    from assistant.surfaces.cli.terminal import render_answer
+    from rich.markup import escape
+
+    from assistant.surfaces.cli.terminal import options, render_answer
 
     try:
         pipe = _pipeline(db, as_of, planner, layer)
@@ -118,6 +123,7 @@ def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
         return
     session = pipe.new_session()
     console.print("Ask about your data (English or 中文). 'new' starts a new conversation, 'quit' exits.")
+    picks: list[dict[str, str]] = []  # the last clarify answer's options: a number typed asks one
     while True:
         try:
             question = console.input("[bold cyan]> [/bold cyan]").strip()
@@ -126,11 +132,16 @@ def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
         if question.lower() in {"quit", "exit", "q", "退出"}:
             break
         if question.lower() in {"new", "新对话"}:
-            session = pipe.new_session()
+            session, picks = pipe.new_session(), []
             console.print("New conversation. / 新对话。")
             continue
+        if question.isdigit() and 1 <= int(question) <= len(picks):
+            question = picks[int(question) - 1]["question"]
+            console.print(f"[dim]> {escape(question)}[/dim]")
         if question:
-            render_answer(pipe.ask(question, session=session), console)
+            answer = pipe.ask(question, session=session)
+            render_answer(answer, console, numbered=True)
+            picks = options(answer)
 
 
 @app.command(name="app")

@@ -1,8 +1,12 @@
-"""Render an Answer in a terminal with rich: interpretation, table, key sentence."""
+"""Render an Answer in a terminal with rich: interpretation, table, key sentence; a clarify
+answer's options numbered, each with the question that answers it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.core.units import format_value
@@ -11,12 +15,30 @@ from assistant.explain.answer import Answer
 MAX_SHOWN = 40
 
 
-def render_answer(answer: Answer, console: Console) -> None:
+def options(answer: Answer) -> list[dict[str, Any]]:
+    """What a clarify answer offers: its labelled choices, else its suggestions (each asks itself)."""
+    if answer.status != "clarify":
+        return []
+    choices: list[dict[str, Any]] = answer.extras.get("choices") or []
+    return choices or [{"label": s, "question": s, "value": s} for s in answer.suggestions]
+
+
+def render_answer(answer: Answer, console: Console, *, numbered: bool = False) -> None:
+    """`numbered`: the options are picked by typing their number (the chat); else each shows
+    the question to ask for it."""
     if answer.status != "ok":
         style = {"clarify": "yellow", "refused": "magenta", "error": "red"}[answer.status]
-        console.print(f"[{style}]{answer.message}[/{style}]")
-        if answer.suggestions:
-            console.print("  " + " · ".join(answer.suggestions))
+        console.print(f"[{style}]{escape(answer.message)}[/{style}]")
+        picks = options(answer)
+        for i, pick in enumerate(picks, 1):
+            console.print(f"  {i}. {escape(pick['label'])}")
+            if not numbered and pick["question"] != pick["label"]:
+                console.print(f"     [dim]{escape(pick['question'])}[/dim]")
+        if picks and numbered:
+            hint = "输入编号即可选择。" if answer.lang == "zh" else "Type a number to choose."
+            console.print(f"[dim]{hint}[/dim]")
+        elif answer.suggestions and not picks:
+            console.print("  " + " · ".join(escape(s) for s in answer.suggestions))
         return
     console.print(f"[dim]{answer.interpretation}[/dim]")
     table = Table(show_lines=False)
