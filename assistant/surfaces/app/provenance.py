@@ -37,12 +37,16 @@ def period_in_words(answer: Answer, lang: str) -> str:
 
 
 def source_words(source: str, layer: Layer | None, lang: str) -> str:
-    """'production_records.production_date' -> the table's label ('Defect records') or its name
-    in plain words ('production records'): people don't read table.column."""
+    """'defects.detected_at' -> the table's label ('Defect records'), else the label of the
+    genealogy node stored in it, else its name in plain words: people don't read table.column."""
     table = source.split(".", 1)[0]
     spec = layer.tables.get(table) if layer is not None else None
     if spec is not None and spec.label is not None:
         return spec.label.get(lang)
+    if layer is not None:
+        node = next((n for n in layer.spec.genealogy.nodes if n.table == table), None)
+        if node is not None:
+            return node.label.get(lang)
     return table.replace("_", " ")
 
 
