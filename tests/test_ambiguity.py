@@ -18,8 +18,10 @@ import pytest
 
 from assistant.pipeline import Pipeline
 from assistant.plan.choices import ALL, append, insert_after, replace_words
+from assistant.plan.rules.unknown import sort_leftover, unknown_member
 from assistant.plan.trace.detect import detect_trace
 from assistant.plan.types import PlanContext, Session
+from assistant.understand.catalogue import Member, ValueCatalogue
 
 AS_OF = dt.date(2025, 12, 31)
 SINGULAR = {"en": "Which customers received batches made from Hengtai Metals' conditional aluminium lot?",
@@ -239,6 +241,19 @@ def test_a_chinese_piece_of_a_name_is_not_ignored(pipeline: Pipeline, demo_db: P
     after = ask(pipeline, first["question"])
     assert after.status == "ok" and after.semantic_query["filters"] == [
         {"field": "supplier", "op": "in", "values": [key]}]
+
+
+def test_a_piece_of_a_name_is_asked_about_but_never_called_missing() -> None:
+    """'明天柏林的天气': 柏林 is a piece of a store's name (asked about when it would filter), and the
+    data lacks 天气: a refusal names what is lacking, not the piece."""
+    store = Member("store", "BER", "Berlin", "柏林店", ("BER", "Berlin", "柏林店"))
+    values = ValueCatalogue()
+    values.add(store)
+    question = "明天柏林的天气怎么样"
+    leftover = sort_leftover(question, question, ["柏林", "天气"], [], [], values)
+    assert "柏林" in leftover.names and leftover.pieces == ["柏林"] and leftover.lacking == ["天气"]
+    assert unknown_member(question, question, ["柏林"], [], [], values) == "柏林"
+    assert sort_leftover(question, question, ["柏林", "天气"], [], []).pieces == []  # no catalogue, no pieces
 
 
 # ---------------------------------------------------------------------- replying to the options

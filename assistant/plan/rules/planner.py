@@ -338,7 +338,7 @@ class RulePlanner:
             return None
         if guess.worth_asking:
             return self._ask_metric(parsed, guess.options, times, ctx)
-        return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.names or leftover.words)
+        return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.lacking)
 
     def _ask_metric(self, parsed: Parsed, options: list[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
         """Ask which metric is meant, keeping what was understood for the answer that follows."""

@@ -56,10 +56,18 @@ class Leftover:
     names: list[str] = field(default_factory=list)
     ordinary: list[str] = field(default_factory=list)
     breakdowns: list[str] = field(default_factory=list)  # 'which operator', '按班组长': a breakdown the data lacks
+    pieces: list[str] = field(default_factory=list)  # names that are pieces of members' names ('柏林' of '柏林店')
 
     @property
     def words(self) -> list[str]:
         return [*self.names, *self.ordinary]
+
+    @property
+    def lacking(self) -> list[str]:
+        """What a refusal says the data lacks: the names, else the words; never a piece of a
+        member's name ('明天柏林的天气': the data has 柏林店, it lacks 天气)."""
+        return ([w for w in self.names if w not in self.pieces] or [w for w in self.words if w not in self.pieces]
+                or self.words)
 
 
 def is_ordinary(word: str) -> bool:
@@ -125,6 +133,8 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
         # Chinese has no capitals: common characters ('华信') may still be a piece of a name.
         piece = has_cjk(word) and bool(names_holding(word, values))
+        if piece:
+            out.pieces.append(word)
         common = is_ordinary(word) and not numbered and not name_beside and not piece
         (out.ordinary if common and not _capitalised(question, text, word) else out.names).append(word)
     return out
