@@ -100,7 +100,7 @@ def test_ask_json_carries_the_previous_period_comparison(demo_db: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     comparison = data["extras"]["comparison"]
-    assert comparison["range"] == ["2025-10-01", "2025-10-31"] and comparison["label"] == "vs 2025-10"
+    assert comparison["range"] == ["2025-10-01", "2025-10-31"] and comparison["label"] == "vs October 2025"
     assert 0 < comparison["previous"]["oee"] < 1
 
 
