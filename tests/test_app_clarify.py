@@ -1,7 +1,7 @@
 """The chat asks about ambiguous references with the candidates as buttons; a click answers.
 
-A button may show an option's question (what the chat renders today) or its label (what a
-renderer using extras["choices"] shows): either way the click must ask the option's question.
+Every option is a button labelled by what it is (extras["choices"][i]["label"]), the last one
+("All 6 material lots") included; the click asks the option's question.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 TIMEOUT = 180
-SHOWN = 6  # buttons the chat shows under an answer today (render.py); the 7th, 'all of them', waits for it
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ def _ask(at: AppTest, question: str) -> Any:
 
 
 def _button(at: AppTest, option: dict[str, str]) -> Any:
-    return next(b for b in at.button if b.label in (option["question"], option["label"]))
+    return next(b for b in at.button if b.label == option["label"])
 
 
 def test_lots_are_offered_as_buttons_and_a_click_traces_that_lot(app: AppTest, demo_db: Path) -> None:
@@ -48,7 +47,7 @@ def test_lots_are_offered_as_buttons_and_a_click_traces_that_lot(app: AppTest, d
     assert answer.status == "clarify" and answer.message in [i.value for i in app.info]
     choices = answer.extras["choices"]
     assert [c["value"] for c in choices[:-1]] == newest_first
-    for option in choices[:SHOWN]:  # the candidates are buttons, newest first
+    for option in choices:  # the candidates are buttons, newest first, then "all of them"
         _button(app, option)
     _button(app, choices[1]).click().run()
     assert not app.exception

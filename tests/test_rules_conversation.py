@@ -76,8 +76,8 @@ def test_follow_up_needs_the_same_session(ask):
 # ---------------------------------------------------------------------------- refusals
 @pytest.mark.parametrize("question, words", cases(
     # outside the domain
-    ("What's the weather in Shanghai tomorrow?", ["semantic layer", "won't guess"]),
-    ("who won the world cup", ["semantic layer", "won't guess"]),
+    ("What's the weather in Shanghai tomorrow?", ["The data has nothing on", "won't guess"]),
+    ("who won the world cup", ["The data has nothing on", "won't guess"]),
     ("今天股票涨了吗", ["数据中没有"]),
     ("宁波的天气怎么样", ["数据中没有"]),
     # requests to change data
@@ -101,8 +101,8 @@ def test_refusals(ask, question, words):
 
 # ---------------------------------------------------------------------------- clarify
 @pytest.mark.parametrize("question, metric_names", cases(
-    ("how is Ningbo doing?", ["Total output", "Availability", "Quality rate"]),
-    ("what about Chongqing Line 2?", ["Total output", "Availability", "Quality rate"]),
+    ("how is Ningbo doing?", ["total output", "availability", "quality rate"]),
+    ("what about Chongqing Line 2?", ["total output", "availability", "quality rate"]),
     ("宁波怎么样?", ["产量", "可用率", "良品率"]),
 ))
 def test_clarify_without_a_metric(ask, question, metric_names):

@@ -347,7 +347,7 @@ def test_refusal(bikeshop, question: str, unknown_word: str | None):
 
 def test_refusal_offers_this_layers_metrics(bikeshop):
     pipe, _ = bikeshop
-    for question, metric in (("What's the weather in Berlin tomorrow?", "Revenue"), ("明天柏林的天气怎么样？", "营收")):
+    for question, metric in (("What's the weather in Berlin tomorrow?", "revenue"), ("明天柏林的天气怎么样？", "营收")):
         answer = pipe.ask(question)
         assert metric in answer.message, answer.message
         assert "OEE" not in answer.message

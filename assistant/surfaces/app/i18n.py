@@ -127,7 +127,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "trace_id": {"en": "Id", "zh": "编号"},
     "trace_pick": {"en": "Recent ids", "zh": "最近的编号"},
     "trace_run": {"en": "Trace", "zh": "追溯"},
-    "trace_no_genealogy": {"en": "This data has no links between lots, batches and orders, so there is nothing to trace.",
+    "trace_no_genealogy": {"en": "This data has no links between lots, batches and orders, so there is "
+                                 "nothing to trace.",
                            "zh": "当前数据没有批次、物料和订单之间的关联，无法追溯。"},
     "trace_pick_placeholder": {"en": "choose a recent id", "zh": "选择一个最近的编号"},
     "trace_more": {"en": " ({n} more not listed)", "zh": "（另有 {n} 个未列出）"},

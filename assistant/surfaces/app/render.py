@@ -42,7 +42,19 @@ def render_answer(answer: Answer, lang: str, key: str, layer: Layer | None) -> N
         st.caption(t("refused_hint", lang))
     else:
         st.warning(text, icon=":material/error:")
+    choices = answer.extras.get("choices") or []
+    if answer.status == "clarify" and choices:
+        _choices(choices, f"{key}-choice")
+        return
     _suggestions(answer.suggestions, t("try_instead", lang), f"{key}-sug")
+
+
+def _choices(choices: list[dict[str, str]], key: str) -> None:
+    """Every candidate of a clarify answer as a button (all of them: the last is often 'All 6'),
+    labelled by what it is; a click asks the question with that pick written in."""
+    for j, option in enumerate(choices):
+        st.button(option.get("label") or option["question"], key=f"{key}-{j}", on_click=state.queue_question,
+                  args=(option["question"],), type="secondary", width="stretch")
 
 
 def _suggestions(items: list[str], heading: str, key: str) -> None:
