@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -303,8 +304,15 @@ def test_whole_chain_and_csv_export(pipe: Pipeline, story: dict) -> None:
     rows = list(csv.reader(io.StringIO(trace_to_csv(answer))))
     assert rows[0] == ["level", "type", "id", "name", "linked upstream", "details"]
     assert any(r[2] == story["lot"] for r in rows[1:]) and any(r[2] == "SUP-04" for r in rows[1:])
+    # levels in words, never signed numbers; stored codes as the layer's labels
+    assert {r[0] for r in rows[1:]} >= {"1 step upstream", "start", "2 steps downstream"}
+    assert not any(re.fullmatch(r"-?\d+", r[0]) for r in rows[1:])
+    assert {answer.shown("level", r[0]) for r in answer.rows} >= {"start", "1 step downstream"}
+    lot_row = next(r for r in rows[1:] if r[2] == story["lot"])
+    assert "Conditional" in lot_row[5] and "conditional" not in lot_row[5]
     zh = _answer(pipe, f"追溯批次 {story['batches'][0]}")
-    assert trace_to_csv(zh).splitlines()[0].startswith("层级")
+    zh_rows = list(csv.reader(io.StringIO(trace_to_csv(zh))))
+    assert zh_rows[0][0] == "层级" and {r[0] for r in zh_rows[1:]} >= {"起点", "上游第 1 层"}
 
 
 def test_big_trace_is_grouped_in_the_picture(pipe: Pipeline) -> None:

@@ -82,6 +82,18 @@ def clarify_answer(question: str, request: TraceRequest, exc: ClarificationNeede
     return answer
 
 
+def table_code_labels(layer: Layer, tables: list[str], columns: list[str], lang: str) -> dict[str, dict[str, str]]:
+    """Labels for stored codes in trace tables ('conditional' -> 'Conditional' / '让步接收'): the
+    layer's value labels of a dimension kept in one of `tables` under that column."""
+    out: dict[str, dict[str, str]] = {}
+    for dim in layer.spec.dimensions:
+        if dim.table in tables and dim.key_column in columns and dim.values and dim.key_column not in out:
+            labels = {code: text for code, v in dim.values.items() if (text := v.zh if lang == "zh" else v.en)}
+            if labels:
+                out[dim.key_column] = labels
+    return out
+
+
 def trace_answer(question: str, result: TraceResult, layer: Layer, *, labels: dict[tuple[str, str], str],
                  prov: Provenance, planner: str) -> Answer:
     """The answer to a trace: summary and impact sentences, the target table, the picture, next traces.
@@ -106,13 +118,22 @@ def trace_answer(question: str, result: TraceResult, layer: Layer, *, labels: di
                     rows=[list(r) for r in result.rows], truncated=result.truncated, planner=planner, lang=lang,
                     provenance=prov, suggestions=_suggestions(result, graph))
     answer.column_labels = dict(result.column_labels)
+    tables = [graph.node(lv.node).table for lv in result.levels]
+    answer.value_labels = {**table_code_labels(layer, tables, answer.columns, lang),
+                           "level": {str(lv.index): words.level_name(lv.index, lang) for lv in result.levels}}
+    levels = []
+    for lv in result.levels:
+        level = lv.to_json()
+        level["level_name"] = words.level_name(lv.index, lang)
+        level["value_labels"] = table_code_labels(layer, [graph.node(lv.node).table], level["columns"], lang)
+        levels.append(level)
     answer.extras["trace"] = {
         "start": {"node": result.spec.start, "ids": list(result.spec.ids)},
         "target": result.target,
         "directions": list(result.spec.directions),
         "via": result.via,
         "time_node": result.time_node,
-        "levels": [lv.to_json() for lv in result.levels],
+        "levels": levels,
         "edges": [{"from_type": u, "from": ui, "to_type": d, "to": di} for u, ui, d, di in result.links],
         "impact": result.impact,
         "graph_truncated": result.graph_truncated,

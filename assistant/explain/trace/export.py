@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from assistant.explain.answer import Answer, json_value
+from assistant.explain.trace.words import level_name
 
 _HEADERS = {
     "en": ["level", "type", "id", "name", "linked upstream", "details"],
@@ -43,19 +44,22 @@ def trace_to_csv(answer: Answer) -> str:
     for level in trace.get("levels", []):
         cols: list[str] = level.get("columns", [])
         labels: dict[str, str] = level.get("column_labels", {})
+        codes: dict[str, dict[str, str]] = level.get("value_labels", {})
+        where = level_name(int(level["index"]), lang)
         for row in level.get("rows", []):
             values = dict(zip(cols, row, strict=False))  # rows may carry fewer columns than the level names
             node_id = _text(row[0]) if row else ""
             name = _text(row[1]) if len(row) > 1 and cols[1] != cols[0] else ""
-            details = sep.join(f"{labels.get(c, c)}={_text(values[c])}" for c in cols[2:] if values.get(c) is not None)
-            writer.writerow([level["index"], level["label"], node_id, name,
+            details = sep.join(f"{labels.get(c, c)}={codes.get(c, {}).get(_text(values[c]), _text(values[c]))}"
+                               for c in cols[2:] if values.get(c) is not None)
+            writer.writerow([where, level["label"], node_id, name,
                              " ".join(sorted(upstream.get((level["node"], node_id), []))), details])
         for node_id in level.get("missing", []):
-            writer.writerow([level["index"], level["label"], node_id, "", "",
+            writer.writerow([where, level["label"], node_id, "", "",
                              "无记录" if lang == "zh" else "no record of its own"])
         if level.get("truncated"):
             shown = len(level.get("rows", [])) + len(level.get("missing", []))
-            writer.writerow([level["index"], level["label"], "", "", "",
+            writer.writerow([where, level["label"], "", "", "",
                              f"另有 {level['count'] - shown} 个未列出" if lang == "zh"
                              else f"{level['count'] - shown} more not listed"])
     return out.getvalue()

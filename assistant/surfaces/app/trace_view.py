@@ -79,7 +79,11 @@ def _level(level: dict[str, Any], lang: str, answer_lang: str, key: str, *, expa
             labels = [level["column_labels"].get(c, c) for c in level["columns"]]
             if len(set(labels)) < len(labels):  # two columns with one label: keep the raw names
                 labels = level["columns"]
-            frame = pd.DataFrame(level["rows"], columns=labels)
+            codes: dict[str, dict[str, str]] = level.get("value_labels") or {}
+            # stored codes ('conditional') read as the layer's labels, like every other table
+            rows = [[codes.get(c, {}).get(str(v), v) for c, v in zip(level["columns"], row, strict=False)]
+                    for row in level["rows"]]
+            frame = pd.DataFrame(rows, columns=labels)
             st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}-rows")
         if level.get("missing"):
             st.caption(t("trace_missing", lang, ids=", ".join(level["missing"][:10])))
