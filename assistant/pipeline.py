@@ -143,15 +143,20 @@ class Pipeline:
         return self.compiler.compile(query)
 
     def freshness(self, tables: Sequence[tuple[str, str]]) -> dict[str, str]:
-        """The latest date in each (table, time column), cached for a few minutes."""
+        """The latest date on or before today in each (table, time column), cached for a few
+        minutes. Later dates are plans and due dates, not records: "data up to" a day that has
+        not come yet would be a claim the data cannot make."""
         out: dict[str, str] = {}
         now = time.monotonic()
+        today = exp.cast(exp.Literal.string(self.settings.today().isoformat()), exp.DataType.build("date"))
         for table, column in tables:
             if self.layer.tables[table].derived:
                 continue
             cached = self._freshness.get((table, column))
             if cached is None or now - cached[0] > _FRESHNESS_TTL_S:
-                latest = self.run_sql(exp.select(exp.Max(this=exp.column(column))).from_(table)).rows[0][0]
+                statement = exp.select(exp.Max(this=exp.column(column))).from_(table).where(
+                    exp.column(column) <= today)
+                latest = self.run_sql(statement).rows[0][0]
                 cached = (now, str(latest)[:10] if latest is not None else "—")
                 self._freshness[(table, column)] = cached
             out[f"{table}.{column}"] = cached[1]
@@ -385,7 +390,8 @@ class Pipeline:
                 if first is not None and last is not None:
                     firsts.append(first)
                     lasts.append(last)
-                    self._freshness[(table.name, column)] = (now, last.isoformat())
+                    if last <= self.settings.today():  # a later last day is a plan: see freshness()
+                        self._freshness[(table.name, column)] = (now, last.isoformat())
         span = (statistics.median_low(firsts), statistics.median_high(lasts)) if firsts else None
         self._span = (now, span)
         return span

@@ -116,3 +116,14 @@ def test_one_figure_says_its_change_since_the_period_before(pipeline) -> None:
     assert answer.message.startswith("Downtime minutes, Q4 2025: ")
     assert answer.message.endswith(" vs Q3 2025.")
     assert answer.extras["comparison"]["label"] == "vs Q3 2025"
+
+
+def test_data_up_to_is_never_after_today(pipeline, layer, demo_db) -> None:
+    """Plan and due dates run past 'today'; freshness names the latest day on or before it."""
+    sources = [(t.name, c) for t in layer.spec.tables if not t.derived for c in t.time_columns()]
+    dates = pipeline.freshness(sources)
+    assert len(dates) == len(sources)
+    assert max(dates.values()) == pipeline.settings.today().isoformat()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        planned = con.execute("SELECT MAX(planned_start) FROM work_orders").fetchone()[0]
+    assert planned.date() > pipeline.settings.today()  # the data does hold later plans
