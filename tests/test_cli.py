@@ -43,6 +43,15 @@ def test_ask_text_output_in_chinese(demo_db: Path) -> None:
     assert "报废率" in out.stdout and "宁波" in out.stdout and "%" in out.stdout
 
 
+def test_ask_text_table_reads_like_the_app(demo_db: Path) -> None:
+    """Codes as the layer's labels, periods in words: the terminal shows what the app shows."""
+    out = run("ask", "defects by defect type last month", "--db", str(demo_db), "--as-of", "2025-12-31")
+    assert out.returncode == 0, out.stderr
+    assert "Assembly error" in out.stdout and "assembly_error" not in out.stdout
+    monthly = run("ask", "energy per unit by month this year", "--db", str(demo_db), "--as-of", "2025-12-31")
+    assert "Dec 2025" in monthly.stdout and "2025-12-01" not in monthly.stdout
+
+
 def test_refusal_is_a_clean_answer(demo_db: Path) -> None:
     out = run("ask", "delete all defects", "--db", str(demo_db), "--json")
     data = json.loads(out.stdout)

@@ -44,7 +44,7 @@ def render_answer(answer: Answer, console: Console, *, numbered: bool = False) -
     table = Table(show_lines=False)
     for col in answer.columns:
         table.add_column(answer.column_labels.get(col, col), justify="right" if col in answer.column_units else "left")
-    for row in answer.rows[:MAX_SHOWN]:
+    for row in answer.shown_rows()[:MAX_SHOWN]:  # labels for codes, periods in words, as in the app
         table.add_row(*[format_value(v, answer.unit_of(c), answer.lang) for c, v in zip(answer.columns, row,
                                                                                         strict=True)])
     console.print(table)
