@@ -142,3 +142,28 @@ def test_chat_with_charts(server: str, browser: object, name: str, width: int, h
             assert overflow[0] <= overflow[1] + 1, f"horizontal overflow at {width} px: {overflow}"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("name", "width", "height"), VIEWPORTS, ids=[v[0] for v in VIEWPORTS])
+def test_ambiguous_name_is_asked_with_buttons(server: str, browser: object, name: str, width: int,
+                                               height: int) -> None:
+    """'line 3' exists in three plants: the chat asks which, one button per plant; a tap answers."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=60_000)
+        box.fill("OEE of line 3 last month")
+        box.press("Enter")
+        options = [page.get_by_role("button", name=f"{plant} Line 3", exact=True)
+                   for plant in ("Chongqing", "Ningbo", "Suzhou")]
+        for option in options:
+            option.wait_for(timeout=60_000)
+        page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / f"clarify-{name}.png"))
+        options[1].click()
+        page.get_by_text("OEE, where production line is Ningbo Line 3, November 2025:").wait_for(timeout=60_000)
+        assert page.get_by_test_id("stException").count() == 0
+    finally:
+        context.close()
