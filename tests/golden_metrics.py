@@ -289,6 +289,15 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
         ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
          "SELECT CAST(DATE_TRUNC('month', due_date) AS DATE), COUNT(*) FROM sales_orders WHERE due_date >= DATE '2025-10-01' AND due_date < DATE '2026-01-01' GROUP BY 1"),
     ],
+    "production_records_count": [
+        ({"metrics": None, "dimensions": ["plant"], "time_range": TR_Q4}, """
+         SELECT p.plant_name, COUNT(*) FROM production_records r JOIN production_lines l ON l.line_id = r.line_id
+         JOIN plants p ON p.plant_id = l.plant_id
+         WHERE r.production_date >= DATE '2025-10-01' AND r.production_date < DATE '2026-01-01' GROUP BY p.plant_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
+         "SELECT CAST(DATE_TRUNC('month', production_date) AS DATE), COUNT(*) FROM production_records "
+         "WHERE production_date >= DATE '2025-10-01' AND production_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
     "shipments_count": [
         ({"metrics": None, "dimensions": ["customer"], "time_range": TR_Q4}, """
          SELECT c.customer_name, COUNT(*) FROM shipments s JOIN customers c ON c.customer_id = s.customer_id
