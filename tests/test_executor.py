@@ -273,7 +273,7 @@ def test_pg_statement_timeout(pg_executor: Executor) -> None:
 @pytest.mark.postgres
 @pg_only
 def test_pg_errors_and_explain(pg_executor: Executor) -> None:
-    with pytest.raises(ExecutionError, match='column "ghost" does not exist') as info:
+    with pytest.raises(ExecutionError, match=r'column t_items\.ghost does not exist') as info:
         pg_executor.run(Guard(GHOST_SCHEMA, dialect="postgres").check("SELECT ghost FROM t_items"))
     assert "LINE 1" not in str(info.value)
     pg_executor.explain(Guard(SCHEMA, dialect="postgres").check("SELECT sum(qty) FROM t_orders"))

@@ -75,7 +75,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("WITH t_orders AS (SELECT * FROM read_csv('/etc/passwd')) SELECT * FROM t_orders", "table function"),
     ("WITH t_items AS (SELECT read_text('/etc/shadow') AS x) SELECT * FROM t_items", FUNCTION),
     ("SELECT pg_sleep(100)", "pg_sleep() " + FUNCTION),
-    ("SELECT pg_catalog.pg_sleep(100)", "pg_sleep() " + FUNCTION),
+    ("SELECT pg_catalog.pg_sleep(100)", "with a schema or as a method (pg_catalog.pg_sleep(100))"),
     ("SELECT * FROM dblink('host=evil', 'SELECT 1') AS t(a INT)", "table function"),
     ("SELECT pg_read_file('/etc/passwd')", "pg_read_file() " + FUNCTION),
     ("SELECT lo_import('/etc/passwd')", "lo_import() " + FUNCTION),
@@ -184,8 +184,8 @@ def test_plain_select_gets_a_limit(guard: Guard) -> None:
     assert isinstance(checked.tree, exp.Query)
     assert checked.tables == frozenset({"t_orders"})
     assert checked.limit == 100
-    # One extra row lets the executor tell that the result was cut.
-    assert checked.sql == "SELECT customer, qty FROM t_orders LIMIT 101"
+    # One extra row lets the executor tell that the result was cut; every column names its table.
+    assert checked.sql == "SELECT t_orders.customer, t_orders.qty FROM t_orders LIMIT 101"
 
 
 def test_limit_larger_than_max_is_clamped(guard: Guard) -> None:
@@ -208,20 +208,20 @@ def test_limit_argument_caps_further(guard: Guard) -> None:
 
 def test_offset_is_kept_with_the_limit(guard: Guard) -> None:
     checked = guard.check("SELECT id FROM t_orders ORDER BY id LIMIT 500 OFFSET 20")
-    assert checked.sql == "SELECT id FROM t_orders ORDER BY id LIMIT 101 OFFSET 20"
+    assert checked.sql == "SELECT t_orders.id FROM t_orders ORDER BY id LIMIT 101 OFFSET 20"
 
 
 def test_non_literal_limit_is_wrapped(guard: Guard) -> None:
     checked = guard.check("SELECT id FROM t_orders LIMIT (SELECT count(*) FROM t_items)")
     assert checked.limit == 100
-    assert checked.sql.startswith("SELECT * FROM (SELECT id FROM t_orders LIMIT")
+    assert checked.sql.startswith("SELECT * FROM (SELECT t_orders.id FROM t_orders LIMIT")
     assert checked.sql.endswith("LIMIT 101")
 
 
 def test_union_limit_is_on_the_outside(guard: Guard) -> None:
     checked = guard.check("SELECT id FROM t_orders UNION ALL SELECT id FROM t_items")
     assert isinstance(checked.tree, exp.Union)
-    assert checked.sql.endswith("UNION ALL SELECT id FROM t_items LIMIT 101")
+    assert checked.sql.endswith("UNION ALL SELECT t_items.id FROM t_items LIMIT 101")
     assert checked.tables == frozenset({"t_orders", "t_items"})
 
 
@@ -280,7 +280,8 @@ def test_output_in_postgres_dialect() -> None:
     pg = Guard(SCHEMA, dialect="postgres", max_rows=50)
     checked = pg.check("SELECT customer, qty::INT AS q FROM t_orders WHERE customer ILIKE 'a%'")
     assert checked.dialect == "postgres"
-    assert checked.sql == "SELECT customer, CAST(qty AS INT) AS q FROM t_orders WHERE customer ILIKE 'a%' LIMIT 51"
+    assert checked.sql == ("SELECT t_orders.customer, CAST(t_orders.qty AS INT) AS q FROM t_orders "
+                           "WHERE t_orders.customer ILIKE 'a%' LIMIT 51")
 
 
 def test_expression_input_is_rendered_for_the_guard_dialect() -> None:

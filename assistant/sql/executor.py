@@ -1,9 +1,14 @@
 """Runs SQL that passed the guard, read-only, with a time limit and a row cap.
 
 Defence in depth: the guard refuses anything but a read-only query, and the executor still opens
-the database so that a write *cannot* succeed (DuckDB `read_only` plus no file/network access;
-PostgreSQL `SET TRANSACTION READ ONLY`). Errors come back as the exception tree of
-`assistant.core.errors` with a short message a plant manager can read (no traceback, no SQL echo).
+the database so that a write *cannot* succeed, even for SQL that never met the guard (tests/
+test_readonly_driver.py proves it): DuckDB files are opened `read_only` with no file/network
+access; PostgreSQL sessions start with `default_transaction_read_only=on` (a libpq startup
+option) and every transaction is `READ ONLY`. Errors come back as the exception tree of
+`assistant.core.errors` with a short message a plant manager can read (no traceback, no SQL
+echo, and no text value of the SQL: that would let whoever wrote the SQL speak to the user).
+
+How a SELECT-only PostgreSQL role is set up for deployment: see `assistant.sql.readonly`.
 """
 
 from __future__ import annotations
@@ -12,16 +17,16 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-from duckdb_engine import ConnectionWrapper
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlglot import exp
 
 from assistant.core.errors import (
     ConfigError,
@@ -30,6 +35,13 @@ from assistant.core.errors import (
     QueryTimeout,
 )
 from assistant.sql.guard import CheckedSQL
+from assistant.sql.readonly import (
+    SEAL_DUCKDB,
+    open_duckdb_read_only,
+    read_only_options,
+    require_one_query,
+    run_prepared,
+)
 
 __all__ = ["Executor", "QueryResult", "sqlglot_dialect"]
 
@@ -41,11 +53,10 @@ _SQLGLOT_DIALECTS: dict[str, str] = {
     "mssql": "tsql", "sqlite": "sqlite", "oracle": "oracle", "redshift": "redshift",
     "clickhouse": "clickhouse",
 }
-_SEAL_DUCKDB = "SET enable_external_access = false"
-# A single question must not take the machine: bounded memory (spills or fails cleanly) and threads.
-_LIMIT_DUCKDB = ("SET memory_limit = '4GB'", "SET threads = 2")
 _NO_PARAMS = {"no_parameters": True}  # a '%' or ':x' in the SQL must not be read as a parameter
 _SERVER_TIMEOUT_GRACE_S = 2.0  # client-side backstop after a server-side statement_timeout
+# Shorter text values are codes and words ('SZ', 'open') that also occur in ordinary messages.
+_QUOTABLE = 8
 _DEMO_HINT = "Create the demo database with `factory-assistant demo-data`, or check the database path."
 
 
@@ -127,7 +138,8 @@ class Executor:
                 self._db_path = Path(database)
                 connect_args = {"read_only": True}
         elif self.backend == "postgresql":
-            connect_args = {"connect_timeout": max(1, int(timeout_s)), "application_name": "factory-assistant"}
+            connect_args = {"connect_timeout": max(1, int(timeout_s)), "application_name": "factory-assistant",
+                            "options": read_only_options(self.url)}
         try:
             self._engine = create_engine(self.url, connect_args=connect_args)
         except (ImportError, SQLAlchemyError, ValueError) as exc:  # unknown dialect or its driver is missing
@@ -136,9 +148,9 @@ class Executor:
                                          "Other databases need their SQLAlchemy driver installed.") from None
         if self._db_path is not None:
             path = str(self._db_path)
-            event.listen(self._engine, "do_connect", lambda *_args: _open_duckdb_read_only(path))
+            event.listen(self._engine, "do_connect", lambda *_args: open_duckdb_read_only(path))
         elif self.backend == "duckdb":  # in-memory (tests): cannot be read-only, but can be sealed
-            event.listen(self._engine, "connect", lambda dbapi_conn, _rec: dbapi_conn.execute(_SEAL_DUCKDB))
+            event.listen(self._engine, "connect", lambda dbapi_conn, _rec: dbapi_conn.execute(SEAL_DUCKDB))
 
     @classmethod
     def for_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Executor:
@@ -154,7 +166,7 @@ class Executor:
         start = time.perf_counter()
         # One row past the cap tells us whether the database had more (the guard's LIMIT
         # leaves room for that row when it imposed the limit).
-        columns, rows = self._execute(checked.sql, fetch=cap + 1)
+        columns, rows = self._execute(checked.sql, fetch=cap + 1, redact=_author_text(checked))
         elapsed_ms = (time.perf_counter() - start) * 1000.0
         return QueryResult(
             columns=columns,
@@ -173,7 +185,7 @@ class Executor:
         """Dry run: ask the database to plan the query without running it."""
         self._require_checked(checked)
         # EXPLAIN without ANALYZE plans only, in DuckDB and PostgreSQL alike.
-        self._execute(f"EXPLAIN {checked.sql}", fetch=None, action="plan")
+        self._execute(f"EXPLAIN {checked.sql}", fetch=None, action="plan", redact=_author_text(checked))
 
     def dispose(self) -> None:
         self._engine.dispose()
@@ -189,7 +201,8 @@ class Executor:
                 f"build the Guard with dialect={self.dialect!r}."
             )
 
-    def _execute(self, sql: str, *, fetch: int | None, action: str = "run") -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _execute(self, sql: str, *, fetch: int | None, action: str = "run",
+                 redact: tuple[str, ...] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         if self._db_path is not None and not self._db_path.exists():
             raise DatabaseUnavailable(f"The database file {self._db_path} does not exist.", suggestion=_DEMO_HINT)
         try:
@@ -199,10 +212,10 @@ class Executor:
         except SQLAlchemyError as err:
             raise DatabaseUnavailable(f"Could not open the database: {_short(err)}") from None
         with conn:
-            return self._execute_on(conn, sql, fetch, action)
+            return self._execute_on(conn, sql, fetch, action, redact)
 
     def _execute_on(
-        self, conn: Connection, sql: str, fetch: int | None, action: str
+        self, conn: Connection, sql: str, fetch: int | None, action: str, redact: tuple[str, ...]
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         raw = conn.connection.driver_connection
         if self.backend == "duckdb":
@@ -212,16 +225,22 @@ class Executor:
         try:
             with deadline:
                 self._begin_read_only(conn)
-                result = conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
-                # Result.keys() names the columns (iterating the Result itself would fetch rows).
-                columns = list(map(str, result.keys())) if result.returns_rows else []
-                rows = result.fetchmany(fetch) if fetch is not None else result.fetchall()
-                result.close()
+                rows: Sequence[Any]
+                if self.backend == "postgresql":
+                    columns, rows = run_prepared(conn, raw, sql, fetch)
+                else:
+                    if self.backend == "duckdb":
+                        require_one_query(raw, sql)
+                    result = conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
+                    # Result.keys() names the columns (iterating the Result itself would fetch rows).
+                    columns = list(map(str, result.keys())) if result.returns_rows else []
+                    rows = result.fetchmany(fetch) if fetch is not None else result.fetchall()
+                    result.close()
         except DBAPIError as err:
             _rollback_quietly(conn)
             if deadline.fired:
                 conn.invalidate()  # an interrupted connection is not trusted again
-            raise self._translate(err, timed_out=deadline.fired, action=action) from None
+            raise self._translate(err, timed_out=deadline.fired, action=action, redact=redact) from None
         if deadline.fired:
             conn.invalidate()
         else:
@@ -234,7 +253,8 @@ class Executor:
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(self.timeout_s * 1000))}")
 
-    def _translate(self, err: DBAPIError, *, timed_out: bool, action: str = "run") -> ExecutionError:
+    def _translate(self, err: DBAPIError, *, timed_out: bool, action: str = "run",
+                   redact: tuple[str, ...] = ()) -> ExecutionError:
         orig = err.orig if err.orig is not None else err
         if timed_out or _is_timeout(orig):
             return QueryTimeout(
@@ -244,7 +264,7 @@ class Executor:
         if err.connection_invalidated:
             return self._unavailable(err)
         return ExecutionError(
-            f"The database could not {action} the query: {_short(orig)}",
+            f"The database could not {action} the query: {_redacted(_short(orig), redact)}",
             suggestion="Rephrase the question or check the SQL.",
         )
 
@@ -283,24 +303,17 @@ def _to_url(url: str | os.PathLike[str]) -> URL:
     return make_url(text)
 
 
-def _open_duckdb_read_only(path: str) -> Any:
-    """Open DuckDB exactly as `duckdb.connect(path, read_only=True)` would.
+def _author_text(checked: CheckedSQL) -> tuple[str, ...]:
+    """The SQL's text values, longest first: the words of whoever wrote the SQL."""
+    values = {lit.this for lit in checked.tree.find_all(exp.Literal) if lit.is_string and len(lit.this) >= _QUOTABLE}
+    return tuple(sorted(values, key=len, reverse=True))
 
-    DuckDB shares one database instance per file inside a process and refuses a second open
-    with *different* settings. duckdb-engine's own connect adds a user-agent setting, which
-    would lock out other read-only readers in the same process (the evaluation harness), so
-    the connection is opened plainly and hardened afterwards. `enable_external_access=false`
-    blocks files, URLs, ATTACH, COPY and extension loading, and cannot be switched back on.
-    """
-    raw = duckdb.connect(path, read_only=True)
-    try:
-        for statement in _LIMIT_DUCKDB:
-            raw.execute(statement)
-        raw.execute(_SEAL_DUCKDB)
-    except duckdb.Error:
-        raw.close()
-        raise
-    return ConnectionWrapper(raw)
+
+def _redacted(message: str, values: tuple[str, ...]) -> str:
+    # A database echoes values in its errors ("Could not convert string '...' to INT32").
+    for value in values:
+        message = message.replace(value, "...")
+    return message
 
 
 def _rollback_quietly(conn: Connection) -> None:

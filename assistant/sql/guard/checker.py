@@ -1,13 +1,15 @@
 """The SQL guard: every SQL string passes here before the executor may run it.
 
 The guard works on the sqlglot syntax tree, never on the SQL text, and it hands back SQL that
-it *regenerated from that tree*. What the database runs is therefore exactly what was checked:
-a comment, an odd quote or a second statement cannot smuggle anything past it.
+it *regenerated from the resolved tree*: stars expanded to the layer's columns and every column
+tied to its table (resolve.py). What the database runs is therefore exactly what was checked:
+a comment, an odd quote, a second statement or the database's own expansion of `*` cannot
+smuggle anything past it.
 
-Checks, in order: size, parse (one statement), statement type (a read-only query), forbidden
-nodes anywhere in the tree, table functions and functions that reach files / the network /
-server state, physical tables against the semantic layer, columns against the semantic layer
-(sqlglot's qualify), and finally the row limit.
+Checks, in order: size, parse (one statement), statement type (a read-only query), every node
+against the allow-lists of policy.py (functions per dialect, clauses, operators, cast types,
+table sources), physical tables against the semantic layer, resolution of every column against
+the layer's schema, the same node check on the resolved tree, and finally the row limit.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from rapidfuzz import process
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, SqlglotError
-from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
 from assistant.core.errors import GuardError
+from assistant.sql.guard.nodes import check_nodes, forbidden_label
+from assistant.sql.guard.resolve import resolve, verify
 
 __all__ = ["CheckedSQL", "Guard"]
 
@@ -46,57 +49,6 @@ class CheckedSQL:
     dialect: str = "duckdb"
 
 
-# Statement nodes that write, change settings, reach outside the database or are not a query.
-# Looked up by name because the set of classes differs between sqlglot versions.
-_FORBIDDEN_NODE_LABELS: dict[str, str] = {
-    "Insert": "INSERT", "Update": "UPDATE", "Delete": "DELETE", "Drop": "DROP",
-    "Create": "CREATE", "Alter": "ALTER", "Merge": "MERGE", "TruncateTable": "TRUNCATE",
-    "Copy": "COPY", "Attach": "ATTACH", "Detach": "DETACH", "Pragma": "PRAGMA", "Set": "SET",
-    "Use": "USE", "Transaction": "BEGIN TRANSACTION", "Commit": "COMMIT", "Rollback": "ROLLBACK",
-    "Install": "INSTALL", "LoadData": "LOAD DATA", "Export": "EXPORT", "Grant": "GRANT",
-    "Revoke": "REVOKE", "Analyze": "ANALYZE", "Describe": "DESCRIBE", "Show": "SHOW",
-    "Summarize": "SUMMARIZE", "Kill": "KILL", "Refresh": "REFRESH", "Cache": "CACHE",
-    "Uncache": "UNCACHE", "Declare": "DECLARE", "Execute": "EXECUTE", "Comment": "COMMENT ON",
-    "LockingStatement": "LOCKING", "SwapTable": "SWAP", "MultitableInserts": "INSERT",
-    "Into": "SELECT ... INTO (it creates a table)", "Lock": "FOR UPDATE / FOR SHARE (row locks)",
-    # Anything sqlglot could not model (LOAD, CALL, VACUUM, EXPLAIN...) arrives as a Command.
-    "Command": "",
-}
-_FORBIDDEN_NODES: tuple[tuple[type[exp.Expression], str], ...] = tuple(
-    (getattr(exp, name), label) for name, label in _FORBIDDEN_NODE_LABELS.items() if hasattr(exp, name)
-)
-
-# Functions that read files, the network, other databases or server state, sleep, or execute a
-# SQL string of their own (which the guard could not see). Compared lower-case.
-_DENIED_FUNCTIONS = frozenset({
-    "glob", "read_text", "read_blob", "parquet_scan", "sqlite_scan", "postgres_scan", "mysql_scan",
-    "iceberg_scan", "delta_scan", "st_read", "sniff_csv", "query", "query_table",
-    "json_execute_serialized_sql", "getenv", "getvariable", "which_secret", "version",
-    "set_config", "nextval", "setval", "currval", "lastval", "lo_import", "lo_export", "loread",
-    "lowrite", "ts_stat", "session_user", "user", "system_user", "sleep", "benchmark",
-    "load_file", "sys_exec", "sys_eval", "xp_cmdshell", "openrowset", "opendatasource",
-    "openquery", "arrow_scan", "pandas_scan", "checkpoint", "force_checkpoint", "to_file",
-    "host", "current_ip_address",
-})
-_DENIED_PREFIXES = (
-    "read_", "duckdb_", "pg_", "sqlite_", "postgres_", "mysql_", "dblink", "lo_", "pragma_",
-    "http_", "iceberg_", "delta_", "parquet_", "query_to_", "table_to_", "cursor_to_",
-    "schema_to_", "database_to_", "txid_", "inet_", "current_",
-)
-# current_* is denied as a family (current_setting, current_user, current_database...), except
-# the clock functions that managers' questions legitimately need.
-_ALLOWED_CURRENT = frozenset({
-    "current_date", "current_time", "current_timestamp", "current_datetime", "current_timezone",
-    "current_localtime", "current_localtimestamp", "current_timestamp_l_t_z",
-})
-# Table-producing expressions that only compute values in memory.
-_ALLOWED_TABLE_EXPRESSIONS: tuple[type[exp.Expression], ...] = (exp.GenerateSeries, exp.Unnest)
-_ALLOWED_SOURCES: tuple[type[exp.Expression], ...] = (
-    exp.Table, exp.Subquery, exp.Values, exp.Unnest, exp.Lateral,
-)
-_LATERAL_SOURCES: tuple[type[exp.Expression], ...] = (
-    exp.Subquery, exp.Unnest, exp.Explode, exp.GenerateSeries,
-)
 _READ_ONLY = "Only read-only questions are allowed"
 _ASK_SELECT = "Ask for data with a SELECT query."
 # Statement keywords sqlglot cannot parse for some dialects (EXPORT DATABASE...).
@@ -132,24 +84,28 @@ class Guard:
         try:
             # MappingSchema reads (and normalises into its own copy) a plain dict of tables.
             typed: dict[str, object] = dict(self.schema)
-            self._mapping: MappingSchema | dict = MappingSchema(typed, dialect=dialect)
+            self._mapping = MappingSchema(typed, dialect=dialect)
         except SqlglotError:
-            # qualify only needs column names; an exotic type string must not block the layer.
+            # Resolution only needs column names; an exotic type string must not block the layer.
             names: dict[str, object] = {t: {c: "UNKNOWN" for c in cols} for t, cols in self.schema.items()}
             self._mapping = MappingSchema(names, dialect=dialect)
 
     # ------------------------------------------------------------------ public API
     def check(self, sql: str | exp.Expr, *, limit: int | None = None) -> CheckedSQL:
-        """Return the checked, limited SQL or raise GuardError saying what to change."""
+        """Return the checked, resolved, limited SQL or raise GuardError saying what to change."""
         if limit is not None and limit < 1:
             raise ValueError("limit must be at least 1")
         cap = self.max_rows if limit is None else min(limit, self.max_rows)
         try:
-            tree = self._check_statement(self._parse(sql) if isinstance(sql, str) else sql.copy())
-            self._check_nodes(tree)
+            # A tree is checked as the database will read it: rendered, then parsed. A tree built
+            # in code can differ from the parse of its own text (an ORDER BY without Ordered
+            # nodes, operators without parentheses); the database only ever sees the text.
+            text_in = sql if isinstance(sql, str) else sql.sql(dialect=self.dialect, comments=False)
+            tree = self._check_statement(self._parse(text_in, limit_size=isinstance(sql, str)))
+            check_nodes(tree, self.dialect, self._table_list())
             tables = self._check_tables(tree)
-            self._check_columns(tree, tables)
-            tree, effective = self._apply_limit(tree, cap)
+            resolved = self._resolve(tree, tables)
+            tree, effective = self._apply_limit(resolved, cap)
             text = tree.sql(dialect=self.dialect, comments=False)
         except RecursionError:
             raise GuardError(
@@ -158,15 +114,15 @@ class Guard:
         except (GuardError, ValueError):
             raise
         except Exception as err:  # a crash inside sqlglot must refuse, never let SQL through
-            raise GuardError(f"could not check the SQL ({type(err).__name__}: {err}).",
+            raise GuardError(f"could not check the SQL ({type(err).__name__}).",
                              suggestion="Rephrase the question or simplify the SQL.") from None
         return CheckedSQL(sql=text, tree=tree, tables=tables, limit=effective, dialect=self.dialect)
 
     # ------------------------------------------------------------------ steps
-    def _parse(self, sql: str) -> exp.Expr:
+    def _parse(self, sql: str, *, limit_size: bool = True) -> exp.Expr:
         if not sql or not sql.strip():
             raise GuardError("The SQL is empty.", suggestion="Ask a question about the data.")
-        if len(sql) > self.max_sql_chars:
+        if limit_size and len(sql) > self.max_sql_chars:  # compiled trees (traces) may be longer
             raise GuardError(
                 f"The SQL is too long ({len(sql)} characters; the limit is {self.max_sql_chars}).",
                 suggestion="Ask a narrower question.",
@@ -208,31 +164,13 @@ class Guard:
                              suggestion=_ASK_SELECT)
 
     def _check_statement(self, tree: exp.Expr) -> exp.Query:
-        forbidden = _forbidden_label(tree)
+        forbidden = forbidden_label(tree)  # check_nodes refuses writes deeper in the tree
         if forbidden:
             raise GuardError(f"{_READ_ONLY}: this SQL contains {forbidden}.", suggestion=_ASK_SELECT)
         if not isinstance(tree, exp.Query):
             raise GuardError("Only SELECT queries can be run; this text is not a SELECT query.",
                              suggestion=_ASK_SELECT)
         return tree
-
-    def _check_nodes(self, tree: exp.Query) -> None:
-        use_layer = f"Use only the tables of the semantic layer: {self._table_list()}."
-        for node in tree.walk():
-            label = _forbidden_label(node)
-            if label:
-                raise GuardError(f"{_READ_ONLY}: this SQL contains {label}.", suggestion=_ASK_SELECT)
-            name = _denied_function(node) if isinstance(node, exp.Func) else None
-            if name:
-                raise GuardError(f"The function {name}() is not allowed: it can read files, the "
-                                 "network, other databases or the server's settings.", suggestion=use_layer)
-            if (isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier)
-                    and not isinstance(node.this, _ALLOWED_TABLE_EXPRESSIONS)):
-                raise GuardError(f"Reading from a table function ({_short(node.this)}) is not allowed.",
-                                 suggestion=use_layer)
-            allowed = _LATERAL_SOURCES if isinstance(node, exp.Lateral) else _ALLOWED_SOURCES
-            if isinstance(node, (exp.From, exp.Join, exp.Lateral)) and not isinstance(node.this, allowed):
-                raise GuardError(f"Reading from {_short(node.this)} is not allowed.", suggestion=use_layer)
 
     def _check_tables(self, tree: exp.Query) -> frozenset[str]:
         try:
@@ -253,10 +191,7 @@ class Guard:
                 continue
             if table.db or table.catalog or table.name.lower() not in cte_names:
                 physical[id(table)] = table
-        names: set[str] = set()
-        for table in physical.values():
-            names.add(self._known_table(table))
-        return frozenset(names)
+        return frozenset(self._known_table(table) for table in physical.values())
 
     def _known_table(self, table: exp.Table) -> str:
         name = table.name
@@ -276,14 +211,17 @@ class Guard:
                              suggestion=f"{hint}{available}")
         return name.lower()
 
-    def _check_columns(self, tree: exp.Query, tables: frozenset[str]) -> None:
+    def _resolve(self, tree: exp.Query, tables: frozenset[str]) -> exp.Query:
         try:
-            qualify(tree.copy(), schema=self._mapping, dialect=self.dialect,
-                    validate_qualify_columns=True)
+            resolved = resolve(tree, self._mapping, self.dialect)
         except OptimizeError as err:
             raise self._column_error(str(err), tree, tables) from None
         except SqlglotError as err:  # fail closed on anything else the optimizer dislikes
             raise GuardError(f"could not check the SQL: {str(err).splitlines()[0]}.") from None
+        # Resolution adds nodes of its own (COALESCE for USING, expanded REPLACE expressions).
+        check_nodes(resolved, self.dialect, self._table_list())
+        verify(resolved, self.schema)
+        return resolved
 
     def _column_error(self, message: str, tree: exp.Query, tables: frozenset[str]) -> GuardError:
         # The optimizer's message is the only place that names the column; read it from there.
@@ -330,31 +268,6 @@ class Guard:
 
 
 # ---------------------------------------------------------------------- helpers
-def _forbidden_label(node: exp.Expr) -> str | None:
-    for cls, label in _FORBIDDEN_NODES:
-        if isinstance(node, cls):
-            if isinstance(node, exp.Command):
-                return str(node.this).upper() or "a non-query command"
-            kind = node.args.get("kind") if isinstance(node, (exp.Drop, exp.Create, exp.Alter)) else None
-            return f"{label} {str(kind).upper()}" if kind else label
-    return None
-
-
-def _function_names(func: exp.Func) -> set[str]:
-    if isinstance(func, exp.Anonymous):
-        return {func.name.lower()}
-    return {name.lower() for name in type(func).sql_names()}
-
-
-def _denied_function(func: exp.Func) -> str | None:
-    for name in _function_names(func):
-        if name in _ALLOWED_CURRENT:
-            continue
-        if name in _DENIED_FUNCTIONS or name.startswith(_DENIED_PREFIXES):
-            return name
-    return None
-
-
 def _literal_limit(node: exp.Expression) -> int | None:
     """The integer of `LIMIT n` / `FETCH FIRST n ROWS ONLY`, or None when it is anything else."""
     options = node.args.get("limit_options")
@@ -369,14 +282,7 @@ def _literal_limit(node: exp.Expression) -> int | None:
 def _describe(tree: exp.Expr) -> str:
     if isinstance(tree, exp.Command):
         return str(tree.this).upper()
-    return _forbidden_label(tree) or tree.key.upper()
-
-
-def _short(node: exp.Expression | None) -> str:
-    if node is None:
-        return "nothing"
-    text = node.sql(comments=False)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return forbidden_label(tree) or tree.key.upper()
 
 
 def _closest(word: str, choices: Iterable[str]) -> str:
@@ -385,5 +291,3 @@ def _closest(word: str, choices: Iterable[str]) -> str:
     if not found:
         return ""
     return "Did you mean " + " or ".join(f"'{name}'" for name in found) + "? "
-
-
