@@ -8,6 +8,7 @@ screen and saves screenshots under test-artifacts/ (gitignored) for people to lo
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,7 +24,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-QUESTIONS = ["What was OEE by plant last month?", "各工厂上个月的报废率是多少？"]
+QUESTIONS = ["What was OEE by plant last month?", "各工厂上个月的报废率是多少？", "energy per unit by month this year"]
+# Vega's SVG: one group per axis, its tick labels as text elements.
+AXIS_LABELS = """(chart) => [...chart.querySelectorAll('g.role-axis')].map(
+    axis => [...axis.querySelectorAll('g.role-axis-label text')].map(t => t.textContent))"""
 VIEWPORTS = [("phone", 390, 844), ("desktop", 1280, 800)]
 
 pytestmark = [
@@ -115,6 +119,15 @@ def test_chat_with_charts(server: str, browser: object, name: str, width: int, h
         page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
         for i, question in enumerate(QUESTIONS):
             _ask(page, question, i)
+        charts = page.get_by_test_id("stVegaLiteChart")
+        for i in range(len(QUESTIONS)):
+            axes = charts.nth(i).locator("svg").first.evaluate(AXIS_LABELS)
+            assert sum(1 for axis in axes if axis) >= 2, f"chart {i}: axis labels not drawn as text: {axes}"
+            for labels in axes:  # ticks precise enough to be distinct: never 1.4%, 1.4%, 1.4%
+                assert len(set(labels)) == len(labels), f"chart {i}: repeated axis labels {labels}"
+        months = [label for axis in charts.nth(2).locator("svg").first.evaluate(AXIS_LABELS) for label in axis
+                  if "2025" in label]
+        assert months and all(re.fullmatch(r"[A-Z][a-z]{2} 2025", m) for m in months), months  # 'Dec 2025'
         # Every visible answer names its period in words, in both languages.
         body = page.locator("body").inner_text()
         assert "OEE by plant, November 2025:" in body and "2025年11月" in body

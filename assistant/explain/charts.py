@@ -38,7 +38,9 @@ def auto_chart(answer: Answer) -> dict[str, Any] | None:
     spec["width"] = "container"
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     spec.setdefault("config", {}).update(_config(answer.lang))
-    spec["usermeta"] = {"kind": plan.kind}  # lets tests and bots see the choice without parsing marks
+    # kind: lets tests and bots see the choice without parsing marks. SVG: text stays text, so
+    # screen readers, copy-paste and the browser tests (distinct axis labels) can read it.
+    spec["usermeta"] = {"kind": plan.kind, "embedOptions": {"renderer": "svg"}}
     return spec
 
 
