@@ -69,9 +69,14 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
 
 def sql_answer(question: str, result: QueryResult, *, sql: str, description: str, prov: Provenance,
                planner: str, lang: str) -> Answer:
-    """The answer to checked SQL (a verified query, an LLM's SQL): a row count and the table."""
+    """The answer to checked SQL (a verified query, an LLM's SQL): what it computes (its author's
+    description: the only words there are for its scope and period), then how many rows."""
     n = len(result.rows)
-    message = f"共 {n} 行结果。" if lang == "zh" else f"{n} row{'s' if n != 1 else ''}."
+    what = description.strip().rstrip("。.") if description else ""
+    if lang == "zh":
+        message = f"{what}：共 {n} 行结果。" if what else f"共 {n} 行结果。"
+    else:
+        message = f"{what}: {n} row{'s' if n != 1 else ''}." if what else f"{n} row{'s' if n != 1 else ''}."
     return Answer(question, "ok", message, interpretation=description or ("SQL 查询" if lang == "zh" else "SQL query"),
                   sql=sql, columns=result.columns, rows=[list(r) for r in result.rows],
                   truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
