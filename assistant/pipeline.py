@@ -30,6 +30,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer, Provenance, Status
 from assistant.explain.compare import attach_comparison, comparison_range
+from assistant.explain.limits import too_long
 from assistant.explain.metric_answer import metric_answer, sql_answer
 from assistant.explain.trace.answer import (
     clarify_answer,
@@ -166,6 +167,9 @@ class Pipeline:
     def ask(self, question: str, *, session: Session | None = None, as_of: dt.date | None = None,
             planner: str | None = None) -> Answer:
         started = time.perf_counter()
+        refused = too_long(question, self.settings.max_question_chars)
+        if refused is not None:
+            return refused
         session = session if session is not None else self.new_session()
         picked = reply_to(question, session.choices)  # '2', 'NB-L3', '宁波', 'all': an option of the last answer
         question = picked["question"] if picked is not None else question

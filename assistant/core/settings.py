@@ -41,6 +41,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
                                            "else rules)."),
     Setting("max_rows", 5000, "FA_MAX_ROWS", "Row cap for every query; more rows set `truncated`."),
     Setting("timeout_s", 10.0, "FA_TIMEOUT", "Statement time limit in seconds."),
+    Setting("max_question_chars", 2000, "FA_MAX_QUESTION_CHARS", "Longest question read, on every surface; "
+                                                                 "longer ones get a clear message, not an answer."),
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
@@ -68,6 +70,7 @@ class Settings:
     planner: str | None = DEFAULTS["planner"]
     max_rows: int = DEFAULTS["max_rows"]
     timeout_s: float = DEFAULTS["timeout_s"]
+    max_question_chars: int = DEFAULTS["max_question_chars"]
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]

@@ -33,6 +33,12 @@ CN_DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "
 CN_NUMERAL_CHARS = "零〇一二两三四五六七八九十"
 
 
+def valid_unicode(text: str) -> str:
+    """Text that encodes as UTF-8: bytes that were not UTF-8 (argv decodes them as lone
+    surrogates) become U+FFFD, so JSON written from it is valid."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def width_fold(text: str) -> str:
     """Full-width and compatibility forms to their plain form (ＡＢ１ -> AB1, the ideographic
     space -> ' '), character by character: the result has the same length as `text`, so spans

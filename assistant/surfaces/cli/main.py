@@ -82,8 +82,10 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
         layer: str | None = LayerOpt) -> None:
     """Answer one question."""
+    from assistant.core.text import valid_unicode
     from assistant.surfaces.cli.terminal import options, render_answer
 
+    question = valid_unicode(question)
     try:
         pipe = _pipeline(db, as_of, planner, layer, as_json=json_out)
         answer = pipe.ask(question)
