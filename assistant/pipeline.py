@@ -167,8 +167,7 @@ class Pipeline:
     def ask(self, question: str, *, session: Session | None = None, as_of: dt.date | None = None,
             planner: str | None = None) -> Answer:
         started = time.perf_counter()
-        refused = too_long(question, self.settings.max_question_chars)
-        if refused is not None:
+        if (refused := too_long(question, self.settings.max_question_chars)) is not None:
             return refused
         session = session if session is not None else self.new_session()
         picked = reply_to(question, session.choices)  # '2', 'NB-L3', '宁波', 'all': an option of the last answer

@@ -1,96 +1,40 @@
 """The app in a real browser: Debian chromium via Playwright, at phone and desktop sizes.
 
-Starts `streamlit run app.py` on a free port against the evaluation database, asks one English
-and one Chinese question, waits for the charts, checks that nothing overflows a 390 px
-screen and saves screenshots under test-artifacts/ (gitignored) for people to look at.
+Starts `streamlit run app.py` on a free port against the evaluation database (tests/browser_support),
+asks questions in English and Chinese, waits for the charts, reads what a person sees (sentences,
+axis labels, provenance, clarify buttons), checks that nothing overflows a 390 px screen and
+saves screenshots under test-artifacts/ (gitignored) for people to look at.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+from tests.browser_support import ARTIFACTS, VIEWPORTS, chromium, needs_chromium, streamlit_app
+
 QUESTIONS = ["What was OEE by plant last month?", "各工厂上个月的报废率是多少？", "energy per unit by month this year"]
 # Vega's SVG: one group per axis, its tick labels as text elements.
 AXIS_LABELS = """(chart) => [...chart.querySelectorAll('g.role-axis')].map(
     axis => [...axis.querySelectorAll('g.role-axis-label text')].map(t => t.textContent))"""
-VIEWPORTS = [("phone", 390, 844), ("desktop", 1280, 800)]
 
-pytestmark = [
-    pytest.mark.browser,
-    # In CI the test command installs chromium: a missing browser there is a failure, not a skip.
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian chromium is not installed "
-                       "(apt-get install -y chromium fonts-noto-cjk); browser tests are skipped"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not become healthy within {timeout_s} s")
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "FA_DB": str(demo_db), "FA_AS_OF": "2025-12-31", "PYTHONUNBUFFERED": "1"}
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, proc)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")[-3000:]
+    with streamlit_app(demo_db, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-    with sync_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 def _ask(page: object, question: str, charts_before: int) -> None:
