@@ -17,9 +17,8 @@ def too_long(question: str, limit: int) -> Answer | None:
     head = question[:2000]  # enough to tell the language; never scan a pasted megabyte
     lang = question_lang(head)
     if lang == "zh":
-        message = (f"问题太长（{len(question):,} 个字符），最多可读 {limit:,} 个字符。"
-                   "请用一两句话提问，例如：上个月各工厂的报废率。")
+        message = f"问题太长（{len(question):,} 个字符），最多可读 {limit:,} 个字符。请用一两句话提问。"
     else:
         message = (f"That question is too long ({len(question):,} characters); I read up to {limit:,}. "
-                   "Ask in a sentence or two, for example: scrap rate by plant last month.")
+                   "Ask in a sentence or two.")
     return Answer(question[:limit] + "…", "refused", message, lang=lang)
