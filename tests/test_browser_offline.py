@@ -23,7 +23,9 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant.surfaces.app.i18n import t
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, _free_port, _wait_healthy
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
+from tests.browser_support import free_port as _free_port
+from tests.browser_support import wait_healthy as _wait_healthy
 from tests.test_cli import _family
 
 ROOT = Path(__file__).resolve().parents[1]
