@@ -156,7 +156,9 @@ def yl_latest(yl: YL, as_of: Date) -> tuple[Date, Date] | None:
     """Most recent occurrence whose start is <= as_of ('in November', '11月1日')."""
     # ISO week 1 of next year can start in late December, hence +1; Feb 29 needs
     # up to 8 years back.
-    for y in range(as_of.year + 1, as_of.year - 9, -1):
+    # Years outside the calendar (before 1, after 9999) have no dates: a 'today' at either end
+    # of it simply finds no occurrence there.
+    for y in range(min(as_of.year + 1, 9999), max(as_of.year - 9, 0), -1):
         r = yl_range(yl, y)
         if r is not None and r[0] <= as_of:
             return r
