@@ -403,4 +403,4 @@ def test_grain_start_rejects_unknown() -> None:
 
 def test_a_month_name_at_the_calendars_first_year_finds_nothing_rather_than_failing() -> None:
     # found by hypothesis: 'Oct' with today = 0001-01-01 looked for October of year 0
-    assert find_time_ranges("Oct", dt.date(1, 1, 1)) == []
+    assert find_time_ranges("Oct", date(1, 1, 1)) == []
