@@ -43,6 +43,16 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("timeout_s", 10.0, "FA_TIMEOUT", "Statement time limit in seconds."),
     Setting("max_question_chars", 2000, "FA_MAX_QUESTION_CHARS", "Longest question read, on every surface; "
                                                                  "longer ones get a clear message, not an answer."),
+    Setting("max_result_bytes", 50_000_000, "FA_MAX_RESULT_BYTES", "Byte cap on one result (as well as rows); "
+                                                                   "more sets `truncated` or refuses."),
+    Setting("temp_dir", None, "FA_TEMP_DIR", "Where DuckDB may spill to disk (default: <cache_dir>/spill)."),
+    Setting("max_temp_size", "2GB", "FA_MAX_TEMP_SIZE", "Most disk DuckDB may spill to, e.g. 2GB."),
+    Setting("memory_limit", "2GB", "FA_MEMORY_LIMIT", "Most memory one DuckDB database may use, e.g. 2GB."),
+    Setting("pool_size", 8, "FA_POOL_SIZE", "Queries run at once; more wait in a queue."),
+    Setting("queue_timeout_s", 5.0, "FA_QUEUE_TIMEOUT", "Seconds a query waits for a free connection before the "
+                                                        "user is told the service is busy."),
+    Setting("users_file", None, "FA_USERS", "TOML file of users (role, attributes, hashed password, chat and API "
+                                            "identities); without one the app runs as an anonymous demo."),
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
@@ -71,6 +81,13 @@ class Settings:
     max_rows: int = DEFAULTS["max_rows"]
     timeout_s: float = DEFAULTS["timeout_s"]
     max_question_chars: int = DEFAULTS["max_question_chars"]
+    max_result_bytes: int = DEFAULTS["max_result_bytes"]
+    temp_dir: str | None = DEFAULTS["temp_dir"]
+    max_temp_size: str = DEFAULTS["max_temp_size"]
+    memory_limit: str = DEFAULTS["memory_limit"]
+    pool_size: int = DEFAULTS["pool_size"]
+    queue_timeout_s: float = DEFAULTS["queue_timeout_s"]
+    users_file: str | None = DEFAULTS["users_file"]
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]
@@ -121,6 +138,9 @@ class Settings:
 
     def index_path(self) -> Path:
         return Path(self.index_dir) if self.index_dir else self.cache_path() / "index"
+
+    def temp_path(self) -> Path:
+        return Path(self.temp_dir) if self.temp_dir else self.cache_path() / "spill"
 
     def demo_db_path(self) -> Path:
         """Where the demo factory is generated when no database is configured."""
