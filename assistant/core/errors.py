@@ -13,7 +13,10 @@ this module re-exports them, so `from assistant.core.errors import ...` names th
     ├── GuardError              a SQL string was refused before it ran (not read-only, unknown table...)
     ├── ExecutionError          the database failed while running a checked query
     │   ├── QueryTimeout        the statement ran past the time limit
-    │   └── DatabaseUnavailable the database could not be opened or reached
+    │   ├── DatabaseUnavailable the database could not be opened or reached
+    │   ├── ServiceBusy         every connection stayed busy past the queue timeout: try again shortly
+    │   └── ResultTooLarge      one result ran past the byte cap
+    ├── AccessDenied            the user's access scope does not cover what was asked (or not signed in)
     ├── PlanningError           a question could not be turned into a query
     │   └── ClarificationNeeded the request cannot go on until the user says which one (options)
     └── ConfigError             settings, providers or missing optional packages
@@ -30,9 +33,10 @@ from semantic_layer.errors import (
 )
 
 __all__ = [
-    "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError", "FactoryAssistantError",
-    "GuardError",
-    "IncompatibleError", "LayerError", "PlanningError", "QueryError", "QueryTimeout", "UnknownFieldError",
+    "AccessDenied", "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError",
+    "FactoryAssistantError", "GuardError",
+    "IncompatibleError", "LayerError", "PlanningError", "QueryError", "QueryTimeout", "ResultTooLarge",
+    "ServiceBusy", "UnknownFieldError",
     "did_you_mean", "user_message",
 ]
 
@@ -55,6 +59,19 @@ class QueryTimeout(ExecutionError):
 
 class DatabaseUnavailable(ExecutionError):
     """The database could not be opened or reached."""
+
+
+class ServiceBusy(ExecutionError):
+    """Every connection was busy for longer than the queue timeout; nothing ran."""
+
+
+class ResultTooLarge(ExecutionError):
+    """A result grew past the byte cap while it was fetched."""
+
+
+class AccessDenied(FactoryAssistantError):
+    """The user's access scope does not reach what was asked: a hidden column or metric, a
+    table with no path to the user's rows, or no sign-in where one is required."""
 
 
 class PlanningError(FactoryAssistantError):
@@ -83,7 +100,10 @@ class ConfigError(FactoryAssistantError):
 
 _ZH_HEADLINES: list[tuple[type[FactoryAssistantError], str]] = [
     (QueryTimeout, "查询超时，请缩小时间范围或减少拆分维度"),
+    (ServiceBusy, "服务正忙，请稍后再试"),
+    (ResultTooLarge, "结果太大，请缩小时间范围或减少拆分维度"),
     (DatabaseUnavailable, "数据库无法打开"),
+    (AccessDenied, "你的访问范围不包括这项数据"),
     (ExecutionError, "数据库执行出错"),
     (GuardError, "这条查询未通过安全检查，没有执行"),
     (QueryError, "这个问题无法按所给的方式计算"),
