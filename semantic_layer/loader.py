@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from semantic_layer.errors import LayerError, did_you_mean
 from semantic_layer.layer import Layer
 from semantic_layer.models import (
+    AccessSpec,
     Dimension,
     Genealogy,
     Label,
@@ -39,6 +40,7 @@ _SECTIONS: dict[str, Any] = {
     "verified_queries": list[VerifiedQuery],
     "units": list[UnitSpec],
 }
+_SINGLE: dict[str, Any] = {"genealogy": Genealogy, "access": AccessSpec}  # one mapping, not a list
 _HEADER_KEYS = {"name", "label", "description", "default_lang"}
 
 
@@ -106,13 +108,13 @@ def read_layer_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], di
                 merged[key] = value
             elif key in _SECTIONS:
                 _merge_list(merged, origin, path, key, value)
-            elif key == "genealogy":
-                _validated(Genealogy, value, f"{path.name}: genealogy")
-                merged["genealogy"] = value
-                origin[("genealogy", "")] = f"{path.name}: genealogy"
+            elif key in _SINGLE:
+                _validated(_SINGLE[key], value, f"{path.name}: {key}")
+                merged[key] = value
+                origin[(key, "")] = f"{path.name}: {key}"
             else:
                 raise LayerError(f"unknown section '{key}'.", location=path.name,
-                                 suggestion=did_you_mean(key, [*_SECTIONS, *_HEADER_KEYS, "genealogy"]))
+                                 suggestion=did_you_mean(key, [*_SECTIONS, *_HEADER_KEYS, *_SINGLE]))
     merged.setdefault("name", root.name)
     if "label" not in merged:
         merged["label"] = Label(en=str(merged["name"]), zh=str(merged["name"])).model_dump()

@@ -268,6 +268,37 @@ class Genealogy(_Strict):
         return next((n for n in self.nodes if n.name == name), None)
 
 
+ADMIN_ROLE = "admin"  # always exists: every row, column and metric
+
+
+class RowFilter(_Strict):
+    """Rows whose `dimension` key equals `value`: a literal, or `{user.<attribute>}`."""
+
+    dimension: str
+    value: str
+
+
+class Role(_Strict):
+    name: str
+    label: Label
+    row_filters: list[RowFilter] = Field(default_factory=list)
+    shared_tables: list[str] = Field(default_factory=list)
+    hidden_columns: list[str] = Field(default_factory=list)  # table.column
+    hidden_metrics: list[str] = Field(default_factory=list)
+
+
+class AccessSpec(_Strict):
+    roles: list[Role] = Field(default_factory=list)
+
+    def role(self, name: str) -> Role | None:
+        if name == ADMIN_ROLE and not any(r.name == ADMIN_ROLE for r in self.roles):
+            return Role(name=ADMIN_ROLE, label=Label(en="Administrator", zh="管理员"))
+        return next((r for r in self.roles if r.name == name), None)
+
+    def role_names(self) -> list[str]:
+        return list(dict.fromkeys([ADMIN_ROLE, *(r.name for r in self.roles)]))
+
+
 class LayerSpec(_Strict):
     """The merged content of a layer folder."""
 
@@ -283,3 +314,4 @@ class LayerSpec(_Strict):
     units: list[UnitSpec] = Field(default_factory=list)
     verified_queries: list[VerifiedQuery] = Field(default_factory=list)
     genealogy: Genealogy = Field(default_factory=Genealogy)
+    access: AccessSpec = Field(default_factory=AccessSpec)  # roles: see semantic_layer/access.py

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
+from semantic_layer.access import check_access
 from semantic_layer.errors import LayerError, did_you_mean
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def check_layer(layer: Layer) -> None:
     for metric in layer.spec.metrics:
         _check_metric(layer, metric.name)
     check_genealogy(layer)
+    check_access(layer)
 
 
 def _columns_of(sql: str) -> set[str]:

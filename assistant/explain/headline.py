@@ -191,6 +191,8 @@ def change_words(now: float, before: float, unit: UnitSpec | None, lang: str) ->
 def _spread(f: _Figures, valued: list[list[Any]]) -> str:
     best = max(valued, key=lambda r: r[f.idx])
     worst = min(valued, key=lambda r: r[f.idx])
+    if len(valued) == 1:  # one member (a filter, or a scope, left one): nothing to rank
+        return f"{f.name(best)}{'为' if f.zh else ' '}{f.value(best)}"
     if f.zh:
         return f"{f.name(best)}最高（{f.value(best)}），{f.name(worst)}最低（{f.value(worst)}）"
     return f"{f.name(best)} highest at {f.value(best)}, {f.name(worst)} lowest at {f.value(worst)}"

@@ -9,7 +9,8 @@ smuggle anything past it.
 Checks, in order: size, parse (one statement), statement type (a read-only query), every node
 against the allow-lists of policy.py (functions per dialect, clauses, operators, cast types,
 table sources), physical tables against the semantic layer, resolution of every column against
-the layer's schema, the same node check on the resolved tree, and finally the row limit.
+the layer's schema, the same node check on the resolved tree, the role's row scope (scope.py:
+each physical table becomes a filtered subquery) and finally the row limit.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from sqlglot.errors import OptimizeError, ParseError, SqlglotError
 from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
-from assistant.core.errors import GuardError
+from assistant.core.errors import AccessDenied, GuardError
 from assistant.sql.guard.nodes import check_nodes, forbidden_label
 from assistant.sql.guard.resolve import resolve, verify
+from assistant.sql.guard.scope import RowScope, apply_row_scope
 
 __all__ = ["CheckedSQL", "Guard"]
 
@@ -70,6 +72,7 @@ class Guard:
         dialect: str = "duckdb",
         max_rows: int = 5000,
         max_sql_chars: int = 20000,
+        row_scope: RowScope | None = None,
     ) -> None:
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
@@ -77,6 +80,7 @@ class Guard:
         self.dialect = dialect
         self.max_rows = max_rows
         self.max_sql_chars = max_sql_chars
+        self.row_scope = row_scope
         self.schema: dict[str, dict[str, str]] = {
             str(table).lower(): {str(col).lower(): str(typ) for col, typ in cols.items()}
             for table, cols in schema.items()
@@ -105,13 +109,15 @@ class Guard:
             check_nodes(tree, self.dialect, self._table_list())
             tables = self._check_tables(tree)
             resolved = self._resolve(tree, tables)
+            if self.row_scope is not None:
+                apply_row_scope(self._physical(resolved), self.row_scope, self.schema)
             tree, effective = self._apply_limit(resolved, cap)
             text = tree.sql(dialect=self.dialect, comments=False)
         except RecursionError:
             raise GuardError(
                 "The SQL is nested too deeply to check.", suggestion="Ask a simpler question."
             ) from None
-        except (GuardError, ValueError):
+        except (GuardError, AccessDenied, ValueError):
             raise
         except Exception as err:  # a crash inside sqlglot must refuse, never let SQL through
             raise GuardError(f"could not check the SQL ({type(err).__name__}).",
@@ -173,6 +179,11 @@ class Guard:
         return tree
 
     def _check_tables(self, tree: exp.Query) -> frozenset[str]:
+        return frozenset(self._known_table(table) for table in self._physical(tree))
+
+    @staticmethod
+    def _physical(tree: exp.Query) -> list[exp.Table]:
+        """The references to physical tables (not CTEs), wherever they sit in the statement."""
         try:
             scopes = traverse_scope(tree)
         except OptimizeError as err:
@@ -191,7 +202,7 @@ class Guard:
                 continue
             if table.db or table.catalog or table.name.lower() not in cte_names:
                 physical[id(table)] = table
-        return frozenset(self._known_table(table) for table in physical.values())
+        return list(physical.values())
 
     def _known_table(self, table: exp.Table) -> str:
         name = table.name

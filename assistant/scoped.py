@@ -1,0 +1,128 @@
+"""The pipeline as one user sees it: `for_user(pipeline, user)`.
+
+Every surface (app, CLI, bots, API, alerts) asks through the view this returns. The view shares
+the database connections, planners and retrieval index of the one pipeline, and swaps in what
+the user's access changes: a guard with their visible schema and row scope (so compiled,
+verified and model-written SQL, traces and the trace page's pickers are all limited the same
+way), a compiler that refuses their hidden metrics and dimensions, and a member catalogue
+built through that guard (so suggestions and value matching only know their members).
+Answers whose rows the scope limited say so.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from assistant.core.errors import AccessDenied, GuardError
+from assistant.core.users import User
+from assistant.explain.answer import Answer
+from assistant.pipeline import Pipeline
+from assistant.plan.types import Plan, Planner
+from assistant.sql.access import Access, ScopedCompiler, resolve_access
+from assistant.sql.guard import CheckedSQL, Guard
+from assistant.sql.members import members_query
+from assistant.understand.catalogue import ValueCatalogue, build_catalogue
+
+if TYPE_CHECKING:
+    from assistant.understand.retrieval import RetrievalIndex
+
+__all__ = ["ScopedPipeline", "for_user", "scope_note"]
+
+_views_lock = threading.Lock()
+
+
+def for_user(pipeline: Pipeline, user: User | None) -> Pipeline:
+    """The pipeline limited to `user`'s access; the pipeline itself for no user or an admin.
+
+    Views are cached per (role, attributes): users who see the same data share one catalogue."""
+    base = pipeline.base if isinstance(pipeline, ScopedPipeline) else pipeline
+    access = resolve_access(base.layer, user)
+    if access is None or user is None:
+        return base
+    with _views_lock:
+        views: dict[Any, ScopedPipeline] = base.__dict__.setdefault("_scoped_views", {})
+        key = user.scope_key()
+        view = views.get(key)
+        if view is None or view.access.user != user:
+            view = views[key] = ScopedPipeline(base, access)
+        return view
+
+
+class ScopedPipeline(Pipeline):
+    """A pipeline limited to one access scope; see the module docstring."""
+
+    def __init__(self, base: Pipeline, access: Access) -> None:
+        super().__init__(base.layer, base.executor, default_planner=base.default_planner, settings=base.settings,
+                         index_dir=base._index_dir)
+        self.base = base
+        self.access = access
+        self.guard = Guard(access.schema, dialect=base.executor.dialect, max_rows=base.settings.max_rows,
+                           row_scope=access.rows)
+        self.compiler = ScopedCompiler(base.layer, access, dialect=base.executor.dialect)
+        self._filtered = threading.local()  # per question: did the row scope filter what it read?
+
+    @property
+    def planners(self) -> dict[str, Planner]:
+        return self.base.planners
+
+    @property
+    def index(self) -> RetrievalIndex:
+        return self.base.index
+
+    def close(self) -> None:
+        """The connections belong to the base pipeline: closing a view closes nothing."""
+
+    def check(self, sql: Any, *, limit: int | None = None) -> CheckedSQL:
+        checked = super().check(sql, limit=limit)
+        if self.access.rows is not None and self.access.rows.filtered(checked.tables):
+            self._filtered.hit = True
+        return checked
+
+    def _values_unlocked(self) -> ValueCatalogue:
+        if self._values is None:
+            self._values = build_catalogue(self.layer, self._members)
+        return self._values
+
+    def _members(self, dimension: str) -> Sequence[Sequence[Any]]:
+        try:
+            return self.run_sql(members_query(self.layer, dimension)).rows
+        except (AccessDenied, GuardError):
+            return []  # a dimension outside the scope has no members the user may see
+
+    def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None,
+                  lexical: bool = False) -> list[Any]:
+        """The shared index's hits, less those naming what this user cannot see."""
+        if lexical and self.base._index is None:
+            return []
+        hits = self.base._retrieve(query, k=k + 10, kinds=kinds, lexical=lexical)
+        return [h for h in hits if self._visible(h.doc.kind, h.doc.payload)][:k]
+
+    def _visible(self, kind: str, payload: dict[str, Any]) -> bool:
+        if kind == "metric":
+            return str(payload.get("ref")) not in self.access.hidden_metrics
+        if kind == "value":
+            return self.values.find(str(payload.get("ref")), str(payload.get("key"))) is not None
+        return True
+
+    def execute_plan(self, question: str, plan: Plan, *, lang: str, timings: dict[str, float]) -> Answer:
+        self._filtered.hit = False
+        answer = super().execute_plan(question, plan, lang=lang, timings=timings)
+        if answer.ok and getattr(self._filtered, "hit", False):
+            note = scope_note(self, lang)
+            answer.extras["access_scope"] = note
+            answer.message = f"{answer.message} {note}".strip() if lang != "zh" else f"{answer.message}{note}"
+        return answer
+
+
+def scope_note(view: ScopedPipeline, lang: str) -> str:
+    """'Limited to your access: Ningbo.' in the answer's language, members by their names."""
+    names = []
+    for dimension, keys in view.access.values.items():
+        for key in keys:
+            member = view.values.find(dimension, key)
+            names.append(member.label(lang) if member is not None else key)
+    if lang == "zh":
+        return f"（仅限你的访问范围：{'、'.join(names)}）"
+    return f"(Limited to your access: {', '.join(names)}.)"
