@@ -11,7 +11,9 @@ import logging
 
 import streamlit as st
 
-from assistant.surfaces.app import state
+from assistant.core.errors import FactoryAssistantError
+from assistant.core.settings import Settings
+from assistant.surfaces.app import signin, state
 from assistant.surfaces.app.common import current_lang
 from assistant.surfaces.app.i18n import lang_from_locale, t
 
@@ -35,6 +37,13 @@ def main() -> None:
     # An emoji icon is drawn in the browser; a ":material/...:" page icon is fetched from
     # fonts.gstatic.com on every page load, and nothing may leave the machine.
     st.set_page_config(page_title=t("app_title", lang), page_icon=PAGE_ICON, layout="centered")
+    try:
+        settings: Settings | None = Settings.load()
+    except FactoryAssistantError:
+        settings = None  # the pages explain a broken configuration
+    # Before any page: with users configured, nobody gets past this without signing in.
+    user = signin.current_user(settings) if settings is not None else None
+    st.session_state[state.USER] = user
     if state.language_switched(lang):
         state.follow_language(state.load(lang).pipeline, lang)
     # File pages (thin scripts) rather than callables, so AppTest.switch_page can reach them.
@@ -45,6 +54,8 @@ def main() -> None:
     with st.sidebar:
         st.markdown(f"**{t('app_title', lang)}**")
         st.caption(t("app_caption", lang))
+        if settings is not None:
+            signin.sidebar(user, settings, lang)
         st.toggle(t("lang_toggle", lang), key=state.LANG_KEY, help=t("lang_help", lang))
         st.button(t("new_chat", lang), key="new_chat_sidebar", icon=":material/add_comment:",
                   on_click=state.new_conversation, help=t("new_chat_help", lang), width="stretch")

@@ -28,7 +28,7 @@ from assistant.understand.catalogue import ValueCatalogue, build_catalogue
 if TYPE_CHECKING:
     from assistant.understand.retrieval import RetrievalIndex
 
-__all__ = ["ScopedPipeline", "for_user", "scope_note"]
+__all__ = ["ScopedPipeline", "askable_metrics", "for_user", "scope_note"]
 
 _views_lock = threading.Lock()
 
@@ -114,6 +114,16 @@ class ScopedPipeline(Pipeline):
             answer.extras["access_scope"] = note
             answer.message = f"{answer.message} {note}".strip() if lang != "zh" else f"{answer.message}{note}"
         return answer
+
+
+def askable_metrics(pipeline: Pipeline) -> list[str]:
+    """The metrics this view may ask about (glossary, API, suggestions): all of them unscoped."""
+    names = [m.name for m in pipeline.layer.spec.metrics]
+    if not isinstance(pipeline, ScopedPipeline):
+        return names
+    compiler = pipeline.compiler
+    assert isinstance(compiler, ScopedCompiler)
+    return [n for n in names if compiler.metric_refusal(n) is None]
 
 
 def scope_note(view: ScopedPipeline, lang: str) -> str:

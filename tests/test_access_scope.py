@@ -58,7 +58,7 @@ def test_admin_and_no_user_see_the_pipeline_itself(base):
 
 
 def test_unknown_role_and_missing_attribute_are_clear_errors(base):
-    with pytest.raises(ConfigError, match="role 'night_guard'.*Roles: admin, plant_manager"):
+    with pytest.raises(ConfigError, match=r"role 'night_guard'.*Roles: admin, plant_manager"):
         for_user(base, User("x", "night_guard", {}))
     with pytest.raises(AccessDenied, match="no 'plant_id'"):
         for_user(base, User("x", "plant_manager", {}))

@@ -34,7 +34,7 @@ from assistant.core.errors import ConfigError
 __all__ = ["IDENTITY_KINDS", "User", "Users", "hash_password", "hash_token", "load_users", "new_token",
            "verify_password"]
 
-IDENTITY_KINDS = ("slack", "feishu", "dingtalk", "wecom", "teams")
+IDENTITY_KINDS = ("email", "slack", "feishu", "dingtalk", "wecom", "teams")  # email: OIDC sign-in
 _ITERATIONS = 240_000
 _KNOWN_KEYS = {"display_name", "role", "password", "api_tokens", "attributes", *IDENTITY_KINDS}
 

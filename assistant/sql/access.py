@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
 
 from assistant.core.errors import AccessDenied, ConfigError
@@ -131,18 +132,32 @@ class ScopedCompiler(Compiler):
         super().__init__(layer, dialect=dialect)
         self.access = access
 
-    def compile(self, query: SemanticQuery) -> CompiledQuery:
+    def metric_refusal(self, name: str, lang: str = "en") -> str | None:
+        """Why this user may not ask for metric `name`, or None when they may."""
+        label = self.layer.metric(name).label.get(lang)
+        if name in self.access.hidden_metrics:
+            return f"'{label}' is not part of your access."
         rows = self.access.rows
+        tables = {t for m in self.layer.metric_measures(name) for t in self._physical(m.table)}
+        if rows is not None and (unscoped := sorted(t for t in tables if t.lower() not in rows.conditions)):
+            # Shared reference tables may be read, but a figure over them would be everyone's
+            # figure presented as the user's: refused, not answered for all.
+            return (f"'{label}' cannot be limited to your access ({', '.join(unscoped)} not recorded that way), "
+                    "so it is not answered for you.")
+        return None
+
+    def _physical(self, table: str) -> set[str]:
+        """The physical tables behind `table` (a derived table's SELECT reads several)."""
+        spec = self.layer.tables[table]
+        if not spec.derived or not spec.sql:
+            return {table}
+        read = {t.name for t in sqlglot.parse_one(spec.sql, read="duckdb").find_all(exp.Table)}
+        return {p for t in read if t in self.layer.tables and t != table for p in self._physical(t)}
+
+    def compile(self, query: SemanticQuery) -> CompiledQuery:
         for name in query.metrics:
-            label = self.layer.metric(name).label.get(query.locale)
-            if name in self.access.hidden_metrics:
-                raise AccessDenied(f"'{label}' is not part of your access.", suggestion=_ASK_ADMIN)
-            tables = {m.table for m in self.layer.metric_measures(name) if not self.layer.tables[m.table].derived}
-            if rows is not None and (unscoped := sorted(t for t in tables if t.lower() not in rows.conditions)):
-                # Shared reference tables may be read, but a figure over them would be everyone's
-                # figure presented as the user's: refused, not answered for all.
-                raise AccessDenied(f"'{label}' cannot be limited to your access ({', '.join(unscoped)} "
-                                   "not recorded that way), so it is not answered for you.", suggestion=_ASK_ADMIN)
+            if (refusal := self.metric_refusal(name, query.locale)) is not None:
+                raise AccessDenied(refusal, suggestion=_ASK_ADMIN)
         for name in [*query.dimensions, *(f.field for f in query.filters)]:
             if name not in self.layer.dimensions:
                 continue

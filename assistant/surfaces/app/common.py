@@ -29,6 +29,8 @@ def show_problem(loaded: state.Loaded, lang: str) -> None:
         st.code("factory-assistant demo-data", language="bash")
     elif loaded.problem == "config_error":
         st.error(t("config_error", lang, err=loaded.detail))
+    elif loaded.problem == "access_error":
+        st.error(t("access_error", lang, err=loaded.detail), icon=":material/lock:")
     else:
         st.error(t("db_error", lang, err=loaded.detail), icon=":material/database:")
         st.markdown(t("db_howto", lang))

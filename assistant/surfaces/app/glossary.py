@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.core.units import unit_words
+from assistant.scoped import askable_metrics
 from assistant.surfaces.app import state
 from assistant.surfaces.app.common import current_lang, show_problem
 from assistant.surfaces.app.i18n import t
@@ -32,8 +33,10 @@ def glossary_page() -> None:
         return
     st.caption(t("glossary_intro", lang))
     query = st.text_input(t("search", lang), key="glossary_search", placeholder=t("search_placeholder", lang))
-    metrics = [m for m in layer.spec.metrics if matches(m, query)]
-    st.caption(t("n_metrics", lang, n=len(metrics), total=len(layer.spec.metrics)))
+    askable = set(askable_metrics(loaded.pipeline)) if loaded.pipeline is not None else None
+    visible = [m for m in layer.spec.metrics if askable is None or m.name in askable]
+    metrics = [m for m in visible if matches(m, query)]
+    st.caption(t("n_metrics", lang, n=len(metrics), total=len(visible)))
     if not metrics:
         st.info(t("no_match", lang))
     for metric in metrics:

@@ -24,6 +24,7 @@ from assistant.core.text import question_lang
 from assistant.explain.answer import Answer
 from assistant.pipeline import Pipeline
 from assistant.plan.types import Plan, Session
+from assistant.scoped import for_user
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
 
@@ -35,6 +36,7 @@ PENDING = "fa_pending"  # a question queued by a button (onboarding, suggestion)
 LANG_KEY = "ui_zh"  # the language toggle: True means Chinese
 AS_OF_KEY = "fa_as_of"  # the date "today" means for this session's questions (None: the configured one)
 PLANNER_KEY = "fa_planner"  # how this session's questions are read (None: the configured default)
+USER = "fa_current_user"  # the signed-in User (None: demo mode), set by app.py before any page runs
 SHOWN_LANG = "fa_shown_lang"  # the language the last run drew the page in, to notice a switch
 
 
@@ -44,7 +46,7 @@ class Loaded:
 
     settings: Settings | None = None
     pipeline: Pipeline | None = None
-    problem: str | None = None  # "config_error" | "db_missing" | "db_error"
+    problem: str | None = None  # "config_error" | "db_missing" | "db_error" | "access_error"
     detail: str = ""
 
 
@@ -132,6 +134,11 @@ def load(lang: str) -> Loaded:
     except Exception as exc:  # a broken layer or driver must not show a traceback to users
         log.exception("could not build the pipeline")
         return Loaded(settings, problem="db_error", detail=type(exc).__name__)
+    try:
+        # Every page gets the signed-in user's view: their rows, their metrics, their members.
+        pipeline = for_user(pipeline, st.session_state.get(USER))
+    except FactoryAssistantError as exc:
+        return Loaded(settings, problem="access_error", detail=str(exc))
     return Loaded(settings, pipeline)
 
 
