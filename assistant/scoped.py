@@ -106,14 +106,40 @@ class ScopedPipeline(Pipeline):
             return self.values.find(str(payload.get("ref")), str(payload.get("key"))) is not None
         return True
 
+    def _drop_unaskable(self, answer: Answer) -> None:
+        """Suggestions and choices never offer a metric this user would be refused."""
+        words = _unaskable_words(self)
+        if not words:
+            return
+        kept = [s for s in answer.suggestions if not any(w in s.lower() for w in words)]
+        if kept != answer.suggestions:
+            for sep in (" or ", "、", ", "):  # "Did you mean A or B?", "您指的是哪一个指标：A、B？"
+                offered = sep.join(answer.suggestions)
+                if offered in answer.message:
+                    answer.message = answer.message.replace(offered, sep.join(kept)) if kept else (
+                        "这不在你的访问范围内。" if answer.lang == "zh" else "That is not part of your access.")
+                    break
+            answer.suggestions = kept
+        if answer.extras.get("choices"):
+            answer.extras["choices"] = [c for c in answer.extras["choices"]
+                                        if not any(w in str(c.get("question", "")).lower() for w in words)]
+            answer.extras["options"] = [c["value"] for c in answer.extras["choices"]]
+
     def execute_plan(self, question: str, plan: Plan, *, lang: str, timings: dict[str, float]) -> Answer:
         self._filtered.hit = False
         answer = super().execute_plan(question, plan, lang=lang, timings=timings)
+        self._drop_unaskable(answer)
         if answer.ok and getattr(self._filtered, "hit", False):
             note = scope_note(self, lang)
             answer.extras["access_scope"] = note
             answer.message = f"{answer.message} {note}".strip() if lang != "zh" else f"{answer.message}{note}"
         return answer
+
+
+def _unaskable_words(view: ScopedPipeline) -> list[str]:
+    askable = set(askable_metrics(view))
+    return [w.lower() for m in view.layer.spec.metrics if m.name not in askable
+            for w in (m.label.en, m.label.zh, m.name)]
 
 
 def askable_metrics(pipeline: Pipeline) -> list[str]:

@@ -223,3 +223,16 @@ def test_a_table_with_no_path_to_the_scope_is_refused_outright(demo_db, tmp_path
         assert p.run_sql("SELECT COUNT(*) FROM purchase_orders").rows[0][0] > 0
     finally:
         p.close()
+
+
+def test_suggestions_never_offer_a_metric_the_user_would_be_refused(base):
+    quality = for_user(base, QUALITY)
+    everyone = base.ask("delivery", as_of=EVAL_END)
+    mine = quality.ask("delivery", as_of=EVAL_END)
+    offered = " ".join(everyone.suggestions + [c["question"] for c in everyone.extras.get("choices", [])]).lower()
+    mine_offered = " ".join(mine.suggestions + [c["question"] for c in mine.extras.get("choices", [])]).lower()
+    assert "supplier on-time delivery" in offered and "supplier on-time delivery" in everyone.message.lower()
+    assert "supplier on-time delivery" not in mine_offered and "supplier on-time delivery" not in mine.message.lower()
+    assert "customer on-time delivery" in mine_offered  # what they may ask is still offered
+    zh = quality.ask("交付", as_of=EVAL_END)
+    assert "供应商准时交付率" not in zh.message + "".join(zh.suggestions) and "客户准时交付率" in zh.message
