@@ -53,6 +53,10 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
                                                         "user is told the service is busy."),
     Setting("users_file", None, "FA_USERS", "TOML file of users (role, attributes, hashed password, chat and API "
                                             "identities); without one the app runs as an anonymous demo."),
+    Setting("alerts_file", None, "FA_ALERTS", "YAML file of alert rules and delivery channels (default: the demo's "
+                                              "example rules when the demo layer is used)."),
+    Setting("alerts_db", None, "FA_ALERTS_DB", "Alert state database: a SQLAlchemy URL or a SQLite file path "
+                                               "(default: alerts.sqlite in the data folder)."),
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
@@ -88,6 +92,8 @@ class Settings:
     pool_size: int = DEFAULTS["pool_size"]
     queue_timeout_s: float = DEFAULTS["queue_timeout_s"]
     users_file: str | None = DEFAULTS["users_file"]
+    alerts_file: str | None = DEFAULTS["alerts_file"]
+    alerts_db: str | None = DEFAULTS["alerts_db"]
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]
@@ -142,6 +148,11 @@ class Settings:
     def temp_path(self) -> Path:
         return Path(self.temp_dir) if self.temp_dir else self.cache_path() / "spill"
 
+    def alerts_db_url(self) -> str:
+        """The alert state database as a SQLAlchemy URL (a bare path is a SQLite file)."""
+        target = self.alerts_db or str(self.data_path() / "alerts.sqlite")
+        return target if "://" in target else f"sqlite:///{Path(target).expanduser()}"
+
     def demo_db_path(self) -> Path:
         """Where the demo factory is generated when no database is configured."""
         return self.data_path() / "factory.duckdb"
@@ -160,6 +171,12 @@ class Settings:
             shown = "••••" if setting.name in SECRETS and value else str(value)
             out.append((setting.name, shown, self.sources.get(setting.name, "default")))
         return out
+
+
+def environment_value(name: str) -> str | None:
+    """A secret named by configuration (e.g. a webhook's `secret_env`), read here so that every
+    read of the environment stays in this module."""
+    return os.environ.get(name) or None
 
 
 def environment_has(name: str) -> bool:
