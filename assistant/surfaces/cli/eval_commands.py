@@ -70,16 +70,32 @@ def register(app: typer.Typer, make_pipeline: Callable[..., Any]) -> None:
     def promote(item_id: str = typer.Argument(..., help="The id of the question to promote."),
                 source: Path = typer.Option(Path("eval/dev.yaml"), "--from", help="results.json or question YAML."),
                 verified: Path | None = typer.Option(None, "--to",
-                                                     help="verified_queries YAML (default: the layer's).")) -> None:
-        """Turn an evaluation item into a verified query of the semantic layer (retrieval then uses it)."""
+                                                     help="verified_queries YAML (default: the layer's)."),
+                layer: Path | None = typer.Option(None, "--layer",
+                                                  help="Semantic layer folder (default: $FA_LAYER or the demo layer)."),
+                db: str | None = typer.Option(None, "--db", help="Database the gold SQL is checked against "
+                                                                "(default: $FA_DB or the demo factory).")) -> None:
+        """Turn an evaluation item into a verified query of the semantic layer (retrieval then uses it).
+
+        The gold SQL must pass the SQL guard and the database, and the layer must still load
+        with it; otherwise nothing is written."""
         from assistant.core.settings import Settings
-        from assistant.surfaces.evaluation.promote import promote_command
+        from assistant.surfaces.evaluation.promote import PromoteError, promote_command
+        from assistant.surfaces.evaluation.promote_checks import GoldCheck
         from semantic_layer.loader import DEMO_LAYER_DIR
 
-        layer_dir = Path(Settings.load().layer or DEMO_LAYER_DIR)
-        target = verified or layer_dir / "verified_queries.yaml"
         try:
-            promote_command(item_id, source, target)
+            settings = Settings.load(db=db, layer=str(layer) if layer else None)
+            layer_dir = Path(settings.layer or DEMO_LAYER_DIR)
+            target = verified or layer_dir / "verified_queries.yaml"
+            with GoldCheck(layer_dir, settings.db_target(), settings=settings) as check:
+                promote_command(item_id, source, target, check=check)
+        except PromoteError as exc:
+            typer.echo(exc.text(), err=True)
+            raise typer.Exit(1) from None
         except FactoryAssistantError as exc:
             typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:  # e.g. the question file vanished: a sentence, not a traceback
+            typer.echo(f"cannot promote '{item_id}': {exc.strerror or exc} ({exc.filename or source})", err=True)
             raise typer.Exit(1) from None
