@@ -20,6 +20,7 @@ stages before it (checked by import-linter):
     sql              compiler (metrics and traces), guard, executor
     explain          the Answer: sentences, comparison, charts, trace pictures
     pipeline         the one place that wires the stages
+    scoped           the pipeline as one user sees it (access scopes): for_user(pipeline, user)
     surfaces         CLI, Streamlit app, evaluation harness (thin adapters over the pipeline)
 """
 
@@ -52,15 +53,22 @@ _EXPORTS = {
     "PlanningError": "assistant.core.errors",
     "ClarificationNeeded": "assistant.core.errors",
     "ConfigError": "assistant.core.errors",
+    "ServiceBusy": "assistant.core.errors",
+    "ResultTooLarge": "assistant.core.errors",
+    "AccessDenied": "assistant.core.errors",
+    "User": "assistant.core.users",
+    "for_user": "assistant.scoped",
 }
 __all__ = [
-    "Answer", "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError", "FactoryAssistantError",
-    "Filter", "GuardError", "IncompatibleError", "Layer", "LayerError", "Pipeline", "PlanningError", "QueryError",
-    "QueryTimeout", "SemanticQuery", "Settings", "TimeRange", "UnknownFieldError", "__version__", "load_layer",
+    "AccessDenied", "Answer", "ClarificationNeeded", "ConfigError", "DatabaseUnavailable", "ExecutionError",
+    "FactoryAssistantError", "Filter", "GuardError", "IncompatibleError", "Layer", "LayerError", "Pipeline",
+    "PlanningError", "QueryError", "QueryTimeout", "ResultTooLarge", "SemanticQuery", "ServiceBusy", "Settings",
+    "TimeRange", "UnknownFieldError", "User", "__version__", "for_user", "load_layer",
 ]
 
 if TYPE_CHECKING:
     from assistant.core.errors import (
+        AccessDenied,
         ClarificationNeeded,
         ConfigError,
         DatabaseUnavailable,
@@ -72,12 +80,16 @@ if TYPE_CHECKING:
         PlanningError,
         QueryError,
         QueryTimeout,
+        ResultTooLarge,
+        ServiceBusy,
         UnknownFieldError,
     )
     from assistant.core.settings import Settings
+    from assistant.core.users import User
     from assistant.explain.answer import Answer
     from assistant.pipeline import Pipeline
     from assistant.plan.query import Filter, SemanticQuery, TimeRange
+    from assistant.scoped import for_user
     from semantic_layer.layer import Layer
     from semantic_layer.loader import load_layer
 
