@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.errors import ConfigError
+from semantic_layer.safe_write import locked_update_text
 
 DEFAULT_BASELINE = Path("eval") / "baseline.json"
 # Accuracies are correct/total rounded to 4 places; allow for that rounding, nothing more.
@@ -70,13 +71,19 @@ def update_baseline(summary: dict[str, Any] | float, baseline_path: str | os.Pat
     """Raise the stored level to this accuracy if higher; never lower it. Returns the stored level."""
     accuracy = round(_accuracy(summary), 4)
     file = Path(baseline_path)
-    data = load_baseline(file)
-    current = data.get(questions_name, {}).get(planner)
-    if current is not None and float(current) >= accuracy:
-        return float(current)
-    data.setdefault(questions_name, {})[planner] = accuracy
     file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f".{file.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, file)  # atomic: a concurrent CI reader never sees half a file
-    return accuracy
+    stored: list[float] = []
+
+    def raise_level(text: str | None) -> str | None:
+        # Read again under the lock: two gates finishing together must not drop each other's level.
+        data = json.loads(text) if text and text.strip() else {}
+        current = data.get(questions_name, {}).get(planner)
+        if current is not None and float(current) >= accuracy:
+            stored.append(float(current))
+            return None
+        data.setdefault(questions_name, {})[planner] = accuracy
+        stored.append(accuracy)
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    locked_update_text(file, raise_level)
+    return stored[0]

@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from assistant.surfaces.evaluation.runner import EvalRun, ItemResult
+from semantic_layer.safe_write import write_atomic
 
 NOTO_FONT_DIR = Path("/usr/share/fonts/opentype/noto")  # fonts-noto-cjk: Chinese tags render
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    # Readers (CI dashboards, the gate) must never see a half-written file.
+    # Readers (CI dashboards, the gate) must never see a half-written file, and two runs
+    # writing the same report must not interleave: locked, unique temp file, rename.
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)
 
 
 def write_results_json(run: EvalRun, path: str | os.PathLike[str]) -> Path:
