@@ -6,6 +6,8 @@
     factory-assistant demo-data --out PATH     generate the demo factory (or --to postgresql://...)
     factory-assistant layer validate           check the semantic layer against a database
     factory-assistant eval --questions FILE    measure accuracy; `eval promote ID` adds a verified query
+    factory-assistant serve api                the HTTP API (POST /v1/ask, GET /v1/metrics, /docs)
+    factory-assistant users new-token          an API token and the hash for the users file
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         layer: str | None = LayerOpt) -> None:
     """Answer one question."""
     from assistant.core.text import valid_unicode
-    from assistant.surfaces.cli.terminal import options, render_answer
+    from assistant.surfaces.cli.terminal import render_answer
 
     question = valid_unicode(question)
     try:
@@ -100,10 +102,9 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         err.print(f"[red]{message}[/red]")
         raise typer.Exit(1) from None
     if json_out:
-        payload = answer.to_json()
-        if answer.status == "clarify":  # what to pick from: {"label", "question", "value"} each
-            payload["options"] = options(answer)
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        from assistant.surfaces.shapes import answer_json  # the same shape as the HTTP API's answers
+
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
         render_answer(answer, console)
     raise typer.Exit(0 if answer.status in ("ok", "clarify", "refused") else 1)
@@ -235,6 +236,12 @@ def layer_show(layer: str | None = LayerOpt) -> None:
 from assistant.surfaces.cli.eval_commands import register as _register_eval  # noqa: E402  (sub-commands live beside)
 
 _register_eval(app, _pipeline)
+
+from assistant.surfaces.cli.serve_commands import register as _register_serve  # noqa: E402
+from assistant.surfaces.cli.users_commands import register as _register_users  # noqa: E402
+
+_register_serve(app, ensure_demo_db)
+_register_users(app)
 
 
 def main() -> None:

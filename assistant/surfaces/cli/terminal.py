@@ -3,24 +3,17 @@ answer's options numbered, each with the question that answers it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from assistant.core.units import format_value
 from assistant.explain.answer import Answer
+from assistant.surfaces.shapes import options
+
+__all__ = ["MAX_SHOWN", "options", "render_answer"]
 
 MAX_SHOWN = 40
-
-
-def options(answer: Answer) -> list[dict[str, Any]]:
-    """What a clarify answer offers: its labelled choices, else its suggestions (each asks itself)."""
-    if answer.status != "clarify":
-        return []
-    choices: list[dict[str, Any]] = answer.extras.get("choices") or []
-    return choices or [{"label": s, "question": s, "value": s} for s in answer.suggestions]
 
 
 def render_answer(answer: Answer, console: Console, *, numbered: bool = False) -> None:

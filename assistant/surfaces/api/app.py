@@ -1,0 +1,107 @@
+"""The HTTP API: `create_app(pipeline, users)` builds the FastAPI application.
+
+    POST /v1/ask        a question -> the `ask --json` answer (+ conversation_id for follow-ups)
+    GET  /v1/metrics    the metrics the caller may ask about
+    GET  /healthz       up, and whether tokens are required (no secrets)
+    GET  /docs, /openapi.json
+
+Every /v1 route depends on `caller` (auth.py) and asks through `for_user`, so a token's user
+never sees past their access scope. New endpoints (alerts, MCP) are routers added to
+`V1_ROUTERS`; they get the same auth dependency, error shapes and state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from anyio import CapacityLimiter
+from fastapi import APIRouter, FastAPI, Request
+from fastapi_offline import FastAPIOffline
+
+from assistant import __version__
+from assistant.core.errors import FactoryAssistantError
+from assistant.core.users import Users
+from assistant.pipeline import Pipeline
+from assistant.scoped import for_user
+from assistant.surfaces.api import ask, metrics
+from assistant.surfaces.api.errors import BodyLimit, CatchAll, install_handlers
+from assistant.surfaces.api.schemas import Health
+from assistant.surfaces.api.sessions import Conversations
+from assistant.surfaces.api.state import ApiState, api_state
+
+__all__ = ["V1_ROUTERS", "create_app"]
+
+log = logging.getLogger("assistant.api")
+
+V1_ROUTERS: tuple[APIRouter, ...] = (ask.router, metrics.router)  # alerts and MCP slot in here
+
+_DESCRIPTION = """Ask questions about your data in plain English or Chinese; each answer carries its figures,
+rows, chart and exactly how it was computed. Send `Authorization: Bearer <token>` when the server has
+users (see /healthz). 用中文或英文提问，答案附带数据、图表和计算方法。"""
+
+
+def create_app(pipeline: Pipeline, users: Users | None, *, max_conversations: int = 1000,
+               concurrency: int | None = None, warm: bool = False) -> FastAPI:
+    """The API over one shared pipeline. `users` None = the anonymous demo (no tokens needed).
+
+    `concurrency`: questions answered at once (default: the pipeline's `pool_size`, as many as
+    can hold a database connection); `warm`: build catalogues and load the planner at start-up,
+    so the first callers do not wait for it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            await anyio.to_thread.run_sync(_warm_up, pipeline, users)
+        yield
+
+    app = FastAPIOffline(title="factory-assistant", version=__version__, description=_DESCRIPTION,
+                         lifespan=lifespan)
+    app.state.api = ApiState(pipeline=pipeline, users=users, conversations=Conversations(max_conversations),
+                             limiter=CapacityLimiter(concurrency or pipeline.settings.pool_size))
+    install_handlers(app)
+    app.include_router(_health)
+    for router in V1_ROUTERS:
+        app.include_router(router)
+    # Added last = outermost: CatchAll also sees what BodyLimit raises while the body streams in.
+    # A JSON-escaped character is at most 12 bytes ("\\ud83d\\ude00"): room for the longest question.
+    app.add_middleware(BodyLimit, limit=max(65_536, 12 * pipeline.settings.max_question_chars + 4096))
+    app.add_middleware(CatchAll)
+    return app
+
+
+_health = APIRouter(tags=["service"])
+
+
+@_health.get("/healthz", response_model=Health, summary="Is the service up; are tokens required")
+def healthz(request: Request) -> Health:
+    state = api_state(request)
+    if state.auth_required:
+        return Health(status="ok", auth_required=True, mode="users", version=__version__,
+                      message="Up. Every /v1 request needs 'Authorization: Bearer <token>'.",
+                      message_zh="运行中。所有 /v1 请求都需要“Authorization: Bearer <令牌>”。")
+    return Health(status="ok", auth_required=False, mode="anonymous_demo", version=__version__,
+                  message="Up, as an anonymous demo: no users file is configured, so no token is needed and "
+                          "every caller sees all data.",
+                  message_zh="运行中（匿名演示）：未配置用户文件，无需令牌，所有人可见全部数据。")
+
+
+def _warm_up(pipeline: Pipeline, users: Users | None) -> None:
+    """Load the planner, build the member catalogue of the pipeline and of every user's scope
+    (each scope has its own), and answer a question in each language (the chart code and the
+    Chinese word splitter load on first use): the first callers then wait for none of it."""
+    try:
+        _ = pipeline.planners, pipeline.values
+        first = pipeline.layer.spec.metrics[0] if pipeline.layer.spec.metrics else None
+        if first is not None:  # one question per language: Chinese loads its word splitter
+            pipeline.ask(first.label.en)
+            pipeline.ask(first.label.zh)
+    except FactoryAssistantError as exc:
+        log.warning("warm-up: %s", exc)
+    for user in users or ():
+        try:
+            _ = for_user(pipeline, user).values
+        except FactoryAssistantError as exc:  # said again, to that user, when they ask
+            log.warning("warm-up for user %s: %s", user.name, exc)

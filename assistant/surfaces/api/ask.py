@@ -1,0 +1,105 @@
+"""`POST /v1/ask`: a question in, the `ask --json` answer out, in the caller's access scope."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request, Response
+
+from assistant.core.errors import FactoryAssistantError, ServiceBusy, user_message
+from assistant.core.text import question_lang
+from assistant.explain.answer import Answer
+from assistant.pipeline import Pipeline
+from assistant.plan.types import Session
+from assistant.scoped import for_user
+from assistant.surfaces.api.auth import Caller, caller
+from assistant.surfaces.api.errors import ApiError
+from assistant.surfaces.api.schemas import AskRequest, AskResponse, ErrorBody
+from assistant.surfaces.api.state import ApiState, api_state
+from assistant.surfaces.shapes import answer_json
+
+__all__ = ["ERRORS", "router"]
+
+log = logging.getLogger("assistant.api")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body could not be read as JSON in UTF-8."},
+    401: {"model": ErrorBody, "description": "No token, or one that is not recognised (when users are configured)."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
+    422: {"model": ErrorBody, "description": "The request is not valid: which field, what was wrong, what to send."},
+    503: {"model": ErrorBody, "description": "Busy: every database connection stayed in use. Retry after "
+                                             "the Retry-After header's seconds."},
+}
+
+router = APIRouter(prefix="/v1", tags=["questions"])
+
+
+@router.post("/ask", response_model=None, responses={200: {"model": AskResponse}, **ERRORS},
+             summary="Ask a question in English or Chinese")
+async def ask(body: AskRequest, request: Request, who: Annotated[Caller, Depends(caller)]) -> Response:
+    """The answer as `factory-assistant ask --json` prints it, plus `conversation_id`. An answer
+    the data could not give (a refusal, a question to clarify, access outside your scope) is a
+    normal answer with its `status` and `message`."""
+    state = api_state(request)
+    question = _clean(body.question)
+    limit = state.pipeline.settings.max_question_chars
+    if len(question) > limit:
+        raise ApiError(422, "question_too_long",
+                       f"The question is {len(question):,} characters long; at most {limit:,} are read. "
+                       "Ask in a sentence or two.",
+                       f"问题太长（{len(question):,} 个字符），最多可读 {limit:,} 个字符。请用一两句话提问。",
+                       details=[{"field": "question", "problem": f"longer than {limit:,} characters",
+                                 "problem_zh": f"超过 {limit:,} 个字符"}])
+    # The pipeline blocks (planning, the database): in a worker thread, so the event loop keeps
+    # answering /healthz and queueing the others; serialising the JSON there too keeps it off the loop.
+    content = await anyio.to_thread.run_sync(_answer, state, who, body, question, limiter=state.limiter)
+    return Response(content, media_type="application/json")
+
+
+def _clean(question: str) -> str:
+    """JSON may carry lone surrogates ("\\ud800"), which no encoder downstream accepts: U+FFFD instead."""
+    return question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _answer(state: ApiState, who: Caller, body: AskRequest, question: str) -> bytes:
+    started = time.perf_counter()
+    cid, conversation = state.conversations.open(who.owner, body.conversation_id)
+    with conversation.lock:
+        answer = _ask(state.pipeline, who, conversation.session, question, body)
+        state.conversations.trim(conversation)
+    log.info("ask: user=%s status=%s planner=%s %.0f ms", who.owner or "anonymous", answer.status, answer.planner,
+             (time.perf_counter() - started) * 1000)
+    payload = {"conversation_id": cid, **answer_json(answer)}
+    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _ask(pipeline: Pipeline, who: Caller, session: Session, question: str, body: AskRequest) -> Answer:
+    lang = question_lang(question)
+    try:
+        view = for_user(pipeline, who.user)  # every question in the caller's access scope, never around it
+        before = len(session.turns)
+        answer = view.ask(question, session=session, as_of=body.as_of_date())
+        if body.lang is not None and answer.lang != body.lang:
+            answer = _in_language(view, session, before, answer, body.lang)
+    except ServiceBusy:
+        raise  # -> 503 with Retry-After: nothing ran, asking again is safe
+    except FactoryAssistantError as exc:  # access outside the scope, a database that cannot be opened...
+        return Answer(question, "error", user_message(exc, lang), lang=lang)
+    return answer
+
+
+def _in_language(view: Pipeline, session: Session, before: int, answer: Answer, lang: str) -> Answer:
+    """The same plan said again in `lang` (as the app does on a language switch). Clarifying
+    questions and refusals keep their words: the planner wrote them for the words typed."""
+    if len(session.turns) <= before:
+        return answer
+    plan = session.turns[-1].plan
+    if plan.kind in ("clarify", "refuse"):
+        return answer
+    again = view.execute_plan(answer.question, plan, lang=lang, timings={})
+    again.timings_ms = answer.timings_ms
+    return again

@@ -1,0 +1,56 @@
+"""Who is calling: `Authorization: Bearer <token>` against the users file's token hashes.
+
+With a users file every /v1 endpoint needs a valid token; without one the API is the anonymous
+demo (every caller sees the whole layer) and /healthz says so. The token is looked up and then
+dropped: it is not stored on the request, logged, or put into any error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.core.users import User
+from assistant.surfaces.api.errors import ApiError
+from assistant.surfaces.api.state import api_state
+
+__all__ = ["Caller", "bearer", "caller"]
+
+# auto_error=False: a missing header gets our 401 (bilingual, with what to do) rather than
+# FastAPI's bare one. The scheme still documents the header in /openapi.json and /docs.
+bearer = HTTPBearer(auto_error=False, description="An API token from `factory-assistant users new-token`.")
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in user, or None in the anonymous demo; `owner` keys their conversations."""
+
+    user: User | None
+
+    @property
+    def owner(self) -> str:
+        return self.user.name if self.user is not None else ""
+
+
+def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    users = api_state(request).users
+    if users is None:
+        return Caller(None)
+    if credentials is None:
+        raise ApiError(401, "unauthorized",
+                       "This API needs a token: send the header 'Authorization: Bearer <token>'. "
+                       "Your administrator creates tokens with `factory-assistant users new-token`.",
+                       "此接口需要令牌：请发送请求头“Authorization: Bearer <令牌>”。"
+                       "管理员可用 `factory-assistant users new-token` 生成令牌。", headers=_CHALLENGE)
+    user = users.by_token(credentials.credentials)
+    if user is None:
+        raise ApiError(401, "unauthorized",
+                       "That token is not recognised. Check it was copied whole, or ask your administrator "
+                       "for a new one.",
+                       "令牌无效。请确认完整复制了令牌，或向管理员申请新的令牌。", headers=_CHALLENGE)
+    return Caller(user)

@@ -1,0 +1,38 @@
+"""Running the API: one process, one shared pipeline, uvicorn on the event loop.
+
+One worker process on purpose: conversations live in the process's memory, so a follow-up sent
+to another worker would lose its context; and every worker would hold its own catalogues and
+connections. Questions run in a bounded thread pool (see ApiState.limiter).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from assistant.core.settings import Settings
+from assistant.core.users import load_users
+from assistant.pipeline import Pipeline
+
+__all__ = ["build", "serve"]
+
+log = logging.getLogger("assistant.api")
+
+
+def build(settings: Settings, *, concurrency: int | None = None, warm: bool = True) -> tuple[Any, Pipeline]:
+    """The app over the settings' database, layer and users file, and its pipeline (to close)."""
+    from assistant.surfaces.api.app import create_app
+
+    users = load_users(settings.users_file)  # read before the database is opened: a bad file fails fast
+    pipeline = Pipeline.from_settings(settings)
+    return create_app(pipeline, users, concurrency=concurrency, warm=warm), pipeline
+
+
+def serve(app: Any, *, host: str, port: int, log_level: str = "info") -> None:
+    """Serve until interrupted. The access log prints the client, the request line and the
+    status, never headers, so tokens stay out of it; no `Server` header advertises versions."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=True,
+                            server_header=False, proxy_headers=False, lifespan="on")
+    uvicorn.Server(config).run()

@@ -1,0 +1,41 @@
+"""What the API's routes share: the one pipeline, the users, the conversations, the limits.
+
+Kept on `app.state.api`, so routers (the ones here and those still to come: alerts, MCP) reach it
+from the request without module globals, and two apps in one process stay apart.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from anyio import CapacityLimiter
+from fastapi import Request
+
+from assistant.core.users import Users
+from assistant.pipeline import Pipeline
+from assistant.surfaces.api.sessions import Conversations
+
+__all__ = ["ApiState", "api_state"]
+
+
+@dataclass
+class ApiState:
+    pipeline: Pipeline
+    users: Users | None
+    conversations: Conversations
+    # Questions answered at once. The pipeline is CPU-bound Python (planning, compiling, the
+    # answer's words and chart) that holds the GIL; more threads than this only interleave it and
+    # make every request slower, while the rest wait their turn in order on the event loop.
+    limiter: CapacityLimiter
+    visible_metrics: dict[object, list[str]] = field(default_factory=dict)  # per access scope
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def auth_required(self) -> bool:
+        return self.users is not None
+
+
+def api_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state

@@ -1,0 +1,184 @@
+"""Load test of the HTTP API: many concurrent clients asking realistic questions (prints figures).
+
+    .venv/bin/python benchmarks/load_api.py [--clients 50] [--seconds 60] [--db PATH] [--concurrency N]
+
+Starts the API as `factory-assistant serve api` does (`python -m assistant.surfaces.api`) on a free
+loopback port over the demo database, waits until it has warmed up, then runs `--clients`
+closed-loop clients for `--seconds`: each asks the next question of a mix of English and Chinese
+questions (some are follow-ups in the client's own conversation), waits for the answer, asks again.
+
+Reports throughput, latency percentiles, errors (HTTP errors, transport errors and answers with
+status "error"), and the server's CPU use in cores (from /proc): about 1.0 on a multi-core machine
+means one Python thread at a time does the work (the GIL), not the database.
+Target (issue 12.8): zero errors and p95 under 1 s at 50 clients for 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# (question, follow-up?) -- a follow-up is asked in the client's conversation, after the question before it.
+MIX: list[tuple[str, bool]] = [
+    ("What was OEE by plant last month?", False),
+    ("and for last year?", True),
+    ("上个月各产线报废率前3", False),
+    ("scrap rate by line this year", False),
+    ("宁波3号线本月报废率", False),
+    ("top 5 lines by downtime last quarter", False),
+    ("monthly energy per unit in 2025", False),
+    ("每个工厂的产量占总产量的百分比", False),
+    ("on-time delivery rate by supplier last year", False),
+    ("上个月各工厂的OEE", False),
+    ("和苏州比呢", True),
+]
+
+
+def _db(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    from semantic_layer.demo.generator import generate
+
+    target = Path(tempfile.gettempdir()) / "fa-bench" / "factory-2025-12-31.duckdb"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        generate(target, end_date=dt.date(2025, 12, 31), days=730, progress=False)
+    return target
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux); 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_server(db: Path, as_of: str, concurrency: int | None, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "FA_DB": str(db), "FA_AS_OF": as_of}
+    env.pop("FA_USERS", None)  # the anonymous demo: the figures are the pipeline's, not the token check's
+    cmd = [sys.executable, "-m", "assistant.surfaces.api", "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "warning"]
+    if concurrency:
+        cmd += ["--concurrency", str(concurrency)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # /healthz answers once start-up (and its warm-up) is done
+        if proc.poll() is not None:
+            raise SystemExit(f"the server stopped during start-up; see {log}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start within 300 s")
+
+
+async def client(http: httpx.AsyncClient, index: int, until: float, latencies: list[float],
+                 errors: collections.Counter[str], statuses: collections.Counter[str]) -> None:
+    step = index % len(MIX)  # clients start at different questions, as real users would
+    conversation: str | None = None
+    while time.monotonic() < until:
+        question, follow_up = MIX[step]
+        step = (step + 1) % len(MIX)
+        if follow_up and conversation is None:
+            continue  # a follow-up needs the question before it: a client starting on one skips it
+        body: dict[str, Any] = {"question": question}
+        if follow_up:
+            body["conversation_id"] = conversation
+        t0 = time.perf_counter()
+        try:
+            response = await http.post("/v1/ask", json=body)
+        except httpx.HTTPError as exc:
+            errors[f"transport: {type(exc).__name__}"] += 1
+            continue
+        latencies.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            errors[f"HTTP {response.status_code}"] += 1
+            continue
+        data = response.json()
+        conversation = data["conversation_id"]
+        statuses[data["status"]] += 1
+        if data["status"] == "error":
+            errors[f"answer error: {data['message'][:60]}"] += 1
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def drive(base: str, clients: int, seconds: float) -> tuple[list[float], collections.Counter[str],
+                                                                   collections.Counter[str], float]:
+    latencies: list[float] = []
+    errors: collections.Counter[str] = collections.Counter()
+    statuses: collections.Counter[str] = collections.Counter()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(*(client(http, i, until, latencies, errors, statuses) for i in range(clients)))
+        elapsed = time.monotonic() - started
+    return latencies, errors, statuses, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--db", help="DuckDB file (default: a demo factory generated into the temp folder)")
+    parser.add_argument("--as-of", default="2025-12-31")
+    parser.add_argument("--concurrency", type=int, default=None, help="server: questions answered at once")
+    args = parser.parse_args()
+    db = _db(args.db)
+    log = Path(tempfile.gettempdir()) / "fa-load-api-server.log"
+    t0 = time.perf_counter()
+    proc, base = start_server(db, args.as_of, args.concurrency, log)
+    print(f"server ready in {time.perf_counter() - t0:.1f} s at {base} (log: {log})")
+    try:
+        cpu0 = _cpu_seconds(proc.pid)
+        latencies, errors, statuses, elapsed = asyncio.run(drive(base, args.clients, args.seconds))
+        cores = (_cpu_seconds(proc.pid) - cpu0) / elapsed
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    done = len(latencies)
+    print(f"database: {db}; {args.clients} clients for {elapsed:.1f} s; {os.cpu_count()} CPUs")
+    print(f"requests: {done}  throughput: {done / elapsed:.1f} req/s  server CPU: {cores:.2f} cores")
+    print(f"latency: p50 {pct(latencies, 0.50) * 1000:.0f} ms  p95 {pct(latencies, 0.95) * 1000:.0f} ms  "
+          f"p99 {pct(latencies, 0.99) * 1000:.0f} ms  max {max(latencies, default=0) * 1000:.0f} ms")
+    print(f"answers: {dict(statuses)}")
+    print(f"errors: {sum(errors.values())}" + "".join(f"\n  {n} x {kind}" for kind, n in errors.most_common()))
+
+
+if __name__ == "__main__":
+    main()
