@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from assistant.plan.change import ChangeRequest
 from assistant.plan.query import SemanticQuery, TimeRange
 from semantic_layer.layer import Layer
 
-PlanKind = Literal["query", "sql", "trace", "clarify", "refuse"]
+# "why": explain a metric's change between two periods (`query` over the later one, `change`).
+PlanKind = Literal["query", "sql", "trace", "clarify", "refuse", "why"]
 
 
 @dataclass
@@ -96,6 +98,7 @@ class Plan:
     query: SemanticQuery | None = None
     sql: str | None = None
     trace: TraceRequest | None = None
+    change: ChangeRequest | None = None  # for why: the earlier period (assistant/plan/change.py)
     message: str = ""  # for clarify/refuse: what to tell the user
     suggestions: list[str] = field(default_factory=list)
     # For clarify: the candidates as {"label", "question", "value"} (see assistant.plan.choices).
