@@ -32,6 +32,10 @@ class Breach:
     value: float
     reference: float  # the threshold, the previous period's value or the band's edge crossed
     detail: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # lang -> the member's name
+
+    def name(self, lang: str) -> str:
+        return self.labels.get(lang) or self.label
 
 
 @dataclass
@@ -108,6 +112,7 @@ def evaluate_rule(rule: AlertRule, pipeline: Pipeline, as_of: dt.date) -> Evalua
         breach = _judge(rule, latest, earlier, evaluation, member)
         if breach is not None:
             breach.label = _label(answer, rule, member)
+            breach.labels = member_labels(pipeline, rule, member)
             evaluation.breaches.append(breach)
     return evaluation
 
@@ -140,6 +145,16 @@ def _label(answer: Answer, rule: AlertRule, member: str) -> str:
     if not rule.by:
         return ""
     return str(answer.shown(rule.by, member))
+
+
+def member_labels(pipeline: Pipeline, rule: AlertRule, shown: str) -> dict[str, str]:
+    """Both languages' names of a member the answer showed in the rule's language."""
+    if not rule.by or not shown:
+        return {}
+    for member in pipeline.values.of(rule.by):
+        if shown in (member.label(rule.lang), member.key):
+            return {"en": member.label("en"), "zh": member.label("zh")}
+    return {}
 
 
 def _judge(rule: AlertRule, latest: tuple[float | None, float | None],

@@ -28,9 +28,10 @@ def _period(evaluation: Evaluation, lang: str) -> str:
 
 def _subject(layer: Layer, rule: AlertRule, breach: Breach, lang: str) -> str:
     metric = layer.metric(rule.metric).label.get(lang)
+    name = breach.name(lang)
     if lang == "zh":
-        return f"{breach.label}的{metric}" if breach.label else metric
-    return f"{metric} for {breach.label}" if breach.label else metric
+        return f"{name}的{metric}" if name else metric
+    return f"{metric} for {name}" if name else metric
 
 
 def breach_text(evaluation: Evaluation, breach: Breach, layer: Layer, lang: str) -> str:
@@ -63,9 +64,10 @@ def breach_text(evaluation: Evaluation, breach: Breach, layer: Layer, lang: str)
     return f"{subject} was {value} in {period}, {side}; median {median} over the previous {n} {grain}s)."
 
 
-def recovery_text(evaluation: Evaluation, label: str, value: float | None, layer: Layer, lang: str) -> str:
+def recovery_text(evaluation: Evaluation, labels: dict[str, str], value: float | None, layer: Layer,
+                  lang: str) -> str:
     rule = evaluation.rule
-    subject = _subject(layer, rule, Breach("", label, 0.0, 0.0), lang)
+    subject = _subject(layer, rule, Breach("", labels.get(rule.lang, ""), 0.0, 0.0, labels=labels), lang)
     period = _period(evaluation, lang)
     shown = _fmt(layer, rule, value, lang) if value is not None else "—"
     name = rule.name or rule.id

@@ -100,7 +100,8 @@ def _apply(conn: Connection, evaluation: Evaluation, view: Pipeline, now: dt.dat
         if member in breached or member not in evaluation.checked:
             continue  # still breaching, or no data this period: stays open
         value = _latest_value(evaluation, member)
-        texts = {lang: recovery_text(evaluation, row.member_label, value, view.layer, lang) for lang in ("en", "zh")}
+        labels = (row.evidence or {}).get("labels") or {evaluation.rule.lang: row.member_label}
+        texts = {lang: recovery_text(evaluation, labels, value, view.layer, lang) for lang in ("en", "zh")}
         conn.execute(update(incidents).where(incidents.c.id == row.id).values(
             status="resolved", open_slot=None, resolved_at=now, last_value=value))
         _notify(conn, rule, row.id, "resolved", texts, now, link)
@@ -116,7 +117,8 @@ def _open(conn: Connection, evaluation: Evaluation, breach: Breach, view: Pipeli
     evidence = {"sql": answer.sql, "columns": answer.columns, "rows": answer.rows[:_EVIDENCE_ROWS],
                 "truncated": answer.truncated or len(answer.rows) > _EVIDENCE_ROWS, "chart": answer.chart,
                 "period": [evaluation.period[0].isoformat(), evaluation.period[1].isoformat()],
-                "detail": breach.detail, "link": link, "scope": answer.extras.get("access_scope")}
+                "detail": breach.detail, "link": link, "labels": breach.labels,
+                "scope": answer.extras.get("access_scope")}
     result = conn.execute(insert(incidents).values(
         rule_id=rule.id, member=breach.member, member_label=breach.label, status="open",
         open_slot=f"{rule.id}|{breach.member}", period=evaluation.period_key, opened_at=now, value=breach.value,
