@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -330,15 +329,13 @@ def test_leap_day_and_invalid_dates() -> None:
     assert [m.text for m in find_time_ranges("2月30日", A)] == ["2月"]
 
 
-def test_deterministic_and_fast() -> None:
+def test_deterministic() -> None:
+    # Speed is measured by benchmarks/long_question.py, not asserted here: a timed assertion
+    # fails on a busy CI machine without saying anything about the code.
     text = "NB-L3 上个月和近30天每天的报废率 vs scrap between Oct 1 and Oct 15 2025 by week"
     first = find_time_ranges(text, A)
-    n = 300
-    t0 = time.perf_counter()
-    for _ in range(n):
+    for _ in range(50):
         assert find_time_ranges(text, A) == first
-    # generous bound for CI noise; typical calls are well under 0.2 ms
-    assert (time.perf_counter() - t0) / n < 0.002
 
 
 GRAIN_CASES = [
