@@ -236,3 +236,23 @@ def test_suggestions_never_offer_a_metric_the_user_would_be_refused(base):
     assert "customer on-time delivery" in mine_offered  # what they may ask is still offered
     zh = quality.ask("交付", as_of=EVAL_END)
     assert "供应商准时交付率" not in zh.message + "".join(zh.suggestions) and "客户准时交付率" in zh.message
+
+
+# ---------------------------------------------------------------------- the command line
+def test_cli_asks_as_a_named_user_and_requires_one_when_users_exist(demo_db, tmp_path: Path):
+    import json
+
+    from tests.test_cli import run
+
+    users = tmp_path / "users.toml"
+    users.write_text('[users.li_wei]\nrole = "plant_manager"\n[users.li_wei.attributes]\nplant_id = "NB"\n',
+                     encoding="utf-8")
+    env = {"FA_USERS": str(users)}
+    args = ("ask", "OEE by plant last month", "--db", str(demo_db), "--as-of", "2025-12-31", "--json")
+    nobody = run(*args, env=env)
+    assert nobody.returncode == 1 and "--user" in json.loads(nobody.stdout)["message"]
+    stranger = run(*args, "--user", "ghost", env=env)
+    assert stranger.returncode == 1 and "'ghost' is not a user" in json.loads(stranger.stdout)["message"]
+    li = json.loads(run(*args, "--user", "li_wei", env=env).stdout)
+    assert li["status"] == "ok" and [r[0] for r in li["rows"]] == ["Ningbo"]
+    assert "Limited to your access: Ningbo" in li["message"]

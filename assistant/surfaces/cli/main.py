@@ -34,6 +34,8 @@ err = Console(stderr=True)
 DbOpt = typer.Option(None, "--db", help="DuckDB file or SQLAlchemy URL (default: $FA_DB or the demo factory).")
 AsOfOpt = typer.Option(None, "--as-of", help="The date 'today' means (YYYY-MM-DD).")
 LayerOpt = typer.Option(None, "--layer", help="Semantic layer folder (default: $FA_LAYER or the demo layer).")
+UserOpt = typer.Option(None, "--user", help="Ask as this user of the users file ($FA_USERS): their access scope "
+                                            "applies. Required when users are configured.")
 
 
 def _date(value: str | None, *, as_json: bool = False) -> dt.date | None:
@@ -67,14 +69,28 @@ def ensure_demo_db(path: Path) -> None:
 
 
 def _pipeline(db: str | None, as_of: str | None, planner: str | None = None, layer: str | None = None,
-              *, as_json: bool = False):
+              *, as_json: bool = False, user: str | None = None):
+    from assistant.core.errors import AccessDenied
     from assistant.core.settings import Settings
+    from assistant.core.users import load_users
     from assistant.pipeline import Pipeline
+    from assistant.scoped import for_user
 
     settings = Settings.load(db=db, as_of=_date(as_of, as_json=as_json), planner=planner, layer=layer)
+    users = load_users(settings.users_file)
+    who = None
+    if users is not None:  # the anonymous demo only exists without users
+        if not user:
+            raise AccessDenied(f"Users are configured ({users.source}): say who is asking.",
+                               suggestion="Pass --user NAME (a user of that file).")
+        who = users.get(user)
+        if who is None:
+            raise AccessDenied(f"'{user}' is not a user of {users.source}.", suggestion="Check the name.")
+    elif user:
+        raise AccessDenied("--user needs a users file, and none is configured.", suggestion="Set FA_USERS.")
     if settings.db is None:
         ensure_demo_db(settings.demo_db_path())
-    return Pipeline.from_settings(settings)
+    return for_user(Pipeline.from_settings(settings), who)
 
 
 @app.command()
@@ -82,14 +98,14 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
         db: str | None = DbOpt, as_of: str | None = AsOfOpt,
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
         planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
-        layer: str | None = LayerOpt) -> None:
+        layer: str | None = LayerOpt, user: str | None = UserOpt) -> None:
     """Answer one question."""
     from assistant.core.text import valid_unicode
     from assistant.surfaces.cli.terminal import render_answer
 
     question = valid_unicode(question)
     try:
-        pipe = _pipeline(db, as_of, planner, layer, as_json=json_out)
+        pipe = _pipeline(db, as_of, planner, layer, as_json=json_out, user=user)
         answer = pipe.ask(question)
     except FactoryAssistantError as exc:
         from assistant.core.errors import user_message
@@ -113,14 +129,14 @@ def ask(question: str = typer.Argument(..., help="The question, in English or Ch
 @app.command()
 def chat(db: str | None = DbOpt, as_of: str | None = AsOfOpt,
          planner: str | None = typer.Option(None, "--planner", help="rules | llm | hybrid"),
-         layer: str | None = LayerOpt) -> None:
+         layer: str | None = LayerOpt, user: str | None = UserOpt) -> None:
     """An interactive conversation; follow-ups use the earlier questions. Type 'new' to start over, 'quit' to leave."""
     from rich.markup import escape
 
     from assistant.surfaces.cli.terminal import options, render_answer
 
     try:
-        pipe = _pipeline(db, as_of, planner, layer)
+        pipe = _pipeline(db, as_of, planner, layer, user=user)
     except FactoryAssistantError as exc:
         _fail(exc)
         return
