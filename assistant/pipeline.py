@@ -83,7 +83,7 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Pipeline:
         settings = settings or Settings.load(**overrides)
-        executor = Executor(settings.db_target(), timeout_s=settings.timeout_s, max_rows=settings.max_rows)
+        executor = Executor.from_settings(settings)
         return cls(load_layer(settings.layer), executor, settings=settings)
 
     def __enter__(self) -> Pipeline:

@@ -1,4 +1,6 @@
-"""Runs SQL that passed the guard, read-only, with a time limit and a row cap.
+"""Runs SQL that passed the guard, read-only, with bounded work: a time limit that covers
+fetching, a row cap, a byte cap, bounded memory and spill (DuckDB), and at most `pool_size`
+queries at once.
 
 Defence in depth: the guard refuses anything but a read-only query, and the executor still opens
 the database so that a write *cannot* succeed, even for SQL that never met the guard (tests/
@@ -8,6 +10,12 @@ option) and every transaction is `READ ONLY`. Errors come back as the exception 
 `assistant.core.errors` with a short message a plant manager can read (no traceback, no SQL
 echo, and no text value of the SQL: that would let whoever wrote the SQL speak to the user).
 
+Bounds (tests/test_executor_bounds.py): rows are fetched in batches and measured as they come
+(assistant.sql.bounds), so a result past `max_result_bytes` is cut (`truncated_reason="bytes"`)
+or, when its first row alone is too big, refused with ResultTooLarge; the timer that interrupts
+the statement stays armed until the last row is fetched; waiting for a connection longer than
+`queue_timeout_s` ends in ServiceBusy (assistant.sql.pool). Build it with `from_settings`.
+
 How a SELECT-only PostgreSQL role is set up for deployment: see `assistant.sql.readonly`.
 """
 
@@ -15,29 +23,29 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlglot import exp
 
-from assistant.core.errors import (
-    ConfigError,
-    DatabaseUnavailable,
-    ExecutionError,
-    QueryTimeout,
-)
+from assistant.core.errors import ConfigError, DatabaseUnavailable, ExecutionError
+from assistant.core.settings import DEFAULTS, Settings
+from assistant.sql.bounds import Cut, Deadline, DeadlineExpired, Fetched, FetchLimits, fetch_bounded, human_bytes
+from assistant.sql.db_errors import DEMO_HINT, short, timeout_error, translate, unavailable
 from assistant.sql.guard import CheckedSQL
+from assistant.sql.pool import busy, pool_arguments
 from assistant.sql.readonly import (
-    SEAL_DUCKDB,
+    DuckDBLimits,
+    harden_duckdb,
     open_duckdb_read_only,
+    pg_cursor,
     read_only_options,
     require_one_query,
     run_prepared,
@@ -54,58 +62,34 @@ _SQLGLOT_DIALECTS: dict[str, str] = {
     "clickhouse": "clickhouse",
 }
 _NO_PARAMS = {"no_parameters": True}  # a '%' or ':x' in the SQL must not be read as a parameter
-_SERVER_TIMEOUT_GRACE_S = 2.0  # client-side backstop after a server-side statement_timeout
 # Shorter text values are codes and words ('SZ', 'open') that also occur in ordinary messages.
 _QUOTABLE = 8
-_DEMO_HINT = "Create the demo database with `factory-assistant demo-data`, or check the database path."
 
 
 @dataclass
 class QueryResult:
     columns: list[str]
-    rows: list[tuple[Any, ...]]  # at most max_rows
-    truncated: bool  # True when the database had more than max_rows rows
+    rows: list[tuple[Any, ...]]  # at most max_rows, and at most max_result_bytes
+    truncated: bool  # True when the database had more rows than were returned
     elapsed_ms: float
     sql: str
+    truncated_reason: Cut | None = None  # "rows": past the row cap; "bytes": past the byte cap
+    nbytes: int = 0  # what the returned values hold in memory
 
-
-class _Deadline:
-    """Interrupts a running statement from a timer thread.
-
-    DuckDB has no statement timeout, so the timer calls the connection's `interrupt()`. The lock
-    makes sure the interrupt only lands while our statement is running: an interrupt arriving
-    on an idle connection could otherwise hit the next caller's query.
-    """
-
-    def __init__(self, target: Any, method: str, seconds: float) -> None:
-        self._call = getattr(target, method, None)
-        self._seconds = seconds
-        self._lock = threading.Lock()
-        self._done = False
-        self.fired = False
-        self._timer: threading.Timer | None = None
-
-    def __enter__(self) -> _Deadline:
-        if self._call is not None and self._seconds > 0:
-            self._timer = threading.Timer(self._seconds, self._fire)
-            self._timer.daemon = True
-            self._timer.start()
-        return self
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.fired = True
-            # The statement may have finished in between; then there is nothing to stop.
-            with contextlib.suppress(Exception):
-                self._call()  # type: ignore[misc]
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._done = True
-        if self._timer is not None:
-            self._timer.cancel()
+    def truncation_note(self, lang: str = "en") -> str | None:
+        """Why only part of the result is shown, for the answer to say; None when nothing was cut."""
+        n = len(self.rows)
+        if self.truncated_reason == "bytes":
+            size = human_bytes(self.nbytes)
+            if lang == "zh":
+                return f"只显示前 {n} 行（{size}）：完整结果超过了一次回答能容纳的大小。请缩小范围或减少列。"
+            return (f"Only the first {n} rows are shown ({size}): the whole result is larger than one answer "
+                    "may hold. Narrow the question or ask for fewer columns.")
+        if self.truncated_reason == "rows":
+            if lang == "zh":
+                return f"只显示前 {n} 行，结果还有更多。请缩小范围查看全部。"
+            return f"Only the first {n} rows are shown; the result has more. Narrow the question to see everything."
+        return None
 
 
 class Executor:
@@ -113,23 +97,32 @@ class Executor:
 
     DuckDB and PostgreSQL are opened read-only with a statement time limit. Other SQLAlchemy
     backends work through the same code, but read-only then rests on the guard and on the
-    database account's grants, and the time limit on the driver's `cancel()` if it has one.
+    database account's grants, and the time limit on the driver's `cancel()` if it has one
+    (and on the check between fetched batches).
     """
 
-    def __init__(self, url: str | os.PathLike[str], *, timeout_s: float = 10.0, max_rows: int = 5000) -> None:
-        if max_rows < 1:
-            raise ValueError("max_rows must be at least 1")
+    def __init__(self, url: str | os.PathLike[str], *, timeout_s: float = DEFAULTS["timeout_s"],
+                 max_rows: int = DEFAULTS["max_rows"], max_result_bytes: int = DEFAULTS["max_result_bytes"],
+                 memory_limit: str = DEFAULTS["memory_limit"], max_temp_size: str = DEFAULTS["max_temp_size"],
+                 temp_dir: str | os.PathLike[str] | None = None, pool_size: int = DEFAULTS["pool_size"],
+                 queue_timeout_s: float = DEFAULTS["queue_timeout_s"]) -> None:
+        if max_rows < 1 or max_result_bytes < 1:
+            raise ValueError("max_rows and max_result_bytes must be at least 1")
         try:
             self.url: URL = _to_url(url)
             self.backend = self.url.get_backend_name()
         except (ValueError, SQLAlchemyError) as exc:
             raise ConfigError(
-                f"'{url}' is not a database address I can read ({_short(exc)}).",
+                f"'{url}' is not a database address I can read ({short(exc)}).",
                 suggestion="Use a DuckDB file path or a URL like postgresql+psycopg://user@host:5432/db.",
             ) from None
         self.timeout_s = timeout_s
         self.max_rows = max_rows
+        self.max_result_bytes = max_result_bytes
         self.dialect: str = sqlglot_dialect(self.url)
+        # Without a folder of its own DuckDB spills next to the database file.
+        spill = Path(temp_dir if temp_dir is not None else Settings().temp_path()).expanduser().absolute()
+        self.duckdb_limits = DuckDBLimits(memory_limit, max_temp_size, spill)
         self._db_path: Path | None = None
         connect_args: dict[str, Any] = {}
         if self.backend == "duckdb":
@@ -141,16 +134,27 @@ class Executor:
             connect_args = {"connect_timeout": max(1, int(timeout_s)), "application_name": "factory-assistant",
                             "options": read_only_options(self.url)}
         try:
-            self._engine = create_engine(self.url, connect_args=connect_args)
+            pooling, self._admission = pool_arguments(self.url, pool_size, queue_timeout_s)
+            self._engine = create_engine(self.url, connect_args=connect_args, **pooling)
         except (ImportError, SQLAlchemyError, ValueError) as exc:  # unknown dialect or its driver is missing
-            raise ConfigError(f"Cannot connect to '{self.url.render_as_string(hide_password=True)}': {_short(exc)}.",
+            raise ConfigError(f"Cannot connect to '{self.url.render_as_string(hide_password=True)}': {short(exc)}.",
                               suggestion="Supported here: DuckDB files and PostgreSQL (postgresql+psycopg://...). "
                                          "Other databases need their SQLAlchemy driver installed.") from None
+        limits = self.duckdb_limits
         if self._db_path is not None:
             path = str(self._db_path)
-            event.listen(self._engine, "do_connect", lambda *_args: open_duckdb_read_only(path))
-        elif self.backend == "duckdb":  # in-memory (tests): cannot be read-only, but can be sealed
-            event.listen(self._engine, "connect", lambda dbapi_conn, _rec: dbapi_conn.execute(SEAL_DUCKDB))
+            event.listen(self._engine, "do_connect", lambda *_args: open_duckdb_read_only(path, limits))
+        elif self.backend == "duckdb":  # in-memory (tests): cannot be read-only, but can be bounded and sealed
+            event.listen(self._engine, "connect", lambda dbapi_conn, _rec: harden_duckdb(dbapi_conn, limits))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> Executor:
+        """The executor every surface uses: all the bounds of the settings (`db` overrides the database)."""
+        return cls(settings.db_target() if db is None else db, timeout_s=settings.timeout_s,
+                   max_rows=settings.max_rows, max_result_bytes=settings.max_result_bytes,
+                   memory_limit=settings.memory_limit, max_temp_size=settings.max_temp_size,
+                   temp_dir=settings.temp_path(), pool_size=settings.pool_size,
+                   queue_timeout_s=settings.queue_timeout_s)
 
     @classmethod
     def for_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Executor:
@@ -166,15 +170,12 @@ class Executor:
         start = time.perf_counter()
         # One row past the cap tells us whether the database had more (the guard's LIMIT
         # leaves room for that row when it imposed the limit).
-        columns, rows = self._execute(checked.sql, fetch=cap + 1, redact=_author_text(checked))
+        fetched = self._execute(checked.sql, fetch=FetchLimits(rows=cap, bytes=self.max_result_bytes),
+                                redact=_author_text(checked))
         elapsed_ms = (time.perf_counter() - start) * 1000.0
-        return QueryResult(
-            columns=columns,
-            rows=[tuple(_plain(v) for v in row) for row in rows[:cap]],
-            truncated=len(rows) > cap,
-            elapsed_ms=elapsed_ms,
-            sql=checked.sql,
-        )
+        return QueryResult(columns=fetched.columns, rows=fetched.rows, truncated=fetched.cut is not None,
+                           elapsed_ms=elapsed_ms, sql=checked.sql, truncated_reason=fetched.cut,
+                           nbytes=fetched.nbytes)
 
     def scalar(self, checked: CheckedSQL) -> object:
         """The first column of the first row, or None when there is no row."""
@@ -201,92 +202,85 @@ class Executor:
                 f"build the Guard with dialect={self.dialect!r}."
             )
 
-    def _execute(self, sql: str, *, fetch: int | None, action: str = "run",
-                 redact: tuple[str, ...] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _execute(self, sql: str, *, fetch: FetchLimits | None, action: str = "run",
+                 redact: tuple[str, ...] = ()) -> Fetched:
         if self._db_path is not None and not self._db_path.exists():
-            raise DatabaseUnavailable(f"The database file {self._db_path} does not exist.", suggestion=_DEMO_HINT)
-        try:
-            conn = self._engine.connect()
-        except DBAPIError as err:
-            raise self._unavailable(err) from None
-        except SQLAlchemyError as err:
-            raise DatabaseUnavailable(f"Could not open the database: {_short(err)}") from None
-        with conn:
+            raise DatabaseUnavailable(f"The database file {self._db_path} does not exist.", suggestion=DEMO_HINT)
+        with self._slot(), self._connect() as conn:
             return self._execute_on(conn, sql, fetch, action, redact)
 
-    def _execute_on(
-        self, conn: Connection, sql: str, fetch: int | None, action: str, redact: tuple[str, ...]
-    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _slot(self) -> contextlib.AbstractContextManager[None]:
+        return self._admission.slot() if self._admission is not None else contextlib.nullcontext()
+
+    def _connect(self) -> Connection:
+        try:
+            return self._engine.connect()
+        except PoolTimeout:  # every connection stayed busy for queue_timeout_s; nothing ran
+            raise busy() from None
+        except DBAPIError as err:
+            raise unavailable(err, self._db_path) from None
+        except SQLAlchemyError as err:
+            raise DatabaseUnavailable(f"Could not open the database: {short(err)}") from None
+
+    def _execute_on(self, conn: Connection, sql: str, fetch: FetchLimits | None, action: str,
+                    redact: tuple[str, ...]) -> Fetched:
         raw = conn.connection.driver_connection
         if self.backend == "duckdb":
-            deadline = _Deadline(raw, "interrupt", self.timeout_s)
-        else:  # the server enforces statement_timeout; cancel() is the backstop for a hung link
-            deadline = _Deadline(raw, "cancel", self.timeout_s + _SERVER_TIMEOUT_GRACE_S)
+            deadline = Deadline(raw, "interrupt", self.timeout_s)
+        else:  # the server enforces statement_timeout per statement; the timer bounds the whole fetch
+            deadline = Deadline(raw, "cancel_safe" if hasattr(raw, "cancel_safe") else "cancel", self.timeout_s)
         try:
             with deadline:
                 self._begin_read_only(conn)
-                rows: Sequence[Any]
-                if self.backend == "postgresql":
-                    columns, rows = run_prepared(conn, raw, sql, fetch)
-                else:
-                    if self.backend == "duckdb":
-                        require_one_query(raw, sql)
-                    result = conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
-                    # Result.keys() names the columns (iterating the Result itself would fetch rows).
-                    columns = list(map(str, result.keys())) if result.returns_rows else []
-                    rows = result.fetchmany(fetch) if fetch is not None else result.fetchall()
-                    result.close()
+                fetched = self._fetch(conn, raw, sql, fetch, deadline)
         except DBAPIError as err:
-            _rollback_quietly(conn)
-            if deadline.fired:
-                conn.invalidate()  # an interrupted connection is not trusted again
+            _release(conn, deadline)
             raise self._translate(err, timed_out=deadline.fired, action=action, redact=redact) from None
-        if deadline.fired:
-            conn.invalidate()
-        else:
-            _rollback_quietly(conn)  # end the read-only transaction; nothing was written
-        return columns, [tuple(r) for r in rows]
+        except DeadlineExpired:
+            conn.invalidate()  # the statement may still be running on it
+            raise timeout_error(self.timeout_s) from None
+        except BaseException:
+            _release(conn, deadline)
+            raise
+        _release(conn, deadline)  # end the read-only transaction; nothing was written
+        return fetched
+
+    def _fetch(self, conn: Connection, raw: Any, sql: str, fetch: FetchLimits | None,
+               deadline: Deadline) -> Fetched:
+        if self.backend == "postgresql":
+            if fetch is None:
+                run_prepared(conn, raw, sql)
+                return Fetched([], [])
+            with pg_cursor(conn, raw, sql) as (columns, fetchmany):
+                rows, cut, nbytes = fetch_bounded(fetchmany, fetch, deadline)
+            return Fetched(columns, rows, cut, nbytes)
+        if self.backend == "duckdb":
+            require_one_query(raw, sql)
+        result = conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
+        with _closing(result):
+            # Result.keys() names the columns (iterating the Result itself would fetch rows).
+            columns = list(map(str, result.keys())) if result.returns_rows else []
+            if fetch is None or not result.returns_rows:
+                return Fetched(columns, [])
+            rows, cut, nbytes = fetch_bounded(result.fetchmany, fetch, deadline)
+        return Fetched(columns, rows, cut, nbytes)
 
     def _begin_read_only(self, conn: Connection) -> None:
         if self.backend == "postgresql":
             # Per transaction rather than per session so it also works behind a pooler.
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(self.timeout_s * 1000))}")
+            # One round trip for both. Results are read through a cursor: plan for all of its rows,
+            # as for a plain query, not for the first 10% (cursor_tuple_fraction's default).
+            timeout_ms = max(1, int(self.timeout_s * 1000))
+            conn.exec_driver_sql(f"SELECT set_config('statement_timeout', '{timeout_ms}', true), "
+                                 "set_config('cursor_tuple_fraction', '1', true)")
 
     def _translate(self, err: DBAPIError, *, timed_out: bool, action: str = "run",
                    redact: tuple[str, ...] = ()) -> ExecutionError:
-        orig = err.orig if err.orig is not None else err
-        if timed_out or _is_timeout(orig):
-            return QueryTimeout(
-                f"The query took longer than {self.timeout_s:g} seconds and was stopped.",
-                suggestion="Ask about a shorter period or fewer details, or add filters.",
-            )
-        if err.connection_invalidated:
-            return self._unavailable(err)
-        return ExecutionError(
-            f"The database could not {action} the query: {_redacted(_short(orig), redact)}",
-            suggestion="Rephrase the question or check the SQL.",
-        )
-
-    def _unavailable(self, err: DBAPIError) -> DatabaseUnavailable:
-        text = _short(err.orig if err.orig is not None else err)
-        if "different configuration" in text:
-            return DatabaseUnavailable(
-                "The database file is already open with other settings in this program "
-                "(probably for writing).",
-                suggestion="Close that connection first, then ask again.",
-            )
-        if "lock" in text.lower():
-            return DatabaseUnavailable(
-                "The database file is being written by another program.",
-                suggestion="Wait until it has finished (for example `factory-assistant demo-data`) and try again.",
-            )
-        if self._db_path is not None and "does not exist" in text:
-            return DatabaseUnavailable(f"The database file {self._db_path} does not exist.", suggestion=_DEMO_HINT)
-        return DatabaseUnavailable(
-            f"Could not open the database: {text}",
-            suggestion="Check that the database is running and that the connection settings are right.",
-        )
+        limits = self.duckdb_limits
+        room = f" ({limits.memory_limit} of memory, {limits.max_temp_size} of disk)" if self.backend == "duckdb" else ""
+        return translate(err, timed_out=timed_out, timeout_s=self.timeout_s, action=action, redact=redact,
+                         room=room, db_path=self._db_path)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -309,13 +303,6 @@ def _author_text(checked: CheckedSQL) -> tuple[str, ...]:
     return tuple(sorted(values, key=len, reverse=True))
 
 
-def _redacted(message: str, values: tuple[str, ...]) -> str:
-    # A database echoes values in its errors ("Could not convert string '...' to INT32").
-    for value in values:
-        message = message.replace(value, "...")
-    return message
-
-
 def _rollback_quietly(conn: Connection) -> None:
     # After an error DuckDB/PostgreSQL refuse further statements until a rollback.
     try:
@@ -324,31 +311,18 @@ def _rollback_quietly(conn: Connection) -> None:
         conn.invalidate()
 
 
-def _is_timeout(orig: BaseException) -> bool:
-    if type(orig).__name__ in {"InterruptException", "QueryCanceled"}:
-        return True
-    return getattr(orig, "sqlstate", None) == "57014"  # PostgreSQL query_canceled
+def _release(conn: Connection, deadline: Deadline) -> None:
+    if deadline.fired:
+        conn.invalidate()  # an interrupted connection is not trusted again
+    else:
+        _rollback_quietly(conn)
 
 
-def _short(err: BaseException, limit: int = 300) -> str:
-    """The first meaningful lines of a driver message, without the SQL echo or caret lines."""
-    kept: list[str] = []
-    for line in str(err).splitlines():
-        stripped = line.strip()
-        if not stripped:
-            if kept:
-                break
-            continue
-        if stripped.startswith(("LINE ", "^", "[SQL:", "(Background on this error", "HINT:")):
-            break
-        kept.append(stripped)
-    text = " ".join(kept) or type(err).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, memoryview):
-        return value.tobytes()
-    return value
+@contextlib.contextmanager
+def _closing(result: Any) -> Iterator[None]:
+    # A streamed DuckDB result left open keeps computing rows nobody will read.
+    try:
+        yield
+    finally:
+        with contextlib.suppress(SQLAlchemyError):
+            result.close()

@@ -4,7 +4,14 @@ The guard (assistant.sql.guard) is the first wall; this is the second, for SQL t
 the guard: DuckDB files are opened `read_only` and sealed from files and the network, and the
 driver accepts one SELECT and nothing else; PostgreSQL sessions start with
 `default_transaction_read_only=on` and statements go through the extended protocol, which
-takes exactly one statement. tests/test_readonly_driver.py bypasses the guard to prove it.
+takes exactly one statement (a result is read through a server-side cursor, whose DECLARE also
+takes exactly one SELECT). tests/test_readonly_driver.py bypasses the guard to prove it.
+
+DuckDB is also bounded here (tests/test_executor_bounds.py): `memory_limit`, and a spill folder
+of its own (`temp_directory`, by default <cache_dir>/spill rather than next to the database)
+capped by `max_temp_directory_size`, so a query that needs more fails with a message instead of
+filling the disk. These are settings of the database instance, which every connection to the
+same file in this process shares: the last executor to connect sets them.
 
 Deploying on PostgreSQL: connect as a role that can only read, so that not even a session that
 turned read-only off could write:
@@ -18,10 +25,19 @@ turned read-only off could write:
 
 and use `postgresql+psycopg://fa_reader:...@host:5432/factory` as `FA_DB`. Behind PgBouncer,
 add `options` to its `ignore_startup_parameters` (the role setting above still applies).
+Bound its spill to disk as a superuser (a reader cannot set it itself):
+
+    ALTER ROLE fa_reader SET temp_file_limit = '2GB';
 """
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import duckdb
@@ -29,33 +45,81 @@ from duckdb_engine import ConnectionWrapper
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError
 
-from assistant.core.errors import ExecutionError
+from assistant.core.errors import ConfigError, ExecutionError
+from assistant.core.settings import Settings
 
-__all__ = ["SEAL_DUCKDB", "open_duckdb_read_only", "read_only_options", "require_one_query", "run_prepared"]
+__all__ = ["SEAL_DUCKDB", "DuckDBLimits", "harden_duckdb", "open_duckdb_read_only", "pg_cursor",
+           "read_only_options", "require_one_query", "run_prepared"]
 
 SEAL_DUCKDB = "SET enable_external_access = false"
-# A single question must not take the machine: bounded memory (spills or fails cleanly) and threads.
-_LIMIT_DUCKDB = ("SET memory_limit = '4GB'", "SET threads = 2")
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(bytes|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*", re.IGNORECASE)
+# Connections of one file share their settings; two opening at once must not both try to move
+# the spill folder, because the second would meet the first one's seal.
+_HARDEN_LOCK = threading.Lock()
+_PG_CURSOR = "fa_result"
 
 
-def open_duckdb_read_only(path: str) -> Any:
-    """Open DuckDB exactly as `duckdb.connect(path, read_only=True)` would.
+@dataclass(frozen=True)
+class DuckDBLimits:
+    """A single question must not take the machine: bounded memory, spill and threads."""
+
+    memory_limit: str
+    max_temp_size: str
+    temp_dir: Path
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("memory_limit", "max_temp_size"):
+            value = getattr(self, name)
+            if not _SIZE.fullmatch(value):
+                raise ConfigError(f"Setting '{name}' has an invalid value '{value}'.",
+                                  suggestion="Give a size with its unit, for example 2GB or 500MB.")
+
+    @classmethod
+    def defaults(cls) -> DuckDBLimits:
+        settings = Settings()  # the declared defaults, not the environment: Executor.from_settings reads that
+        return cls(settings.memory_limit, settings.max_temp_size, settings.temp_path())
+
+
+def open_duckdb_read_only(path: str, limits: DuckDBLimits | None = None) -> Any:
+    """Open DuckDB exactly as `duckdb.connect(path, read_only=True)` would, then harden it.
 
     DuckDB shares one database instance per file inside a process and refuses a second open
-    with *different* settings. duckdb-engine's own connect adds a user-agent setting, which
-    would lock out other read-only readers in the same process (the evaluation harness), so
-    the connection is opened plainly and hardened afterwards. `enable_external_access=false`
-    blocks files, URLs, ATTACH, COPY and extension loading, and cannot be switched back on.
+    with *different* settings. duckdb-engine's own connect adds a user-agent setting, and
+    passing the limits as `config=` would too; either would lock out other read-only readers
+    in the same process (the evaluation harness), so the connection is opened plainly and
+    hardened afterwards with SET, which a read-only connection accepts.
     """
-    raw = duckdb.connect(path, read_only=True)
-    try:
-        for statement in _LIMIT_DUCKDB:
-            raw.execute(statement)
-        raw.execute(SEAL_DUCKDB)
-    except duckdb.Error:
-        raw.close()
-        raise
+    with _HARDEN_LOCK:
+        raw = duckdb.connect(path, read_only=True)
+        try:
+            harden_duckdb(raw, limits or DuckDBLimits.defaults())
+        except BaseException:
+            raw.close()
+            raise
     return ConnectionWrapper(raw)
+
+
+def harden_duckdb(raw: Any, limits: DuckDBLimits) -> None:
+    """Limits, then the seal. `enable_external_access=false` blocks files, URLs, ATTACH, COPY and
+    extension loading, and cannot be switched back on; it also freezes `temp_directory`, so that
+    is set only when it differs (another connection of this file may have sealed it already)."""
+    try:
+        limits.temp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # DuckDB makes only the last level
+    except OSError as exc:
+        raise ConfigError(f"Cannot create the spill folder {limits.temp_dir}: {exc.strerror}.",
+                          suggestion="Set temp_dir (FA_TEMP_DIR) to a folder this program can write.") from None
+    raw.execute(f"SET memory_limit = {_quote(limits.memory_limit)}")
+    raw.execute(f"SET threads = {int(limits.threads)}")
+    current = raw.execute("SELECT current_setting('temp_directory')").fetchone()
+    if current is None or current[0] != str(limits.temp_dir):
+        raw.execute(f"SET temp_directory = {_quote(str(limits.temp_dir))}")
+    raw.execute(f"SET max_temp_directory_size = {_quote(limits.max_temp_size)}")
+    raw.execute(SEAL_DUCKDB)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def require_one_query(raw: Any, sql: str) -> None:
@@ -70,20 +134,45 @@ def require_one_query(raw: Any, sql: str) -> None:
                              suggestion="Ask for data with one SELECT query.")
 
 
-def run_prepared(conn: Connection, raw: Any, sql: str, fetch: int | None) -> tuple[list[str], list[Any]]:
-    """Run on PostgreSQL through the extended protocol (a prepared statement), which accepts
-    exactly one statement: no 'COMMIT; SET ...; INSERT' script can follow the query."""
+def run_prepared(conn: Connection, raw: Any, sql: str) -> None:
+    """Run a statement that returns nothing to keep (EXPLAIN) on PostgreSQL through the extended
+    protocol (a prepared statement), which accepts exactly one statement: no
+    'COMMIT; SET ...; INSERT' script can follow the query."""
     import psycopg
 
     try:
         with raw.cursor() as cur:
             cur.execute(sql, prepare=True)
-            columns = [d.name for d in cur.description] if cur.description else []
-            rows = cur.fetchmany(fetch) if fetch is not None else cur.fetchall()
     except psycopg.Error as orig:
-        lost = conn.dialect.is_disconnect(cast(Any, orig), raw, None)
-        raise DBAPIError.instance(sql, None, orig, psycopg.Error, connection_invalidated=lost) from None
-    return columns, rows
+        raise _dbapi_error(conn, raw, sql, orig) from None
+
+
+@contextmanager
+def pg_cursor(conn: Connection, raw: Any, sql: str) -> Iterator[tuple[list[str], Callable[[int], Sequence[Any]]]]:
+    """(columns, fetchmany) over a server-side cursor on PostgreSQL.
+
+    A plain cursor receives the whole result into this process before the first row can be
+    measured; a cursor on the server hands over as many rows as asked (FETCH n), so the byte cap
+    is checked batch by batch. DECLARE goes through the extended protocol and takes a single
+    SELECT, so this is no wider than `run_prepared`. Must run inside the read-only transaction.
+    """
+    import psycopg
+
+    try:
+        with raw.cursor(name=_PG_CURSOR) as cur:
+            cur.execute(sql)
+            columns = [d.name for d in cur.description] if cur.description else []
+            yield columns, cur.fetchmany
+    except psycopg.Error as orig:
+        raise _dbapi_error(conn, raw, sql, orig) from None
+
+
+def _dbapi_error(conn: Connection, raw: Any, sql: str, orig: Exception) -> DBAPIError:
+    import psycopg
+
+    lost = conn.dialect.is_disconnect(cast(Any, orig), raw, None)
+    # instance() wraps a driver error (always one here) as a DBAPIError subclass.
+    return cast(DBAPIError, DBAPIError.instance(sql, None, orig, psycopg.Error, connection_invalidated=lost))
 
 
 def read_only_options(url: URL) -> str:

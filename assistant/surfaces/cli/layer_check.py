@@ -80,7 +80,7 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
 
     settings = Settings.load(db=db, layer=layer_dir)
     layer = load_layer(settings.layer)
-    pipe = Pipeline(layer, Executor(settings.db_target(), timeout_s=settings.timeout_s), settings=settings)
+    pipe = Pipeline(layer, Executor.from_settings(settings), settings=settings)
 
     try:  # one probe first: an unreachable database is one problem, not one per check
         pipe.run_sql(exp.select(exp.Literal.number(1)))

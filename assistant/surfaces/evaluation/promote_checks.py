@@ -45,7 +45,7 @@ class GoldCheck:
         self.db = db
         settings = settings if settings is not None else Settings.load()
         layer = load_layer(self.layer_dir)  # LayerError: the layer is broken before we start
-        executor = Executor(db, timeout_s=settings.timeout_s, max_rows=settings.max_rows)
+        executor = Executor.from_settings(settings, db=db)
         self.pipeline = Pipeline(layer, executor, settings=settings)
 
     def __enter__(self) -> GoldCheck:
