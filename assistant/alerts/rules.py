@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant.alerts.briefing_config import BriefingSettings
 from assistant.core.errors import ConfigError, QueryError, did_you_mean
 from assistant.plan.query import Filter
 from semantic_layer.layer import Layer
@@ -135,6 +136,7 @@ class Channel(_Strict):
 class AlertsFile(_Strict):
     rules: list[AlertRule] = Field(default_factory=list)
     channels: dict[str, Channel] = Field(default_factory=dict)
+    briefing: BriefingSettings | None = None  # the daily briefing (assistant/alerts/briefing.py)
 
 
 def check_rule(rule: AlertRule, layer: Layer, channels: dict[str, Channel] | None = None) -> AlertRule:

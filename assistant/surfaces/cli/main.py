@@ -259,6 +259,10 @@ from assistant.surfaces.cli.users_commands import register as _register_users  #
 _register_serve(app, ensure_demo_db)
 _register_users(app)
 
+from assistant.surfaces.cli.alerts_commands import register as _register_alerts  # noqa: E402
+
+_register_alerts(app, ensure_demo_db)
+
 
 def main() -> None:
     try:
