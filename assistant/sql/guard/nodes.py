@@ -117,11 +117,43 @@ def _check_function(func: exp.Func, dialect: str, use_layer: str) -> None:
             "databases, whole rows or the server's settings.",
             suggestion=use_layer,
         )
+    _check_size(func)
     for arg in func.iter_expressions():
         if isinstance(arg, exp.Star) and not isinstance(func, exp.Count):
             # DuckDB expands f(*) into every column of the table, hidden ones included.
             raise GuardError(f"A star (*) inside {function_name(func)[:40]}() is not allowed.",
                              suggestion=NAME_COLUMNS)
+
+
+MAX_BUILT = 100_000  # characters a pad may build, elements a series may hold
+
+
+def _literal_number(node: exp.Expr | None) -> float | None:
+    if isinstance(node, exp.Neg):
+        inner = _literal_number(node.this)
+        return None if inner is None else -inner
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return float(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _check_size(func: exp.Func) -> None:
+    """Functions that build values from a number: the number must be a small literal. The
+    database allocates the whole value before the row cap or the byte cap can see it (a 100 MB
+    lpad() took 4 GB before the first row came back)."""
+    if isinstance(func, exp.Pad):
+        size = _literal_number(func.args.get("expression"))
+        if size is None or size > MAX_BUILT:
+            raise GuardError(f"{'lpad' if func.args.get('is_left') else 'rpad'}() may only pad to a fixed length of "
+                             f"at most {MAX_BUILT:,} characters.", suggestion="Give the length as a small number.")
+    elif isinstance(func, (exp.GenerateSeries, exp.ExplodingGenerateSeries)):
+        start, end = _literal_number(func.args.get("start")), _literal_number(func.args.get("end"))
+        if start is not None and end is not None and abs(end - start) > MAX_BUILT:
+            raise GuardError(f"A series of more than {MAX_BUILT:,} numbers is not allowed.",
+                             suggestion="Ask for a narrower range.")
 
 
 def _check_node(node: exp.Expr, dialect: str, use_layer: str) -> None:
