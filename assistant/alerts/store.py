@@ -80,6 +80,8 @@ outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
+    # A worker's lease on the row while it sends it (delivery/worker.py): empty or lapsed = free.
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
 )
 
 inbox = Table(
