@@ -58,6 +58,8 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
     answer = Answer(question, "ok", "", interpretation=text, semantic_query=query.model_dump(mode="json"),
                     sql=sql, columns=result.columns, rows=[list(r) for r in result.rows],
                     truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
+    if result.truncated:
+        answer.extras["truncation_note"] = result.truncation_note(lang)
     answer.column_labels = {c.name: (c.label_zh if lang == "zh" else c.label_en) for c in compiled.columns}
     answer.column_units = {c.name: c.unit for c in compiled.columns if c.unit}
     answer.units = {name: unit for name in answer.column_units.values() if (unit := layer.unit(name)) is not None}
@@ -77,6 +79,10 @@ def sql_answer(question: str, result: QueryResult, *, sql: str, description: str
         message = f"{what}：共 {n} 行结果。" if what else f"共 {n} 行结果。"
     else:
         message = f"{what}: {n} row{'s' if n != 1 else ''}." if what else f"{n} row{'s' if n != 1 else ''}."
-    return Answer(question, "ok", message, interpretation=description or ("SQL 查询" if lang == "zh" else "SQL query"),
-                  sql=sql, columns=result.columns, rows=[list(r) for r in result.rows],
-                  truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
+    shown = description or ("SQL 查询" if lang == "zh" else "SQL query")
+    answer = Answer(question, "ok", message, interpretation=shown, sql=sql,
+                    columns=result.columns, rows=[list(r) for r in result.rows],
+                    truncated=result.truncated, provenance=prov, planner=planner, lang=lang)
+    if result.truncated:
+        answer.extras["truncation_note"] = result.truncation_note(lang)
+    return answer

@@ -94,8 +94,8 @@ def _render_ok(answer: Answer, lang: str, key: str, layer: Layer | None) -> None
             _table(answer)
     else:
         _table(answer)
-    if answer.truncated:
-        st.caption(t("truncated", lang, n=len(answer.rows)))
+    if answer.truncated:  # why it was cut (rows or bytes), in the answer's words when it has them
+        st.caption(answer.extras.get("truncation_note") or t("truncated", lang, n=len(answer.rows)))
     st.download_button(t("download_csv", lang), data=to_csv(answer), file_name=_file_name(answer),
                        mime="text/csv", key=f"{key}-csv", icon=":material/download:", on_click="ignore")
     provenance(answer, lang, layer, f"{key}-prov")
