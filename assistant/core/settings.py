@@ -57,6 +57,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
                                               "example rules when the demo layer is used)."),
     Setting("alerts_db", None, "FA_ALERTS_DB", "Alert state database: a SQLAlchemy URL or a SQLite file path "
                                                "(default: alerts.sqlite in the data folder)."),
+    Setting("app_url", None, "FA_APP_URL", "The app's address as people reach it (links in alerts, briefings and "
+                                           "chat replies), e.g. https://factory.example.com."),
+    Setting("slack_bot_token", None, "FA_SLACK_BOT_TOKEN", "Slack bot token (xoxb-...) for alerts and the Slack bot."),
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
@@ -71,7 +74,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS_TABLE}
 PLANNERS = ("rules", "llm", "hybrid")
-SECRETS = frozenset({"llm_api_key"})
+SECRETS = frozenset({"llm_api_key", "slack_bot_token"})
 
 
 @dataclass
@@ -94,6 +97,8 @@ class Settings:
     users_file: str | None = DEFAULTS["users_file"]
     alerts_file: str | None = DEFAULTS["alerts_file"]
     alerts_db: str | None = DEFAULTS["alerts_db"]
+    app_url: str | None = DEFAULTS["app_url"]
+    slack_bot_token: str | None = DEFAULTS["slack_bot_token"]
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]
