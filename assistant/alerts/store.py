@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -80,6 +81,7 @@ outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
+    Index("outbox_pending", "delivered_at", "next_attempt_at"),  # the delivery worker's one query
     # A worker's lease on the row while it sends it (delivery/worker.py): empty or lapsed = free.
     Column("claimed_until", DateTime(timezone=True), nullable=True),
 )
