@@ -69,15 +69,25 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux); 0 elsewhere."""
+    """User + system CPU time of a process and its children (worker processes), from /proc
+    (Linux); 0 elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children: list[int] = []
+    for task in tasks:  # threads come and go while we read: a vanished one has no children
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(child) for child in children)
 
 
-def start_server(db: Path, as_of: str, concurrency: int | None, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(db: Path, as_of: str, concurrency: int | None, log: Path,
+                 processes: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "FA_DB": str(db), "FA_AS_OF": as_of}
     env.pop("FA_USERS", None)  # the anonymous demo: the figures are the pipeline's, not the token check's
@@ -85,6 +95,8 @@ def start_server(db: Path, as_of: str, concurrency: int | None, log: Path) -> tu
            "--log-level", "warning"]
     if concurrency:
         cmd += ["--concurrency", str(concurrency)]
+    if processes > 1:
+        cmd += ["--processes", str(processes)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
@@ -155,11 +167,12 @@ def main() -> None:
     parser.add_argument("--db", help="DuckDB file (default: a demo factory generated into the temp folder)")
     parser.add_argument("--as-of", default="2025-12-31")
     parser.add_argument("--concurrency", type=int, default=None, help="server: questions answered at once")
+    parser.add_argument("--processes", type=int, default=1, help="server: worker processes answering questions")
     args = parser.parse_args()
     db = _db(args.db)
     log = Path(tempfile.gettempdir()) / "fa-load-api-server.log"
     t0 = time.perf_counter()
-    proc, base = start_server(db, args.as_of, args.concurrency, log)
+    proc, base = start_server(db, args.as_of, args.concurrency, log, args.processes)
     print(f"server ready in {time.perf_counter() - t0:.1f} s at {base} (log: {log})")
     try:
         cpu0 = _cpu_seconds(proc.pid)

@@ -25,12 +25,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant.core.errors import ServiceBusy
+from assistant.core.settings import Settings
 from assistant.core.users import hash_token, load_users, new_token, verify_password
 from assistant.pipeline import Pipeline
 from assistant.surfaces.api import create_app
 from assistant.surfaces.api.sessions import Conversations
+from assistant.surfaces.api.workers import Workers
 from assistant.surfaces.cli.main import app as cli_app
 from assistant.surfaces.shapes import answer_json
+from tests.conftest import EVAL_END
 
 ROOT = Path(__file__).resolve().parents[1]
 OEE_BY_PLANT = "What was OEE by plant last month?"
@@ -156,6 +159,26 @@ def test_conversations_are_bounded_least_recently_used_first() -> None:
     a.session.turns.extend([object()] * 5)  # type: ignore[list-item]
     store.trim(a)
     assert len(a.session.turns) == 3
+
+
+@pytest.mark.slow
+def test_worker_processes_keep_conversations_and_scopes(pipeline: Pipeline, demo_db: Path, users_file: Path,
+                                                         tokens: dict[str, str]) -> None:
+    """With --processes the conversation travels with each question: follow-ups keep their
+    context whichever process answers, and each process applies the caller's scope."""
+    users = load_users(users_file)
+    settings = Settings(db=str(demo_db), as_of=EVAL_END, index_dir=str(ROOT / ".cache" / "test-data" / "index"))
+    workers = Workers(settings, 2, users)
+    with TestClient(create_app(pipeline, users, workers=workers), raise_server_exceptions=False) as client:
+        assert len(workers._pool._processes) == 2  # type: ignore[attr-defined]  # both started with the app
+        first = ask(client, OEE_BY_PLANT, tokens["admin"]).json()
+        years = [ask(client, "and for last year?", tokens["admin"], conversation_id=first["conversation_id"]).json()
+                 for _ in range(3)]
+        assert all(y["semantic_query"]["time_range"]["start"] == "2024-01-01" for y in years)
+        assert all(y["semantic_query"]["metrics"] == ["oee"] for y in years)
+        manager = ask(client, OEE_BY_PLANT, tokens["manager"]).json()
+        assert [r[0] for r in manager["rows"]] == ["Ningbo"]
+    assert not workers._pool._processes  # type: ignore[attr-defined]  # stopped with the app
 
 
 # ---------------------------------------------------------------------- tokens

@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--concurrency", type=int, default=None,
                         help="questions answered at once (default: the pool_size setting)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="answer in this many worker processes (more than one core; default 1: threads only)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.surfaces.api.server import build, serve
 
     try:
-        app, pipeline = build(Settings.load(), concurrency=args.concurrency)
+        app, pipeline = build(Settings.load(), concurrency=args.concurrency, processes=max(1, args.processes))
     except FactoryAssistantError as exc:  # a bad users file, database or layer: say which, no traceback
         print(f"Cannot start the API: {exc}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from assistant.core.errors import FactoryAssistantError, ServiceBusy, user_message
 from assistant.core.text import question_lang
+from assistant.core.users import User
 from assistant.explain.answer import Answer
 from assistant.pipeline import Pipeline
 from assistant.plan.types import Session
@@ -22,7 +24,7 @@ from assistant.surfaces.api.schemas import AskRequest, AskResponse, ErrorBody
 from assistant.surfaces.api.state import ApiState, api_state
 from assistant.surfaces.shapes import answer_json
 
-__all__ = ["ERRORS", "router"]
+__all__ = ["ERRORS", "answer_bytes", "router"]
 
 log = logging.getLogger("assistant.api")
 
@@ -69,26 +71,40 @@ def _answer(state: ApiState, who: Caller, body: AskRequest, question: str) -> by
     started = time.perf_counter()
     cid, conversation = state.conversations.open(who.owner, body.conversation_id)
     with conversation.lock:
-        answer = _ask(state.pipeline, who, conversation.session, question, body)
+        if state.workers is None:
+            answer, status = answer_bytes(state.pipeline, who.user, conversation.session, question,
+                                          body.as_of_date(), body.lang)
+        else:  # the conversation goes to a worker process and comes back one turn longer
+            answer, status, conversation.session = state.workers.ask(who.user, conversation.session, question,
+                                                                     body.as_of_date(), body.lang)
         state.conversations.trim(conversation)
-    log.info("ask: user=%s status=%s planner=%s %.0f ms", who.owner or "anonymous", answer.status, answer.planner,
+    log.info("ask: user=%s status=%s %.0f ms", who.owner or "anonymous", status,
              (time.perf_counter() - started) * 1000)
-    payload = {"conversation_id": cid, **answer_json(answer)}
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    # The id leads the object: `answer` is the JSON of one object, and the id matches a plain pattern.
+    return b'{"conversation_id":' + json.dumps(cid).encode("ascii") + b"," + answer[1:]
 
 
-def _ask(pipeline: Pipeline, who: Caller, session: Session, question: str, body: AskRequest) -> Answer:
-    lang = question_lang(question)
+def answer_bytes(pipeline: Pipeline, user: User | None, session: Session, question: str, as_of: dt.date | None,
+                 lang: str | None) -> tuple[bytes, str]:
+    """The answer's JSON (the `ask --json` shape) and its status; in this process or a worker's."""
+    answer = _ask(pipeline, user, session, question, as_of, lang)
+    return json.dumps(answer_json(answer), ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8"), answer.status
+
+
+def _ask(pipeline: Pipeline, user: User | None, session: Session, question: str, as_of: dt.date | None,
+         lang: str | None) -> Answer:
+    question_language = question_lang(question)
     try:
-        view = for_user(pipeline, who.user)  # every question in the caller's access scope, never around it
+        view = for_user(pipeline, user)  # every question in the caller's access scope, never around it
         before = len(session.turns)
-        answer = view.ask(question, session=session, as_of=body.as_of_date())
-        if body.lang is not None and answer.lang != body.lang:
-            answer = _in_language(view, session, before, answer, body.lang)
+        answer = view.ask(question, session=session, as_of=as_of)
+        if lang is not None and answer.lang != lang:
+            answer = _in_language(view, session, before, answer, lang)
     except ServiceBusy:
         raise  # -> 503 with Retry-After: nothing ran, asking again is safe
     except FactoryAssistantError as exc:  # access outside the scope, a database that cannot be opened...
-        return Answer(question, "error", user_message(exc, lang), lang=lang)
+        return Answer(question, "error", user_message(exc, question_language), lang=question_language)
     return answer
 
 

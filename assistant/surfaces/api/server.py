@@ -1,8 +1,9 @@
 """Running the API: one process, one shared pipeline, uvicorn on the event loop.
 
-One worker process on purpose: conversations live in the process's memory, so a follow-up sent
-to another worker would lose its context; and every worker would hold its own catalogues and
-connections. Questions run in a bounded thread pool (see ApiState.limiter).
+One server process, never uvicorn's `--workers`: conversations live in the server's memory, and
+a follow-up sent to another uvicorn worker would lose its context. Questions run in a bounded
+thread pool (ApiState.limiter), or with `processes` > 1 in worker processes that receive the
+conversation with each question (workers.py), to use more than one core.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ __all__ = ["build", "serve"]
 log = logging.getLogger("assistant.api")
 
 
-def build(settings: Settings, *, concurrency: int | None = None, warm: bool = True) -> tuple[Any, Pipeline]:
-    """The app over the settings' database, layer and users file, and its pipeline (to close)."""
+def build(settings: Settings, *, concurrency: int | None = None, warm: bool = True,
+          processes: int = 1) -> tuple[Any, Pipeline]:
+    """The app over the settings' database, layer and users file, and its pipeline (to close).
+    `processes` > 1 answers questions in that many worker processes."""
     from assistant.surfaces.api.app import create_app
+    from assistant.surfaces.api.workers import Workers
 
     users = load_users(settings.users_file)  # read before the database is opened: a bad file fails fast
     pipeline = Pipeline.from_settings(settings)
-    return create_app(pipeline, users, concurrency=concurrency, warm=warm), pipeline
+    workers = Workers(settings, processes, users) if processes > 1 else None
+    return create_app(pipeline, users, concurrency=concurrency, warm=warm, workers=workers), pipeline
 
 
 def serve(app: Any, *, host: str, port: int, log_level: str = "info") -> None:

@@ -15,6 +15,7 @@ from fastapi import Request
 from assistant.core.users import Users
 from assistant.pipeline import Pipeline
 from assistant.surfaces.api.sessions import Conversations
+from assistant.surfaces.api.workers import Workers
 
 __all__ = ["ApiState", "api_state"]
 
@@ -28,6 +29,7 @@ class ApiState:
     # answer's words and chart) that holds the GIL; more threads than this only interleave it and
     # make every request slower, while the rest wait their turn in order on the event loop.
     limiter: CapacityLimiter
+    workers: Workers | None = None  # worker processes answering questions; None: this process does
     visible_metrics: dict[object, list[str]] = field(default_factory=dict)  # per access scope
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -37,6 +37,9 @@ def register(app: typer.Typer, ensure_demo_db: Callable[[Path], None]) -> None:
                   as_of: str | None = typer.Option(None, "--as-of", help="The date 'today' means (YYYY-MM-DD)."),
                   concurrency: int | None = typer.Option(None, "--concurrency", min=1,
                                                          help="Questions answered at once (default: pool_size)."),
+                  processes: int = typer.Option(1, "--processes", min=1,
+                                                help="Answer in this many worker processes, to use more than one "
+                                                     "core (each holds its own copy of the pipeline)."),
                   ) -> None:
         """Start the HTTP API: POST /v1/ask, GET /v1/metrics, GET /healthz, docs at /docs."""
         from assistant.core.settings import Settings
@@ -55,6 +58,8 @@ def register(app: typer.Typer, ensure_demo_db: Callable[[Path], None]) -> None:
         cmd = [sys.executable, "-m", "assistant.surfaces.api", "--host", host, "--port", str(port)]
         if concurrency:
             cmd += ["--concurrency", str(concurrency)]
+        if processes > 1:
+            cmd += ["--processes", str(processes)]
         err.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
         sys.stdout.flush()
         sys.stderr.flush()
