@@ -39,6 +39,8 @@ from assistant.explain.trace.answer import (
     trace_answer,
 )
 from assistant.explain.trace.matches import describe, note_matches, which_one
+from assistant.explain.unavailable import unknown_planner
+from assistant.explain.why import why_answer
 from assistant.plan.choices import reply_to
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
 from assistant.plan.types import Plan, PlanContext, Planner, Session, TraceRequest, Turn
@@ -177,7 +179,7 @@ class Pipeline:
         name = planner or self.default_planner
         chosen = self.planners.get(name)
         if chosen is None:
-            return self._unknown_planner(question, name, lang)
+            return unknown_planner(question, name, lang, self.settings, self.planners)
         ctx = PlanContext(layer=self.layer, as_of=as_of or self.settings.today(), session=session, lang=lang,
                           retrieve=self._retrieve, values=self.values, validate=self.validate_plan,
                           dialect=self.executor.dialect)
@@ -193,14 +195,6 @@ class Pipeline:
         answer.timings_ms = timings
         session.turns.append(Turn(question, plan, answer.status, choices=answer.extras.get("choices", [])))
         return answer
-
-    def _unknown_planner(self, question: str, name: str, lang: str) -> Answer:
-        if name in ("llm", "hybrid"):  # say plainly that no LLM is set up, and how to set one up
-            from assistant.plan.llm import status
-
-            return Answer(question, "error", status(self.settings)[lang], lang=lang, planner=name)
-        return Answer(question, "error", f"Unknown planner '{name}'. Use one of: {', '.join(self.planners)}.",
-                      lang=lang)
 
     def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None,
                   lexical: bool = False) -> list[Any]:
@@ -239,6 +233,8 @@ class Pipeline:
                 return self._answer_sql(question, plan, prov, timings, lang=lang)
             if plan.kind == "trace" and plan.trace is not None:
                 return self._answer_trace(question, plan.trace, prov, timings, lang=lang, planner=plan.planner)
+            if plan.kind == "why":  # "why did it change?": explain/why, every query through this pipeline
+                return why_answer(self, question, plan, prov=prov)
         except FactoryAssistantError as exc:
             return Answer(question, "error", user_message(exc, lang), sql=getattr(exc, "sql", None), provenance=prov,
                           planner=plan.planner, lang=lang)

@@ -92,9 +92,9 @@ class Compiler:
             return query.time_role
         return self.layer.time_column(measure)
 
-    def _dimension_expr(self, name: str, locale: str) -> exp.Column:
+    def _dimension_expr(self, name: str, locale: str, *, by_key: bool = False) -> exp.Column:
         dim = self.layer.dimension(name)
-        return exp.column(dim.display_column(locale), table=dim.table)
+        return exp.column(dim.key_column if by_key else dim.display_column(locale), table=dim.table)
 
     def _grain_expr(self, group: _Group, grain: str) -> exp.Expr:
         col = _time_column(group)
@@ -111,15 +111,15 @@ class Compiler:
                 steps.setdefault(step.table, step)
         return list(steps.values())
 
-    def _group_select(self, group: _Group, query: SemanticQuery, *,
-                      final: bool) -> tuple[exp.Select, dict[str, exp.Expr]]:
+    def _group_select(self, group: _Group, query: SemanticQuery, *, final: bool,
+                      by_key: bool = False) -> tuple[exp.Select, dict[str, exp.Expr]]:
         """SELECT keys + measures FROM one fact; returns the select and measure expressions."""
         dim_filters = self._dimension_filters(group, query)
         dims = [d for d in query.dimensions if self._reaches(group, d)]
         needed = [self.layer.dimension(d).table for d in dims]
         needed += [self.layer.dimension(f.field).table for f in dim_filters]
         select = self._join_dimension_tables(group, needed)
-        keys = self._key_columns(group, query, dims)
+        keys = self._key_columns(group, query, dims, by_key=by_key)
         common = shared_filter(group.measures)
         # When every measure of a fact has the same filter (breakdowns: reason = 'breakdown'), it is a
         # WHERE, as the formula says: periods without such rows are absent, not zero.
@@ -151,13 +151,14 @@ class Compiler:
             select = select.join(exp.to_table(step.table), on=on, join_type="left")
         return select
 
-    def _key_columns(self, group: _Group, query: SemanticQuery, dims: list[str]) -> list[exp.Expr]:
+    def _key_columns(self, group: _Group, query: SemanticQuery, dims: list[str], *,
+                     by_key: bool = False) -> list[exp.Expr]:
         """The output keys, aliased: the time period first, then the dimensions."""
         keys: list[exp.Expr] = []
         if query.time_grain:
             keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
         for d in dims:
-            keys.append(self._dimension_expr(d, query.locale).as_(d))
+            keys.append(self._dimension_expr(d, query.locale, by_key=by_key).as_(d))
         return keys
 
     def _where(self, group: _Group, query: SemanticQuery, common: str | None,
@@ -276,12 +277,15 @@ class Compiler:
         select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
         return self._finish(select, query, metric_sql, having=True)
 
-    def _joined_facts(self, groups: list[_Group], query: SemanticQuery) -> exp.Select:
-        """Each fact aggregated in its own CTE, the CTEs joined on the output keys."""
+    def _joined_facts(self, groups: list[_Group], query: SemanticQuery, *, sums: bool = False) -> exp.Select:
+        """Each fact aggregated in its own CTE, the CTEs joined on the output keys; `sums`: the
+        measures themselves are the output (see `compile_measures`)."""
         keys = [n for n in query.output_fields() if n not in query.metrics]
-        ctes = [(g.alias, self._group_select(g, query, final=False)[0]) for g in groups]
-        measure_ref = {m.name: exp.column(m.name, table=g.alias) for g in groups for m in g.measures}
-        metric_sql = self._with_ratio(query, {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics})
+        ctes = [(g.alias, self._group_select(g, query, final=False, by_key=sums)[0]) for g in groups]
+        measure_ref: dict[str, exp.Expr] = {m.name: exp.column(m.name, table=g.alias) for g in groups
+                                            for m in g.measures}
+        metric_sql = measure_ref if sums else self._with_ratio(
+            query, {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics})
         if keys:
             select = self._join_on_keys(groups, query, keys)
         else:
@@ -293,6 +297,30 @@ class Compiler:
         for alias, cte in ctes:
             select = select.with_(alias, as_=cte)
         return select
+
+    def compile_measures(self, query: SemanticQuery) -> CompiledQuery:
+        """The sums behind the query's metrics: one column per measure (named after it), members
+        by their keys, not their names. A metric's change is decomposed from these (the rate and
+        mix of each member need its numerator and denominator, not only their ratio).
+
+        The query is compiled as usual first, so every check (and a scoped compiler's refusals)
+        applies; shares, ratios of metrics, thresholds, order and limit are left out: they are
+        not sums."""
+        self.compile(query)
+        plain = query.model_copy(update={"share": [], "per": None, "order": [], "limit": None, "filters": [
+            f for f in query.filters if f.field not in self.layer.metrics]})
+        groups = self._groups(plain)
+        if len(groups) == 1:
+            select, measures = self._group_select(groups[0], plain, final=True, by_key=True)
+            select = self._finish(select.select(*(e.as_(n) for n, e in measures.items())), plain, measures,
+                                  having=True)
+        else:
+            select = self._joined_facts(groups, plain, sums=True)
+        for name in self._derived_tables(select):
+            select = self._prepend_cte(select, name)
+        columns = [c for c in self._metric_columns(plain) if c.kind != "metric"]
+        columns += [OutputColumn(m.name, "measure", m.name, m.name) for g in groups for m in g.measures]
+        return CompiledQuery(tree=select, columns=columns, tables=[g.table for g in groups])
 
     @staticmethod
     def _with_ratio(query: SemanticQuery, metric_sql: dict[str, exp.Expr]) -> dict[str, exp.Expr]:

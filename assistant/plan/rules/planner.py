@@ -69,6 +69,7 @@ from assistant.plan.rules.unknown import Leftover, is_ordinary, owns_a_term, sor
 from assistant.plan.rules.verified import match_verified
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.rules.vocab_build import build_vocabulary
+from assistant.plan.rules.why import why_plan
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from assistant.understand.timeparse import TimeMatch
 
@@ -95,6 +96,8 @@ class RulePlanner:
         text = fold(question)
         if not text.strip():
             return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
+        if (why := why_plan(question, ctx, self.plan, self.name)) is not None:  # "why did OEE drop?": why.py
+            return why
         for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT)):
             if pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))

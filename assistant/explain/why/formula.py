@@ -1,0 +1,164 @@
+"""A metric's shape, read from its expression in the layer: how its change can be split.
+
+- additive: measures that are SUMs or COUNTs, added, subtracted or scaled by constants. Every
+  member's part is its own value, so the parts of any breakdown add up to the whole.
+- ratio: one additive expression over another ("SUM(scrap) / SUM(total)", "1e6 * defects /
+  output", "ideal seconds / 60 / run minutes"): rate and mix per member.
+- product: factors multiplied ("(run / planned) * (ideal / 60 / run) * (good / total)"), each
+  factor additive or a ratio; a factor is named after the layer's metric with the same
+  expression (availability, performance, quality rate), never after a hard-coded name.
+- opaque: anything else (MAX, COUNT DISTINCT, functions, a constant term): its change is
+  reported and judged against its history, but not split.
+
+Nothing here knows a metric by name: the layer's `expr` and measures are all it reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlglot
+from sqlglot import exp
+
+from semantic_layer.layer import Layer
+
+Kind = Literal["additive", "ratio", "product", "opaque"]
+_ADDITIVE_AGGS = ("sum", "count")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a product: its own shape and the metric the layer names it by, if any."""
+
+    formula: Formula
+    metric: str | None
+
+
+@dataclass(frozen=True)
+class Formula:
+    kind: Kind
+    expr: exp.Expr
+    numerator: exp.Expr | None = None  # ratio only
+    denominator: exp.Expr | None = None  # ratio only
+    factors: tuple[Factor, ...] = field(default=())  # product only
+    constant: float = 1.0  # product only: the constant factors multiplied
+
+    def measures(self) -> list[str]:
+        """The measure names the expression reads, in order of appearance."""
+        return list(dict.fromkeys(c.name for c in self.expr.find_all(exp.Column)))
+
+    def value(self, sums: Mapping[str, float | None]) -> float | None:
+        return evaluate(self.expr, sums)
+
+
+def read_formula(layer: Layer, metric: str) -> Formula:
+    """The shape of `metric`'s expression (see the module docstring)."""
+    return _shape(_unwrap(sqlglot.parse_one(layer.metric(metric).expr, read="duckdb")), layer, top=True)
+
+
+def _shape(node: exp.Expr, layer: Layer, *, top: bool) -> Formula:
+    if _linear(node, layer):
+        return Formula("additive", node)
+    ratio = _ratio(node, layer)
+    if ratio is not None:
+        return ratio
+    if top and isinstance(node, exp.Mul):
+        flat = _flatten(node)
+        shaped = [_shape(f, layer, top=False) for f in flat if not isinstance(f, exp.Literal)]
+        constant = math.prod(_number(f) for f in flat if isinstance(f, exp.Literal))
+        if len(shaped) >= 2 and all(s.kind != "opaque" for s in shaped):
+            named = tuple(Factor(s, _metric_named(s.expr, layer)) for s in shaped)
+            return Formula("product", node, factors=named, constant=constant)
+    return Formula("opaque", node)
+
+
+def _ratio(node: exp.Expr, layer: Layer) -> Formula | None:
+    """num / den with both additive; a constant times such a ratio keeps the constant on top."""
+    if isinstance(node, exp.Div):
+        num, den = _unwrap(node.this), _unwrap(node.expression)
+        if _linear(num, layer) and _linear(den, layer):
+            return Formula("ratio", node, numerator=num, denominator=den)
+    if isinstance(node, exp.Mul):
+        for const, other in ((node.this, node.expression), (node.expression, node.this)):
+            inner = _ratio(_unwrap(other), layer) if isinstance(_unwrap(const), exp.Literal) else None
+            if inner is not None and inner.numerator is not None:
+                scaled = exp.Mul(this=_unwrap(const).copy(), expression=inner.numerator.copy())
+                return Formula("ratio", node, numerator=scaled, denominator=inner.denominator)
+    return None
+
+
+def _linear(node: exp.Expr, layer: Layer) -> bool:
+    """A sum of additive measures scaled by constants, with no constant term: summing it over
+    members is the same as computing it over their sums."""
+    node = _unwrap(node)
+    if isinstance(node, exp.Column):
+        measure = layer.measures.get(node.name)
+        return measure is not None and measure.agg in _ADDITIVE_AGGS
+    if isinstance(node, (exp.Add, exp.Sub)):
+        return _linear(node.this, layer) and _linear(node.expression, layer)
+    if isinstance(node, exp.Neg):
+        return _linear(node.this, layer)
+    if isinstance(node, exp.Mul):
+        left, right = _unwrap(node.this), _unwrap(node.expression)
+        return (isinstance(left, exp.Literal) and _linear(right, layer)) or (
+            isinstance(right, exp.Literal) and _linear(left, layer))
+    if isinstance(node, exp.Div):
+        right = _unwrap(node.expression)
+        return isinstance(right, exp.Literal) and _number(right) != 0 and _linear(node.this, layer)
+    return False
+
+
+def _flatten(node: exp.Expr) -> list[exp.Expr]:
+    node = _unwrap(node)
+    if isinstance(node, exp.Mul):
+        return [*_flatten(node.this), *_flatten(node.expression)]
+    return [node]
+
+
+def _metric_named(node: exp.Expr, layer: Layer) -> str | None:
+    """The layer's metric whose expression is this one (spacing and brackets aside)."""
+    wanted = _unwrap(node).sql(dialect="duckdb")
+    for metric in layer.spec.metrics:
+        tree = _unwrap(sqlglot.parse_one(metric.expr, read="duckdb"))
+        if tree.sql(dialect="duckdb") == wanted:
+            return metric.name
+    return None
+
+
+def _unwrap(node: exp.Expr) -> exp.Expr:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _number(node: exp.Literal) -> float:
+    return float(node.this)
+
+
+def evaluate(node: exp.Expr, sums: Mapping[str, float | None]) -> float | None:
+    """The expression over measure sums, as the database computes it (a zero denominator or a
+    missing sum gives None, like NULLIF does)."""
+    node = _unwrap(node)
+    if isinstance(node, exp.Column):
+        value = sums.get(node.name)
+        return None if value is None else float(value)
+    if isinstance(node, exp.Literal):
+        return _number(node)
+    if isinstance(node, exp.Neg):
+        inner = evaluate(node.this, sums)
+        return None if inner is None else -inner
+    if not isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)):
+        raise ValueError(f"cannot evaluate {node.sql()}")
+    left, right = evaluate(node.this, sums), evaluate(node.expression, sums)
+    if left is None or right is None:
+        return None
+    if isinstance(node, exp.Add):
+        return left + right
+    if isinstance(node, exp.Sub):
+        return left - right
+    if isinstance(node, exp.Mul):
+        return left * right
+    return None if right == 0 else left / right
