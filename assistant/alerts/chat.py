@@ -140,8 +140,8 @@ def _fields(query: SemanticQuery, words: Words, layer: Layer, lang: str, user: U
     metric = query.metrics[0]
     limits = [f for f in query.filters if f.field in layer.metrics]
     if len(query.dimensions) > 1:
-        raise _refuse("An alert can check each member of one kind (each line, each plant), not of several at once.",
-                      "一条预警只能按一种对象逐个检查（如每条产线或每个工厂），不能同时按多种。", layer)
+        raise _refuse("An alert can check each member of one kind at a time, not of several kinds at once.",
+                      "一条预警一次只能按一种对象逐个检查，不能同时按多种。", layer)
     condition = _condition(limits, words, layer, metric)
     scope = [f for f in query.filters if f.field in layer.dimensions and f.field != query.time_grain]
     grain = words.grain or query.time_grain or _default_grain(condition, layer, metric)

@@ -62,8 +62,10 @@ class AlertRunner:
     """The pipeline, the state database, the users and the rules, wired once for checks,
     deliveries and briefings (the CLI and the scheduler both use it)."""
 
-    def __init__(self, pipeline: Pipeline, *, store: Engine | None = None, users: Users | None = None) -> None:
+    def __init__(self, pipeline: Pipeline, *, store: Engine | None = None, users: Users | None = None,
+                 as_of: dt.date | None = None) -> None:
         self.pipeline = pipeline
+        self.as_of = as_of  # the day checked (`alerts check --as-of`); None: the settings' today
         self.settings = pipeline.settings
         self.store = store if store is not None else open_store(self.settings.alerts_db_url())
         # No users: the anonymous demo, unless the settings name a users file.
@@ -74,7 +76,7 @@ class AlertRunner:
         return load_rules(self.settings, self.pipeline.layer, self.store)
 
     def today(self) -> dt.date:
-        return self.settings.today()
+        return self.as_of or self.settings.today()
 
     def check(self, *, as_of: dt.date | None = None, rule_ids: set[str] | None = None,
               now: dt.datetime | None = None) -> list[CheckReport]:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from assistant.explain.answer import Answer
 from assistant.pipeline import Pipeline
-from assistant.surfaces.app import state
+from assistant.surfaces.app import alert_offer, state
 from assistant.surfaces.app.common import (
     current_lang,
     data_sentence,
@@ -38,8 +38,11 @@ def ask_page() -> None:
     # example in it was cut off on a phone, and the examples are buttons on the first screen.
     typed = st.chat_input(t("chat_placeholder", lang), key="chat_input", max_chars=500)
     question = (typed or "").strip() or state.take_pending()
+    if question and alert_offer.is_alert_request(question):
+        alert_offer.offer("chat", question, pipeline)  # "alert me when …" makes a rule (confirmed), not an answer
+        question = None
     past = state.history()
-    if past or question:
+    if past or question or alert_offer.pending("chat"):
         st.button(t("new_chat", lang), key="new_chat_main", icon=":material/add_comment:", type="tertiary",
                   on_click=state.new_conversation, help=t("new_chat_help", lang))
     else:
@@ -53,6 +56,7 @@ def ask_page() -> None:
             with st.spinner(t("thinking", lang)):
                 answer = state.ask(pipeline, question)
             render_answer(answer, lang, f"m{len(state.history()) - 1}", pipeline.layer)
+    alert_offer.show_chat_offer(pipeline, lang)
 
 
 def _exchange(question: str, answer: Answer, lang: str, i: int, layer: Layer) -> None:

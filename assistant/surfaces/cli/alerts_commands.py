@@ -88,6 +88,7 @@ def check(db: str | None = DbOpt, as_of: str | None = AsOfOpt, layer: str | None
         _print_delivery(delivered, lang)
     raise typer.Exit(1 if any(r.status == "error" for r in reports) else 0)
 
+
 def run(db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str = LangOpt) -> None:
     """Run the scheduler: each rule at its interval, delivery every minute, the daily briefing. Ctrl-C stops."""
     from assistant.surfaces.cli.alerts_run import run_scheduler
@@ -102,6 +103,7 @@ def run(db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str = LangOp
     run_scheduler(runner, lang, lambda report, rows: _print_report(report, names.get(report.rule_id, ""), rows,
                                                                    lang),
                   lambda ids: _incident_rows(runner.store, ids))
+
 
 def list_rules(db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str = LangOpt) -> None:
     """Every rule in words: its id, where it comes from, whether it is on, muted or snoozed."""
@@ -121,7 +123,9 @@ def list_rules(db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str =
     except FactoryAssistantError as exc:
         fail_with(exc, lang)
 
-def add(sentence: str = typer.Argument(..., help='e.g. "Alert me when Ningbo OEE falls below 75%".'),
+
+def add(sentence: str = typer.Argument(..., help='A sentence, e.g. "alert me when ... falls below 75%" or '
+                                                    '"……低于75%时提醒我".'),
         db: str | None = DbOpt, layer: str | None = LayerOpt, as_of: str | None = AsOfOpt,
         user: str | None = typer.Option(None, "--user", help="Whose alert (owner and recipient); required "
                                                              "when users are configured."),
@@ -153,6 +157,7 @@ def add(sentence: str = typer.Argument(..., help='e.g. "Alert me when Ningbo OEE
     saved = save_rule(runner.store, draft.rule, taken)
     out.print(t("created", lang, id=saved.id))
 
+
 def _edit(rule_id: str, db: str | None, layer: str | None, lang: str, change: Callable[..., Any],
           done: str, **values: Any) -> None:
     from assistant.alerts.config import alerts_path
@@ -167,11 +172,13 @@ def _edit(rule_id: str, db: str | None, layer: str | None, lang: str, change: Ca
     shown = {k: when_words(v, lang) if isinstance(v, dt.datetime) else v for k, v in values.items()}
     out.print(t(done, lang, id=rule_id, **shown))
 
+
 def mute(rule_id: str = IdArg, db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str = LangOpt) -> None:
     """Stop checking a rule made in the app or in chat until it is unmuted."""
     from assistant.alerts.manage import set_muted
 
     _edit(rule_id, db, layer, lang, set_muted, "done_mute", muted=True)
+
 
 def unmute(rule_id: str = IdArg, db: str | None = DbOpt, layer: str | None = LayerOpt,
            lang: str = LangOpt) -> None:
@@ -179,6 +186,7 @@ def unmute(rule_id: str = IdArg, db: str | None = DbOpt, layer: str | None = Lay
     from assistant.alerts.manage import set_muted
 
     _edit(rule_id, db, layer, lang, set_muted, "done_unmute", muted=False)
+
 
 def snooze(rule_id: str = IdArg, until: str | None = typer.Option(
                None, "--until", help="30m, 12h, 1d, 1w, a date (2026-01-05) or a date and time in UTC "
@@ -190,6 +198,7 @@ def snooze(rule_id: str = IdArg, until: str | None = typer.Option(
     moment = until_moment(until, dt.datetime.now(dt.UTC), check_lang(lang))
     _edit(rule_id, db, layer, lang, snooze_rule, "done_snooze", until=moment)
 
+
 def delete(rule_id: str = IdArg, db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str = LangOpt,
            yes: bool = YesOpt) -> None:
     """Delete a rule made in the app or in chat; its incidents stay in the history."""
@@ -199,6 +208,7 @@ def delete(rule_id: str = IdArg, db: str | None = DbOpt, layer: str | None = Lay
         out.print(t("cancelled", lang))
         raise typer.Exit(1)
     _edit(rule_id, db, layer, lang, delete_rule, "done_delete")
+
 
 def list_incidents(open_only: bool = typer.Option(False, "--open", help="Only those not resolved yet."),
                    db: str | None = DbOpt, layer: str | None = LayerOpt, lang: str = LangOpt,
@@ -220,6 +230,7 @@ def list_incidents(open_only: bool = typer.Option(False, "--open", help="Only th
             t("resolved_at", lang, when=when_words(row["resolved_at"], lang))
         out.print(f"#{row['id']} [bold]{escape(row['rule_id'])}[/bold] ({state})")
         out.print(f"    {escape(row['message_zh'] if lang == 'zh' else row['message_en'])}")
+
 
 def briefing(user: str | None = typer.Option(None, "--user", help="Whose briefing (default: the demo user, "
                                                                   "or the first configured recipient)."),

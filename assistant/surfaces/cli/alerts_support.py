@@ -75,10 +75,13 @@ class Context:
         from assistant.core.settings import Settings
         from assistant.pipeline import Pipeline
 
-        settings = Settings.load(db=db, as_of=self.date(as_of, lang), layer=layer)
+        # --as-of is the day checked, not "today" for the whole run: a snapshot figure (stock as it
+        # stands) is still the latest data's, and must be refused for an earlier day, not relabelled.
+        day = self.date(as_of, lang)
+        settings = Settings.load(db=db, layer=layer)
         if settings.db is None:
             self.ensure_demo_db(settings.demo_db_path())
-        return AlertRunner(Pipeline.from_settings(settings))
+        return AlertRunner(Pipeline.from_settings(settings), as_of=day)
 
     @staticmethod
     def date(value: str | None, lang: str) -> dt.date | None:
