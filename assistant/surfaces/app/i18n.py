@@ -27,8 +27,8 @@ STRINGS: dict[str, dict[str, str]] = {
                       "zh": "清空之前的问题，重新开始对话。"},
     # sign-in (assistant/surfaces/app/signin.py)
     "signin_title": {"en": "Sign in", "zh": "登录"},
-    "signin_caption": {"en": "What you see depends on your account: a plant manager sees their plant.",
-                       "zh": "你能看到的数据取决于你的账号：工厂经理只看到本厂的数据。"},
+    "signin_caption": {"en": "What you see depends on your account: each role sees only its own part of the data.",
+                       "zh": "你能看到的数据取决于你的账号：每个角色只看到属于自己的那部分数据。"},
     "signin_user": {"en": "User name", "zh": "用户名"},
     "signin_password": {"en": "Password", "zh": "密码"},
     "signin_button": {"en": "Sign in", "zh": "登录"},
