@@ -66,3 +66,14 @@ def test_goldens_cover_both_languages_and_every_chart_kind() -> None:
     assert set(kinds) == {"line", "bar", "grouped_bar", "compare", "scatter"}
     for kind in ("line", "bar", "compare"):
         assert {"en", "zh"} <= kinds[kind], kind
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_every_chart_is_valid_vega_lite(demo_layer, shape: str) -> None:
+    # auto_chart skips altair's schema check for speed (~20 ms per answer); the check runs here,
+    # through altair's own validation of a spec read back from its dictionary.
+    import altair as alt
+
+    spec = auto_chart(SHAPES[shape](demo_layer))
+    assert spec is not None
+    alt.Chart.from_dict(spec, validate=True)
