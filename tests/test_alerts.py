@@ -219,3 +219,33 @@ def test_the_bike_shop_layer_gets_an_alert_with_no_code_change(tmp_path, store):
     finally:
         pipe.close()
     shutil.rmtree(tmp_path / "unused", ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- evidence
+def test_an_incident_carries_its_chart_as_an_image_and_a_link_to_the_app(demo_db, layer, store):
+    import base64
+
+    from assistant.alerts.delivery.base import Notification
+    from assistant.alerts.delivery.generic import body
+    from assistant.alerts.delivery.teams import message
+
+    settings = Settings(as_of=EVAL_END, app_url="https://factory.example.com/")
+    pipe = Pipeline(layer, Executor(str(demo_db)), settings=settings)
+    try:
+        rule = _rule(metric="oee", by="plant", grain="month", condition={"kind": "threshold", "op": "<", "value": "99%"})
+        (report,) = check_rules([rule], pipeline=pipe, store=store, as_of=EVAL_END)
+    finally:
+        pipe.close()
+    (first, *_), = [_incidents(store)]
+    evidence = first.evidence
+    assert evidence["link"] == f"https://factory.example.com/alerts?incident={first.id}"
+    assert base64.b64decode(evidence["chart_png"]).startswith(b"\x89PNG")
+    assert evidence["sql"] and evidence["rows"] and evidence["labels"]["zh"]
+    with store.connect() as conn:
+        row = conn.execute(select(outbox).where(outbox.c.incident_id == first.id)).one()
+    note = Notification.from_row(row)
+    assert note.link == evidence["link"] and note.chart_png == evidence["chart_png"]
+    assert body(note)["chart_png"] == evidence["chart_png"]
+    card = message(note)["attachments"][0]["content"]
+    assert any(b.get("type") == "Image" and b["url"].startswith("data:image/png;base64,") for b in card["body"])
+    assert len(report.opened) == 3

@@ -45,7 +45,8 @@ def snoozed(rule: AlertRule, now: dt.datetime) -> bool:
 
 def check_rules(rules: Iterable[AlertRule], *, pipeline: Pipeline, store: Engine, as_of: dt.date,
                 users: Users | None = None, now: dt.datetime | None = None, link: str = "") -> list[CheckReport]:
-    """Evaluate every rule once (what `alerts check` and the scheduler run)."""
+    """Evaluate every rule once (what `alerts check` and the scheduler run). `link` is the app's
+    address (default: the app_url setting); each incident links to its own page there."""
     now = now or utcnow()
     reports = []
     for rule in rules:
@@ -58,7 +59,7 @@ def check_rules(rules: Iterable[AlertRule], *, pipeline: Pipeline, store: Engine
         except FactoryAssistantError as exc:
             reports.append(CheckReport(rule.id, "error", message=str(exc)))
             continue
-        reports.append(_record(evaluation, view, store, now, link))
+        reports.append(_record(evaluation, view, store, now, link or (pipeline.settings.app_url or "")))
     return reports
 
 
@@ -104,7 +105,7 @@ def _apply(conn: Connection, evaluation: Evaluation, view: Pipeline, now: dt.dat
         texts = {lang: recovery_text(evaluation, labels, value, view.layer, lang) for lang in ("en", "zh")}
         conn.execute(update(incidents).where(incidents.c.id == row.id).values(
             status="resolved", open_slot=None, resolved_at=now, last_value=value))
-        _notify(conn, rule, row.id, "resolved", texts, now, link)
+        _notify(conn, rule, row.id, "resolved", texts, now, incident_link(link, row.id))
         report.resolved.append(row.id)
     report.still_open = len(open_rows) - len(report.resolved)
     return report
@@ -127,12 +128,35 @@ def _open(conn: Connection, evaluation: Evaluation, breach: Breach, view: Pipeli
     key = result.inserted_primary_key
     assert key is not None
     incident_id = int(key[0])
-    _notify(conn, rule, incident_id, "opened", texts, now, link)
+    own = incident_link(link, incident_id)
+    png = _chart_png(answer.chart, rule.lang)
+    conn.execute(update(incidents).where(incidents.c.id == incident_id).values(
+        evidence=evidence | {"link": own, "chart_png": png}))
+    _notify(conn, rule, incident_id, "opened", texts, now, own, chart_png=png)
     return incident_id
 
 
+def incident_link(app_url: str, incident_id: int) -> str:
+    """The incident's page in the app ('' when the app's address is not configured)."""
+    return f"{app_url.rstrip('/')}/alerts?incident={incident_id}" if app_url else ""
+
+
+def _chart_png(spec: dict[str, Any] | None, lang: str) -> str | None:
+    """The evidence chart as a base64 PNG, for chat and webhooks that cannot draw a spec."""
+    if not spec:
+        return None
+    import base64
+
+    from assistant.explain.chart_png import chart_png
+
+    try:
+        return base64.b64encode(chart_png(spec, lang)).decode("ascii")
+    except Exception:  # a chart that cannot be drawn must not cost the incident its notification
+        return None
+
+
 def _notify(conn: Connection, rule: AlertRule, incident_id: int, kind: str, texts: dict[str, str],
-            now: dt.datetime, link: str) -> None:
+            now: dt.datetime, link: str, *, chart_png: str | None = None) -> None:
     if snoozed(rule, now):
         return  # the incident is kept; nobody is told until the snooze ends
     title = {"en": f"Alert: {rule.name or rule.id}", "zh": f"预警：{rule.name or rule.id}"}
@@ -144,7 +168,7 @@ def _notify(conn: Connection, rule: AlertRule, incident_id: int, kind: str, text
             dedupe_key=f"incident:{incident_id}:{kind}:{recipient}", incident_id=incident_id, event=kind,
             recipient=recipient, lang=lang, created_at=now, attempts=0, next_attempt_at=now,
             payload={"title": title[lang], "text": texts[lang], "rule": rule.id, "link": link,
-                     "other_lang": texts["zh" if lang == "en" else "en"]}))
+                     "other_lang": texts["zh" if lang == "en" else "en"], "chart_png": chart_png}))
 
 
 def _latest_value(evaluation: Evaluation, member: str) -> float | None:

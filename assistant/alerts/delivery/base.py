@@ -55,6 +55,7 @@ class Notification:
     link: str
     other_lang: str
     rule: str
+    chart_png: str = ""  # the evidence chart, base64 PNG ("" for none): for channels that carry images
 
     @classmethod
     def from_row(cls, row: Any) -> Notification:
@@ -63,7 +64,7 @@ class Notification:
         return cls(outbox_id=int(row.id), dedupe_key=row.dedupe_key, event=row.event, kind=kind, target=target,
                    lang=row.lang or "en", title=str(payload.get("title", "")), text=str(payload.get("text", "")),
                    link=str(payload.get("link") or ""), other_lang=str(payload.get("other_lang") or ""),
-                   rule=str(payload.get("rule") or ""))
+                   rule=str(payload.get("rule") or ""), chart_png=str(payload.get("chart_png") or ""))
 
 
 @dataclass(frozen=True)

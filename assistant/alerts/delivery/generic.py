@@ -31,7 +31,8 @@ def signature(payload: bytes, secret: str) -> str:
 
 def body(note: Notification) -> dict[str, Any]:
     return {"dedupe_key": note.dedupe_key, "event": note.event, "rule": note.rule, "lang": note.lang,
-            "title": note.title, "text": note.text, "link": note.link or None, "other_lang": note.other_lang}
+            "title": note.title, "text": note.text, "link": note.link or None, "other_lang": note.other_lang,
+            "chart_png": note.chart_png or None}
 
 
 def send(note: Notification, ctx: DeliveryContext) -> None:

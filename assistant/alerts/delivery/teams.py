@@ -29,6 +29,9 @@ def message(note: Notification) -> dict[str, Any]:
              "wrap": True},
         ],
     }
+    if note.chart_png:  # Teams draws a data URI inline; the other webhooks cannot carry an image
+        card["body"].insert(2, {"type": "Image", "url": f"data:image/png;base64,{note.chart_png}",
+                                "altText": note.title})
     if note.link:
         card["actions"] = [{"type": "Action.OpenUrl", "title": words["open"], "url": note.link}]
     return {"type": "message", "attachments": [
