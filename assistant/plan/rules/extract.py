@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.core.text import CJK_CLASS, parse_count, word_frequency
 from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.spans import Spans
 from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import TimeMatch, find_grain, find_time_ranges
 from semantic_layer.layer import Layer
@@ -75,9 +76,10 @@ def find_top_n(text: str, taken: list[Span]) -> TopN | None:
 
 def _counted_top(text: str, taken: list[Span]) -> TopN | None:
     """A count next to its direction word: "top 5", "前5", "最低的三条"."""
+    used = Spans(taken)  # one look-up per candidate, however many times and words were taken
     for pattern in lx.TOP_N:
         for m in pattern.finditer(text):
-            if overlaps(m.span(), taken):
+            if used.overlaps(*m.span()):
                 continue
             n = parse_count(m.group("n"))
             if n is None or n <= 0 or n > 1000:
@@ -88,9 +90,10 @@ def _counted_top(text: str, taken: list[Span]) -> TopN | None:
 
 def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
     """A superlative: top 1, unless a count stands elsewhere in the question."""
+    used = Spans(taken)
     for pattern in lx.SUPERLATIVE:
         for m in pattern.finditer(text):
-            if not overlaps(m.span(), taken):
+            if not used.overlaps(*m.span()):
                 span = m.span()
                 count = _separate_count(text, taken)
                 if count is not None:
@@ -98,7 +101,7 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
                     return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
                 return TopN(1, _direction(m.group("dir")), span, False)
     for m in lx.BARE_MOST.finditer(text):
-        if "哪" in text[max(0, m.start() - 10):m.start()] and not overlaps(m.span(), taken):
+        if "哪" in text[max(0, m.start() - 10):m.start()] and not used.overlaps(*m.span()):
             return TopN(1, "desc", m.span(), False)
     return None
 
@@ -115,14 +118,15 @@ def _separate_count(text: str, taken: list[Span]) -> tuple[int, Span] | None:
 
 
 def find_threshold(text: str, taken: list[Span]) -> Threshold | None:
+    used = Spans(taken)
     for pattern in lx.THRESHOLD_RANGE:
         for m in pattern.finditer(text):
-            if not overlaps(m.span(), taken):
+            if not used.overlaps(*m.span()):
                 pct = bool(m.group("pa") or m.group("pb"))
                 return Threshold("between", float(m.group("a")), pct, m.span(), high=float(m.group("b")))
     for pattern in lx.THRESHOLD:
         for m in pattern.finditer(text):
-            if overlaps(m.span(), taken):
+            if used.overlaps(*m.span()):
                 continue
             op = lx.THRESHOLD_OPS.get(re.sub(r"\s+", " ", m.group("op").lower()))
             if op is None:

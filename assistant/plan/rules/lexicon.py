@@ -87,14 +87,15 @@ ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "yea
                  "amt": "amount", "avg": "average", "approx": "approximately", "pcs": "pieces"}
 # "respectively", "分别", "三个工厂", "all three plants": every member on its own row.
 RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
-                          r"(?:[两二三四五六七八九十]|\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
+                          r"(?:[两二三四五六七八九十]|(?<!\d)\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
                           re.I)
 # "all three plants together", "三个厂加起来": the members named make one total.
 TOGETHER = re.compile(r"\btogether\b|\bcombined\b|\bin total\b|\baltogether\b|加起来|合计|加在一起|总共", re.I)
 # "planned stops count too", "计划内的也算上", "including planned": a member said to be included
 # as well restricts nothing (the total already holds it).
-INCLUDED_AFTER = re.compile(r"^(?:\s*[a-z]+){0,2}\s+(?:counts?|counted|included|includes?)\s+(?:too|as well|also)\b"
-                            r"|^(?:\s*[a-z]+){0,2}\s+(?:too|as well)\b(?=\s*(?:[.,;!?]|$))"
+# `[a-z]++`: a word is never split in two (white space must follow it), and trying every split was quadratic.
+INCLUDED_AFTER = re.compile(r"^(?:\s*[a-z]++){0,2}\s+(?:counts?|counted|included|includes?)\s+(?:too|as well|also)\b"
+                            r"|^(?:\s*[a-z]++){0,2}\s+(?:too|as well)\b(?=\s*(?:[.,;!?]|$))"
                             r"|^\s*(?:的)?(?:也算上?|也包括|也要算|也计入|也算进去|都算|也包含|也一起算)", re.I)
 INCLUDED_BEFORE = re.compile(r"(?:\bincluding|\bincl\.?|包括|包含|连同)\s*(?:the\s+)?$", re.I)
 # Words joining two metrics into one question ("output and scrap", "产量和报废数").
@@ -180,7 +181,9 @@ PERIOD_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quar
 THRESHOLD_RANGE = [
     re.compile(r"\bbetween\s+(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|percent)?"
                r"\s*(?:and|to|-)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|percent)?", re.I),
-    re.compile(r"(?:介于|在)?\s*(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|％)?"
+    # A number starts where its digits start: tried inside a run of digits, `\d+` read to the run's
+    # end from every digit of it (a 100 KB run of digits took minutes, holding the GIL throughout).
+    re.compile(r"(?:介于|在)?\s*(?<!\d)(?P<a>\d+(?:\.\d+)?)\s*(?P<pa>%|％)?"
                r"\s*(?:和|到|至|-|~)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<pb>%|％)\s*之间"),
 ]
 # Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
@@ -203,5 +206,6 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
                    r"|euros?|turnover|expenses?|budget)\b|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额"
                    r"|预算|开销|多少钱", re.I)
-# "plant's", "lines'": a possessive names the thing itself.
-POSSESSIVE = re.compile(r"([a-z]{2,}(?:(?=['’]s)|s(?=['’])))['’]s?(?=\s|$|[,.?!])", re.I)
+# "plant's", "lines'": a possessive names the thing itself. A word starts where its letters start:
+# tried from every letter of a long word, `[a-z]{2,}` read to its end each time (quadratic).
+POSSESSIVE = re.compile(r"(?<![a-z])([a-z]{2,}(?:(?=['’]s)|s(?=['’])))['’]s?(?=\s|$|[,.?!])", re.I)

@@ -7,12 +7,14 @@ what each match means here (a metric, a value, or a breakdown) and records it in
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.metric_choice import metric_inside_values
+from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
@@ -54,8 +56,10 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     matches = _find_matches(text, vocab, known, taken)
     if question is not None and len(question) == len(text):
         matches = [m for m in matches if not _pronoun_not_code(m, question)]
+    occupied = Occupied((m.start, m.end) for m in matches)
     for m in matches:
-        _complete_name(m, text, matches)
+        _complete_name(m, text, occupied)
+    near = _Values(matches)
     out = Parsed(corrections=[(m.text.strip(), _term_label(m.terms[0], ctx)) for m in matches if m.fuzzy])
     value_dims = {t.ref for m in matches for t in m.terms if t.kind == "value"}
     certain = _certain_metrics(matches)
@@ -75,8 +79,8 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             out.values.append((m, values))
             out.taken.append((m.start, m.end))
         elif dims:
-            _add_breakdowns(out, m, dims, text, matches, value_dims, ctx.layer)
-    _typed_values_asked(out, matches, text, vocab)
+            _add_breakdowns(out, m, dims, text, near, value_dims, ctx.layer)
+    _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
@@ -87,7 +91,13 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
 
 def _included_too(m: Match, text: str) -> bool:
     """'planned stops count too', '计划内的也算上': the member is named to include it, not to filter."""
-    return bool(lx.INCLUDED_AFTER.search(text[m.end:m.end + 30]) or lx.INCLUDED_BEFORE.search(text[:m.start]))
+    # 'including the' is at most 14 characters (the planner reads white space runs as one space):
+    # searching the whole text before every value made long questions quadratic.
+    return bool(lx.INCLUDED_AFTER.search(text[m.end:m.end + 30])
+                or lx.INCLUDED_BEFORE.search(text, max(0, m.start - _INCLUDED_REACH), m.start))
+
+
+_INCLUDED_REACH = 40  # characters before a value that 'including (the)' can take
 
 
 def _pronoun_not_code(m: Match, question: str) -> bool:
@@ -99,9 +109,9 @@ def _pronoun_not_code(m: Match, question: str) -> bool:
     return all(t.kind == "value" for t in m.terms) and word_frequency(typed.lower(), "en") >= 5.5
 
 
-def _complete_name(m: Match, text: str, matches: list[Match]) -> None:
+def _complete_name(m: Match, text: str, occupied: Occupied) -> None:
     """'Kanto Motor' where 'Kanto' names Kanto Motor Corporation: the rest of the typed name is that
-    member's too, not a word left over."""
+    member's too, not a word left over. `occupied` holds every match's span (and takes the new one)."""
     members = {t.member.key: t.member for t in m.terms if t.kind == "value" and t.member}
     if len(members) != 1:
         return
@@ -111,10 +121,13 @@ def _complete_name(m: Match, text: str, matches: list[Match]) -> None:
         return
     rest, end = label[at + len(m.text):].split(), m.end
     for word in rest:
-        hit = re.match(rf"\s+{re.escape(word)}\b", text[end:])
-        if hit is None or any(o.start < end + hit.end() and end < o.end for o in matches if o is not m):
+        # match(text, end), not match(text[end:]): copying the rest of a long question per value was quadratic
+        hit = re.compile(rf"\s+{re.escape(word)}\b").match(text, end)
+        if hit is None or occupied.overlaps(end, hit.end()):  # m itself ends at or before `end`
             break
-        end += hit.end()
+        end = hit.end()
+    if end > m.end:
+        occupied.add(m.end, end)
     m.end, m.text = end, text[m.start:end]
 
 
@@ -136,12 +149,12 @@ def _breakdown_opening_metric(out: Parsed, matches: list[Match], text: str, voca
                 break
 
 
-def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary) -> None:
+def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary, near: _Values) -> None:
     """'which Suzhou CNC machine had the most breakdowns': a value named with its kind's word ('CNC
     machine'), asked with 'which', 'each', '哪': the machines are asked for, of that kind."""
     for m in matches:
         words = m.text.split()
-        if "value" not in m.kinds or len(words) < 2 or not _marked(text, m, matches):
+        if "value" not in m.kinds or len(words) < 2 or not _marked(text, m, near):
             continue
         tail = [t.ref for h in vocab.scan(words[-1]) for t in h.terms if t.kind == "dimension"]
         for d in tail[:1]:
@@ -177,12 +190,17 @@ def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[st
     question and (typed, read as) pairs."""
     text = fold(question)
     fixes: list[tuple[str, str]] = []
-    for m in sorted(vocab.fuzzy(text, taken, known), key=lambda x: -x.start):
+    pieces: list[str] = []
+    done = 0
+    # The repairs never overlap (each token is read once): the question is rebuilt once, left to
+    # right, rather than copied whole for every typo.
+    for m in sorted(vocab.fuzzy(text, taken, known), key=lambda x: x.start):
         if m.form is None:
             continue
-        question = question[:m.start] + m.form + question[m.end:]
+        pieces += [question[done:m.start], m.form]
+        done = m.end
         fixes.append((m.text.strip(), _term_label(m.terms[0], ctx)))
-    return question, fixes[::-1]
+    return "".join([*pieces, question[done:]]), fixes
 
 
 def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Span]) -> list[Match]:
@@ -191,11 +209,12 @@ def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Spa
     exact = vocab.scan(text, taken + [(m.start, m.end) for m in fuzzy])
     cjk = vocab.cjk_fuzzy(text, exact + fuzzy, taken)
     if cjk:  # a repaired name replaces whatever exact pieces it overlaps ('电子' inside '韦达电子')
-        exact = [m for m in exact if not any(m.start < c.end and c.start < m.end for c in cjk)]
+        repaired = Spans((c.start, c.end) for c in cjk)
+        exact = [m for m in exact if not repaired.overlaps(m.start, m.end)]
     return sorted(exact + fuzzy + cjk, key=lambda m: m.start)
 
 
-def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: list[Match],
+def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Values,
                     value_dims: set[str], layer: Layer) -> None:
     """A dimension word: a breakdown, unless it only names a value's type or means the whole set."""
     out.taken.append((m.start, m.end))
@@ -203,12 +222,11 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: 
     # "press machines", "the Ningbo plant": a value of the kind's own table names its type; a value of
     # another table ('Ningbo machines') only narrows the machines
     tables = {layer.dimension(d).table for d in dims}
-    described = any("value" in o.kinds and (0 <= m.start - o.end <= 2 or 0 <= o.start - m.end <= 2)
-                    and any(t.kind == "value" and layer.dimension(t.ref).table in tables for t in o.terms)
-                    for o in matches)
+    described = any(any(t.kind == "value" and layer.dimension(t.ref).table in tables for t in o.terms)
+                    for o in near.beside(m))
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
         return  # "across all plants": one total
-    marked = _marked(text, m, matches)
+    marked = _marked(text, m, near)
     for d in dims:
         if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type
@@ -220,20 +238,53 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, matches: 
             out.bare_dims.discard(d)  # "line by line": one marked mention is enough
 
 
-def _marked(text: str, m: Match, matches: list[Match] | None = None) -> bool:
+def _marked(text: str, m: Match, near: _Values) -> bool:
     """Is the dimension word asked to break down by ('by line', 'which plant', '各工厂', 'line-wise')?"""
     before = text[max(0, m.start - 24):m.start]
     if m.text.startswith(("哪", "which", "各", "每", "按")) or lx.BY_BEFORE.search(before):
         return True
     if lx.RANKED_BEFORE.search(before):
         return True
-    start = m.start
-    values = sorted((o for o in matches or [] if "value" in o.kinds), key=lambda o: o.end, reverse=True)
-    for o in values:  # "for each Suzhou line", "which Suzhou CNC machine": the marker may sit before values
-        if 0 <= start - o.end <= 2:
-            start = o.start
+    # "for each Suzhou line", "which Suzhou CNC machine": the marker may sit before values
+    start = near.run_start(m.start)
     return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start])
                 or lx.BY_AFTER.search(text[m.end:m.end + 6]))
+
+
+class _Values:
+    """The value matches of a question, looked up by where they end: a dimension word asks about its
+    neighbours, and scanning (or sorting) every value for every word made long questions quadratic."""
+
+    def __init__(self, matches: list[Match]) -> None:
+        values = [o for o in matches if "value" in o.kinds]
+        # latest end first, ties in the matches' order (a stable sort, as the walk below always took them)
+        self._by_end = sorted(values, key=lambda o: o.end, reverse=True)
+        self._neg_ends = [-o.end for o in self._by_end]
+        self._by_start = sorted(values, key=lambda o: o.start)
+        self._starts = [o.start for o in self._by_start]
+        self._run: dict[int, int] = {}
+
+    def beside(self, m: Match) -> list[Match]:
+        """Values ending at most 2 characters before `m` or starting at most 2 after it."""
+        before = self._by_end[bisect_left(self._neg_ends, -m.start):bisect_left(self._neg_ends, -(m.start - 2) + 1)]
+        after = self._by_start[bisect_left(self._starts, m.end):bisect_left(self._starts, m.end + 3)]
+        return [*before, *after]
+
+    def run_start(self, start: int) -> int:
+        """Where the run of values right before `start` begins (each at most 2 characters before the
+        next): taking, latest end first, every value that ends 0-2 characters before the run so far."""
+        path: list[int] = []
+        while start not in self._run:
+            k = bisect_left(self._neg_ends, -start)  # the first value (latest end first) ending by `start`
+            if k == len(self._by_end) or start - self._by_end[k].end > 2:
+                self._run[start] = start
+                break
+            path.append(start)
+            start = self._by_end[k].start
+        found = self._run[start]
+        for s in path:
+            self._run[s] = found
+        return found
 
 
 def _term_label(t: Term, ctx: PlanContext) -> str:

@@ -106,7 +106,8 @@ def guess_metric(words: list[str], layer: Layer, allowed: set[str] | None = None
         return Guess(None, [])
     every = set().union(*docs.values())
     fitted = [w for w in query if _fits(w, every)]
-    unfitted = [w for w in words if not tokens(w) & set(fitted) and _content(w)]
+    fitted_set = set(fitted)  # once, not once per word (long questions have thousands)
+    unfitted = [w for w in words if not tokens(w) & fitted_set and _content(w)]
     scores: dict[str, float] = {}
     parts = _parts(layer)
     for name in docs:

@@ -7,8 +7,11 @@ Nothing here names data: what is counted, listed or divided comes from the seman
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from assistant.plan.rules.spans import Spans
 
 Span = tuple[int, int]
 
@@ -50,10 +53,9 @@ class Shapes:
 
 def _first(pattern: re.Pattern[str], text: str, taken: list[Span], inside: Sequence[Span] = ()) -> Span | None:
     """The first match clear of `taken` and not wholly inside one of `inside` (a metric's own name)."""
+    used, names = Spans(taken), Spans(inside)  # a look-up per match, not a scan of every span
     for m in pattern.finditer(text):
-        if any(m.start() < e and s < m.end() for s, e in taken):
-            continue
-        if any(s <= m.start() and m.end() <= e for s, e in inside):
+        if used.overlaps(*m.span()) or names.covers(*m.span()):
             continue
         return m.span()
     return None
@@ -63,12 +65,19 @@ def find_shapes(text: str, taken: list[Span], metric_spans: list[Span], dim_span
     """The shape words of a folded question, outside the spans of times and thresholds (`taken`);
     a 'per' inside a metric's own name ('energy per unit') is not a division either, nor is a 每
     right before a breakdown ('每条线' is 'for each line')."""
+    dim_starts = sorted(s for s, _ in dim_spans)
     marks = [(m.start(), m.end()) for m in PER.finditer(text)
-             if m.group(0).startswith("每") and any(m.start() < s <= m.end() for s, _ in dim_spans)]
+             if m.group(0).startswith("每") and _starts_within(dim_starts, m.start(), m.end())]
     return Shapes(share=_first(SHARE, text, taken, metric_spans),
                   per=_first(PER, text, [*taken, *metric_spans, *marks]),
                   average=_first(AVERAGE, text, [*taken, *metric_spans]), listing=_first(LIST, text, taken),
                   count=_first(COUNT, text, taken))
+
+
+def _starts_within(starts: list[int], after: int, upto: int) -> bool:
+    """Like `any(after < s <= upto for s in starts)`, for sorted `starts`."""
+    k = bisect_right(starts, after)
+    return k < len(starts) and starts[k] <= upto
 
 
 # "by supplier", "per line", "按供应商", "各客户": a breakdown is asked (a metric question, not a trace).

@@ -27,6 +27,7 @@ from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers
 from assistant.plan.rules.periods import resolve_times, shift_back, trend_grain
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.shapes import per_metric, share_over
+from assistant.plan.rules.spans import Spans
 from assistant.plan.rules.unknown import Leftover
 from assistant.plan.types import PlanContext
 from assistant.understand.timeparse import TimeMatch
@@ -296,7 +297,8 @@ def unplaced_negation(text: str, spans: list[tuple[int, int]], filters: list[Fil
     by it ('which lines did not reach 85%'): the word, to ask about rather than answer the opposite."""
     if any(f.op in ("not in", "!=") for f in filters):
         return None
+    used = Spans(spans)  # one look-up per negation, however many spans the reading used
     for m in lx.NEGATION.finditer(text):
-        if not any(s <= m.start() and m.end() <= e for s, e in spans):
+        if not used.covers(*m.span()):
             return m.group(0)
     return None

@@ -7,11 +7,13 @@ answering for everything instead would be a guess, so the planner asks instead.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from assistant.core.text import everyday_words, has_cjk, word_frequency
+from assistant.plan.rules.occurrences import Occurrences
 
 Span = tuple[int, int]
 
@@ -21,24 +23,47 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
     """The first not-understood word that reads as a name: an id (letters and digits), a date
     the calendar lacks, a capitalised word mid-sentence, a word right next to a dimension word,
     the owner of a term ('竞争对手的OEE'), or a piece of members' names ('华信' of '江苏华信钢铁')."""
+    # Each word's occurrences found at once, the dimension words by where they start and end, and
+    # the question's script read once: per word and occurrence, each of these read the whole text.
+    found = Occurrences(text, unknown)
+    terms = _Starts(s for s, _ in term_spans or [])
+    dims = _Near(dim_spans)
+    cjk_question = has_cjk(question)
     for word in unknown:
-        if owns_a_term(text, word, term_spans or []):
+        if _owns(text, word, found.spans(word), terms):
             return word
         holds = has_cjk(word) and bool(names_holding(word, values))  # English names are capitalised
-        for m in re.finditer(re.escape(word), text):
-            start, end = m.span()
+        for start, end in found.spans(word):
             original = question[start:end]
             id_like = bool(re.search(r"[a-z]", word) and re.search(r"\d", word)) or bool(re.fullmatch(r"[\d-]+", word))
-            cjk_question = has_cjk(question)
             capitalised = word.isascii() and original[:1].isupper() and (start > 0 or cjk_question)
             if start > 0 and text[start - 1].isdigit() and not word.isascii():
                 id_like = True  # '苏州5号线': a numbered thing the data does not have
                 start -= 1
                 original = question[start:end]
-            beside = any(0 <= s - end <= 2 or 0 <= start - e <= 2 for s, e in dim_spans)
+            beside = dims.starts_within(end, end + 2) or dims.ends_within(start - 2, start)
             if id_like or capitalised or beside or holds:
                 return original
     return None
+
+
+class _Near:
+    """Spans looked up by where they start or end (bisection, not a scan of every span)."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self._starts = sorted(s for s, _ in spans)
+        self._ends = sorted(e for _, e in spans)
+
+    def starts_within(self, low: int, high: int) -> bool:
+        """Does a span start in [low, high]?"""
+        return bisect_left(self._starts, low) < bisect_left(self._starts, high + 1)
+
+    def ends_within(self, low: int, high: int) -> bool:
+        """Does a span end in [low, high]?"""
+        return bisect_left(self._ends, low) < bisect_left(self._ends, high + 1)
+
+
+_Starts = frozenset[int]
 
 
 # 'which operator', 'by operator', 'each operator', '哪个班组', '按班组': a word in a breakdown's place.
@@ -118,17 +143,22 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
     words, mistyped or not, are ignored and reported. A word that owns a term ('竞争对手的OEE') is a
     name whatever its frequency: ignoring it would answer about the wrong owner."""
     out = Leftover()
+    found = Occurrences(text, unknown)  # every word's occurrences in one reading of the text
+    terms = _Starts(s for s, _ in term_spans or [])
+    dims = _Near(dim_spans)
+    title = _title_case(question)
     for word in unknown:
-        if owns_a_term(text, word, term_spans or []):
+        spans = found.spans(word)
+        if _owns(text, word, spans, terms):
             out.names.append(word)
             continue
-        if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in _spans(text, word)) and word.isascii() == (
+        if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
                 not has_cjk(word)):
             out.breakdowns.append(word)
         # Before a kind's word ('Shanghai plant') a word may name a member; after it ('each customer
         # filed', 'by plant pls') it is the sentence going on.
-        beside = any(0 <= s - end <= 2 for _start, end in _spans(text, word) for s, _e in dim_spans)
-        numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in _spans(text, word))  # '5号线': a numbered thing
+        beside = any(dims.starts_within(end, end + 2) for _start, end in spans)
+        numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in spans)  # '5号线': a numbered thing
         # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
         # Chinese has no capitals: common characters ('华信') may still be a piece of a name.
@@ -136,7 +166,7 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         if piece:
             out.pieces.append(word)
         common = is_ordinary(word) and not numbered and not name_beside and not piece
-        (out.ordinary if common and not _capitalised(question, text, word) else out.names).append(word)
+        (out.ordinary if common and not _capitalised(question, word, spans, title) else out.names).append(word)
     return out
 
 
@@ -178,20 +208,29 @@ _TIME_OR_COUNT = re.compile(r"[年月日周季天期时一二两三四五六七�
 
 def owns_a_term(text: str, word: str, term_spans: list[Span]) -> bool:
     """'竞争对手的OEE': the word, then 的, then a term; not a period or a count ('这两年的产量')."""
+    return _owns(text, word, _spans(text, word), _Starts(s for s, _ in term_spans))
+
+
+def _owns(text: str, word: str, spans: list[Span], term_starts: _Starts) -> bool:
+    """`owns_a_term` for a word whose occurrences (`spans`) and the terms' starts are known."""
     if _TIME_OR_COUNT.search(word):
         return False
-    starts = {s for s, _ in term_spans}
-    return any(text[e:e + 1] == "的" and e + 1 in starts for _s, e in _spans(text, word))
+    return any(text[e:e + 1] == "的" and e + 1 in term_starts for _s, e in spans)
 
 
 def _spans(text: str, word: str) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(re.escape(word), text)]
 
 
-def _capitalised(question: str, text: str, word: str) -> bool:
+def _title_case(question: str) -> bool:
+    """The whole question in capitals or title case: then case says nothing about names."""
+    words = re.findall(r"[A-Za-z]+", question)
+    return bool(words) and sum(w[:1].isupper() for w in words) > len(words) / 2
+
+
+def _capitalised(question: str, word: str, spans: list[Span], title: bool) -> bool:
     """'Toyota' mid-sentence: a proper noun, whatever the word's frequency (not when the whole
     question is in capitals or title case: then case says nothing)."""
-    words = re.findall(r"[A-Za-z]+", question)
-    if words and sum(w[:1].isupper() for w in words) > len(words) / 2:
+    if title:
         return False
-    return any(word.isascii() and question[s:e][:1].isupper() and s > 0 for s, e in _spans(text, word))
+    return any(word.isascii() and question[s:e][:1].isupper() and s > 0 for s, e in spans)

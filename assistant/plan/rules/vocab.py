@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from assistant.core.text import all_cjk, has_cjk, is_cjk, word_frequency
 from assistant.core.text import key as normalize
+from assistant.plan.rules.spans import Spans
 from assistant.understand.catalogue import Member
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
@@ -100,6 +101,7 @@ class Vocabulary:
         # Typos are repaired towards names of things, never towards words that only pick a date.
         self.latin_forms = [f for f in self.forms if f.isascii() and len(f) >= 4
                             and any(t.kind != "time_role" for t in self.forms[f])]
+        self._closest_cache: dict[tuple[str, float], tuple[str, float, int] | None] = {}
 
     def lookup(self, text: str) -> list[Term]:
         return self.forms.get(normalize(text), [])
@@ -130,28 +132,40 @@ class Vocabulary:
 
     def scan(self, text: str, taken: list[tuple[int, int]] | None = None) -> list[Match]:
         """The set of non-overlapping matches that covers the most characters (then the fewest pieces)."""
-        taken = taken or []
-        cands = [m for m in self._all_matches(text) if not any(m.start < e and s < m.end for s, e in taken)]
+        blocked = Spans(taken or [])
+        cands = [m for m in self._all_matches(text) if not blocked.overlaps(m.start, m.end)]
         n = len(text)
         by_start: dict[int, list[Match]] = {}
         for m in cands:
             by_start.setdefault(m.start, []).append(m)
-        # best[i] = (covered chars, -pieces, chosen matches) for text[i:]
-        best: list[tuple[int, int, list[Match]]] = [(0, 0, [])] * (n + 1)
+        # best[i] = (covered chars, -pieces) for text[i:], with the match it starts with (None: skip a
+        # character) kept apart: copying the chosen list at every position made long questions quadratic
+        best: list[tuple[int, int]] = [(0, 0)] * (n + 1)
+        first: list[Match | None] = [None] * (n + 1)
         for i in range(n - 1, -1, -1):
-            choice = (best[i + 1][0], best[i + 1][1], best[i + 1][2])
+            choice, pick = best[i + 1], None
             for m in by_start.get(i, []):
-                cov, neg, chosen = best[m.end]
-                option = (cov + (m.end - m.start), neg - 1, [m, *chosen])
-                if option[:2] > choice[:2]:
-                    choice = option
-            best[i] = choice
-        return best[0][2]
+                cov, neg = best[m.end]
+                option = (cov + (m.end - m.start), neg - 1)
+                if option > choice:
+                    choice, pick = option, m
+            best[i], first[i] = choice, pick
+        chosen: list[Match] = []
+        i = 0
+        while i < n:
+            head = first[i]
+            if head is None:
+                i += 1
+            else:
+                chosen.append(head)
+                i = head.end
+        return chosen
 
     def fuzzy(self, text: str, taken: list[tuple[int, int]], known: set[str], *, cutoff: float = 80.0) -> list[Match]:
         """Typos: a word no form or question word explains ('avaliability', 'Ningob', 'plnt'), alone or
         with a neighbour ('scrap rat'), close to a Latin form with the same first letter."""
-        tokens = [t for t in _TOKEN.finditer(text) if not any(s <= t.start() < e for s, e in taken)]
+        blocked = Spans(taken)
+        tokens = [t for t in _TOKEN.finditer(text) if not blocked.holds(t.start())]
         out: list[Match] = []
         used: set[int] = set()
         for idx, tok in enumerate(tokens):
@@ -178,7 +192,7 @@ class Vocabulary:
             phrase = text[tokens[a].start():tokens[b].end()]
             if len(phrase) < 4:
                 continue
-            hit = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
+            hit = self._closest_form(phrase, cutoff)
             if hit is None or hit[0][0] != phrase[0] or abs(len(hit[0]) - len(phrase)) > 2:
                 continue
             if re.findall(r"\d+", hit[0]) != re.findall(r"\d+", phrase):
@@ -190,6 +204,17 @@ class Vocabulary:
             if best is None or score > best[0]:
                 best = (score, a, b, hit[0])
         return best
+
+    def _closest_form(self, phrase: str, cutoff: float) -> tuple[str, float, int] | None:
+        """The Latin form closest to `phrase`, remembered: a long question repeats its words, and each
+        look-up compares against every form."""
+        cache = getattr(self, "_closest_cache", None)
+        if cache is None or len(cache) > 4096:
+            cache = self._closest_cache = {}
+        key = (phrase, cutoff)
+        if key not in cache:
+            cache[key] = process.extractOne(phrase, self.latin_forms, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return cache[key]
 
     def cjk_fuzzy(self, text: str, matches: list[Match], taken: list[tuple[int, int]]) -> list[Match]:
         """Chinese typos and homophones ('苏洲' for '苏州', '韦达电子' for '伟达电子'): a window that differs

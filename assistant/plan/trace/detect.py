@@ -10,19 +10,20 @@ ids (id patterns), genealogy words (node synonyms), catalogue members (Hengtai M
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.core.calendar import TimeRange
 from assistant.core.text import fold, has_cjk
 from assistant.plan.rules.shape_words import asks_a_figure
+from assistant.plan.rules.spans import Spans
 from assistant.plan.trace import cues
 from assistant.plan.trace.mentions import (
     Mention,
     find_ids,
     find_phrases,
     find_words,
-    overlaps,
     vocab_for,
 )
 from assistant.plan.trace.number import mention_of, start_pick
@@ -33,6 +34,9 @@ from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 
 _EARLIEST = dt.date(1900, 1, 1)
+# How far after 'which' its node word may stand: a question has a few words between them ('which of
+# the other affected customers'); looking further, for every 'which' of a long text, was quadratic.
+_WHICH_REACH = 200
 
 
 @dataclass
@@ -65,20 +69,24 @@ def _time(text: str, as_of: dt.date, layer: Layer) -> tuple[TimeRange | None, tu
     return TimeRange(start=start, end=end), span
 
 
-def _labels_id(text: str, word: Mention, ids: list[Mention]) -> bool:
-    """'lot' in 'lot LOT-1', '批次' in '追溯批次 B2025…': the word names the id that follows."""
-    return word.kind == "node" and any(0 <= m.start - word.end <= 2 and not text[word.end:m.start].strip(" :：#")
-                                       for m in ids)
+def _labels_id(text: str, word: Mention, ids: list[Mention], id_starts: list[int]) -> bool:
+    """'lot' in 'lot LOT-1', '批次' in '追溯批次 B2025…': the word names the id that follows.
+    `ids` are sorted by start, `id_starts` their starts (only the ids 0-2 characters on are looked at)."""
+    near = ids[bisect_left(id_starts, word.end):bisect_left(id_starts, word.end + 3)]
+    return word.kind == "node" and any(not text[word.end:m.start].strip(" :：#") for m in near)
 
 
 def _parse(question: str, ctx: PlanContext) -> _Parsed:
     vocab = vocab_for(ctx.layer, ctx.values)
     text = fold(question)
     ids = find_ids(text, vocab)
-    masked = "".join(" " if overlaps((i, i + 1), [(m.start, m.end) for m in ids]) else ch for i, ch in enumerate(text))
-    time_range, time_span = _time(masked, ctx.as_of, ctx.layer)
+    chars = list(text)
+    for m in ids:  # ids blanked, so their digits are not read as a date
+        chars[m.start:m.end] = " " * (m.end - m.start)
+    time_range, time_span = _time("".join(chars), ctx.as_of, ctx.layer)
     blocked = [(m.start, m.end) for m in ids] + ([time_span] if time_span else [])
-    words = [w for w in find_words(text, vocab, blocked) if not _labels_id(text, w, ids)]
+    id_starts = [m.start for m in ids]
+    words = [w for w in find_words(text, vocab, blocked) if not _labels_id(text, w, ids, id_starts)]
     parsed = _Parsed(text, ids, words, time_range, time_span)
     for kind, table in (("strong", cues.STRONG), ("backward", cues.BACKWARD), ("forward", cues.FORWARD),
                         ("relation", cues.RELATION), ("which", cues.WHICH), ("who", cues.WHO),
@@ -86,11 +94,10 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
         parsed.spans[kind] = find_phrases(text, cues.phrases(table), blocked if kind != "strong" else [])
     # A metric phrase counts unless it is only a genealogy word ('complaints') or leans on a
     # tracing verb ('parts made from ...' is not the output metric 'parts made').
-    node_spans = [(w.start, w.end) for w in words if w.kind == "node"]
-    verbs = [(s, e) for k in ("strong", "relation", "backward", "forward") for s, e, _ in parsed.spans[k]]
+    node_spans = Spans((w.start, w.end) for w in words if w.kind == "node")
+    verbs = Spans((s, e) for k in ("strong", "relation", "backward", "forward") for s, e, _ in parsed.spans[k])
     parsed.spans["metric"] = [hit for hit in find_phrases(text, vocab.metric_forms, blocked)
-                              if not any(s <= hit[0] and hit[1] <= e for s, e in node_spans)
-                              and not overlaps((hit[0], hit[1]), verbs)]
+                              if not node_spans.covers(hit[0], hit[1]) and not verbs.overlaps(hit[0], hit[1])]
     # Time words may sit on a genealogy word ('发货' is both): only ids and the date itself block them.
     parsed.spans["time_word"] = [(s, e, n) for s, e, f in find_phrases(text, [w for w, _ in vocab.time_words], blocked)
                                  for w, n in vocab.time_words if w == f]
@@ -108,13 +115,26 @@ def _gap_ok(text: str, start: int, end: int, zh: bool) -> bool:
     return all(w in cues.FILLER_EN for w in gap.replace("'s", "").split())
 
 
+def _gap_closed(text: str, start: int, end: int, zh: bool) -> bool:
+    """No longer gap from `start` can be ok either: too long (Chinese), or (English) a word that is
+    no filler stands whole in it, before its last space."""
+    gap = text[start:end]
+    if zh:
+        return len(gap.strip()) > 3
+    head = gap[:max(gap.rfind(" "), 0)]
+    return any(w not in cues.FILLER_EN for w in head.replace("'s", "").split())
+
+
 def _target(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
     nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
+    starts = [w.start for w in nodes]  # p.words are left to right
     for _start, e, _form in p.spans.get("which", []):
-        after = [w for w in nodes if w.start >= e and _gap_ok(p.text, e, w.start, zh)]
-        if after:
-            return after[0].node
+        for w in nodes[bisect_left(starts, e):bisect_left(starts, e + _WHICH_REACH)]:
+            if _gap_ok(p.text, e, w.start, zh):
+                return w.node
+            if _gap_closed(p.text, e, w.start, zh):
+                break
     if p.has("who") and graph.spec.impact.notify:
         return graph.spec.impact.notify
     return None
@@ -240,8 +260,9 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     request.start_ids = list(dict.fromkeys(m.value or "" for m in p.ids if m.node == start))
     mentioned = list(dict.fromkeys(w.node for w in [*node_words, *members] if w.node))
     _assign_members(ctx, graph, start, target, members, mentioned, request)
-    demonstrative = any(d[1] <= w.start <= d[1] + 2 for d in p.spans.get("demonstrative", [])
-                        for w in node_words if w.node == start)
+    start_words = [w.start for w in node_words if w.node == start]  # left to right
+    demonstrative = any(bisect_left(start_words, d[1]) < bisect_left(start_words, d[1] + 3)
+                        for d in p.spans.get("demonstrative", []))
     if demonstrative:
         _continue_last_trace(request, ctx)
     anchored = bool(request.start_ids or request.start_filters or request.context or request.node_filters)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.core.text import fold
+from assistant.plan.rules.spans import Occupied
 from assistant.understand.catalogue import short_names
 from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
@@ -130,10 +131,11 @@ def vocab_for(layer: Layer, catalogue: Any) -> Vocab:
 
 def find_ids(text: str, vocab: Vocab) -> list[Mention]:
     out: list[Mention] = []
+    taken = Occupied()  # the ids found so far: checking each new one against all of them was quadratic
     for node, pattern in vocab.id_patterns:
         for m in pattern.finditer(text):
-            span = (m.start(), m.end())
-            if not overlaps(span, [(x.start, x.end) for x in out]):
+            if not taken.overlaps(m.start(), m.end()):
+                taken.add(m.start(), m.end())
                 out.append(Mention("id", m.start(), m.end(), m.group(0), node=node, value=m.group(0).upper()))
     return sorted(out, key=lambda x: x.start)
 
@@ -148,12 +150,11 @@ def find_words(text: str, vocab: Vocab, blocked: list[tuple[int, int]]) -> list[
         for s, e in find_all(text, form):
             candidates.append((-(e - s), 1, Mention("member", s, e, form, node=own_node, value=member.key,
                                                      dimension=member.dimension)))
-    taken = list(blocked)
+    taken = Occupied(blocked)
     out: list[Mention] = []
     for _, _, mention in sorted(candidates, key=lambda c: (c[0], c[1], c[2].start)):
-        span = (mention.start, mention.end)
-        if not overlaps(span, taken):
-            taken.append(span)
+        if not taken.overlaps(mention.start, mention.end):
+            taken.add(mention.start, mention.end)
             out.append(mention)
     return sorted(out, key=lambda x: x.start)
 
@@ -166,8 +167,10 @@ def _prepared(forms: tuple[str, ...]) -> tuple[str, ...]:
 def find_phrases(text: str, forms: list[str] | tuple[str, ...],
                  blocked: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
+    taken = Occupied(blocked)
     for form in _prepared(tuple(forms)):
         for s, e in find_all(text, form):
-            if not overlaps((s, e), [*blocked, *[(a, b) for a, b, _ in out]]):
+            if not taken.overlaps(s, e):
+                taken.add(s, e)
                 out.append((s, e, form))
     return sorted(out)

@@ -13,6 +13,7 @@ article or a possessive before a singular noun, Chinese with a demonstrative and
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Literal
 
@@ -23,6 +24,9 @@ from assistant.plan.trace.mentions import Mention, find_all
 Pick = Literal["one", "latest", "all"]
 _NEAR_CHARS_ZH = 3  # a Chinese 所有 / 最新 qualifies a start word this many characters after it ('的')
 _ENGLISH_WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+# How far from a cue its start mention is looked for: filler words between are few ('all of the other
+# lots'); reading every gap to the end of a long text, for each cue, was quadratic.
+_CUE_REACH = 200
 
 
 def start_pick(text: str, said: str, start_words: Sequence[Mention], start_members: Sequence[Mention],
@@ -48,15 +52,30 @@ def _qualified(text: str, pattern: re.Pattern[str], named: Sequence[Mention], zh
     """A cue right before a start mention ('all of Hengtai's lots', '所有让步接收的铝材', 'the latest
     conditional lot'), or (English) right after the start's noun ('the lot received last'). Between
     cue and mention only filler words, and at most `loose` others ('the latest delivered lot')."""
+    by_start = sorted(named, key=lambda m: m.start)
+    starts = [m.start for m in by_start]
+    nodes = sorted((m for m in named if m.kind == "node"), key=lambda m: m.end)
+    ends = [m.end for m in nodes]
     for cue in pattern.finditer(text):
-        for m in named:
-            if zh and 0 <= m.start - cue.end() <= _NEAR_CHARS_ZH:
+        if zh:
+            if bisect_left(starts, cue.end()) < bisect_right(starts, cue.end() + _NEAR_CHARS_ZH):
                 return True
-            if not zh and ((cue.end() <= m.start and _gap_ok(text[cue.end():m.start], loose))
-                           or (m.kind == "node" and m.end <= cue.start()
-                               and len(_ENGLISH_WORD.findall(text[m.end:cue.start()])) < 3)):
-                return True
+            continue
+        # A longer gap holds every word and mark of a shorter one (mentions start at a word's edge),
+        # so only the nearest mention after the cue, and the nearest type's word before it, can qualify.
+        k = bisect_left(starts, cue.end())
+        if k < len(by_start) and by_start[k].start - cue.end() <= _CUE_REACH \
+                and _gap_ok(text[cue.end():by_start[k].start], loose):
+            return True
+        j = bisect_right(ends, cue.start())
+        if j and _fewer_words(text, ends[j - 1], cue.start(), 3):
+            return True
     return False
+
+
+def _fewer_words(text: str, start: int, end: int, limit: int) -> bool:
+    """Fewer than `limit` English words in text[start:end] (counted only as far as `limit`)."""
+    return all(n < limit for n, _ in enumerate(_ENGLISH_WORD.finditer(text, start, end), 1))
 
 
 def _gap_ok(gap: str, loose: int) -> bool:
@@ -73,7 +92,7 @@ def _singular(text: str, said: str, start_words: Sequence[Mention], demonstrativ
         first = start_words[0].start if start_words else len(text)
         return any(s <= first for s, _, f in demonstratives if f in cues.SINGULAR_ZH)
     typed = fold(said)
-    for w in start_words:
+    for w in {w.text: w for w in start_words}.values():  # each spelling once: its occurrences are the same
         if _plural(w.text):
             continue
         # The question as typed: the planner reads "Hengtai's" as "Hengtai", but the possessive

@@ -8,6 +8,8 @@ without a combinatorial regex.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 
 from ._core import (
@@ -161,10 +163,30 @@ def _continuation(t: str, a: Cand) -> Cand | None:
 def _select(pool: list[Cand]) -> list[Cand]:
     """Longest first, then leftmost, then base before composite; no overlaps."""
     chosen: list[Cand] = []
+    # a mark per character taken: comparing each candidate with every chosen one was quadratic
+    taken = bytearray(max((c.e for c in pool), default=0))
     for c in sorted(pool, key=lambda c: (c.s - c.e, c.s, c.prio)):
-        if all(c.e <= o.s or c.s >= o.e for o in chosen):
+        if c.s >= c.e:  # an empty span (none are made; kept exact): only a span strictly around it blocks it
+            if all(c.e <= o.s or c.s >= o.e for o in chosen):
+                chosen.append(c)
+        elif taken.find(1, c.s, c.e) < 0:
             chosen.append(c)
+            taken[c.s:c.e] = b"\x01" * (c.e - c.s)
     return sorted(chosen, key=lambda c: c.s)
+
+
+class _Clear:
+    """Spans asked whether a span overlaps none of them, by bisection (one look-up per candidate)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._max_end = list(itertools.accumulate((e for _, e in ordered), max))
+
+    def of(self, s: int, e: int) -> bool:
+        """Like `all(e <= s2 or s >= e2 for s2, e2 in spans)`."""
+        k = bisect.bisect_left(self._starts, e)
+        return not (k and self._max_end[k - 1] > s)
 
 
 def _label(desc: str, start: Date, end: Date, zh: bool) -> str:
@@ -179,15 +201,14 @@ def resolve(original: str, t: str, base: list[Cand], as_of: Date) -> list[TimeMa
     strong = [c for c in base if not c.weak]
     # A weak reading inside a strong one ('Oct' in 'Oct 1') can only produce worse
     # compositions than the strong one, so drop it before the pairwise pass.
-    ordered = sorted(strong + [w for w in base if w.weak and
-                               all(w.e <= c.s or w.s >= c.e for c in strong)],
-                     key=lambda c: c.s)
+    clear = _Clear([(c.s, c.e) for c in strong])
+    ordered = sorted(strong + [w for w in base if w.weak and clear.of(w.s, w.e)], key=lambda c: c.s)
     composites: list[Cand] = []
     for i, a in enumerate(ordered):
         for c in (_since(t, a, as_of), _continuation(t, a)):
             if c is not None:
                 composites.append(c)
-        for b in ordered[i + 1:]:
+        for b in itertools.islice(ordered, i + 1, None):  # not ordered[i + 1:]: a copy per candidate
             if b.s - a.e > 12:
                 break
             if b.s >= a.e:
