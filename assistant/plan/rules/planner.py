@@ -13,13 +13,7 @@ from assistant.core.text import fold
 from assistant.plan.choices import clarify
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules import lexicon as lx
-from assistant.plan.rules.extract import (
-    Threshold,
-    TopN,
-    find_times,
-    mend_time_words,
-    remainder_words,
-)
+from assistant.plan.rules.extract import Threshold, TopN, find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms
 from assistant.plan.rules.messages import (
@@ -34,6 +28,7 @@ from assistant.plan.rules.messages import (
 )
 from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous, unit_named
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
+from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
     attribute_dimensions,
@@ -202,9 +197,10 @@ class RulePlanner:
             return
         r.parsed.group_by.extend(found)
         said = [(i, i + len(w)) for w in found.values() if (i := text.find(w)) >= 0]
+        first = Occurrences(text, [w.lower() for w in r.unknown]).first  # one reading of the text for all words
 
         def unread(word: str) -> bool:
-            at = text.find(word.lower())
+            at = first(word.lower())
             return at < 0 or not any(s < at + len(word) and at < e for s, e in said)
 
         r.unknown = [w for w in r.unknown if unread(w)]
@@ -305,8 +301,9 @@ class RulePlanner:
         if base is None:
             return None
         said = [(i, i + len(a)) for a in attributes.values() if (i := text.find(a)) >= 0]
+        first = Occurrences(text, [w.lower() for w in r.unknown]).first if said else text.find
         unknown = [w for w in r.unknown if not any(s < i + len(w) and i < e for s, e in said
-                                                   if (i := text.find(w.lower())) >= 0)]
+                                                   if (i := first(w.lower())) >= 0)]
         words = [w for w in r.leftover.words if w in unknown]
         guess = guess_metric(words, layer, reachable(parsed, layer)) if words else None
         if guess is not None and (guess.metric or guess.worth_asking):
