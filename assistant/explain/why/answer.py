@@ -88,7 +88,8 @@ def _table(answer: Answer, w: Writer) -> None:
     if ex.driver is not None:
         rows += _part_rows(w, ex.driver, prefix, scale)
         for drill in ex.drills:
-            rows += _part_rows(w, drill, f"{prefix}{w.member(ex.driver)} › ", scale, top_only=True)
+            leader = _member(w, ex.driver, ex.driver.top.key)
+            rows += _part_rows(w, drill, f"{prefix}{leader} › ", scale, top_only=True)
     answer.columns = list(COLUMNS)
     answer.rows = rows
     answer.column_labels = dict(zip(COLUMNS, _LABELS[w.lang], strict=True))
@@ -108,8 +109,8 @@ def _part_rows(w: Writer, d: Driver, prefix: str, scale: float, *, top_only: boo
              None if p.rate is None else p.rate * scale, None if p.mix is None else p.mix * scale] for p in shown]
     rest = d.parts[len(shown):]
     if rest and not top_only:
-        others = f"{w.dim_name(d.dimension)}：其他（{len(rest)}）" if w.zh else \
-            f"{w.dim_name(d.dimension)}: others ({len(rest)})"
+        label = w.layer.dimension(d.dimension).label.get(w.lang)  # a cell starts with its capital
+        others = f"{label}：其他（{len(rest)}）" if w.zh else f"{label}: others ({len(rest)})"
         rows.append([prefix + others, None, None, sum(p.contribution for p in rest) * scale,
                      _sum([p.rate for p in rest], scale), _sum([p.mix for p in rest], scale)])
     return rows
@@ -117,7 +118,8 @@ def _part_rows(w: Writer, d: Driver, prefix: str, scale: float, *, top_only: boo
 
 def _member(w: Writer, d: Driver, key: Hashable) -> str:
     name = ("（无）" if w.zh else "(none)") if key is None else w.label(d.dimension, key)
-    return f"{w.dim_name(d.dimension)}：{name}" if w.zh else f"{w.dim_name(d.dimension)}: {name}"
+    label = w.layer.dimension(d.dimension).label.get(w.lang)
+    return f"{label}：{name}" if w.zh else f"{label}: {name}"
 
 
 def _sum(values: list[float | None], scale: float) -> float | None:

@@ -15,7 +15,6 @@ from typing import Any
 
 import altair as alt
 
-from assistant.core.units import format_value
 from assistant.explain.answer import Answer
 from assistant.explain.chart_build import (
     BAR_STEP_PX,
@@ -69,7 +68,7 @@ def waterfall(answer: Answer, w: Writer) -> dict[str, Any] | None:
         kind = "good" if (part >= 0) == better_up else "bad"
         text = amount(part, w.unit, lang, decimals=_decimals(w))
         records.append({"label": label, "lo": min(level, level + part), "hi": max(level, level + part),
-                        "at": level + part, "kind": kind, "text": text, "tip": text})
+                        "at": level + part, "part": part, "kind": kind, "text": text, "tip": text})
         level += part
     records.append(_total(period_words(ex.later, lang), ex.after, w))
     for i, r in enumerate(records):
@@ -109,8 +108,9 @@ def waterfall(answer: Answer, w: Writer) -> dict[str, Any] | None:
 
 
 def _total(label: str, value: float, w: Writer) -> dict[str, Any]:
-    text = format_value(value, w.unit, "zh" if w.zh else "en")
-    return {"label": label, "lo": value, "hi": value, "at": value, "kind": "total", "text": text, "tip": text}
+    text = w.value(value)  # as precise as the change needs: 1.44% -> 1.54%, not 1.4% -> 1.5%
+    return {"label": label, "lo": value, "hi": value, "at": value, "part": 0.0, "kind": "total", "text": text,
+            "tip": text}
 
 
 def _decimals(w: Writer) -> int | None:
