@@ -36,6 +36,7 @@ from assistant.plan.llm.response import (
     parse_text,
     previous_answer,
 )
+from assistant.plan.llm.safe_text import safe_text
 from assistant.plan.query import validate_query
 from assistant.plan.types import Plan, PlanContext, Planner
 
@@ -198,15 +199,20 @@ class LLMPlanner:
 
     # ------------------------------------------------------------------ plans
     def _to_plan(self, response: LLMResponse, ctx: PlanContext) -> Plan:
+        # The model's words reach users as markdown: here, where they enter, they lose images,
+        # links to elsewhere, markup and excess length (safe_text.py).
         if response.kind == "query" and response.query is not None:
             return Plan(kind="query", planner=self.name, query=response.query.model_copy(update={"locale": ctx.lang}))
         if response.kind == "sql":
             return Plan(kind="sql", planner=self.name, sql=(response.sql or "").strip(),
-                        message=response.message.strip())
-        return Plan(kind=response.kind, planner=self.name, message=response.message.strip())
+                        message=safe_text(response.message))
+        return Plan(kind=response.kind, planner=self.name, message=safe_text(response.message))
 
     def _validate(self, plan: Plan, ctx: PlanContext) -> str | None:
         """The validator's message, or None. Same checks the pipeline runs before executing."""
+        if plan.kind in ("clarify", "refuse") and not plan.message:
+            return ("`message` held nothing but links, images or markup, which are not shown: "
+                    "write the text for the user in plain words")
         try:
             if plan.kind == "query" and plan.query is not None:
                 validate_query(plan.query, ctx.layer)
