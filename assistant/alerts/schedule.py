@@ -130,7 +130,7 @@ def sync_rule_jobs(scheduler: Any, runner: AlertRunner, report: Report) -> None:
         if RULE_JOB + rule_id in jobs:
             continue
         check = _guarded(RULE_JOB + rule_id, _checker(runner, rule_id), report)
-        scheduler.add_job(check, "interval", minutes=rule.every_minutes, id=RULE_JOB + rule_id,
+        scheduler.add_job(check, "interval", minutes=rule.every_minutes, id=RULE_JOB + rule_id, name=RULE_JOB + rule_id,
                           next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
                           misfire_grace_time=rule.every_minutes * 60)
 
@@ -140,15 +140,17 @@ def add_jobs(scheduler: Any, runner: AlertRunner, report: Report) -> AlertsFile:
     daily. Returns the rules as loaded, for the start-up message."""
     alerts = runner.alerts()
     sync_rule_jobs(scheduler, runner, report)
+    # One worker runs the jobs in turn: a minute's job waiting behind a long check is late, not missed.
     scheduler.add_job(_guarded("sync", lambda: sync_rule_jobs(scheduler, runner, report), report), "interval",
-                      minutes=1, id="sync", coalesce=True, max_instances=1)
+                      minutes=1, id="sync", name="sync", coalesce=True, max_instances=1, misfire_grace_time=300)
     scheduler.add_job(_guarded("deliver", lambda: runner.deliver(utcnow()), report), "interval", minutes=1,
-                      id="deliver", next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1)
+                      id="deliver", name="deliver", next_run_time=dt.datetime.now(dt.UTC), coalesce=True,
+                      max_instances=1, misfire_grace_time=300)
     hour, minute = (alerts.briefing.hour_minute if alerts.briefing is not None else (7, 30))
     # A briefing missed by less than two hours (a restart, a sleeping laptop) still goes out;
     # the dedupe key keeps it to one a day either way.
     scheduler.add_job(_guarded("briefing", lambda: runner.briefings(), report), "cron", hour=hour, minute=minute,
-                      id="briefing", coalesce=True, max_instances=1, misfire_grace_time=2 * 3600)
+                      id="briefing", name="briefing", coalesce=True, max_instances=1, misfire_grace_time=2 * 3600)
     return alerts
 
 
