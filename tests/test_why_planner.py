@@ -143,3 +143,20 @@ def test_a_snapshot_has_no_change_to_explain(pipeline, planner) -> None:
 
 def test_why_about_something_the_data_lacks_is_refused(pipeline, planner) -> None:
     assert plan(pipeline, planner, "why is the sky blue").kind == "refuse"
+
+
+def test_a_pick_after_why_still_asks_why(pipeline, planner) -> None:
+    """'Why did line 3's OEE drop?': three lines 3; each option asks the why question for its line."""
+    p = plan(pipeline, planner, "why did line 3's OEE drop last week?")
+    assert p.kind == "clarify" and len(p.choices) == 3
+    picked = plan(pipeline, planner, p.choices[1]["question"])
+    assert picked.kind == "why" and picked.query is not None
+    assert [f.values for f in picked.query.filters] == [[p.choices[1]["value"]]]
+    zh = plan(pipeline, planner, "为什么上周3号线的OEE下降了？")
+    assert zh.kind == "clarify" and plan(pipeline, planner, zh.choices[0]["question"]).kind == "why"
+
+
+def test_a_share_is_explained_by_its_first_figure_and_says_so(pipeline, planner) -> None:
+    p = plan(pipeline, planner, "why did the share of scrap from the night shift rise last month")
+    assert p.kind == "why" and p.query is not None and p.query.metrics == ["scrap_count"]
+    assert p.notes == ["the change in scrap count itself is explained"]

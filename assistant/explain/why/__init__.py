@@ -48,8 +48,9 @@ def explain_answer(runner: Runner, answer: Answer, *, today: dt.date | None = No
     query = SemanticQuery.model_validate(answer.semantic_query)
     if later is None or earlier is None:
         later, earlier, _ = compared_periods(query, today or dt.date.today())
+    # Its breakdowns are the ones to explain by (as for a "why?" asked after it).
     base = query.model_copy(update={"time_range": later, "time_grain": None, "order": [], "limit": None,
-                                    "dimensions": [], "share": [], "per": None,
+                                    "metrics": query.metrics[:1], "share": [], "per": None,
                                     "filters": [f for f in query.filters if f.field in runner.layer.dimensions]})
     ex = explain_change(runner, base, later, earlier, chosen=False)
     return explanation_answer(runner, answer.question, ex, planner=answer.planner)

@@ -172,6 +172,8 @@ def _drills(splitter: Splitter, metric: str, best: Driver, among: list[str], ear
     """Inside the driver's leading member: the best split one level down, and the best of another
     family (a breakdown of the same family as the driver says nothing new), where they stand out."""
     layer = splitter.layer
+    if best.top.key is None:
+        return []  # rows with no member cannot be picked out by a filter
     inside = Filter(field=best.dimension, values=[_key(best.top.key)])
     below = children(layer, best.dimension, among)
     # Across families only between where and what happened: a line and its defect types, not a

@@ -115,8 +115,13 @@ def why_plan(question: str, ctx: PlanContext, plan_rest: Callable[[str, PlanCont
             return _ask_what(ctx, name)
         return _from_query(previous, cue, ctx, name, named=[])
     planned = plan_rest(cue.rest, ctx)
+    if planned.kind == "clarify":  # "why did line 3's OEE drop?": which line 3, and a pick still asks why
+        for choice in planned.choices:
+            choice["question"] = f"为什么：{choice['question']}" if ctx.lang == "zh" else f"why: {choice['question']}"
+        planned.suggestions = [c["question"] for c in planned.choices] or planned.suggestions
+        return planned
     if planned.kind != "query" or planned.query is None or not planned.query.metrics:
-        return planned if planned.kind in ("clarify", "refuse") else _ask_what(ctx, name)
+        return planned if planned.kind == "refuse" else _ask_what(ctx, name)
     named = [m.range for m in find_time_ranges(cue.rest, ctx.as_of, naming_words=naming_words(ctx.layer))]
     plan = _from_query(planned.query, cue, ctx, name, named=named)
     plan.not_understood = planned.not_understood
@@ -143,7 +148,12 @@ def _from_query(query: SemanticQuery, cue: WhyCue, ctx: PlanContext, name: str, 
     filters = [f for f in query.filters if f.field in layer.dimensions]
     why = SemanticQuery(metrics=[metric], dimensions=query.dimensions, filters=filters, time_range=later,
                         locale="zh" if ctx.lang == "zh" else "en", time_role=query.time_role)
-    return Plan(kind="why", planner=name, query=why,
+    notes = []
+    if query.share or query.per:  # a share or a ratio of two figures is not split: its first figure is
+        label = layer.metric(metric).label.get(ctx.lang)
+        notes.append(f"解释的是{label}本身的变化" if ctx.lang == "zh" else
+                     f"the change in {_mid(label)} itself is explained")
+    return Plan(kind="why", planner=name, query=why, notes=notes,
                 change=ChangeRequest(before=earlier, chosen=chosen, direction=cue.direction))
 
 
@@ -168,10 +178,14 @@ def _named_pair(named: list[TimeRange], query: SemanticQuery, rest: str) -> tupl
 def _ask_what(ctx: PlanContext, name: str) -> Plan:
     """'Why?' with nothing to explain: ask which figure, with one of the layer's as an example."""
     example = ctx.layer.spec.metrics[0].label.get(ctx.lang) if ctx.layer.spec.metrics else ""
-    if ctx.lang != "zh" and example[1:2].islower():
-        example = example[:1].lower() + example[1:]  # "why did total output drop", "OEE" kept
+    example = example if ctx.lang == "zh" else _mid(example)
     if ctx.lang == "zh":
         message = f"想了解哪个指标为什么变化？例如：“为什么上个月{example}下降了？”"
     else:
         message = f"Which figure's change should I explain? For example: \"why did {example} drop last month?\""
     return Plan(kind="clarify", planner=name, message=message)
+
+
+def _mid(label: str) -> str:
+    """A label inside an English sentence: "Scrap count" -> "scrap count"; "OEE" kept."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
