@@ -193,3 +193,13 @@ def test_the_schedule_follows_rules_made_and_deleted_while_it_runs(cli, demo_db)
         delete_rule(runner.store, runner.alerts(), "new-one")
         sync_rule_jobs(scheduler, runner, lambda name, result: None)
         assert {j.id for j in scheduler.get_jobs()} == before
+
+
+def test_a_state_database_that_cannot_be_opened_is_one_sentence(cli, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("FA_ALERTS_DB", str(blocker / "alerts.sqlite"))
+    result = cli("list")
+    assert result.exit_code == 1
+    assert "The alert state database" in result.output and "could not be opened" in result.output
+    assert "Check FA_ALERTS_DB" in result.output

@@ -13,21 +13,34 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, desc, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from assistant.alerts.messages import rule_text
 from assistant.alerts.rules import AlertRule, AlertsFile
-from assistant.alerts.store import as_utc, inbox, incidents, rules_table, utcnow
-from assistant.core.errors import ClarificationNeeded, did_you_mean
+from assistant.alerts.store import as_utc, inbox, incidents, open_store, rules_table, utcnow
+from assistant.core.errors import ClarificationNeeded, ConfigError, did_you_mean
 from assistant.core.users import User
 from assistant.pipeline import Pipeline
 
 __all__ = ["RuleEditError", "delete_rule", "editable_rule", "inbox_for", "incidents_for", "new_rule_id",
-           "recipient_of", "rule_words", "save_rule", "set_muted", "snooze_rule", "visible_rules"]
+           "open_state_db", "recipient_of", "rule_words", "save_rule", "set_muted", "snooze_rule", "visible_rules"]
 
 
 class RuleEditError(ClarificationNeeded):
     """A rule that cannot be changed here (unknown, in the alerts file, someone else's), in both languages."""
+
+
+def open_state_db(url: str) -> Engine:
+    """The alert state database, or a ConfigError saying which one could not be opened and why
+    (a folder that cannot be made, a server that does not answer), never a driver's traceback."""
+    where = url.split("@")[-1]  # no password in a message
+    try:
+        return open_store(url)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        first = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+        raise ConfigError(f"The alert state database {where} could not be opened: {first}",
+                          suggestion="Check FA_ALERTS_DB (a SQLite file path or a SQLAlchemy URL).") from None
 
 
 def rule_words(rule: AlertRule, pipeline: Pipeline, lang: str) -> str:

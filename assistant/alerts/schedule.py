@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 
 from assistant.alerts.briefing import send_briefings
 from assistant.alerts.config import load_rules
+from assistant.alerts.manage import open_state_db
 from assistant.alerts.rules import AlertsFile, Channel
 from assistant.alerts.service import CheckReport, check_rules
-from assistant.alerts.store import open_store, utcnow
+from assistant.alerts.store import utcnow
 from assistant.core.errors import FactoryAssistantError
 from assistant.core.users import Users, load_users
 from assistant.pipeline import Pipeline
@@ -67,7 +68,7 @@ class AlertRunner:
         self.pipeline = pipeline
         self.as_of = as_of  # the day checked (`alerts check --as-of`); None: the settings' today
         self.settings = pipeline.settings
-        self.store = store if store is not None else open_store(self.settings.alerts_db_url())
+        self.store = store if store is not None else open_state_db(self.settings.alerts_db_url())
         # No users: the anonymous demo, unless the settings name a users file.
         self.users = users if users is not None else load_users(self.settings.users_file)
 

@@ -11,8 +11,7 @@ from sqlalchemy import Engine
 
 from assistant.alerts.chat import RuleDraft, example_sentence, is_alert_request, rule_from_sentence
 from assistant.alerts.config import load_rules
-from assistant.alerts.manage import save_rule
-from assistant.alerts.store import open_store
+from assistant.alerts.manage import open_state_db, save_rule
 from assistant.core.errors import ClarificationNeeded, FactoryAssistantError, user_message
 from assistant.core.settings import Settings
 from assistant.pipeline import Pipeline
@@ -29,7 +28,7 @@ DRAFTS = {"page": "fa_alert_draft_page", "chat": "fa_alert_draft_chat"}  # surfa
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _store(url: str) -> Engine:
-    return open_store(url)
+    return open_state_db(url)
 
 
 def alert_store(settings: Settings) -> Engine:
@@ -107,9 +106,8 @@ def _create(surface: str, settings: Settings, lang: str) -> None:
     if not item or "draft" not in item:
         return
     draft: RuleDraft = item["draft"]
-    store = alert_store(settings)
     try:
-        saved = save_rule(store, draft.rule)
+        saved = save_rule(alert_store(settings), draft.rule)
     except FactoryAssistantError as exc:
         flash("warning", exc.text(lang) if isinstance(exc, ClarificationNeeded) else user_message(exc, lang))
         return

@@ -153,10 +153,10 @@ def _edit(settings: Settings, lang: str, rule: AlertRule, action: str, value: An
     """A rule button's callback: change the stored rule for the signed-in user, then say what happened."""
     from semantic_layer.loader import load_layer
 
-    store = alert_store(settings)
     user = st.session_state.get(state.USER)
     name = rule.name or rule.id
     try:
+        store = alert_store(settings)
         alerts = load_rules(settings, load_layer(settings.layer), store)
         where = alerts_path(settings)
         if action == "mute":
