@@ -18,7 +18,8 @@ DEV = ROOT / "eval" / "dev.yaml"
 BASELINE = ROOT / "eval" / "baseline.json"
 
 
-@pytest.fixture(scope="module", params=["dev.yaml", "holdout.yaml", "blind.yaml", "blind2.yaml", "blind3.yaml", "blind4.yaml"])
+@pytest.fixture(scope="module", params=["dev.yaml", "holdout.yaml", "blind.yaml", "blind2.yaml", "blind3.yaml", "blind4.yaml",
+                                                    "blind5.yaml"])
 def dev_run(request, pipeline, demo_db):
     questions = load_questions(ROOT / "eval" / request.param)
     return questions, run_eval(questions, PipelineAsker(pipeline, "rules"), demo_db,

@@ -123,6 +123,14 @@ WRITE_INTENT = re.compile(
     r"(?:the|this|that|[a-z]{2,4}-\d)"
     r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
     r"|删除|删掉|清空|修改|更新数据|改成|改为|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
+# Asking for the future: the data records what happened; nothing here forecasts.
+FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
+                      r"|预测|预估|推测未来|预计(?:下|明|未来)")
+# Asking what was paid (refused when no metric of the layer is measured in money).
+PAID = re.compile(
+    r"\bhow much (?:money|did (?:we|it|they) (?:pay|spend)|do (?:we|they) (?:pay|spend))\b"
+    r"|\b(?:paid|spent|spend|pay) (?:for|on)\b|\b(?:yuan|rmb|cny|usd|dollars?|euros?)\b|\bcost of\b"
+    r"|多少钱|花了多少|人民币|\d\s*元|多少元|成本|费用|金额", re.I)
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"

@@ -17,6 +17,12 @@ _REFUSALS = {
     "write": ("I can only read data, not change or delete it. Ask a question about the data instead.",
               "我只能读取数据，不能修改或删除数据。请换成一个查询问题。"),
     "empty": ("Please type a question about the data.", "请输入一个关于数据的问题。"),
+    "forecast": ("I report what the data recorded; I don't forecast. Ask about a period that has passed, "
+                 "e.g. the same figure for last month.",
+                 "我只报告数据中已经记录的情况，不做预测。请问一个已经过去的时间段，例如上个月的同一指标。"),
+    "money": ("The data has no money figures (what was paid, costs or prices), so I won't guess. Ask about "
+              "quantities instead, e.g. the energy used in kWh.",
+              "数据中没有金额（支付的费用、成本或价格），我不会猜测。请改问数量，例如用电量（千瓦时）。"),
 }
 
 

@@ -93,8 +93,10 @@ class RulePlanner:
             return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
         if (why := why_plan(question, ctx, self.plan, self.name)) is not None:  # "why did OEE drop?": why.py
             return why
-        for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT)):
-            if pattern.search(text):
+        money = lx.PAID if not any(u.kind == "money" for u in ctx.layer.spec.units) else None
+        for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT), ("forecast", lx.FORECAST),
+                              ("money", money)):
+            if pattern is not None and pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
         mended, fixes = self._mend(question, ctx)
         trace = self._trace(mended, ctx, said)  # 'Hengtai's lot': the possessive makes it one lot
