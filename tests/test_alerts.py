@@ -153,6 +153,10 @@ def test_each_planted_story_fires_exactly_once_at_its_date(pipeline, layer, stor
     assert by_rule["energy-creep"].period == by_rule["late-supplier"].period == "2025-10-01"
     assert "Ningbo Line 3" in by_rule["crack-spike"].message_en and "宁波" in by_rule["crack-spike"].message_zh
     assert by_rule["late-supplier"].evidence["sql"].startswith("SELECT")
+    # the "why" explanation of each breach goes with it (issue 14's engine, in the rule's language)
+    assert "from 98.5% to 62.7%" in by_rule["late-supplier"].evidence["why"]
+    assert by_rule["energy-creep"].evidence["why"] in by_rule["energy-creep"].message_en
+    assert "rose 13" in by_rule["machine-breakdowns"].evidence["why"]
     # one notification per opening and one per resolution, nothing more
     assert _outbox_count(store) == len(found) + 1
 

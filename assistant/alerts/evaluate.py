@@ -33,6 +33,7 @@ class Breach:
     reference: float  # the threshold, the previous period's value or the band's edge crossed
     detail: dict[str, Any] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # lang -> the member's name
+    key: str = ""  # the member's key in the layer (what a filter on it compares), when known
 
     def name(self, lang: str) -> str:
         return self.labels.get(lang) or self.label
@@ -113,6 +114,7 @@ def evaluate_rule(rule: AlertRule, pipeline: Pipeline, as_of: dt.date) -> Evalua
         if breach is not None:
             breach.label = _label(answer, rule, member)
             breach.labels = member_labels(pipeline, rule, member)
+            breach.key = breach.labels.pop("key", "")
             evaluation.breaches.append(breach)
     return evaluation
 
@@ -153,7 +155,7 @@ def member_labels(pipeline: Pipeline, rule: AlertRule, shown: str) -> dict[str, 
         return {}
     for member in pipeline.values.of(rule.by):
         if shown in (member.label(rule.lang), member.key):
-            return {"en": member.label("en"), "zh": member.label("zh")}
+            return {"en": member.label("en"), "zh": member.label("zh"), "key": member.key}
     return {}
 
 

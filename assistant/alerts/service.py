@@ -115,11 +115,14 @@ def _open(conn: Connection, evaluation: Evaluation, breach: Breach, view: Pipeli
           link: str) -> int:
     rule, answer = evaluation.rule, evaluation.answer
     texts = {lang: breach_text(evaluation, breach, view.layer, lang) for lang in ("en", "zh")}
+    why = explain_breach(evaluation, breach, view)
+    if why:  # the drivers of the change go with the alert, in the rule's language
+        texts[rule.lang] = f"{texts[rule.lang]} {why}" if rule.lang == "en" else f"{texts[rule.lang]}{why}"
     evidence = {"sql": answer.sql, "columns": answer.columns, "rows": answer.rows[:_EVIDENCE_ROWS],
                 "truncated": answer.truncated or len(answer.rows) > _EVIDENCE_ROWS, "chart": answer.chart,
                 "period": [evaluation.period[0].isoformat(), evaluation.period[1].isoformat()],
                 "detail": breach.detail, "link": link, "labels": breach.labels,
-                "scope": answer.extras.get("access_scope")}
+                "scope": answer.extras.get("access_scope"), "why": why}
     result = conn.execute(insert(incidents).values(
         rule_id=rule.id, member=breach.member, member_label=breach.label, status="open",
         open_slot=f"{rule.id}|{breach.member}", period=evaluation.period_key, opened_at=now, value=breach.value,
@@ -134,6 +137,30 @@ def _open(conn: Connection, evaluation: Evaluation, breach: Breach, view: Pipeli
         evidence=evidence | {"link": own, "chart_png": png}))
     _notify(conn, rule, incident_id, "opened", texts, now, own, chart_png=png)
     return incident_id
+
+
+def explain_breach(evaluation: Evaluation, breach: Breach, view: Pipeline) -> str | None:
+    """Why the breaching figure moved against the period before (the "why" answer's sentences),
+    or None for a snapshot, a member the layer cannot filter on, or a figure that cannot be split."""
+    rule = evaluation.rule
+    if rule.grain is None or (rule.by and not breach.key):
+        return None
+    from assistant.core.calendar import grain_start
+    from assistant.explain.why import explain_change
+    from assistant.explain.why.answer import explanation_answer
+    from assistant.plan.query import Filter, SemanticQuery, TimeRange
+
+    start, end = evaluation.period
+    before = grain_start(start - dt.timedelta(days=1), rule.grain)
+    later, earlier = TimeRange(start=start, end=end), TimeRange(start=before, end=start - dt.timedelta(days=1))
+    member = [Filter(field=rule.by, op="in", values=[breach.key])] if rule.by else []
+    query = SemanticQuery(metrics=[rule.metric], filters=[*rule.filters, *member], time_range=later, locale=rule.lang)
+    try:
+        explained = explanation_answer(view, rule.name or rule.id, explain_change(view, query, later, earlier,
+                                                                                  chosen=False), planner="alert")
+    except FactoryAssistantError:
+        return None  # the alert stands without its explanation
+    return explained.message if explained.ok and explained.message else None
 
 
 def incident_link(app_url: str, incident_id: int) -> str:
