@@ -288,7 +288,7 @@ def test_service_busy_is_503_with_retry_after(demo: TestClient, pipeline: Pipeli
         raise ServiceBusy("The service is busy right now; try again in a moment.")
 
     monkeypatch.setattr(pipeline, "ask", busy)
-    response = ask(demo, OEE_BY_PLANT)
+    response = ask(demo, "downtime minutes by plant in March 2025")  # not asked before: not in the answer cache
     assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
     assert response.json()["error"] == "busy" and response.json()["message_zh"]
 
@@ -300,7 +300,7 @@ def test_an_unexpected_error_is_logged_and_answered_generically(demo: TestClient
         raise RuntimeError("internal detail /srv/secret.db")
 
     monkeypatch.setattr(pipeline, "ask", broken)
-    response = ask(demo, OEE_BY_PLANT)
+    response = ask(demo, "breakdowns by plant in March 2025")  # not asked before: not in the answer cache
     assert response.status_code == 500 and response.json()["error"] == "internal_error"
     assert "secret" not in response.text and "Traceback" not in response.text and "RuntimeError" not in response.text
     assert any(r.exc_info and "internal detail" in str(r.exc_info[1]) for r in caplog.records)
@@ -370,3 +370,22 @@ def test_serve_api_runs_uvicorn_and_keeps_tokens_out_of_its_log(demo_db: Path, u
     assert proc.returncode == 0, log
     assert '"POST /v1/ask HTTP/1.1" 200' in log and "Traceback" not in log
     assert tokens["manager"] not in log and "fa_wrong" not in log
+
+
+# ---------------------------------------------------------------------- the first-answer cache
+def test_a_repeated_first_question_is_answered_from_the_cache_within_its_scope(
+        pipeline: Pipeline, users_file: Path, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = Pipeline.ask  # scoped views inherit it: every computed answer passes here once
+    monkeypatch.setattr(Pipeline, "ask", lambda self, q, *a, **k: (calls.append(q), original(self, q, *a, **k))[1])
+    question = "total output by plant in October 2025"
+    with TestClient(create_app(pipeline, load_users(users_file)), raise_server_exceptions=False) as client:
+        first = ask(client, question, tokens["admin"]).json()
+        again = ask(client, question, tokens["admin"]).json()
+        assert calls == [question] and again["rows"] == first["rows"]  # one computation, two answers
+        assert again["conversation_id"] != first["conversation_id"]
+        follow = ask(client, "and for November?", tokens["admin"], conversation_id=again["conversation_id"]).json()
+        assert follow["status"] == "ok" and follow["semantic_query"]["time_range"]["start"] == "2025-11-01"
+        mine = ask(client, question, tokens["manager"]).json()  # another scope: computed for it, not shared
+        assert [r[0] for r in mine["rows"]] == ["Ningbo"] and len(first["rows"]) == 3
+        assert calls == [question, "and for November?", question]

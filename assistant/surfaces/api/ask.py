@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from assistant.pipeline import Pipeline
 from assistant.plan.types import Session
 from assistant.scoped import for_user
 from assistant.surfaces.api.auth import Caller, caller
+from assistant.surfaces.api.cache import AnswerCache
 from assistant.surfaces.api.errors import ApiError
 from assistant.surfaces.api.schemas import AskRequest, AskResponse, ErrorBody
 from assistant.surfaces.api.state import ApiState, api_state
@@ -87,9 +89,33 @@ def _answer(state: ApiState, who: Caller, body: AskRequest, question: str) -> by
 def answer_bytes(pipeline: Pipeline, user: User | None, session: Session, question: str, as_of: dt.date | None,
                  lang: str | None) -> tuple[bytes, str]:
     """The answer's JSON (the `ask --json` shape) and its status; in this process or a worker's."""
+    key = None
+    if not session.turns:  # a conversation's first question: the same for everyone in the same scope
+        cache = _cache(pipeline)
+        key = (user.scope_key() if user is not None else None, question, as_of or pipeline.settings.today(), lang,
+               pipeline.default_planner)
+        if (hit := cache.get(key)) is not None:
+            content, status, turn = hit
+            session.turns.append(turn)
+            return content, status
     answer = _ask(pipeline, user, session, question, as_of, lang)
-    return json.dumps(answer_json(answer), ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8"), answer.status
+    content = json.dumps(answer_json(answer), ensure_ascii=False, allow_nan=False,
+                         separators=(",", ":")).encode("utf-8")
+    if key is not None and session.turns:
+        _cache(pipeline).put(key, content, answer.status, session.turns[-1])
+    return content, answer.status
+
+
+_caches: dict[int, AnswerCache] = {}
+_caches_lock = threading.Lock()
+
+
+def _cache(pipeline: Pipeline) -> AnswerCache:
+    with _caches_lock:
+        cache = _caches.get(id(pipeline))
+        if cache is None:
+            cache = _caches[id(pipeline)] = AnswerCache(pipeline.settings.answer_cache_s)
+        return cache
 
 
 def _ask(pipeline: Pipeline, user: User | None, session: Session, question: str, as_of: dt.date | None,
