@@ -386,6 +386,13 @@ def test_a_repeated_first_question_is_answered_from_the_cache_within_its_scope(
         assert again["conversation_id"] != first["conversation_id"]
         follow = ask(client, "and for November?", tokens["admin"], conversation_id=again["conversation_id"]).json()
         assert follow["status"] == "ok" and follow["semantic_query"]["time_range"]["start"] == "2025-11-01"
+        # the same follow-up after the same question, in another conversation: kept too
+        other = ask(client, "and for November?", tokens["admin"], conversation_id=first["conversation_id"]).json()
+        assert other["rows"] == follow["rows"]
+        # the same words after a different question mean something else: computed afresh
+        fresh = ask(client, "scrap rate by plant in October 2025", tokens["admin"]).json()
+        ask(client, "and for November?", tokens["admin"], conversation_id=fresh["conversation_id"])
         mine = ask(client, question, tokens["manager"]).json()  # another scope: computed for it, not shared
         assert [r[0] for r in mine["rows"]] == ["Ningbo"] and len(first["rows"]) == 3
-        assert calls == [question, "and for November?", question]
+        assert calls == [question, "and for November?", "scrap rate by plant in October 2025", "and for November?",
+                         question]

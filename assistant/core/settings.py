@@ -51,8 +51,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("pool_size", 8, "FA_POOL_SIZE", "Queries run at once; more wait in a queue."),
     Setting("queue_timeout_s", 5.0, "FA_QUEUE_TIMEOUT", "Seconds a query waits for a free connection before the "
                                                         "user is told the service is busy."),
-    Setting("answer_cache_s", 60.0, "FA_ANSWER_CACHE", "Seconds the API keeps the answer to a conversation's first "
-                                                       "question for the same question, user scope and date (0: off)."),
+    Setting("answer_cache_s", 60.0, "FA_ANSWER_CACHE", "Seconds the API keeps an answer for the same question (and "
+                                                       "conversation so far), user scope and date (0: off)."),
     Setting("users_file", None, "FA_USERS", "TOML file of users (role, attributes, hashed password, chat and API "
                                             "identities); without one the app runs as an anonymous demo."),
     Setting("alerts_file", None, "FA_ALERTS", "YAML file of alert rules and delivery channels (default: the demo's "

@@ -89,20 +89,21 @@ def _answer(state: ApiState, who: Caller, body: AskRequest, question: str) -> by
 def answer_bytes(pipeline: Pipeline, user: User | None, session: Session, question: str, as_of: dt.date | None,
                  lang: str | None) -> tuple[bytes, str]:
     """The answer's JSON (the `ask --json` shape) and its status; in this process or a worker's."""
-    key = None
-    if not session.turns:  # a conversation's first question: the same for everyone in the same scope
-        cache = _cache(pipeline)
-        key = (user.scope_key() if user is not None else None, question, as_of or pipeline.settings.today(), lang,
-               pipeline.default_planner)
-        if (hit := cache.get(key)) is not None:
-            content, status, turn = hit
-            session.turns.append(turn)
-            return content, status
+    # The same questions in the same order, in the same scope and on the same date, read the same:
+    # the conversation so far is part of the key, so follow-ups are kept as safely as first questions.
+    cache = _cache(pipeline)
+    key = (user.scope_key() if user is not None else None, tuple(t.question for t in session.turns), question,
+           as_of or pipeline.settings.today(), lang, pipeline.default_planner)
+    if (hit := cache.get(key)) is not None:
+        content, status, turn = hit
+        session.turns.append(turn)
+        session.lang = question_lang(turn.question)  # as Pipeline.ask leaves it
+        return content, status
     answer = _ask(pipeline, user, session, question, as_of, lang)
     content = json.dumps(answer_json(answer), ensure_ascii=False, allow_nan=False,
                          separators=(",", ":")).encode("utf-8")
-    if key is not None and session.turns:
-        _cache(pipeline).put(key, content, answer.status, session.turns[-1])
+    if len(session.turns) == len(key[1]) + 1:  # the answer added its turn: keep both
+        cache.put(key, content, answer.status, session.turns[-1])
     return content, answer.status
 
 

@@ -1,10 +1,10 @@
-"""A short-lived cache of first answers: many managers ask the same morning questions ("OEE
-yesterday by plant"), and the data behind them changes at most a few times a day.
+"""A short-lived cache of answers: many managers ask the same morning questions ("OEE yesterday
+by plant"), and the data behind them changes at most a few times a day.
 
-Only the first question of a conversation is cached (a follow-up depends on what came before),
-keyed by the question, the user's access scope (role and attributes), the date "today" means,
-the language and the planner; an entry lives `answer_cache_s` seconds (0 turns it off). A hit
-still records the turn in the conversation, so follow-ups work as after a fresh answer.
+Keyed by the question and the questions before it in the conversation (a follow-up depends on
+them), the user's access scope (role and attributes), the date "today" means, the language and
+the planner; an entry lives `answer_cache_s` seconds (0 turns it off). A hit still records the
+turn in the conversation, so later follow-ups work as after a fresh answer.
 """
 
 from __future__ import annotations
