@@ -267,6 +267,14 @@ def test_hybrid_keeps_confident_rule_answers_away_from_the_llm(pipe, retrieval):
     assert model.calls == []
 
 
+def test_hybrid_keeps_why_questions_with_the_rules_scripted_fake_model_never_called(pipe, retrieval):
+    model = scripted()
+    for question in ("Why did defect ppm at Ningbo rise in November?", "为什么上个月宁波的报废率上升了?"):
+        plan = HybridPlanner(RulePlanner(), LLMPlanner(model)).plan(question, context(pipe, retrieval))
+        assert plan.kind == "why" and plan.planner == "rules"
+    assert model.calls == []
+
+
 def test_hybrid_asks_the_llm_about_words_the_rules_did_not_understand(pipe, retrieval):
     model = scripted(answer(kind="query", query={"metrics": ["oee"], "dimensions": ["line"]}))
     plan = HybridPlanner(RulePlanner(), LLMPlanner(model)).plan("OEE by plant last month for the zorblax", context(pipe, retrieval))

@@ -265,7 +265,7 @@ class HybridPlanner:
         outcome = self.llm.attempt(question, ctx)
         if outcome.failure is None:
             return _noted(outcome.plan, "llm", ctx.lang)
-        if rule_plan is not None and rule_plan.kind in ("query", "trace"):
+        if rule_plan is not None and rule_plan.kind in ("query", "trace", "why"):
             # The tokens were spent even though the rules answered: keep them visible.
             rule_plan.token_usage = dict(outcome.plan.token_usage)
             return _noted(rule_plan, "fallback", ctx.lang)
@@ -277,6 +277,8 @@ class HybridPlanner:
         return outcome.plan
 
     def _trusted(self, plan: Plan, question: str) -> bool:
+        if plan.kind == "why":  # the model cannot decompose a change: the rules' computed answer stands
+            return True
         if plan.kind in ("query", "trace"):
             return plan.confidence >= self.min_confidence and not plan.not_understood
         return plan.kind == "refuse" and _write_or_injection(question)

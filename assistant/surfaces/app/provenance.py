@@ -94,7 +94,12 @@ def _details(answer: Answer, lang: str) -> None:
     for m in answer.provenance.metrics:
         label = (m.get("label_zh") if lang == "zh" else None) or m.get("label") or ""
         st.markdown(f"{t('formula', lang)} · {label}: `{m.get('formula', '')}`")
-    if answer.sql:
+    queries = answer.extras.get("queries") or []
+    if queries:  # a "why" answer ran several statements: each with what it measured
+        for q in queries:
+            st.caption(str(q.get("what", "")))
+            st.code(str(q.get("sql", "")), language="sql", wrap_lines=True)
+    elif answer.sql:
         st.code(answer.sql, language="sql", wrap_lines=True)
     status = t("truncated_flag", lang) if answer.truncated else t("complete", lang)
     reader = _READERS.get(answer.planner)
