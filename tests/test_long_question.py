@@ -82,3 +82,10 @@ def test_a_question_said_five_hundred_times_reads_as_said_twice(pipeline) -> Non
     # the dates, not the label: it lists every mention
     assert (many.query.time_range.start, many.query.time_range.end) == \
         (twice.query.time_range.start, twice.query.time_range.end)
+
+
+@pytest.mark.parametrize("question", ["比" * 20_000, "a" * 20_000, "OEE of SZ-L9-M99" + "x" * 5_000,
+                                      "which operator" + "z" * 5_000 + " had the most scrap"])
+def test_a_long_unknown_word_is_quoted_cut_not_whole(pipeline, question: str) -> None:
+    plan = _plan(pipeline, question)
+    assert plan.kind in ("clarify", "refuse") and "…" in plan.message and len(plan.message) < 1_000

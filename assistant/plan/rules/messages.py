@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.core.text import shorten
 from assistant.plan.choices import choice, clarify, replace_words
 from assistant.plan.rules.unknown import names_holding
 from assistant.plan.types import Plan
@@ -24,6 +25,13 @@ _REFUSALS = {
               "quantities instead, e.g. the energy used in kWh.",
               "数据中没有金额（支付的费用、成本或价格），我不会猜测。请改问数量，例如用电量（千瓦时）。"),
 }
+
+
+QUOTED_CHARS = 60  # a word quoted back is cut here: a pasted 100 KB "word" is not repeated in full
+
+
+def _quoted(word: str) -> str:
+    return shorten(word, QUOTED_CHARS, collapse=False)
 
 
 def refusal(kind: str, lang: str, layer: Layer | None = None) -> str:
@@ -56,10 +64,10 @@ def clarify_metric(planner: str, layer: Layer, lang: str, options: list[str]) ->
 def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) -> Plan:
     examples = _examples(layer, lang, 8)
     if lang == "zh":
-        head = f"数据中没有“{'、'.join(unknown[:4])}”，" if unknown else "这个问题不在我能回答的范围内，"
+        head = f"数据中没有“{'、'.join(map(_quoted, unknown[:4]))}”，" if unknown else "这个问题不在我能回答的范围内，"
         msg = head + "我只能回答这些指标相关的问题：" + "、".join(examples) + " 等。"
     else:
-        head = f"The data has nothing on '{' '.join(unknown[:4])}', " if unknown else \
+        head = f"The data has nothing on '{' '.join(map(_quoted, unknown[:4]))}', " if unknown else \
             "That question is outside what I can answer, "
         msg = head + "so I won't guess. I can answer questions about " + ", ".join(examples) + " and more."
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=unknown)
@@ -100,12 +108,13 @@ def unread_negation(planner: str, lang: str, word: str) -> Plan:
 
 def refuse_breakdown(planner: str, layer: Layer, lang: str, word: str) -> Plan:
     """A breakdown by something the data does not record ('which operator')."""
+    said = _quoted(word)
     dims = "、".join(d.label.zh for d in layer.spec.dimensions[:8]) if lang == "zh" else \
         ", ".join(d.label.en.lower() for d in layer.spec.dimensions[:8])
     if lang == "zh":
-        msg = f"数据中没有“{word}”，无法按它拆分或筛选。可以按这些维度查看：{dims} 等。"
+        msg = f"数据中没有“{said}”，无法按它拆分或筛选。可以按这些维度查看：{dims} 等。"
     else:
-        msg = f"The data does not record '{word}', so I can't break figures down by it. You can use: {dims} and more."
+        msg = f"The data does not record '{said}', so I can't break figures down by it. You can use: {dims} and more."
     return Plan(kind="refuse", planner=planner, message=msg, not_understood=[word])
 
 
@@ -116,18 +125,19 @@ def clarify_unknown_member(planner: str, lang: str, word: str, values: object, q
     is_date = bool(re.fullmatch(r"\d{4}-\d{1,2}(?:-\d{1,2})?", word))
     holders = [] if is_date else names_holding(word, values)
     options = [] if is_date else _closest_members(word, values, lang, holders)
+    said = _quoted(word)
     if is_date:
-        msg = (f"“{word}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh"
-               else f"'{word}' is not a valid date. Use YYYY-MM-DD.")
+        msg = (f"“{said}”不是有效日期，请用 YYYY-MM-DD。" if lang == "zh"
+               else f"'{said}' is not a valid date. Use YYYY-MM-DD.")
     elif len(holders) > 1:
         names = [m.label(lang) for m in holders[:MAX_OPTIONS]]
-        msg = (f"有多个名称包含“{word}”：{'、'.join(names)}。请问是哪一个？" if lang == "zh"
-               else f"Several names contain '{word}': {', '.join(names)}. Which one do you mean?")
+        msg = (f"有多个名称包含“{said}”：{'、'.join(names)}。请问是哪一个？" if lang == "zh"
+               else f"Several names contain '{said}': {', '.join(names)}. Which one do you mean?")
     elif lang == "zh":
-        msg = f"数据里没有“{word}”，我不会猜测。" + (
+        msg = f"数据里没有“{said}”，我不会猜测。" + (
             f"您是不是指：{'、'.join(label for label, _ in options)}？" if options else "请换一个名称或编号。")
     else:
-        msg = f"I can't find '{word}' in the data, so I won't guess." + (
+        msg = f"I can't find '{said}' in the data, so I won't guess." + (
             f" Did you mean {', '.join(label for label, _ in options)}?" if options else " Try another name or id.")
     choices = [choice(label, replace_words(question, word, 0, label) if question else label, key)
                for label, key in options]
