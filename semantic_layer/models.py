@@ -189,6 +189,7 @@ class Metric(_Strict):
     unit: str  # a unit the layer declares (`units`), or a built-in one: ratio, count
     higher_is_better: bool = True
     dimensions: list[str] | None = None  # None: every dimension reachable from all its measures
+    target: float | None = None  # the plant's goal, in the metric's unit (a ratio as 0.85): briefings compare
 
 
 class VerifiedQuery(_Strict):

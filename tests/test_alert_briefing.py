@@ -70,7 +70,8 @@ def test_the_english_briefing(pipeline, checked):
     text = build_briefing(pipeline, store, alerts, BriefingRecipient(to="user:demo"), as_of=EVAL_END).text
     assert text.startswith("Daily briefing: Tue 30 Dec 2025, Demo auto-parts factory")
     assert "Key figures for 30 Dec 2025 (against the day before; against Tue 23 Dec 2025):" in text
-    assert "- OEE: 80.1% (-1.7 pp; -1.7 pp)" in text
+    assert "- OEE: 80.1% (-1.7 pp; -1.7 pp; target 85.0%, missed)" in text  # the layer's target
+    assert "- Scrap rate: 1.5% (unchanged; unchanged; target 1.5%, met)" in text  # lower is better
     assert "Open alerts (4):" in text and "Weida Electronics" in text and "Chongqing" in text
     assert "Biggest movers (against the day before):" in text
     assert "宁波" not in text and "None" not in text.replace("- None.", "")
@@ -81,7 +82,7 @@ def test_the_chinese_briefing(pipeline, checked):
     text = build_briefing(pipeline, store, alerts, BriefingRecipient(to="user:demo", lang="zh"), as_of=EVAL_END).text
     assert text.startswith("每日简报：2025年12月30日（星期二），")
     assert "关键指标，2025年12月30日（括号内：较前一天；较上周同日2025年12月23日）：" in text
-    assert "- 设备综合效率：80.1%（-1.7个百分点；-1.7个百分点）" in text
+    assert "- 设备综合效率：80.1%（-1.7个百分点；-1.7个百分点；目标85.0%，未达成）" in text
     assert "未解除的预警（4条）：" in text and "伟达电子" in text and "变化最大（较前一天）：" in text
     assert "Weida" not in text and "Key figures" not in text
 

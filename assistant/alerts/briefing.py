@@ -235,6 +235,7 @@ def _text(b: Briefing, layer: Layer) -> str:
         value = _fmt(layer, f.metric, f.value, b.lang)
         changes = (f"{_change(layer, f.metric, f.value, f.day_before, b.lang)}{'；' if zh else '; '}"
                    f"{_change(layer, f.metric, f.value, f.week_before, b.lang)}")
+        changes += _against_target(layer, f.metric, f.value, b.lang)
         lines.append(f"- {label}：{value}（{changes}）" if zh else f"- {label}: {value} ({changes})")
     if not b.figures:
         lines.append("- 没有可报告的指标。" if zh else "- No figures to report.")
@@ -255,6 +256,18 @@ def _text(b: Briefing, layer: Layer) -> str:
         lines.append(f"- {m.member}的{label}：{now}，前一天{before}（{change}）" if zh else
                      f"- {label}, {m.member}: {now}, from {before} ({change})")
     return "\n".join(lines)
+
+
+def _against_target(layer: Layer, metric: str, value: float | None, lang: str) -> str:
+    """'; target 85.0%, missed' when the layer gives the metric a target (in its unit)."""
+    spec = layer.metric(metric)
+    if spec.target is None or value is None:
+        return ""
+    met = value >= spec.target if spec.higher_is_better else value <= spec.target
+    shown = _fmt(layer, metric, spec.target, lang)
+    if lang == "zh":
+        return f"；目标{shown}，{'已达成' if met else '未达成'}"
+    return f"; target {shown}, {'met' if met else 'missed'}"
 
 
 def send_briefings(pipeline: Pipeline, store: Engine, alerts: AlertsFile, *, as_of: dt.date,
