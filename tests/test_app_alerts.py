@@ -180,3 +180,23 @@ def test_a_signed_in_plant_manager_sees_only_their_alerts(demo_db, story_db, mon
     assert "Energy per unit for Chongqing is up 13%." not in page  # the demo user's inbox is not theirs
     assert t("alerts_open", "en", n=0) in page and [b.key for b in at.button if (b.key or "").startswith("rule-")] == [
         "rule-oee-1-mute", "rule-oee-1-day", "rule-oee-1-week", "rule-oee-1-delete"]
+
+
+@pytest.mark.parametrize("limit, ok", [("80%", True), ("150%", False)])
+def test_edit_a_rule_made_here(demo_db, alerts_db, monkeypatch, limit, ok):
+    at = _start(demo_db, alerts_db, monkeypatch)
+    at.text_input(key="alert_sentence").input("Alert me when Ningbo OEE falls below 75%").run()
+    _click(at, "alert-preview")
+    _click(at, "alert-page-create")
+    at.text_input(key="edit-oee-1-name").input("Ningbo OEE watch")
+    at.text_input(key="edit-oee-1-limit").input(limit)
+    at.number_input(key="edit-oee-1-every").set_value(30)
+    next(b for b in at.button if b.label == t("alerts_edit_save", "en")).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    rule = _stored(alerts_db)["oee-1"]
+    if ok:  # validated like a new rule, then stored
+        assert (rule.name, rule.condition.value, rule.every_minutes) == ("Ningbo OEE watch", 0.8, 30)
+    else:  # an impossible limit is refused with the reason, and nothing changes
+        assert rule.condition.value == 0.75 and rule.name != "Ningbo OEE watch"
+        assert any("not a possible value" in w.value for w in at.warning)

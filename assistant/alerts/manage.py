@@ -12,18 +12,21 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, delete, desc, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from assistant.alerts.messages import rule_text
-from assistant.alerts.rules import AlertRule, AlertsFile
+from assistant.alerts.rules import AlertRule, AlertsFile, check_rule
 from assistant.alerts.store import as_utc, inbox, incidents, open_store, rules_table, utcnow
 from assistant.core.errors import ClarificationNeeded, ConfigError, did_you_mean
 from assistant.core.users import User
 from assistant.pipeline import Pipeline
+from semantic_layer.layer import Layer
 
 __all__ = ["RuleEditError", "delete_rule", "editable_rule", "inbox_for", "incidents_for", "new_rule_id",
-           "open_state_db", "recipient_of", "rule_words", "save_rule", "set_muted", "snooze_rule", "visible_rules"]
+           "open_state_db", "recipient_of", "rule_words", "save_rule", "set_muted", "snooze_rule", "update_rule",
+           "visible_rules"]
 
 
 class RuleEditError(ClarificationNeeded):
@@ -137,6 +140,23 @@ def snooze_rule(store: Engine, alerts: AlertsFile, rule_id: str, until: dt.datet
     rule = editable_rule(store, alerts, rule_id, user=user, alerts_file=alerts_file)
     moment = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
     return _store_change(store, rule.model_copy(update={"snoozed_until": moment.isoformat()}))
+
+
+def update_rule(store: Engine, alerts: AlertsFile, rule_id: str, changes: dict[str, Any], layer: Layer, *,
+                user: User | None = None, alerts_file: Path | None = None) -> AlertRule:
+    """Change a stored rule (name, recipients, interval, grain, the condition's numbers): the result is
+    validated exactly like a new rule (model, then the layer), or nothing is stored."""
+    rule = editable_rule(store, alerts, rule_id, user=user, alerts_file=alerts_file)
+    body = rule.model_dump(mode="json")
+    condition = dict(body["condition"], **changes.pop("condition", {}))
+    body.update(changes, condition=condition, id=rule.id, source=rule.source, owner=rule.owner)
+    try:
+        edited = AlertRule.model_validate(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise RuleEditError(f"{where}: {err['msg']}.", f"{where}：{err['msg']}。") from None
+    return _store_change(store, check_rule(edited, layer, alerts.channels))
 
 
 def delete_rule(store: Engine, alerts: AlertsFile, rule_id: str, *, user: User | None = None,

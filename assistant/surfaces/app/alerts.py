@@ -31,6 +31,7 @@ from assistant.core.errors import FactoryAssistantError, user_message
 from assistant.core.settings import Settings
 from assistant.pipeline import Pipeline
 from assistant.surfaces.app import state
+from assistant.surfaces.app.alert_edit import edit_form
 from assistant.surfaces.app.alert_offer import (
     PAGE_SENTENCE,
     alert_store,
@@ -133,6 +134,7 @@ def _rules(rules: list[AlertRule], alerts: AlertsFile, store: Engine, pipeline: 
                 rule, user, lang)), source]))
             if rule.source != "file":
                 _rule_buttons(rule, settings, lang)
+                edit_form(rule, settings, lang)
 
 
 def _rule_buttons(rule: AlertRule, settings: Settings, lang: str) -> None:
