@@ -180,8 +180,11 @@ def _without_stopwords(run: str) -> str:
     return "".join([*kept, _strip_stopwords(rest)])  # words side by side stay one run ('咖啡消耗')
 
 
+_STOPWORDS_LONGEST_FIRST = sorted(lx.STOPWORDS_ZH, key=len, reverse=True)  # sorted once, not per piece
+
+
 def _strip_stopwords(piece: str) -> str:
-    for stop in sorted(lx.STOPWORDS_ZH, key=len, reverse=True):
+    for stop in _STOPWORDS_LONGEST_FIRST:
         piece = piece.replace(stop, " ")
     return piece
 
