@@ -15,7 +15,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,18 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def _db(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from semantic_layer.demo.generator import generate
-
-    target = Path(tempfile.gettempdir()) / "fa-bench" / "factory-2025-12-31.duckdb"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        generate(target, end_date=dt.date(2025, 12, 31), days=730, progress=False)
-    return target
+from bench_data import bench_db
 
 
 def pct(values: list[float], q: float) -> float:
@@ -47,7 +35,7 @@ def main() -> None:
     parser.add_argument("--db")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    db = _db(args.db)
+    db = bench_db(args.db)
 
     from assistant.core.settings import Settings
     from assistant.pipeline import Pipeline

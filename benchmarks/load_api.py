@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import datetime as dt
 import os
 import signal
 import socket
@@ -33,6 +32,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench_data import bench_db
 
 # (question, follow-up?) -- a follow-up is asked in the client's conversation, after the question before it.
 MIX: list[tuple[str, bool]] = [
@@ -48,18 +48,6 @@ MIX: list[tuple[str, bool]] = [
     ("上个月各工厂的OEE", False),
     ("和苏州比呢", True),
 ]
-
-
-def _db(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from semantic_layer.demo.generator import generate
-
-    target = Path(tempfile.gettempdir()) / "fa-bench" / "factory-2025-12-31.duckdb"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        generate(target, end_date=dt.date(2025, 12, 31), days=730, progress=False)
-    return target
 
 
 def _free_port() -> int:
@@ -169,7 +157,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="server: questions answered at once")
     parser.add_argument("--processes", type=int, default=1, help="server: worker processes answering questions")
     args = parser.parse_args()
-    db = _db(args.db)
+    db = bench_db(args.db)
     log = Path(tempfile.gettempdir()) / "fa-load-api-server.log"
     t0 = time.perf_counter()
     proc, base = start_server(db, args.as_of, args.concurrency, log, args.processes)

@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import itertools
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,23 +28,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench_data import bench_db
 
 if TYPE_CHECKING:
     from assistant.pipeline import Pipeline
 
 AS_OF = dt.date(2025, 12, 31)
-
-
-def _db(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from semantic_layer.demo.generator import generate
-
-    target = Path(tempfile.gettempdir()) / "fa-bench" / "factory-2025-12-31.duckdb"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        generate(target, end_date=AS_OF, days=730, progress=False)
-    return target
 
 
 def _dev_questions(lang: str) -> list[str]:
@@ -154,7 +142,7 @@ def main() -> None:
     from semantic_layer.loader import load_layer
 
     settings = Settings.load(as_of=AS_OF, max_question_chars=10**7, planner="rules")
-    pipeline = Pipeline(load_layer(), Executor(str(_db(args.db))), settings=settings)
+    pipeline = Pipeline(load_layer(), Executor(str(bench_db(args.db))), settings=settings)
     pipeline.ask("OEE by plant last month", as_of=AS_OF)  # warm: catalogue, vocabulary, imports
     sizes = [int(s) for s in args.sizes.split(",")]
     names = [k for k in args.kinds.split(",") if k]

@@ -13,12 +13,12 @@ import argparse
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench_data import bench_db
 
 QUESTIONS = [
     "Why did Ningbo's OEE drop last week?",
@@ -31,18 +31,6 @@ QUESTIONS = [
 ]
 
 
-def _db(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from semantic_layer.demo.generator import generate
-
-    target = Path(tempfile.gettempdir()) / "fa-bench" / "factory-2025-12-31.duckdb"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        generate(target, end_date=dt.date(2025, 12, 31), days=730, progress=False)
-    return target
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db")
@@ -53,7 +41,7 @@ def main() -> None:
     from assistant.sql.executor import Executor
     from semantic_layer.loader import load_layer
 
-    pipe = Pipeline(load_layer(), Executor(str(_db(args.db))), settings=Settings(as_of=dt.date(2025, 12, 31)))
+    pipe = Pipeline(load_layer(), Executor(str(bench_db(args.db))), settings=Settings(as_of=dt.date(2025, 12, 31)))
     _ = pipe.values
     print(f"{'median s':>9} {'queries':>8}  question")
     for question in QUESTIONS:

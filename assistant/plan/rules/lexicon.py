@@ -136,6 +136,8 @@ INJECTION = re.compile(
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"
     r"print your (?:instructions|prompt)|忽略(?:之前|以上|前面|上面|所有)|系统提示|提示词|越狱|扮演|你现在是|"
     r"显示你的(?:指令|提示)", re.I)
+# Refused whatever the layer holds, in this order (planner.plan).
+ALWAYS_REFUSED = (("injection", INJECTION), ("write", WRITE_INTENT), ("forecast", FORECAST))
 
 # Words that carry no meaning for planning (both languages).
 STOPWORDS_EN = set([

@@ -93,9 +93,8 @@ class RulePlanner:
             return Plan(kind="clarify", planner=self.name, message=refusal("empty", ctx.lang, ctx.layer))
         if (why := why_plan(question, ctx, self.plan, self.name)) is not None:  # "why did OEE drop?": why.py
             return why
-        money = lx.PAID if not any(u.kind == "money" for u in ctx.layer.spec.units) else None
-        for kind, pattern in (("injection", lx.INJECTION), ("write", lx.WRITE_INTENT), ("forecast", lx.FORECAST),
-                              ("money", money)):
+        paid = None if any(u.kind == "money" for u in ctx.layer.spec.units) else lx.PAID  # no money: refuse
+        for kind, pattern in (*lx.ALWAYS_REFUSED, ("money", paid)):
             if pattern is not None and pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
         mended, fixes = self._mend(question, ctx)
