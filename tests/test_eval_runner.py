@@ -160,6 +160,8 @@ def test_end_to_end_results_report_and_exit_codes(tiny_db: Path, tmp_path: Path)
     assert s["by_tag"]["time"]["accuracy"] == 0.0
     assert s["by_planner"] == {"rules": {"accuracy": 0.8333, "correct": 5, "n": 6}}
     assert s["refusals"] == {"expected": 1, "correct": 1, "false_refusals": 0}
+    assert s["clarify"] == {"expected": 0, "correct": 0, "needless": 0}
+    assert s["wrong_with_data"] == 1  # daily-output-sz: answered, with the wrong column
     assert s["tokens_total"] == {"prompt_tokens": 700, "completion_tokens": 70}  # 6 questions + 1 context turn
     assert s["latency_ms"]["p50"] is not None and s["latency_ms"]["p95"] >= s["latency_ms"]["p50"]
     assert s["questions_name"] == "questions.yaml" and s["as_of"] == "2025-12-31" and s["planner"] == "rules"
@@ -365,3 +367,24 @@ def test_run_eval_command_reports_a_bad_question_file(tiny_db: Path, tmp_path: P
     bad = tmp_path / "bad.yaml"
     bad.write_text("items:\n  - id: q1\n    question: x\n    lang: en\n", encoding="utf-8")
     assert run_eval_command(bad, tiny_db, None, "rules", None, None, None, lambda p: ScriptedFakeAsker(tiny_db)) == 2
+
+
+def test_expect_clarify_is_correct_only_when_the_assistant_asks_back() -> None:
+    from assistant.surfaces.evaluation.runner import grade
+
+    item = parse_questions({"items": [{"id": "line-3", "question": "OEE of line 3?", "lang": "en",
+                                       "expect": "clarify"}]}).items[0]
+    assert item.expects_clarify and not item.expects_refusal
+    asked = Answer("OEE of line 3?", "clarify", "Which line 3: Ningbo, Suzhou or Dongguan?")
+    assert grade(item, asked, None, None) == (True, "asked back as expected")
+    guessed = Answer("OEE of line 3?", "ok", "OEE was 71%.", columns=["oee"], rows=[[0.71]])
+    correct, reason = grade(item, guessed, None, None)
+    assert not correct and "expected a question back, got status 'ok' with 1 row(s)" in reason
+    refused = Answer("OEE of line 3?", "refused", "No such line.")
+    assert grade(item, refused, None, None)[0] is False
+
+
+def test_an_item_with_gold_sql_and_expect_clarify_is_a_typo() -> None:
+    with pytest.raises(QuestionFileError, match="expect: clarify"):
+        parse_questions({"items": [{"id": "x", "question": "q", "lang": "en", "expect": "clarify",
+                                    "gold_sql": "SELECT 1"}]})

@@ -49,6 +49,9 @@ def print_summary(run: EvalRun, console: Console) -> None:
     lat, ref = s["latency_ms"], s["refusals"]
     console.print(f"latency p50 {lat['p50']} ms, p95 {lat['p95']} ms · refusals {ref['correct']}/{ref['expected']}"
                   f" · false refusals {ref['false_refusals']}"
+                  + (f" · questions back {s['clarify']['correct']}/{s['clarify']['expected']}"
+                     f" (needless {s['clarify']['needless']})" if s.get("clarify") else "")
+                  + f" · wrong with data {s.get('wrong_with_data', 0)}"
                   + (" · tokens " + ", ".join(f"{k} {v}" for k, v in s["tokens_total"].items())
                      if s.get("tokens_total") else ""))
     if s.get("gold_errors"):

@@ -17,6 +17,10 @@ Format::
         lang: en
         tags: [out_of_scope]
         expect: refuse           # instead of gold_sql
+      - id: line-3-everywhere
+        question: OEE of line 3?   # several plants have a line 3 and nothing picks one
+        lang: en
+        expect: clarify          # correct when the assistant asks back instead of answering
 
 Gold SQL must use literal dates (never CURRENT_DATE): it is executed as written.
 Every mistake is reported with the file, the item id and the field.
@@ -57,7 +61,7 @@ class EvalItem(BaseModel):
     as_of: dt.date | None = None
     tags: list[str] = Field(default_factory=list)
     gold_sql: str | None = None
-    expect: Literal["refuse"] | None = None
+    expect: Literal["refuse", "clarify"] | None = None
 
     @field_validator("id", "question")
     @classmethod
@@ -75,9 +79,9 @@ class EvalItem(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one_expectation(self) -> EvalItem:
-        # An item either has a gold answer or must be refused; both or neither is a typo.
+        # An item either has a gold answer or an expected refusal or question back; both or neither is a typo.
         if (self.gold_sql is None) == (self.expect is None):
-            raise ValueError("give exactly one of 'gold_sql' or 'expect: refuse'")
+            raise ValueError("give exactly one of 'gold_sql' or 'expect: refuse' / 'expect: clarify'")
         if self.gold_sql is not None and not self.gold_sql.strip():
             raise ValueError("'gold_sql' must not be blank")
         return self
@@ -85,6 +89,10 @@ class EvalItem(BaseModel):
     @property
     def expects_refusal(self) -> bool:
         return self.expect == "refuse"
+
+    @property
+    def expects_clarify(self) -> bool:
+        return self.expect == "clarify"
 
 
 class QuestionSet(BaseModel):

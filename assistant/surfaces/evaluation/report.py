@@ -63,6 +63,8 @@ def _failure(item: ItemResult) -> list[str]:
     lines += ["", "Assistant SQL:", "", _fence(item.sql), ""]
     if item.expect == "refuse":
         lines += ["Expected: a refusal.", ""]
+    elif item.expect == "clarify":
+        lines += ["Expected: a question back (no single reading).", ""]
     else:
         lines += ["Gold SQL:", "", _fence(item.gold_sql), ""]
     return lines
@@ -82,6 +84,9 @@ def render_markdown(run: EvalRun, *, chart_file: str | None = None, chart_error:
         f"- planner: {s.get('planner')}; as of: {s.get('as_of') or 'today'}; run at {s.get('timestamp')}",
         f"- refusals: {ref.get('correct', 0)}/{ref.get('expected', 0)} expected refusals made; "
         f"{ref.get('false_refusals', 0)} answerable question(s) refused",
+        f"- questions back: {s.get('clarify', {}).get('correct', 0)}/{s.get('clarify', {}).get('expected', 0)} "
+        f"expected; {s.get('clarify', {}).get('needless', 0)} answerable question(s) answered with a question",
+        f"- wrong answers shown with data: {s.get('wrong_with_data', 0)}",
         f"- latency: p50 {lat.get('p50')} ms, p95 {lat.get('p95')} ms",
     ]
     if s.get("gold_errors"):

@@ -133,6 +133,12 @@ def grade(item: EvalItem, answer: Answer, gold: GoldResult | None,
             return True, "refused as expected"
         detail = f" with {len(answer.rows)} row(s)" if answer.status == "ok" else f": {_short(answer.message)}"
         return False, f"expected a refusal, got status '{answer.status}'{detail}"
+    if item.expects_clarify:
+        # No single reading is defensible: asking back is the answer; any data is a guess.
+        if answer.status == "clarify":
+            return True, "asked back as expected"
+        detail = f" with {len(answer.rows)} row(s)" if answer.status == "ok" else f": {_short(answer.message)}"
+        return False, f"expected a question back, got status '{answer.status}'{detail}"
     if gold is None or gold.error is not None:
         # A broken gold query is a bug in the question file; say so loudly.
         return False, f"gold SQL failed: {gold.error if gold else 'not executed'}"
@@ -227,6 +233,7 @@ def summarise(items: Sequence[ItemResult], *, questions: QuestionSet, planner: s
         _add_tokens(tokens_total, item.tokens)
         _add_tokens(tokens_total, item.context_tokens)
     refuse_items = [i for i in items if i.expect == "refuse"]
+    clarify_items = [i for i in items if i.expect == "clarify"]
     statuses: dict[str, int] = defaultdict(int)
     for item in items:
         statuses[item.status] += 1
@@ -256,6 +263,14 @@ def summarise(items: Sequence[ItemResult], *, questions: QuestionSet, planner: s
             # answerable questions that were refused: the other side of refusal quality
             "false_refusals": sum(1 for i in items if i.expect is None and i.status == "refused"),
         },
+        "clarify": {
+            "expected": len(clarify_items),
+            "correct": sum(i.correct for i in clarify_items),
+            # answerable questions answered with a question back
+            "needless": sum(1 for i in items if i.expect is None and i.status == "clarify"),
+        },
+        # The costliest miss: data shown with no sign of doubt (a refusal or a question back is not).
+        "wrong_with_data": sum(1 for i in items if not i.correct and i.status == "ok"),
         "status_counts": dict(sorted(statuses.items())),
         "gold_errors": sum(1 for i in items if i.error and i.error.startswith("gold SQL failed")),
         # An empty gold result is passed by any empty answer: worth a look in the question file.
