@@ -29,9 +29,9 @@ from assistant.core.settings import Settings
 from assistant.core.users import hash_token, load_users, new_token, verify_password
 from assistant.pipeline import Pipeline
 from assistant.surfaces.api import create_app
-from assistant.surfaces.api.sessions import Conversations
 from assistant.surfaces.api.workers import Workers
 from assistant.surfaces.cli.main import app as cli_app
+from assistant.surfaces.conversations import Conversations
 from assistant.surfaces.shapes import answer_json
 from tests.conftest import EVAL_END
 

@@ -29,9 +29,9 @@ from assistant.scoped import for_user
 from assistant.surfaces.api import ask, metrics
 from assistant.surfaces.api.errors import BodyLimit, CatchAll, install_handlers
 from assistant.surfaces.api.schemas import Health
-from assistant.surfaces.api.sessions import Conversations
 from assistant.surfaces.api.state import ApiState, api_state
 from assistant.surfaces.api.workers import Workers
+from assistant.surfaces.conversations import Conversations
 
 __all__ = ["V1_ROUTERS", "create_app", "warm_up"]
 

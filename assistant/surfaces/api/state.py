@@ -14,8 +14,8 @@ from fastapi import Request
 
 from assistant.core.users import Users
 from assistant.pipeline import Pipeline
-from assistant.surfaces.api.sessions import Conversations
 from assistant.surfaces.api.workers import Workers
+from assistant.surfaces.conversations import Conversations
 
 __all__ = ["ApiState", "api_state"]
 
