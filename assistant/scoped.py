@@ -11,15 +11,18 @@ Answers whose rows the scope limited say so.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from assistant.core.errors import AccessDenied, GuardError
+from assistant.core.errors import AccessDenied, FactoryAssistantError, GuardError
+from assistant.core.text import question_lang
 from assistant.core.users import User
 from assistant.explain.answer import Answer
+from assistant.explain.limits import too_long
 from assistant.pipeline import Pipeline
-from assistant.plan.types import Plan, Planner
+from assistant.plan.types import Plan, PlanContext, Planner, Session, Turn
 from assistant.sql.access import Access, ScopedCompiler, resolve_access
 from assistant.sql.guard import CheckedSQL, Guard
 from assistant.sql.members import members_query
@@ -124,6 +127,48 @@ class ScopedPipeline(Pipeline):
             answer.extras["choices"] = [c for c in answer.extras["choices"]
                                         if not any(w in str(c.get("question", "")).lower() for w in words)]
             answer.extras["options"] = [c["value"] for c in answer.extras["choices"]]
+
+    def ask(self, question: str, *, session: Session | None = None, as_of: dt.date | None = None,
+            planner: str | None = None) -> Answer:
+        # The view's catalogue knows only the user's members, so "Suzhou OEE" would read as "OEE"
+        # with "Suzhou" ignored: the user's own figure, under another plant's name. The whole
+        # catalogue reads the question once more, and a member outside the scope is refused.
+        outside = self._outside_members(question, session, as_of)
+        if not outside:
+            return super().ask(question, session=session, as_of=as_of, planner=planner)
+        lang = question_lang(question)
+        allowed = scope_note(self, lang)
+        if lang == "zh":
+            message = f"{'、'.join(outside)}不在你的访问范围内，所以不为你回答。{allowed}"
+        else:
+            message = f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} outside your access, " \
+                      f"so it is not answered for you. {allowed}"
+        answer = Answer(question, "refused", message, lang=lang)
+        if session is not None:
+            session.turns.append(Turn(question, Plan(kind="refuse", planner="access", message=message), "refused"))
+        return answer
+
+    def _outside_members(self, question: str, session: Session | None, as_of: dt.date | None) -> list[str]:
+        """Labels of members the question names that the whole layer has and this user may not see."""
+        rules = self.base.planners.get("rules")
+        if self.access.rows is None or rules is None or too_long(question, self.settings.max_question_chars):
+            return []
+        lang = question_lang(question)
+        ctx = PlanContext(layer=self.layer, as_of=as_of or self.settings.today(), session=session or Session(),
+                          lang=lang, retrieve=None, values=self.base.values, dialect=self.executor.dialect)
+        try:
+            plan = rules.plan(question, ctx)
+        except FactoryAssistantError:
+            return []
+        if plan.query is None:
+            return []
+        outside: list[str] = []
+        for flt in plan.query.filters:
+            for value in flt.values:
+                member = self.base.values.find(flt.field, str(value))
+                if member is not None and self.values.find(flt.field, str(value)) is None:
+                    outside.append(member.label(lang))
+        return list(dict.fromkeys(outside))
 
     def execute_plan(self, question: str, plan: Plan, *, lang: str, timings: dict[str, float]) -> Answer:
         self._filtered.hit = False

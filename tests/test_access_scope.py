@@ -78,6 +78,27 @@ def test_same_question_as_plant_manager_and_admin(base, ningbo, question, note):
     assert note in mine.message and "Limited" not in everyone.message and "仅限" not in everyone.message
 
 
+@pytest.mark.parametrize("question, outside", [
+    ("Suzhou OEE last month", "Suzhou is outside your access"),
+    ("compare Ningbo and Suzhou scrap rate last month", "Suzhou is outside your access"),
+    ("Suzhou Line 3 oee last month", "Suzhou Line 3 is outside your access"),
+    ("苏州上个月的OEE", "苏州不在你的访问范围内"),
+])
+def test_a_member_outside_the_scope_is_refused_not_ignored(base, ningbo, question, outside):
+    """Without the check, the scoped catalogue did not know "Suzhou", ignored the word and
+    answered with Ningbo's figure: another plant's name over the user's own number."""
+    assert base.ask(question, as_of=EVAL_END).ok
+    mine = ningbo.ask(question, as_of=EVAL_END)
+    assert mine.status == "refused" and outside in mine.message and not mine.rows
+    assert ("宁波" if "苏州" in question else "Ningbo") in mine.message
+
+
+def test_a_name_only_the_scope_can_mean_is_read_as_the_users_member(ningbo):
+    """"line 3" is three lines company-wide (asked back to an admin) but one line in Ningbo."""
+    mine = ningbo.ask("line 3 oee last month", as_of=EVAL_END)
+    assert mine.ok and "Ningbo Line 3" in mine.message
+
+
 def test_breakdown_by_line_keeps_only_the_users_lines(base, ningbo):
     rows = ningbo.run_query(SemanticQuery(metrics=["total_output"], dimensions=["line"])).rows
     everyone = base.run_query(SemanticQuery(metrics=["total_output"], dimensions=["line"])).rows

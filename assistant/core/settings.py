@@ -53,6 +53,10 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
                                                         "user is told the service is busy."),
     Setting("answer_cache_s", 60.0, "FA_ANSWER_CACHE", "Seconds the API keeps an answer for the same question (and "
                                                        "conversation so far), user scope and date (0: off)."),
+    Setting("bot_rate_per_min", 12, "FA_BOT_RATE", "Questions one chat user may ask a bot per minute; more get "
+                                                  "\"wait a moment\" (0: no limit)."),
+    Setting("bot_working_after_s", 2.0, "FA_BOT_WORKING_AFTER", "Seconds a chat bot waits for an answer before it "
+                                                               "posts \"working on it\"."),
     Setting("users_file", None, "FA_USERS", "TOML file of users (role, attributes, hashed password, chat and API "
                                             "identities); without one the app runs as an anonymous demo."),
     Setting("alerts_file", None, "FA_ALERTS", "YAML file of alert rules and delivery channels (default: the demo's "
@@ -97,6 +101,8 @@ class Settings:
     pool_size: int = DEFAULTS["pool_size"]
     queue_timeout_s: float = DEFAULTS["queue_timeout_s"]
     answer_cache_s: float = DEFAULTS["answer_cache_s"]
+    bot_rate_per_min: int = DEFAULTS["bot_rate_per_min"]
+    bot_working_after_s: float = DEFAULTS["bot_working_after_s"]
     users_file: str | None = DEFAULTS["users_file"]
     alerts_file: str | None = DEFAULTS["alerts_file"]
     alerts_db: str | None = DEFAULTS["alerts_db"]
