@@ -263,6 +263,10 @@ from assistant.surfaces.cli.alerts_commands import register as _register_alerts 
 
 _register_alerts(app, ensure_demo_db)
 
+from assistant.surfaces.cli.bot_commands import register as _register_bots  # noqa: E402
+
+_register_bots(app, ensure_demo_db)
+
 
 def main() -> None:
     try:
