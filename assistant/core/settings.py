@@ -66,6 +66,10 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("app_url", None, "FA_APP_URL", "The app's address as people reach it (links in alerts, briefings and "
                                            "chat replies), e.g. https://factory.example.com."),
     Setting("slack_bot_token", None, "FA_SLACK_BOT_TOKEN", "Slack bot token (xoxb-...) for alerts and the Slack bot."),
+    Setting("slack_signing_secret", None, "FA_SLACK_SIGNING_SECRET", "Slack app's signing secret: the Slack bot "
+                                                                     "checks every request with it."),
+    Setting("slack_app_token", None, "FA_SLACK_APP_TOKEN", "Slack app-level token (xapp-..., scope "
+                                                           "connections:write) for the bot's Socket Mode."),
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
@@ -80,7 +84,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS_TABLE}
 PLANNERS = ("rules", "llm", "hybrid")
-SECRETS = frozenset({"llm_api_key", "slack_bot_token"})
+SECRETS = frozenset({"llm_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"})
 
 
 @dataclass
@@ -108,6 +112,8 @@ class Settings:
     alerts_db: str | None = DEFAULTS["alerts_db"]
     app_url: str | None = DEFAULTS["app_url"]
     slack_bot_token: str | None = DEFAULTS["slack_bot_token"]
+    slack_signing_secret: str | None = DEFAULTS["slack_signing_secret"]
+    slack_app_token: str | None = DEFAULTS["slack_app_token"]
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]
