@@ -70,6 +70,26 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
                                                                      "checks every request with it."),
     Setting("slack_app_token", None, "FA_SLACK_APP_TOKEN", "Slack app-level token (xapp-..., scope "
                                                            "connections:write) for the bot's Socket Mode."),
+    Setting("feishu_app_id", None, "FA_FEISHU_APP_ID", "Feishu/Lark app id (cli_...): the webhooks bot replies as "
+                                                       "this app."),
+    Setting("feishu_app_secret", None, "FA_FEISHU_APP_SECRET", "Feishu/Lark app secret, for the bot's "
+                                                               "tenant_access_token."),
+    Setting("feishu_verification_token", None, "FA_FEISHU_VERIFICATION_TOKEN", "Feishu/Lark event subscription's "
+                                                                               "verification token."),
+    Setting("feishu_encrypt_key", None, "FA_FEISHU_ENCRYPT_KEY", "Feishu/Lark event subscription's encrypt key "
+                                                                 "(events arrive encrypted and signed when set)."),
+    Setting("feishu_api_base", "https://open.feishu.cn", "FA_FEISHU_API_BASE", "Feishu Open API address "
+                                                                               "(Lark: https://open.larksuite.com)."),
+    Setting("dingtalk_app_secret", None, "FA_DINGTALK_APP_SECRET", "DingTalk internal robot's AppSecret: checks "
+                                                                   "each message's sign header."),
+    Setting("wecom_corp_id", None, "FA_WECOM_CORP_ID", "WeCom (企业微信) corp id (ww...)."),
+    Setting("wecom_agent_id", None, "FA_WECOM_AGENT_ID", "WeCom app's AgentId: the bot replies as this app."),
+    Setting("wecom_secret", None, "FA_WECOM_SECRET", "WeCom app's Secret, for the bot's access_token."),
+    Setting("wecom_token", None, "FA_WECOM_TOKEN", "WeCom app's callback Token (checks msg_signature)."),
+    Setting("wecom_aes_key", None, "FA_WECOM_AES_KEY", "WeCom app's callback EncodingAESKey (43 characters)."),
+    Setting("wecom_api_base", "https://qyapi.weixin.qq.com", "FA_WECOM_API_BASE", "WeCom API address."),
+    Setting("teams_hmac_secret", None, "FA_TEAMS_HMAC_SECRET", "Microsoft Teams outgoing webhook's security token "
+                                                               "(base64): checks each request's HMAC."),
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
@@ -84,7 +104,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS_TABLE}
 PLANNERS = ("rules", "llm", "hybrid")
-SECRETS = frozenset({"llm_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"})
+SECRETS = frozenset({"llm_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token", "feishu_app_secret",
+                     "feishu_verification_token", "feishu_encrypt_key", "dingtalk_app_secret", "wecom_secret",
+                     "wecom_token", "wecom_aes_key", "teams_hmac_secret"})
 
 
 @dataclass
@@ -114,6 +136,19 @@ class Settings:
     slack_bot_token: str | None = DEFAULTS["slack_bot_token"]
     slack_signing_secret: str | None = DEFAULTS["slack_signing_secret"]
     slack_app_token: str | None = DEFAULTS["slack_app_token"]
+    feishu_app_id: str | None = DEFAULTS["feishu_app_id"]
+    feishu_app_secret: str | None = DEFAULTS["feishu_app_secret"]
+    feishu_verification_token: str | None = DEFAULTS["feishu_verification_token"]
+    feishu_encrypt_key: str | None = DEFAULTS["feishu_encrypt_key"]
+    feishu_api_base: str = DEFAULTS["feishu_api_base"]
+    dingtalk_app_secret: str | None = DEFAULTS["dingtalk_app_secret"]
+    wecom_corp_id: str | None = DEFAULTS["wecom_corp_id"]
+    wecom_agent_id: str | None = DEFAULTS["wecom_agent_id"]
+    wecom_secret: str | None = DEFAULTS["wecom_secret"]
+    wecom_token: str | None = DEFAULTS["wecom_token"]
+    wecom_aes_key: str | None = DEFAULTS["wecom_aes_key"]
+    wecom_api_base: str = DEFAULTS["wecom_api_base"]
+    teams_hmac_secret: str | None = DEFAULTS["teams_hmac_secret"]
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]
