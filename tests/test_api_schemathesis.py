@@ -28,7 +28,9 @@ from assistant.surfaces.api import create_app
 MAX_EXAMPLES = 30
 TOKEN = new_token()
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
-OPERATIONS = [("POST", "/v1/ask"), ("GET", "/v1/metrics"), ("GET", "/healthz")]
+OPERATIONS = [("POST", "/v1/ask"), ("GET", "/v1/metrics"), ("GET", "/healthz"), ("GET", "/v1/alerts"),
+              ("POST", "/v1/alerts"), ("DELETE", "/v1/alerts/{rule_id}"), ("POST", "/v1/alerts/{rule_id}/mute"),
+              ("POST", "/v1/alerts/{rule_id}/unmute")]
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +38,11 @@ def schemas(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> dic
     users: Path = tmp_path_factory.mktemp("users") / "users.toml"
     users.write_text(f'[users.li_wei]\nrole = "plant_manager"\napi_tokens = ["{hash_token(TOKEN)}"]\n'
                      '[users.li_wei.attributes]\nplant_id = "NB"\n', encoding="utf-8")
-    return {"demo": schemathesis.openapi.from_asgi("/openapi.json", create_app(pipeline, None)),
-            "scoped": schemathesis.openapi.from_asgi("/openapi.json", create_app(pipeline, load_users(users)))}
+    # Alerts made from generated sentences go to a state database of this module's own.
+    alerts_db = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'alerts.sqlite'}"
+    return {"demo": schemathesis.openapi.from_asgi("/openapi.json", create_app(pipeline, None, alerts_db=alerts_db)),
+            "scoped": schemathesis.openapi.from_asgi("/openapi.json", create_app(pipeline, load_users(users),
+                                                                                 alerts_db=alerts_db))}
 
 
 def test_every_operation_is_fuzzed(schemas: dict[str, Any]) -> None:

@@ -1,13 +1,18 @@
 """The HTTP API: `create_app(pipeline, users)` builds the FastAPI application.
 
-    POST /v1/ask        a question -> the `ask --json` answer (+ conversation_id for follow-ups)
-    GET  /v1/metrics    the metrics the caller may ask about
-    GET  /healthz       up, and whether tokens are required (no secrets)
-    GET  /docs, /openapi.json
+    POST   /v1/ask                     a question -> the `ask --json` answer (+ conversation_id for follow-ups)
+    GET    /v1/metrics                 the metrics the caller may ask about
+    GET    /v1/alerts                  the caller's alerts in words and their open incidents
+    POST   /v1/alerts                  an alert from a sentence, owned by the caller, in their scope
+    POST   /v1/alerts/{id}/mute|unmute, DELETE /v1/alerts/{id}   the caller's own alerts
+    POST   /mcp                        MCP (streamable HTTP): tools ask, list_metrics, list_alerts
+    GET    /healthz                    up, and whether tokens are required (no secrets)
+    GET    /docs, /openapi.json
 
 Every /v1 route depends on `caller` (auth.py) and asks through `for_user`, so a token's user
-never sees past their access scope. New endpoints (alerts, MCP) are routers added to
-`V1_ROUTERS`; they get the same auth dependency, error shapes and state.
+never sees past their access scope; /mcp checks the same tokens (mcp_server.McpGate) and its tools
+call the same functions as the routes. New endpoints are routers added to `V1_ROUTERS`; they get
+the same auth dependency, error shapes and state.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from assistant.core.errors import FactoryAssistantError
 from assistant.core.users import Users
 from assistant.pipeline import Pipeline
 from assistant.scoped import for_user
-from assistant.surfaces.api import ask, metrics
+from assistant.surfaces.api import alerts, ask, metrics
 from assistant.surfaces.api.errors import BodyLimit, CatchAll, install_handlers
+from assistant.surfaces.api.mcp_server import mount_mcp
 from assistant.surfaces.api.schemas import Health
 from assistant.surfaces.api.state import ApiState, api_state
 from assistant.surfaces.api.workers import Workers
@@ -37,7 +43,7 @@ __all__ = ["V1_ROUTERS", "create_app", "warm_up"]
 
 log = logging.getLogger("assistant.api")
 
-V1_ROUTERS: tuple[APIRouter, ...] = (ask.router, metrics.router)  # alerts and MCP slot in here
+V1_ROUTERS: tuple[APIRouter, ...] = (ask.router, metrics.router, alerts.router)
 
 _DESCRIPTION = """Ask questions about your data in plain English or Chinese; each answer carries its figures,
 rows, chart and exactly how it was computed. Send `Authorization: Bearer <token>` when the server has
@@ -45,13 +51,15 @@ users (see /healthz). 用中文或英文提问，答案附带数据、图表和�
 
 
 def create_app(pipeline: Pipeline, users: Users | None, *, max_conversations: int = 1000,
-               concurrency: int | None = None, warm: bool = False, workers: Workers | None = None) -> FastAPI:
+               concurrency: int | None = None, warm: bool = False, workers: Workers | None = None,
+               alerts_db: str | None = None) -> FastAPI:
     """The API over one shared pipeline. `users` None = the anonymous demo (no tokens needed).
 
     `concurrency`: questions answered at once (default: the pipeline's `pool_size`, as many as
     can hold a database connection; with `workers`, two per process, so each has the next
     question waiting); `warm`: build catalogues and load the planner at start-up, so the first
-    callers do not wait for it; `workers`: answer in these processes (started and closed with the app)."""
+    callers do not wait for it; `workers`: answer in these processes (started and closed with the app);
+    `alerts_db`: the alert state database (default: the settings', as the `alerts` commands use)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +68,8 @@ def create_app(pipeline: Pipeline, users: Users | None, *, max_conversations: in
         if workers is not None:
             await anyio.to_thread.run_sync(workers.start)
         try:
-            yield
+            async with mcp.running():  # /mcp's task group lives as long as the app
+                yield
         finally:
             if workers is not None:
                 workers.close()
@@ -69,11 +78,13 @@ def create_app(pipeline: Pipeline, users: Users | None, *, max_conversations: in
                          lifespan=lifespan)
     app.state.api = ApiState(pipeline=pipeline, users=users, conversations=Conversations(max_conversations),
                              workers=workers, limiter=CapacityLimiter(
-                                 concurrency or (2 * workers.processes if workers else pipeline.settings.pool_size)))
+                                 concurrency or (2 * workers.processes if workers else pipeline.settings.pool_size)),
+                             alerts_db=alerts_db)
     install_handlers(app)
     app.include_router(_health)
     for router in V1_ROUTERS:
         app.include_router(router)
+    mcp = mount_mcp(app, app.state.api)
     # Added last = outermost: CatchAll also sees what BodyLimit raises while the body streams in.
     # A JSON-escaped character is at most 12 bytes ("\\ud83d\\ude00"): room for the longest question.
     app.add_middleware(BodyLimit, limit=max(65_536, 12 * pipeline.settings.max_question_chars + 4096))

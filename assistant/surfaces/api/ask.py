@@ -26,7 +26,7 @@ from assistant.surfaces.api.schemas import AskRequest, AskResponse, ErrorBody
 from assistant.surfaces.api.state import ApiState, api_state
 from assistant.surfaces.shapes import answer_json
 
-__all__ = ["ERRORS", "answer_bytes", "router"]
+__all__ = ["ERRORS", "answer_bytes", "answer_request", "router"]
 
 log = logging.getLogger("assistant.api")
 
@@ -48,7 +48,19 @@ async def ask(body: AskRequest, request: Request, who: Annotated[Caller, Depends
     """The answer as `factory-assistant ask --json` prints it, plus `conversation_id`. An answer
     the data could not give (a refusal, a question to clarify, access outside your scope) is a
     normal answer with its `status` and `message`."""
-    state = api_state(request)
+    return Response(await answer_request(api_state(request), who, body), media_type="application/json")
+
+
+async def answer_request(state: ApiState, who: Caller, body: AskRequest) -> bytes:
+    """The JSON of POST /v1/ask for this caller: the route and the MCP `ask` tool both answer
+    through here, so a question reads the same, in the same scope, wherever it comes from."""
+    question = _checked(state, body)  # before the queue: a refusal need not wait its turn
+    # The pipeline blocks (planning, the database): in a worker thread, so the event loop keeps
+    # answering /healthz and queueing the others; serialising the JSON there too keeps it off the loop.
+    return await anyio.to_thread.run_sync(_answer, state, who, body, question, limiter=state.limiter)
+
+
+def _checked(state: ApiState, body: AskRequest) -> str:
     question = _clean(body.question)
     limit = state.pipeline.settings.max_question_chars
     if len(question) > limit:
@@ -58,10 +70,7 @@ async def ask(body: AskRequest, request: Request, who: Annotated[Caller, Depends
                        f"问题太长（{len(question):,} 个字符），最多可读 {limit:,} 个字符。请用一两句话提问。",
                        details=[{"field": "question", "problem": f"longer than {limit:,} characters",
                                  "problem_zh": f"超过 {limit:,} 个字符"}])
-    # The pipeline blocks (planning, the database): in a worker thread, so the event loop keeps
-    # answering /healthz and queueing the others; serialising the JSON there too keeps it off the loop.
-    content = await anyio.to_thread.run_sync(_answer, state, who, body, question, limiter=state.limiter)
-    return Response(content, media_type="application/json")
+    return question
 
 
 def _clean(question: str) -> str:

@@ -13,17 +13,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.core.users import User
+from assistant.core.users import User, Users
 from assistant.surfaces.api.errors import ApiError
 from assistant.surfaces.api.state import api_state
 
-__all__ = ["Caller", "bearer", "caller"]
+__all__ = ["CHALLENGE", "Caller", "bearer", "caller", "resolve_caller"]
 
 # auto_error=False: a missing header gets our 401 (bilingual, with what to do) rather than
 # FastAPI's bare one. The scheme still documents the header in /openapi.json and /docs.
 bearer = HTTPBearer(auto_error=False, description="An API token from `factory-assistant users new-token`.")
 
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,24 @@ class Caller:
 
 
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-    users = api_state(request).users
+    return resolve_caller(api_state(request).users, credentials.credentials if credentials is not None else None)
+
+
+def resolve_caller(users: Users | None, token: str | None) -> Caller:
+    """The user a bearer token belongs to, or a 401 ApiError. Shared by the /v1 dependency and
+    the MCP endpoint, so both accept exactly the same tokens and say the same when they do not."""
     if users is None:
         return Caller(None)
-    if credentials is None:
+    if token is None:
         raise ApiError(401, "unauthorized",
                        "This API needs a token: send the header 'Authorization: Bearer <token>'. "
                        "Your administrator creates tokens with `factory-assistant users new-token`.",
                        "此接口需要令牌：请发送请求头“Authorization: Bearer <令牌>”。"
-                       "管理员可用 `factory-assistant users new-token` 生成令牌。", headers=_CHALLENGE)
-    user = users.by_token(credentials.credentials)
+                       "管理员可用 `factory-assistant users new-token` 生成令牌。", headers=CHALLENGE)
+    user = users.by_token(token)
     if user is None:
         raise ApiError(401, "unauthorized",
                        "That token is not recognised. Check it was copied whole, or ask your administrator "
                        "for a new one.",
-                       "令牌无效。请确认完整复制了令牌，或向管理员申请新的令牌。", headers=_CHALLENGE)
+                       "令牌无效。请确认完整复制了令牌，或向管理员申请新的令牌。", headers=CHALLENGE)
     return Caller(user)

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.core.errors import ServiceBusy
 
-__all__ = ["ApiError", "BodyLimit", "CatchAll", "error_response", "install_handlers"]
+__all__ = ["ApiError", "BodyLimit", "CatchAll", "error_response", "install_handlers", "problems"]
 
 log = logging.getLogger("assistant.api")
 
@@ -51,6 +51,10 @@ _FIELD_HELP = {
     "conversation_id": ("1-64 letters, digits, '.', '_', ':' or '-'", "1-64 个字母、数字或 . _ : -"),
     "as_of": ("a date as YYYY-MM-DD, e.g. 2025-12-31", "YYYY-MM-DD 格式的日期，例如 2025-12-31"),
     "lang": ("'en' or 'zh'", "'en' 或 'zh'"),
+    "sentence": ("a sentence such as 'alert me when Ningbo OEE falls below 75%'",
+                 "一句话，例如“宁波OEE低于75%时提醒我”"),
+    "rule_id": ("an alert id from GET /v1/alerts (lower-case letters, digits, '-' and '_')",
+                "GET /v1/alerts 列出的预警 id（小写字母、数字、- 和 _）"),
 }
 
 
@@ -63,12 +67,20 @@ _REASONS: dict[str, tuple[str, str]] = {
     "string_type": ("must be a string", "应为字符串"),
     "literal_error": ("is not one of the allowed values", "不是允许的值"),
     "empty_question": ("is empty", "为空"),
+    "empty_text": ("is empty", "为空"),
     "not_a_date": ("is not a real date", "不是有效日期"),
     "date_out_of_range": ("must lie between {earliest} and {latest}", "应在 {earliest} 到 {latest} 之间"),
 }
 
 
-def _problem(error: Mapping[str, Any]) -> dict[str, str]:
+def problems(errors: Sequence[Mapping[str, Any]], known: Sequence[str] = ()) -> ApiError:
+    """pydantic errors as one 422 (the MCP tools validate their arguments with the API's models)."""
+    details = [_problem(e, known) for e in errors][:10]
+    return ApiError(422, "invalid_request", " ".join(d["problem"] for d in details),
+                    "".join(d["problem_zh"] for d in details), details=details)
+
+
+def _problem(error: Mapping[str, Any], known_fields: Sequence[str] = ()) -> dict[str, str]:
     """One pydantic error in words: which field, what was wrong, what to send instead. Built
     from the field's name and the rule only: pydantic's `input` (what was sent) is never used."""
     loc = [str(part) for part in error.get("loc", ()) if part != "body"]
@@ -76,15 +88,16 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
     kind = str(error.get("type", ""))
     want_en, want_zh = _FIELD_HELP.get(loc[-1] if loc else "", ("", ""))
     if kind == "extra_forbidden":
-        known = ", ".join(_FIELD_HELP)
+        known = ", ".join(known_fields or _FIELD_HELP)
         return {"field": name, "problem": f"Unknown field '{name}'. Known fields: {known}.",
                 "problem_zh": f"未知字段“{name}”。可用字段：{known}。"}
     if kind == "missing":
         return {"field": name, "problem": f"'{name}' is required: {want_en or 'see /docs'}.",
                 "problem_zh": f"缺少“{name}”：{want_zh or '见 /docs'}。"}
     if name == "body" or kind in ("json_invalid", "model_attributes_type", "dict_type"):
-        return {"field": "body", "problem": "The body must be a JSON object, e.g. {\"question\": \"...\"}.",
-                "problem_zh": "请求体必须是 JSON 对象，例如 {\"question\": \"...\"}。"}
+        first = known_fields[0] if known_fields else "question"
+        return {"field": "body", "problem": f"The body must be a JSON object, e.g. {{\"{first}\": \"...\"}}.",
+                "problem_zh": f"请求体必须是 JSON 对象，例如 {{\"{first}\": \"...\"}}。"}
     ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
     en, zh = _REASONS.get(kind, ("is not valid", "无效"))
     try:
@@ -96,11 +109,17 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
     return {"field": name, "problem": f"'{name}' {en}.{hint_en}", "problem_zh": f"“{name}”{zh}。{hint_zh}"}
 
 
-async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = [_problem(e) for e in exc.errors()][:10]
-    return error_response(ApiError(422, "invalid_request", " ".join(d["problem"] for d in details),
-                                   "".join(d["problem_zh"] for d in details), details=details))
+    return error_response(problems(exc.errors(), _body_fields(request)))
+
+
+def _body_fields(request: Request) -> list[str]:
+    """The fields of the route's body model, to name when an unknown one is sent."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    fields = getattr(model, "model_fields", None)
+    return list(fields) if isinstance(fields, dict) else []
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:

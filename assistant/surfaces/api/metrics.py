@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from assistant.core.errors import AccessDenied, FactoryAssistantError, user_message
+from assistant.core.users import User
 from assistant.pipeline import Pipeline
 from assistant.plan.query import SemanticQuery
 from assistant.scoped import ScopedPipeline, for_user
@@ -16,7 +17,7 @@ from assistant.surfaces.api.errors import ApiError
 from assistant.surfaces.api.schemas import ErrorBody, Label, MetricInfo, MetricsResponse
 from assistant.surfaces.api.state import ApiState, api_state
 
-__all__ = ["router"]
+__all__ = ["metrics_for", "router"]
 
 router = APIRouter(prefix="/v1", tags=["layer"])
 
@@ -31,9 +32,13 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 def metrics(request: Request, who: Annotated[Caller, Depends(caller)]) -> MetricsResponse:
     """Name, labels, description and unit of every metric your access lets you ask about.
     A plain `def`: FastAPI runs it in a worker thread, since the first call per scope compiles."""
-    state = api_state(request)
+    return metrics_for(api_state(request), who.user)
+
+
+def metrics_for(state: ApiState, user: User | None) -> MetricsResponse:
+    """The metrics `user` may ask about (blocking): GET /v1/metrics and the MCP `list_metrics` tool."""
     try:
-        view = for_user(state.pipeline, who.user)
+        view = for_user(state.pipeline, user)
         names = _visible(state, view)
     except FactoryAssistantError as exc:  # e.g. a role's row filter needs an attribute the user lacks
         raise ApiError(403, "access", user_message(exc, "en"), user_message(exc, "zh")) from None

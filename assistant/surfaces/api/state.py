@@ -1,7 +1,7 @@
 """What the API's routes share: the one pipeline, the users, the conversations, the limits.
 
-Kept on `app.state.api`, so routers (the ones here and those still to come: alerts, MCP) reach it
-from the request without module globals, and two apps in one process stay apart.
+Kept on `app.state.api`, so routers (ask, metrics, alerts) and the MCP server reach it without
+module globals, and two apps in one process stay apart.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from anyio import CapacityLimiter
 from fastapi import Request
+from sqlalchemy import Engine
 
+from assistant.alerts.manage import open_state_db
 from assistant.core.users import Users
 from assistant.pipeline import Pipeline
 from assistant.surfaces.api.workers import Workers
@@ -32,6 +34,17 @@ class ApiState:
     workers: Workers | None = None  # worker processes answering questions; None: this process does
     visible_metrics: dict[object, list[str]] = field(default_factory=dict)  # per access scope
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The alert state database (a SQLAlchemy URL; default: the settings', as `alerts` commands use).
+    # Opened on the first alerts request, so serving questions never needs it.
+    alerts_db: str | None = None
+    _alert_store: Engine | None = field(default=None, repr=False)
+
+    def alert_store(self) -> Engine:
+        """The alert state database, opened (and its tables made) once: a ConfigError if it cannot be."""
+        with self.lock:
+            if self._alert_store is None:
+                self._alert_store = open_state_db(self.alerts_db or self.pipeline.settings.alerts_db_url())
+            return self._alert_store
 
     @property
     def auth_required(self) -> bool:
