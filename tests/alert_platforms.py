@@ -70,6 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    do_GET = do_POST  # the chat bots' fakes: WeCom's gettoken is a GET
+
     def log_message(self, *args: Any) -> None:
         pass
 

@@ -18,7 +18,7 @@ from assistant.core.errors import FactoryAssistantError
 from assistant.core.settings import environment_value
 
 __all__ = ["TIMEOUT", "DeliveryContext", "DeliveryError", "Notification", "Sender", "channel_secret", "check_code",
-           "json_bytes", "labels", "post", "redact", "url_secrets"]
+           "json_bytes", "labels", "post", "redact", "request", "url_secrets"]
 
 # Connect fails fast; a slow platform still gets a while to answer before the try counts as failed.
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -110,8 +110,15 @@ def post(ctx: DeliveryContext, url: str, body: bytes, platform: str,
     """POST JSON bytes; a non-2xx answer or a network failure becomes a DeliveryError whose
     text names the platform and the status, never the URL (webhook URLs carry their keys)."""
     sent_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    return request(ctx.http, "POST", url, platform, content=body, headers=sent_headers)
+
+
+def request(http: httpx.Client, method: str, url: str, platform: str, **kwargs: Any) -> httpx.Response:
+    """One HTTP call to a platform (the chat bots' API calls too): a non-2xx answer or a network
+    failure becomes a DeliveryError naming the platform and the status, never the URL (webhook
+    URLs and API query strings carry keys and tokens)."""
     try:
-        response = ctx.http.post(url, content=body, headers=sent_headers, timeout=TIMEOUT)
+        response = http.request(method, url, timeout=TIMEOUT, **kwargs)
     except httpx.TimeoutException:
         raise DeliveryError(f"{platform}: no answer in time", f"{platform}：响应超时") from None
     except httpx.HTTPError as exc:
