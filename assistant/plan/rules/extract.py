@@ -101,8 +101,15 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
                     return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
                 return TopN(1, _direction(m.group("dir")), span, False)
     for m in lx.BARE_MOST.finditer(text):
-        if "哪" in text[max(0, m.start() - 10):m.start()] and not used.overlaps(*m.span()):
-            return TopN(1, "desc", m.span(), False)
+        if used.overlaps(*m.span()):
+            continue
+        # '最省电的' ranks the least first; any other 最 + verb ('最耗电', '最常坏') the most.
+        way = "asc" if text[m.end():m.end() + 1] in lx.BARE_MOST_LEAST else "desc"
+        count = _separate_count(text, taken)
+        if count is not None and count[1][0] > m.start():  # '本月最耗电的5台设备': the count follows
+            return TopN(count[0], way, m.span(), True, extra=count[1])
+        if "哪" in text[max(0, m.start() - 10):m.start()]:
+            return TopN(1, way, m.span(), False)
     return None
 
 

@@ -36,6 +36,7 @@ SUPERLATIVE = [
 ]
 # '哪台设备最耗电': any other 最 + verb after a 哪 ranks from the top (not 最近, 最新: times).
 BARE_MOST = re.compile(r"(?P<dir>最)(?![近新后早初终])(?=[\u4e00-\u9fff])")
+BARE_MOST_LEAST = set("省")  # 最省电, 最省料: the least of what follows
 DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
               "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest",

@@ -221,7 +221,8 @@ class Vocabulary:
         from a member's name in exactly one character, that character being one nothing else explained."""
         covered = _mark(len(text), [*taken, *((m.start, m.end) for m in matches)])
         # parts of metric words or time phrases are never re-read as names
-        locked = _mark(len(text), [*taken, *((m.start, m.end) for m in matches if "metric" in m.kinds)])
+        metric_spans = [(m.start, m.end) for m in matches if "metric" in m.kinds]
+        locked = _mark(len(text), [*taken, *metric_spans])
         out: list[Match] = []
         if not has_cjk(text):
             return out
@@ -229,10 +230,18 @@ class Vocabulary:
         for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
             for i in range(len(text) - n + 1):
                 self._one_offs_at(out, text[i:i + n], i, index, covered, locked)
+        # ...but a longer metric word may hold a shorter one: '良品律' is '良品率' mistyped, not '良品'
+        # and a stray character. Only the time phrases lock those windows.
+        time_locked = _mark(len(text), list(taken))
+        for n in sorted({len(f) for f, t in self._cjk_value_forms() if all(x.kind == "metric" for x in t)}):
+            for i in range(len(text) - n + 1):
+                if any(s >= i and e <= i + n for s, e in metric_spans) and \
+                        not any(s < i + n and e > i and (s < i or e > i + n) for s, e in metric_spans):
+                    self._one_offs_at(out, text[i:i + n], i, index, covered, time_locked, metric_only=True)
         return self._unambiguous(out)
 
     def _one_offs_at(self, out: list[Match], window: str, i: int, index: dict[str, list[tuple[str, list[Term]]]],
-                     covered: list[bool], locked: list[bool]) -> None:
+                     covered: list[bool], locked: list[bool], *, metric_only: bool = False) -> None:
         """Record every form that equals `window` (starting at i) but for one character."""
         n = len(window)
         for k in range(n):  # the form must equal the window but for position k
@@ -240,6 +249,8 @@ class Vocabulary:
                 continue
             for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
                 if form[k] == window[k] or any(locked[i + j] for j in range(n)):
+                    continue
+                if metric_only and not all(t.kind == "metric" for t in terms):
                     continue
                 self._one_off(out, window, form, terms, i, k, covered)
 

@@ -52,6 +52,10 @@ _CONT_EN = re.compile(
 _CONT_ZH = re.compile(
     r"\s*(?:到|至|~|-|—)\s*(?P<d>3[01]|[12]\d|0?[1-9]|[" + CNN + r"]{1,3})\s*(?:日|号)"
     r"(?![线机楼台位仓库车])")
+# 'the week of Dec 15', 'week starting 1 Dec', 'w/c 15 Dec', '12月15日那周/这一周/所在的周'
+_WEEK_OF_PRE = re.compile(r"(?<![A-Za-z])(?:week\s+(?:of|starting|beginning|commencing)(?:\s+on)?|w/c)\s+(?:the\s+)?$",
+                          _I)
+_WEEK_OF_SUF = re.compile(r"\s*(?:那|这|所在的?|当)\s*(?:一)?(?:周|星期|个星期|礼拜)")
 _NOT_ENDPOINT = {"last_n", "to_date"}  # already ranges anchored on today
 _ABSORB = r"(?<![A-Za-z])(?:(?:in|during|over|for|within|throughout{})\s+)?" \
     r"(?:the\s+)?(?:(?:calendar\s+)?year\s+|month\s+of\s+)?$"
@@ -87,6 +91,19 @@ def _since(t: str, a: Cand, as_of: Date) -> Cand | None:
         return None
     s = pre.start() if pre else a.s
     return Cand(s, suf.end() if suf else a.e, start, as_of, "since", prio=1)
+
+
+def _week_of(t: str, a: Cand) -> Cand | None:
+    """A day named as 'the week of' it: that Monday-to-Sunday week."""
+    if not a.day_level:
+        return None
+    pre = _WEEK_OF_PRE.search(t, max(0, a.s - 30), a.s)
+    suf = None if pre else _WEEK_OF_SUF.match(t, a.e)
+    if pre is None and suf is None:
+        return None
+    monday = a.start - a.start.weekday() * DAY
+    return Cand(pre.start() if pre else a.s, suf.end() if suf else a.e, monday, monday + 6 * DAY, "absolute",
+                year=a.year, prio=1)
 
 
 def _yl_year(c: Cand) -> int:
@@ -205,7 +222,7 @@ def resolve(original: str, t: str, base: list[Cand], as_of: Date) -> list[TimeMa
     ordered = sorted(strong + [w for w in base if w.weak and clear.of(w.s, w.e)], key=lambda c: c.s)
     composites: list[Cand] = []
     for i, a in enumerate(ordered):
-        for c in (_since(t, a, as_of), _continuation(t, a)):
+        for c in (_since(t, a, as_of), _continuation(t, a), _week_of(t, a)):
             if c is not None:
                 composites.append(c)
         for b in itertools.islice(ordered, i + 1, None):  # not ordered[i + 1:]: a copy per candidate

@@ -60,6 +60,10 @@ _QTY_AFTER = re.compile(r"\s*(?:units?|pcs|pieces?|parts?|items?|kg|tons?|tonnes
                         r"minutes?|mins?|ppm|%|件|个|台|次|小时|分钟|元|吨|公斤)", re.I)
 _RANK_BEFORE = re.compile(r"(?:top|bottom|best|worst|first|last|highest|lowest|over|under|"
                           r"above|below|than|#)\s*$", re.I)
+# ...nor after words that make it a label or part of a period we do not read ('Summer 2025').
+_NOT_YEAR_BEFORE = re.compile(r"(?:number|no\.?|version|model|batch|lot|order|between|and|summer|winter|"
+                              r"spring|autumn|fall|season|holiday|christmas|easter)\s*$", re.I)
+_NUMBER_AFTER = re.compile(r"\s+(?:and|or|to|-)\s+\d", re.I)  # '2000 and 2020 units': a range of numbers
 _YEAR_CUE = re.compile(r"(?<![A-Za-z])(?:in|during|for|throughout|year)\s+$|(?:^|[,，;:])\s*$", re.I)
 # 'in may'; also 'Jan and Feb', 'Jan, Feb and Mar': a neighbouring month name in a
 # list makes an abbreviation a month ('may' is no such neighbour: 'may or may not').
@@ -222,7 +226,11 @@ def h_year(m: re.Match[str], as_of: Date) -> Cand | None:
     if _QTY_AFTER.match(m.string, m.end()):  # 'over 2000 units'
         return None
     y = int(m.group(1))
-    return cand(m, year_range(y), "absolute", year=y, weak=not _before(_YEAR_CUE, m))
+    # A year stands alone ('downtime by month for Chongqing 2025') unless a ranking or comparison
+    # word makes it a number ('top 2000', 'over 2025'); alone it was dropped without a word.
+    weak = not _before(_YEAR_CUE, m) and (_before(_RANK_BEFORE, m) or _before(_NOT_YEAR_BEFORE, m)
+                                          or _NUMBER_AFTER.match(m.string, m.end()) is not None)
+    return cand(m, year_range(y), "absolute", year=y, weak=weak)
 
 
 def h_weekno(m: re.Match[str], as_of: Date) -> Cand | None:
