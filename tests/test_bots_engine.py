@@ -136,7 +136,7 @@ def test_an_alert_request_is_offered_then_saved_for_that_user(engine: ChatEngine
     assert len(mine) == 1 and mine[0].recipients == ["user:li_wei"]
     # Outside the user's scope: the rule is refused, not saved.
     outside = ask(engine, "alert me when Suzhou OEE falls below 75%", sender="ULIWEI", thread="C1:601")
-    assert outside.status == "clarify" and "Suzhou is outside your access" in outside.text
+    assert outside.status == "clarify" and "Suzhou, which is outside your access" in outside.text
 
 
 def test_deliveries_answer_each_event_once_and_forget_after_the_ttl() -> None:

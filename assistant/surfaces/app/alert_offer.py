@@ -1,5 +1,5 @@
 """A rule from a sentence, in the app: the Alerts page's form and the chat box ("alert me when …")
-both make a draft with assistant.alerts.chat.rule_from_sentence, show it in words, and save it
+both make a draft with assistant.alerts.scope_check.rule_within_scope, show it in words, and save it
 only when the user confirms. The draft waits in st.session_state between the two clicks."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
-from assistant.alerts.chat import RuleDraft, example_sentence, is_alert_request, rule_from_sentence
+from assistant.alerts.chat import RuleDraft, example_sentence, is_alert_request
 from assistant.alerts.config import load_rules
 from assistant.alerts.manage import open_state_db, save_rule
+from assistant.alerts.scope_check import rule_within_scope
 from assistant.core.errors import ClarificationNeeded, FactoryAssistantError, user_message
 from assistant.core.settings import Settings
 from assistant.pipeline import Pipeline
@@ -52,7 +53,7 @@ def offer(surface: str, sentence: str, pipeline: Pipeline) -> None:
     settings = pipeline.settings
     try:
         alerts = load_rules(settings, pipeline.layer, alert_store(settings))
-        draft = rule_from_sentence(sentence, pipeline, user=st.session_state.get(state.USER),
+        draft = rule_within_scope(sentence, pipeline, user=st.session_state.get(state.USER),
                                    taken={r.id for r in alerts.rules}, channels=alerts.channels,
                                    as_of=state.today(settings))
         st.session_state[DRAFTS[surface]] = {"sentence": sentence, "draft": draft}

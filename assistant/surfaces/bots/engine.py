@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from assistant.alerts.chat import example_sentence, is_alert_request, rule_from_sentence
+from assistant.alerts.chat import example_sentence, is_alert_request
 from assistant.alerts.config import load_rules
 from assistant.alerts.manage import open_state_db, save_rule
+from assistant.alerts.scope_check import rule_within_scope
 from assistant.core.errors import ClarificationNeeded, FactoryAssistantError, ServiceBusy, user_message
 from assistant.core.text import question_lang, valid_unicode
 from assistant.core.users import User, Users
@@ -153,7 +154,7 @@ class ChatEngine:
         settings = self.pipeline.settings
         alerts = load_rules(settings, self.pipeline.layer, self.store)
         try:
-            draft = rule_from_sentence(sentence, self.pipeline, user=user, taken={r.id for r in alerts.rules},
+            draft = rule_within_scope(sentence, self.pipeline, user=user, taken={r.id for r in alerts.rules},
                                        channels=alerts.channels, as_of=settings.today())
         except ClarificationNeeded as exc:
             example = said("alert_example", lang, example=example_sentence(self.pipeline.layer, lang))
@@ -166,7 +167,7 @@ class ChatEngine:
         # beyond what the user could type, and the rule is checked in the user's scope once more.
         settings = self.pipeline.settings
         alerts = load_rules(settings, self.pipeline.layer, self.store)
-        draft = rule_from_sentence(sentence, self.pipeline, user=user, taken={r.id for r in alerts.rules},
+        draft = rule_within_scope(sentence, self.pipeline, user=user, taken={r.id for r in alerts.rules},
                                    channels=alerts.channels, as_of=settings.today())
         saved = save_rule(self.store, draft.rule)
         return text_reply("alert_saved", lang, said("alert_saved", lang, id=saved.id, words=draft.text(lang)))

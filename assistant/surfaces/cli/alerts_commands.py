@@ -131,8 +131,8 @@ def add(sentence: str = typer.Argument(..., help='A sentence, e.g. "alert me whe
                                                              "when users are configured."),
         yes: bool = YesOpt) -> None:
     """Make a rule from a sentence in English or Chinese; it is shown in words before it is saved."""
-    from assistant.alerts.chat import rule_from_sentence
     from assistant.alerts.manage import save_rule
+    from assistant.alerts.scope_check import rule_within_scope
     from assistant.core.text import question_lang, valid_unicode
 
     sentence = valid_unicode(sentence)
@@ -142,7 +142,7 @@ def add(sentence: str = typer.Argument(..., help='A sentence, e.g. "alert me whe
         who = _user(runner, user, lang)
         alerts = runner.alerts()
         taken = {r.id for r in alerts.rules}
-        draft = rule_from_sentence(sentence, runner.pipeline, user=who, taken=taken, channels=alerts.channels,
+        draft = rule_within_scope(sentence, runner.pipeline, user=who, taken=taken, channels=alerts.channels,
                                    as_of=runner.today())
     except FactoryAssistantError as exc:
         fail_with(exc, lang)
