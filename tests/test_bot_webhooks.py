@@ -25,11 +25,11 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
 
+from assistant.alerts.delivery.base import quiet_http_logs
 from assistant.core.users import load_users
 from assistant.pipeline import Pipeline
 from assistant.surfaces.bots.engine import ChatEngine
 from assistant.surfaces.bots.webhooks import create_app
-from assistant.surfaces.bots.webhooks.app import quiet_http_logs
 from tests import alert_platforms as fake
 
 OEE = "What was OEE by plant last month?"

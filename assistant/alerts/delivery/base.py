@@ -4,6 +4,7 @@ and one careful HTTP POST (timeouts, no secret in any message it makes)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -17,11 +18,35 @@ from assistant.alerts.rules import Channel
 from assistant.core.errors import FactoryAssistantError
 from assistant.core.settings import environment_value
 
-__all__ = ["TIMEOUT", "DeliveryContext", "DeliveryError", "Notification", "Sender", "channel_secret", "check_code",
-           "json_bytes", "labels", "post", "redact", "request", "url_secrets"]
+__all__ = [
+    "TIMEOUT",
+    "DeliveryContext",
+    "DeliveryError",
+    "Notification",
+    "Sender",
+    "channel_secret",
+    "check_code",
+    "json_bytes",
+    "labels",
+    "post",
+    "quiet_http_logs",
+    "redact",
+    "request",
+    "url_secrets",
+]
 
 # Connect fails fast; a slow platform still gets a while to answer before the try counts as failed.
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+def quiet_http_logs() -> None:
+    """httpx logs every request's URL at INFO, and webhook and API URLs carry keys (WeCom's
+    `corpsecret`, DingTalk's `access_token`, Teams' `sig`): those loggers stay at warnings, which
+    carry no URL. Called on import, so alert delivery and the chat bots are covered alike."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+quiet_http_logs()
+
 _ERROR_BODY = 200  # enough of a platform's answer to see its error code, not a whole HTML page
 
 

@@ -25,11 +25,12 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from assistant.alerts.delivery.base import quiet_http_logs
     from assistant.core.errors import FactoryAssistantError
     from assistant.core.settings import Settings
     from assistant.core.users import load_users
     from assistant.pipeline import Pipeline
-    from assistant.surfaces.bots.webhooks.app import create_app, platform_status, quiet_http_logs
+    from assistant.surfaces.bots.webhooks.app import create_app, platform_status
 
     quiet_http_logs()
     try:

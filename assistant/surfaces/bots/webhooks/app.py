@@ -28,7 +28,7 @@ from assistant.surfaces.bots.webhooks.feishu import FeishuBot
 from assistant.surfaces.bots.webhooks.teams import REPLY_WITHIN_S, TeamsBot
 from assistant.surfaces.bots.webhooks.wecom import WeComBot
 
-__all__ = ["Adapter", "create_app", "platform_status", "quiet_http_logs"]
+__all__ = ["Adapter", "create_app", "platform_status"]
 
 log = logging.getLogger("assistant.bots.webhooks")
 
@@ -77,13 +77,6 @@ def create_app(pipeline: Pipeline, users: Users | None = None, *, settings: Sett
         return {"ok": True, "platforms": platform_status(adapters)}
 
     return app
-
-
-def quiet_http_logs() -> None:
-    """httpx logs every request's URL at INFO, and WeCom's URLs carry `corpsecret` and
-    `access_token`: the server keeps those loggers to warnings (which carry no URL)."""
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def platform_status(adapters: list[Adapter]) -> dict[str, bool]:
