@@ -33,6 +33,7 @@ def _browser_locale() -> str | None:
 
 def main() -> None:
     state.init_session(default_zh=lang_from_locale(_browser_locale()) == "zh")
+    state.question_from_link()
     lang = current_lang()
     # An emoji icon is drawn in the browser; a ":material/...:" page icon is fetched from
     # fonts.gstatic.com on every page load, and nothing may leave the machine.

@@ -152,6 +152,22 @@ def init_session(default_zh: bool) -> None:
     st.session_state.setdefault(PLANNER_KEY, None)
 
 
+def question_from_link(max_chars: int = 500) -> None:
+    """A chat bot's or an alert's "details" link opens the app asking the same question
+    (`/?q=...&lang=zh`): the question is queued once and the parameters are taken off the
+    address, so a refresh does not ask it again."""
+    params = st.query_params
+    question = " ".join(str(params.get("q") or "").split())[:max_chars]
+    lang = params.get("lang")
+    if lang in ("en", "zh"):
+        st.session_state[LANG_KEY] = lang == "zh"
+    for key in ("q", "lang"):
+        if key in params:
+            del params[key]
+    if question:
+        st.session_state[PENDING] = question
+
+
 def today(settings: Settings) -> dt.date:
     """The date "today" means for this session: chosen on the Settings page, else the configured one."""
     chosen: dt.date | None = st.session_state.get(AS_OF_KEY)
