@@ -509,3 +509,22 @@ def test_running_without_tokens_says_what_to_set(monkeypatch: pytest.MonkeyPatch
     assert slack_main(["--http"]) == 2
     err = capsys.readouterr().err
     assert "should start with xoxb-" in err and "FA_SLACK_SIGNING_SECRET" in err and "FA_SLACK_APP_TOKEN" not in err
+
+
+def test_the_manifests_ask_slack_for_what_the_bot_handles() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parents[1] / "deploy" / "slack"
+    socket_mode = yaml.safe_load((root / "manifest.yaml").read_text(encoding="utf-8"))
+    http_mode = yaml.safe_load((root / "manifest-http.yaml").read_text(encoding="utf-8"))
+    for manifest in (socket_mode, http_mode):
+        settings, scopes = manifest["settings"], set(manifest["oauth_config"]["scopes"]["bot"])
+        assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+        assert settings["interactivity"]["is_enabled"] is True
+        assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/factory"]
+        assert {"app_mentions:read", "chat:write", "commands", "files:write", "im:history"} <= scopes
+    assert socket_mode["settings"]["socket_mode_enabled"] is True
+    assert http_mode["settings"]["socket_mode_enabled"] is False
+    urls = {http_mode["settings"]["event_subscriptions"]["request_url"],
+            http_mode["settings"]["interactivity"]["request_url"], http_mode["features"]["slash_commands"][0]["url"]}
+    assert urls == {"https://HOST" + EVENTS_PATH}
