@@ -528,3 +528,21 @@ def test_the_manifests_ask_slack_for_what_the_bot_handles() -> None:
     urls = {http_mode["settings"]["event_subscriptions"]["request_url"],
             http_mode["settings"]["interactivity"]["request_url"], http_mode["features"]["slash_commands"][0]["url"]}
     assert urls == {"https://HOST" + EVENTS_PATH}
+
+
+def test_a_command_is_handled_while_slow_answers_hold_every_worker(bot: Bot) -> None:
+    bot.engine.gate.clear()  # every answer waits: more questions than the bot has workers
+    events = [mention("C1300", OEE_BY_PLANT) for _ in range(bot.bot.answers._max_workers + 2)]
+    for event in events:
+        assert post_event(bot, event_body(event)).status_code == 200
+    response = post_form(bot, {"command": "/factory", "text": OEE_BY_PLANT, "user_id": "UADMIN",
+                               "channel_id": "C1301", "team_id": "T1", "trigger_id": "1.2.3",
+                               "response_url": bot.slack.url + "/respond/2"})
+    assert response.status_code == 200 and response.text == ""
+    # Its question is posted while every answer is still held: the listeners were free.
+    bot.slack.wait_for(lambda cs: any(c.args.get("channel") == "C1301" and "thread_ts" not in c.args
+                                      for c in cs), "the command's question")
+    assert not any(c.method == "chat.postMessage" for c in bot.slack.in_channel("C1300"))
+    bot.engine.gate.set()
+    for event in events:
+        wait_answer(bot, "C1300", event["ts"])

@@ -86,9 +86,14 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         app, bot = build_app(ChatEngine(pipeline, users), token=str(settings.slack_bot_token),
                              signing_secret=settings.slack_signing_secret)
-    except BoltError as exc:  # auth.test failed: a wrong or revoked token, or Slack unreachable
+    except BoltError as exc:  # auth.test said no: a wrong or revoked token
         pipeline.close()
         print(f"Slack did not accept the bot token / Slack 未接受机器人令牌: {exc}", file=sys.stderr)
+        return 1
+    except (SlackClientError, OSError) as exc:  # auth.test never got an answer: no route to Slack
+        pipeline.close()
+        print(f"Cannot reach Slack to check the bot token / 无法连接 Slack 以验证机器人令牌: "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     try:
         if args.http:

@@ -6,8 +6,11 @@ before the listener runs and runs the listener in its worker pool; commands and 
 `ack()` first thing. The HTTP response (or the Socket Mode envelope's ack) therefore leaves
 before any question is answered, however slow the answer is.
 
-The answer itself runs in a pool of its own, so the listener can wait `bot_working_after_s` for
-it, post "working on it" when it is slow, and put the answer in place of that message.
+Listeners only check and hand over: each question becomes a job (`jobs` pool) that asks the
+engine in a pool of its own (`answers`), waits `bot_working_after_s` for it, posts "working on it"
+when it is slow, and puts the answer in place of that message. So Bolt's listener pool is never
+held by a slow answer, and a slash command or a button press behind ten slow questions is still
+acknowledged at once (their ack() runs in that pool).
 """
 
 from __future__ import annotations
@@ -43,10 +46,13 @@ class SlackBot:
         self.poster = poster
         settings = engine.pipeline.settings
         self.working_after_s = settings.bot_working_after_s if working_after_s is None else working_after_s
+        # Two pools: a job waits on its answer, and must never wait for a worker of its own pool.
+        self.jobs = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-job")
         self.answers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer")
         self.bot_user_id: str | None = None  # from auth.test, to take the bot's own mention off a message
 
     def close(self) -> None:
+        self.jobs.shutdown(wait=False, cancel_futures=True)
         self.answers.shutdown(wait=False, cancel_futures=True)
 
     def register(self, app: App) -> None:
@@ -109,7 +115,7 @@ class SlackBot:
             return
         thread = Thread(channel, str(event.get("thread_ts") or ts))
         text = plain_text(str(event.get("text", "")), self.bot_user_id)
-        self.answer(thread, Incoming(PLATFORM, str(event["user"]), thread.key, text, event_id))
+        self.ask(thread, Incoming(PLATFORM, str(event["user"]), thread.key, text, event_id))
 
     def on_command(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
         """`/factory <question>`: the question goes into the channel as a message and the answer under
@@ -123,7 +129,7 @@ class SlackBot:
             respond(text=said("cannot_post", lang), response_type="ephemeral")
             return
         thread = Thread(channel, ts)
-        self.answer(thread, Incoming(PLATFORM, user, thread.key, text))
+        self.ask(thread, Incoming(PLATFORM, user, thread.key, text))
 
     def on_option(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """An option or the alert confirm: the button's question, asked by whoever pressed it."""
@@ -134,7 +140,7 @@ class SlackBot:
         if question is None:
             self.poster.text(thread, said("details_gone", "en") + "\n" + said("details_gone", "zh"))
             return
-        self.answer(thread, Incoming(PLATFORM, user, thread.key, question))
+        self.ask(thread, Incoming(PLATFORM, user, thread.key, question))
 
     def on_how(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """"How was this computed?": the provenance and SQL, for a known user (the same check as asking)."""
@@ -149,6 +155,10 @@ class SlackBot:
         self.poster.provenance(thread, str(action.get("value", "")), lang)
 
     # -- answering ---------------------------------------------------------------------------------
+
+    def ask(self, thread: Thread, msg: Incoming) -> None:
+        """Hand the question over and return: the listener's worker is free at once."""
+        self.jobs.submit(self._guarded, self.answer, thread, msg)
 
     def answer(self, thread: Thread, msg: Incoming) -> None:
         """Ask the engine; if it takes longer than `working_after_s`, post "working on it" and put the
