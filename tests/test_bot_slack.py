@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
+from slack_bolt import App
 
 from assistant.core.users import load_users
 from assistant.pipeline import Pipeline
@@ -161,6 +163,7 @@ class Bot:
     engine: GatedEngine
     bot: SlackBot
     url: str
+    app: App
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +196,7 @@ def bot(pipeline: Pipeline, users_path: Path, tmp_path_factory: pytest.TempPathF
             time.sleep(0.01)  # waiting for the server to listen, not timing anything
         assert server.started
         try:
-            yield Bot(slack, engine, slack_bot, f"http://127.0.0.1:{sock.getsockname()[1]}{EVENTS_PATH}")
+            yield Bot(slack, engine, slack_bot, f"http://127.0.0.1:{sock.getsockname()[1]}{EVENTS_PATH}", app)
         finally:
             engine.gate.set()
             server.should_exit = True
@@ -546,3 +549,30 @@ def test_a_command_is_handled_while_slow_answers_hold_every_worker(bot: Bot) -> 
     bot.engine.gate.set()
     for event in events:
         wait_answer(bot, "C1300", event["ts"])
+
+
+def test_socket_mode_deliveries_are_acked_answered_and_a_retry_dropped(bot: Bot) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    handler = SocketModeHandler(bot.app, "xapp-1-test")  # as __main__ builds it; never connected here
+    acked: list[str] = []
+
+    class Connection:  # the socket the envelope came on: records the envelope acks
+        logger = logging.getLogger("test.socket")
+
+        def send_socket_mode_response(self, response: Any) -> None:
+            acked.append(response.envelope_id)
+
+    event = mention("C1400", OEE_BY_PLANT)
+    body = event_body(event)
+    try:
+        handler.handle(Connection(), SocketModeRequest("events_api", "env-1", body))
+        handler.handle(Connection(), SocketModeRequest("events_api", "env-2", body, retry_attempt=1,
+                                                       retry_reason="timeout"))
+        assert acked == ["env-1", "env-2"]  # no signature in Socket Mode, and each envelope acked
+        assert bot.engine.wait_delivery(body["event_id"], 2) == [True, False]
+        (reply,) = wait_answer(bot, "C1400", event["ts"])
+        assert "Ningbo" in text_of(reply)
+    finally:
+        handler.client.close()
