@@ -93,6 +93,7 @@ def _place_partials(partials: Named, chosen: Chosen, lang: str, question: str) -
         # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name.
         hits = [o for o in options if any(p.label_en.lower() in o.label_en.lower() or p.label_zh in o.label_zh
                                           for ps in chosen.values() for p in ps)]
+        hits = hits or _like_sibling(options, chosen.get(options[0].dimension, []) if options else [])
         if len(hits) == 1 or len({h.key for h in hits}) == 1:
             _replace_parents(chosen, hits[0])
         elif len(options) == 1:
@@ -104,6 +105,22 @@ def _place_partials(partials: Named, chosen: Chosen, lang: str, question: str) -
                                   for o in options[:MAX_CHOICES]])
     return None
 
+
+
+def _like_sibling(options: list[Member], siblings: list[Member]) -> list[Member]:
+    """'苏州1号线和2号线', 'Suzhou line 1 and line 2': the option named like a member of the same kind
+    named beside it (the longest shared beginning, which only one option has), else none."""
+    def shared(a: str, b: str, words: bool) -> int:
+        x, y = (a.lower().split(), b.lower().split()) if words else (a, b)
+        return next((i for i, (p, q) in enumerate(zip(x, y, strict=False)) if p != q), min(len(x), len(y)))
+
+    if not siblings:
+        return []
+    score = {o.key: max(max(shared(o.label_en, s.label_en, True), shared(o.label_zh, s.label_zh, False))
+                        for s in siblings) for o in options}
+    best = max(score.values())
+    top = [o for o in options if score[o.key] == best]
+    return top if best > min(score.values()) and len(top) == 1 else []
 
 
 def _ask_shared(shared: Named, ctx: PlanContext, question: str) -> Stop | None:

@@ -128,10 +128,12 @@ WRITE_INTENT = re.compile(
 FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
                       r"|预测|预估|推测未来|预计(?:下|明|未来)")
 # Asking what was paid (refused when no metric of the layer is measured in money).
+# Time spent is no money: "how much time did Suzhou spend on maintenance", "换型一共花了多少分钟".
 PAID = re.compile(
+    r"^(?!.*(?:\bhow much time\b|\b(?:minutes?|hours?|hrs?)\b|分钟|小时|多长时间|多久)).*?(?:"
     r"\bhow much (?:money|did (?:we|it|they) (?:pay|spend)|do (?:we|they) (?:pay|spend))\b"
     r"|\b(?:paid|spent|spend|pay) (?:for|on)\b|\b(?:yuan|rmb|cny|usd|dollars?|euros?)\b|\bcost of\b"
-    r"|多少钱|花了多少|人民币|\d\s*元|多少元|成本|费用|金额", re.I)
+    r"|多少钱|花了多少|人民币|\d\s*元|多少元|成本|费用|金额)", re.I | re.S)
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"

@@ -12,6 +12,7 @@ from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
+from semantic_layer.models import UnitSpec
 
 
 def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]]], metrics: list[str],
@@ -62,6 +63,19 @@ def metric_from_previous(text: str, previous: SemanticQuery, ctx: PlanContext, v
     return None
 
 
+def units_said(text: str, layer: Layer) -> list[UnitSpec]:
+    """The layer's units the question names ('how many minutes', '多少分钟')."""
+    return [u for u in layer.units.values() if any(
+        w and len(w) > 1 and re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", text)
+        for w in (u.label.en, u.label.zh))]
+
+
+def plain_total(layer: Layer, metric: str) -> bool:
+    """A metric that is one summed measure: 'how many minutes' of its facts is its total."""
+    refs = layer.metric_measures(metric)
+    return len(refs) == 1 and refs[0].agg == "sum" and layer.metric(metric).expr.strip() == refs[0].name
+
+
 def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) -> list[str]:
     """'how many minutes were the machines stopped': a count of stops asked in minutes is the plain
     total of the same facts in minutes, when exactly one metric is that (the unit decides). Only for
@@ -69,15 +83,21 @@ def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) ->
     if len(metrics) != 1 or not named or not COUNT.search(text):
         return metrics
     chosen = layer.metric(metrics[0])
-    units = [u for u in layer.units.values() if u.name != chosen.unit and any(
-        w and len(w) > 1 and re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", text)
-        for w in (u.label.en, u.label.zh))]
+    units = [u for u in units_said(text, layer) if u.name != chosen.unit]
     if len(units) != 1:
         return metrics
     tables = {m.table for m in layer.metric_measures(chosen.name)}
-    same = []
-    for m in layer.spec.metrics:
-        refs = layer.metric_measures(m.name)
-        if m.unit == units[0].name and len(refs) == 1 and m.expr.strip() == refs[0].name and refs[0].table in tables:
-            same.append(m.name)
+    same = [m.name for m in layer.spec.metrics if m.unit == units[0].name and plain_total(layer, m.name)
+            and layer.metric_measures(m.name)[0].table in tables]
     return same if len(same) == 1 else metrics
+
+
+def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
+    """With no metric named, the one metric in the unit the question names among those its breakdowns
+    and values reach ('换型一共花了多少分钟': the minutes of changeovers); among several, the one plain
+    total ('how many minutes' is a sum, not an average per event); else None."""
+    units = {u.name for u in units_said(text, layer)}
+    fitting = sorted(m for m in reachable if layer.metric(m).unit in units)
+    if len(fitting) > 1:
+        fitting = [m for m in fitting if plain_total(layer, m)]
+    return fitting[0] if len(fitting) == 1 else None

@@ -26,7 +26,7 @@ from assistant.plan.rules.messages import (
     refuse_unknown,
     unread_negation,
 )
-from assistant.plan.rules.metric_choice import fit_metrics, metric_from_previous, unit_named
+from assistant.plan.rules.metric_choice import fit_metrics, in_named_unit, metric_from_previous, unit_named
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.shape_words import find_shapes
@@ -217,7 +217,7 @@ class RulePlanner:
             return listing
         if r.leftover.breakdowns:  # "which operator ...": answering for everyone would not answer it
             return refuse_breakdown(self.name, ctx.layer, ctx.lang, r.leftover.breakdowns[0])
-        return self._without_metric(r.parsed, r.leftover, r.found.times, ctx, is_follow_up)
+        return self._without_metric(r.parsed, r.leftover, r.found.times, ctx, is_follow_up, text)
 
     def _build_query(self, r: Reading, text: str, ctx: PlanContext, previous: SemanticQuery | None) -> Plan:
         """The SemanticQuery of what was read: metrics, filters, breakdowns, period, shape, ranking."""
@@ -319,23 +319,26 @@ class RulePlanner:
                     notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)
 
     def _without_metric(self, parsed: Parsed, leftover: Leftover, times: list[TimeMatch], ctx: PlanContext,
-                        is_follow_up: bool) -> Plan | None:
+                        is_follow_up: bool, text: str) -> Plan | None:
         """No metric named and none to carry over: the one the other words describe when one clearly
         does; else ask with the closest ones, or refuse what the layer does not hold."""
         if parsed.ambiguous_metrics and not parsed.metrics:
             return self._ask_metric(parsed, parsed.ambiguous_metrics[0], times, ctx)
         if parsed.metrics or is_follow_up:
             return None
-        if not leftover.words:
-            if parsed.values or parsed.group_by:  # "how is Ningbo doing?": which metric?
-                return self._ask_metric(parsed, [], times, ctx)
+        fits = reachable(parsed, ctx.layer)
+        unit_metric = in_named_unit(fits, text, ctx.layer)  # '花了多少分钟'
+        if not leftover.words and unit_metric is None:
+            if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?
+                return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
+                                        else [], times, ctx)
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
-        guess = guess_metric(leftover.words, ctx.layer, reachable(parsed, ctx.layer))
-        if unanswerable_words(leftover.words, ctx.layer):
+        guess = guess_metric(leftover.words, ctx.layer, fits)
+        if unit_metric is None and unanswerable_words(leftover.words, ctx.layer):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
-        if guess.metric is not None:
-            parsed.metrics.append(guess.metric)
-            parsed.guessed = guess.metric
+        if (chosen := unit_metric or guess.metric) is not None:
+            parsed.metrics.append(chosen)
+            parsed.guessed = chosen
             return None
         if guess.worth_asking:
             return self._ask_metric(parsed, guess.options, times, ctx)

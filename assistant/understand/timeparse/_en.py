@@ -68,9 +68,10 @@ _YEAR_CUE = re.compile(r"(?<![A-Za-z])(?:in|during|for|throughout|year)\s+$|(?:^
 # 'in may'; also 'Jan and Feb', 'Jan, Feb and Mar': a neighbouring month name in a
 # list makes an abbreviation a month ('may' is no such neighbour: 'may or may not').
 _LIST_MON = r"(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)"
-_MONTH_CUE = re.compile(r"(?<![A-Za-z])(?:(?:in|during|for|throughout|of)\s+|" + _LIST_MON
+_MONTH_CUE = re.compile(r"(?<![A-Za-z])(?:(?:in|during|for|throughout|of|vs\.?|versus|against|compared\s+(?:to|with))"
+                        r"\s+|" + _LIST_MON
                         + r"[a-z]*\.?\s*(?:,|and|or|&)\s*)$", re.I)
-_MONTH_NEXT = re.compile(r"\.?\s*(?:,|and|or|&)\s*" + _LIST_MON, re.I)
+_MONTH_NEXT = re.compile(r"\.?\s*(?:,|and|or|&|vs\.?|versus|against|compared\s+(?:to|with))\s*" + _LIST_MON, re.I)
 
 
 def _c(p: str) -> re.Pattern[str]:
