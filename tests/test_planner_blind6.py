@@ -44,6 +44,15 @@ def test_time_spent_is_no_money_and_the_unit_names_the_metric(pipeline: Pipeline
     assert filters(query) == {"downtime_reason": ["changeover"]}
 
 
+@pytest.mark.parametrize("question", ["total overtime hours paid last month?", "overtime hours in Ningbo last month",
+                                      "宁波上个月加班多少小时"])
+def test_a_unit_alone_does_not_pick_a_metric(pipeline: Pipeline, question: str) -> None:
+    """MTBF is the one metric in hours: naming hours (and a plant every fact reaches) is no reason to
+    answer it for overtime, which the data does not hold."""
+    status, query, _ = plan(pipeline, question)
+    assert status != "ok" or "mtbf_hours" not in query.get("metrics", [])
+
+
 @pytest.mark.parametrize("question", ["how much did we spend on maintenance last month", "上个月花了多少钱"])
 def test_money_is_still_refused(pipeline: Pipeline, question: str) -> None:
     status, _, answer = plan(pipeline, question)
@@ -71,3 +80,41 @@ def test_a_member_with_no_metric_offers_the_metrics_that_reach_it(pipeline: Pipe
     assert status == "clarify"
     offered = " ".join(c["label"] for c in answer.extras.get("choices") or []) or answer.message
     assert "Defect" in offered and "output" not in offered.lower()
+
+
+def ask_in_turn(pipeline: Pipeline, *questions: str) -> tuple[str, dict[str, Any]]:
+    session = pipeline.new_session()
+    for q in questions:
+        answer = pipeline.ask(q, session=session)
+    return answer.status, answer.semantic_query or {}
+
+
+def test_a_follow_up_with_ne_then_more_words_keeps_the_period(pipeline: Pipeline) -> None:
+    status, query = ask_in_turn(pipeline, "今年每季度的产量", "良品数呢？也按季度")
+    assert status == "ok" and query["metrics"] == ["good_output"] and query["time_grain"] == "quarter"
+    assert query["time_range"]["start"] == "2025-01-01"
+
+
+def test_break_it_down_by_status_reads_the_status_of_the_previous_rows(pipeline: Pipeline) -> None:
+    status, query = ask_in_turn(pipeline, "how many complaints did we get in Q4", "break it down by status")
+    assert status == "ok" and query["dimensions"] == ["complaint_status"]
+
+
+@pytest.mark.parametrize("follow", ["now by month instead of by reason", "按月看，不要按原因"])
+def test_instead_of_a_breakdown_takes_it_away(pipeline: Pipeline, follow: str) -> None:
+    status, query = ask_in_turn(pipeline, "downtime by reason this year", follow)
+    assert status == "ok" and query.get("dimensions", []) == [] and query["time_grain"] == "month"
+
+
+def test_a_counting_phrase_counts_the_metric_before_it(pipeline: Pipeline) -> None:
+    status, query, _ = plan(pipeline, "重庆今年各类缺陷分别多少件")
+    assert status == "ok" and query["metrics"] == ["defect_quantity"] and query["dimensions"] == ["defect_type"]
+    both = plan(pipeline, "how many parts did we make last month and how many defects")[1]
+    assert both["metrics"] == ["total_output", "defect_quantity"]  # two counts named: two figures
+
+
+@pytest.mark.parametrize("question", ["customers in Europe - list w/ country", "list the customers in Europe with their country"])
+def test_list_said_after_the_thing_still_lists(pipeline: Pipeline, question: str) -> None:
+    status, query, _ = plan(pipeline, question)
+    assert status == "ok" and query.get("metrics", []) == []
+    assert query["dimensions"] == ["customer", "customer_country"] and filters(query) == {"customer_region": ["Europe"]}

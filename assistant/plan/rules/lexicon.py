@@ -113,7 +113,11 @@ FOLLOW_UP = re.compile(
     r"^\s*(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b"
     r"|break it down|split it|drill down|"
     r"那|那么|换成|换为|改成看|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
-    r"|(?:呢\s*[?？]?\s*$|instead\??\s*$|\bthe same\b)", re.I)
+    r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)", re.I)
+
+# "by month instead of by reason", "按月看，不要按原因": the breakdown named after it is taken away.
+INSTEAD_OF = re.compile(r"(?:\binstead\s+of|\brather\s+than|\bnot)\s+(?:by\s+|per\s+)?(?:the\s+)?$"
+                        r"|(?:而不是|不要|不再|别再?)\s*(?:按照?|分)?\s*$", re.I)
 
 # Requests to change data: always refused.
 WRITE_INTENT = re.compile(

@@ -94,8 +94,13 @@ def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) ->
 
 def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
     """With no metric named, the one metric in the unit the question names among those its breakdowns
-    and values reach ('换型一共花了多少分钟': the minutes of changeovers); among several, the one plain
-    total ('how many minutes' is a sum, not an average per event); else None."""
+    and values reach, when they all count one kind of fact ('换型一共花了多少分钟': the minutes of
+    changeovers); among several, the one plain total ('how many minutes' is a sum, not an average
+    per event); else None."""
+    # Only where the members named already point at one kind of fact (a downtime reason): a unit
+    # alone says too little ('overtime hours in Ningbo' is no MTBF, the one metric in hours).
+    if len({m.table for name in reachable for m in layer.metric_measures(name)}) != 1:
+        return None
     units = {u.name for u in units_said(text, layer)}
     fitting = sorted(m for m in reachable if layer.metric(m).unit in units)
     if len(fitting) > 1:

@@ -189,10 +189,12 @@ class RulePlanner:
         return self._build_query(r, text, ctx, previous if is_follow_up else None)
 
     def _take_own_breakdowns(self, r: Reading, text: str, ctx: PlanContext) -> None:
-        """'how many in each status': a column of the counted rows, named without their name, is a breakdown."""
-        if not r.parsed.metrics:
+        """'how many in each status': a column of the counted rows, named without their name, is a breakdown
+        (of the previous question's rows in a follow-up that names none: 'break it down by status')."""
+        metrics = r.parsed.metrics or (ctx.session.last_query.metrics if ctx.session.last_query else [])
+        if not metrics:
             return
-        found = {d: w for d, w in own_breakdowns(text, r.parsed.metrics, ctx.layer).items()
+        found = {d: w for d, w in own_breakdowns(text, metrics, ctx.layer).items()
                  if d not in r.parsed.group_by}
         if not found:
             return
@@ -251,8 +253,8 @@ class RulePlanner:
         if found.threshold:
             query = self._apply_threshold(query, found.threshold, parsed, ctx)
         if previous is not None:
-            query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics),
-                                    time_range=time_range, time_grain=time_grain, dims=dims, layer=ctx.layer)
+            query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics), time_range=time_range,
+                                   time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
         if found.top:
             query = self._apply_top(query, found.top, text, ctx)
         notes = reading_notes(parsed.corrections, dropped, ctx)

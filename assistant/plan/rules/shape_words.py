@@ -28,10 +28,11 @@ PER = re.compile(r"\b(?:per|for each|for every|divided by|over|relative to)\b(?=
 AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b|平均", re.I)
 # "list all customers", "which machines are on", "有哪些", "列出".
 LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\s+list)|give\s+me\s+(?:a\s+list|all))\b"
-                  r"|\blist\s+(?:of|all|every|our|the)\b|\b(?:and|with)\s+(?:their|its)\b"
+                  r"|\blist\s+(?:of|all|every|our|the|w/|with)(?!\w)|[-,:–]\s*list\b|\b(?:and|with)\s+(?:their|its)\b"
                   r"|\bwhich\s+\w+(?:\s+\w+)?\s+(?:are|is|belong|do\s+we\s+have|does)\b"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are\s+there|do\s+we\s+have)\b"
-                  r"|列出|列一下|列个|有哪些|都有哪些|是哪些|分别是(?!多少|几)|及其|以及它们的|和它们的", re.I)
+                  r"|列出|列一下|列个|有哪些|都有哪些|是哪些|哪几(?:家|个|台|条|位|种)|分别是(?!多少|几)|及其|以及它们的"
+                  r"|和它们的", re.I)
 # "how many", "number of", "多少个", "几家".
 COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\s+of\b|\bcount\b"
                    r"|(?:多少|几)(?:个|张|家|台|批|条|次|份|单|起|位|种)|数量|数目|个数", re.I)

@@ -88,14 +88,21 @@ def own_breakdowns(text: str, metrics: list[str], layer: Layer) -> dict[str, str
             allowed = set(layer.metric_dimensions(metric))
             spec = layer.metric(metric)
             own = [spec.label.en, spec.label.zh, *spec.synonyms.all()]
-            for dim, rest in _named_by_rest(text, own, table, layer, []).items():
+            for dim, rest in _named_by_rest(text, own, table, layer, [], kinds=True).items():
                 at = _said_at(rest, text)
-                if dim in allowed and at is not None and lx.BY_BEFORE.search(text[max(0, at - 24):at]):
+                if dim in allowed and at is not None and (rest in _KIND_SAID or
+                                                          lx.BY_BEFORE.search(text[max(0, at - 24):at])):
                     found.setdefault(dim, rest)
     return found
 
 
-def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, skip: list[str]) -> dict[str, str]:
+# '各类缺陷', '每种停机': 'each kind of' the counted thing is a breakdown by its type column ('缺陷类型').
+_KIND_RESTS = ("类型", "类别", "种类")
+_KIND_SAID = ("各类", "每类", "各种", "每种")
+
+
+def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, skip: list[str], *,
+                   kinds: bool = False) -> dict[str, str]:
     """Dimensions reachable from a table that the text names by their name less the table's own words."""
     table = layer.tables[table_name]
     if table.label is not None:
@@ -113,6 +120,10 @@ def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, ski
             rest = _residue(name.lower(), own_words)
             if rest and rest != name.lower() and _said_at(rest, text) is not None:
                 found.setdefault(dim.name, rest)
+            elif kinds and rest in _KIND_RESTS:
+                said = next((k for k in _KIND_SAID for o in own_words if not o.isascii() and f"{k}{o}" in text), None)
+                if said is not None:
+                    found.setdefault(dim.name, said)
     return found
 
 

@@ -144,15 +144,20 @@ def time_parts(text: str, times: list[TimeMatch],
 
 def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
                     time_range: TimeRange | None, time_grain: str | None, dims: list[str],
-                    layer: Layer) -> SemanticQuery:
-    """A follow-up keeps the previous query but for what it changes; 'before that' moves the period back."""
+                    layer: Layer, dim_words: dict[str, Span] | None = None) -> SemanticQuery:
+    """A follow-up keeps the previous query but for what it changes; 'before that' moves the period back;
+    'by month instead of by reason' takes the reason away."""
     if time_range is None and BEFORE_THAT.search(text) and previous.time_range is not None:
         time_range = shift_back(previous.time_range)
+    instead = {d for d, (s, _) in (dim_words or {}).items() if lx.INSTEAD_OF.search(text, max(0, s - 24), s)}
+    dims = [d for d in dims if d not in instead]
+    query = query.model_copy(update={"dimensions": [d for d in query.dimensions if d not in instead]})
     query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,
                             new_grain=time_grain is not None, new_dims=bool(dims), layer=layer, text=text)
+    update: dict[str, object] = {"dimensions": [d for d in query.dimensions if d not in instead]}
     if time_range is not None:
-        query = query.model_copy(update={"time_range": time_range})
-    return query
+        update["time_range"] = time_range
+    return query.model_copy(update=update)
 
 
 def reachable(parsed: Parsed, layer: Layer) -> set[str]:
