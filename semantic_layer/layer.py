@@ -132,7 +132,8 @@ class Layer:
     def _edges(self) -> dict[str, list[Relationship]]:
         edges: dict[str, list[Relationship]] = {}
         for r in self.spec.relationships:
-            edges.setdefault(r.from_table, []).append(r)
+            if r.cardinality == "many_to_one":  # a join through anything else repeats fact rows
+                edges.setdefault(r.from_table, []).append(r)
         return edges
 
     def join_path(self, start: str, target: str) -> list[JoinStep] | None:

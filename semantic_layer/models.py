@@ -84,6 +84,9 @@ class Table(_Strict):
     synonyms: Synonyms = Field(default_factory=Synonyms)
     description: str = ""
     primary_key: list[str] = Field(default_factory=list)
+    # Other column sets unique per row (a natural key such as a product code): relationships may
+    # point at them as at the primary key, and `layer validate` checks both on the data.
+    unique_keys: list[list[str]] = Field(default_factory=list)
     columns: dict[str, str]  # column -> SQL type
     time_column: str | None = None  # the default date of a row
     time_roles: list[TimeRole] = Field(default_factory=list)  # other dates of a row, each chosen by its words
@@ -102,11 +105,17 @@ class Table(_Strict):
 
 
 class Relationship(_Strict):
-    """A many-to-one link: every `from_` value resolves to exactly one `to` row."""
+    """A many-to-one link: every `from_` value resolves to exactly one `to` row.
+
+    The `to` column must be the target's primary key or one of its unique keys (checked at load,
+    and on the data by `layer validate`): joining to a non-unique key repeats fact rows and
+    double counts. A link that is not many-to-one says `cardinality: many_to_many`; it is
+    recorded but never used to join, because the compiler cannot aggregate through it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     from_: str = Field(alias="from")  # "table.column"
     to: str  # "table.column"
+    cardinality: Literal["many_to_one", "many_to_many"] = "many_to_one"
 
     @field_validator("from_", "to")
     @classmethod

@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
-
 from semantic_layer.access import check_access
 from semantic_layer.errors import LayerError, did_you_mean
+from semantic_layer.soundness import check_measure_sql, check_relationship_keys
 
 if TYPE_CHECKING:
     from semantic_layer.layer import Layer
@@ -24,6 +22,7 @@ def check_layer(layer: Layer) -> None:
     """Raise LayerError at the first problem; the checks run from names to formulas."""
     _check_unique_names(layer)
     _check_tables(layer)
+    check_relationship_keys(layer)
     _check_dimensions(layer)
     _check_measures(layer)
     _check_units(layer)
@@ -31,11 +30,6 @@ def check_layer(layer: Layer) -> None:
         _check_metric(layer, metric.name)
     check_genealogy(layer)
     check_access(layer)
-
-
-def _columns_of(sql: str) -> set[str]:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    return {c.name for c in tree.find_all(exp.Column)}
 
 
 def _check_unique_names(layer: Layer) -> None:
@@ -57,7 +51,7 @@ def _check_tables(layer: Layer) -> None:
     """Keys and time columns of tables, and both ends of every relationship."""
     for t in layer.spec.tables:
         where = layer.where("tables", t.name)
-        for col in [*t.primary_key, *t.time_columns()]:
+        for col in [*t.primary_key, *(c for key in t.unique_keys for c in key), *t.time_columns()]:
             layer.require_column(t.name, col, where)
     for r in layer.spec.relationships:
         where = layer.where("relationships", r.from_)
@@ -76,11 +70,10 @@ def _check_measures(layer: Layer) -> None:
     for m in layer.spec.measures:
         where = layer.where("measures", m.name)
         table = layer.require_table(m.table, where)
-        for sql in filter(None, (m.expr, m.filter)):
-            for col in _columns_of(sql):
-                layer.require_column(m.table, col, where)
         if m.time_column:
             layer.require_column(table.name, m.time_column, where)
+    # Columns, and that filter and expression mean what they say once compiled.
+    check_measure_sql(layer)
 
 
 def _check_units(layer: Layer) -> None:

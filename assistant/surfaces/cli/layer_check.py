@@ -1,8 +1,9 @@
 """`factory-assistant layer validate`: does the layer match a live database?
 
-Checks that every table and column exists (a zero-row SELECT), that every relationship
-resolves (no orphan keys), that derived tables run, and that every metric compiles and
-plans. All SQL goes through the guard like any other query.
+Checks that every table and column exists (a zero-row SELECT), that every declared key is
+unique in the data (a many-to-one join to a duplicated key double counts in silence), that
+every relationship resolves (no orphan keys), that derived tables run, and that every metric
+compiles and plans. All SQL goes through the guard like any other query.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlglot import exp
 
 from assistant.core.errors import FactoryAssistantError
 from assistant.plan.query import SemanticQuery
+from semantic_layer.soundness import key_columns
 
 if TYPE_CHECKING:
     from assistant.pipeline import Pipeline
@@ -45,6 +47,27 @@ class _LayerCheck:
                 continue
             select = exp.select(*(exp.column(c) for c in table.columns)).from_(table.name).limit(1)
             self.attempt(f"table {table.name}", select)
+
+    def keys(self) -> None:
+        """Every declared key of a physical table is unique, and with it every relationship target
+        (the loader makes each many-to-one relationship point at a declared key)."""
+        for table, cols, what in key_columns(self.layer):
+            if self.layer.tables[table].derived:
+                continue  # a derived table exists only inside compiled metrics
+            users = [f"relationship {r.from_} -> {r.to}" for r in self.layer.spec.relationships
+                     if r.cardinality == "many_to_one" and r.to_table == table and [r.to_column] == cols]
+            key = [exp.column(c) for c in cols]
+            # NULL keys join nothing, so only repeated non-NULL values can double count.
+            dupes = (exp.select(*key, exp.Count(this=exp.Star()).as_("n")).from_(table)
+                     .where(exp.and_(*(exp.column(c).is_(exp.null()).not_() for c in cols)))
+                     .group_by(*key).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+                     .limit(1))
+            rows = self.attempt(what, dupes)
+            if rows:
+                value = ", ".join(repr(v) for v in rows[0][:-1])
+                self.problems.append(
+                    f"{'; '.join([what, *users])}: key ({', '.join(cols)}) is not unique in {table}: "
+                    f"{value} appears {rows[0][-1]} times, so joins to it count rows more than once.")
 
     def relationships(self) -> None:
         """Every key of a relationship between physical tables finds its row on the other side."""
@@ -90,6 +113,7 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
 
     check = _LayerCheck(layer, pipe)
     check.tables()
+    check.keys()
     check.relationships()
     check.metrics()
     pipe.close()
