@@ -10,7 +10,9 @@ SETTINGS_TABLE by the test suite.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -240,8 +242,50 @@ def environment_has(name: str) -> bool:
     return bool(os.environ.get(name))
 
 
+def config_path() -> Path:
+    """Where the config file is read from and written to."""
+    return Path(os.environ.get(CONFIG_ENV, Path(platformdirs.user_config_dir(APP)) / "config.toml"))
+
+
+def save_setting(name: str, value: str, *, private: bool = False) -> Path:
+    """Set one setting in the config file, keeping every other line and comment. `private`: the
+    value holds a secret (a password in a URL), so the file is made readable by its owner only."""
+    from semantic_layer.safe_write import locked_update_text
+
+    if name not in DEFAULTS:
+        raise ConfigError(f"Unknown setting '{name}'.")
+    path = config_path()
+    line = f"{name} = {json.dumps(value)}"  # a JSON string is a valid TOML basic string
+
+    def change(current: str | None) -> str:
+        text = _with_line(current or "", name, line)
+        try:
+            tomllib.loads(text)  # never leave a file that Settings.load cannot read
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"The config file {path} is not valid TOML: {exc}.") from None
+        return text
+
+    locked_update_text(path, change)
+    if private:
+        path.chmod(0o600)
+    return path
+
+
+def _with_line(current: str, name: str, line: str) -> str:
+    """The config text with `line` in place of the top-level `name = ...` (settings are top-level
+    keys, so a new one goes before the first [table])."""
+    own = re.compile(rf"^\s*{re.escape(name)}\s*=")
+    lines = current.splitlines()
+    end = next((i for i, old in enumerate(lines) if old.lstrip().startswith("[")), len(lines))
+    top, rest = lines[:end], lines[end:]
+    at = next((i for i, old in enumerate(top) if own.match(old)), len(top))  # where the old value was
+    top = [old for old in top if not own.match(old)]
+    top.insert(min(at, len(top)), line)
+    return "\n".join([*top, *rest]) + "\n"
+
+
 def _read_config_file() -> dict[str, Any]:
-    path = Path(os.environ.get(CONFIG_ENV, Path(platformdirs.user_config_dir(APP)) / "config.toml"))
+    path = config_path()
     if not path.exists():
         return {}
     try:

@@ -4,6 +4,8 @@
     factory-assistant ask "QUESTION" [--json]  one answer
     factory-assistant chat                     a conversation in the terminal
     factory-assistant demo-data --out PATH     generate the demo factory (or --to postgresql://...)
+    factory-assistant connect URL              check a database read-only and record it as the `db` setting
+    factory-assistant layer init --from-db URL --out DIR   write a first layer from a database
     factory-assistant layer validate           check the semantic layer against a database
     factory-assistant eval --questions FILE    measure accuracy; `eval promote ID` adds a verified query
     factory-assistant serve api                the HTTP API (POST /v1/ask, GET /v1/metrics, /docs)
@@ -266,6 +268,10 @@ _register_alerts(app, ensure_demo_db)
 from assistant.surfaces.cli.bot_commands import register as _register_bots  # noqa: E402
 
 _register_bots(app, ensure_demo_db)
+
+from assistant.surfaces.cli.connect_commands import register as _register_connect  # noqa: E402
+
+_register_connect(app, layer_app)
 
 
 def main() -> None:

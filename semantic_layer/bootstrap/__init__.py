@@ -1,0 +1,20 @@
+"""Bootstrap a semantic layer from a live database: open it read-only, introspect it, guess a
+layer (keys, joins, dimensions, measures, time columns) and write it as commented YAML.
+
+Everything here reads the database only; nothing imports `assistant` (the layer package stays
+usable on its own, and import-linter checks it)."""
+
+from semantic_layer.bootstrap.guess import guess_layer
+from semantic_layer.bootstrap.introspect import (
+    BootstrapError,
+    TableInfo,
+    introspect,
+    list_tables,
+    mask_url,
+    open_read_only,
+    resolve_url,
+)
+from semantic_layer.bootstrap.write import write_layer
+
+__all__ = ["BootstrapError", "TableInfo", "guess_layer", "introspect", "list_tables", "mask_url", "open_read_only",
+           "resolve_url", "write_layer"]
