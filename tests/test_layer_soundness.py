@@ -178,9 +178,27 @@ def test_validate_passes_when_keys_are_unique(tmp_path: Path) -> None:
     assert check_layer_against_db(str(folder), str(db)) == ([], 7)
 
 
+def test_validate_checks_the_key_of_a_derived_table(tmp_path: Path) -> None:
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
+
+    spec = _spec()
+    # One row per payment, declared as one row per claim: c1 is paid twice in the data below.
+    spec["tables"].append({"name": "paid_claims", "primary_key": ["claim_id"],
+                           "columns": {"claim_id": "VARCHAR", "paid": "DOUBLE"},
+                           "sql": "SELECT claim_id, paid FROM loss_payments"})
+    folder = _write(tmp_path / "layer", spec)
+    db = _database(tmp_path / "d.duckdb", [("c1", "open", 1.0), ("c2", "closed", 3.0)])
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO loss_payments VALUES ('p3', 'c1', 50)")
+    con.close()
+    problems, _ = check_layer_against_db(str(folder), str(db))
+    assert problems == ["primary key of paid_claims: key (claim_id) is not unique in paid_claims: 'c1' appears "
+                        "2 times, so joins to it count rows more than once."], problems
+
+
 def test_demo_layer_and_database_pass_every_check(demo_db: Path) -> None:
     from assistant.surfaces.cli.layer_check import check_layer_against_db
 
     problems, checked = check_layer_against_db(None, str(demo_db))
     assert problems == []
-    assert checked >= 120  # the 18 key checks ran too (102 before them)
+    assert checked >= 122  # the 20 key checks ran too (102 before them)

@@ -52,8 +52,6 @@ class _LayerCheck:
         """Every declared key of a physical table is unique, and with it every relationship target
         (the loader makes each many-to-one relationship point at a declared key)."""
         for table, cols, what in key_columns(self.layer):
-            if self.layer.tables[table].derived:
-                continue  # a derived table exists only inside compiled metrics
             users = [f"relationship {r.from_} -> {r.to}" for r in self.layer.spec.relationships
                      if r.cardinality == "many_to_one" and r.to_table == table and [r.to_column] == cols]
             key = [exp.column(c) for c in cols]
@@ -62,6 +60,9 @@ class _LayerCheck:
                      .where(exp.and_(*(exp.column(c).is_(exp.null()).not_() for c in cols)))
                      .group_by(*key).having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
                      .limit(1))
+            derived = self.layer.tables[table].sql
+            if derived:  # a derived table exists only as a CTE, as in compiled metrics
+                dupes = dupes.with_(table, as_=sqlglot.parse_one(derived, read="duckdb"))
             rows = self.attempt(what, dupes)
             if rows:
                 value = ", ".join(repr(v) for v in rows[0][:-1])
