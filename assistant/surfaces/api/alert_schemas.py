@@ -21,8 +21,9 @@ class AlertCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sentence: str = Field(min_length=1, description="What to be told about, in English or Chinese, e.g. \"alert me "
-                                                    "when Ningbo OEE falls below 75%\" or \"宁波OEE低于75%时提醒我\". "
-                                                    "At most the server's `max_question_chars` characters.")
+                                                    "when <a metric> falls below <a value>\" or "
+                                                    "\"<指标>低于<数值>时提醒我\". At most the server's "
+                                                    "`max_question_chars` characters.")
     lang: Literal["en", "zh"] | None = Field(
         None, description="The language the alert speaks (its notifications and the words returned). Default: "
                           "the sentence's.")

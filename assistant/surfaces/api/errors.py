@@ -51,8 +51,8 @@ _FIELD_HELP = {
     "conversation_id": ("1-64 letters, digits, '.', '_', ':' or '-'", "1-64 个字母、数字或 . _ : -"),
     "as_of": ("a date as YYYY-MM-DD, e.g. 2025-12-31", "YYYY-MM-DD 格式的日期，例如 2025-12-31"),
     "lang": ("'en' or 'zh'", "'en' 或 'zh'"),
-    "sentence": ("a sentence such as 'alert me when Ningbo OEE falls below 75%'",
-                 "一句话，例如“宁波OEE低于75%时提醒我”"),
+    "sentence": ("a sentence such as 'alert me when <a metric> falls below <a value>' (GET /v1/metrics lists them)",
+                 "一句话，例如“<指标>低于<数值>时提醒我”（指标见 GET /v1/metrics）"),
     "rule_id": ("an alert id from GET /v1/alerts (lower-case letters, digits, '-' and '_')",
                 "GET /v1/alerts 列出的预警 id（小写字母、数字、- 和 _）"),
 }

@@ -47,8 +47,8 @@ __all__ = ["MCP_PATH", "McpGate", "build_mcp", "mount_mcp"]
 MCP_PATH = "/mcp"
 CALLER_KEY = "factory_assistant.caller"  # where McpGate leaves the signed-in user on the ASGI scope
 
-_INSTRUCTIONS = """Answers questions about a factory's data (output, OEE, scrap, defects, energy, suppliers,
-inventory...) in English or Chinese, through a governed semantic layer: every figure comes with how it
+_INSTRUCTIONS = """Answers questions about the data behind a governed semantic layer (the metrics that
+list_metrics names) in English or Chinese, through a governed semantic layer: every figure comes with how it
 was computed, and the caller only sees what their access allows. Call list_metrics to see what can be
 asked, then ask in plain words; pass the returned conversation_id to ask a follow-up."""
 
@@ -67,8 +67,9 @@ def build_mcp(state: ApiState, fixed: Caller | None = None) -> MCPServer:
                             "没有已登录的调用者：请通过 API 的 /mcp 访问。")
         return found
 
-    @server.tool(description="Ask a question about the data in English or Chinese, e.g. 'OEE by plant last month' "
-                             "or '上个月各工厂的OEE'. Returns the answer (message, rows, chart, SQL, provenance) as "
+    @server.tool(description="Ask a question about the data in English or Chinese, e.g. '<a metric> by "
+                             "<a breakdown> last month' or '上个月各<维度>的<指标>' (list_metrics names them)."
+                             " Returns the answer (message, rows, chart, SQL, provenance) as "
                              "POST /v1/ask does, with conversation_id: pass it back to ask a follow-up. as_of "
                              "(YYYY-MM-DD) sets the date 'today' means; lang ('en' or 'zh') the answer's language.")
     async def ask(question: str, ctx: Context, conversation_id: str | None = None, as_of: str | None = None,
