@@ -133,3 +133,15 @@ def test_layer_init_refuses_to_overwrite_and_writes_a_loadable_layer(tmp_path: P
     assert load_layer(out).tables["plants"].primary_key == ["plant_id"]
     code, output = _run("layer", "init", "--from-db", str(db), "--out", str(out))
     assert code == 2 and "--force" in output
+
+
+@pytest.mark.postgres
+def test_connect_postgres_is_read_only(pg_url: str, config: Path) -> None:
+    code, output = _run("connect", pg_url, "--no-save")
+    assert code == 0 and "production_records" in output, output
+    engine = open_read_only(resolve_url(pg_url))
+    try:
+        with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"), engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE should_not_exist (a INTEGER)"))
+    finally:
+        engine.dispose()

@@ -192,3 +192,26 @@ def test_postgres_introspection(pg_url: str) -> None:
     assert tables["plants"].column("plant_id") is not None and tables["plants"].samples["city"]
     draft = _draft(pg_url)
     assert ("machines.line_id", "production_lines.line_id") in _relations(draft)
+
+
+@pytest.mark.postgres
+def test_postgres_declared_keys_and_chinese_comments(pg_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(pg_url)
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute("DROP DATABASE IF EXISTS fa_bootstrap_test")
+        con.execute("CREATE DATABASE fa_bootstrap_test")
+    target = base.set(database="fa_bootstrap_test")
+    with psycopg.connect(target.set(drivername="postgresql").render_as_string(hide_password=False)) as con:
+        con.execute(_SCHEMA_KEYS)
+        _fill(con)  # type: ignore[arg-type]
+        con.execute("COMMENT ON TABLE orders IS '订单'")
+        con.execute("COMMENT ON COLUMN orders.amount IS '金额'")
+    draft = _draft(target.render_as_string(hide_password=False))
+    assert _relations(draft) == {("orders.customer_id", "customers.id"): "declared foreign key"}
+    orders = next(t for t in draft.tables if t.data["name"] == "orders")
+    assert orders.data["label"]["zh"] == "订单"
+    assert next(m for m in draft.metrics if m.data["name"] == "amount").data["label"]["zh"] == "金额"
