@@ -94,6 +94,7 @@ def test_duckdb_chinese_comments_become_chinese_labels(tmp_path: Path) -> None:
     con.execute(_SCHEMA_KEYS)
     _fill(con)
     con.execute("COMMENT ON TABLE orders IS '订单'")
+    con.execute("COMMENT ON TABLE customers IS '客户'")
     con.execute("COMMENT ON COLUMN orders.amount IS '金额'")
     con.execute("COMMENT ON COLUMN orders.qty IS 'Units ordered'")
     con.close()
@@ -103,6 +104,8 @@ def test_duckdb_chinese_comments_become_chinese_labels(tmp_path: Path) -> None:
     metrics = {m.data["name"]: m for m in draft.metrics}
     assert metrics["amount"].data["label"]["zh"] == "金额" and metrics["amount"].data["synonyms"] == {"zh": ["金额"]}
     assert metrics["qty"].data["description"] == "Units ordered"
+    customer = next(d for d in draft.dimensions if d.data["name"] == "customer")
+    assert customer.data["label"] == {"en": "Customer", "zh": "客户"} and "label" not in customer.after
     assert _relations(draft) == {("orders.customer_id", "customers.id"): "declared foreign key"}
     _written(draft, tmp_path / "layer")
     assert load_layer(tmp_path / "layer").metrics["amount"].label.zh == "金额"
@@ -182,7 +185,7 @@ def test_generated_layer_answers_simple_totals(demo_layer_dir: Path, demo_db: Pa
 
 
 @pytest.mark.postgres
-def test_postgres_introspection(pg_url: str) -> None:
+def test_postgres_introspection(pg_url: str, tmp_path: Path) -> None:
     engine = open_read_only(resolve_url(pg_url))
     try:
         tables = {t.name: t for t in introspect(engine)}
@@ -192,6 +195,11 @@ def test_postgres_introspection(pg_url: str) -> None:
     assert tables["plants"].column("plant_id") is not None and tables["plants"].samples["city"]
     draft = _draft(pg_url)
     assert ("machines.line_id", "production_lines.line_id") in _relations(draft)
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
+
+    _written(draft, tmp_path / "layer")
+    problems, checks = check_layer_against_db(str(tmp_path / "layer"), pg_url)
+    assert problems == [] and checks > 50
 
 
 @pytest.mark.postgres

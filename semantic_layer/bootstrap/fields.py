@@ -8,7 +8,7 @@ from semantic_layer.bootstrap.guess import _CJK, _INDEX_VALUES_MAX, _NOT_ADDITIV
 
 if TYPE_CHECKING:
     from semantic_layer.bootstrap.guess import Draft
-    from semantic_layer.bootstrap.introspect import ColumnInfo, TableInfo
+    from semantic_layer.bootstrap.introspect import TableInfo
 
 _SHOWN_SAMPLES = 8
 
@@ -45,12 +45,12 @@ def _twin(t: TableInfo, column: str) -> str | None:
     return f"{column}_zh" if t.column(f"{column}_zh") else None
 
 
-def _add_label(item: Item, en: str, col: ColumnInfo | None) -> None:
-    lab, note = label(en, col.comment if col else None)
+def _add_label(item: Item, en: str, comment: str | None) -> None:
+    lab, note = label(en, comment)
     item.data["label"] = lab
     if note:
         item.after["label"] = note
-    if col and col.comment and _CJK.search(col.comment):
+    if comment and _CJK.search(comment):
         item.data["synonyms"] = {"zh": [lab["zh"]]}
 
 
@@ -66,7 +66,7 @@ def _entity_dimensions(draft: Draft, tables: dict[str, TableInfo], names: _Names
         name = names.pick(singular(t.name), f"{singular(t.name)}_key")
         item = Item({"name": name, "table": t.name, "column": shown},
                     above=[f"{GUESS}: {t.name} by {key}, shown by {shown}"])
-        _add_label(item, words(singular(t.name)), None)
+        _add_label(item, words(singular(t.name)), t.comment)  # the table's Chinese name names its rows too
         if shown != key:
             item.data["key"] = key
         twin = _twin(t, shown)
@@ -97,7 +97,7 @@ def _category_dimensions(draft: Draft, tables: dict[str, TableInfo], names: _Nam
             shown = ", ".join(values[:_SHOWN_SAMPLES]) + (", ..." if len(values) > _SHOWN_SAMPLES else "")
             item = Item({"name": name, "table": t.name, "column": column},
                         above=[f"{GUESS}: {len(values)} distinct values, e.g. {shown}"])
-            _add_label(item, words(name), col)
+            _add_label(item, words(name), col.comment if col else None)
             twin = _twin(t, column)
             if twin:
                 item.data["column_zh"] = twin
@@ -122,7 +122,7 @@ def _measures(draft: Draft, tables: dict[str, TableInfo], names: _Names) -> None
             formula = f"SUM({t.name}.{c.name})"
             draft.measures.append(Item({"name": name, "table": t.name, "agg": "sum", "expr": c.name}))
             metric = Item({"name": name}, above=[f"{GUESS}: the sum of {t.name}.{c.name}"])
-            _add_label(metric, words(name), c)
+            _add_label(metric, words(name), c.comment)
             metric.data.update({"description": (c.comment if c.comment and not _CJK.search(c.comment)
                                                 else f"Sum of {words(c.name).lower()} over {words(t.name).lower()}."),
                                 "formula": formula, "expr": name,
