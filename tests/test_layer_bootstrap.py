@@ -67,7 +67,8 @@ def test_sqlite_with_declared_keys(tmp_path: Path) -> None:
     assert [r["column"] for r in tables["orders"].data["time_roles"]] == ["shipped_on"]
     dims = {d.data["name"]: d.data for d in draft.dimensions}
     assert dims["customer"] == {"name": "customer", "table": "customers", "column": "name",
-                                "label": {"en": "Customer", "zh": "Customer"}, "key": "id"}
+                                "label": {"en": "Customer", "zh": "Customer"},
+                                "synonyms": {"en": ["customer", "customers"]}, "key": "id"}
     assert {"region", "status"} <= set(dims)
     assert {m.data["name"]: m.data["expr"] for m in draft.measures} == {"amount": "amount", "qty": "qty"}
     text = _written(draft, tmp_path / "layer")
@@ -171,6 +172,9 @@ def test_generated_layer_answers_simple_totals(demo_layer_dir: Path, demo_db: Pa
     with duckdb.connect(str(demo_db), read_only=True) as con:
         expected = {q: con.execute(sql).fetchone()[0] for q, sql in _TOTALS}  # type: ignore[index]
         by_type = dict(con.execute("SELECT defect_type, SUM(quantity) FROM defects GROUP BY 1").fetchall())
+        by_plant = dict(con.execute(
+            "SELECT p.plant_name, SUM(r.total_count) FROM production_records r JOIN production_lines l "
+            "ON l.line_id = r.line_id JOIN plants p ON p.plant_id = l.plant_id GROUP BY 1").fetchall())
     pipe = Pipeline(load_layer(demo_layer_dir), Executor(str(demo_db)), default_planner="rules",
                     settings=Settings(as_of=EVAL_END), index_dir=tmp_path / "index")
     try:
@@ -180,6 +184,9 @@ def test_generated_layer_answers_simple_totals(demo_layer_dir: Path, demo_db: Pa
             assert answer.rows == [[expected[question]]], question
         answer = pipe.ask("defect quantity by defect type")
         assert {row[0]: row[1] for row in answer.rows} == by_type
+        # Through two guessed joins, and "by plant" breaks down rather than counting plants.
+        answer = pipe.ask("total count by plant")
+        assert {row[0]: row[1] for row in answer.rows} == by_plant and len(by_plant) == 3
     finally:
         pipe.close()
 

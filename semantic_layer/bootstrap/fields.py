@@ -67,6 +67,10 @@ def _entity_dimensions(draft: Draft, tables: dict[str, TableInfo], names: _Names
         item = Item({"name": name, "table": t.name, "column": shown},
                     above=[f"{GUESS}: {t.name} by {key}, shown by {shown}"])
         _add_label(item, words(singular(t.name)), t.comment)  # the table's Chinese name names its rows too
+        # "by plant" must break down, not count plants: the dimension owns its singular and plural
+        # (the generated count metric then keeps "number of plants" / "how many plants").
+        forms = list(dict.fromkeys([words(singular(t.name)).lower(), words(t.name).lower()]))
+        item.data["synonyms"] = {"en": forms, **item.data.get("synonyms", {})}
         if shown != key:
             item.data["key"] = key
         twin = _twin(t, shown)
