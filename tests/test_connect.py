@@ -145,3 +145,15 @@ def test_connect_postgres_is_read_only(pg_url: str, config: Path) -> None:
             conn.execute(sa.text("CREATE TABLE should_not_exist (a INTEGER)"))
     finally:
         engine.dispose()
+
+
+def test_save_setting_goes_before_tables_and_hides_a_password(config: Path) -> None:
+    from assistant.core.settings import Settings, save_setting
+
+    config.write_text('planner = "rules"\n\n[alerts]\nx = 1\n', encoding="utf-8")
+    config.chmod(0o644)
+    url = "postgresql+psycopg://reader:pw@db/mes"
+    save_setting("db", url, private=True)
+    assert config.read_text(encoding="utf-8") == f'planner = "rules"\n\ndb = "{url}"\n[alerts]\nx = 1\n'
+    assert config.stat().st_mode & 0o777 == 0o600  # the password is readable by its owner only
+    assert Settings.load().db == url
