@@ -3,6 +3,7 @@ the generated demo layer loads, validates and answers simple totals like hand-wr
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -130,9 +131,18 @@ def test_a_foreign_key_to_a_non_primary_column_makes_it_a_unique_key(tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def demo_layer_dir(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def own_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo database: DuckDB refuses a second connection to one file in one process with
+    other settings, and other tests (the app's) hold the shared file open with theirs."""
+    copy = tmp_path_factory.mktemp("bootstrap-db") / "demo.duckdb"
+    shutil.copyfile(demo_db, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def demo_layer_dir(own_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "layer"
-    _written(_draft(str(demo_db)), out)
+    _written(_draft(str(own_db)), out)
     return out
 
 
@@ -148,10 +158,10 @@ def test_demo_database_layer_loads_with_its_joins(demo_layer_dir: Path) -> None:
     assert "# guess: review: a sum of 'unit_cost' may mean nothing" in text
 
 
-def test_demo_database_layer_validates_against_the_database(demo_layer_dir: Path, demo_db: Path) -> None:
+def test_demo_database_layer_validates_against_the_database(demo_layer_dir: Path, own_db: Path) -> None:
     from assistant.surfaces.cli.layer_check import check_layer_against_db
 
-    problems, checks = check_layer_against_db(str(demo_layer_dir), str(demo_db))
+    problems, checks = check_layer_against_db(str(demo_layer_dir), str(own_db))
     assert problems == [] and checks > 50
 
 
@@ -163,19 +173,19 @@ _TOTALS = [
 ]
 
 
-def test_generated_layer_answers_simple_totals(demo_layer_dir: Path, demo_db: Path, tmp_path: Path) -> None:
+def test_generated_layer_answers_simple_totals(demo_layer_dir: Path, own_db: Path, tmp_path: Path) -> None:
     from assistant.core.settings import Settings
     from assistant.pipeline import Pipeline
     from assistant.sql.executor import Executor
     from tests.conftest import EVAL_END
 
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with duckdb.connect(str(own_db), read_only=True) as con:
         expected = {q: con.execute(sql).fetchone()[0] for q, sql in _TOTALS}  # type: ignore[index]
         by_type = dict(con.execute("SELECT defect_type, SUM(quantity) FROM defects GROUP BY 1").fetchall())
         by_plant = dict(con.execute(
             "SELECT p.plant_name, SUM(r.total_count) FROM production_records r JOIN production_lines l "
             "ON l.line_id = r.line_id JOIN plants p ON p.plant_id = l.plant_id GROUP BY 1").fetchall())
-    pipe = Pipeline(load_layer(demo_layer_dir), Executor(str(demo_db)), default_planner="rules",
+    pipe = Pipeline(load_layer(demo_layer_dir), Executor(str(own_db)), default_planner="rules",
                     settings=Settings(as_of=EVAL_END), index_dir=tmp_path / "index")
     try:
         for question, _sql in _TOTALS:

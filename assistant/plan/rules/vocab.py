@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,12 +234,12 @@ class Vocabulary:
         # ...but a longer metric word may hold a shorter one: '良品律' is '良品率' mistyped, not '良品'
         # and a stray character. Only the time phrases lock those windows.
         time_locked = _mark(len(text), list(taken))
-        for n in sorted({len(f) for f, t in self._cjk_value_forms() if all(x.kind == "metric" for x in t)}):
-            for i in range(len(text) - n + 1):
-                if any(s >= i and e <= i + n for s, e in metric_spans) and \
-                        not any(s < i + n and e > i and (s < i or e > i + n) for s, e in metric_spans):
-                    self._one_offs_at(out, text[i:i + n], i, index, covered, time_locked, metric_only=True)
+        for i, n in _windows_around(metric_spans, self._metric_lengths(), len(text)):
+            self._one_offs_at(out, text[i:i + n], i, index, covered, time_locked, metric_only=True)
         return self._unambiguous(out)
+
+    def _metric_lengths(self) -> list[int]:
+        return sorted({len(f) for f, t in self._cjk_value_forms() if all(x.kind == "metric" for x in t)})
 
     def _one_offs_at(self, out: list[Match], window: str, i: int, index: dict[str, list[tuple[str, list[Term]]]],
                      covered: list[bool], locked: list[bool], *, metric_only: bool = False) -> None:
@@ -303,6 +304,24 @@ class Vocabulary:
     @functools.cached_property
     def known_words(self) -> set[str]:
         return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
+
+
+def _windows_around(spans: list[tuple[int, int]], lengths: list[int], size: int) -> list[tuple[int, int]]:
+    """(start, length) of every window of one of `lengths` that holds a whole span and cuts none:
+    found from the spans, so a long question costs in proportion to its metric words, not its length
+    times them."""
+    ordered = sorted(spans)
+    starts = [s for s, _ in ordered]
+    out: set[tuple[int, int]] = set()
+    for s, e in ordered:
+        for n in lengths:
+            for i in range(max(0, e - n), min(s, size - n) + 1):
+                if (i, n) in out:
+                    continue
+                lo, hi = bisect_left(starts, i) - 1, bisect_left(starts, i + n)
+                if not any(a < i + n and b > i and (a < i or b > i + n) for a, b in ordered[max(0, lo):hi]):
+                    out.add((i, n))
+    return sorted(out)
 
 
 def _latin_before(text: str, i: int) -> bool:
