@@ -200,3 +200,30 @@ def test_edit_a_rule_made_here(demo_db, alerts_db, monkeypatch, limit, ok):
     else:  # an impossible limit is refused with the reason, and nothing changes
         assert rule.condition.value == 0.75 and rule.name != "Ningbo OEE watch"
         assert any("not a possible value" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_alert_link_opens_its_incident_on_top(demo_db, story_db, monkeypatch, lang):
+    """The link in an alert message (`<app_url>/alerts?incident=N`) shows that incident first, opened."""
+    with open_store(f"sqlite:///{story_db}").connect() as conn:
+        first = conn.execute(select(incidents).where(incidents.c.status == "open")
+                             .order_by(incidents.c.id)).first()
+    monkeypatch.setenv("FA_DB", str(demo_db))
+    monkeypatch.setenv("FA_AS_OF", "2025-12-31")
+    monkeypatch.setenv("FA_ALERTS_DB", str(story_db))
+    monkeypatch.delenv("FA_ALERTS", raising=False)
+    monkeypatch.delenv("FA_USERS", raising=False)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["ui_zh"] = lang == "zh"
+    at.query_params["incident"] = str(first.id)
+    at.run()
+    at.switch_page(ALERTS_PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("alerts_linked", lang) in texts(at)
+    message = first.message_zh if lang == "zh" else first.message_en
+    opened = at.expander[0]
+    assert opened.proto.expanded and message[:40] in opened.label
+    at.query_params["incident"] = "999999"  # not one of the user's: said, nothing shown for it
+    at.run()
+    assert t("alerts_linked_missing", lang) in [i.value for i in at.info]
+    assert t("alerts_linked", lang) not in texts(at)

@@ -67,6 +67,7 @@ def alerts_page() -> None:
     mine = visible_rules(alerts.rules, user)
     st.caption(t("alerts_body", lang))
     show_flash()
+    _linked(store, mine, pipeline, lang)
     inbox_tab, incidents_tab, rules_tab, new_tab = st.tabs(
         [t("alerts_tab_inbox", lang), t("alerts_tab_incidents", lang), t("alerts_tab_rules", lang),
          t("alerts_tab_new", lang)])
@@ -78,6 +79,20 @@ def alerts_page() -> None:
         _rules(mine, alerts, store, pipeline, settings, lang)
     with new_tab:
         _new(pipeline, lang)
+
+
+def _linked(store: Engine, rules: list[AlertRule], pipeline: Pipeline, lang: str) -> None:
+    """An alert message's link (`/alerts?incident=N`) opens that incident on top, when it is one of
+    the user's: the id in an address is no permission."""
+    raw = st.query_params.get("incident")
+    if not raw:
+        return
+    row = next((r for r in incidents_for(store, rules, limit=500) if str(r["id"]) == str(raw).strip()), None)
+    if row is None:
+        st.info(t("alerts_linked_missing", lang), icon=":material/notifications_off:")
+        return
+    st.markdown(f"**{t('alerts_linked', lang)}**")
+    show_incident(row, pipeline, lang, f"linked-{row['id']}", expanded=True)
 
 
 def _inbox(store: Engine, user: Any, lang: str) -> None:

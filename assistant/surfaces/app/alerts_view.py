@@ -29,10 +29,10 @@ def when_words(moment: dt.datetime | None, lang: str) -> str:
     return f"{day_words(utc.date(), lang)}, {utc:%H:%M} UTC"
 
 
-def show_incident(row: dict[str, Any], pipeline: Pipeline, lang: str, key: str) -> None:
+def show_incident(row: dict[str, Any], pipeline: Pipeline, lang: str, key: str, *, expanded: bool = False) -> None:
     message = str(row["message_zh"] if lang == "zh" else row["message_en"])
     icon = ":material/notifications_active:" if row["status"] == "open" else ":material/check_circle:"
-    with st.expander(shorten(message, 100), icon=icon):
+    with st.expander(shorten(message, 100), icon=icon, expanded=expanded):
         st.markdown(message)
         when = t("alerts_opened_at", lang, when=when_words(row.get("opened_at"), lang))
         if row.get("resolved_at") is not None:
