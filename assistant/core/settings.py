@@ -55,6 +55,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
                                                         "user is told the service is busy."),
     Setting("answer_cache_s", 60.0, "FA_ANSWER_CACHE", "Seconds the API keeps an answer for the same question (and "
                                                        "conversation so far), user scope and date (0: off)."),
+    Setting("api_rate_per_min", 600, "FA_API_RATE", "Questions one API token may ask per minute (bursts of a tenth "
+                                                  "of that); more get 429 with Retry-After (0: no limit)."),
     Setting("bot_rate_per_min", 12, "FA_BOT_RATE", "Questions one chat user may ask a bot per minute; more get "
                                                   "\"wait a moment\" (0: no limit)."),
     Setting("bot_working_after_s", 2.0, "FA_BOT_WORKING_AFTER", "Seconds a chat bot waits for an answer before it "
@@ -129,6 +131,7 @@ class Settings:
     pool_size: int = DEFAULTS["pool_size"]
     queue_timeout_s: float = DEFAULTS["queue_timeout_s"]
     answer_cache_s: float = DEFAULTS["answer_cache_s"]
+    api_rate_per_min: int = DEFAULTS["api_rate_per_min"]
     bot_rate_per_min: int = DEFAULTS["bot_rate_per_min"]
     bot_working_after_s: float = DEFAULTS["bot_working_after_s"]
     users_file: str | None = DEFAULTS["users_file"]

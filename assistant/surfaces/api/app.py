@@ -38,6 +38,7 @@ from assistant.surfaces.api.schemas import Health
 from assistant.surfaces.api.state import ApiState, api_state
 from assistant.surfaces.api.workers import Workers
 from assistant.surfaces.conversations import Conversations
+from assistant.surfaces.limits import RateLimit
 
 __all__ = ["V1_ROUTERS", "create_app", "warm_up"]
 
@@ -79,7 +80,7 @@ def create_app(pipeline: Pipeline, users: Users | None, *, max_conversations: in
     app.state.api = ApiState(pipeline=pipeline, users=users, conversations=Conversations(max_conversations),
                              workers=workers, limiter=CapacityLimiter(
                                  concurrency or (2 * workers.processes if workers else pipeline.settings.pool_size)),
-                             alerts_db=alerts_db)
+                             alerts_db=alerts_db, rate=_rate(pipeline, users))
     install_handlers(app)
     app.include_router(_health)
     for router in V1_ROUTERS:
@@ -106,6 +107,15 @@ def healthz(request: Request) -> Health:
                   message="Up, as an anonymous demo: no users file is configured, so no token is needed and "
                           "every caller sees all data.",
                   message_zh="运行中（匿名演示）：未配置用户文件，无需令牌，所有人可见全部数据。")
+
+
+def _rate(pipeline: Pipeline, users: Users | None) -> RateLimit | None:
+    """Per token: with users every caller has their own bucket; the anonymous demo (one shared
+    identity, loopback by default) is not limited."""
+    per_minute = pipeline.settings.api_rate_per_min
+    if users is None or per_minute <= 0:
+        return None
+    return RateLimit(per_minute, burst=max(1, per_minute // 10))
 
 
 def warm_up(pipeline: Pipeline, users: Users | None) -> None:

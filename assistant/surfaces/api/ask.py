@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import threading
 import time
 from typing import Annotated, Any
@@ -34,6 +35,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "The body could not be read as JSON in UTF-8."},
     401: {"model": ErrorBody, "description": "No token, or one that is not recognised (when users are configured)."},
     413: {"model": ErrorBody, "description": "The request body is too large."},
+    429: {"model": ErrorBody, "description": "Too many questions from this token (setting api_rate_per_min). "
+                                             "Retry after the Retry-After header's seconds."},
     422: {"model": ErrorBody, "description": "The request is not valid: which field, what was wrong, what to send."},
     503: {"model": ErrorBody, "description": "Busy: every database connection stayed in use. Retry after "
                                              "the Retry-After header's seconds."},
@@ -55,6 +58,10 @@ async def answer_request(state: ApiState, who: Caller, body: AskRequest) -> byte
     """The JSON of POST /v1/ask for this caller: the route and the MCP `ask` tool both answer
     through here, so a question reads the same, in the same scope, wherever it comes from."""
     question = _checked(state, body)  # before the queue: a refusal need not wait its turn
+    if state.rate is not None and (wait := state.rate.wait_s(who.owner)) > 0:
+        seconds = max(1, math.ceil(wait))
+        raise ApiError(429, "rate_limited", f"Too many questions from this token: ask again in {seconds} s.",
+                       f"此令牌提问过于频繁：请 {seconds} 秒后再问。", headers={"Retry-After": str(seconds)})
     # The pipeline blocks (planning, the database): in a worker thread, so the event loop keeps
     # answering /healthz and queueing the others; serialising the JSON there too keeps it off the loop.
     return await anyio.to_thread.run_sync(_answer, state, who, body, question, limiter=state.limiter)

@@ -18,6 +18,7 @@ from assistant.core.users import Users
 from assistant.pipeline import Pipeline
 from assistant.surfaces.api.workers import Workers
 from assistant.surfaces.conversations import Conversations
+from assistant.surfaces.limits import RateLimit
 
 __all__ = ["ApiState", "api_state"]
 
@@ -37,6 +38,7 @@ class ApiState:
     # The alert state database (a SQLAlchemy URL; default: the settings', as `alerts` commands use).
     # Opened on the first alerts request, so serving questions never needs it.
     alerts_db: str | None = None
+    rate: RateLimit | None = None  # questions per token per minute; None: no limit (the anonymous demo)
     _alert_store: Engine | None = field(default=None, repr=False)
 
     def alert_store(self) -> Engine:

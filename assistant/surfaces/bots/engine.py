@@ -29,9 +29,9 @@ from assistant.core.text import question_lang, valid_unicode
 from assistant.core.users import User, Users
 from assistant.pipeline import Pipeline
 from assistant.scoped import ScopedPipeline, for_user, scope_note
-from assistant.surfaces.bots.limits import Deliveries, RateLimit
 from assistant.surfaces.bots.reply import ChatOption, ChatReply, reply_from_answer, text_reply
 from assistant.surfaces.conversations import Conversations
+from assistant.surfaces.limits import Deliveries, RateLimit
 
 __all__ = ["ALERT_CONFIRM_PREFIX", "ChatEngine", "Incoming"]
 

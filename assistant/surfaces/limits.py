@@ -1,5 +1,5 @@
-"""What keeps a chat bot honest under real delivery: each event answered once, and no user
-asking faster than the service should answer.
+"""What keeps a surface honest under real traffic: each chat event answered once, and no user
+asking faster than the service should answer (chat bots and the HTTP API share these).
 
 Chat platforms deliver at least once: Slack retries an event it did not see acknowledged in
 3 seconds, Feishu and DingTalk retry on timeouts. `Deliveries` remembers event ids for a while
