@@ -13,8 +13,8 @@ import pytest
 from assistant.core.users import load_users
 from assistant.pipeline import Pipeline
 from assistant.surfaces.bots.engine import ALERT_CONFIRM_PREFIX, ChatEngine, Incoming
-from assistant.surfaces.limits import Deliveries, RateLimit
 from assistant.surfaces.bots.reply import MAX_TABLE_ROWS
+from assistant.surfaces.limits import Deliveries, RateLimit
 
 OEE_BY_PLANT = "What was OEE by plant last month?"
 
