@@ -84,7 +84,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     _breakdown_opening_metric(out, matches, text, vocab)
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
-    _drop_counting_phrases(out, ctx.layer)
+    _drop_counting_phrases(out, ctx.layer, text)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
@@ -93,9 +93,10 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
 # A count word with at most a measure word: '多少件', 'how many units' (not 'how many defects', which names one).
 _COUNT_PHRASE = re.compile(r"\s*(?:how\s+many\s+(?:units?|pieces?|pcs|items?)|(?:多少|几)\s*[件个台只套批]?)\s*", re.I)
 _COUNTED = {"count", "quantity"}
+_CLAUSE_BREAK = re.compile(r"[,，;；。.?？!！()（）]")
 
 
-def _drop_counting_phrases(out: Parsed, layer: Layer) -> None:
+def _drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
     """'各类缺陷分别多少件': a metric named only by a counting phrase ('多少件', 'how many units') says
     how the other metric is counted, not a second figure."""
     if len(out.metrics) < 2:
@@ -103,9 +104,10 @@ def _drop_counting_phrases(out: Parsed, layer: Layer) -> None:
     units = {m: layer.metric(m).unit for m in out.metrics}
     for m in [m for m in out.metrics if _COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]:
         start = out.metric_spans.get(m, (0, 0))[0]
-        # only after a metric counted in pieces: 'how many parts did we make and how many defects' is two
-        if any(o != m and units[o] in _COUNTED and out.metric_spans.get(o, (start, start))[1] <= start
-               for o in out.metrics):
+        # only after a metric counted in pieces, in the same clause: '工单（不含已取消的），每条线一共计划
+        # 生产多少件' asks another figure, and 'how many parts did we make and how many defects' two
+        if any(o != m and units[o] in _COUNTED and (end := out.metric_spans.get(o, (start, start))[1]) <= start
+               and not _CLAUSE_BREAK.search(text, end, start) for o in out.metrics):
             out.metrics.remove(m)
 
 
