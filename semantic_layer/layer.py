@@ -15,6 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from semantic_layer.errors import LayerError, UnknownFieldError, did_you_mean
+from semantic_layer.expand import expand
 from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.generated import with_generated
 from semantic_layer.models import BUILTIN_UNITS, Dimension, LayerSpec, Measure, Metric, Relationship, Table, UnitSpec
@@ -36,7 +37,7 @@ class Layer:
 
     def __init__(self, spec: LayerSpec, *, origin: dict[tuple[str, str], str] | None = None,
                  folder: Path | None = None) -> None:
-        spec = with_generated(spec)
+        spec = with_generated(expand(spec))
         self.spec = spec
         self.folder = folder
         self._origin = origin or {}
@@ -117,7 +118,8 @@ class Layer:
 
     def physical_schema(self) -> dict[str, dict[str, str]]:
         """What SQL may touch: physical tables and their columns (derived tables are CTEs)."""
-        return {t.name: dict(t.columns) for t in self.spec.tables if not t.derived}
+        return {t.name: {c: ty for c, ty in t.columns.items() if c not in t.computed}
+                for t in self.spec.tables if not t.derived}
 
     def value_equivalence_groups(self) -> list[tuple[str, list[str]]]:
         """(table, columns) whose values name the same thing: id, English and Chinese name."""
@@ -132,7 +134,7 @@ class Layer:
     def _edges(self) -> dict[str, list[Relationship]]:
         edges: dict[str, list[Relationship]] = {}
         for r in self.spec.relationships:
-            if r.cardinality == "many_to_one":  # a join through anything else repeats fact rows
+            if r.cardinality != "many_to_many":  # a join through anything else repeats fact rows
                 edges.setdefault(r.from_table, []).append(r)
         return edges
 
@@ -160,6 +162,20 @@ class Layer:
                 seen.add(r.to_table)
                 queue.append((r.to_table, [*path, step]))
         return None
+
+    def membership_columns(self, table: str, other: str) -> list[tuple[str, str]]:
+        """(column of `table`, column of `other`) that match a row to its members in `other`: the
+        one relationship declared between the two tables, in either direction."""
+        pairs = [(r.from_column, r.to_column) for r in self.spec.relationships
+                 if r.from_table == table and r.to_table == other]
+        pairs += [(r.to_column, r.from_column) for r in self.spec.relationships
+                  if r.from_table == other and r.to_table == table]
+        if len(pairs) != 1:
+            found = "no relationship" if not pairs else f"{len(pairs)} relationships"
+            raise LayerError(f"{found} between '{table}' and '{other}' to match members on.",
+                             suggestion=f"Declare one between them, or write "
+                                        f"`on: {{<{table} column>: <{other} column>}}`.")
+        return pairs
 
     def count_metric(self, table: str) -> str | None:
         """The metric that counts the rows of `table` (declared, or generated from its label)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
@@ -19,8 +19,24 @@ class _Strict(BaseModel):
 
 
 class Label(_Strict):
+    """A name in both languages. A layer may give one (or a plain string): the other language
+    then shows the same words, which is honest where a translation would be a guess."""
+
     en: str
     zh: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_language_is_enough(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"en": data, "zh": data}
+        if isinstance(data, dict):
+            en, zh = data.get("en"), data.get("zh")
+            if en is None and zh is not None:
+                return {**data, "en": zh}
+            if zh is None and en is not None:
+                return {**data, "zh": en}
+        return data
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -46,6 +62,7 @@ class UnitSpec(_Strict):
     name: str
     label: Label
     kind: Literal["ratio", "number", "money"] = "number"
+    prefix: UnitText = Field(default_factory=UnitText)  # before the number: "$", "€", "¥"
     suffix: UnitText = Field(default_factory=UnitText)
     decimals: int | None = Field(default=None, ge=0, le=6)  # fixed decimals; None: by magnitude
 
@@ -87,16 +104,22 @@ class Table(_Strict):
     # Other column sets unique per row (a natural key such as a product code): relationships may
     # point at them as at the primary key, and `layer validate` checks both on the data.
     unique_keys: list[list[str]] = Field(default_factory=list)
-    columns: dict[str, str]  # column -> SQL type
+    columns: dict[str, str] = Field(default_factory=dict)  # column -> SQL type (a `source` table's by default)
     time_column: str | None = None  # the default date of a row
     time_roles: list[TimeRole] = Field(default_factory=list)  # other dates of a row, each chosen by its words
     sql: str | None = None  # derived table: a SELECT over physical tables
+    # A role of another table (role-playing): the rows of `source` where `where` holds, under this
+    # name, so one party table can be joined as "agent" and as "policyholder" (see expand.py).
+    source: str | None = None
+    where: str | None = None
+    # Columns computed from the others (expression dimensions add theirs here): name -> SQL.
+    computed: dict[str, str] = Field(default_factory=dict)
     # The Chinese measure word for counting rows ("5条产线", "3台设备"); answers use 个 without one.
     measure_word: str | None = None
 
     @property
     def derived(self) -> bool:
-        return self.sql is not None
+        return self.sql is not None or self.source is not None
 
     def time_columns(self) -> list[str]:
         """Every date a period can apply to, the default first."""
@@ -115,7 +138,7 @@ class Relationship(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     from_: str = Field(alias="from")  # "table.column"
     to: str  # "table.column"
-    cardinality: Literal["many_to_one", "many_to_many"] = "many_to_one"
+    cardinality: Literal["many_to_one", "one_to_one", "many_to_many"] = "many_to_one"
 
     @field_validator("from_", "to")
     @classmethod
@@ -150,10 +173,17 @@ class ValueLabel(_Strict):
 
 
 class Dimension(_Strict):
+    """A field to group and filter by: a column, or an expression over its table's columns.
+
+    An expression dimension (`expr`, e.g. "CASE WHEN amount >= 1000 THEN 'large' ELSE 'small' END")
+    becomes a computed column of its table named after the dimension; it must be a scalar over
+    that table's own columns (checked at load), and every statement using it passes the guard."""
+
     name: str
     label: Label
     table: str
-    column: str  # the value shown to English readers
+    column: str  # the value shown to English readers (an expression dimension: its own name)
+    expr: str | None = None
     column_zh: str | None = None  # the value shown to Chinese readers
     key: str | None = None  # what filters compare against; defaults to column
     aliases: list[str] = Field(default_factory=list)  # other columns naming the same thing
@@ -161,6 +191,13 @@ class Dimension(_Strict):
     description: str = ""
     values: dict[str, ValueLabel] = Field(default_factory=dict)  # key value -> labels
     index_values: bool = True  # put distinct values into the retrieval index
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expression_names_its_column(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("expr") is not None and data.get("column") is None:
+            return {**data, "column": data.get("name")}
+        return data
 
     @property
     def key_column(self) -> str:
@@ -175,16 +212,42 @@ class Dimension(_Strict):
         return list(dict.fromkeys(cols))
 
 
+class Membership(_Strict):
+    """Rows of a measure's table that have (or, with `absent`, have no) matching row in `table`:
+    a claim amount that is a loss payment. Compiled as EXISTS; matched on `on` (measure column ->
+    column of `table`), by default on the relationship declared between the two tables."""
+
+    table: str
+    on: dict[str, str] = Field(default_factory=dict)
+    filter: str | None = None  # a condition over `table`'s own columns
+    absent: bool = False
+
+
+MeasureAgg = Literal["sum", "count", "count_distinct", "avg", "max", "min"]
+ADDITIVE_AGGS: tuple[str, ...] = ("sum", "count")  # re-aggregable: parts add up to the whole
+
+
 class Measure(_Strict):
-    """An aggregate over one table: agg(expr) over rows where `filter` holds."""
+    """An aggregate over one table: agg(expr) over rows where `filter` holds.
+
+    `filter` may use columns of tables reached by many-to-one relationships
+    ("policy.status_code = 'A'"); `exists` keeps rows by membership in a related table."""
 
     name: str
     table: str
-    agg: Literal["sum", "count", "count_distinct", "max", "min"]
+    agg: MeasureAgg
     expr: str | None = None  # SQL over the table's columns; None means COUNT(*)
-    filter: str | None = None  # SQL condition over the table's columns
+    filter: str | None = None  # SQL condition over the table's (and many-to-one joined tables') columns
+    exists: list[Membership] = Field(default_factory=list)
+
     time_column: str | None = None  # overrides the table's time column
     description: str = ""
+
+    @field_validator("agg", mode="before")
+    @classmethod
+    def _agg_aliases(cls, value: Any) -> Any:
+        aliases = {"average": "avg", "mean": "avg", "distinct_count": "count_distinct"}
+        return aliases.get(value, value) if isinstance(value, str) else value
 
 
 class Metric(_Strict):

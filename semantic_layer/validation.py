@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from semantic_layer.access import check_access
 from semantic_layer.errors import LayerError, did_you_mean
-from semantic_layer.soundness import check_measure_sql, check_relationship_keys
+from semantic_layer.soundness import check_dimension_sql, check_measure_sql, check_relationship_keys
 
 if TYPE_CHECKING:
     from semantic_layer.layer import Layer
@@ -64,6 +64,7 @@ def _check_dimensions(layer: Layer) -> None:
         where = layer.where("dimensions", d.name)
         for col in d.equivalent_columns():
             layer.require_column(d.table, col, where)
+    check_dimension_sql(layer)
 
 
 def _check_measures(layer: Layer) -> None:

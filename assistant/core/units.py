@@ -24,11 +24,16 @@ def format_value(value: Any, unit: UnitSpec | None, lang: str = "en") -> str:
     if unit is not None and unit.kind == "ratio":
         return f"{value * 100:.1f}%"
     suffix = unit.suffix.get(lang) if unit is not None else ""
+    prefix = unit.prefix.get(lang) if unit is not None else ""
+    sign = "-" if value < 0 and prefix else ""  # "-$1,200", not "$-1,200"
+    if sign:
+        value = -value
     if unit is not None and unit.decimals is not None:
-        return f"{value:,.{unit.decimals}f}{suffix}"
+        return f"{sign}{prefix}{value:,.{unit.decimals}f}{suffix}"
     if float(value).is_integer() and (abs(value) >= 1 or value == 0):  # a count of nothing reads "0", not "0.00"
-        return f"{int(value):,}{suffix}"
-    return f"{value:,.1f}{suffix}" if abs(value) >= 10 else f"{value:,.2f}{suffix}"
+        return f"{sign}{prefix}{int(value):,}{suffix}"
+    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    return f"{sign}{prefix}{text}{suffix}"
 
 
 def unit_words(unit: UnitSpec | None, lang: str) -> str:

@@ -157,7 +157,12 @@ def _number(value: float | None, unit: UnitSpec | None, lang: str, decimals: int
     if unit is not None and unit.kind == "ratio":
         return f"{_unsigned_zero(value * 100, decimals):.{decimals}f}%"
     text = f"{_unsigned_zero(value, decimals):,.{decimals}f}"
-    return text + (unit.suffix.get(lang) if suffix and unit is not None else "")
+    if not suffix or unit is None:
+        return text
+    prefix = unit.prefix.get(lang)
+    if prefix and text.startswith("-"):
+        return f"-{prefix}{text[1:]}{unit.suffix.get(lang)}"
+    return f"{prefix}{text}{unit.suffix.get(lang)}"
 
 
 def _unsigned_zero(value: float, decimals: int) -> float:
@@ -192,9 +197,9 @@ def unit_title(label: str, unit: UnitSpec | None, lang: str) -> str:
     ("Energy per unit (kWh/unit)", but "Downtime minutes" and "MTBF (hours)" stay as they are)."""
     if unit is None or unit.kind == "ratio" or unit.name == "count":
         return label
-    suffix = unit.suffix.get(lang).strip()
+    suffix = unit.suffix.get(lang).strip() or unit.prefix.get(lang).strip()  # "($)" for a prefixed unit
     words = {suffix, unit.label.get(lang)} - {""}
-    if not words or any(_names(label, w) for w in words):
+    if not suffix or any(_names(label, w) for w in words):
         return label
     return f"{label}（{suffix}）" if lang == "zh" else f"{label} ({suffix})"
 

@@ -18,7 +18,16 @@ from sqlglot import exp
 
 from assistant.core.errors import IncompatibleError
 from assistant.plan.query import Filter, SemanticQuery, validate_query
-from assistant.sql.expressions import aggregate, condition, metric_expression, parse, qualify, shared_filter
+from assistant.sql.expressions import (
+    aggregate,
+    condition,
+    expand_computed,
+    joined_tables,
+    measure_condition,
+    metric_expression,
+    parse,
+    shared_rule,
+)
 from assistant.sql.literals import literal
 from assistant.sql.shapes import ratio_expression, share_select
 from semantic_layer.layer import JoinStep, Layer
@@ -118,12 +127,14 @@ class Compiler:
         dims = [d for d in query.dimensions if self._reaches(group, d)]
         needed = [self.layer.dimension(d).table for d in dims]
         needed += [self.layer.dimension(f.field).table for f in dim_filters]
+        needed += [t for m in group.measures for t in joined_tables(m)]
         select = self._join_dimension_tables(group, needed)
         keys = self._key_columns(group, query, dims, by_key=by_key)
-        common = shared_filter(group.measures)
-        # When every measure of a fact has the same filter (breakdowns: reason = 'breakdown'), it is a
-        # WHERE, as the formula says: periods without such rows are absent, not zero.
-        measures = {m.name: aggregate(m.model_copy(update={"filter": None}) if common else m) for m in group.measures}
+        # When every measure of a fact selects its rows the same way (breakdowns: reason = 'breakdown'),
+        # that is a WHERE, as the formula says: periods without such rows are absent, not zero.
+        common = measure_condition(group.measures[0], self.layer) if shared_rule(group.measures) else None
+        measures = {m.name: aggregate(m, None if common is not None else measure_condition(m, self.layer))
+                    for m in group.measures}
         select = select.select(*keys)
         if not final:
             select = select.select(*(e.as_(n) for n, e in measures.items()))
@@ -161,12 +172,12 @@ class Compiler:
             keys.append(self._dimension_expr(d, query.locale, by_key=by_key).as_(d))
         return keys
 
-    def _where(self, group: _Group, query: SemanticQuery, common: str | None,
+    def _where(self, group: _Group, query: SemanticQuery, common: exp.Expr | None,
                dim_filters: list[Filter]) -> list[exp.Expr]:
         """The fact's WHERE conditions: time window, shared measure filter, periods, dimensions."""
         where = self._time_window(group, query)
-        if common:
-            where.append(qualify(parse(common), group.table))
+        if common is not None:
+            where.append(common)
         for f in query.filters:
             if f.field == query.time_grain and group.time_column:  # only the named periods
                 where.append(condition(self._grain_expr(group, f.field), f))
@@ -239,10 +250,20 @@ class Compiler:
         for f in self.scope:
             self.layer.dimension(f.field)
         if not query.metrics:
-            return CompiledQuery(tree=self._list_select(query), columns=self._metric_columns(query))
+            listed = self._list_select(query)
+            for name in self._derived_tables(listed):
+                listed = self._prepend_cte(listed, name)
+            return CompiledQuery(tree=self._expanded(listed), columns=self._metric_columns(query))
         groups = self._groups(query)
         select = share_select(query, self._plain) if query.share else self._plain(query)
-        return CompiledQuery(tree=select, columns=self._metric_columns(query), tables=[g.table for g in groups])
+        return CompiledQuery(tree=self._expanded(select), columns=self._metric_columns(query),
+                             tables=[g.table for g in groups])
+
+    def _expanded(self, select: exp.Select) -> exp.Select:
+        """Computed columns (expression dimensions) written out as their expressions."""
+        tree = expand_computed(select, self.layer)
+        assert isinstance(tree, exp.Select)
+        return tree
 
     def _plain(self, query: SemanticQuery) -> exp.Select:
         """The metric SELECT (one fact, or several joined), derived tables as CTEs."""
@@ -320,7 +341,7 @@ class Compiler:
             select = self._prepend_cte(select, name)
         columns = [c for c in self._metric_columns(plain) if c.kind != "metric"]
         columns += [OutputColumn(m.name, "measure", m.name, m.name) for g in groups for m in g.measures]
-        return CompiledQuery(tree=select, columns=columns, tables=[g.table for g in groups])
+        return CompiledQuery(tree=self._expanded(select), columns=columns, tables=[g.table for g in groups])
 
     @staticmethod
     def _with_ratio(query: SemanticQuery, metric_sql: dict[str, exp.Expr]) -> dict[str, exp.Expr]:

@@ -95,7 +95,10 @@ def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]
     a database (the pipeline runs `assistant.sql.members.members_query` through its guard)."""
     catalogue = ValueCatalogue()
     for dim in layer.spec.dimensions:
-        if not dim.index_values or layer.tables[dim.table].derived:
+        table = layer.tables[dim.table]
+        # A role table is its source's rows under a filter: cheap to read. Other derived tables
+        # can be arbitrary queries, so their members are not read at start-up.
+        if not dim.index_values or (table.derived and table.source is None):
             continue
         rows = fetch(dim.name)
         if len(rows) > MAX_MEMBERS:

@@ -45,7 +45,8 @@ class _LayerCheck:
         for table in self.layer.spec.tables:
             if table.derived:
                 continue
-            select = exp.select(*(exp.column(c) for c in table.columns)).from_(table.name).limit(1)
+            cols = [c for c in table.columns if c not in table.computed]
+            select = exp.select(*(exp.column(c) for c in cols)).from_(table.name).limit(1)
             self.attempt(f"table {table.name}", select)
 
     def keys(self) -> None:
@@ -53,7 +54,7 @@ class _LayerCheck:
         (the loader makes each many-to-one relationship point at a declared key)."""
         for table, cols, what in key_columns(self.layer):
             users = [f"relationship {r.from_} -> {r.to}" for r in self.layer.spec.relationships
-                     if r.cardinality == "many_to_one" and r.to_table == table and [r.to_column] == cols]
+                     if r.cardinality != "many_to_many" and r.to_table == table and [r.to_column] == cols]
             key = [exp.column(c) for c in cols]
             # NULL keys join nothing, so only repeated non-NULL values can double count.
             dupes = (exp.select(*key, exp.Count(this=exp.Star()).as_("n")).from_(table)
