@@ -284,3 +284,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+from assistant.surfaces.cli.interop_commands import register as _register_interop  # noqa: E402
+
+_register_interop(layer_app)
