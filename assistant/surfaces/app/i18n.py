@@ -228,6 +228,27 @@ STRINGS: dict[str, dict[str, str]] = {
                        "then reload this page.",
                  "zh": "运行 `factory-assistant demo-data` 生成演示数据，或将 FA_DB 指向您的数据库，然后刷新本页。"},
     "db_error": {"en": "The database could not be opened: {err}", "zh": "无法打开数据库：{err}"},
+    "connect_title": {"en": "Connect a database", "zh": "连接数据库"},
+    "connect_help": {"en": "A DuckDB or SQLite file, or an address such as postgresql+psycopg://user:password@host/db. "
+                           "It is opened read-only; nothing is written to it.",
+                     "zh": "DuckDB 或 SQLite 文件，或 postgresql+psycopg://用户:密码@主机/库 这样的地址。"
+                           "以只读方式打开，不会写入任何内容。"},
+    "connect_url": {"en": "Database file or address", "zh": "数据库文件或地址"},
+    "connect_check": {"en": "Check (read-only)", "zh": "检查（只读）"},
+    "connect_failed": {"en": "Could not open it: {err}", "zh": "无法打开：{err}"},
+    "connect_no_tables": {"en": "{db} has no tables I can read. Check the database name, schema and grants.",
+                          "zh": "{db} 中没有可读取的表。请检查数据库名、模式和账号权限。"},
+    "connect_opened": {"en": "Opened {db} read-only: {n} tables.", "zh": "已以只读方式打开 {db}：{n} 张表。"},
+    "connect_use": {"en": "Use this database", "zh": "使用此数据库"},
+    "connect_saved": {"en": "Recorded {db} as the database in {path}.", "zh": "已将 {db} 记录为数据库（{path}）。"},
+    "connect_overridden": {"en": "Recorded {db} in {path}, but {source} is set and still decides the database.",
+                           "zh": "已将 {db} 写入 {path}，但 {source} 已设置，数据库仍以它为准。"},
+    "connect_next": {"en": "Reload the page to use it. The questions need a layer that describes this database: "
+                           "create one with `factory-assistant layer init --from-db URL --out my_layer`, review it, "
+                           "and set `layer` to that folder.",
+                     "zh": "刷新页面即可使用。提问需要描述该数据库的语义层：运行 "
+                           "`factory-assistant layer init --from-db URL --out my_layer` 生成并检查后，"
+                           "将 `layer` 设为该文件夹。"},
     "set_session": {"en": "For this browser session", "zh": "本次浏览器会话"},
     "set_session_help": {"en": "These choices apply to your questions in this browser tab until it is closed.",
                          "zh": "以下选择仅对本浏览器标签页中的提问生效，关闭后恢复默认。"},

@@ -17,6 +17,7 @@ from assistant.core.settings import SETTINGS_TABLE, Settings
 from assistant.explain.periods import day_words
 from assistant.surfaces.app import state
 from assistant.surfaces.app.common import current_lang, data_sentence, reading_label, show_problem
+from assistant.surfaces.app.connect_panel import connect_panel
 from assistant.surfaces.app.i18n import t
 
 LANG_NAMES = {"en": "English", "zh": "中文"}
@@ -39,6 +40,8 @@ def settings_page() -> None:
     _session_choices(loaded, settings, lang)
     st.divider()
     _in_effect(loaded, settings, lang)
+    # Also when the configured database does not open: that is when a new one is needed most.
+    connect_panel(settings, st.session_state.get(state.USER), lang)
 
 
 # ---------------------------------------------------------------------- this session

@@ -28,33 +28,17 @@ def _fail(message: str, suggestion: str | None, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _stored_url(url_text: str) -> str:
-    """What goes into the config: a bare path made absolute (and SQLite files as sqlite:/// URLs),
-    so the setting works from any folder; a URL as given."""
-    from semantic_layer.bootstrap import resolve_url
-
-    url = resolve_url(url_text)
-    if "://" in url_text:
-        return url_text
-    return url.database if url.get_backend_name() == "duckdb" and url.database else f"sqlite:///{url.database}"
-
-
 def connect(url: str, save: bool) -> None:
     from assistant.core.errors import FactoryAssistantError
     from assistant.core.settings import save_setting
-    from semantic_layer.bootstrap import BootstrapError, list_tables, mask_url, open_read_only, resolve_url
+    from semantic_layer.bootstrap import BootstrapError, check_database
 
     try:
-        parsed = resolve_url(url)
-        engine = open_read_only(parsed)
-        try:
-            tables = list_tables(engine)
-        finally:
-            engine.dispose()
+        checked = check_database(url)
     except BootstrapError as exc:
         _fail(exc.message, exc.suggestion, exc.code)
         return
-    shown = mask_url(parsed)
+    shown, tables = checked.shown, checked.tables
     if not tables:
         _fail(f"{shown} has no tables I can read. / {shown} 中没有可读取的表。",
               "Check the database name, the schema and the account's grants. / 请检查数据库名、模式和账号权限。",
@@ -69,7 +53,7 @@ def connect(url: str, save: bool) -> None:
         return
     try:
         # A password in the URL is stored (the app needs it), but the file becomes owner-only.
-        path = save_setting("db", _stored_url(url), private=parsed.password is not None)
+        path = save_setting("db", checked.stored, private=checked.has_password)
     except FactoryAssistantError as exc:
         _fail(str(exc), None, 1)
         return
