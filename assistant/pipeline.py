@@ -30,6 +30,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer, Provenance, Status
 from assistant.explain.compare import attach_comparison, comparison_range
+from assistant.explain.future import future_message, not_happened_yet
 from assistant.explain.limits import too_long
 from assistant.explain.metric_answer import metric_answer, sql_answer
 from assistant.explain.trace.answer import (
@@ -262,9 +263,14 @@ class Pipeline:
         labels = {m.key: m.label(lang) for f in query.filters if f.field in self.layer.dimensions
                   for m in self.values.of(f.field)}
         sources = [tc for m in query.metrics for tc in self.layer.metric_time_columns(m)]
+        freshness = self.freshness(list(dict.fromkeys(sources)))
+        latest = not_happened_yet(query, result.rows, freshness)
+        if latest is not None:
+            prov.freshness = freshness
+            return Answer(question, "refused", future_message(query, latest, lang), sql=checked.sql, provenance=prov,
+                          planner=plan.planner, lang=lang)
         answer = metric_answer(question, query, compiled, result, self.layer, sql=checked.sql, labels=labels,
-                               freshness=self.freshness(list(dict.fromkeys(sources))), prov=prov,
-                               notes=plan.notes, planner=plan.planner)
+                               freshness=freshness, prov=prov, notes=plan.notes, planner=plan.planner)
         if not extras:
             return answer
         period = comparison_range(answer, query)

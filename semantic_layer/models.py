@@ -52,6 +52,27 @@ class UnitText(_Strict):
         return self.zh if lang == "zh" and self.zh is not None else self.en
 
 
+class Synonyms(_Strict):
+    en: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.zh]
+
+
+class UnitConversion(_Strict):
+    """Another unit the same values can be shown in: value_in_`to` = value * multiply_by / divide_by
+    (minutes -> hours: divide_by 60). A question that names `to` gets the figure in it."""
+
+    to: str
+    multiply_by: float = Field(default=1.0, gt=0)
+    divide_by: float = Field(default=1.0, gt=0)
+
+    @property
+    def factor(self) -> float:
+        return self.multiply_by / self.divide_by
+
+
 class UnitSpec(_Strict):
     """How values of a unit read: ratios (stored 0..1) as percentages, numbers with a suffix.
 
@@ -65,20 +86,14 @@ class UnitSpec(_Strict):
     prefix: UnitText = Field(default_factory=UnitText)  # before the number: "$", "€", "¥"
     suffix: UnitText = Field(default_factory=UnitText)
     decimals: int | None = Field(default=None, ge=0, le=6)  # fixed decimals; None: by magnitude
+    synonyms: Synonyms = Field(default_factory=Synonyms)  # other words for it in questions ("hrs", "钟头")
+    conversions: list[UnitConversion] = Field(default_factory=list)
 
 
 BUILTIN_UNITS: tuple[UnitSpec, ...] = (
     UnitSpec(name="ratio", label=Label(en="ratio, shown as %", zh="比率（以百分比显示）"), kind="ratio"),
     UnitSpec(name="count", label=Label(en="count", zh="数量")),
 )
-
-
-class Synonyms(_Strict):
-    en: list[str] = Field(default_factory=list)
-    zh: list[str] = Field(default_factory=list)
-
-    def all(self) -> list[str]:
-        return [*self.en, *self.zh]
 
 
 class TimeRole(_Strict):
@@ -242,6 +257,9 @@ class Measure(_Strict):
 
     time_column: str | None = None  # overrides the table's time column
     description: str = ""
+
+    def __hash__(self) -> int:  # `exists` holds lists and dicts; a measure's name is unique in its layer
+        return hash((self.name, self.table, self.agg, self.expr, self.filter))
 
     @field_validator("agg", mode="before")
     @classmethod

@@ -78,6 +78,15 @@ def _check_measures(layer: Layer) -> None:
 
 
 def _check_units(layer: Layer) -> None:
+    for unit in layer.spec.units:
+        for conv in unit.conversions:
+            if conv.to not in layer.units or conv.to == unit.name:
+                raise LayerError(f"unit '{unit.name}' converts to unknown unit '{conv.to}'.",
+                                 location=layer.where("units", unit.name),
+                                 suggestion=did_you_mean(conv.to, layer.units))
+            if unit.kind == "ratio" or layer.units[conv.to].kind == "ratio":
+                raise LayerError(f"unit '{unit.name}': a ratio is shown as a percentage and converts to nothing.",
+                                 location=layer.where("units", unit.name))
     for metric in layer.spec.metrics:
         if metric.unit not in layer.units:
             raise LayerError(f"unknown unit '{metric.unit}'; declare it under `units:` (ratio and count are built in).",

@@ -291,3 +291,24 @@ def test_rule_planner_answers_over_the_new_constructs(db: Path, question: str, g
     finally:
         con.close()
     assert _rows([tuple(r) for r in answer.rows]) == _rows(want), answer.sql
+
+
+# ---------------------------------------------------------------- checked on the data
+def test_layer_validate_passes_on_the_fixture_data(db: Path) -> None:
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
+
+    problems, checks = check_layer_against_db(str(LAYER_DIR), str(db))
+    assert problems == [] and checks > 20
+
+
+def test_a_role_whose_key_repeats_is_caught_on_the_data(db: Path, tmp_path: Path) -> None:
+    """Declared one_to_one, but 'every party of a policy' repeats the policy: validate says so."""
+    from assistant.surfaces.cli.layer_check import check_layer_against_db
+
+    spec = _raw()
+    next(t for t in spec["tables"] if t["name"] == "policy_agent")["where"] = "role_code IN ('AG', 'PH')"
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "layer.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    problems, _ = check_layer_against_db(str(folder), str(db))
+    assert any("policy_agent" in p and "not unique" in p for p in problems), problems

@@ -7,6 +7,7 @@ from assistant.core.units import format_value
 from assistant.explain.periods import as_date, period_label, range_words
 from assistant.plan.query import Filter, SemanticQuery
 from semantic_layer.layer import Layer
+from semantic_layer.models import UnitSpec
 
 _GRAIN_WORDS = {
     "day": ("daily", "每天"), "week": ("weekly", "每周"), "month": ("monthly", "每月"),
@@ -108,7 +109,8 @@ def _plural(name: str, layer: Layer, lang: str) -> str:
 
 def _measured(query: SemanticQuery, layer: Layer, lang: str) -> str:
     """'Energy use per good output', '报废数占比', 'OEE and scrap rate'."""
-    names = {m: layer.metric(m).label.get(lang) for m in query.metrics}
+    names = {m: _in_unit(layer.metric(m).label.get(lang), layer.unit(query.units.get(m)), lang)
+             for m in query.metrics}
     if query.per:
         num = next(m for m in query.metrics if m != query.per)
         rest = [names[m] for m in query.metrics if m not in (num, query.per)]
@@ -124,6 +126,13 @@ def _measured(query: SemanticQuery, layer: Layer, lang: str) -> str:
         return "、".join(labels)
     labels = labels[:1] + [mid_sentence(x) for x in labels[1:]]
     return " and ".join(labels) if len(labels) <= 2 else ", ".join(labels)
+
+
+def _in_unit(label: str, unit: UnitSpec | None, lang: str) -> str:
+    """'Downtime minutes in hours', '停机时长（小时）': a figure shown in another unit than its own."""
+    if unit is None:
+        return label
+    return f"{label}（{unit.label.zh}）" if lang == "zh" else f"{label} in {unit.label.en}"
 
 
 def _period(query: SemanticQuery, lang: str) -> str:

@@ -62,6 +62,8 @@ class SemanticQuery(BaseModel):
     share: list[str] = Field(default_factory=list)
     # The first metric divided by this one, aggregated first ("average quantity per shipment").
     per: str | None = None
+    # Metrics shown in another unit than their own, one their unit converts to ("downtime in hours").
+    units: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shape(self) -> SemanticQuery:
@@ -101,6 +103,18 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
     _check_order(query)
     _check_time_grain(query, layer)
     _check_shape(query, layer)
+    _check_units(query, layer)
+
+
+def _check_units(query: SemanticQuery, layer: Layer) -> None:
+    for metric, unit in query.units.items():
+        if metric not in query.metrics:
+            raise IncompatibleError(f"A unit is given for '{metric}', which the query does not ask for.")
+        own = layer.unit(layer.metric(metric).unit)
+        targets = [c.to for c in own.conversions] if own is not None else []
+        if unit not in targets:
+            raise IncompatibleError(f"'{metric}' cannot be shown in '{unit}'.",
+                                    suggestion=f"It converts to: {', '.join(targets)}." if targets else None)
 
 
 def _check_dimensions(query: SemanticQuery, layer: Layer) -> None:

@@ -21,6 +21,7 @@ from assistant.plan.query import Filter, SemanticQuery, validate_query
 from assistant.sql.expressions import (
     aggregate,
     condition,
+    converted,
     expand_computed,
     joined_tables,
     measure_condition,
@@ -212,6 +213,11 @@ class Compiler:
             cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
         for m in query.metrics:
             metric = self.layer.metric(m)
+            shown = self.layer.unit(query.units.get(m))
+            if shown is not None:  # "Downtime minutes (hours)": the figure is no longer in its own unit
+                cols.append(OutputColumn(m, "metric", f"{metric.label.en} ({shown.label.en})",
+                                         f"{metric.label.zh}（{shown.label.zh}）", shown.name))
+                continue
             cols.append(OutputColumn(m, "metric", metric.label.en, metric.label.zh, metric.unit))
         derived = query.derived_column()
         if derived:
@@ -294,7 +300,8 @@ class Compiler:
     def _single_fact(self, group: _Group, query: SemanticQuery) -> exp.Select:
         """One aggregate query; threshold filters on metrics become HAVING."""
         select, measures = self._group_select(group, query, final=True)
-        metric_sql = self._with_ratio(query, {m: metric_expression(self.layer, m, measures) for m in query.metrics})
+        metric_sql = self._with_ratio(query, converted(self.layer,
+            query, {m: metric_expression(self.layer, m, measures) for m in query.metrics}))
         select = select.select(*(e.as_(m) for m, e in metric_sql.items()))
         return self._finish(select, query, metric_sql, having=True)
 
@@ -305,8 +312,8 @@ class Compiler:
         ctes = [(g.alias, self._group_select(g, query, final=False, by_key=sums)[0]) for g in groups]
         measure_ref: dict[str, exp.Expr] = {m.name: exp.column(m.name, table=g.alias) for g in groups
                                             for m in g.measures}
-        metric_sql = measure_ref if sums else self._with_ratio(
-            query, {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics})
+        metric_sql = measure_ref if sums else self._with_ratio(query, converted(self.layer,
+            query, {m: metric_expression(self.layer, m, measure_ref) for m in query.metrics}))
         if keys:
             select = self._join_on_keys(groups, query, keys)
         else:
@@ -328,7 +335,7 @@ class Compiler:
         applies; shares, ratios of metrics, thresholds, order and limit are left out: they are
         not sums."""
         self.compile(query)
-        plain = query.model_copy(update={"share": [], "per": None, "order": [], "limit": None, "filters": [
+        plain = query.model_copy(update={"share": [], "per": None, "order": [], "limit": None, "units": {}, "filters": [
             f for f in query.filters if f.field not in self.layer.metrics]})
         groups = self._groups(plain)
         if len(groups) == 1:

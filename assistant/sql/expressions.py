@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import sqlglot
 from sqlglot import exp
 
-from assistant.plan.query import Filter
+from assistant.plan.query import Filter, SemanticQuery
 from assistant.sql.literals import literal
 from semantic_layer.layer import Layer
 from semantic_layer.models import Measure
@@ -133,3 +133,14 @@ def metric_expression(layer: Layer, name: str, measure_sql: Mapping[str, exp.Exp
             continue
         div.set("expression", exp.Nullif(this=right.copy(), expression=exp.Literal.number(0)))
     return exp.paren(tree, copy=False) if isinstance(tree, exp.Binary) else tree
+
+
+def converted(layer: Layer, query: SemanticQuery, metric_sql: dict[str, exp.Expr]) -> dict[str, exp.Expr]:
+    """Metrics asked in another unit ('downtime in hours'): the value times the conversion factor."""
+    for metric, target in query.units.items():
+        unit = layer.unit(layer.metric(metric).unit)
+        conv = next((c for c in unit.conversions if c.to == target), None) if unit is not None else None
+        if conv is not None and metric in metric_sql:
+            scaled = exp.Mul(this=exp.cast(metric_sql[metric], "DOUBLE"), expression=exp.Literal.number(conv.factor))
+            metric_sql[metric] = exp.paren(scaled, copy=False)
+    return metric_sql

@@ -200,7 +200,10 @@ def _sql_block(layer: Layer, metrics: list[str], tables: list[str], joins: list[
         for ms in measures:
             arg = "*" if ms.expr is None else ms.expr
             agg = f"COUNT(DISTINCT {arg})" if ms.agg == "count_distinct" else f"{ms.agg.upper()}({arg})"
-            where = f" WHERE {ms.filter}" if ms.filter else ""
+            conds = [ms.filter] if ms.filter else []
+            conds += [("NOT " if e.absent else "") + f"EXISTS (a matching row in {e.table}"
+                      + (f" WHERE {e.filter}" if e.filter else "") + ")" for e in ms.exists]
+            where = f" WHERE {' AND '.join(conds)}" if conds else ""
             lines.append(f"- {ms.name} = {agg} FROM {ms.table}{where}")
         lines += [f"- metric {m} = {layer.metric(m).expr}" for m in metrics]
     return "\n".join(lines)

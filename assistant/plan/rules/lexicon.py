@@ -26,6 +26,9 @@ TOP_N = [
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
 TOP_COUNT = [
     re.compile(rf"\b(?:which|what|the|those)\s+(?P<n>{_EN_NUM})(?=\s+[a-z])", re.I),
+    # "3 worst machines", "5 best lines": the count right before the superlative.
+    re.compile(rf"\b(?P<n>{_EN_NUM})\s+(?=(?:worst|best|highest|lowest|largest|smallest|biggest|top|bottom"
+               rf"|longest|shortest|slowest|fastest)\b)", re.I),
     re.compile(rf"(?:的|哪|是)\s*(?P<n>{_CN_NUM})\s*(?=个|条|台|家|名|项|位|种|批|款)"),
 ]
 # Superlatives without a count: "which line had the highest OEE" -> top 1.

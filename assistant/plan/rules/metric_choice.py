@@ -64,10 +64,40 @@ def metric_from_previous(text: str, previous: SemanticQuery, ctx: PlanContext, v
 
 
 def units_said(text: str, layer: Layer) -> list[UnitSpec]:
-    """The layer's units the question names ('how many minutes', '多少分钟')."""
+    """The layer's units the question names ('how many minutes', '多少分钟', 'hrs')."""
     return [u for u in layer.units.values() if any(
         w and len(w) > 1 and re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", text)
-        for w in (u.label.en, u.label.zh))]
+        for w in (u.label.en, u.label.zh, *u.synonyms.all()))]
+
+
+# "per hour", "每小时": a rate over time, not the unit a figure is shown in.
+_PER_UNIT = re.compile(r"\b(?:per|an|a|each|every)\s+$|每\s*$")
+
+
+def with_asked_units(query: SemanticQuery, previous: SemanticQuery | None, text: str, layer: Layer) -> SemanticQuery:
+    """'downtime in hours', '停机多少小时', '换算成小时': a metric whose unit converts to the one the
+    question names is shown in that unit (the unit of its own said too: left as it is). A follow-up
+    that names no unit keeps the one asked before."""
+    said = {u.name: u for u in units_said(text, layer)}
+    units: dict[str, str] = {}
+    for metric in query.metrics:
+        own = layer.unit(layer.metric(metric).unit)
+        if own is None or own.name in said:
+            continue
+        targets = [c.to for c in own.conversions if c.to in said and not _per(text, said[c.to])]
+        if len(targets) == 1:
+            units[metric] = targets[0]
+    if not units and previous is not None:
+        units = {m: u for m, u in previous.units.items() if m in query.metrics}
+    return query.model_copy(update={"units": units}) if units != query.units else query
+
+
+def _per(text: str, unit: UnitSpec) -> bool:
+    for word in (unit.label.en, unit.label.zh, *unit.synonyms.all()):
+        for hit in re.finditer(rf"(?<![a-z]){re.escape(fold(word))}(?![a-z])", text):
+            if _PER_UNIT.search(text[:hit.start()]):
+                return True
+    return False
 
 
 def plain_total(layer: Layer, metric: str) -> bool:

@@ -26,7 +26,13 @@ from assistant.plan.rules.messages import (
     refuse_unknown,
     unread_negation,
 )
-from assistant.plan.rules.metric_choice import fit_metrics, in_named_unit, metric_from_previous, unit_named
+from assistant.plan.rules.metric_choice import (
+    fit_metrics,
+    in_named_unit,
+    metric_from_previous,
+    unit_named,
+    with_asked_units,
+)
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.shape_words import find_shapes
@@ -257,6 +263,7 @@ class RulePlanner:
                                    time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
         if found.top:
             query = self._apply_top(query, found.top, text, ctx)
+        query = with_asked_units(query, previous, text, ctx.layer)
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:
             notes.insert(0, guess_note(parsed.guessed, ctx))

@@ -11,7 +11,7 @@ from functools import lru_cache
 from assistant.core.text import fold, word_frequency
 from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.shape_words import Shapes, Span
+from assistant.plan.rules.shape_words import SHARE, Shapes, Span
 from semantic_layer.layer import Layer
 
 
@@ -261,6 +261,8 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
     of the whole of rates, with words left unread, is one of those rates (asked). (rate, options)."""
     if shapes.share is None or len(query.metrics) != 1 or query.per:
         return None, []
+    # A share word left over ('比例' of '各占多少比例') names the share, not which part of it.
+    leftovers = [w for w in leftovers if not SHARE.fullmatch(w)]
     metric = query.metrics[0]
     unit = layer.unit(layer.metric(metric).unit)
     if unit is not None and unit.kind == "ratio":

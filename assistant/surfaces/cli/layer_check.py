@@ -2,8 +2,8 @@
 
 Checks that every table and column exists (a zero-row SELECT), that every declared key is
 unique in the data (a many-to-one join to a duplicated key double counts in silence), that
-every relationship resolves (no orphan keys), that derived tables run, and that every metric
-compiles and plans. All SQL goes through the guard like any other query.
+every relationship resolves (no orphan keys), that derived tables and expression dimensions run,
+and that every metric compiles and plans. All SQL goes through the guard like any other query.
 """
 
 from __future__ import annotations
@@ -85,6 +85,15 @@ class _LayerCheck:
                 self.problems.append(
                     f"relationship {rel.from_} -> {rel.to}: {rows[0][0]} value(s) have no match in {rel.to_table}.")
 
+    def dimensions(self) -> None:
+        """Every expression dimension (and every role table's dimension) reads its members."""
+        from assistant.sql.members import members_query
+
+        for dim in self.layer.spec.dimensions:
+            table = self.layer.tables[dim.table]
+            if dim.expr is not None or table.source is not None:
+                self.attempt(f"dimension {dim.name}", members_query(self.layer, dim.name).limit(1))
+
     def metrics(self) -> None:
         """Every metric compiles (by its first dimension) and runs."""
         for metric in self.layer.spec.metrics:
@@ -117,6 +126,7 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
     check.tables()
     check.keys()
     check.relationships()
+    check.dimensions()
     check.metrics()
     pipe.close()
     return check.problems, check.checks
