@@ -148,7 +148,7 @@ def dims_db(tmp_path: Path) -> Path:
 
 
 def test_id_name_and_chinese_name_are_equivalent(dims_db: Path) -> None:
-    eq = ValueEquivalence.from_duckdb(dims_db, [("plants", ["plant_id", "plant_name", "plant_name_zh"])])
+    eq = ValueEquivalence.from_database(dims_db, [("plants", ["plant_id", "plant_name", "plant_name_zh"])])
     gold = [("SZ", 10), ("NB", 20)]
     assert same(["plant_id", "n"], gold, ["plant_name", "n"], [("Suzhou", 10), ("Ningbo", 20)], equivalences=eq)
     assert same(["plant_id", "n"], gold, ["工厂", "n"], [("苏州", 10), ("宁波", 20)], equivalences=eq)
@@ -160,7 +160,7 @@ def test_id_name_and_chinese_name_are_equivalent(dims_db: Path) -> None:
 
 
 def test_ambiguous_values_are_left_alone(dims_db: Path) -> None:
-    eq = ValueEquivalence.from_duckdb(dims_db, [("plants", ["plant_id", "plant_name", "plant_name_zh"]),
+    eq = ValueEquivalence.from_database(dims_db, [("plants", ["plant_id", "plant_name", "plant_name_zh"]),
                                                 ("cities", ["city_id", "city_name"])])
     assert eq.ambiguous == 1
     assert not same(["plant_id"], [("SZ",)], ["plant"], [("Suzhou",)], equivalences=eq)
@@ -172,8 +172,8 @@ def test_unknown_group_table_is_a_config_error(dims_db: Path) -> None:
     from assistant.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no_such_table"):
-        ValueEquivalence.from_duckdb(dims_db, [("no_such_table", ["id"])])
-    assert len(ValueEquivalence.from_duckdb(dims_db, [("no_such_table", ["id"])], skip_missing=True)) == 0
+        ValueEquivalence.from_database(dims_db, [("no_such_table", ["id"])])
+    assert len(ValueEquivalence.from_database(dims_db, [("no_such_table", ["id"])], skip_missing=True)) == 0
 
 
 # --------------------------------------------------------------------------- rows

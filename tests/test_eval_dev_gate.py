@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.surfaces.cli.eval_commands import PipelineAsker
 from assistant.surfaces.evaluation.gate import check_gate
 from assistant.surfaces.evaluation.questions import load_questions
-from assistant.surfaces.evaluation.runner import run_eval
+from tests.eval_runs import rules_run
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "eval" / "dev.yaml"
@@ -21,9 +20,7 @@ BASELINE = ROOT / "eval" / "baseline.json"
 @pytest.fixture(scope="module", params=["dev.yaml", "holdout.yaml", "blind.yaml", "blind2.yaml", "blind3.yaml", "blind4.yaml",
                                                     "blind5.yaml", "blind6.yaml"])
 def dev_run(request, pipeline, demo_db):
-    questions = load_questions(ROOT / "eval" / request.param)
-    return questions, run_eval(questions, PipelineAsker(pipeline, "rules"), demo_db,
-                               equivalence_groups=pipeline.layer.value_equivalence_groups())
+    return rules_run(pipeline, demo_db, request.param)  # shared with the PostgreSQL parity test
 
 
 def test_dev_set_meets_the_baseline(dev_run) -> None:

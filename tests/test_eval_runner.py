@@ -18,7 +18,7 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.core.errors import ExecutionError
+from assistant.core.errors import DatabaseUnavailable, ExecutionError
 from assistant.explain.answer import Answer, Provenance
 from assistant.surfaces.evaluation import (
     QuestionFileError,
@@ -350,17 +350,25 @@ def test_broken_gold_sql_is_reported_not_raised(tiny_db: Path, tmp_path: Path) -
 
 def test_gold_connection_never_writes(tiny_db: Path) -> None:
     with GoldConnection(tiny_db) as con:
-        with pytest.raises(ExecutionError):
-            con.query("DELETE FROM plants")
+        for write in ("DELETE FROM plants", "SELECT 1; DELETE FROM plants", "CREATE TABLE x AS SELECT 1 AS a"):
+            with pytest.raises(ExecutionError):
+                con.query(write)
         assert con.query("SELECT count(*) AS n FROM plants") == (["n"], [(3,)])
-    # When this process already holds the file read-write, statements are rolled back.
+    # The product's read-only connection: a file this process holds read-write is refused,
+    # with a sentence, rather than read through a connection that could write.
     writer = duckdb.connect(str(tiny_db))
     try:
-        with GoldConnection(tiny_db) as con:
-            con.query("DELETE FROM plants")
-            assert con.query("SELECT count(*) AS n FROM plants") == (["n"], [(3,)])
+        with pytest.raises(DatabaseUnavailable, match="already open with other settings"):
+            GoldConnection(tiny_db)
     finally:
         writer.close()
+
+
+def test_missing_evaluation_database_names_a_command_that_exists(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnavailable) as err:
+        GoldConnection(tmp_path / "nope.duckdb")
+    assert "nope.duckdb' does not exist" in str(err.value)
+    assert "factory-assistant demo-data --out" in str(err.value)
 
 
 def test_run_eval_command_reports_a_bad_question_file(tiny_db: Path, tmp_path: Path) -> None:

@@ -6,15 +6,23 @@ itself on a read-only connection, and compares result *values* (not SQL text) wi
 tolerant comparator: column order, extra columns, float noise, id-vs-name-vs-Chinese
 dimension values and row order of top-N results do not count as errors.
 
+The database is any the assistant runs on (a DuckDB file or a SQLAlchemy URL); gold SQL
+written in another dialect is transpiled with sqlglot first.
+
 Modules:
     questions  load and validate question files
     values     value normalisation (numbers, dates, nulls) and tolerant equality
     equivalence  id / English name / Chinese name of one dimension member are equal
     compare    the result comparator
-    db         read-only access to the evaluation database
+    rowdiff    a wrong answer's first differing rows, for the report
+    db         read-only access to the evaluation database (the product's executor)
+    gold       gold SQL transpiled to the database's dialect and run once
     runner     the Asker protocol and the run loop
+    summary    accuracy by language, tag and planner (reviewed items only), latency
     report     results.json, the markdown report and the accuracy-by-tag chart
     gate       the regression gate against eval/baseline.json
+    rundiff    `factory-assistant eval diff`: what changed between two runs
+    draft      `factory-assistant eval init`: a starter question file from the layer
     promote    copy a verified eval item into a verified-queries YAML file
     command    `run_eval_command`, the body of `factory-assistant eval`
 """

@@ -16,10 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from assistant.core.errors import ConfigError, FactoryAssistantError
+from assistant.core.settings import Settings
 from assistant.surfaces.evaluation.gate import check_gate, update_baseline
 from assistant.surfaces.evaluation.questions import load_questions
 from assistant.surfaces.evaluation.report import write_report, write_results_json
 from assistant.surfaces.evaluation.runner import Asker, EvalRun, ItemResult, run_eval
+from assistant.surfaces.evaluation.summary import not_scored_line
 
 EXIT_OK, EXIT_BELOW, EXIT_CANNOT_RUN = 0, 1, 2
 _FAILURES_SHOWN = 10
@@ -37,8 +39,11 @@ def _threshold(min_accuracy: float | None) -> float | None:
 
 def print_summary(run: EvalRun, console: Console) -> None:
     s = run.summary
-    console.print(f"[bold]Accuracy {s['accuracy'] * 100:.1f}%[/bold] ({s['correct']}/{s['total']}) · "
+    figure = f"{s['accuracy'] * 100:.1f}%" if s["accuracy"] is not None else "– (no item counts yet)"
+    console.print(f"[bold]Accuracy {figure}[/bold] ({s['correct']}/{s['total']}) · "
                   f"planner {s['planner']} · {s['questions_name']} · as of {s.get('as_of') or 'today'}")
+    if (line := not_scored_line(s)) is not None:
+        console.print(f"[yellow]{escape(line)}[/yellow]", highlight=False)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("group", "accuracy", "n"):
         table.add_column(col, justify="left" if col == "group" else "right")
@@ -57,11 +62,39 @@ def print_summary(run: EvalRun, console: Console) -> None:
     if s.get("gold_errors"):
         console.print(f"[red]{s['gold_errors']} gold SQL quer{'y' if s['gold_errors'] == 1 else 'ies'} failed: "
                       "fix the question file.[/red]")
-    failures = [i for i in run.items if not i.correct]
+    failures = [i for i in run.items if i.scored and not i.correct]
     for item in failures[:_FAILURES_SHOWN]:
         console.print(f"  [red]✗[/red] {escape(item.id)}: {escape(item.reason)}", highlight=False)
     if len(failures) > _FAILURES_SHOWN:
         console.print(f"  … and {len(failures) - _FAILURES_SHOWN} more (see the report)")
+
+
+def _exit_code(run: EvalRun, threshold: float | None, baseline: str | os.PathLike[str] | None,
+               raise_baseline: bool, console: Console) -> int:
+    """The bar (--min-accuracy) and the gate (--baseline), each printed; EXIT_BELOW when one fails."""
+    s = run.summary
+    if not s["total"]:
+        # Nothing counts (every item a draft or untranspilable): there is no accuracy to hold to a bar.
+        if threshold is not None or baseline is not None:
+            console.print("[red]No item counts, so accuracy cannot be checked: review the drafts first.[/red]")
+            return EXIT_BELOW
+        return EXIT_OK
+    code = EXIT_OK
+    exact = s["correct"] / s["total"]
+    if threshold is not None and exact < threshold:
+        console.print(f"[red]Accuracy {exact:.1%} is below --min-accuracy {threshold:.1%}.[/red]")
+        code = EXIT_BELOW
+    if baseline is not None:
+        name, planner = s["questions_name"], s["planner"]
+        gate = check_gate(exact, baseline, name, planner)
+        verdict = "[green]gate passed:[/green] " if gate.passed else "[red]gate failed:[/red] "
+        console.print(verdict + escape(gate.message))
+        if not gate.passed:
+            code = EXIT_BELOW
+        elif raise_baseline:
+            level = update_baseline(exact, baseline, name, planner)
+            console.print(f"baseline for {name} / {planner}: {level:.1%}")
+    return code
 
 
 def run_eval_command(
@@ -78,10 +111,12 @@ def run_eval_command(
     baseline: str | os.PathLike[str] | None = None,
     raise_baseline: bool = False,
     console: Console | None = None,
+    settings: Settings | None = None,
 ) -> int:
     """Run the evaluation end to end and return the exit code (see the module doc).
 
-    questions: question YAML; db: DuckDB file the gold SQL runs on; as_of: overrides the
+    questions: question YAML; db: DuckDB file or database URL the gold SQL runs on
+    (read-only; settings: the system under test's, for its limits); as_of: overrides the
     file's as_of; planner: passed to asker_factory (rules | llm | hybrid); output:
     results.json path (a directory gets results.json inside; None = do not write);
     report: markdown path (chart PNG next to it; None = no report); min_accuracy: 0..1
@@ -101,7 +136,8 @@ def run_eval_command(
             def advance(_: ItemResult) -> None:
                 progress.advance(task)
 
-            run = run_eval(qset, asker, db, as_of=as_of, equivalence_groups=equivalence_groups, on_item=advance)
+            run = run_eval(qset, asker, db, as_of=as_of, equivalence_groups=equivalence_groups, on_item=advance,
+                           settings=settings)
     except FactoryAssistantError as exc:
         console.print(f"[red]Evaluation could not run:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_CANNOT_RUN
@@ -113,21 +149,6 @@ def run_eval_command(
         md, png = write_report(run, report)
         console.print(f"report: {md}" + (f" (chart {png.name})" if png else " (chart not rendered)"))
 
-    code = EXIT_OK
-    exact = run.summary["correct"] / run.summary["total"]
-    if threshold is not None and exact < threshold:
-        console.print(f"[red]Accuracy {exact:.1%} is below --min-accuracy {threshold:.1%}.[/red]")
-        code = EXIT_BELOW
-    if baseline is not None:
-        gate = check_gate(exact, baseline, qset.name, asker.name)
-        verdict = "[green]gate passed:[/green] " if gate.passed else "[red]gate failed:[/red] "
-        console.print(verdict + escape(gate.message))
-        if not gate.passed:
-            code = EXIT_BELOW
-        elif raise_baseline:
-            level = update_baseline(exact, baseline, qset.name, asker.name)
-            console.print(f"baseline for {qset.name} / {asker.name}: {level:.1%}")
-    return code
-
+    return _exit_code(run, threshold, baseline, raise_baseline, console)
 
 __all__ = ["EXIT_BELOW", "EXIT_CANNOT_RUN", "EXIT_OK", "print_summary", "run_eval_command"]

@@ -103,7 +103,7 @@ def rows_multiset_equal(a: list[Row], b: list[Row]) -> bool:
     return all(len(ra) == len(buckets_b[k]) and _bucket_equal(ra, buckets_b[k]) for k, ra in buckets_a.items())
 
 
-def _overlap(a: list[Norm], b: list[Norm]) -> int:
+def overlap(a: list[Norm], b: list[Norm]) -> int:
     """How many values of a find a distinct equal value in b (sorted merge)."""
     sa, sb = sorted(a, key=sort_key), sorted(b, key=sort_key)
     i = j = hits = 0
@@ -127,10 +127,10 @@ def _preview(values: Sequence[Any], limit: int = 3) -> str:
 # --------------------------------------------------------------------------- comparison
 
 
-def detect_order_limit(sql: str) -> int | None:
+def detect_order_limit(sql: str, dialect: str = "duckdb") -> int | None:
     """The LIMIT of the outermost query when it also has ORDER BY (a top-N), else None."""
     try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        tree = sqlglot.parse_one(sql, read=dialect)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         return None
     if not isinstance(tree, exp.Query) or tree.args.get("order") is None:
@@ -164,7 +164,7 @@ def _missing_column_reason(
     base = f"column '{name}' not found in prediction (gold values {_preview(gold_raw)})"
     if not pred_cols:
         return base
-    scores = [_overlap(gold_vals, col) for col in pred_norm_cols]
+    scores = [overlap(gold_vals, col) for col in pred_norm_cols]
     best = max(range(len(scores)), key=lambda k: scores[k])
     if scores[best] == 0:
         return f"{base}; no prediction column shares any value"

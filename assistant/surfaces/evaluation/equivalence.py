@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from assistant.core.errors import ConfigError, ExecutionError
-from assistant.surfaces.evaluation.db import GoldConnection, quote_ident
+from assistant.surfaces.evaluation.db import GoldConnection, identifier
 from assistant.surfaces.evaluation.values import Norm, normalise_value
 
 
@@ -75,14 +75,16 @@ class ValueEquivalence:
             if not columns:
                 raise ConfigError(f"Equivalence group '{table}' lists no columns.")
             if skip_missing:
-                if not con.table_exists(table):
+                present = con.columns(table)
+                if present is None:
                     continue
-                present, _ = con.query(f"SELECT * FROM {quote_ident(table)} LIMIT 0")
-                columns = [c for c in columns if c in present]  # a smaller database may lack alias columns
+                known = {c.lower() for c in present}
+                columns = [c for c in columns if c.lower() in known]  # a smaller database may lack alias columns
                 if len(columns) < 2:
                     continue
             # DISTINCT: groups may be coded columns of big fact tables (defect types).
-            sql = f"SELECT DISTINCT {', '.join(quote_ident(c) for c in columns)} FROM {quote_ident(table)}"
+            names = ", ".join(identifier(c, con.dialect) for c in columns)
+            sql = f"SELECT DISTINCT {names} FROM {identifier(table, con.dialect)}"
             try:
                 _, rows = con.query(sql)
             except ExecutionError as exc:
@@ -94,14 +96,14 @@ class ValueEquivalence:
         return cls(data)
 
     @classmethod
-    def from_duckdb(
+    def from_database(
         cls,
-        path: str | os.PathLike[str],
+        db: str | os.PathLike[str],
         groups: Sequence[tuple[str, Sequence[str]]],
         *,
         skip_missing: bool = False,
     ) -> ValueEquivalence:
-        """Read the groups, e.g. [('plants', ['plant_id', 'plant_name', 'plant_name_zh'])]."""
-        with GoldConnection(path) as con:
+        """Read the groups, e.g. [('plants', ['plant_id', 'plant_name', 'plant_name_zh'])], from a
+        DuckDB file or a database URL."""
+        with GoldConnection(db) as con:
             return cls.from_connection(con, groups, skip_missing=skip_missing)
-

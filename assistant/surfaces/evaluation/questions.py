@@ -4,6 +4,7 @@ Format::
 
     as_of: 2025-12-31            # optional; the "today" that relative dates resolve against
     description: ...             # optional
+    gold_dialect: duckdb         # optional; the SQL dialect gold_sql is written in (sqlglot's name)
     items:
       - id: oee-plant-q4         # unique in the file
         question: What was OEE by plant in Q4 2025?
@@ -11,7 +12,8 @@ Format::
         tags: [oee, time]
         context: [earlier turn, ...]   # optional, asked first in the same session
         as_of: 2025-11-30        # optional, overrides the file's
-        gold_sql: SELECT ...     # DuckDB SQL over the physical tables
+        gold_sql: SELECT ...     # SQL over the physical tables, in the file's gold_dialect
+        reviewed: false          # optional (default true); a draft counts in no accuracy figure
       - id: weather
         question: What's the weather in Suzhou?
         lang: en
@@ -22,7 +24,10 @@ Format::
         lang: en
         expect: clarify          # correct when the assistant asks back instead of answering
 
-Gold SQL must use literal dates (never CURRENT_DATE): it is executed as written.
+Gold SQL must use literal dates (never CURRENT_DATE): it is executed as written, on a
+database of another dialect after sqlglot has transpiled it (runner.py). Items drafted by
+`eval init` carry `reviewed: false` until a person has checked them: a question whose gold SQL
+came from the compiler cannot grade the compiler, so such items are run but not counted.
 Every mistake is reported with the file, the item id and the field.
 """
 
@@ -46,6 +51,24 @@ from pydantic import (
 
 from assistant.core.errors import ConfigError
 
+DEFAULT_GOLD_DIALECT = "duckdb"
+# Names people write for a dialect that sqlglot spells otherwise (SQLAlchemy's backend names).
+_DIALECT_ALIASES = {"postgresql": "postgres", "mssql": "tsql", "sqlserver": "tsql", "mariadb": "mysql"}
+
+
+def gold_dialect_name(value: str) -> str:
+    """sqlglot's name for a dialect ('PostgreSQL' -> 'postgres'); ValueError for an unknown one."""
+    from sqlglot.dialects.dialect import Dialect
+
+    name = value.strip().lower()
+    name = _DIALECT_ALIASES.get(name, name)
+    try:
+        Dialect.get_or_raise(name)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a SQL dialect I know; use a sqlglot dialect name such as "
+                         "duckdb, postgres, mysql, sqlite, snowflake, bigquery or tsql") from None
+    return name
+
 
 class QuestionFileError(ConfigError):
     """A question file is unreadable or invalid; the message lists every problem found."""
@@ -62,6 +85,7 @@ class EvalItem(BaseModel):
     tags: list[str] = Field(default_factory=list)
     gold_sql: str | None = None
     expect: Literal["refuse", "clarify"] | None = None
+    reviewed: bool = True
 
     @field_validator("id", "question")
     @classmethod
@@ -100,9 +124,15 @@ class QuestionSet(BaseModel):
 
     as_of: dt.date | None = None
     description: str | None = None
+    gold_dialect: str = DEFAULT_GOLD_DIALECT
     items: list[EvalItem] = Field(min_length=1)
     # Where the set was read from (not part of the YAML; set by parse_questions).
     _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("gold_dialect")
+    @classmethod
+    def _known_dialect(cls, value: str) -> str:
+        return gold_dialect_name(value)
 
     @property
     def path(self) -> Path | None:

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from assistant.surfaces.evaluation.gold import UNTRANSPILABLE
 from assistant.surfaces.evaluation.runner import EvalRun, ItemResult
+from assistant.surfaces.evaluation.summary import not_scored_line
 from semantic_layer.safe_write import write_atomic
 
 NOTO_FONT_DIR = Path("/usr/share/fonts/opentype/noto")  # fonts-noto-cjk: Chinese tags render
@@ -51,6 +53,29 @@ def _group_table(title: str, groups: dict[str, dict[str, Any]], label: str) -> l
     return [*lines, ""]
 
 
+def _value(value: Any) -> str:
+    if value is None:
+        return "∅"
+    return _cell(f"{value:.6g}" if isinstance(value, float) else value)
+
+
+def _row_diff(diff: dict[str, Any]) -> list[str]:
+    """The first differing rows as a table: gold above, the answer's row with the same labels below."""
+    cols = diff["columns"]
+    heads = [c if a is None or a == c else f"{c} ← {a}" for c, a in zip(cols, diff["answer_columns"], strict=True)]
+    lines = [f"First differing rows ({diff['gold_only']} gold row(s) missing from the answer, "
+             f"{diff['answer_only']} answer row(s) not in the gold result):", "",
+             "| | " + " | ".join(_cell(h) for h in heads) + " |", "|---|" + "---|" * len(cols)]
+    blank = ["–"] * len(cols)
+    for pair in diff["rows"]:
+        for side in ("gold", "answer"):
+            row = pair[side]
+            shown = [_value(v) for v in row] if row is not None else blank
+            if row is not None or side == "answer":
+                lines.append(f"| {side} | " + " | ".join(shown) + " |")
+    return [*lines, ""]
+
+
 def _failure(item: ItemResult) -> list[str]:
     lines = [f"### {_cell(item.id)}: {_cell(item.question)}", ""]
     lines.append(f"- lang: {item.lang}; tags: {', '.join(item.tags) or '–'}; status: `{item.status}`; "
@@ -67,12 +92,31 @@ def _failure(item: ItemResult) -> list[str]:
         lines += ["Expected: a question back (no single reading).", ""]
     else:
         lines += ["Gold SQL:", "", _fence(item.gold_sql), ""]
+        if item.gold_sql_run:
+            lines += ["Gold SQL as run (transpiled):", "", _fence(item.gold_sql_run), ""]
+    if item.row_diff:
+        lines += _row_diff(item.row_diff)
     return lines
+
+
+def _not_scored(run: EvalRun) -> list[str]:
+    """Drafts and untranspilable items: listed with what happened, counted in no figure."""
+    items = [i for i in run.items if not i.scored]
+    if not items:
+        return []
+    lines = [f"## Not counted ({len(items)})", "",
+             "Unreviewed drafts (`reviewed: false`) and items whose gold SQL could not be transpiled to this "
+             "database's dialect count in no accuracy figure. Check each draft's question and gold SQL, then "
+             "set `reviewed: true`.", "", "| item | why not counted | verdict | reason |", "|---|---|---|---|"]
+    for item in items:
+        why = "gold untranspilable" if item.verdict == UNTRANSPILABLE else "unreviewed"
+        lines.append(f"| {_cell(item.id)} | {why} | {item.verdict} | {_cell(item.reason)} |")
+    return [*lines, ""]
 
 
 def render_markdown(run: EvalRun, *, chart_file: str | None = None, chart_error: str | None = None) -> str:
     s = run.summary
-    failures = [i for i in run.items if not i.correct]
+    failures = [i for i in run.items if i.scored and not i.correct]
     lat = s.get("latency_ms", {})
     ref = s.get("refusals", {})
     lines = [
@@ -80,7 +124,13 @@ def render_markdown(run: EvalRun, *, chart_file: str | None = None, chart_error:
         "",
         f"**Accuracy {_pct(s['accuracy'])}** ({s['correct']}/{s['total']} correct)",
         "",
+    ]
+    if (line := not_scored_line(s)) is not None:
+        lines += [f"**{line}**", ""]
+    lines += [
         f"- questions: `{s.get('questions_file')}`",
+        f"- database: `{s.get('database')}` ({s.get('database_dialect')}); gold SQL written in "
+        f"{s.get('gold_dialect')}",
         f"- planner: {s.get('planner')}; as of: {s.get('as_of') or 'today'}; run at {s.get('timestamp')}",
         f"- refusals: {ref.get('correct', 0)}/{ref.get('expected', 0)} expected refusals made; "
         f"{ref.get('false_refusals', 0)} answerable question(s) refused",
@@ -110,6 +160,7 @@ def render_markdown(run: EvalRun, *, chart_file: str | None = None, chart_error:
         lines += ["None.", ""]
     for item in failures:
         lines += _failure(item)
+    lines += _not_scored(run)
     return "\n".join(lines).rstrip() + "\n"
 
 

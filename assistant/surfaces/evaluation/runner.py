@@ -11,24 +11,25 @@ the user, and those rows are what gets graded.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.core.errors import ExecutionError
+from assistant.core.settings import Settings
 from assistant.core.text import shorten
 from assistant.explain.answer import Answer, json_value
-from assistant.surfaces.evaluation.compare import compare_results, detect_order_limit
+from assistant.surfaces.evaluation.compare import compare_results
 from assistant.surfaces.evaluation.db import GoldConnection
 from assistant.surfaces.evaluation.equivalence import (
     ValueEquivalence,
     default_equivalence_groups,
 )
+from assistant.surfaces.evaluation.gold import UNTRANSPILABLE, GoldResult, compute_gold
 from assistant.surfaces.evaluation.questions import EvalItem, QuestionSet
+from assistant.surfaces.evaluation.rowdiff import row_diff
+from assistant.surfaces.evaluation.summary import add_tokens, summarise
 
 MAX_ROWS_IN_RESULTS = 200  # rows of the assistant's answer kept per item in results.json
 _MAX_MESSAGE = 300
@@ -43,14 +44,6 @@ class Asker(Protocol):
     def new_session(self) -> object: ...
 
     def ask(self, question: str, *, session: object, as_of: dt.date | None) -> Answer: ...
-
-
-@dataclass
-class GoldResult:
-    columns: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    error: str | None = None
-    ordered_limit: int | None = None
 
 
 @dataclass
@@ -78,6 +71,11 @@ class ItemResult:
     row_count: int = 0  # rows in the assistant's answer (rows above are capped)
     context_tokens: dict[str, int] | None = None  # token usage of the context turns
     context_errors: list[str] = field(default_factory=list)
+    verdict: str = ""  # correct | wrong | gold_untranspilable
+    reviewed: bool = True  # False: a draft (eval init) a person has not checked yet
+    scored: bool = True  # counts in the accuracy figures: reviewed, and its gold could run here
+    gold_sql_run: str | None = None  # the gold SQL as run, when transpiled into the database's dialect
+    row_diff: dict[str, Any] | None = None  # a wrong answer's first differing rows (rowdiff.py)
 
     def to_json(self) -> dict[str, Any]:
         return json_value(asdict(self))
@@ -90,7 +88,7 @@ class EvalRun:
 
     @property
     def accuracy(self) -> float:
-        return float(self.summary["accuracy"])
+        return float(self.summary["accuracy"] or 0.0)  # None: no item counts (all drafts)
 
     def to_json(self) -> dict[str, Any]:
         return {"summary": json_value(self.summary), "items": [i.to_json() for i in self.items]}
@@ -100,29 +98,9 @@ def _short(text: str | None) -> str:
     return shorten(text or "", _MAX_MESSAGE)
 
 
-def _add_tokens(total: dict[str, int], usage: dict[str, int] | None) -> None:
-    for key, value in (usage or {}).items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            total[key] = total.get(key, 0) + int(value)
-
-
 def _usage(answer: Answer | None) -> dict[str, int] | None:
     usage = getattr(getattr(answer, "provenance", None), "token_usage", None)
     return dict(usage) if usage else None
-
-
-def compute_gold(items: Iterable[EvalItem], con: GoldConnection) -> dict[str, GoldResult]:
-    """Execute every distinct gold SQL once; failures are recorded, not raised."""
-    results: dict[str, GoldResult] = {}
-    for item in items:
-        if item.gold_sql is None or item.gold_sql in results:
-            continue
-        try:
-            cols, rows = con.query(item.gold_sql)
-            results[item.gold_sql] = GoldResult(cols, rows, None, detect_order_limit(item.gold_sql))
-        except ExecutionError as exc:
-            results[item.gold_sql] = GoldResult(error=exc.message)
-    return results
 
 
 def grade(item: EvalItem, answer: Answer, gold: GoldResult | None,
@@ -156,9 +134,32 @@ def grade(item: EvalItem, answer: Answer, gold: GoldResult | None,
     return result.correct, reason
 
 
+def _not_run(item: EvalItem, gold: GoldResult, planner: str, as_of: dt.date | None) -> ItemResult:
+    """An item whose gold SQL cannot be put into the database's dialect: nothing to grade
+    against, so the assistant is not asked and the item counts in no accuracy figure."""
+    return ItemResult(
+        id=item.id, question=item.question, lang=item.lang, tags=list(item.tags), status="not_run",
+        correct=False, reason=f"gold SQL untranspilable: {gold.untranspilable}", sql=None, gold_sql=item.gold_sql,
+        columns=[], rows=[], gold_rows_count=None, error=None, latency_ms=None, planner=planner, tokens=None,
+        expect=item.expect, context=list(item.context), as_of=as_of.isoformat() if as_of else None,
+        verdict=UNTRANSPILABLE, reviewed=item.reviewed, scored=False,
+    )
+
+
+def _why_rows(answer: Answer | None, gold: GoldResult | None, correct: bool,
+              equivalences: ValueEquivalence | None) -> dict[str, Any] | None:
+    """A wrong answer's first differing rows, when there are rows on both sides to line up."""
+    if correct or answer is None or answer.status != "ok" or gold is None or gold.error is not None:
+        return None
+    diff = row_diff(gold.columns, gold.rows, answer.columns, answer.rows, equivalences)
+    return diff.to_json() if diff is not None else None
+
+
 def run_item(item: EvalItem, asker: Asker, as_of: dt.date | None, gold: GoldResult | None,
              equivalences: ValueEquivalence | None) -> ItemResult:
     """Ask one item as a conversation and grade the final answer."""
+    if gold is not None and gold.untranspilable is not None:
+        return _not_run(item, gold, asker.name, as_of)
     answer: Answer | None = None
     error: str | None = None
     latency: float | None = None
@@ -170,7 +171,7 @@ def run_item(item: EvalItem, asker: Asker, as_of: dt.date | None, gold: GoldResu
         session = asker.new_session()
         for turn_no, turn in enumerate(item.context, start=1):
             try:
-                _add_tokens(context_tokens, _usage(asker.ask(turn, session=session, as_of=as_of)))
+                add_tokens(context_tokens, _usage(asker.ask(turn, session=session, as_of=as_of)))
             except Exception as exc:
                 context_errors.append(f"context turn {turn_no}: {type(exc).__name__}: {_short(str(exc))}")
         started = time.perf_counter()
@@ -201,84 +202,10 @@ def run_item(item: EvalItem, asker: Asker, as_of: dt.date | None, gold: GoldResu
         tokens=_usage(answer), expect=item.expect, context=list(item.context),
         as_of=as_of.isoformat() if as_of else None, message=_short(answer.message) if answer else "",
         row_count=len(answer.rows) if answer else 0, context_tokens=context_tokens or None,
-        context_errors=context_errors,
+        context_errors=context_errors, verdict="correct" if correct else "wrong", reviewed=item.reviewed,
+        scored=item.reviewed, gold_sql_run=gold.sql if gold is not None and gold.sql != item.gold_sql else None,
+        row_diff=_why_rows(answer, gold, correct, equivalences),
     )
-
-
-def _percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo), 2)
-
-
-def _accuracy_groups(pairs: Iterable[tuple[str, bool]]) -> dict[str, dict[str, Any]]:
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key, correct in pairs:
-        counts[key][0] += 1
-        counts[key][1] += int(correct)
-    return {k: {"accuracy": round(c / n, 4), "correct": c, "n": n} for k, (n, c) in sorted(counts.items())}
-
-
-def summarise(items: Sequence[ItemResult], *, questions: QuestionSet, planner: str,
-              as_of: dt.date | None, database: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    total = len(items)
-    correct = sum(i.correct for i in items)
-    latencies = [i.latency_ms for i in items if i.latency_ms is not None]
-    tokens_total: dict[str, int] = {}
-    for item in items:
-        _add_tokens(tokens_total, item.tokens)
-        _add_tokens(tokens_total, item.context_tokens)
-    refuse_items = [i for i in items if i.expect == "refuse"]
-    clarify_items = [i for i in items if i.expect == "clarify"]
-    statuses: dict[str, int] = defaultdict(int)
-    for item in items:
-        statuses[item.status] += 1
-    day = as_of or questions.as_of
-    summary: dict[str, Any] = {
-        "questions_file": str(questions.path) if questions.path else questions.name,
-        "questions_name": questions.name,
-        "planner": planner,
-        "as_of": day.isoformat() if day else None,
-        "database": str(database) if database is not None else None,
-        "timestamp": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "total": total,
-        "correct": correct,
-        "accuracy": round(correct / total, 4) if total else 0.0,
-        "by_lang": _accuracy_groups((i.lang, i.correct) for i in items),
-        "by_tag": _accuracy_groups((t, i.correct) for i in items for t in (i.tags or ["(untagged)"])),
-        "by_planner": _accuracy_groups((i.planner, i.correct) for i in items),
-        "latency_ms": {
-            "p50": _percentile(latencies, 0.5),
-            "p95": _percentile(latencies, 0.95),
-            "mean": round(sum(latencies) / len(latencies), 2) if latencies else None,
-            "max": max(latencies) if latencies else None,
-        },
-        "refusals": {
-            "expected": len(refuse_items),
-            "correct": sum(i.correct for i in refuse_items),
-            # answerable questions that were refused: the other side of refusal quality
-            "false_refusals": sum(1 for i in items if i.expect is None and i.status == "refused"),
-        },
-        "clarify": {
-            "expected": len(clarify_items),
-            "correct": sum(i.correct for i in clarify_items),
-            # answerable questions answered with a question back
-            "needless": sum(1 for i in items if i.expect is None and i.status == "clarify"),
-        },
-        # The costliest miss: data shown with no sign of doubt (a refusal or a question back is not).
-        "wrong_with_data": sum(1 for i in items if not i.correct and i.status == "ok"),
-        "status_counts": dict(sorted(statuses.items())),
-        "gold_errors": sum(1 for i in items if i.error and i.error.startswith("gold SQL failed")),
-        # An empty gold result is passed by any empty answer: worth a look in the question file.
-        "gold_empty": [i.id for i in items if i.gold_rows_count == 0],
-    }
-    if tokens_total:
-        summary["tokens_total"] = tokens_total
-    return summary
 
 
 def run_eval(
@@ -290,20 +217,26 @@ def run_eval(
     equivalences: ValueEquivalence | None = None,
     equivalence_groups: Sequence[tuple[str, Sequence[str]]] | None = None,
     on_item: Callable[[ItemResult], None] | None = None,
+    settings: Settings | None = None,
 ) -> EvalRun:
     """Run every item of `questions` through `asker` and grade it against `db`.
 
+    db: a DuckDB file or any SQLAlchemy URL; gold SQL is transpiled from the file's
+    gold_dialect into its dialect when they differ.
     as_of: overrides the file's as_of (an item's own as_of still wins).
     equivalences: a ready ValueEquivalence; else one is built from `equivalence_groups`
     (from the semantic layer); None means the demo contract's groups whose tables exist,
     [] means no id/name equivalence at all.
     on_item: called after each item (progress display).
+    settings: the system under test's settings (the database is opened with its limits);
+    None: the defaults.
     """
-    with GoldConnection(db) as con:
-        gold = compute_gold(questions.items, con)
+    with GoldConnection(db, settings=settings) as con:
+        gold = compute_gold(questions.items, con, questions.gold_dialect)
         if equivalences is None:
             groups = default_equivalence_groups() if equivalence_groups is None else equivalence_groups
             equivalences = ValueEquivalence.from_connection(con, groups, skip_missing=equivalence_groups is None)
+        database, dialect = con.name, con.dialect
     results: list[ItemResult] = []
     for item in questions.items:
         result = run_item(item, asker, questions.effective_as_of(item, as_of),
@@ -311,5 +244,6 @@ def run_eval(
         results.append(result)
         if on_item is not None:
             on_item(result)
-    summary = summarise(results, questions=questions, planner=asker.name, as_of=as_of, database=db)
+    summary = summarise(results, questions=questions, planner=asker.name, as_of=as_of, database=database,
+                        database_dialect=dialect)
     return EvalRun(summary=summary, items=results)
