@@ -176,6 +176,13 @@ def test_row_diff_shows_missing_and_extra_rows() -> None:
     assert row_diff(["n"], [(1,)], ["n"], [(1.0000000001,)]) is None  # equal within tolerance: nothing to show
 
 
+def test_row_diff_shows_the_wrong_number_under_the_gold_one() -> None:
+    """No shared value and another name (a count answered with a sum): the column of the same kind lines up."""
+    diff = row_diff(["events"], [(27736,)], ["plan", "minutes"], [("all", 1810970.5)])
+    assert diff is not None and diff.answer_columns == ["minutes"]
+    assert diff.rows == [{"gold": [27736], "answer": [1810970.5]}]
+
+
 def test_report_shows_the_first_differing_rows(tmp_path: Path) -> None:
     from assistant.surfaces.evaluation.report import render_markdown
     from assistant.surfaces.evaluation.runner import EvalRun, ItemResult

@@ -37,6 +37,7 @@ def write_draft(out: Path, make_pipeline: Callable[[], Pipeline], as_of: dt.date
         pipeline = make_pipeline()
         database = database_label(pipeline.executor)  # never writes a password
         layer = f"the layer in {pipeline.settings.layer}" if pipeline.settings.layer else "the demo layer"
+        layer_option = f" --layer {pipeline.settings.layer}" if pipeline.settings.layer else ""
         drafted = draft_questions(pipeline, as_of=as_of or pipeline.settings.today(), source=f"{layer} on {database}")
     except FactoryAssistantError as exc:
         typer.echo(f"Cannot draft questions: {exc}", err=True)
@@ -59,6 +60,6 @@ def write_draft(out: Path, make_pipeline: Callable[[], Pipeline], as_of: dt.date
     typer.echo(
         "Every item says reviewed: false and counts in no accuracy figure until you review it:\n"
         "read each question and its gold SQL, fix them, set reviewed: true. Then:\n"
-        f"  factory-assistant eval --questions {out} --db {database} --report report.md"
+        f"  factory-assistant eval --questions {out}{layer_option} --db {database} --report report.md"
     )
     return 0

@@ -56,7 +56,8 @@ def _group_table(title: str, groups: dict[str, dict[str, Any]], label: str) -> l
 def _value(value: Any) -> str:
     if value is None:
         return "∅"
-    return _cell(f"{value:.6g}" if isinstance(value, float) else value)
+    # Ten significant digits: the comparator's tolerance is 1e-6, so a real difference shows.
+    return _cell(f"{value:.10g}" if isinstance(value, float) else value)
 
 
 def _row_diff(diff: dict[str, Any]) -> list[str]:
@@ -66,13 +67,10 @@ def _row_diff(diff: dict[str, Any]) -> list[str]:
     lines = [f"First differing rows ({diff['gold_only']} gold row(s) missing from the answer, "
              f"{diff['answer_only']} answer row(s) not in the gold result):", "",
              "| | " + " | ".join(_cell(h) for h in heads) + " |", "|---|" + "---|" * len(cols)]
-    blank = ["–"] * len(cols)
     for pair in diff["rows"]:
-        for side in ("gold", "answer"):
-            row = pair[side]
-            shown = [_value(v) for v in row] if row is not None else blank
-            if row is not None or side == "answer":
-                lines.append(f"| {side} | " + " | ".join(shown) + " |")
+        for side in ("gold", "answer"):  # a row with no partner on the other side stands alone
+            if pair[side] is not None:
+                lines.append(f"| {side} | " + " | ".join(_value(v) for v in pair[side]) + " |")
     return [*lines, ""]
 
 

@@ -47,7 +47,9 @@ def _norm_rows(rows: Sequence[Sequence[Any]], eq: ValueEquivalence | None) -> li
 def _line_up(
     gold_cols: Sequence[str], answer_cols: Sequence[str], gold: list[tuple[Norm, ...]], answer: list[tuple[Norm, ...]]
 ) -> list[int | None]:
-    """For each gold column, the answer column sharing most of its values (then: the same name)."""
+    """For each gold column, the answer column sharing most of its values, then the one of the
+    same name, then the next one holding the same kind of value (a wrong number is still the
+    number to show)."""
     by_col = [[r[k] for r in answer] for k in range(len(answer_cols))]
     scores = {
         (j, k): overlap([r[j] for r in gold], by_col[k]) for j in range(len(gold_cols)) for k in range(len(answer_cols))
@@ -61,7 +63,19 @@ def _line_up(
         same = names.get(name.lower())
         if j not in chosen and same is not None and same not in chosen.values():
             chosen[j] = same
+    for j in range(len(gold_cols)):
+        kind = _kind([r[j] for r in gold])
+        spare = next(
+            (k for k in range(len(answer_cols)) if k not in chosen.values() and _kind(by_col[k]) == kind), None
+        )
+        if j not in chosen and spare is not None:
+            chosen[j] = spare
     return [chosen.get(j) for j in range(len(gold_cols))]
+
+
+def _kind(column: list[Norm]) -> str | None:
+    """The kind of a column's values (num, date, str, dim...): its first non-null one."""
+    return next((v[0] for v in column if v[0] != "null"), None)
 
 
 def _labels(row: tuple[Norm, ...]) -> tuple[Any, ...]:

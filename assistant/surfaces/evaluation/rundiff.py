@@ -21,6 +21,7 @@ from rich.table import Table
 
 from assistant.core.errors import ConfigError
 
+_IDS_SHOWN = 20  # ids listed per group of items that are not compared; the count says the rest
 _NOT_RESULTS = "is not a results file written by `factory-assistant eval --output`"
 
 
@@ -208,7 +209,8 @@ def print_diff(diff: RunDiff, console: Console, *, all_tags: bool = False) -> No
         ("Counted before, not now", diff.no_longer_counted),
     ):
         if ids:
-            console.print(f"{label} ({len(ids)}): {escape(', '.join(ids))}", highlight=False)
+            more = f", … ({len(ids) - _IDS_SHOWN} more)" if len(ids) > _IDS_SHOWN else ""
+            console.print(f"{label} ({len(ids)}): {escape(', '.join(ids[:_IDS_SHOWN]))}{more}", highlight=False)
     console.print(_group_table("By language", diff.by_lang))
     tags = diff.by_tag if all_tags else [g for g in diff.by_tag if g.change != 0 or g.n_before != g.n_after]
     console.print(_group_table("By tag" + ("" if all_tags else " (changed only)"), tags))
