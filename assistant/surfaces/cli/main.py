@@ -8,6 +8,7 @@
     factory-assistant layer init --from-db URL --out DIR   write a first layer from a database
     factory-assistant layer validate           check the semantic layer against a database
     factory-assistant eval --questions FILE    measure accuracy; `eval promote ID` adds a verified query
+    factory-assistant eval init --out FILE     draft a question file from the layer; `eval diff A B` compares runs
     factory-assistant serve api                the HTTP API (POST /v1/ask, GET /v1/metrics, /docs)
     factory-assistant users new-token          an API token and the hash for the users file
 """
