@@ -85,6 +85,37 @@ def test_eval_command_takes_a_postgresql_url(pg_url: str, tmp_path: Path, monkey
     assert "from duckdb to postgres" in pivot_result["reason"]
     assert "1 whose gold SQL could not be transpiled from duckdb to postgres" in " ".join(result.output.split())
 
+    # FA_DB names the database as well as --db does.
+    monkeypatch.setenv("FA_DB", pg_url)
+    again = CliRunner().invoke(
+        app, ["eval", "--questions", str(questions), "--as-of", EVAL_END.isoformat(), "--output", str(out)]
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["database_dialect"] == "postgres"
+
+
+def test_an_unreachable_url_is_named_whole_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report of issue 18: the URL was read as a file path ('//' collapsed) and the hint named a
+    command that does not exist. Needs no server: nothing listens on port 1."""
+    monkeypatch.setenv("FA_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("FA_INDEX_DIR", str(CACHE / "index"))
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--questions",
+            str(EVAL_DIR / "holdout.yaml"),
+            "--db",
+            "postgresql+psycopg://reader:s3cret@127.0.0.1:1/mes",
+        ],
+    )
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert "Cannot open the evaluation database postgresql+psycopg://reader:***@127.0.0.1:1/mes" in text
+    assert "s3cret" not in text and "does not exist" not in text
+
 
 def test_gold_connection_on_postgresql_only_reads(pg_url: str) -> None:
     with GoldConnection(pg_url) as con:
