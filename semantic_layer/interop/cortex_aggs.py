@@ -88,19 +88,20 @@ class Aggregates:
         for raw in model_metrics:
             self._metric(None, raw, f"metrics.{raw['name']}")
 
-    def _used_columns(self, model_metrics: list[dict[str, Any]]) -> set[str]:
-        """Names of columns that metric expressions mention (a fact they use is no metric itself)."""
-        exprs = [m.get("expr") for lt in self.t.logical.values() for m in lt.raw.get("metrics") or []
-                 if isinstance(m, dict)] + [m.get("expr") for m in model_metrics]
-        out: set[str] = set()
-        for sql in exprs:
+    def _used_columns(self, model_metrics: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """(logical table, column) that metric expressions mention: a fact they use is no metric itself."""
+        exprs = [(lt.name.lower(), m.get("expr")) for lt in self.t.logical.values()
+                 for m in lt.raw.get("metrics") or [] if isinstance(m, dict)]
+        exprs += [("", m.get("expr")) for m in model_metrics]
+        out: set[tuple[str, str]] = set()
+        for home, sql in exprs:
             try:
-                out |= {c.name for c in parse(sql).find_all(exp.Column)}
+                out |= {(c.table.removeprefix("__") or home, c.name) for c in parse(sql).find_all(exp.Column)}
             except Unsupported:
                 continue
         return out
 
-    def _fact(self, lt: Logical, section: str, raw: dict[str, Any], used: set[str]) -> None:
+    def _fact(self, lt: Logical, section: str, raw: dict[str, Any], used: set[tuple[str, str]]) -> None:
         name = str(raw["name"])
         item = f"{lt.item}.{section}.{name}"
         unknown_keys(raw, FACT_KEYS, item, self.f)
@@ -124,8 +125,11 @@ class Aggregates:
                 self.f.add("unsupported", item, f"default_aggregation {given} is not one the layer has (sum, avg, "
                                                 "min, max, count, count_distinct); left out.")
                 return
-        elif name.lower() in used:
-            return  # a row-level value a metric aggregates
+        elif (lt.name.lower(), name.lower()) in used or (lt.table, name.lower()) in used:
+            if raw.get("synonyms"):  # a row-level value a metric aggregates: its words have nowhere to go
+                self.f.add("guess", item, f"is aggregated by metrics, no metric of its own: its synonyms "
+                                          f"{raw['synonyms']} are not carried.")
+            return
         elif section == "measures":
             agg = "sum"
             self.f.add("guess", item, f"has no default_aggregation: imported as the sum of {layer_sql(tree)}.")

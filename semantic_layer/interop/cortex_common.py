@@ -78,8 +78,8 @@ def slug(name: str) -> str:
 
 
 def humanize(name: str) -> str:
-    """'daily_revenue' -> 'Daily revenue': the label Cortex does not have."""
-    words = name.replace("_", " ").split()
+    """'daily_revenue' -> 'Daily revenue' ('ORDER_ID' -> 'Order id'): the label Cortex does not have."""
+    words = (name.lower() if name.isupper() else name).replace("_", " ").split()
     text = " ".join(words)
     return text[:1].upper() + text[1:] if text else name
 

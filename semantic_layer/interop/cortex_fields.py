@@ -127,7 +127,9 @@ class Fields:
             except Unsupported as exc:
                 self.f.add("unsupported", item, f"{exc}; left out.")
                 continue
-            if rel is not None:
+            if rel is not None and rel in self.relationships:
+                self.f.add("guess", item, f"repeats the relationship {rel.from_} -> {rel.to}; kept once.")
+            elif rel is not None:
                 self.relationships.append(rel)
 
     def _relationship(self, raw: dict[str, Any], item: str) -> Relationship | None:

@@ -40,6 +40,8 @@ def build(model: dict[str, Any]) -> Imported:
             f.add("unsupported", key, "instructions in prose are for Cortex's language model; the assistant's "
                                       "planner reads only the layer. Left out.")
     unknown_keys({k: v for k, v in model.items() if k not in _PROSE}, MODEL_KEYS, "model", f)
+    if model.get("synonyms"):
+        f.add("unsupported", "synonyms", "a layer has no synonyms of its own (its tables and fields do); left out.")
     relationships = items(model, "relationships", f, "model")
     related = {str(r.get(side)) for r in relationships for side in ("left_table", "right_table")}
     tables = Tables(f)
@@ -107,8 +109,9 @@ def _verified(model: dict[str, Any], tables: Tables, f: Findings) -> list[Verifi
         stamp = raw.get("verified_at")
         as_of = dt.datetime.fromtimestamp(stamp, dt.UTC).date().isoformat() \
             if isinstance(stamp, int | float) and not isinstance(stamp, bool) else None
+        by = f" (verified by {raw['verified_by']})" if raw.get("verified_by") else ""
         out.append(VerifiedQuery(question=question, lang="en", sql=sql, as_of=as_of,
-                                 source=f"cortex verified query '{raw.get('name') or question}'"))
+                                 source=f"cortex verified query '{raw.get('name') or question}'{by}"))
         f.add("guess", item, "its SQL over logical names is rewritten over the tables and columns: " + sql)
     return out
 

@@ -53,6 +53,10 @@ def to_physical(sql: str, tables: LogicalSchema) -> str:
     for t in tree.find_all(exp.Table):  # Cortex's own SQL writes logical tables as __name
         if t.name.startswith("__") and t.name[2:] in tables and t.name not in ctes:
             t.set("this", exp.to_identifier(t.name[2:]))
+    for t in tree.find_all(exp.Table):
+        if t.name not in tables and t.name not in ctes:
+            raise Unsupported(f"reads '{t.name}', which is not a stored logical table of the model (a role or "
+                              "derived table, a physical name, or unknown)")
     schema = {name: dict.fromkeys(cols, "DOUBLE") for name, (_, cols) in tables.items()}
     tree = _qualified(tree, schema, LAYER_DIALECT)
     swaps: list[tuple[exp.Column, exp.Expr]] = []

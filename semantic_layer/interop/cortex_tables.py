@@ -184,6 +184,8 @@ class Tables:
             draft.source = source
             where = tree.args.get("where")
             draft.where = layer_sql(where.this) if where is not None else None
+            for col in where.find_all(exp.Column) if where is not None else []:
+                self.drafts[source].column(col.name)  # the source must have what the role filters on
             for p in tree.expressions:
                 if isinstance(p, exp.Column):
                     draft.column(p.name)
@@ -277,7 +279,6 @@ class Tables:
     def time_dimensions(self, lt: Logical) -> list[tuple[dict[str, Any], exp.Expr]]:
         """Dates become the table's time column (the first) and time roles; returns the time
         dimensions that are not dates, to be read as ordinary dimensions."""
-        draft = self.drafts[lt.table]
         others: list[tuple[dict[str, Any], exp.Expr]] = []
         chosen: list[str] = []
         for raw in items(lt.raw, "time_dimensions", self.f, lt.item):
@@ -288,29 +289,36 @@ class Tables:
             except Unsupported as exc:
                 self.f.add("unsupported", item, f"{exc}; left out.")
                 continue
-            col, kind = bare_column(tree), layer_type(raw.get("data_type"))
-            if kind not in _DATE_TYPES:
+            col = bare_column(tree)
+            if layer_type(raw.get("data_type")) not in _DATE_TYPES:
                 others.append((raw, tree))
                 self.f.add("guess", item, f"has data_type {raw.get('data_type')}, not a date: imported as a dimension.")
-                continue
-            if col is None:
+            elif col is None:
                 self.f.add("unsupported", item, f"is computed (\"{layer_sql(tree)}\"); a period can only apply to a "
                                                 "stored date column. Left out.")
-                continue
-            self.column(lt, col, kind)
-            if raw.get("unique") is True:
-                draft.add_key([col])
-            if col == draft.time_column or col in [r.column for r in draft.time_roles]:
-                continue  # a repeated logical table's dates are its first's
-            if draft.time_column is None:
-                draft.time_column = col
-            elif col not in [r.column for r in draft.time_roles]:
-                label = humanize(str(raw["name"]))
-                draft.time_roles.append(TimeRole(column=col, label=Label(en=label, zh=label),
-                                                 synonyms=Synonyms(en=[str(s) for s in raw.get("synonyms") or []])))
-            chosen.append(col)
+            elif self._date(lt, raw, col, item):
+                chosen.append(col)
         if len(chosen) > 1:
             self.f.add("guess", f"{lt.item}.time_dimensions",
                        f"several dates: '{chosen[0]}' (the first) is the default date of a row; "
                        f"{', '.join(chosen[1:])} apply when a question uses their names or synonyms.")
         return others
+
+    def _date(self, lt: Logical, raw: dict[str, Any], col: str, item: str) -> bool:
+        """The table's default date when it has none yet, else a time role; False if already one."""
+        draft = self.drafts[lt.table]
+        self.column(lt, col, layer_type(raw.get("data_type")))
+        if raw.get("unique") is True:
+            draft.add_key([col])
+        if col == draft.time_column or col in [r.column for r in draft.time_roles]:
+            return False  # a repeated logical table's dates are its first's
+        words = [str(s) for s in raw.get("synonyms") or []]
+        if draft.time_column is None:
+            draft.time_column = col
+            if words:
+                self.f.add("guess", item, f"is the default date: a period applies to it unless a question names "
+                                          f"another date, so its synonyms {words} are not needed and not carried.")
+        else:
+            label = humanize(str(raw["name"]))
+            draft.time_roles.append(TimeRole(column=col, label=Label(en=label, zh=label), synonyms=Synonyms(en=words)))
+        return True
