@@ -220,6 +220,8 @@ class Aggregates:
             if len(inner.expressions) != 1:
                 raise Unsupported(f"{what} counts distinct combinations of several columns")
             agg, inner = "count_distinct", inner.expressions[0]
+        if isinstance(inner, exp.Distinct):
+            raise Unsupported(f"{what}: only COUNT can be of DISTINCT values in the layer")
         if isinstance(inner, exp.Case) and len(inner.args.get("ifs") or []) == 1 and \
                 isinstance(inner.args.get("default"), exp.Null | None):
             branch = inner.args["ifs"][0]  # AGG(CASE WHEN cond THEN x END): x over the rows where cond holds

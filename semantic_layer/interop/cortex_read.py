@@ -101,7 +101,7 @@ def _verified(model: dict[str, Any], tables: Tables, f: Findings) -> list[Verifi
         try:
             if not question:
                 raise Unsupported("has no question")
-            sql = to_physical(str(raw.get("sql") or ""), schema)
+            sql, replaced = to_physical(str(raw.get("sql") or ""), schema)
         except Unsupported as exc:
             f.add("unsupported", item, f"its SQL {exc}; left out rather than kept as SQL that would not run.")
             continue
@@ -112,7 +112,10 @@ def _verified(model: dict[str, Any], tables: Tables, f: Findings) -> list[Verifi
         by = f" (verified by {raw['verified_by']})" if raw.get("verified_by") else ""
         out.append(VerifiedQuery(question=question, lang="en", sql=sql, as_of=as_of,
                                  source=f"cortex verified query '{raw.get('name') or question}'{by}"))
-        f.add("guess", item, "its SQL over logical names is rewritten over the tables and columns: " + sql)
+        if replaced:  # as written it would not run on the database
+            f.add("defect", item, f"its SQL names logical tables and columns (as Cortex reads it), not the "
+                                  f"database's ({', '.join(replaced)}), so it would not run as written: "
+                                  f"rewritten as {sql}")
     return out
 
 

@@ -45,7 +45,9 @@ def _physical_column(col: exp.Column, columns: dict[str, exp.Expr]) -> exp.Expr:
     return new if isinstance(new, exp.Column) else exp.paren(new, copy=False)
 
 
-def to_physical(sql: str, tables: LogicalSchema) -> str:
+def to_physical(sql: str, tables: LogicalSchema) -> tuple[str, list[str]]:
+    """The SQL over physical tables and columns, and the logical names it had to replace
+    ('daily_cogs = cogs'): with none, the SQL ran on the database as written."""
     tree = parse(sql)
     if not isinstance(tree, exp.Query):
         raise Unsupported("is not a query")
@@ -65,6 +67,9 @@ def to_physical(sql: str, tables: LogicalSchema) -> str:
         swaps += [(col, _physical_column(col, tables[source.name][1])) for col in scope.columns
                   if isinstance(source := scope.sources.get(col.table), exp.Table) and source.name in tables]
         renames += [s for s in scope.sources.values() if isinstance(s, exp.Table) and s.name in tables]
+    replaced = {f"{col.name} = {new.sql(dialect=LAYER_DIALECT).split('.', 1)[-1]}" for col, new in swaps
+                if not (isinstance(new, exp.Column) and new.name == col.name)}
+    replaced |= {f"{t.name} = {tables[t.name][0]}" for t in renames if tables[t.name][0] != t.name}
     for col, new in swaps:
         col.replace(new)
     for table in renames:
@@ -74,7 +79,7 @@ def to_physical(sql: str, tables: LogicalSchema) -> str:
         table.set("catalog", None)
         if not table.alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-    return tree.sql(dialect=LAYER_DIALECT)
+    return tree.sql(dialect=LAYER_DIALECT), sorted(replaced)
 
 
 def to_logical(sql: str, schema: dict[str, dict[str, str]], name_of: Callable[[str, str], str]) -> str:

@@ -165,7 +165,10 @@ class _Writer:
                    for i in [*entry.get("dimensions", []), *entry.get("time_dimensions", [])])
 
     def logical_column(self, table: str, column: str) -> str:
-        """The logical name of a physical column; a fact named after it when nothing exposes it yet."""
+        """The logical name of a physical column; a fact named after it when nothing exposes it yet.
+        A computed column is an expression dimension's, which has its name."""
+        if column in self.layer.tables[table].computed:
+            return column
         if column not in self.logical[table]:
             name = unique(column, self.taken[table], "col")
             fact = {"name": name, "expr": column,
