@@ -16,6 +16,8 @@ __all__ = ["DEMO_HINT", "NARROW", "short", "timeout_error", "translate", "unavai
 
 DEMO_HINT = "Create the demo database with `factory-assistant demo-data`, or check the database path."
 NARROW = "Ask about a shorter period or fewer details, or add filters."
+# MariaDB max_statement_time exceeded; MySQL max_execution_time exceeded (the error's first argument).
+_MYSQL_TIMEOUTS = {1969, 3024}
 
 
 def timeout_error(timeout_s: float) -> QueryTimeout:
@@ -97,4 +99,7 @@ def _is_out_of_space(orig: BaseException) -> bool:
 def _is_timeout(orig: BaseException) -> bool:
     if type(orig).__name__ in {"InterruptException", "QueryCanceled"}:
         return True
-    return getattr(orig, "sqlstate", None) == "57014"  # PostgreSQL query_canceled
+    if getattr(orig, "sqlstate", None) == "57014":  # PostgreSQL query_canceled
+        return True
+    code = orig.args[0] if orig.args else None
+    return isinstance(code, int) and code in _MYSQL_TIMEOUTS

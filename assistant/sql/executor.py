@@ -6,9 +6,10 @@ Defence in depth: the guard refuses anything but a read-only query, and the exec
 the database so that a write *cannot* succeed, even for SQL that never met the guard (tests/
 test_readonly_driver.py proves it): DuckDB files are opened `read_only` with no file/network
 access; PostgreSQL sessions start with `default_transaction_read_only=on` (a libpq startup
-option) and every transaction is `READ ONLY`. Errors come back as the exception tree of
-`assistant.core.errors` with a short message a plant manager can read (no traceback, no SQL
-echo, and no text value of the SQL: that would let whoever wrote the SQL speak to the user).
+option) and every transaction is `READ ONLY`; MySQL/MariaDB sessions are `READ ONLY`, set again
+before every query, with a server-side statement time limit. Errors come back as the exception
+tree of `assistant.core.errors` with a short message a plant manager can read (no traceback, no
+SQL echo, and no text value of the SQL: that would let whoever wrote the SQL speak to the user).
 
 Bounds (tests/test_executor_bounds.py): rows are fetched in batches and measured as they come
 (assistant.sql.bounds), so a result past `max_result_bytes` is cut (`truncated_reason="bytes"`)
@@ -42,8 +43,12 @@ from assistant.sql.db_errors import DEMO_HINT, short, timeout_error, translate, 
 from assistant.sql.guard import CheckedSQL
 from assistant.sql.pool import busy, pool_arguments
 from assistant.sql.readonly import (
+    MYSQL_BACKENDS,
+    MYSQL_READ_ONLY,
     DuckDBLimits,
     harden_duckdb,
+    harden_mysql,
+    mysql_connect_args,
     open_duckdb_read_only,
     pg_cursor,
     read_only_options,
@@ -95,8 +100,8 @@ class QueryResult:
 class Executor:
     """Runs CheckedSQL on one database. One pooled engine; one connection per call.
 
-    DuckDB and PostgreSQL are opened read-only with a statement time limit. Other SQLAlchemy
-    backends work through the same code, but read-only then rests on the guard and on the
+    DuckDB, PostgreSQL and MySQL/MariaDB are opened read-only with a statement time limit. Other
+    SQLAlchemy backends work through the same code, but read-only then rests on the guard and on the
     database account's grants, and the time limit on the driver's `cancel()` if it has one
     (and on the check between fetched batches).
     """
@@ -124,21 +129,16 @@ class Executor:
         spill = Path(temp_dir if temp_dir is not None else Settings().temp_path()).expanduser().absolute()
         self.duckdb_limits = DuckDBLimits(memory_limit, max_temp_size, spill)
         self._db_path: Path | None = None
-        connect_args: dict[str, Any] = {}
-        if self.backend == "duckdb":
-            database = self.url.database or ":memory:"
-            if database != ":memory:":
-                self._db_path = Path(database)
-                connect_args = {"read_only": True}
-        elif self.backend == "postgresql":
-            connect_args = {"connect_timeout": max(1, int(timeout_s)), "application_name": "factory-assistant",
-                            "options": read_only_options(self.url)}
+        if self.backend == "duckdb" and (self.url.database or ":memory:") != ":memory:":
+            self._db_path = Path(str(self.url.database))
+        connect_args = self._connect_args()
         try:
             pooling, self._admission = pool_arguments(self.url, pool_size, queue_timeout_s)
             self._engine = create_engine(self.url, connect_args=connect_args, **pooling)
         except (ImportError, SQLAlchemyError, ValueError) as exc:  # unknown dialect or its driver is missing
             raise ConfigError(f"Cannot connect to '{self.url.render_as_string(hide_password=True)}': {short(exc)}.",
-                              suggestion="Supported here: DuckDB files and PostgreSQL (postgresql+psycopg://...). "
+                              suggestion="Supported here: DuckDB files, PostgreSQL (postgresql+psycopg://...) and "
+                                         "MySQL/MariaDB (mysql+pymysql://..., pip install pymysql). "
                                          "Other databases need their SQLAlchemy driver installed.") from None
         limits = self.duckdb_limits
         if self._db_path is not None:
@@ -146,6 +146,8 @@ class Executor:
             event.listen(self._engine, "do_connect", lambda *_args: open_duckdb_read_only(path, limits))
         elif self.backend == "duckdb":  # in-memory (tests): cannot be read-only, but can be bounded and sealed
             event.listen(self._engine, "connect", lambda dbapi_conn, _rec: harden_duckdb(dbapi_conn, limits))
+        elif self.backend in MYSQL_BACKENDS:
+            event.listen(self._engine, "connect", lambda dbapi_conn, _rec: harden_mysql(dbapi_conn, timeout_s))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> Executor:
@@ -192,6 +194,16 @@ class Executor:
         self._engine.dispose()
 
     # ------------------------------------------------------------------ internals
+    def _connect_args(self) -> dict[str, Any]:
+        if self._db_path is not None:
+            return {"read_only": True}
+        if self.backend == "postgresql":
+            return {"connect_timeout": max(1, int(self.timeout_s)), "application_name": "factory-assistant",
+                    "options": read_only_options(self.url)}
+        if self.backend in MYSQL_BACKENDS:
+            return mysql_connect_args(self.url, self.timeout_s)
+        return {}
+
     def _require_checked(self, checked: object) -> None:
         # The type is the contract: SQL reaches the database only through Guard.check().
         if not isinstance(checked, CheckedSQL):
@@ -274,6 +286,9 @@ class Executor:
             timeout_ms = max(1, int(self.timeout_s * 1000))
             conn.exec_driver_sql(f"SELECT set_config('statement_timeout', '{timeout_ms}', true), "
                                  "set_config('cursor_tuple_fraction', '1', true)")
+        elif self.backend in MYSQL_BACKENDS:
+            # The session is read-only already (harden_mysql): again, in case a statement switched it back.
+            conn.exec_driver_sql(MYSQL_READ_ONLY)
 
     def _translate(self, err: DBAPIError, *, timed_out: bool, action: str = "run",
                    redact: tuple[str, ...] = ()) -> ExecutionError:

@@ -5,7 +5,10 @@ the guard: DuckDB files are opened `read_only` and sealed from files and the net
 driver accepts one SELECT and nothing else; PostgreSQL sessions start with
 `default_transaction_read_only=on` and statements go through the extended protocol, which
 takes exactly one statement (a result is read through a server-side cursor, whose DECLARE also
-takes exactly one SELECT). tests/test_readonly_driver.py bypasses the guard to prove it.
+takes exactly one SELECT). MySQL and MariaDB sessions are set `READ ONLY` when they start and
+again before every query (a write or DDL fails with error 1792), and the connection runs one
+statement per call (the multi-statement flag stays off, PyMySQL's default). tests/test_readonly_driver.py
+and tests/test_connect_mysql.py bypass the guard to prove it.
 
 DuckDB is also bounded here (tests/test_executor_bounds.py): `memory_limit`, and a spill folder
 of its own (`temp_directory`, by default <cache_dir>/spill rather than next to the database)
@@ -28,6 +31,12 @@ add `options` to its `ignore_startup_parameters` (the role setting above still a
 Bound its spill to disk as a superuser (a reader cannot set it itself):
 
     ALTER ROLE fa_reader SET temp_file_limit = '2GB';
+
+On MySQL or MariaDB, likewise a SELECT-only account (no FILE privilege, so no INTO OUTFILE even
+if a query got past the guard), with `mysql+pymysql://fa_reader:...@host:3306/factory` as `FA_DB`:
+
+    CREATE USER 'fa_reader'@'%' IDENTIFIED BY '...';
+    GRANT SELECT ON factory.* TO 'fa_reader'@'%';
 """
 
 from __future__ import annotations
@@ -48,8 +57,9 @@ from sqlalchemy.exc import DBAPIError
 from assistant.core.errors import ConfigError, ExecutionError
 from assistant.core.settings import Settings
 
-__all__ = ["SEAL_DUCKDB", "DuckDBLimits", "harden_duckdb", "open_duckdb_read_only", "pg_cursor",
-           "read_only_options", "require_one_query", "run_prepared"]
+__all__ = ["MYSQL_BACKENDS", "MYSQL_READ_ONLY", "SEAL_DUCKDB", "DuckDBLimits", "harden_duckdb",
+           "harden_mysql", "mysql_connect_args", "open_duckdb_read_only", "pg_cursor", "read_only_options",
+           "require_one_query", "run_prepared"]
 
 SEAL_DUCKDB = "SET enable_external_access = false"
 _SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(bytes|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*", re.IGNORECASE)
@@ -57,6 +67,12 @@ _SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(bytes|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*",
 # the spill folder, because the second would meet the first one's seal.
 _HARDEN_LOCK = threading.Lock()
 _PG_CURSOR = "fa_result"
+MYSQL_BACKENDS = ("mysql", "mariadb")
+# Sent when a session starts and again before each query: a statement that switched the session back
+# to READ WRITE cannot open the way for the next one (DDL commits first and starts a transaction of
+# the session's kind, so a per-transaction READ ONLY alone would not stop it).
+MYSQL_READ_ONLY = "SET SESSION TRANSACTION READ ONLY"
+_MYSQL_TIMEOUT_DRIVERS = {"pymysql", "mysqldb"}  # drivers that take `connect_timeout` (seconds)
 
 
 @dataclass(frozen=True)
@@ -181,3 +197,31 @@ def read_only_options(url: URL) -> str:
     given = url.query.get("options", "")
     given = given if isinstance(given, str) else " ".join(given)
     return f"{given} -c default_transaction_read_only=on".strip()
+
+
+def mysql_connect_args(url: URL, timeout_s: float) -> dict[str, Any]:
+    """Connect arguments for MySQL/MariaDB: a bounded wait for the server where the driver has one,
+    and one statement per call (mysqlclient turns the multi-statement flag on unless told not to)."""
+    driver = url.get_driver_name()
+    args: dict[str, Any] = {"connect_timeout": max(1, int(timeout_s))} if driver in _MYSQL_TIMEOUT_DRIVERS else {}
+    if driver == "mysqldb":
+        args["multi_statements"] = False
+    return args
+
+
+def harden_mysql(dbapi_conn: Any, timeout_s: float) -> None:
+    """A new MySQL/MariaDB session: every transaction read-only, and the server stops a statement
+    after `timeout_s` (MariaDB `max_statement_time`, seconds; MySQL `max_execution_time`,
+    milliseconds, which bounds SELECTs) since the drivers have no `cancel()` for the timer."""
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(MYSQL_READ_ONLY)
+        cursor.execute("SELECT VERSION()")
+        row = cursor.fetchone()
+        if timeout_s > 0:
+            if row and "mariadb" in str(row[0]).lower():
+                cursor.execute(f"SET SESSION max_statement_time = {float(timeout_s):.3f}")
+            else:
+                cursor.execute(f"SET SESSION max_execution_time = {max(1, int(timeout_s * 1000))}")
+    finally:
+        cursor.close()

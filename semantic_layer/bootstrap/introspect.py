@@ -22,6 +22,9 @@ from semantic_layer.errors import FactoryAssistantError
 Kind = Literal["text", "integer", "number", "date", "timestamp", "boolean", "other"]
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _PG_DRIVERS = {"", "psycopg", "psycopg2", "psycopg2cffi"}  # drivers that pass libpq `options`
+_MYSQL_BACKENDS = ("mysql", "mariadb")
+_MYSQL_TIMEOUT_DRIVERS = {"", "pymysql", "mysqldb"}  # drivers that take `connect_timeout` (seconds)
+_MYSQL_READ_ONLY = "SET SESSION TRANSACTION READ ONLY"
 
 
 class BootstrapError(FactoryAssistantError):
@@ -110,7 +113,21 @@ def _engine(url: URL) -> Engine:
         # Every transaction of the session is read-only, whatever the account may do.
         return sa.create_engine(url, connect_args={"options": "-c default_transaction_read_only=on",
                                                    "connect_timeout": 10})
+    if backend in _MYSQL_BACKENDS:
+        args = {"connect_timeout": 10} if url.get_driver_name() in _MYSQL_TIMEOUT_DRIVERS else {}
+        engine = sa.create_engine(url, connect_args=args)
+        # Every transaction of the session is read-only: a write fails with error 1792.
+        sa.event.listen(engine, "connect", _mysql_read_only)
+        return engine
     return sa.create_engine(url)  # other dialects: only SELECTs are ever sent
+
+
+def _mysql_read_only(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(_MYSQL_READ_ONLY)
+    finally:
+        cursor.close()
 
 
 def open_read_only(url: URL) -> Engine:
