@@ -102,7 +102,7 @@ def test_small_model_maps_each_construct(small: tuple[Path, list[Finding]]) -> N
     orders, customers = layer.tables["orders"], layer.tables["customers"]  # ORDERS lowercased
     assert orders.primary_key == ["order_id"] and customers.primary_key == ["customer_id"]
     assert "Customer" in customers.synonyms.en  # the logical name of physical `customers`
-    assert orders.time_column == "order_date" and [r.column for r in orders.time_roles] == ["ship_date"]
+    assert orders.time_column == "order_date" and [r.column for r in orders.time_roles] == ["order_date", "ship_date"]
     assert [(r.from_, r.to, r.cardinality) for r in layer.spec.relationships] == [
         ("orders.customer_id", "customers.customer_id", "many_to_one")]
     assert layer.dimension("order_size").expr == "CASE WHEN amount >= 200 THEN 'large' ELSE 'small' END"

@@ -46,7 +46,7 @@ METRIC_KEYS = {"name", "synonyms", "description", "expr", "filter", "access_modi
 _AROUND = (exp.Column, exp.Identifier, exp.Literal, exp.Paren, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Neg,
            exp.Nullif, exp.Coalesce, exp.Abs, exp.Round)
 _COUNTS = ("count", "count_distinct")
-# Words of money in a metric's name, synonyms or description: Cortex has no units, and the planner
+# Words of money in a metric's name or synonyms: Cortex has no units, and the planner
 # answers questions about revenue, costs or profit only from a metric in a money unit.
 _MONEY = re.compile(r"\b(revenues?|sales|income|costs?|cogs|profits?|prices?|expenses?|expenditures?|spend(ing)?|"
                     r"margins?|earnings|fees?|payments?|premiums?|dollars?|euros?|currency)\b", re.I)
@@ -293,11 +293,11 @@ class Aggregates:
         if worded:
             self.f.add("guess", "metrics", "the column a metric sums is a word for it too: " + ", ".join(worded) + ".")
         money = [m.name for m in out if m.unit == "number" and _MONEY.search(
-            " ".join([m.name.replace("_", " "), *m.synonyms.en, m.description]))]
+            " ".join([m.name.replace("_", " "), *m.synonyms.en]))]
         out = [m.model_copy(update={"unit": "money"}) if m.name in money else m for m in out]
         if money:
             self.f.add("guess", "metrics", "Cortex has no units: " + ", ".join(money) + " speak of money (their "
-                       "names, synonyms or descriptions), so they are in the unit 'money', whose currency is not "
+                       "names or synonyms), so they are in the unit 'money', whose currency is not "
                        "known: give it a prefix or suffix (the planner answers questions about money, costs and "
                        "profit only from metrics in a money unit).")
         plain = [m.name for m in out if m.unit == "number"]

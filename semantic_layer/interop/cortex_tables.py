@@ -296,7 +296,7 @@ class Tables:
             elif col is None:
                 self.f.add("unsupported", item, f"is computed (\"{layer_sql(tree)}\"); a period can only apply to a "
                                                 "stored date column. Left out.")
-            elif self._date(lt, raw, col, item):
+            elif self._date(lt, raw, col):
                 chosen.append(col)
         if len(chosen) > 1:
             self.f.add("guess", f"{lt.item}.time_dimensions",
@@ -304,7 +304,7 @@ class Tables:
                        f"{', '.join(chosen[1:])} apply when a question uses their names or synonyms.")
         return others
 
-    def _date(self, lt: Logical, raw: dict[str, Any], col: str, item: str) -> bool:
+    def _date(self, lt: Logical, raw: dict[str, Any], col: str) -> bool:
         """The table's default date when it has none yet, else a time role; False if already one."""
         draft = self.drafts[lt.table]
         self.column(lt, col, layer_type(raw.get("data_type")))
@@ -313,12 +313,10 @@ class Tables:
         if col == draft.time_column or col in [r.column for r in draft.time_roles]:
             return False  # a repeated logical table's dates are its first's
         words = [str(s) for s in raw.get("synonyms") or []]
-        if draft.time_column is None:
+        first = draft.time_column is None
+        if first:
             draft.time_column = col
-            if words:
-                self.f.add("guess", item, f"is the default date: a period applies to it unless a question names "
-                                          f"another date, so its synonyms {words} are not needed and not carried.")
-        else:
+        if words or not first:  # the default date's words name it too ('ordered' when 'shipped' is another)
             label = humanize(str(raw["name"]))
             draft.time_roles.append(TimeRole(column=col, label=Label(en=label, zh=label), synonyms=Synonyms(en=words)))
         return True
