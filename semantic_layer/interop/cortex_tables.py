@@ -116,10 +116,14 @@ class Tables:
         self.f = f
         self.logical: dict[str, Logical] = {}
         self.drafts: dict[str, TableDraft] = {}
+        self._stored: set[str] = set()
 
     # ------------------------------------------------------------------ base tables
     def read(self, tables: list[dict[str, Any]], related: set[str]) -> None:
         owner: dict[str, Logical] = {}  # physical table -> the first logical table over it
+        # Role and derived tables are named after their logical table, never after a stored one.
+        self._stored = {physical_name(t["base_table"].get("table")) for t in tables
+                        if isinstance(t.get("base_table"), dict)} - {""}
         for raw in tables:
             name = str(raw["name"])
             item = f"tables.{name}"
@@ -155,10 +159,14 @@ class Tables:
         self.logical[name] = lt
         return lt
 
-    def _role(self, name: str, item: str, raw: dict[str, Any], physical: str, first: Logical) -> None:
+    def _free(self, name: str) -> str:
         table = slug(name)
-        while table in self.drafts:
+        while table in self.drafts or table in self._stored:
             table += "_role"
+        return table
+
+    def _role(self, name: str, item: str, raw: dict[str, Any], physical: str, first: Logical) -> None:
+        table = self._free(name)
         self.drafts[table] = TableDraft(table, str(raw.get("description") or ""),
                                         [str(s) for s in raw.get("synonyms") or []], source=physical)
         self.logical[name] = Logical(name, table, item, raw, physical=False)
@@ -167,7 +175,7 @@ class Tables:
 
     def _definition(self, name: str, item: str, raw: dict[str, Any], sql: str) -> None:
         """A logical table defined by a query: a role of one table when it only selects and filters."""
-        table = slug(name)
+        table = self._free(name)
         try:
             tree = parse(sql)
         except Unsupported as exc:
@@ -217,7 +225,9 @@ class Tables:
         """Every logical column's expression, so other expressions can name it."""
         for lt in self.logical.values():
             for section in ("dimensions", "time_dimensions", "facts", "measures"):
-                for raw in items(lt.raw, section, self.f, lt.item):
+                value = lt.raw.get(section)
+                entries: list[Any] = value if isinstance(value, list) else []
+                for raw in [e for e in entries if isinstance(e, dict) and e.get("name")]:  # reported when read
                     try:
                         lt.exprs.setdefault(str(raw["name"]).lower(), parse(raw.get("expr")))
                     except Unsupported:
