@@ -146,6 +146,7 @@ class Aggregates:
     def _metric(self, home: Logical | None, raw: dict[str, Any], item: str) -> None:
         unknown_keys(raw, METRIC_KEYS | FACT_KEYS, item, self.f)
         name = str(raw["name"])
+        saved = dict(self.measures), dict(self._by_rule)
         try:
             tree = parse(raw.get("expr"))
             extra = raw.get("filter")
@@ -156,6 +157,7 @@ class Aggregates:
                 cond = self.t.resolve(home, parse(extra.get("expr") if isinstance(extra, dict) else extra), "filter")
             expr, made = self._split(tree, home, name, cond)
         except Unsupported as exc:
+            self.measures, self._by_rule = saved  # no measure of a metric left out stays behind
             self.f.add("unsupported", item, f"{exc}; left out.")
             return
         self._add(home, raw, item, expr, str(raw.get("expr")), made)
@@ -178,12 +180,14 @@ class Aggregates:
     # ------------------------------------------------------------------ aggregates
     def _split(self, tree: exp.Expr, home: Logical | None, name: str, cond: exp.Expr | None) -> tuple[str, list[str]]:
         """The metric expression over measures, and the measures it made (in order)."""
-        tree = tree.copy()
-        for col in list(tree.find_all(exp.Column)):  # derived metrics: table.metric -> its expression
-            owner = col.table or (home.name.lower() if home else "")
-            known = self._named.get((owner.removeprefix("__"), col.name))
-            if known is not None and col.find_ancestor(exp.AggFunc) is None:
-                col.replace(exp.paren(parse(known, dialect=LAYER_DIALECT), copy=False))
+        def named(node: exp.Expr) -> exp.Expr:  # derived metrics: table.metric -> its expression
+            if not isinstance(node, exp.Column) or node.find_ancestor(exp.AggFunc) is not None:
+                return node
+            owner = node.table or (home.name.lower() if home else "")
+            known = self._named.get((owner.removeprefix("__"), node.name))
+            return node if known is None else exp.paren(parse(known, dialect=LAYER_DIALECT), copy=False)
+
+        tree = tree.copy().transform(named)
         aggs = [a for a in tree.find_all(exp.AggFunc) if a.find_ancestor(exp.AggFunc) is None]
         made: list[str] = []
         for i, agg in enumerate(aggs):
