@@ -285,6 +285,9 @@ class _Writer:
                 self.f.add("unsupported", item, "many_to_many: the layer never joins through it and Cortex has no "
                                                 "such relationship type; left out.")
                 continue
+            if self.layer.tables[r.to_table].primary_key != [r.to_column]:
+                self.f.add("guess", item, f"joins to {r.to}, a unique key of {r.to_table} but not its primary key, "
+                                          "which Cortex expects on the right side.")
             out.append({"name": unique(f"{r.from_table}_to_{r.to_table}", names, r.from_column),
                         "left_table": r.from_table, "right_table": r.to_table,
                         "relationship_columns": [{"left_column": r.from_column, "right_column": r.to_column}],
