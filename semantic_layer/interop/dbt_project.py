@@ -172,7 +172,7 @@ def _read_model_sql(path: Path, seeds: dict[str, Seed]) -> ModelSql:
     out = ModelSql(columns=[], seed=seed)
     for item in tree.expressions:
         if isinstance(item, exp.Star):
-            names = seed.header if seed else []
+            names = list(dict.fromkeys(seed.header)) if seed else []
             out.columns += names
             out.seed_columns.update({c: c for c in names})
             continue
