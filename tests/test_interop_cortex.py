@@ -35,7 +35,7 @@ from tests.test_layer_format import _DATA as FORMAT_DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "fixtures" / "cortex_small"
-REVENUE = Path("/work/shared/fixtures/cortex-revenue")
+REVENUE = ROOT.parent / "shared" / "fixtures" / "cortex-revenue"  # issue 16: ../shared beside the repo
 FORMAT_LAYER = ROOT / "tests" / "fixtures" / "format_growth" / "layer"
 needs_revenue = pytest.mark.skipif(not REVENUE.is_dir(), reason="the shared cortex-revenue fixture is not here")
 
