@@ -206,6 +206,9 @@ class Dimension(_Strict):
     description: str = ""
     values: dict[str, ValueLabel] = Field(default_factory=dict)  # key value -> labels
     index_values: bool = True  # put distinct values into the retrieval index
+    # The metric that counts this dimension's members when a question counts them and names no
+    # metric: "how many cracks" = the defect quantity, not the number of defect records.
+    counted_by: str | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -65,6 +65,16 @@ def _check_dimensions(layer: Layer) -> None:
         for col in d.equivalent_columns():
             layer.require_column(d.table, col, where)
     check_dimension_sql(layer)
+    for d in layer.spec.dimensions:
+        if d.counted_by is None:
+            continue
+        where = layer.where("dimensions", d.name)
+        if d.counted_by not in layer.metrics:
+            raise LayerError(f"counted_by: unknown metric '{d.counted_by}'.", location=where,
+                             suggestion=did_you_mean(d.counted_by, layer.metrics))
+        if d.name not in layer.metric_dimensions(d.counted_by):
+            raise LayerError(f"counted_by: metric '{d.counted_by}' cannot be broken down by '{d.name}'.",
+                             location=where)
 
 
 def _check_measures(layer: Layer) -> None:

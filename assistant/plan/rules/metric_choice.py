@@ -136,3 +136,17 @@ def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
     if len(fitting) > 1:
         fitting = [m for m in fitting if plain_total(layer, m)]
     return fitting[0] if len(fitting) == 1 else None
+
+
+# Words that count or rank what they name: "how many cracks", "most breakdowns", "裂纹数量", "by qty".
+_COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|最多|最少|排名|前\s*\d|数量|件数", re.I)
+
+
+def counted_metric(group_by: list[str], valued: list[str], fits: set[str], text: str, layer: Layer) -> str | None:
+    """'how many cracks', 'which machine had the most cracks': with no metric named, the members of a
+    dimension whose layer declares the metric that counts them (`counted_by`) are counted by it."""
+    if not (COUNT.search(text) or _COUNTING.search(text)):
+        return None
+    named = [layer.dimension(d) for d in dict.fromkeys([*valued, *group_by]) if d in layer.dimensions]
+    counted = {d.counted_by for d in named if d.counted_by and d.counted_by in fits}
+    return counted.pop() if len(counted) == 1 else None

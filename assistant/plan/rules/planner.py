@@ -27,6 +27,7 @@ from assistant.plan.rules.messages import (
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import (
+    counted_metric,
     fit_metrics,
     in_named_unit,
     metric_from_previous,
@@ -337,7 +338,9 @@ class RulePlanner:
             return None
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer)  # '花了多少分钟'
-        if not leftover.words and unit_metric is None:
+        valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
+        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer)
+        if not leftover.words and unit_metric is None and counted is None:
             if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?
                 return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
                                         else [], times, ctx)
@@ -345,7 +348,7 @@ class RulePlanner:
         guess = guess_metric(leftover.words, ctx.layer, fits)
         if unit_metric is None and unanswerable_words(leftover.words, ctx.layer):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
-        if (chosen := unit_metric or guess.metric) is not None:
+        if (chosen := unit_metric or guess.metric or counted) is not None:
             parsed.metrics.append(chosen)
             parsed.guessed = chosen
             return None

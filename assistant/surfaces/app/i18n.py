@@ -229,9 +229,11 @@ STRINGS: dict[str, dict[str, str]] = {
                  "zh": "运行 `factory-assistant demo-data` 生成演示数据，或将 FA_DB 指向您的数据库，然后刷新本页。"},
     "db_error": {"en": "The database could not be opened: {err}", "zh": "无法打开数据库：{err}"},
     "connect_title": {"en": "Connect a database", "zh": "连接数据库"},
-    "connect_help": {"en": "A DuckDB or SQLite file, or an address such as postgresql+psycopg://user:password@host/db. "
+    "connect_help": {"en": "A DuckDB or SQLite file, or an address such as "
+                           "postgresql+psycopg://user:password@host/db or mysql+pymysql://user:password@host/db. "
                            "It is opened read-only; nothing is written to it.",
-                     "zh": "DuckDB 或 SQLite 文件，或 postgresql+psycopg://用户:密码@主机/库 这样的地址。"
+                     "zh": "DuckDB 或 SQLite 文件，或 postgresql+psycopg://用户:密码@主机/库、"
+                           "mysql+pymysql://用户:密码@主机/库 这样的地址。"
                            "以只读方式打开，不会写入任何内容。"},
     "connect_url": {"en": "Database file or address", "zh": "数据库文件或地址"},
     "connect_check": {"en": "Check (read-only)", "zh": "检查（只读）"},

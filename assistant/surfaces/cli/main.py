@@ -274,6 +274,10 @@ from assistant.surfaces.cli.connect_commands import register as _register_connec
 
 _register_connect(app, layer_app)
 
+from assistant.surfaces.cli.interop_commands import register as _register_interop  # noqa: E402
+
+_register_interop(layer_app)
+
 
 def main() -> None:
     try:
@@ -285,7 +289,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-from assistant.surfaces.cli.interop_commands import register as _register_interop  # noqa: E402
-
-_register_interop(layer_app)
