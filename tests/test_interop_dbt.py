@@ -151,7 +151,8 @@ def test_small_maps_each_construct(small: tuple[Layer, list[Finding], Path]) -> 
     assert m["annual_member_fare"].filter == "members.plan = 'annual'"
     assert [e.model_dump(exclude_defaults=True) for e in m["refunded_fare"].exists] == [{"table": "refunds"}]
     assert [e.absent for e in m["kept_fare"].exists] == [True]
-    assert m["march_fare"].filter == "DATE_TRUNC('month', started_at) = '2025-03-01'"
+    assert m["march_fare"].filter == "DATE_TRUNC('month', started_at) = '2025-03-01'"  # TimeDimension, by month
+    assert m["fare_outside_dock"].filter == "start_station_id <> 'S3'"  # Entity()
     assert layer.metric("fare_per_ride").expr == "fare_total / ride_count"
     assert layer.metric("net_fare").expr == "fare_total - refunded_fare"
     assert layer.metric("ebike_share").expr == "ride_count_ebike_share / ride_count"
@@ -170,7 +171,7 @@ def test_small_reports_what_it_cannot_carry(small: tuple[Layer, list[Finding], P
     text = _text(findings)
     assert "offset_window" in text["metrics.fare_growth"] and "cumulative" in text["metrics.cumulative_fare"]
     assert "does not reach by many-to-one" in text["metrics.bike_fault_fare"]  # no tautology emitted
-    assert "metrics.fare" in _items(findings, "guess")  # money guessed from the name, said so
+    assert re.search(r"\bfare, .*are amounts of money", _text(findings, "guess")["units.money"])  # a guess, said
 
 
 SMALL_ASKED = [
@@ -212,6 +213,7 @@ SMALL_COMPILED = [  # metrics the planner reads otherwise ("annual" is a grain t
      "SELECT s.city, SUM(r.fare) FROM rides r JOIN members m USING (member_id) JOIN stations s "
      "ON r.start_station_id = s.station_id WHERE m.plan = 'annual' GROUP BY 1"),
     (SemanticQuery(metrics=["march_fare"]), "SELECT SUM(fare) FROM rides WHERE month(started_at) = 3"),
+    (SemanticQuery(metrics=["fare_outside_dock"]), "SELECT SUM(fare) FROM rides WHERE start_station_id <> 'S3'"),
     (SemanticQuery(metrics=["longest_ride", "shortest_ride"]), "SELECT MAX(duration_min), MIN(duration_min) FROM rides"),
     (SemanticQuery(metrics=["rides_ended_count"], time_range=TimeRange(start="2025-03-01", end="2025-03-31")),
      "SELECT COUNT(*) FROM rides WHERE ended_at BETWEEN '2025-03-01' AND '2025-03-31'"),

@@ -48,12 +48,16 @@ def build_metrics(ctx: Ctx) -> None:
     names = measures.names({c.name for _, _, t in shown for c in t.find_all(exp.Column)})
     by_token = {v.token: v for v in measures.variants.values()}
     ctx.measures = [measures.spec(by_token[tok], name) for tok, name in names.items()]
-    generic: list[str] = []
+    guessed: dict[str, list[str]] = {"money": [], "number": []}
     for name, raw, tree in shown:
-        ctx.metrics.append(_metric(ctx, res, name, raw, tree, names, generic))
-    if generic:
-        ctx.add("guess", "metrics", f"dbt metrics have no units: {', '.join(generic)} use the generic unit "
-                                    "'number'; declare real units (minutes, kg...) under `units:` and use them.")
+        ctx.metrics.append(_metric(ctx, res, name, raw, tree, names, guessed))
+    if guessed["money"]:
+        ctx.add("guess", "units.money", f"dbt metrics have no units; {', '.join(guessed['money'])} are amounts of "
+                                        "money by their names, in an unknown currency: declare a unit with its prefix "
+                                        "(kind: money, prefix: {en: $}) and use it.")
+    if guessed["number"]:
+        ctx.add("guess", "units.number", f"dbt metrics have no units; {', '.join(guessed['number'])} use the generic "
+                                         "unit 'number': declare real units (minutes, kg...) and use them.")
 
 
 def _model_of(res: Resolver, measure: str) -> str:
@@ -123,14 +127,14 @@ def _membership_metrics(ctx: Ctx, res: Resolver, kept: Kept, taken: set[str]) ->
                     variant.users.append(name)
                     out.append((name, {"name": name, "label": label}, exp.column(variant.token)))
                     ctx.add("guess", f"semantic_models.{member.name}.dimensions.{marker.name}",
-                            f"marks rows of '{owner.name}' that have a '{member.name}' row; no metric filters on it "
-                            f"for measure '{base.name}', so metric '{name}' ({label}) is added: {base.name} over "
-                            "those rows.")
+                            f"marks the rows of '{owner.name}' with a matching '{member.name}' row; no metric filters "
+                            f"on it for measure '{base.name}', so metric '{name}' ({label}) is added: {base.name} "
+                            "over those rows.")
     return out
 
 
 def _metric(ctx: Ctx, res: Resolver, name: str, raw: dict[str, Any], tree: exp.Expr, names: dict[str, str],
-            generic: list[str]) -> dict[str, Any]:
+            guessed: dict[str, list[str]]) -> dict[str, Any]:
     meta = metric_meta(raw)
     label = str(raw.get("label") or "") or name
     expr = tree.transform(lambda n: exp.column(names[n.name]) if isinstance(n, exp.Column) else n)
@@ -154,15 +158,8 @@ def _metric(ctx: Ctx, res: Resolver, name: str, raw: dict[str, Any], tree: exp.E
         item["unit"] = unit
     else:
         item["unit"] = res.unit(tree)
-        _declare(ctx, name, item["unit"], generic)
+        declared = {"money": MONEY_UNIT, "number": GENERIC_UNIT}.get(item["unit"])
+        if declared is not None:  # count and ratio are built in
+            ctx.units.setdefault(declared.name, declared.model_dump(mode="json", exclude_defaults=True))
+            guessed[declared.name].append(name)
     return item
-
-
-def _declare(ctx: Ctx, metric: str, unit: str, generic: list[str]) -> None:
-    if unit == "money":
-        ctx.units.setdefault("money", MONEY_UNIT.model_dump(mode="json", exclude_defaults=True))
-        ctx.add("guess", f"metrics.{metric}", "unit 'money' guessed from the name; the currency is unknown: declare a "
-                                              "unit with its prefix (e.g. kind: money, prefix: {en: $}) and use it.")
-    elif unit == "number":
-        ctx.units.setdefault("number", GENERIC_UNIT.model_dump(mode="json", exclude_defaults=True))
-        generic.append(metric)

@@ -74,6 +74,7 @@ class Ctx:
     measures: list[dict[str, Any]] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    typed_by_guess: list[str] = field(default_factory=list)  # models whose column types nothing in the project says
 
     def add(self, severity: Severity, item: str, message: str) -> None:
         finding = Finding(severity, item, message)

@@ -68,17 +68,18 @@ def _owner(ctx: Ctx, name: str, models: list[Model]) -> Model:
         owner = (named or measured or primaries)[0]
     if len(models) > 1 and not all(m.exported_by_us for m in models):
         others = [m.name for m in models if m is not owner]
+        holders = ", ".join(m.name for m in models)
         ctx.add("guess", f"entities.{name}",
-                f"the primary or unique entity of {len(models)} semantic models ({', '.join(m.name for m in models)}): "
-                f"foreign entities join '{owner.name}', and {', '.join(others)} join it one-to-one; a join from "
-                f"'{owner.name}' to them is not declared (one of its rows may have none).")
+                f"the primary or unique entity of {len(models)} semantic models ({holders}): foreign entities join "
+                f"'{owner.name}', and the others ({', '.join(others)}) join it one-to-one; a join from '{owner.name}' "
+                "to them is not declared (one of its rows may have none).")
     return owner
 
 
 def _unmatched(ctx: Ctx, model: Model, name: str, column: str, holders: dict[str, list[Model]], where: str) -> None:
     same_column = [(n, m.name) for n, ms in holders.items() for m in ms
                    if m is not model and (e := m.entity(n)) is not None and e.column == column]
-    hint = did_you_mean(name, holders)
+    hint = did_you_mean(name, holders, cutoff=85)  # a near spelling only: other names join other things
     if same_column:
         n, m = same_column[0]
         ctx.add("defect", where, f"no semantic model has '{name}' as its primary or unique entity, so it joins "

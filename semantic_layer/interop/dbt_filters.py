@@ -246,7 +246,7 @@ def _marker_test(part: exp.Expr, name: str, value: str) -> bool:
     if isinstance(inner, exp.EQ) and not negated:
         pair = (inner.this, inner.expression)
         other = pair[1] if _is(pair[0], name) else pair[0] if _is(pair[1], name) else None
-        if isinstance(other, exp.Literal) and str(other.this).lower() == value.lower():
+        if isinstance(other, (exp.Literal, exp.Boolean)) and str(other.this).lower() == value.lower():
             return False
     shown = part.sql(dialect="duckdb").replace(name, "marker")
     raise Unsupported(f"'{shown}' tests a membership marker (a constant {value} on member rows, NULL on the others) "

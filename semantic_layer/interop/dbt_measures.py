@@ -36,6 +36,7 @@ class Base:
     time_column: str | None = None
     description: str = ""
     label: str | None = None
+    metric_label: str | None = None  # create_metric_display_name
     problem: str | None = None
     create_metric: bool | None = None  # as written: None when the project does not say
 
@@ -123,7 +124,8 @@ def _base(ctx: Ctx, model: Model, raw: dict[str, Any]) -> Base:
     name = str(raw.get("name", "")).strip()
     agg = str(raw.get("agg", "")).lower()
     base = Base(name=name, model=model, agg=_AGGS.get(agg, agg), expr=None, label=raw.get("label"),
-                description=str(raw.get("description") or "").strip(), create_metric=raw.get("create_metric"))
+                description=str(raw.get("description") or "").strip(), create_metric=raw.get("create_metric"),
+                metric_label=raw.get("create_metric_display_name"))
     where = f"semantic_models.{model.name}.measures.{name}"
     expr = raw.get("expr", name)
     text = str(expr).strip().lower() if isinstance(expr, bool) else str(expr).strip()

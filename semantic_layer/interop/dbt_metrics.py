@@ -18,7 +18,7 @@ from sqlglot.errors import ParseError
 from semantic_layer.interop.dbt_context import Ctx
 from semantic_layer.interop.dbt_filters import Unsupported
 from semantic_layer.interop.dbt_measures import Base, Measures, Variant
-from semantic_layer.interop.dbt_names import META_KEY
+from semantic_layer.interop.dbt_names import META_KEY, money_like
 
 _UNSUPPORTED_TYPES = {
     "cumulative": "a cumulative metric (a running total over a window or to date) needs a running sum over "
@@ -56,7 +56,7 @@ class Resolver:
         for b in measures.bases.values():
             if b.create_metric and b.name not in self.raw:  # create_metric: a simple metric of the same name
                 self.raw[b.name] = {"name": b.name, "type": "simple", "type_params": {"measure": b.name},
-                                    "label": b.label, "description": b.description, "_created": True}
+                                    "label": b.metric_label or b.label, "description": b.description, "_created": True}
         self.variants: dict[str, Variant] = {}
         self.current = ""  # the metric being resolved, which names the measures it introduces
 
@@ -143,8 +143,6 @@ def _paren(tree: exp.Expr) -> exp.Expr:
 
 
 def base_unit(b: Base) -> str:
-    from semantic_layer.interop.dbt_names import money_like
-
     if b.agg in ("count", "count_distinct") or (b.expr or "").endswith("THEN 1 ELSE 0 END"):
         return "count"
     return "money" if money_like(b.name, b.expr, b.label) else "number"

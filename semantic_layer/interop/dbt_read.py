@@ -42,6 +42,10 @@ def read_models(project: DbtProject) -> Ctx:
         _entities(ctx, model)
         _dimensions(ctx, model, names)
         _table(ctx, model)
+    if ctx.typed_by_guess:
+        ctx.add("guess", "semantic_models", f"column types of {', '.join(ctx.typed_by_guess)} are not in the project "
+                                            "(no `data_type`, no seed): dates are DATE, measured columns DOUBLE, the "
+                                            "rest VARCHAR; correct them under `columns:` if the database differs.")
     return ctx
 
 
@@ -191,6 +195,7 @@ def _time_dimension(ctx: Ctx, model: Model, raw: dict[str, Any], name: str, colu
 
 
 def _add_dimension(ctx: Ctx, model: Model, dim: Dim, raw: dict[str, Any], *, shared: bool) -> None:
+    shared = shared or any(d["name"] == dim.name for d in ctx.dimensions)  # e.g. a time dimension read as categorical
     ours = dim.name if not shared else f"{model.name}_{dim.name}"
     label = str(raw.get("label") or "") or title(dim.name)
     if shared:

@@ -42,10 +42,8 @@ def infer_type(ctx: Ctx, model: Model, column: str, use: str) -> str:
     found = seed_type(values) if values is not None else None
     if found:
         return found
-    if values is None:  # no seed data behind this model: say once that types are guessed
-        ctx.add("guess", f"semantic_models.{model.name}",
-                "column types are not in the project (no `data_type`, no seed): dates are DATE, measured "
-                "columns DOUBLE, the rest VARCHAR; correct them in `columns:` if the database differs.")
+    if values is None and model.name not in ctx.typed_by_guess:  # said once, for all such models
+        ctx.typed_by_guess.append(model.name)
     return _GUESSED[use]
 
 
