@@ -14,10 +14,10 @@ its measures, or the first), and
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
-from semantic_layer.errors import did_you_mean
 from semantic_layer.interop.dbt_context import Ctx, Entity, Model
 
 _STEM = re.compile(r"_(id|identifier|key|code|number|no)$")
@@ -79,7 +79,9 @@ def _owner(ctx: Ctx, name: str, models: list[Model]) -> Model:
 def _unmatched(ctx: Ctx, model: Model, name: str, column: str, holders: dict[str, list[Model]], where: str) -> None:
     same_column = [(n, m.name) for n, ms in holders.items() for m in ms
                    if m is not model and (e := m.entity(n)) is not None and e.column == column]
-    hint = did_you_mean(name, holders, cutoff=85)  # a near spelling only: other names join other things
+    # A near spelling only ('assessment_sdentifier'): a looser match names another thing.
+    close = difflib.get_close_matches(name, list(holders), n=1, cutoff=0.85)
+    hint = f"Did you mean '{close[0]}'?" if close else None
     if same_column:
         n, m = same_column[0]
         ctx.add("defect", where, f"no semantic model has '{name}' as its primary or unique entity, so it joins "
@@ -89,5 +91,5 @@ def _unmatched(ctx: Ctx, model: Model, name: str, column: str, holders: dict[str
         ctx.add("defect", where, f"no semantic model has '{name}' as its primary or unique entity, so it joins "
                                  f"nothing. {hint}")
     else:
-        ctx.add("unsupported", where, f"no semantic model has '{name}' as its primary or unique entity; "
-                                      "it joins nothing.")
+        ctx.add("unsupported", where, f"no semantic model has '{name}' as its primary or unique entity: there "
+                                      "is nothing to join it to, so it carries no relationship.")
