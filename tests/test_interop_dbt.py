@@ -140,6 +140,7 @@ def test_small_maps_each_construct(small: tuple[Layer, list[Finding], Path]) -> 
         ("rides.member_id", "members.member_id", "many_to_one"),
         ("rides.start_station_id", "stations.station_id", "many_to_one"),
         ("refunds.ride_id", "rides.ride_id", "one_to_one")}  # a sub-type sharing the primary entity
+    assert layer.tables["refunds"].time_column == "refunded_on"  # `expr: cast(refunded_on as date)`
     assert layer.dimension("ride_length").expr == "case when duration_min >= 30 then 'long' else 'short' end"
     assert layer.dimension("plan").label.en == "Membership plan" and layer.dimension("city").label.en == "City"
     m = layer.measures

@@ -97,6 +97,20 @@ def bare_column(sql: Any) -> str | None:
     return text.lower() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) else None
 
 
+def dated_column(sql: Any) -> str | None:
+    """The column a time dimension's `expr` only casts or truncates to a day (`cast(ordered_at as date)`,
+    `date_trunc('day', ts)`, `date(ts)`): a period applies to that column as it would to the cast."""
+    try:
+        tree = sqlglot.parse_one(str(sql), read="duckdb")
+    except ParseError:
+        return None
+    day = isinstance(tree, exp.TimestampTrunc) and str(tree.args.get("unit", "")).lower().strip("'\"") == "day"
+    if isinstance(tree, (exp.Cast, exp.Date)) or day:
+        inner = tree.this
+        return inner.name.lower() if isinstance(inner, exp.Column) else None
+    return None
+
+
 def expr_columns(sql: str) -> list[str]:
     """Lower-cased columns an expression reads."""
     try:

@@ -20,7 +20,16 @@ from typing import Any
 
 from semantic_layer.errors import did_you_mean
 from semantic_layer.interop.dbt_context import Ctx, Dim, Entity, Model
-from semantic_layer.interop.dbt_names import META_KEY, bare_column, constant, expr_columns, lower_columns, plural, title
+from semantic_layer.interop.dbt_names import (
+    META_KEY,
+    bare_column,
+    constant,
+    dated_column,
+    expr_columns,
+    lower_columns,
+    plural,
+    title,
+)
 from semantic_layer.interop.dbt_names import date_words as role_words
 from semantic_layer.interop.dbt_project import DbtProject, ModelSql
 from semantic_layer.interop.dbt_types import check_key, empty_in_seed, infer_type, looks_like_dates
@@ -144,6 +153,8 @@ def _dimension(ctx: Ctx, model: Model, raw: dict[str, Any]) -> Dim | None:
     where = _item(model.name, "dimensions", name)
     expr = raw.get("expr")
     column = name.lower() if expr is None else bare_column(expr)
+    if kind == "time" and column is None:
+        column = dated_column(expr)  # cast(ordered_at as date): dated by ordered_at
     if expr is not None and column is None:
         marker = _marker(str(expr))
         if marker is not None:
