@@ -8,6 +8,7 @@ show samples from it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,6 +80,23 @@ def short_names(members: Iterable[Member]) -> dict[str, Member]:
     return {form: ms[0] for form, ms in found.items() if len(ms) == 1}
 
 
+_NUMBERED = re.compile(r"^(?:#|no\.?\s*)\d+$", re.I)
+
+
+def numbered_short_forms(name: str) -> list[str]:
+    """'Engel victory 200 #4' is called 'Engel #4' on the shop floor: the first word and the
+    number of a numbered name of three words or more. Several members may share the short form
+    ('Haas #3' in two plants): the planner then asks which one, or takes the one a named member
+    narrows it to."""
+    words = name.split()
+    if len(words) < 3 or not _NUMBERED.match(words[-1]):
+        return []
+    first = words[0]
+    if not first.isalpha() or len(first) < 3 or is_common_word(lookup_key(first), "en"):
+        return []
+    return [f"{first} {words[-1]}"]
+
+
 @lru_cache(maxsize=16)
 def naming_words(layer: Layer) -> frozenset[str]:
     """The layer's nouns for things that carry numbers ('line', 'machine', 'store'): single
@@ -120,5 +138,6 @@ def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]
             forms += [label_en, label_zh, key.replace("_", " ")]
             if declared:
                 forms += declared.synonyms
+            forms += [short for form in forms for short in numbered_short_forms(form)]
             catalogue.add(Member(dim.name, key, label_en, label_zh, tuple(dict.fromkeys(forms))))
     return catalogue

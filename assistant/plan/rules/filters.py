@@ -47,6 +47,7 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     if allowed is None:
         allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
     chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped)
+    shared = _narrow_shared(shared, chosen)
     stop = _place_partials(partials, chosen, ctx.lang, question) or _ask_shared(shared, ctx, question)
     if stop is not None:
         return [], stop
@@ -121,6 +122,26 @@ def _like_sibling(options: list[Member], siblings: list[Member]) -> list[Member]
     best = max(score.values())
     top = [o for o in options if score[o.key] == best]
     return top if best > min(score.values()) and len(top) == 1 else []
+
+
+def _narrow_shared(shared: Named, chosen: Chosen) -> Named:
+    """'the Suzhou Haas #3': of the members sharing a name, the one whose id is built on the id of
+    another member the question names (SZ-L2-M03 under plant SZ). Only when exactly one is; the
+    others are dropped from the filters, and the rest of `shared` is still asked about."""
+    left: Named = []
+    for match, members in shared:
+        dim = members[0].dimension
+        others = [p.key for d, ps in chosen.items() if d != dim for p in ps]
+        hits = [m for m in members if any(_id_parts(m.key)[:len(_id_parts(o))] == _id_parts(o) for o in others)]
+        if len(hits) == 1:
+            chosen[dim] = [c for c in chosen.get(dim, []) if c not in members or c is hits[0]]
+            continue
+        left.append((match, members))
+    return left
+
+
+def _id_parts(key: str) -> list[str]:
+    return [p for p in re.split(r"[^0-9A-Za-z]+", key.lower()) if p]
 
 
 def _ask_shared(shared: Named, ctx: PlanContext, question: str) -> Stop | None:
