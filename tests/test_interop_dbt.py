@@ -34,7 +34,7 @@ from semantic_layer.interop import Finding
 from semantic_layer.interop.dbt import read, write
 from semantic_layer.interop.folder import write_layer_folder
 from semantic_layer.layer import Layer
-from semantic_layer.loader import load_layer
+from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "fixtures" / "dbt_small"
@@ -384,6 +384,15 @@ def test_round_trip_of_the_small_import(small: tuple[Layer, list[Finding], Path]
     folder = small[2]
     _, _, out, findings = _round_trip(folder / "layer", folder / "bikes.duckdb", tmp_path)
     assert findings == []
+    _metricflow_shape(out)
+
+
+def test_round_trip_of_the_demo_layer(demo_db: Path, tmp_path: Path) -> None:
+    """The demo factory's layer: Chinese labels, synonyms, value labels, keys, units with conversions,
+    derived tables and counted members all come back from meta; what dbt has no place for is said."""
+    _, back, out, findings = _round_trip(DEMO_LAYER_DIR, demo_db, tmp_path)
+    assert {"verified_queries", "genealogy", "access"} <= {f.item for f in findings}
+    assert any(t.sql for t in back.spec.tables)  # a derived table, as a model with its SQL
     _metricflow_shape(out)
 
 

@@ -57,7 +57,8 @@ def _spec(ctx: Ctx) -> LayerSpec:
         "description": meta.get("description") or f"Imported from the dbt project '{ctx.project.name}'.",
         "default_lang": meta.get("default_lang") or "en",
         "tables": list(ctx.tables.values()), "relationships": ctx.relationships, "dimensions": ctx.dimensions,
-        "measures": ctx.measures, "metrics": ctx.metrics, "units": list(ctx.units.values()),
+        "measures": ctx.measures, "metrics": ctx.metrics,
+        "units": list({u["name"]: u for u in [*(meta.get("units") or []), *ctx.units.values()]}.values()),
     }
     try:
         return LayerSpec.model_validate(data)

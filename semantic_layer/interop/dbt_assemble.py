@@ -48,6 +48,10 @@ def build_metrics(ctx: Ctx) -> None:
     names = measures.names({c.name for _, _, t in shown for c in t.find_all(exp.Column)})
     by_token = {v.token: v for v in measures.variants.values()}
     ctx.measures = [measures.spec(by_token[tok], name) for tok, name in names.items()]
+    used = {by_token[tok].base.name for tok in names} | set(names.values())
+    for base in measures.bases.values():  # a measure no metric uses is still carried, as a measure
+        if not base.problem and base.name not in used:
+            ctx.measures.append(measures.spec(measures.variant(base, []), base.name))
     guessed: dict[str, list[str]] = {"money": [], "number": []}
     for name, raw, tree in shown:
         ctx.metrics.append(_metric(ctx, res, name, raw, tree, names, guessed))
@@ -148,8 +152,7 @@ def _metric(ctx: Ctx, res: Resolver, name: str, raw: dict[str, Any], tree: exp.E
     }
     if item["label"]["en"].lower().startswith("total "):  # "claim amount" asks for "Total Claim Amount"
         item["synonyms"] = {"en": [item["label"]["en"][6:]]}
-    item.update({k: v for k, v in meta.items() if k in ("label", "synonyms", "description", "description_zh",
-                                                        "formula", "higher_is_better", "dimensions", "target")})
+    item.update({k: v for k, v in meta.items() if k not in ("unit", "input_only")})  # what dbt has no field for
     unit = meta.get("unit")
     if isinstance(unit, dict):
         ctx.units[str(unit["name"])] = unit

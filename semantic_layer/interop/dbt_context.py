@@ -58,6 +58,10 @@ class Model:
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)
 
+    def has_entity(self, name: str) -> bool:
+        """An entity of this name, or `primary_entity: name` (a model without a key column names its rows so)."""
+        return self.entity(name) is not None or str(self.raw.get("primary_entity") or "") == name
+
     @property
     def exported_by_us(self) -> bool:
         return bool(self.meta)

@@ -33,9 +33,12 @@ def relate(ctx: Ctx) -> None:
     for model in ctx.models.values():
         for e in model.entities:
             _relate_entity(ctx, model, e, owners.get(e.name), holders)
-    for model in ctx.models.values():  # what our own export recorded that dbt cannot join through
+    for model in ctx.models.values():  # what our own export recorded that dbt cannot say
         for r in model.meta.get("many_to_many") or []:
             ctx.relationships.append({"from": r["from"], "to": r["to"], "cardinality": "many_to_many"})
+        for rel in ctx.relationships:
+            if rel["from"] in (model.meta.get("many_to_one") or []):
+                rel.pop("cardinality", None)
 
 
 def _relate_entity(ctx: Ctx, model: Model, e: Entity, owner: Model | None, holders: dict[str, list[Model]]) -> None:

@@ -120,10 +120,11 @@ class Export:
             model["label"] = t.label.en
         model["model"] = f"ref('{t.name}')"
         model["entities"], model["dimensions"], model["measures"] = [], [], []
-        meta: dict[str, Any] = {"layer": self.layer.spec.name, **label_meta(t.label)}
-        meta.update({k: v for k, v in (("synonyms", t.synonyms.model_dump(exclude_defaults=True)),
-                                       ("measure_word", t.measure_word), ("source", t.source), ("where", t.where),
-                                       ("sql", t.sql if t.source is None else None)) if v})
+        # Everything dbt has no field for, as the layer says it (a role table's `sql` is made from its source).
+        said = {"name", "description", "label", "primary_key", "unique_keys", "columns", "time_column", "time_roles",
+                "computed", *(["sql"] if t.source else [])}
+        meta: dict[str, Any] = {"layer": self.layer.spec.name, **label_meta(t.label), **{
+            k: v for k, v in t.model_dump(mode="json", exclude_defaults=True).items() if k not in said}}
         self.models[t.name], self.meta[t.name] = model, meta
         if not DBT_NAME.match(t.name):
             self.add(f"tables.{t.name}", "not a valid dbt name (lower-case letters, digits, single underscores); "
@@ -178,6 +179,8 @@ class Export:
                 continue
             kind = "unique" if [r.from_column] in keys else "foreign"
             entities.append(self._entity(name, kind, r.from_column))
+            if kind == "unique" and r.cardinality == "many_to_one":  # the import would read key-to-key as one-to-one
+                self.meta[t.name].setdefault("many_to_one", []).append(r.from_)
 
     def _dimension(self, name: str) -> None:
         d = self.layer.dimensions[name]
@@ -190,8 +193,8 @@ class Export:
         dim["label"] = d.label.en
         if d.description:
             dim["description"] = d.description
-        extra = {k: v for k, v in d.model_dump(exclude_defaults=True, mode="json").items()
-                 if k in ("synonyms", "key", "column_zh", "aliases", "values", "index_values")}
+        said = {"name", "label", "table", "column", "expr", "description"}  # what the dbt dimension holds
+        extra = {k: v for k, v in d.model_dump(exclude_defaults=True, mode="json").items() if k not in said}
         extra.update(label_meta(d.label))
         if d.key and d.key != d.column:
             self.add(f"dimensions.{d.name}", f"shows '{d.column}' but filters compare '{d.key}': dbt has one "

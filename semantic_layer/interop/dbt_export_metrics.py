@@ -78,12 +78,9 @@ def _meta(x: Export, metric: Metric) -> dict[str, Any]:
     unit: Any = metric.unit
     if metric.unit not in {u.name for u in BUILTIN_UNITS}:
         unit = x.layer.units[metric.unit].model_dump(mode="json", exclude_defaults=True)
-    meta: dict[str, Any] = {"formula": metric.formula, "unit": unit, **label_meta(metric.label)}
-    optional = {"synonyms": metric.synonyms.model_dump(exclude_defaults=True), "description_zh": metric.description_zh,
-                "dimensions": metric.dimensions, "target": metric.target,
-                "higher_is_better": None if metric.higher_is_better else False}
-    meta.update({k: v for k, v in optional.items() if v is not None and v != {}})
-    return meta
+    said = {"name", "label", "description", "expr", "unit"}  # what the dbt metric holds
+    rest = {k: v for k, v in metric.model_dump(mode="json", exclude_defaults=True).items() if k not in said}
+    return {**rest, "unit": unit, **label_meta(metric.label)}
 
 
 # ---------------------------------------------------------------------- filters

@@ -159,12 +159,12 @@ def _with_grain(column: str, ref: Ref) -> str:
 
 def _find_dimension(ctx: Ctx, model: Model, ref: Ref) -> tuple[Model, Dim]:
     entity = ref.links[-1] if ref.links else None
-    found = [m for m in ctx.models.values()
-             if ref.element in m.dims and (entity is None or m.entity(entity) is not None)]
+    found = [m for m in ctx.models.values() if ref.element in m.dims and (entity is None or m.has_entity(entity))]
     if not found:
         name = "__".join([*ref.links, ref.element])
         raise Unsupported(f"no semantic model with entity '{entity}' has a dimension '{ref.element}' ({name})")
-    keyed = [m for m in found if (e := m.entity(entity or "")) is not None and e.kind in ("primary", "unique")]
+    keyed = [m for m in found if m.raw.get("primary_entity") == entity or (
+        (e := m.entity(entity or "")) is not None and e.kind in ("primary", "unique"))]
     own = [m for m in found if m is model]
     chosen = (own or keyed or found)[0]
     return chosen, chosen.dims[ref.element]

@@ -34,6 +34,8 @@ from semantic_layer.interop.dbt_names import date_words as role_words
 from semantic_layer.interop.dbt_project import DbtProject, ModelSql
 from semantic_layer.interop.dbt_types import check_key, empty_in_seed, infer_type, looks_like_dates
 
+# Keys of our meta block that describe the dbt side (not fields of the table).
+_BOOKKEEPING = {"layer", "dimensions", "time_roles", "filter_only", "markers", "many_to_many", "many_to_one"}
 _REF = re.compile(r"""^\s*ref\(\s*(?:['"][^'"]+['"]\s*,\s*)?['"]([^'"]+)['"]\s*\)\s*$""")
 _NOT_A_DATE = re.compile(r"(_|^)(code|id|identifier|number|num|indicator|flag|name|type|status|count)$")
 _CASE_MARKER = re.compile(r"^\s*case\s+when\s+(.+?)\s+then\s+('?[\w.]+'?)\s*(?:else\s+null\s*)?end\s*$",
@@ -256,11 +258,12 @@ def _table(ctx: Ctx, model: Model) -> None:
         table["columns"] = _columns(ctx, model)
     if model.default_time:
         table["time_column"] = model.default_time
-    roles = [_role(model, d) for d in model.dims.values() if d.kind == "time" and d.column != model.default_time]
+    exported_roles = model.meta.get("time_roles") or {}  # ours may give the default date words of its own
+    roles = [_role(model, d) for d in model.dims.values()
+             if d.kind == "time" and (d.column != model.default_time or d.name in exported_roles)]
     if roles:
         table["time_roles"] = list({r["column"]: r for r in roles}.values())
-    table.update({k: v for k, v in own.items() if k in ("label", "synonyms", "measure_word", "source", "where",
-                                                        "sql", "description")})
+    table.update({k: v for k, v in own.items() if k not in _BOOKKEEPING})  # what the layer said and dbt cannot
     ctx.tables[model.table] = table
 
 

@@ -82,7 +82,8 @@ def _project(layer: Layer) -> dict[str, Any]:
     return {"name": snake(spec.name), "version": "1.0.0", "config-version": 2, "profile": snake(spec.name),
             "model-paths": ["models"],
             "vars": {META_KEY: {"name": spec.name, "label": spec.label.model_dump(), "description": spec.description,
-                                "default_lang": spec.default_lang}}}
+                                "default_lang": spec.default_lang,
+                                "units": [u.model_dump(mode="json", exclude_defaults=True) for u in spec.units]}}}
 
 
 def _columns(t: Table) -> dict[str, Any]:
