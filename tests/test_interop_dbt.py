@@ -168,7 +168,7 @@ def test_small_reports_what_it_cannot_carry(small: tuple[Layer, list[Finding], P
     assert {f"metrics.{n}" for n in left_out} <= _items(findings, "unsupported")
     assert not left_out & set(layer.metrics)  # reported and left out, never approximated
     assert {"semantic_models.members.measures.account_balance", "semantic_models.rides.measures.median_duration",
-            "semantic_models.rides.measures.p90_duration"} <= _items(findings, "unsupported")
+            "semantic_models.rides.measures.p90_duration", "saved_queries.fare_by_city"} <= _items(findings, "unsupported")
     text = _text(findings)
     assert "offset_window" in text["metrics.fare_growth"] and "cumulative" in text["metrics.cumulative_fare"]
     assert "does not reach by many-to-one" in text["metrics.bike_fault_fare"]  # no tautology emitted
@@ -249,10 +249,10 @@ def test_what_does_not_load_is_left_out_by_name(tmp_path: Path) -> None:
         "      - {name: top_fare, agg: sum, expr: '(select max(fare) from rides)', create_metric: true}"),
         encoding="utf-8")
     metrics = project / "models" / "metrics.yml"
-    metrics.write_text(metrics.read_text(encoding="utf-8") + (
+    metrics.write_text(metrics.read_text(encoding="utf-8").replace("\nsaved_queries:", (
         "  - name: either_fare\n    type: simple\n    type_params: {measure: fare_total}\n"
-        "    filter: \"{{ Dimension('ride__has_refund') }} = 1 OR {{ Dimension('station__city') }} = 'Porto'\"\n"),
-        encoding="utf-8")
+        "    filter: \"{{ Dimension('ride__has_refund') }} = 1 OR {{ Dimension('station__city') }} = 'Porto'\"\n"
+        "\nsaved_queries:")), encoding="utf-8")
     layer, findings = _import(project, tmp_path / "layer")
     text = _text(findings)
     assert "top_fare" not in layer.metrics and "subquery" in text["measures.top_fare"]

@@ -123,25 +123,37 @@ def _read_properties(project: DbtProject, path: Path) -> None:
     if not isinstance(data, dict):
         return
     where = str(path.relative_to(project.root))
-    for sm in data.get("semantic_models") or []:
-        if isinstance(sm, dict) and sm.get("name"):
-            project.semantic_models.append({**sm, "_file": where})
-    for metric in data.get("metrics") or []:
-        if isinstance(metric, dict) and metric.get("name"):
-            project.metrics.append({**metric, "_file": where})
-    for model in data.get("models") or []:
-        if not isinstance(model, dict) or not model.get("name"):
-            continue
-        name = str(model["name"]).lower()
-        types = {str(c["name"]).lower(): str(c["data_type"]) for c in model.get("columns") or []
-                 if isinstance(c, dict) and c.get("name") and c.get("data_type")}
-        if types:
-            project.column_types[name] = types
-        if "semantic_model" in model:  # dbt 1.12's spec: semantic models inside model properties
-            project.findings.append(Finding(
-                "unsupported", f"models.{name}.semantic_model",
-                "the semantic model is declared inside the model (dbt 1.12 spec); only top-level "
-                "`semantic_models:` are read, so this one is not imported."))
+    project.semantic_models += [{**sm, "_file": where} for sm in _named(data.get("semantic_models")) if _enabled(sm)]
+    project.metrics += [{**m, "_file": where} for m in _named(data.get("metrics")) if _enabled(m)]
+    for saved in _named(data.get("saved_queries")):
+        project.findings.append(Finding(
+            "unsupported", f"saved_queries.{saved['name']}", "a saved query is a stored query with no question "
+            "in words, which a verified query needs; not imported (ask it, then promote the answer)."))
+    for model in _named(data.get("models")):
+        _read_model_properties(project, model)
+
+
+def _named(items: Any) -> list[dict[str, Any]]:
+    return [i for i in items or [] if isinstance(i, dict) and i.get("name")]
+
+
+def _read_model_properties(project: DbtProject, model: dict[str, Any]) -> None:
+    name = str(model["name"]).lower()
+    types = {str(c["name"]).lower(): str(c["data_type"]) for c in model.get("columns") or []
+             if isinstance(c, dict) and c.get("name") and c.get("data_type")}
+    if types:
+        project.column_types[name] = types
+    if "semantic_model" in model:  # dbt 1.12's spec: semantic models inside model properties
+        project.findings.append(Finding(
+            "unsupported", f"models.{name}.semantic_model",
+            "the semantic model is declared inside the model (dbt 1.12 spec); only top-level "
+            "`semantic_models:` are read, so this one is not imported."))
+
+
+def _enabled(item: dict[str, Any]) -> bool:
+    """`config: {enabled: false}` takes an item out of the project, as dbt does."""
+    config = item.get("config")
+    return not (isinstance(config, dict) and config.get("enabled") is False)
 
 
 # ---------------------------------------------------------------------- model SQL
