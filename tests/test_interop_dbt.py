@@ -38,7 +38,7 @@ from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "fixtures" / "dbt_small"
-ACME = Path("/work/shared/fixtures/dbt-acme-insurance")
+ACME = ROOT.parent / "shared" / "fixtures" / "dbt-acme-insurance"  # issue 16: ../shared beside the repo
 FORMAT_LAYER = ROOT / "tests" / "fixtures" / "format_growth" / "layer"
 needs_acme = pytest.mark.skipif(not ACME.is_dir(), reason="the shared dbt-acme-insurance fixture is not here")
 
