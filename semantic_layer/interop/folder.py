@@ -17,7 +17,19 @@ if TYPE_CHECKING:
 def spec_to_yaml(spec: LayerSpec) -> str:
     """The spec as YAML, defaults left out so the file reads like a hand-written layer."""
     data: dict[str, Any] = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
+    return yaml.safe_dump(_one_language(data), allow_unicode=True, sort_keys=False, width=110)
+
+
+def _one_language(value: Any, key: str = "") -> Any:
+    """A label given in one language is filled with the same words in the other when it loads;
+    written back, it says so once ({en: Claims}), not twice. Only labels: a unit's suffix keeps both."""
+    if isinstance(value, dict):
+        if key == "label" and set(value) == {"en", "zh"} and value["en"] == value["zh"]:
+            return {"en": value["en"]}
+        return {k: _one_language(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_one_language(v, key) for v in value]
+    return value
 
 
 def write_layer_folder(spec: LayerSpec, out: Path, *, source: str, findings: list[Finding]) -> Path:

@@ -27,6 +27,7 @@ class Parsed:
     metrics: list[str] = field(default_factory=list)
     metric_spans: dict[str, Span] = field(default_factory=dict)
     ambiguous_metrics: list[list[str]] = field(default_factory=list)
+    ambiguous_spans: list[tuple[int, int, str]] = field(default_factory=list)  # where each was said
     group_by: list[str] = field(default_factory=list)
     values: list[tuple[Match, list[Term]]] = field(default_factory=list)
     taken: list[Span] = field(default_factory=list)
@@ -47,6 +48,7 @@ class Parsed:
                 self.matched_text[refs[0]] = m.text.strip()
         else:
             self.ambiguous_metrics.append(refs)
+            self.ambiguous_spans.append((m.start, m.end, m.text.strip()))
         self.taken.append((m.start, m.end))
 
 
@@ -83,6 +85,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
+    _settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     _drop_counting_phrases(out, ctx.layer, text)
     if not out.metrics and not out.ambiguous_metrics:
@@ -234,6 +237,20 @@ def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Spa
         repaired = Spans((c.start, c.end) for c in cjk)
         exact = [m for m in exact if not repaired.overlaps(m.start, m.end)]
     return sorted(exact + fuzzy + cjk, key=lambda m: m.start)
+
+
+def _settle_by_members(out: Parsed, layer: Layer) -> None:
+    """'准时交付率' is the suppliers' or the customers' rate: the one the named members and
+    breakdowns can reach ('Weida', 'by supplier') when only one can; else it stays asked about."""
+    dims = set(out.group_by) | {t.ref for _, terms in out.values for t in terms}
+    if not dims:
+        return
+    for opts, (start, end, said) in zip(list(out.ambiguous_metrics), list(out.ambiguous_spans), strict=False):
+        fitting = [m for m in opts if dims <= set(layer.metric_dimensions(m))]
+        if len(fitting) == 1 and fitting[0] not in out.metrics:
+            out.metrics.append(fitting[0])
+            out.metric_spans[fitting[0]] = (start, end)
+            out.matched_text[fitting[0]] = said
 
 
 def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Values,

@@ -333,6 +333,8 @@ class RulePlanner:
         """No metric named and none to carry over: the one the other words describe when one clearly
         does; else ask with the closest ones, or refuse what the layer does not hold."""
         if parsed.ambiguous_metrics and not parsed.metrics:
+            if leftover.pieces:  # '华信的准时交货率': which supplier first; its answer settles the metric
+                return None
             return self._ask_metric(parsed, parsed.ambiguous_metrics[0], times, ctx)
         if parsed.metrics or is_follow_up:
             return None

@@ -32,7 +32,7 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
     for word in unknown:
         if _owns(text, word, found.spans(word), terms):
             return word
-        holds = has_cjk(word) and bool(names_holding(word, values))  # English names are capitalised
+        holds = bool(names_holding(word, values))  # 'caliper' of 'Front Brake Caliper', '华信' of '江苏华信钢铁'
         for start, end in found.spans(word):
             original = question[start:end]
             id_like = bool(re.search(r"[a-z]", word) and re.search(r"\d", word)) or bool(re.fullmatch(r"[\d-]+", word))
@@ -161,8 +161,9 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in spans)  # '5号线': a numbered thing
         # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
-        # Chinese has no capitals: common characters ('华信') may still be a piece of a name.
-        piece = has_cjk(word) and bool(names_holding(word, values))
+        # A piece of members' names ('华信' of '江苏华信钢铁', 'caliper' of 'Front Brake Caliper') is asked
+        # about, never ignored: Chinese has no capitals, and a lower-case English word is as telling.
+        piece = bool(names_holding(word, values))
         if piece:
             out.pieces.append(word)
         common = is_ordinary(word) and not numbered and not name_beside and not piece
