@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import statistics
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_data import END, scaled_db
 
 from assistant.core.calendar import TimeRange
 from assistant.core.text import question_lang
@@ -35,31 +36,9 @@ from assistant.plan.types import (
 from assistant.sql.executor import Executor
 from semantic_layer.loader import load_layer
 
-END = dt.date(2025, 12, 31)
-
-
-def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "semantic_layer" / "demo" / "generator").rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
 
 def database(scale: int, given: str | None) -> Path:
-    if given:
-        return Path(given)
-    from semantic_layer.demo.generator import generate
-
-    path = ROOT / ".cache" / "bench" / f"factory-{END}-730-x{scale}-{_fingerprint()}.duckdb"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"generating scale {scale} into {path} (once) ...", flush=True)
-        t0 = time.perf_counter()
-        tmp = path.with_suffix(".tmp.duckdb")
-        generate(tmp, end_date=END, days=730, scale=scale, progress=False)
-        tmp.rename(path)
-        print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
-    return path
+    return scaled_db(scale, given)
 
 
 def story_ids(pipeline: Pipeline) -> tuple[str, str]:
