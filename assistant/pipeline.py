@@ -191,6 +191,7 @@ class Pipeline:
         except FactoryAssistantError as exc:
             plan = Plan(kind="clarify", planner=name, message=user_message(exc, lang))
         timings["plan"] = (time.perf_counter() - t0) * 1000
+        plan.as_of = ctx.as_of
         answer = self.execute_plan(question, plan, lang=lang, timings=timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
@@ -264,7 +265,7 @@ class Pipeline:
                   for m in self.values.of(f.field)}
         sources = [tc for m in query.metrics for tc in self.layer.metric_time_columns(m)]
         freshness = self.freshness(list(dict.fromkeys(sources)))
-        latest = not_happened_yet(query, result.rows, freshness)
+        latest = not_happened_yet(query, result.rows, freshness, plan.as_of or self.settings.today())
         if latest is not None:
             prov.freshness = freshness
             return Answer(question, "refused", future_message(query, latest, lang), sql=checked.sql, provenance=prov,

@@ -21,7 +21,9 @@ IDENTIFIER = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # Strings for the people who install and run the tool: they name commands and settings on purpose.
 OPERATOR_KEYS = {"db_howto", "db_missing", "db_error", "config_error", "show_details", "sql", "all_settings",
-                 "col_setting", "planner", "llm"}
+                 "col_setting", "planner", "llm",
+                 # Settings -> Connect a database: shown to administrators only (connect_panel.may_connect).
+                 "connect_help", "connect_next", "connect_no_tables", "connect_failed", "connect_overridden"}
 
 
 def jargon(text: str) -> list[str]:

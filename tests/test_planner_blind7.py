@@ -82,3 +82,22 @@ def test_abbreviated_metric_names(pipeline: Pipeline) -> None:
     assert status == "ok"
     assert query["metrics"] == ["oee", "availability", "performance", "quality_rate"]
     assert filters(query) == {"line": ["NB-L2"]}
+
+
+@pytest.mark.parametrize(("question", "grain", "periods"), [
+    ("宁波本月至今的良品数，跟去年同期比怎么样", "month", ["2024-12-01", "2025-12-01"]),
+    ("scrap rate this quarter vs same period last year", "quarter", ["2024-10-01", "2025-10-01"]),
+    ("output last month year over year", "month", ["2024-11-01", "2025-11-01"]),
+    ("本月产量同比", "month", ["2024-12-01", "2025-12-01"]),
+])
+def test_same_period_last_year_is_two_periods_never_the_span_between(pipeline: Pipeline, question: str, grain: str,
+                                                                    periods: list[str]) -> None:
+    status, query, answer = plan(pipeline, question)
+    assert status == "ok", answer.message
+    assert query["time_grain"] == grain and filters(query)[grain] == periods
+    assert len(answer.rows) == 2
+
+
+def test_an_order_to_move_a_figure_is_refused_as_a_change(pipeline: Pipeline) -> None:
+    assert plan(pipeline, "bump safety stock for the MCU at CQ to 80k")[0] == "refused"
+    assert plan(pipeline, "how much did output increase to 2025 from 2024")[0] == "ok"

@@ -14,10 +14,11 @@ from assistant.explain.periods import day_words, range_words
 from assistant.plan.query import SemanticQuery
 
 
-def not_happened_yet(query: SemanticQuery, rows: Sequence[Sequence[Any]],
-                     freshness: Mapping[str, str]) -> dt.date | None:
-    """The latest recorded day when the query asks only about a later period and found nothing."""
-    if query.time_range is None or not freshness:
+def not_happened_yet(query: SemanticQuery, rows: Sequence[Sequence[Any]], freshness: Mapping[str, str],
+                     today: dt.date) -> dt.date | None:
+    """The latest recorded day when the query asks only about a period after `today` (the day the
+    question's dates were read against) and after every record, and found nothing."""
+    if query.time_range is None or not freshness or query.time_range.start <= today:
         return None
     try:
         latest = max(dt.date.fromisoformat(v) for v in freshness.values())

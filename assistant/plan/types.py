@@ -112,6 +112,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # interpretation remarks, e.g. "compared with the previous period"
     # What a clarify turn did understand (filters, breakdowns, time), for the answer that follows it.
     partial: dict[str, Any] = field(default_factory=dict)
+    as_of: dt.date | None = None  # the day relative dates were read against (set by the pipeline)
 
 
 @dataclass

@@ -127,6 +127,9 @@ WRITE_INTENT = re.compile(
     r"\b(?:delete|drop|truncate|insert|update|alter|modify|overwrite|remove all|wipe|erase)\b"
     r"|\b(?:change|set|make)\b.{0,40}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
     r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
+    # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
+    r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
+    r".{0,40}\bto\b\s*\d"
     r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:change|edit|correct|rename|reassign|reopen|cancel|close)\s"
     r"(?:the|this|that|[a-z]{2,4}-\d)"
     r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
@@ -221,6 +224,9 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"|prior (?:month|week|quarter|year|period|day)"
                          r"|one before)|\bover the previous (?:month|week|quarter|year)"
                          r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
+# "vs the same period last year", "year over year", "去年同期", "同比": the same dates a year earlier.
+SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (?:last|a|the previous|the prior) year\b"
+                                   r"|\byear[- ]over[- ]year\b|\byoy\b|去年同期|上年同期|同比", re.I)
 
 # Money asked for ("what did it cost", "利润", "多少钱"): answerable only by a metric in a money unit.
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"

@@ -24,7 +24,7 @@ from assistant.plan.rules.extract import (
 from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
-from assistant.plan.rules.periods import resolve_times, shift_back, trend_grain
+from assistant.plan.rules.periods import period_grain, resolve_times, shift_back, trend_grain
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.shapes import per_metric, share_over
 from assistant.plan.rules.spans import Spans
@@ -136,10 +136,38 @@ def time_parts(text: str, times: list[TimeMatch],
         earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
         label = f"{earlier.start} – {earlier.end}"
         times = [TimeMatch(earlier.model_copy(update={"label": label}), vs_previous.span(), label, "previous"), *times]
+    times = _year_ago(text, times)
+    same = lx.SAME_PERIOD_LAST_YEAR.search(text)
+    if grain and same and grain[1][0] < same.end() and same.start() < grain[1][1]:
+        grain = None  # the 'year' of 'year over year' is no yearly breakdown
     time_range, time_grain, periods = resolve_times(times, grain[0] if grain else None)
     if time_grain is None and TREND.search(text) and time_range is not None:
         time_grain = trend_grain(time_range)
     return time_range, time_grain, periods
+
+
+def _year_ago(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
+    """'本月至今，跟去年同期比': the period named and the same dates a year earlier, one row each when
+    both are whole months, quarters or years. Never the span between them ('去年' read inside
+    '去年同期' would make one): for partial periods the period named alone is answered."""
+    same = lx.SAME_PERIOD_LAST_YEAR.search(text)
+    if same is None:
+        return times
+    own = [t for t in times if not (t.span[0] < same.end() and same.start() < t.span[1])]
+    if len(own) != 1:
+        return own
+    t = own[0]
+    earlier = TimeRange(start=_a_year_before(t.start), end=_a_year_before(t.end))
+    label = f"{earlier.start} – {earlier.end}"
+    both = [TimeMatch(earlier.model_copy(update={"label": label}), same.span(), label, "year_ago"), t]
+    return both if period_grain(both) in ("month", "quarter", "year") else own
+
+
+def _a_year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
