@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/overhead.py --scales 1,10 --json out.json
     .venv/bin/python benchmarks/overhead.py --scales 1 --compare out.json
     .venv/bin/python benchmarks/overhead.py --db my.duckdb           # an existing DuckDB file
+    .venv/bin/python benchmarks/overhead.py --compare benchmarks/overhead-baseline.json   # vs the README's run
 
 Each scale is generated once and cached under .cache/bench/ (bench_data.scaled_db) and measured in a
 fresh Python process of its own, so peak memory and the index build are that scale's alone. In it:
@@ -394,7 +395,9 @@ def print_table(result: dict[str, Any]) -> None:
 
 
 def print_compare(old: dict[str, Any], new: dict[str, Any]) -> None:
-    print(f"\nchange against {old['machine'].get('commit', '?')} ({old['machine'].get('date', '?')}):")
+    print(f"\nchange against {old['machine'].get('commit', '?')} ({old['machine'].get('date', '?')}); load average "
+          f"then {old['machine'].get('load_before', '?')}, now {new['machine'].get('load_before', '?')} "
+          "(on a shared machine, a change within the noise of two runs of the same code is no change):")
     for n, now in new["scales"].items():
         was = old["scales"].get(n)
         if was is None:
