@@ -49,6 +49,7 @@ from assistant.sql.compiler import CompiledQuery, Compiler
 from assistant.sql.executor import Executor, QueryResult
 from assistant.sql.guard import CheckedSQL, Guard
 from assistant.sql.members import members_query
+from assistant.sql.rollup import SummaryProbe
 from assistant.sql.trace.matches import StartMatches, needs_matching, start_matches
 from assistant.sql.trace.result import TraceResult
 from assistant.sql.trace.statements import recent_ids_statement
@@ -73,7 +74,8 @@ class Pipeline:
         self.executor = executor
         self.settings = settings if settings is not None else Settings.load()
         self.guard = Guard(layer.physical_schema(), dialect=executor.dialect, max_rows=self.settings.max_rows)
-        self.compiler = Compiler(layer, scope=scope, dialect=executor.dialect)
+        self.compiler = Compiler(layer, scope=scope, dialect=executor.dialect,
+                                 summaries=SummaryProbe(layer, self.run_sql) if self.settings.summaries else ())
         self.default_planner = default_planner or self.settings.effective_planner
         self._planners = planners
         self._index_dir = index_dir if index_dir is not None else self.settings.index_path()

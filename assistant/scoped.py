@@ -63,7 +63,8 @@ class ScopedPipeline(Pipeline):
         self.access = access
         self.guard = Guard(access.schema, dialect=base.executor.dialect, max_rows=base.settings.max_rows,
                            row_scope=access.rows)
-        self.compiler = ScopedCompiler(base.layer, access, dialect=base.executor.dialect)
+        self.compiler = ScopedCompiler(base.layer, access, dialect=base.executor.dialect,
+                                       summaries=base.compiler.summaries)  # row scopes hold on summaries too
         self._filtered = threading.local()  # per question: did the row scope filter what it read?
 
     @property

@@ -14,6 +14,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from semantic_layer.aggregates import Aggregate, summary_column_types
 from semantic_layer.errors import LayerError, UnknownFieldError, did_you_mean
 from semantic_layer.expand import expand
 from semantic_layer.genealogy import GenealogyGraph
@@ -46,6 +47,7 @@ class Layer:
         self.measures: dict[str, Measure] = {m.name: m for m in spec.measures}
         self.metrics: dict[str, Metric] = {m.name: m for m in spec.metrics}
         self.units: dict[str, UnitSpec] = {u.name: u for u in (*BUILTIN_UNITS, *spec.units)}
+        self.aggregates: dict[str, Aggregate] = {a.name: a for a in spec.aggregates}
         # A layer does not change once loaded; planners ask these many times per question.
         self._measures_of: dict[str, list[Measure]] = {}
         self._paths: dict[tuple[str, str], list[JoinStep] | None] = {}
@@ -117,9 +119,16 @@ class Layer:
         return measure.time_column or self.tables[measure.table].time_column
 
     def physical_schema(self) -> dict[str, dict[str, str]]:
-        """What SQL may touch: physical tables and their columns (derived tables are CTEs)."""
-        return {t.name: {c: ty for c, ty in t.columns.items() if c not in t.computed}
-                for t in self.spec.tables if not t.derived}
+        """What SQL may touch: physical tables and their columns (derived tables are CTEs), and
+        the summary tables the layer declares."""
+        schema = {t.name: {c: ty for c, ty in t.columns.items() if c not in t.computed}
+                  for t in self.spec.tables if not t.derived}
+        return {**schema, **self.summary_schema()}
+
+    def summary_schema(self) -> dict[str, dict[str, str]]:
+        """Each declared summary table and its columns (`aggregates:`)."""
+        return {a.name: summary_column_types(a, self.tables[a.source].columns if a.source in self.tables else {})
+                for a in self.spec.aggregates}
 
     def value_equivalence_groups(self) -> list[tuple[str, list[str]]]:
         """(table, columns) whose values name the same thing: id, English and Chinese name."""

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from semantic_layer.aggregates import Aggregate
 from semantic_layer.errors import LayerError, did_you_mean
 from semantic_layer.layer import Layer
 from semantic_layer.models import (
@@ -39,6 +40,7 @@ _SECTIONS: dict[str, Any] = {
     "metrics": list[Metric],
     "verified_queries": list[VerifiedQuery],
     "units": list[UnitSpec],
+    "aggregates": list[Aggregate],
 }
 _SINGLE: dict[str, Any] = {"genealogy": Genealogy, "access": AccessSpec}  # one mapping, not a list
 _HEADER_KEYS = {"name", "label", "description", "default_lang"}

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from semantic_layer.aggregates import Aggregate
+
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
@@ -131,6 +133,7 @@ class Table(_Strict):
     computed: dict[str, str] = Field(default_factory=dict)
     # The Chinese measure word for counting rows ("5条产线", "3台设备"); answers use 个 without one.
     measure_word: str | None = None
+    indexes: list[list[str]] = Field(default_factory=list)  # column sets to index where the data is loaded (FORMAT.md)
 
     @property
     def derived(self) -> bool:
@@ -409,3 +412,4 @@ class LayerSpec(_Strict):
     verified_queries: list[VerifiedQuery] = Field(default_factory=list)
     genealogy: Genealogy = Field(default_factory=Genealogy)
     access: AccessSpec = Field(default_factory=AccessSpec)  # roles: see semantic_layer/access.py
+    aggregates: list[Aggregate] = Field(default_factory=list)  # summary tables: semantic_layer/aggregates.py

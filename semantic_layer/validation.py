@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from semantic_layer.access import check_access
 from semantic_layer.errors import LayerError, did_you_mean
 from semantic_layer.soundness import check_dimension_sql, check_measure_sql, check_relationship_keys
+from semantic_layer.summary_checks import check_aggregates, check_indexes
 
 if TYPE_CHECKING:
     from semantic_layer.layer import Layer
@@ -30,6 +31,8 @@ def check_layer(layer: Layer) -> None:
         _check_metric(layer, metric.name)
     check_genealogy(layer)
     check_access(layer)
+    check_indexes(layer)
+    check_aggregates(layer)
 
 
 def _check_unique_names(layer: Layer) -> None:

@@ -53,6 +53,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("pool_size", 8, "FA_POOL_SIZE", "Queries run at once; more wait in a queue."),
     Setting("queue_timeout_s", 5.0, "FA_QUEUE_TIMEOUT", "Seconds a query waits for a free connection before the "
                                                         "user is told the service is busy."),
+    Setting("summaries", True, "FA_SUMMARIES", "Read the layer's summary tables (`aggregates:`) where they give "
+                                               "a question's exact figures (false: always the fact tables)."),
     Setting("answer_cache_s", 60.0, "FA_ANSWER_CACHE", "Seconds the API keeps an answer for the same question (and "
                                                        "conversation so far), user scope and date (0: off)."),
     Setting("api_rate_per_min", 600, "FA_API_RATE", "Questions one API token may ask per minute (bursts of a tenth "
@@ -130,6 +132,7 @@ class Settings:
     memory_limit: str = DEFAULTS["memory_limit"]
     pool_size: int = DEFAULTS["pool_size"]
     queue_timeout_s: float = DEFAULTS["queue_timeout_s"]
+    summaries: bool = DEFAULTS["summaries"]
     answer_cache_s: float = DEFAULTS["answer_cache_s"]
     api_rate_per_min: int = DEFAULTS["api_rate_per_min"]
     bot_rate_per_min: int = DEFAULTS["bot_rate_per_min"]
@@ -303,6 +306,8 @@ def _coerce(name: str, raw: Any, type_name: str) -> Any:
     try:
         if "date" in type_name:
             return raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+        if type_name.startswith("bool"):  # env and config text: 0/false/no/off switch it off
+            return raw if isinstance(raw, bool) else str(raw).strip().lower() not in ("0", "false", "no", "off", "")
         if type_name.startswith("int"):
             return int(raw)
         if type_name.startswith("float"):

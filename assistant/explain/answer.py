@@ -33,6 +33,7 @@ class Provenance:
     repair_rounds: int = 0
     token_usage: dict[str, int] = field(default_factory=dict)
     not_understood: list[str] = field(default_factory=list)  # words of the question that were not used
+    summaries: list[str] = field(default_factory=list)  # summary tables read instead of their facts (`aggregates:`)
 
 
 @dataclass

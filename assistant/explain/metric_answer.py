@@ -15,6 +15,7 @@ from assistant.explain.sentences import filter_words, interpretation
 from assistant.plan.query import SemanticQuery
 from assistant.sql.compiler import CompiledQuery
 from assistant.sql.executor import QueryResult
+from assistant.sql.rollup import summaries_read
 from semantic_layer.layer import Layer
 
 
@@ -52,6 +53,7 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
     prov.filters = [filter_words(f, layer, lang, labels) for f in query.filters]
     prov.time_range = f"{query.time_range.start} – {query.time_range.end}" if query.time_range else None
     prov.freshness = freshness
+    prov.summaries = summaries_read(compiled.tree, layer)
     text = interpretation(query, layer, lang, value_labels=labels, not_understood=prov.not_understood)
     if notes:
         text += ("；" if lang == "zh" else "; ") + ("；".join(notes) if lang == "zh" else "; ".join(notes))

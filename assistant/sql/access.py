@@ -21,7 +21,9 @@ from assistant.plan.query import SemanticQuery
 from assistant.sql.compiler import CompiledQuery, Compiler
 from assistant.sql.guard.scope import RowScope
 from assistant.sql.literals import literal
+from assistant.sql.rollup import SummarySource
 from semantic_layer.access import user_attribute
+from semantic_layer.aggregates import Aggregate
 from semantic_layer.layer import Layer
 from semantic_layer.models import ADMIN_ROLE, Role, RowFilter
 
@@ -100,7 +102,26 @@ def _row_scope(layer: Layer, role: Role, values: Mapping[str, tuple[str, ...]]) 
                 break
         if parts and table.name.lower() not in refused:
             conditions[table.name.lower()] = exp.and_(*parts)
+    for summary in layer.spec.aggregates:
+        _scope_summary(layer, role, values, summary, conditions, refused)
     return RowScope(conditions=conditions, refused=refused, suggestion=_ASK_ADMIN)
+
+
+def _scope_summary(layer: Layer, role: Role, values: Mapping[str, tuple[str, ...]], summary: Aggregate,
+                   conditions: dict[str, exp.Expr], refused: dict[str, str]) -> None:
+    """A summary keeps its fact's column names, so the fact's condition holds on it when the
+    column the condition starts from is kept; otherwise it cannot be limited and is refused."""
+    parts = []
+    for dimension in values:
+        path = layer.join_path(summary.source, layer.dimension(dimension).table)
+        condition = _condition(layer, summary.source, dimension, values[dimension])
+        if condition is None or not path or path[0].left_column not in summary.group_by:
+            if summary.name not in role.shared_tables:
+                refused[summary.name.lower()] = f"The summary table {summary.name} cannot be limited to your access."
+            return
+        parts.append(condition)
+    if parts:
+        conditions[summary.name.lower()] = exp.and_(*parts)
 
 
 def _condition(layer: Layer, table: str, dimension: str, keys: tuple[str, ...]) -> exp.Expr | None:
@@ -128,8 +149,8 @@ class ScopedCompiler(Compiler):
     """The compiler for one user: refuses their hidden metrics and dimensions by name, with the
     reason, before any SQL exists (the guard would refuse the columns, less helpfully)."""
 
-    def __init__(self, layer: Layer, access: Access, *, dialect: str = "duckdb") -> None:
-        super().__init__(layer, dialect=dialect)
+    def __init__(self, layer: Layer, access: Access, *, dialect: str = "duckdb", summaries: SummarySource = ()) -> None:
+        super().__init__(layer, dialect=dialect, summaries=summaries)
         self.access = access
 
     def metric_refusal(self, name: str, lang: str = "en") -> str | None:

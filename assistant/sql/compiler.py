@@ -30,6 +30,7 @@ from assistant.sql.expressions import (
     shared_rule,
 )
 from assistant.sql.literals import literal
+from assistant.sql.rollup import SummarySource, reroute
 from assistant.sql.shapes import ratio_expression, share_select
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
@@ -80,8 +81,9 @@ def _time_column(group: _Group) -> exp.Column:
 class Compiler:
     """Turns SemanticQuery objects into SQL for one layer; `scope` filters are always applied."""
 
-    def __init__(self, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb") -> None:
-        self.layer = layer
+    def __init__(self, layer: Layer, *, scope: Sequence[Filter] = (), dialect: str = "duckdb",
+                 summaries: SummarySource = ()) -> None:
+        self.layer, self.summaries = layer, summaries  # summaries: which declared ones the database has
         self.scope = list(scope)  # row-level access scopes (e.g. plant = 'NB') injected into every fact
         self.dialect = dialect  # only where SQL dialects disagree on meaning (ISO weeks), not syntax
 
@@ -144,7 +146,8 @@ class Compiler:
             select = select.where(exp.and_(*where))
         if keys:
             select = select.group_by(*(k.this.copy() for k in keys))
-        return select, measures
+        fields = [*dims, *(f.field for f in dim_filters)]
+        return reroute(self.layer, self.summaries, group, query, fields, select, measures, common)
 
     def _dimension_filters(self, group: _Group, query: SemanticQuery) -> list[Filter]:
         """The query's dimension filters this fact reaches, then the access scopes it reaches."""

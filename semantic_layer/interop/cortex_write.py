@@ -344,7 +344,8 @@ class _Writer:
             self.f.add("unsupported", "labels", "Cortex has one set of names and synonyms: the Chinese labels, "
                                                 "synonyms and columns of " + ", ".join(dict.fromkeys(self.zh))
                        + " are left out.")
-        for what, present in (("access", bool(spec.access.roles)), ("genealogy", bool(spec.genealogy.nodes))):
+        for what, present in (("access", bool(spec.access.roles)), ("genealogy", bool(spec.genealogy.nodes)),
+                              ("aggregates", bool(spec.aggregates))):
             if present:
                 self.f.add("unsupported", what, "has no counterpart in a Cortex semantic model; left out.")
         for t in spec.tables:

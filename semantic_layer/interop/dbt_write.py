@@ -117,3 +117,6 @@ def _unexpressed(x: Export) -> None:
         x.add("genealogy", "material genealogy (trace graph) has no dbt equivalent; not written.")
     if spec.access.roles:
         x.add("access", "access roles (row filters, hidden columns) are not dbt semantics; not written.")
+    if spec.aggregates:
+        x.add("aggregates", f"{len(spec.aggregates)} summary table(s): build them as dbt models (the answers are the "
+                            "same without them, only slower); not written.")

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from assistant.core.errors import FactoryAssistantError
 from assistant.plan.query import SemanticQuery
+from assistant.surfaces.cli.summary_check import check_summaries
 from semantic_layer.soundness import key_columns
 
 if TYPE_CHECKING:
@@ -128,5 +129,6 @@ def check_layer_against_db(layer_dir: str | None, db: str | None) -> tuple[list[
     check.relationships()
     check.dimensions()
     check.metrics()
+    check.problems += check_summaries(layer, check.attempt)
     pipe.close()
     return check.problems, check.checks

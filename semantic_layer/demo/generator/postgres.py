@@ -14,6 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 import duckdb
 
+from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
+from semantic_layer.summary_build import build_summaries, index_statements
+
 from .schema import PRIMARY_KEYS, TABLES
 
 PG_TYPES: dict[str, str] = {
@@ -63,9 +66,9 @@ def _progress(enabled: bool) -> Any:
 def copy_to_postgres(duckdb_path: str | os.PathLike[str], url: str, *, progress: bool = True) -> None:
     """Replace the demo tables in PostgreSQL with the contents of a generated DuckDB file.
 
-    Drops existing tables of the same names, bulk-loads with COPY, adds primary keys and
-    runs ANALYZE. Everything happens in one transaction: readers see the old tables or
-    the complete new ones.
+    Drops existing tables of the same names, bulk-loads with COPY, adds primary keys, builds
+    the demo layer's summary tables and indexes and runs ANALYZE. Everything happens in one
+    transaction: readers see the old tables or the complete new ones.
     """
     import psycopg
     import pyarrow.csv as pacsv
@@ -93,7 +96,13 @@ def copy_to_postgres(duckdb_path: str | os.PathLike[str], url: str, *, progress:
                                 bar.update(task, advance=batch.num_rows, description=f"copy {table}")
                 for table, key in PRIMARY_KEYS.items():
                     cur.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(key)})")
-                for table in TABLES:
+                # The layer's physical design: its summary tables, rebuilt from the copied facts,
+                # and the indexes it declares (dates periods filter on, keys joins follow).
+                layer = load_layer(DEMO_LAYER_DIR)
+                summaries = build_summaries(cur.execute, layer, "postgres")
+                for statement in index_statements(layer):
+                    cur.execute(statement)
+                for table in [*TABLES, *summaries]:
                     cur.execute(f"ANALYZE {table}")
             pg.commit()
     finally:

@@ -10,6 +10,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from semantic_layer.loader import DEMO_LAYER_DIR, load_layer
+from semantic_layer.summary_build import build_summaries
+
 from .schema import PRIMARY_KEYS, TABLES, create_sql
 
 
@@ -56,9 +59,11 @@ class DuckWriter:
         self.rows[table] += tbl.num_rows
 
     def finish(self) -> Path:
-        """Declare primary keys, checkpoint, close and move the file into place."""
+        """Declare primary keys, build the demo layer's summary tables, checkpoint, close and move
+        the file into place."""
         for t, cols in PRIMARY_KEYS.items():
             self.con.execute(f"ALTER TABLE {t} ADD PRIMARY KEY ({', '.join(cols)})")
+        build_summaries(self.con.execute, load_layer(DEMO_LAYER_DIR))
         self.con.execute("CHECKPOINT")
         self.con.close()
         os.replace(self.tmp, self.out)
