@@ -121,6 +121,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "freshness": {"en": "Data up to", "zh": "数据截至"},
     "timings": {"en": "Timings", "zh": "耗时"},
     "not_understood": {"en": "Words not used", "zh": "未使用的词"},
+    "read_from_summaries": {"en": "Read from summary tables", "zh": "读取自汇总表"},
     "timing_plan": {"en": "plan", "zh": "规划"},
     "timing_compile": {"en": "compile", "zh": "编译"},
     "timing_execute": {"en": "run", "zh": "查询"},

@@ -40,6 +40,8 @@ def provenance(answer: Answer, lang: str, layer: Layer | None = None, key: str =
             scope.append(f"**{t('interpretation', lang)}:** {answer.interpretation}")
         if prov.not_understood:
             scope.append(f"**{t('not_understood', lang)}:** {', '.join(prov.not_understood)}")
+        if prov.summaries:  # the same figures as the facts give, read from the layer's summary tables
+            scope.append(f"**{t('read_from_summaries', lang)}:** {', '.join(prov.summaries)}")
         st.markdown("  \n".join(scope))
         if st.toggle(t("show_details", lang), key=f"{key}-details"):
             _details(answer, lang)
