@@ -182,6 +182,13 @@ def test_a_row_scoped_role_reads_summaries_limited_like_their_facts(layer: Layer
     spec = layer.spec.model_copy(update={"access": layer.spec.access.model_copy(update={"roles": [refused]})})
     narrow = resolve_access(Layer(spec), User(name="w", role="plant_manager", attributes={"plant_id": "NB"}))
     assert narrow is not None and narrow.rows is not None and LINE in narrow.rows.refused  # machine_id not kept
+    hiding = refused.model_copy(
+        update={"row_filters": role.row_filters, "hidden_columns": ["production_records.good_count"]}
+    )
+    spec = layer.spec.model_copy(update={"access": layer.spec.access.model_copy(update={"roles": [hiding]})})
+    hidden = resolve_access(Layer(spec), User(name="w", role="plant_manager", attributes={"plant_id": "NB"}))
+    assert hidden is not None and (LINE, "good_count") in hidden.hidden_columns
+    assert (LINE, "scrap_units") in hidden.hidden_columns and (LINE, "total_count") not in hidden.hidden_columns
 
 
 # ---------------------------------------------------------------------- the same answers, with and without

@@ -64,11 +64,26 @@ def resolve_access(layer: Layer, user: User | None) -> Access | None:
                           suggestion="Roles: " + ", ".join(layer.spec.access.role_names()) + ".")
     values = {f.dimension: _allowed(f, user) for f in role.row_filters}
     hidden = frozenset((t.lower(), c.lower()) for t, _, c in (h.partition(".") for h in role.hidden_columns))
+    hidden |= _hidden_in_summaries(layer, hidden)
     schema = {t: {c: typ for c, typ in cols.items() if (t.lower(), c.lower()) not in hidden}
               for t, cols in layer.physical_schema().items()}
     rows = _row_scope(layer, role, values) if values else None
     return Access(user=user, role=role, schema=schema, rows=rows, values=values,
                   hidden_metrics=frozenset(role.hidden_metrics), hidden_columns=hidden)
+
+
+def _hidden_in_summaries(layer: Layer, hidden: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """Summary columns made of a hidden fact column are hidden too (a kept column, or a stored
+    aggregate whose expression reads one)."""
+    out: set[tuple[str, str]] = set()
+    for agg in layer.spec.aggregates:
+        source = agg.source.lower()
+        out |= {(agg.name.lower(), c.lower()) for c in agg.group_by if (source, c.lower()) in hidden}
+        for m in agg.measures:
+            tree = sqlglot.parse_one(m.expr, read="duckdb") if m.expr else None
+            if tree is not None and any((source, c.name.lower()) in hidden for c in tree.find_all(exp.Column)):
+                out.add((agg.name.lower(), m.name.lower()))
+    return frozenset(out)
 
 
 def _allowed(row_filter: RowFilter, user: User) -> tuple[str, ...]:
