@@ -308,14 +308,9 @@ class Pipeline:
 
     @staticmethod
     def _attach_chart(answer: Answer) -> None:
-        # Altair and pandas cost ~1 s to import: a refusal or a cold CLI answer without a chart
-        # should not pay it, so the chart module is imported on the first chart.
-        from assistant.explain.charts import auto_chart
-
-        try:
-            answer.chart = auto_chart(answer)
-        except FactoryAssistantError:  # an answer without a picture is still an answer
-            answer.chart = None
+        # Drawn on first read: altair and pandas cost ~1 s to import and the chart ~20 ms per
+        # answer, which the CLI, the API and most bot replies never show.
+        answer.draw_later(_auto_chart)
 
     # ------------------------------------------------------------------ traces
     def run_trace(self, request: TraceRequest, *, lang: str = "en") -> TraceResult:
@@ -403,3 +398,12 @@ class Pipeline:
         span = (statistics.median_low(firsts), statistics.median_high(lasts)) if firsts else None
         self._span = (now, span)
         return span
+
+
+def _auto_chart(answer: Answer) -> dict[str, Any] | None:
+    from assistant.explain.charts import auto_chart
+
+    try:
+        return auto_chart(answer)
+    except FactoryAssistantError:  # an answer without a picture is still an answer
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -64,6 +65,12 @@ class Answer:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def draw_later(self, build: Callable[[Answer], dict[str, Any] | None]) -> None:
+        """Build `chart` on first read instead of now. Most CLI, API and bot answers are never
+        drawn, and the chart was a third of a metric answer's time; reading `chart` (or
+        `to_json()`) builds it from the answer as it stands then."""
+        self.__dict__["_chart_builder"] = build
 
     def unit_of(self, column: str) -> UnitSpec | None:
         """The display rules of a column's unit (None for dimensions and unitless columns)."""
@@ -124,6 +131,24 @@ class Answer:
             "extras": json_value(self.extras),
             "value_labels": {c: dict(m) for c, m in self.value_labels.items()},
         }
+
+
+def _get_chart(answer: Answer) -> dict[str, Any] | None:
+    build = answer.__dict__.pop("_chart_builder", None)
+    if build is not None:
+        answer.__dict__["_chart"] = build(answer)
+    chart: dict[str, Any] | None = answer.__dict__.get("_chart")
+    return chart
+
+
+def _set_chart(answer: Answer, value: dict[str, Any] | None) -> None:
+    answer.__dict__.pop("_chart_builder", None)  # a chart set by hand wins over a deferred one
+    answer.__dict__["_chart"] = value
+
+
+# `chart` stays a dataclass field (constructor argument, repr, equality) but reads through
+# draw_later's builder; installed after the class so the dataclass still sees the field.
+setattr(Answer, "chart", property(_get_chart, _set_chart))  # noqa: B010
 
 
 def json_value(value: Any) -> Any:

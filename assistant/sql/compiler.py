@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from assistant.core.errors import IncompatibleError
 from assistant.plan.query import Filter, SemanticQuery, validate_query
+from assistant.sql.compile_cache import CompileCache
 from assistant.sql.expressions import (
     aggregate,
     condition,
@@ -86,6 +87,7 @@ class Compiler:
         self.layer, self.summaries = layer, summaries  # summaries: which declared ones the database has
         self.scope = list(scope)  # row-level access scopes (e.g. plant = 'NB') injected into every fact
         self.dialect = dialect  # only where SQL dialects disagree on meaning (ISO weeks), not syntax
+        self._cache: CompileCache[CompiledQuery] = CompileCache()
 
     # ---------------------------------------------------------------- pieces
     def _groups(self, query: SemanticQuery) -> list[_Group]:
@@ -255,6 +257,9 @@ class Compiler:
 
     # ---------------------------------------------------------------- entry point
     def compile(self, query: SemanticQuery) -> CompiledQuery:
+        return self._cache.get("query", query, self._compile)
+
+    def _compile(self, query: SemanticQuery) -> CompiledQuery:
         validate_query(query, self.layer)
         for f in self.scope:
             self.layer.dimension(f.field)
@@ -338,6 +343,9 @@ class Compiler:
         applies; shares, ratios of metrics, thresholds, order and limit are left out: they are
         not sums."""
         self.compile(query)
+        return self._cache.get("measures", query, self._compile_measures)
+
+    def _compile_measures(self, query: SemanticQuery) -> CompiledQuery:
         plain = query.model_copy(update={"share": [], "per": None, "order": [], "limit": None, "units": {}, "filters": [
             f for f in query.filters if f.field not in self.layer.metrics]})
         groups = self._groups(plain)

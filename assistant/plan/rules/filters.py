@@ -63,7 +63,8 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str,
     shared: Named = []
     excluded: set[str] = set()  # member keys the question leaves out ("excluding Hamburg")
     for match, terms in values:
-        if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]):
+        if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]) or lx.EXCLUDE_AFTER.search(
+                text[match.end:match.end + 24]):
             excluded.update(t.member.key for t in terms if t.member is not None)
         fitting = [t for t in terms if t.ref in allowed] or terms
         full = [t for t in fitting if not t.partial]

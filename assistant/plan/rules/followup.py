@@ -4,16 +4,23 @@ matching part of the previous query; everything else carries over."""
 
 from __future__ import annotations
 
+import re
+
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from semantic_layer.layer import Layer
+
+_FURTHER = re.compile(r"^\s*再|进一步|\balso\s+(?:by|per|split|break)|\bfurther\s+(?:by|split|broken)"
+                      r"|\bthen\s+(?:by|split)|\band\s+by\b", re.I)
 
 
 def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metrics: bool, new_time: bool,
                     new_grain: bool, new_dims: bool, layer: Layer, text: str) -> SemanticQuery:
     metrics = new.metrics if parsed_metrics else previous.metrics
-    dims = new.dimensions if new_dims else [d for d in previous.dimensions
-                                            if all(d in layer.metric_dimensions(m) for m in metrics)]
+    kept = [d for d in previous.dimensions if all(d in layer.metric_dimensions(m) for m in metrics)]
+    # '再按产品族拆开', 'and also by shift': a further breakdown goes beside the earlier ones.
+    dims = (list(dict.fromkeys([*kept, *new.dimensions])) if new_dims and _FURTHER.search(text)
+            else new.dimensions if new_dims else kept)
     new_fields = {f.field for f in new.filters}
     filters = [f for f in previous.filters if f.field not in new_fields
                and (f.field in layer.dimensions or f.field in metrics)]

@@ -115,7 +115,7 @@ COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|
 FOLLOW_UP = re.compile(
     r"^\s*(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b"
     r"|break it down|split it|drill down|"
-    r"那|那么|换成|换为|改成看|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
+    r"那|那么|换成|换为|改成|改为|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)", re.I)
 
 # "by month instead of by reason", "按月看，不要按原因": the breakdown named after it is taken away.
@@ -133,7 +133,9 @@ WRITE_INTENT = re.compile(
     r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:change|edit|correct|rename|reassign|reopen|cancel|close)\s"
     r"(?:the|this|that|[a-z]{2,4}-\d)"
     r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
-    r"|删除|删掉|清空|修改|更新数据|改成|改为|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
+    # '把状态改成已关闭' changes a record; '改成今年' / '改为按月' at the start changes the view (a follow-up).
+    r"|把.{1,24}(?:改成|改为)|(?<=[\u4e00-\u9fff\w])(?:改成|改为)(?=.{0,6}(?:已|状态|为0|零))"
+    r"|删除|删掉|清空|修改|更新数据|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
 # Asking for the future: the data records what happened; nothing here forecasts.
 FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
                       r"|预测|预估|推测未来|预计(?:下|明|未来)")
@@ -212,11 +214,15 @@ THRESHOLD_RANGE = [
 # Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
 EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
                      r"|\bbesides|\bbut not|\bnot in|\bnot counting|\bnot(?: yet)?|\bno longer|\b(?:is|are|was|were)n't"
-                     r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?"
+                     r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?|\bignor(?:e|ing)"
                      r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是)\s*(?:the\s+|any\s+)?$", re.I)
+# Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
+EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
+                           r"|^\s*的?\s*(?:都|就)?(?:不算|除外|不计入?|不包括在内|不要|排除在外)")
 # A negation the reading must account for: one left unread would answer the opposite question.
+# '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
-                      r"|没|未|不是|不算|不含|不包括|除了|除去|排除", re.I)
+                      r"|(?<!有)没|未|(?<!是)不是|不算|不含|不包括|除了|除去|排除", re.I)
 # "compared to the month before", "vs the previous quarter", "环比", "与上月相比".
 VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
                          r"(?:(?:month|week|quarter|year|period|day) before"

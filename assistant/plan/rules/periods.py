@@ -39,13 +39,17 @@ def trend_grain(tr: TimeRange) -> str:
 def period_grain(times: list[TimeMatch]) -> str | None:
     def kind(t: TimeMatch) -> str | None:
         days = (t.end - t.start).days + 1
-        if whole_months(t.start, t.end) is not None:
+        months = whole_months(t.start, t.end)
+        if months is not None:
+            # Only a calendar year, quarter or month is one row of that grain: a half year
+            # ('H1 vs H2') or Feb-Apr read as 'quarter' picked one quarter of each (a wrong answer).
+            first = t.start.month
             if days >= 365:
-                return "year"
+                return "year" if first == 1 and days <= 366 else None
             if days >= 89:
-                return "quarter"
+                return "quarter" if first in (1, 4, 7, 10) and days <= 92 else None
             if days >= 28:
-                return "month"
+                return "month" if days <= 31 else None
         if days == 7 and t.start.weekday() == 0:
             return "week"
         return "day" if days == 1 else None

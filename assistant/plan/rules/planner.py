@@ -24,6 +24,7 @@ from assistant.plan.rules.messages import (
     refuse_breakdown,
     refuse_money,
     refuse_unknown,
+    shape_stop,
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import (
@@ -243,7 +244,7 @@ class RulePlanner:
             return stop
         # A bare dimension word is the question's subject ("设备平均运行") unless a ranking needs it.
         group_by = [d for d in parsed.group_by if _keeps_bare(found, parsed, text) or d not in parsed.bare_dims]
-        dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer)
+        dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer, text)
         if dropped and not previous:  # never answer without a breakdown that was asked for
             return Plan(kind="clarify", planner=self.name, not_understood=r.unknown,
                         message=cannot_break_down(metrics, dropped, ctx.layer, ctx.lang))
@@ -277,6 +278,8 @@ class RulePlanner:
         """One metric per another, a share of the total, or the rate a share of a count stands for."""
         parsed, layer = r.parsed, ctx.layer
         query = shaped(query, parsed, r.shapes, layer, text)
+        if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
+            return stop  # periods that are no grain; records asked for one by one
         if query.per and len(parsed.metrics) == 1:  # the figure before 'per' was read from these words
             spec = layer.metric(query.metrics[0])
             forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()

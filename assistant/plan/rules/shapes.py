@@ -111,7 +111,7 @@ def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, ski
     # English names are taken apart into words ('customer complaints' -> customer, complaint(s)).
     words = {w for p in phrases if p.isascii() for w in re.findall(r"[a-z]{3,}", p)}
     words |= {w[:-1] for w in words if w.endswith("s")}
-    own_words = sorted(phrases | words, key=len, reverse=True)
+    own_words = tuple(sorted(phrases | words, key=lambda w: (-len(w), w)))
     found: dict[str, str] = {}
     for dim in layer.spec.dimensions:
         if dim.name in skip or layer.join_path(table_name, dim.table) is None:
@@ -127,8 +127,12 @@ def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, ski
     return found
 
 
-def _residue(name: str, own_words: list[str]) -> str:
-    """A name less its owner's name: 'supplier country' -> 'country', '供应商所在国' -> '所在国'."""
+@lru_cache(maxsize=16384)
+def _residue(name: str, own_words: tuple[str, ...]) -> str:
+    """A name less its owner's name: 'supplier country' -> 'country', '供应商所在国' -> '所在国'.
+
+    Cached: it depends on the layer's names only, not on the question, and it ran for every
+    dimension name on every question (over half of a metric answer's planning time)."""
     for word in own_words:
         name = re.sub(rf"\b{re.escape(word)}\b", " ", name) if word.isascii() else name.replace(word, " ")
     name = re.sub(r"\b(?:of|the|per)\b|的", " ", name)
@@ -282,3 +286,25 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
         return None, [r.name for r in layer.spec.metrics if getattr(layer.unit(r.unit), "kind", None) == "ratio"
                       and tables & {m.table for m in layer.metric_measures(r.name)}][:4]
     return None, []
+
+
+# 'show me the open complaints', 'give me all breakdowns last week': records asked for, like 'list'.
+_SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:show|give|get)\s+(?:me\s+|us\s+)?"
+                       r"(?:the\s+|all\s+|our\s+|every\s+)", re.I)
+
+
+def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer) -> str | None:
+    """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
+    when the reading found only their count: answering the count instead would answer another question."""
+    if query.dimensions or len(query.metrics) != 1 or query.share or query.per or shapes.count is not None:
+        return None
+    if shapes.listing is None and not _SHOW_THE.search(text) and not _LIST_NOUN.search(text):
+        return None
+    refs = layer.metric_measures(query.metrics[0])
+    if len(refs) != 1 or refs[0].agg != "count":
+        return None
+    table = layer.tables[refs[0].table]
+    return table.name if table.primary_key else None
+
+
+_LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)

@@ -116,11 +116,20 @@ def resume_pending(parsed: Parsed, times: list[TimeMatch], ctx: PlanContext,
     return times
 
 
+# 'open or under investigation', '计划中+生产中', 'in total': several members named as one group.
+_ONE_GROUP = re.compile(r"\b(?:in total|altogether|combined|together|put together|either)\b"
+                        r"|合计|一共|总共|加起来|加在一起|共计|[+＋]", re.I)
+_OR = re.compile(r"\bor\b|或者?", re.I)
+_WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b|哪|更|比", re.I)
+
+
 def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
-                layer: Layer) -> tuple[list[str], list[str]]:
+               layer: Layer, text: str = "") -> tuple[list[str], list[str]]:
     """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
     dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
     dropped = [d for d in group_by if d not in dims]
+    if _ONE_GROUP.search(text) or (_OR.search(text) and not _WHICH.search(text)):
+        return dims, dropped
     # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
     for f in filters:
         if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims:
@@ -170,6 +179,9 @@ def _a_year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+_INSTEAD_END = re.compile(r"\binstead\s*[?.!]*\s*$", re.I)
+
+
 def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
                     time_range: TimeRange | None, time_grain: str | None, dims: list[str],
                     layer: Layer, dim_words: dict[str, Span] | None = None) -> SemanticQuery:
@@ -183,6 +195,8 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
     query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,
                             new_grain=time_grain is not None, new_dims=bool(dims), layer=layer, text=text)
     update: dict[str, object] = {"dimensions": [d for d in query.dimensions if d not in instead]}
+    if (dims or time_grain is not None) and _INSTEAD_END.search(text):
+        update["dimensions"] = list(dims)  # 'break it down by week instead': the new breakdown replaces the old
     if time_range is not None:
         update["time_range"] = time_range
     return query.model_copy(update=update)

@@ -180,7 +180,18 @@ def names_holding(word: str, values: Any) -> list[Any]:
     zh = has_cjk(word)
     if word_frequency(word, "zh" if zh else "en") >= BESIDE_ZIPF:
         return []
-    return _holders(word.lower(), zh, values)
+    found = _holders(word.lower(), zh, values)
+    one = None if zh or found else _singular_word(word)
+    # 'calipers' of 'Front Brake Caliper': a plural names the same members; ignoring it would
+    # answer for everything (the plural form may be common while the name piece is not).
+    return _holders(one.lower(), zh, values) if one and len(one) >= 3 else found
+
+
+def _singular_word(word: str) -> str | None:
+    low = word.lower()
+    if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is")):
+        return None
+    return word[:-2] if low.endswith(("ches", "shes", "xes")) else word[:-1]
 
 
 _HOLDERS: dict[tuple[int, str, bool], tuple[Any, list[Any]]] = {}

@@ -67,7 +67,7 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
         for form in member.forms:
             vocab.add(form, term)
         label = member.label_en
-        if (label.isascii() and label[-1:].isalpha() and " " in label) or (label.isascii() and len(label) > 4):
+        if label.isascii() and label[-1:].isalpha() and (" " in label or len(label) > 4 or label.isupper()):
             # English plurals of names: "front brake calipers", "gear sets".
             vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
         for form in _parent_removed_forms(member, catalogue, member.dimension):

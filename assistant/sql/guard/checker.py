@@ -16,6 +16,8 @@ each physical table becomes a filtered subquery) and finally the row limit.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -62,8 +64,18 @@ _STATEMENT_KEYWORDS = frozenset({
 })
 
 
+# Verdicts kept per guard. A verdict depends only on the text, the row cap and the guard's own
+# schema, dialect and row scope (fixed per instance), so a repeat (the comparison period, a
+# follow-up, an app rerun, the why engine's recurring shapes) skips parse, resolve and render.
+_VERDICTS = 512
+
+
 class Guard:
-    """Checks SQL against a read-only policy and the tables/columns the semantic layer exposes."""
+    """Checks SQL against a read-only policy and the tables/columns the semantic layer exposes.
+
+    Successful verdicts are cached by (SQL text, row cap); refusals are recomputed, so their
+    message always reflects the current text.
+    """
 
     def __init__(
         self,
@@ -93,6 +105,8 @@ class Guard:
             # Resolution only needs column names; an exotic type string must not block the layer.
             names: dict[str, object] = {t: {c: "UNKNOWN" for c in cols} for t, cols in self.schema.items()}
             self._mapping = MappingSchema(names, dialect=dialect)
+        self._verdicts: OrderedDict[tuple[str, int, bool], CheckedSQL] = OrderedDict()
+        self._verdicts_lock = threading.Lock()
 
     # ------------------------------------------------------------------ public API
     def check(self, sql: str | exp.Expr, *, limit: int | None = None) -> CheckedSQL:
@@ -105,10 +119,16 @@ class Guard:
             # in code can differ from the parse of its own text (an ORDER BY without Ordered
             # nodes, operators without parentheses); the database only ever sees the text.
             text_in = sql if isinstance(sql, str) else sql.sql(dialect=self.dialect, comments=False)
+            key = (text_in, cap, isinstance(sql, str))
+            with self._verdicts_lock:
+                known = self._verdicts.get(key)
+                if known is not None:
+                    self._verdicts.move_to_end(key)
+                    return known
             tree = self._check_statement(self._parse(text_in, limit_size=isinstance(sql, str)))
             check_nodes(tree, self.dialect, self._table_list())
             tables = self._check_tables(tree)
-            resolved = self._resolve(tree, tables)
+            resolved = self._resolve(tree, tables, text_in)
             if self.row_scope is not None:
                 apply_row_scope(self._physical(resolved), self.row_scope, self.schema)
             tree, effective = self._apply_limit(resolved, cap)
@@ -122,7 +142,12 @@ class Guard:
         except Exception as err:  # a crash inside sqlglot must refuse, never let SQL through
             raise GuardError(f"could not check the SQL ({type(err).__name__}).",
                              suggestion="Rephrase the question or simplify the SQL.") from None
-        return CheckedSQL(sql=text, tree=tree, tables=tables, limit=effective, dialect=self.dialect)
+        checked = CheckedSQL(sql=text, tree=tree, tables=tables, limit=effective, dialect=self.dialect)
+        with self._verdicts_lock:
+            self._verdicts[key] = checked
+            if len(self._verdicts) > _VERDICTS:
+                self._verdicts.popitem(last=False)
+        return checked
 
     # ------------------------------------------------------------------ steps
     def _parse(self, sql: str, *, limit_size: bool = True) -> exp.Expr:
@@ -222,17 +247,25 @@ class Guard:
                              suggestion=f"{hint}{available}")
         return name.lower()
 
-    def _resolve(self, tree: exp.Query, tables: frozenset[str]) -> exp.Query:
+    def _resolve(self, tree: exp.Query, tables: frozenset[str], text: str) -> exp.Query:
         try:
-            resolved = resolve(tree, self._mapping, self.dialect)
+            resolved = resolve(tree, self._mapping, self.dialect, copy=False)  # our own parse: no copy
         except OptimizeError as err:
-            raise self._column_error(str(err), tree, tables) from None
+            # The failed resolution may have renamed columns in place: word the error from a fresh parse.
+            raise self._column_error(str(err), self._reparse(text, tree), tables) from None
         except SqlglotError as err:  # fail closed on anything else the optimizer dislikes
             raise GuardError(f"could not check the SQL: {str(err).splitlines()[0]}.") from None
         # Resolution adds nodes of its own (COALESCE for USING, expanded REPLACE expressions).
         check_nodes(resolved, self.dialect, self._table_list())
         verify(resolved, self.schema)
         return resolved
+
+    def _reparse(self, text: str, fallback: exp.Query) -> exp.Query:
+        try:
+            fresh = sqlglot.parse_one(text, read=self.dialect)
+        except SqlglotError:
+            return fallback
+        return fresh if isinstance(fresh, exp.Query) else fallback
 
     def _column_error(self, message: str, tree: exp.Query, tables: frozenset[str]) -> GuardError:
         # The optimizer's message is the only place that names the column; read it from there.

@@ -142,6 +142,15 @@ def h_rel_year(m: re.Match[str], as_of: Date) -> Cand | None:
     return cand(m, quarter_range(y, q), "absolute", year=y)
 
 
+def h_half_bare(m: re.Match[str], as_of: Date) -> Cand | None:
+    """'H2', 'the first half', 'H1 this year', 'second half of last year': no year written."""
+    h = int(m.group(1)) if m.group(1) else (1 if m.group(2).lower() == "first" else 2)
+    if m.group(3):
+        y = as_of.year - (1 if m.group(3).lower() == "last" else 0)
+        return cand(m, half_range(y, h), "absolute", year=y)
+    return cand(m, yl_latest(("h", h, 0), as_of), "absolute", yl=("h", h, 0))
+
+
 def h_half(m: re.Match[str], as_of: Date) -> Cand | None:
     h = int(m.group(1) or m.group(4) or (1 if m.group(5).lower() == "first" else 2))
     y = int(m.group(2) or m.group(3) or m.group(6))
@@ -284,6 +293,8 @@ RULES: list[Rule] = [
     (("h1", "h2", "half"),
      _c(B + r"(?:h([12])" + _YSEP + YEAR + "|" + YEAR + r"(?:\s*-\s*|\s+)?h([12])|"
         r"(first|second)\s+half\s+of\s+" + YEAR + ")" + E), h_half),
+    (("h1", "h2", "half"),
+     _c(B + r"(?:h([12])|(first|second)\s+half)(?:\s+(?:of\s+)?(?:the\s+)?(this|last)\s+year)?" + E), h_half_bare),
     (_MONS, _c(B + MON + r"\.?(?:\s*[,-]\s*|\s+of\s+|\s+)" + YEAR + E), h_my),  # 'Nov-2025' too
     (_YEARS, _c(B + r"([a-z]{5,10})\.?\s+" + YEAR + E), h_typo_my),
     (_YEARS, _c(_NUMB + YEAR + r"([-/])(\d{1,2})" + _NUME), h_ym),
