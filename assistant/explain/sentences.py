@@ -6,6 +6,7 @@ from __future__ import annotations
 from assistant.core.units import format_value
 from assistant.explain.periods import as_date, period_label, range_words
 from assistant.plan.query import Filter, SemanticQuery
+from assistant.sql.records import record_names
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
 
@@ -86,6 +87,9 @@ def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
     """The metrics, their grain and breakdown: "Monthly OEE by plant", "按工厂的每月设备综合效率";
     a list of members, a share of the total or one metric per another said as such."""
     dims = [layer.dimension(d).label.get(lang) for d in query.dimensions]
+    if query.records:  # records one by one ("List of customer complaints")
+        listed = [record_names(layer, query.records)[1 if lang == "zh" else 0]]
+        return f"{listed[0]}清单" if lang == "zh" else "List of " + mid_sentence(listed[0])
     if not query.metrics:  # a list of members, named by what one row is where the layer says ("Suppliers")
         listed = [_plural(d, layer, lang) for d in query.dimensions]
         return f"{'、'.join(listed)}列表" if lang == "zh" else "List of " + ", ".join(mid_sentence(x) for x in listed)
@@ -155,6 +159,9 @@ def _limit(query: SemanticQuery, layer: Layer, lang: str) -> str:
 def counted_as(query: SemanticQuery, layer: Layer, lang: str) -> tuple[str, str] | None:
     """(measure word, plural label) of what one row is, from the layer: ("条", "产线"),
     ("", "Production lines"); None when the rows are not members of one dimension."""
+    if query.records:
+        word = layer.tables[query.records].measure_word
+        return (word or "条") if lang == "zh" else "", record_names(layer, query.records)[1 if lang == "zh" else 0]
     if len(query.dimensions) != 1:
         return None
     dim = layer.dimension(query.dimensions[0])

@@ -64,11 +64,16 @@ class SemanticQuery(BaseModel):
     per: str | None = None
     # Metrics shown in another unit than their own, one their unit converts to ("downtime in hours").
     units: dict[str, str] = Field(default_factory=dict)
+    # The records of this table one by one (its key, its date and the dimensions asked), newest
+    # first, instead of a figure: "show me the open complaints from this month". No metric.
+    records: str | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> SemanticQuery:
-        if not self.metrics and not self.dimensions:
-            raise ValueError("a query needs a metric, or dimensions to list")
+        if not self.metrics and not self.dimensions and not self.records:
+            raise ValueError("a query needs a metric, dimensions to list or a table whose records to list")
+        if self.records and (self.metrics or self.time_grain):
+            raise ValueError("records are listed one by one: no metric and no time grain")
         if (self.share or self.per) and not self.metrics:
             raise ValueError("a share or a ratio needs a metric")
         if self.per is not None and self.per not in self.metrics[1:]:
@@ -104,6 +109,26 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
     _check_time_grain(query, layer)
     _check_shape(query, layer)
     _check_units(query, layer)
+    _check_records(query, layer)
+
+
+def _check_records(query: SemanticQuery, layer: Layer) -> None:
+    """Records of a table with a key, with dimensions and filters its rows reach."""
+    if query.records is None:
+        return
+    if query.records not in layer.tables:
+        raise UnknownFieldError(f"There is no table '{query.records}'.", suggestion=did_you_mean(query.records,
+                                                                                              list(layer.tables)))
+    table = layer.tables[query.records]
+    if not table.primary_key:
+        raise IncompatibleError(f"'{table.name}' has no key, so its records cannot be listed one by one.")
+    if query.time_role is not None and query.time_role not in table.time_columns():
+        raise IncompatibleError(f"'{table.name}' has no date called '{query.time_role}'.",
+                                suggestion=did_you_mean(query.time_role, table.time_columns()))
+    for name in [*query.dimensions, *(f.field for f in query.filters)]:
+        if layer.join_path(table.name, layer.dimension(name).table) is None:
+            raise IncompatibleError(f"The records of '{table.name}' have no "
+                                    f"{layer.dimension(name).label.en.lower()}.")
 
 
 def _check_units(query: SemanticQuery, layer: Layer) -> None:
@@ -189,6 +214,7 @@ def _check_shape(query: SemanticQuery, layer: Layer) -> None:
     if query.share and layer.metric(query.metrics[0]).unit == "ratio":
         raise IncompatibleError(f"{layer.metric(query.metrics[0]).label.en} is already a rate: "
                                 "a share of it has no meaning.", suggestion="Ask for the rate itself.")
-    if not query.metrics and layer.list_table(query.dimensions, [f.field for f in query.filters]) is None:
+    if not query.metrics and not query.records and layer.list_table(
+            query.dimensions, [f.field for f in query.filters]) is None:
         raise IncompatibleError("These fields are not recorded together: " + ", ".join(query.dimensions) + ".",
                                 suggestion="List fewer fields at once.")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 
 from assistant.core.errors import IncompatibleError
 from assistant.plan.query import Filter, SemanticQuery, validate_query
+from assistant.sql.columns import CompiledQuery, OutputColumn, output_columns
 from assistant.sql.compile_cache import CompileCache
 from assistant.sql.expressions import (
     aggregate,
@@ -40,25 +41,6 @@ _ISO_WEEK = {
     "bigquery": ("DATE_TRUNC(CAST({col} AS DATE), ISOWEEK)", "bigquery"),
     "mysql": ("DATE_SUB(DATE({col}), INTERVAL WEEKDAY({col}) DAY)", "mysql"),
 }
-
-
-@dataclass(frozen=True)
-class OutputColumn:
-    name: str
-    kind: str  # "time" | "dimension" | "metric"
-    label_en: str
-    label_zh: str
-    unit: str | None = None
-
-
-@dataclass
-class CompiledQuery:
-    tree: exp.Select
-    columns: list[OutputColumn]
-    tables: list[str] = field(default_factory=list)  # fact tables used, for freshness
-
-    def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
-        return self.tree.sql(dialect=dialect, pretty=pretty)
 
 
 @dataclass
@@ -209,34 +191,6 @@ class Compiler:
         return [k for k in query.output_fields() if k not in query.metrics
                 and (k == query.time_grain or self._reaches(group, k))]
 
-    def _metric_columns(self, query: SemanticQuery) -> list[OutputColumn]:
-        cols: list[OutputColumn] = []
-        if query.time_grain:
-            cols.append(OutputColumn(query.time_grain, "time", query.time_grain.title(), query.time_grain))
-        for d in query.dimensions:
-            dim = self.layer.dimension(d)
-            cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
-        for m in query.metrics:
-            metric = self.layer.metric(m)
-            shown = self.layer.unit(query.units.get(m))
-            if shown is not None:  # "Downtime minutes (hours)": the figure is no longer in its own unit
-                cols.append(OutputColumn(m, "metric", f"{metric.label.en} ({shown.label.en})",
-                                         f"{metric.label.zh}（{shown.label.zh}）", shown.name))
-                continue
-            cols.append(OutputColumn(m, "metric", metric.label.en, metric.label.zh, metric.unit))
-        derived = query.derived_column()
-        if derived:
-            cols.append(self._derived_column(query, derived))
-        return cols
-
-    def _derived_column(self, query: SemanticQuery, name: str) -> OutputColumn:
-        first = self.layer.metric(query.metrics[0])
-        if query.share:
-            return OutputColumn(name, "metric", f"{first.label.en} share", f"{first.label.zh}占比", "ratio")
-        other = self.layer.metric(query.per or "")
-        return OutputColumn(name, "metric", f"{first.label.en} per {other.label.en.lower()}",
-                            f"每{other.label.zh}的{first.label.zh}")
-
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expr], *,
                 having: bool) -> exp.Select:
         thresholds = [condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
@@ -263,14 +217,18 @@ class Compiler:
         validate_query(query, self.layer)
         for f in self.scope:
             self.layer.dimension(f.field)
+        if query.records:
+            from assistant.sql.records import records_query  # it builds on this module's pieces
+
+            return records_query(self, query)
         if not query.metrics:
             listed = self._list_select(query)
             for name in self._derived_tables(listed):
                 listed = self._prepend_cte(listed, name)
-            return CompiledQuery(tree=self._expanded(listed), columns=self._metric_columns(query))
+            return CompiledQuery(tree=self._expanded(listed), columns=output_columns(self.layer, query))
         groups = self._groups(query)
         select = share_select(query, self._plain) if query.share else self._plain(query)
-        return CompiledQuery(tree=self._expanded(select), columns=self._metric_columns(query),
+        return CompiledQuery(tree=self._expanded(select), columns=output_columns(self.layer, query),
                              tables=[g.table for g in groups])
 
     def _expanded(self, select: exp.Select) -> exp.Select:
@@ -357,7 +315,7 @@ class Compiler:
             select = self._joined_facts(groups, plain, sums=True)
         for name in self._derived_tables(select):
             select = self._prepend_cte(select, name)
-        columns = [c for c in self._metric_columns(plain) if c.kind != "metric"]
+        columns = [c for c in output_columns(self.layer, plain) if c.kind != "metric"]
         columns += [OutputColumn(m.name, "measure", m.name, m.name) for g in groups for m in g.measures]
         return CompiledQuery(tree=self._expanded(select), columns=columns, tables=[g.table for g in groups])
 

@@ -229,6 +229,8 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"|previous (?:month|week|quarter|year|period|day)"
                          r"|prior (?:month|week|quarter|year|period|day)"
                          r"|one before)|\bover the previous (?:month|week|quarter|year)"
+                         r"|\b(?:vs\.?|versus|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior)(?:\s+one)?"
+                         r"(?=\s*(?:[,.;:?!]|$|-|–|\b(?:did|has|is|was|how|and)\b))"
                          r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
 # "vs the same period last year", "year over year", "去年同期", "同比": the same dates a year earlier.
 SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (?:last|a|the previous|the prior) year\b"

@@ -9,7 +9,6 @@ from assistant.core.text import shorten
 from assistant.plan.choices import choice, clarify, replace_words
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules.shape_words import Shapes
-from assistant.plan.rules.shapes import records_asked
 from assistant.plan.rules.unknown import names_holding
 from assistant.plan.types import Plan
 from semantic_layer.layer import Layer
@@ -101,30 +100,11 @@ def refuse_money(planner: str, layer: Layer, lang: str, word: str) -> Plan:
 
 def shape_stop(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer, planner: str, lang: str) -> Plan | None:
     """A question the query as read would answer wrongly: compared periods that are no grain (one
-    quarter of each half was taken), or records asked for one by one (their count was answered)."""
+    quarter of each half was taken)."""
     label = query.time_range.label if query.time_range is not None else None
     if query.time_grain is None and label and " / " in label:
         return uneven_periods(planner, lang, label.split(" / "))
-    listed = records_asked(query, shapes, text, layer)
-    return records_not_listed(planner, layer, lang, listed) if listed is not None else None
-
-
-def records_not_listed(planner: str, layer: Layer, lang: str, table: str) -> Plan:
-    """A list of individual records was asked for; only their count (or a breakdown of it) is answerable."""
-    spec = layer.tables[table]
-    en = spec.label.en.lower() if spec.label is not None else table.replace("_", " ")
-    counted = layer.count_metric(table)
-    said = sorted(layer.metric(counted).synonyms.zh, key=len) if counted else []
-    zh_names = [*([spec.label.zh] if spec.label is not None else []), *spec.synonyms.zh, *said]
-    zh = next((n for n in zh_names if n and not n.isascii()), en)
-    if lang == "zh":
-        msg = (f"您要的是{zh}的逐条清单，目前还不能逐条列出记录，我不会用数量代替清单。"
-               f"可以问有多少{zh}，或按某个字段（如状态、客户）拆分统计。")
-    else:
-        msg = (f"You asked to see the {en} one by one; listing individual records is not available yet, and a "
-               f"count is not a list. Ask how many {en} there are, or break their count down by a field "
-               "(status, customer, ...).")
-    return Plan(kind="refuse", planner=planner, message=msg)
+    return None
 
 
 def uneven_periods(planner: str, lang: str, labels: list[str]) -> Plan:

@@ -11,9 +11,9 @@ import threading
 
 from assistant.core.text import fold
 from assistant.plan.choices import clarify
-from assistant.plan.query import Filter, Order, SemanticQuery
+from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
-from assistant.plan.rules.extract import Threshold, TopN, find_times, mend_time_words, remainder_words
+from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms
 from assistant.plan.rules.messages import (
@@ -37,18 +37,19 @@ from assistant.plan.rules.metric_choice import (
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
+from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
+    LIST_NOUN,
     attribute_dimensions,
     counted_thing,
     listed_dimensions,
     own_breakdowns,
-    rates_over,
+    records_asked,
     share_as_rate,
     unit_spans,
 )
 from assistant.plan.rules.steps import (
-    ORDER_ONLY,
     Reading,
     Structure,
     breakdowns,
@@ -259,12 +260,12 @@ class RulePlanner:
             return shaped_query
         query = shaped_query
         if found.threshold:
-            query = self._apply_threshold(query, found.threshold, parsed, ctx)
+            query = apply_threshold(query, found.threshold, parsed, ctx)
         if previous is not None:
             query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics), time_range=time_range,
                                    time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
         if found.top:
-            query = self._apply_top(query, found.top, text, ctx)
+            query = apply_top(query, found.top, text, ctx)
         query = with_asked_units(query, previous, text, ctx.layer)
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:
@@ -279,7 +280,13 @@ class RulePlanner:
         parsed, layer = r.parsed, ctx.layer
         query = shaped(query, parsed, r.shapes, layer, text)
         if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
-            return stop  # periods that are no grain; records asked for one by one
+            return stop  # periods that are no grain
+        if (table := records_asked(query, r.shapes, text, layer)) is not None:  # the records, not their count
+            r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
+            named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'
+            shown = [d for d in [*query.dimensions, *named] if layer.join_path(table, layer.dimension(d).table)]
+            return query.model_copy(update={"metrics": [], "records": table, "order": [], "limit": None,
+                                            "dimensions": list(dict.fromkeys(shown))})
         if query.per and len(parsed.metrics) == 1:  # the figure before 'per' was read from these words
             spec = layer.metric(query.metrics[0])
             forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()
@@ -374,35 +381,6 @@ class RulePlanner:
             cached = vocab.known_words | lx.STOPWORDS_EN | lx.QUESTION_WORDS
             self._known_cache[key] = cached
         return cached
-
-    # ------------------------------------------------------------------ structure
-    def _apply_threshold(self, query: SemanticQuery, threshold: Threshold, parsed: Parsed,
-                         ctx: PlanContext) -> SemanticQuery:
-        before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
-        metric = (before[-1] if before else query.metrics[0])
-        unit = ctx.layer.metric(metric).unit
-        rates = rates_over(metric, ctx.layer, part=True) if threshold.percent and unit != "ratio" else []
-        if len(rates) == 1 and metric in query.metrics:  # "lines over 2% scrap": the scrap rate
-            query = query.model_copy(update={"metrics": [rates[0] if m == metric else m for m in query.metrics]})
-            metric, unit = rates[0], ctx.layer.metric(rates[0]).unit
-        numbers = [threshold.number] + ([threshold.high] if threshold.high is not None else [])
-        if unit == "ratio" and (threshold.percent or max(numbers) > 1):
-            numbers = [n / 100 for n in numbers]
-        having = Filter(field=metric, op=threshold.op, values=numbers)
-        return query.model_copy(update={"filters": [*query.filters, having]})
-
-    def _apply_top(self, query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
-        if not query.metrics:
-            return query
-        metric = query.metrics[0]
-        higher_is_better = ctx.layer.metric(metric).higher_is_better
-        desc = {"desc": True, "asc": False, "good": higher_is_better, "bad": not higher_is_better}[top.direction]
-        order = [Order(field=query.derived_column() if query.per else metric, desc=desc)]
-        if not query.dimensions and not query.time_grain:
-            return query  # a single number has no "top"
-        if not top.explicit and ORDER_ONLY.search(text):
-            return query.model_copy(update={"order": order})
-        return query.model_copy(update={"order": order, "limit": top.n})
 
 
 def _left_out(filters: list[Filter]) -> bool:

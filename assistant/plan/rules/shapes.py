@@ -296,10 +296,13 @@ _SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:sho
 def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer) -> str | None:
     """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
     when the reading found only their count: answering the count instead would answer another question."""
-    if query.dimensions or len(query.metrics) != 1 or query.share or query.per or shapes.count is not None:
+    if len(query.metrics) != 1 or query.share or query.per or query.time_grain or shapes.count is not None:
         return None
-    if shapes.listing is None and not _SHOW_THE.search(text) and not _LIST_NOUN.search(text):
-        return None
+    if any(f.field in layer.metrics for f in query.filters):
+        return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
+    explicit = shapes.listing is not None or LIST_NOUN.search(text) is not None
+    if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
+        return None  # 'show me the complaints by customer' is their count per customer
     refs = layer.metric_measures(query.metrics[0])
     if len(refs) != 1 or refs[0].agg != "count":
         return None
@@ -307,4 +310,4 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer)
     return table.name if table.primary_key else None
 
 
-_LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)
+LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)

@@ -119,6 +119,9 @@ def resume_pending(parsed: Parsed, times: list[TimeMatch], ctx: PlanContext,
 # 'open or under investigation', '计划中+生产中', 'in total': several members named as one group.
 _ONE_GROUP = re.compile(r"\b(?:in total|altogether|combined|together|put together|either)\b"
                         r"|合计|一共|总共|加起来|加在一起|共计|[+＋]", re.I)
+_OVERALL = re.compile(r"\boverall\b|\bacross\s+all\b|\ball\s+(?:of\s+)?(?:the\s+|our\s+)?\w+\s+combined\b"
+                      r"|整体|总体|所有\S{0,4}加起来|全部\S{0,4}合计", re.I)
+_EACH = re.compile(r"\b(?:by|per|each|every|respective(?:ly)?|split|broken|break)\b|按|各|每|分别", re.I)
 _OR = re.compile(r"\bor\b|或者?", re.I)
 _WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b|哪|更|比", re.I)
 
@@ -126,6 +129,8 @@ _WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare
 def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
                layer: Layer, text: str = "") -> tuple[list[str], list[str]]:
     """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
+    if _OVERALL.search(text) and not _EACH.search(text):
+        group_by = []  # 'overall OEE across all 3 plants': one figure for all of them, not one per plant
     dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
     dropped = [d for d in group_by if d not in dims]
     if _ONE_GROUP.search(text) or (_OR.search(text) and not _WHICH.search(text)):

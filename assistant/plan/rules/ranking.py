@@ -1,0 +1,42 @@
+"""Rankings and thresholds read from a question, applied to its SemanticQuery: 'top 3 lines by
+scrap', 'lines over 2% scrap' (a percent on a count is the rate over it)."""
+
+from __future__ import annotations
+
+from assistant.plan.query import Filter, Order, SemanticQuery
+from assistant.plan.rules.extract import Threshold, TopN
+from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.shapes import rates_over
+from assistant.plan.rules.steps import ORDER_ONLY
+from assistant.plan.types import PlanContext
+
+__all__ = ["apply_threshold", "apply_top"]
+
+
+def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
+                    ctx: PlanContext) -> SemanticQuery:
+    before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
+    metric = (before[-1] if before else query.metrics[0])
+    unit = ctx.layer.metric(metric).unit
+    rates = rates_over(metric, ctx.layer, part=True) if threshold.percent and unit != "ratio" else []
+    if len(rates) == 1 and metric in query.metrics:  # "lines over 2% scrap": the scrap rate
+        query = query.model_copy(update={"metrics": [rates[0] if m == metric else m for m in query.metrics]})
+        metric, unit = rates[0], ctx.layer.metric(rates[0]).unit
+    numbers = [threshold.number] + ([threshold.high] if threshold.high is not None else [])
+    if unit == "ratio" and (threshold.percent or max(numbers) > 1):
+        numbers = [n / 100 for n in numbers]
+    having = Filter(field=metric, op=threshold.op, values=numbers)
+    return query.model_copy(update={"filters": [*query.filters, having]})
+
+def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
+    if not query.metrics:
+        return query
+    metric = query.metrics[0]
+    higher_is_better = ctx.layer.metric(metric).higher_is_better
+    desc = {"desc": True, "asc": False, "good": higher_is_better, "bad": not higher_is_better}[top.direction]
+    order = [Order(field=query.derived_column() if query.per else metric, desc=desc)]
+    if not query.dimensions and not query.time_grain:
+        return query  # a single number has no "top"
+    if not top.explicit and ORDER_ONLY.search(text):
+        return query.model_copy(update={"order": order})
+    return query.model_copy(update={"order": order, "limit": top.n})

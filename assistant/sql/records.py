@@ -1,0 +1,81 @@
+"""The records of one table, one by one: its key, its date and the dimensions asked, newest first.
+
+"Show me the open complaints from this month", "正在生产的工单清单，带上产品和产线": rows, not a
+figure. Filters and the period apply as they do for the table's count (the same joins, the same
+time window on the date the question names), so the list and its count always agree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from assistant.plan.query import SemanticQuery
+from assistant.sql.columns import CompiledQuery, OutputColumn
+from semantic_layer.layer import Layer
+
+if TYPE_CHECKING:
+    from assistant.sql.compiler import Compiler
+
+__all__ = ["records_query"]
+
+
+def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
+    from assistant.sql.compiler import _Group  # the compiler imports this module: resolved at call time
+
+    layer = compiler.layer
+    table = layer.tables[query.records or ""]
+    dated = query.time_role if query.time_role in table.time_columns() else table.time_column
+    group = _Group(table.name, dated, [])
+    dim_filters = compiler._dimension_filters(group, query)
+    needed = [layer.dimension(d).table for d in [*query.dimensions, *(f.field for f in dim_filters)]]
+    select = compiler._join_dimension_tables(group, needed)
+    shown: list[exp.Expr] = [exp.column(k, table=table.name).as_(k) for k in table.primary_key]
+    if dated and dated not in table.primary_key:
+        shown.append(exp.column(dated, table=table.name).as_(dated))
+    shown += [compiler._dimension_expr(d, query.locale).as_(d) for d in query.dimensions]
+    select = select.select(*shown)
+    where = compiler._where(group, query, None, dim_filters)
+    if where:
+        select = select.where(exp.and_(*where))
+    order = ([exp.Ordered(this=exp.column(dated), desc=True)] if dated else [])
+    select = select.order_by(*order, *(exp.Ordered(this=exp.column(k)) for k in table.primary_key))
+    if query.limit:
+        select = select.limit(query.limit)
+    tree = compiler._expanded(select)
+    return CompiledQuery(tree=tree, columns=record_columns(layer, query, dated), tables=[table.name])
+
+
+def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> list[OutputColumn]:
+    table = layer.tables[query.records or ""]
+    name_zh = record_names(layer, table.name)[1]
+    cols = [OutputColumn(k, "record", _first_upper(_words(k)), f"{name_zh}编号") for k in table.primary_key]
+    if dated and dated not in table.primary_key:
+        role = next((r for r in table.time_roles if r.column == dated), None)
+        cols.append(OutputColumn(dated, "date", _first_upper(role.label.en if role else _words(dated)),
+                                 role.label.zh if role else "日期"))
+    for d in query.dimensions:
+        dim = layer.dimension(d)
+        cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
+    return cols
+
+
+def record_names(layer: Layer, table: str) -> tuple[str, str]:
+    """What the rows of `table` are called (English plural, Chinese): its label, else its synonyms or
+    the words of the metric that counts them, else its name."""
+    spec = layer.tables[table]
+    counted = layer.count_metric(table)
+    en = spec.label.en if spec.label is not None else _words(table)
+    said = sorted(layer.metric(counted).synonyms.zh, key=len) if counted else []
+    zh_names = [*([spec.label.zh] if spec.label is not None else []), *spec.synonyms.zh, *said]
+    return en, next((n for n in zh_names if n and not n.isascii()), en)
+
+
+def _words(name: str) -> str:
+    """'complaint_id' -> 'complaint ID', 'reported_on' -> 'reported on'."""
+    return (name[:-3] + " ID" if name.endswith("_id") else name).replace("_", " ")
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,67 @@
+"""Records listed one by one (SemanticQuery.records): the key, the date and the dimensions asked,
+newest first, filtered and dated exactly as the table's count is, so the list and its count agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.core.errors import FactoryAssistantError
+from assistant.pipeline import Pipeline
+from assistant.plan.query import Filter, SemanticQuery, TimeRange
+from assistant.sql.compiler import Compiler
+
+DECEMBER = TimeRange(start=dt.date(2025, 12, 1), end=dt.date(2025, 12, 31))
+CASES = [
+    ("customer_complaints", [Filter(field="complaint_status", op="in", values=["open", "investigating"])], None, None),
+    ("finished_batches", [Filter(field="line", op="in", values=["NB-L3"])], DECEMBER, None),
+    ("work_orders", [Filter(field="plant", op="in", values=["SZ"])], DECEMBER, "actual_end"),
+    ("purchase_orders", [Filter(field="supplier_country", op="not in", values=["CN"])], DECEMBER, None),
+]
+
+
+@pytest.mark.parametrize(("table", "filters", "period", "role"), CASES)
+def test_the_records_listed_are_as_many_as_their_count(pipeline: Pipeline, table: str, filters: list[Filter],
+                                                       period: TimeRange | None, role: str | None) -> None:
+    counted = pipeline.layer.count_metric(table)
+    assert counted is not None
+    count = pipeline.run_query(SemanticQuery(metrics=[counted], filters=filters, time_range=period, time_role=role))
+    listed = pipeline.run_query(SemanticQuery(records=table, filters=filters, time_range=period, time_role=role))
+    assert count.status == listed.status == "ok", (count.message, listed.message)
+    assert len(listed.rows) == count.rows[0][0] > 0
+    keys = [tuple(r[: len(pipeline.layer.tables[table].primary_key)]) for r in listed.rows]
+    assert len(set(keys)) == len(keys)  # one row per record
+
+
+def test_records_come_newest_first_with_the_dimensions_asked(layer) -> None:
+    compiled = Compiler(layer).compile(SemanticQuery(records="customer_complaints", dimensions=["customer"],
+                                                     time_range=DECEMBER))
+    sql = compiled.sql()
+    assert [c.name for c in compiled.columns] == ["complaint_id", "reported_on", "customer"]
+    assert "ORDER BY reported_on DESC, complaint_id" in sql
+    assert "LEFT JOIN customers" in sql
+
+
+def test_the_answer_names_the_records_in_both_languages(pipeline: Pipeline) -> None:
+    en = pipeline.run_query(SemanticQuery(records="work_orders", filters=[
+        Filter(field="work_order_status", op="in", values=["in_progress"])]))
+    zh = pipeline.run_query(SemanticQuery(records="work_orders", locale="zh", filters=[
+        Filter(field="work_order_status", op="in", values=["in_progress"])]))
+    assert en.message.startswith("List of work orders") and "found" in en.message
+    assert zh.message.startswith("工单清单") and "共" in zh.message
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    (dict(records="no_such_table"), "There is no table"),
+    (dict(records="customer_complaints", dimensions=["machine"]), "have no machine"),
+    (dict(records="customer_complaints", time_role="due_date"), "no date called"),
+])
+def test_a_records_query_that_cannot_be_answered_says_why(layer, query: dict, said: str) -> None:
+    with pytest.raises(FactoryAssistantError, match=said):
+        Compiler(layer).compile(SemanticQuery(**query))
+
+
+def test_records_take_no_metric() -> None:
+    with pytest.raises(ValueError, match="no metric"):
+        SemanticQuery(records="work_orders", metrics=["work_order_count"])
