@@ -148,3 +148,21 @@ def test_vs_last_with_the_period_left_out_compares_with_the_period_before(
     assert status == "ok", answer.message
     assert query["time_grain"] == grain
     assert filters(query)[grain] == ("in", periods)
+
+
+@pytest.mark.parametrize(("question", "listed", "filtered"), [
+    ("what products are in the steering family?", ["product"], {"product_family"}),
+    ("苏州有哪些注塑机？", ["machine"], {"plant", "machine_type"}),
+])
+def test_a_list_asked_by_a_kind_of_thing_lists_the_things_of_that_kind(
+        pipeline: Pipeline, question: str, listed: list[str], filtered: set[str]) -> None:
+    status, query, answer = ask(pipeline, question)
+    assert status == "ok", answer.message
+    assert query["metrics"] == [] and query["dimensions"] == listed
+    assert set(filters(query)) == filtered
+
+
+@pytest.mark.parametrize("question", ["what's the average hourly wage of our operators in Suzhou?", "苏州操作工的平均时薪是多少"])
+def test_pay_is_money_the_data_does_not_hold(pipeline: Pipeline, question: str) -> None:
+    status, _, answer = ask(pipeline, question)
+    assert status == "refused", (answer.message, answer.semantic_query)

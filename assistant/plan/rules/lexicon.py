@@ -238,7 +238,8 @@ SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (
 
 # Money asked for ("what did it cost", "利润", "多少钱"): answerable only by a metric in a money unit.
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
-                   r"|euros?|turnover|expenses?|budget)\b|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额"
+                   r"|euros?|turnover|expenses?|budget|wages?|salar(?:y|ies)|payroll|paid|earn(?:s|ings)?)\b"
+                   r"|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额|工资|薪资|薪水|薪酬|时薪"
                    r"|预算|开销|多少钱", re.I)
 # "plant's", "lines'": a possessive names the thing itself. A word starts where its letters start:
 # tried from every letter of a long word, `[a-z]{2,}` read to its end each time (quadratic).

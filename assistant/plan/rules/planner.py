@@ -44,6 +44,7 @@ from assistant.plan.rules.shapes import (
     attribute_dimensions,
     counted_thing,
     listed_dimensions,
+    member_kinds,
     own_breakdowns,
     records_asked,
     share_as_rate,
@@ -315,7 +316,7 @@ class RulePlanner:
         parsed, layer = r.parsed, ctx.layer
         if r.shapes.share or r.shapes.per or r.shapes.average:  # "各客户的按期交货比例分别是": a figure is asked
             return None
-        dims = listed_dimensions(parsed, r.shapes, [])
+        dims = listed_dimensions(parsed, r.shapes, []) or member_kinds(parsed, r.shapes, layer)
         attributes = attribute_dimensions(text, dims, layer) if dims else {}
         dims = [*dims, *attributes]
         base = layer.list_table(dims) if dims else None

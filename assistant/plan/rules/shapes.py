@@ -65,6 +65,22 @@ def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter]) -> 
     return [d for d, _ in ordered if d not in filtered] or [d for d, _ in ordered]
 
 
+def member_kinds(parsed: Parsed, shapes: Shapes, layer: Layer) -> list[str]:
+    """'苏州有哪些注塑机', 'which are the CNCs in Suzhou': a list asked by naming a kind of thing (a machine
+    type) and no thing itself: the things of that kind (the machines), the rows of the member's table."""
+    if shapes.listing is None or parsed.dim_words:
+        return []
+    found: list[str] = []
+    for _, terms in parsed.values:
+        for term in terms[:1]:
+            dim = layer.dimension(term.ref)
+            owner = next((d.name for d in layer.spec.dimensions if d.table == dim.table and d.name != dim.name
+                          and d.key_column in layer.tables[dim.table].primary_key), None)
+            if owner is not None and owner not in found:
+                found.append(owner)
+    return found[:1]
+
+
 def attribute_dimensions(text: str, listed: list[str], layer: Layer) -> dict[str, str]:
     """'suppliers and their country', '供应商及其国家': the other columns of a listed thing named by the
     rest of their own name ('Supplier country' less 'supplier'); {dimension: the words that named it}."""
