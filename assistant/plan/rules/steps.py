@@ -185,6 +185,7 @@ def _a_year_before(day: dt.date) -> dt.date:
 
 
 _INSTEAD_END = re.compile(r"\binstead\s*[?.!]*\s*$", re.I)
+_BY = re.compile(r"\b(?:by|per|break\w*|split\w*|group\w*)\b", re.I)
 
 
 def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
@@ -200,8 +201,9 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
     query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,
                             new_grain=time_grain is not None, new_dims=bool(dims), layer=layer, text=text)
     update: dict[str, object] = {"dimensions": [d for d in query.dimensions if d not in instead]}
-    if (dims or time_grain is not None) and _INSTEAD_END.search(text):
-        update["dimensions"] = list(dims)  # 'break it down by week instead': the new breakdown replaces the old
+    if (dims or (time_grain is not None and _BY.search(text))) and _INSTEAD_END.search(text):
+        # 'break it down by week instead': the new breakdown replaces the old; 'weekly instead' only the grain
+        update["dimensions"] = list(dims)
     if time_range is not None:
         update["time_range"] = time_range
     return query.model_copy(update=update)
