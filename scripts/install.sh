@@ -8,7 +8,10 @@ EXTRAS="${1:-}"
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && [ "${FA_SKIP_APT:-0}" != "1" ]; then
   need=""
-  for pkg in chromium postgresql fonts-noto-cjk; do
+  pkgs="chromium postgresql fonts-noto-cjk"
+  # Spark (the [spark] extra, and the test extras for tests/test_spark_executor.py) runs on Java 17.
+  case "$EXTRAS" in *test*|*spark*) pkgs="$pkgs openjdk-17-jre-headless" ;; esac
+  for pkg in $pkgs; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
   done
   if [ -n "$need" ]; then

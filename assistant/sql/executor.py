@@ -55,6 +55,7 @@ from assistant.sql.readonly import (
     require_one_query,
     run_prepared,
 )
+from assistant.sql.spark_target import is_spark_url
 
 __all__ = ["Executor", "QueryResult", "sqlglot_dialect"]
 
@@ -151,8 +152,16 @@ class Executor:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> Executor:
-        """The executor every surface uses: all the bounds of the settings (`db` overrides the database)."""
-        return cls(settings.db_target() if db is None else db, timeout_s=settings.timeout_s,
+        """The executor every surface uses: all the bounds of the settings (`db` overrides the database).
+        A Spark address (spark+local://, spark://, sc://) gets the Spark executor."""
+        target = settings.db_target() if db is None else db
+        if is_spark_url(target):
+            from assistant.sql.spark_executor import SparkExecutor  # pyspark only when Spark is asked for
+
+            return SparkExecutor(target, timeout_s=settings.timeout_s, max_rows=settings.max_rows,
+                                 max_result_bytes=settings.max_result_bytes, pool_size=settings.pool_size,
+                                 queue_timeout_s=settings.queue_timeout_s)
+        return cls(target, timeout_s=settings.timeout_s,
                    max_rows=settings.max_rows, max_result_bytes=settings.max_result_bytes,
                    memory_limit=settings.memory_limit, max_temp_size=settings.max_temp_size,
                    temp_dir=settings.temp_path(), pool_size=settings.pool_size,

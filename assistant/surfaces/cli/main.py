@@ -278,6 +278,10 @@ from assistant.surfaces.cli.interop_commands import register as _register_intero
 
 _register_interop(layer_app)
 
+from assistant.surfaces.cli.spark_commands import register as _register_spark  # noqa: E402
+
+_register_spark(app)
+
 
 def main() -> None:
     try:
