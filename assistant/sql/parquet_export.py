@@ -51,7 +51,12 @@ def export_parquet(
     report = ExportReport(folder=folder.resolve())
     started = time.perf_counter()
     try:
-        con = duckdb.connect(str(source), read_only=True)
+        # A fresh in-memory instance attaching the file: `duckdb.connect(path)` would hand back an
+        # instance this process already opened for the assistant, whose file access is switched off
+        # (assistant/sql/readonly.py), and the Parquet files could not be written.
+        con = duckdb.connect(":memory:")
+        con.execute("ATTACH '" + str(source.resolve()).replace("'", "''") + "' AS fa_export_source (READ_ONLY)")
+        con.execute("USE fa_export_source")
     except duckdb.Error as err:
         raise DatabaseUnavailable(
             f"Could not open {source}: {str(err).splitlines()[0]}",
