@@ -21,11 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from assistant.core.errors import (
-    ClarificationNeeded,
-    FactoryAssistantError,
-    user_message,
-)
+from assistant.core.disk_cache import DiskCache
+from assistant.core.errors import FactoryAssistantError, user_message
 from assistant.core.settings import Settings
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer, Provenance, Status
@@ -33,15 +30,7 @@ from assistant.explain.compare import attach_comparison, comparison_range
 from assistant.explain.future import future_message, not_happened_yet
 from assistant.explain.limits import too_long
 from assistant.explain.metric_answer import metric_answer, sql_answer
-from assistant.explain.trace.answer import (
-    clarify_answer,
-    dated_sources,
-    filter_members,
-    trace_answer,
-)
-from assistant.explain.trace.matches import describe, note_matches, which_one
 from assistant.explain.unavailable import unknown_planner
-from assistant.explain.why import why_answer
 from assistant.plan.choices import reply_to
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
 from assistant.plan.types import Plan, PlanContext, Planner, Session, TraceRequest, Turn
@@ -50,15 +39,12 @@ from assistant.sql.executor import Executor, QueryResult
 from assistant.sql.guard import CheckedSQL, Guard
 from assistant.sql.members import members_query
 from assistant.sql.rollup import SummaryProbe
-from assistant.sql.trace.matches import StartMatches, needs_matching, start_matches
-from assistant.sql.trace.result import TraceResult
-from assistant.sql.trace.statements import recent_ids_statement
-from assistant.sql.trace.walk import run_trace
 from assistant.understand.catalogue import ValueCatalogue, build_catalogue
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
 
-if TYPE_CHECKING:  # the index pulls in chromadb: imported only when first used
+if TYPE_CHECKING:  # the index pulls in chromadb; traces and whys are imported on their first question
+    from assistant.sql.trace.result import TraceResult
     from assistant.understand.retrieval import RetrievalIndex
 
 _FRESHNESS_TTL_S = 300.0
@@ -83,6 +69,7 @@ class Pipeline:
         self._index: RetrievalIndex | None = None
         self._lock = threading.Lock()
         self._freshness: dict[tuple[str, str], tuple[float, str]] = {}
+        self._disk = DiskCache.from_settings(self.settings)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -109,7 +96,16 @@ class Pipeline:
 
     def _values_unlocked(self) -> ValueCatalogue:
         if self._values is None:
-            self._values = build_catalogue(self.layer, lambda dim: self.run_sql(members_query(self.layer, dim)).rows)
+            # Kept on disk between processes only when the data has an identity that every write
+            # changes (a DuckDB file); the row cap is in the key because it can cut a member list.
+            data = self.executor.data_identity()
+            key = (self.layer.fingerprint, str(self.settings.max_rows), *data) if data else None
+            cached = self._disk.load("catalogue", key, ValueCatalogue) if key else None
+            if cached is None:
+                cached = build_catalogue(self.layer, lambda dim: self.run_sql(members_query(self.layer, dim)).rows)
+                if key:
+                    self._disk.save("catalogue", key, cached)
+            self._values = cached
         return self._values
 
     @property
@@ -236,8 +232,12 @@ class Pipeline:
             if plan.kind == "sql" and plan.sql:
                 return self._answer_sql(question, plan, prov, timings, lang=lang)
             if plan.kind == "trace" and plan.trace is not None:
-                return self._answer_trace(question, plan.trace, prov, timings, lang=lang, planner=plan.planner)
+                from assistant.explain.trace.respond import answer_trace
+
+                return answer_trace(self, question, plan.trace, prov, timings, lang=lang, planner=plan.planner)
             if plan.kind == "why":  # "why did it change?": explain/why, every query through this pipeline
+                from assistant.explain.why import why_answer
+
                 return why_answer(self, question, plan, prov=prov)
         except FactoryAssistantError as exc:
             return Answer(question, "error", user_message(exc, lang), sql=getattr(exc, "sql", None), provenance=prov,
@@ -315,54 +315,20 @@ class Pipeline:
     # ------------------------------------------------------------------ traces
     def run_trace(self, request: TraceRequest, *, lang: str = "en") -> TraceResult:
         """Walk the genealogy for `request` (every statement guarded); raises ClarificationNeeded."""
+        from assistant.sql.trace.walk import run_trace
+
         return run_trace(self.layer, self.run_sql, request, lang)
 
     def recent_ids(self, node: str, *, limit: int = 25) -> list[str]:
         """The latest ids of a genealogy node type, newest first (for pickers)."""
+        from assistant.sql.trace.statements import recent_ids_statement
+
         statement = recent_ids_statement(self.layer, self.layer.genealogy.node(node), limit)
         return [str(r[0]) for r in self.run_sql(statement).rows]
 
     def trace(self, request: TraceRequest, *, question: str = "", lang: str = "en", planner: str = "trace") -> Answer:
         """Answer a trace that was picked rather than asked (the traceability page)."""
         return self.execute_plan(question, Plan(kind="trace", planner=planner, trace=request), lang=lang, timings={})
-
-    def _start_matches(self, request: TraceRequest, lang: str) -> tuple[StartMatches | None, list[str]]:
-        """The records a trace named by description only would start from, with their labels."""
-        if not needs_matching(self.layer, request):
-            return None, []
-        matches = start_matches(self.layer, self.run_sql, request, lang)
-        return matches, describe(matches, self.layer, self.values, lang)
-
-    def _answer_trace(self, question: str, request: TraceRequest, prov: Provenance, timings: dict[str, float], *,
-                      lang: str, planner: str) -> Answer:
-        t0 = time.perf_counter()
-        matches, start_labels = self._start_matches(request, lang)
-        if matches is not None and matches.total > 1 and request.pick == "one":  # never pick one silently
-            return which_one(question, request, matches, start_labels, self.layer, lang=lang, planner=planner,
-                             prov=prov)
-        if matches is not None and matches.total and request.pick in ("one", "latest"):
-            request.start_ids = matches.ids[:1]  # in place: the session's follow-ups continue from it
-        try:
-            result = self.run_trace(request, lang=lang)
-        except ClarificationNeeded as exc:
-            return clarify_answer(question, request, exc, lang=lang, planner=planner, prov=prov)
-        timings["execute"] = (time.perf_counter() - t0) * 1000
-        t0 = time.perf_counter()
-        labels: dict[tuple[str, str], str] = {}
-        for dim, key in filter_members(result):
-            member = self.values.find(dim, key)
-            if member is not None:
-                labels[(dim, key)] = member.label(lang)
-        try:
-            prov.freshness = self.freshness(dated_sources(result, self.layer.genealogy))
-        except FactoryAssistantError:
-            prov.freshness = {}
-        answer = trace_answer(question, result, self.layer, labels=labels, prov=prov, planner=planner)
-        if matches is not None:
-            note_matches(answer, request.pick, matches, start_labels, self.layer)
-        timings["answer"] = (time.perf_counter() - t0) * 1000
-        answer.timings_ms = dict(timings)
-        return answer
 
     # ------------------------------------------------------------------ what data is loaded
     def data_span(self) -> tuple[dt.date, dt.date] | None:

@@ -99,6 +99,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("data_dir", None, "FA_DATA_DIR", "Where the demo database is written (default: the user data folder)."),
     Setting("cache_dir", None, "FA_CACHE_DIR", "Where caches live (default: the user cache folder)."),
     Setting("index_dir", None, "FA_INDEX_DIR", "Where the retrieval index is kept (default: <cache_dir>/index)."),
+    Setting("startup_cache", True, "FA_STARTUP_CACHE", "Keep the member catalogue and the rule planner's "
+                                                       "vocabulary between starts, in <cache_dir>/startup (false: "
+                                                       "rebuild them in every process)."),
     Setting("llm_provider", None, "FA_LLM_PROVIDER", "LangChain provider: openai, ollama, anthropic, ... "
                                                      "(OpenAI-compatible servers: openai + llm_base_url)."),
     Setting("llm_model", None, "FA_LLM_MODEL", "Model name, e.g. gpt-4o-mini, qwen2.5:7b, deepseek-chat."),
@@ -160,6 +163,7 @@ class Settings:
     data_dir: str | None = DEFAULTS["data_dir"]
     cache_dir: str | None = DEFAULTS["cache_dir"]
     index_dir: str | None = DEFAULTS["index_dir"]
+    startup_cache: bool = DEFAULTS["startup_cache"]
     llm_provider: str | None = DEFAULTS["llm_provider"]
     llm_model: str | None = DEFAULTS["llm_model"]
     llm_base_url: str | None = DEFAULTS["llm_base_url"]

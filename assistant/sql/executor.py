@@ -202,6 +202,26 @@ class Executor:
     def dispose(self) -> None:
         self._engine.dispose()
 
+    def data_identity(self) -> tuple[str, ...] | None:
+        """What the data is, for caches of what was read from it: a DuckDB file's path, inode,
+        size and modification time (and its write-ahead log's), which any write changes. None
+        for servers (and Spark): their data changes without a sign we could see from here."""
+        if self._db_path is None:
+            return None
+        parts: list[str] = []
+        for path in (self._db_path, self._db_path.with_name(self._db_path.name + ".wal")):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                if path == self._db_path:
+                    return None
+                parts.append(f"{path}:-")  # no log: everything is in the file
+                continue
+            except OSError:
+                return None
+            parts.append(f"{path.resolve()}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}")
+        return tuple(parts)
+
     # ------------------------------------------------------------------ internals
     def _connect_args(self) -> dict[str, Any]:
         if self._db_path is not None:

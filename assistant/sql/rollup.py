@@ -18,6 +18,7 @@ from typing import Protocol
 
 from sqlglot import exp
 
+from assistant.core.calendar import grain_start
 from assistant.core.errors import FactoryAssistantError
 from assistant.plan.query import SemanticQuery
 from assistant.sql.expressions import measure_condition
@@ -36,18 +37,6 @@ class FactPart(Protocol):
     measures: list[Measure]
 
 
-def _period_start(day: dt.date, grain: str) -> dt.date:
-    if grain == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    if grain == "quarter":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    if grain == "year":
-        return day.replace(month=1, day=1)
-    return day
-
-
 def _time_reason(agg: Aggregate, part: FactPart, query: SemanticQuery) -> str | None:
     if part.time_column != agg.time_column:
         return f"it is dated by {agg.time_column or 'nothing'}, the query by {part.time_column or 'nothing'}"
@@ -56,7 +45,7 @@ def _time_reason(agg: Aggregate, part: FactPart, query: SemanticQuery) -> str | 
     span = query.time_range
     if span is not None and part.time_column is not None:
         after = span.end + dt.timedelta(days=1)
-        if _period_start(span.start, agg.grain) != span.start or _period_start(after, agg.grain) != after:
+        if grain_start(span.start, agg.grain) != span.start or grain_start(after, agg.grain) != after:
             return f"the period {span.start} – {span.end} does not start and end on whole {agg.grain}s"
     return None
 
