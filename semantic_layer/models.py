@@ -8,58 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from semantic_layer.aggregates import Aggregate
+from semantic_layer.model_base import Label, Synonyms, UnitText, ValueSet, _Strict
 
 Grain = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Strict):
-    """A name in both languages. A layer may give one (or a plain string): the other language
-    then shows the same words, which is honest where a translation would be a guess."""
-
-    en: str
-    zh: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_language_is_enough(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"en": data, "zh": data}
-        if isinstance(data, dict):
-            en, zh = data.get("en"), data.get("zh")
-            if en is None and zh is not None:
-                return {**data, "en": zh}
-            if zh is None and en is not None:
-                return {**data, "zh": en}
-        return data
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-class UnitText(_Strict):
-    """A unit's suffix after a number, per language ('' for none; Chinese falls back to English)."""
-
-    en: str = ""
-    zh: str | None = None
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" and self.zh is not None else self.en
-
-
-class Synonyms(_Strict):
-    en: list[str] = Field(default_factory=list)
-    zh: list[str] = Field(default_factory=list)
-
-    def all(self) -> list[str]:
-        return [*self.en, *self.zh]
 
 
 class UnitConversion(_Strict):
@@ -208,6 +163,7 @@ class Dimension(_Strict):
     synonyms: Synonyms = Field(default_factory=Synonyms)
     description: str = ""
     values: dict[str, ValueLabel] = Field(default_factory=dict)  # key value -> labels
+    value_sets: list[ValueSet] = Field(default_factory=list)  # values named together ('open')
     index_values: bool = True  # put distinct values into the retrieval index
     # The metric that counts this dimension's members when a question counts them and names no
     # metric: "how many cracks" = the defect quantity, not the number of defect records.

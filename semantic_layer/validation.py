@@ -17,6 +17,7 @@ from semantic_layer.summary_checks import check_aggregates, check_indexes
 
 if TYPE_CHECKING:
     from semantic_layer.layer import Layer
+    from semantic_layer.models import Dimension
 
 
 def check_layer(layer: Layer) -> None:
@@ -69,6 +70,7 @@ def _check_dimensions(layer: Layer) -> None:
             layer.require_column(d.table, col, where)
     check_dimension_sql(layer)
     for d in layer.spec.dimensions:
+        _check_value_sets(layer, d)
         if d.counted_by is None:
             continue
         where = layer.where("dimensions", d.name)
@@ -78,6 +80,18 @@ def _check_dimensions(layer: Layer) -> None:
         if d.name not in layer.metric_dimensions(d.counted_by):
             raise LayerError(f"counted_by: metric '{d.counted_by}' cannot be broken down by '{d.name}'.",
                              location=where)
+
+
+def _check_value_sets(layer: Layer, d: Dimension) -> None:
+    """A set names declared values only (when the dimension declares its values), and says its name."""
+    where = layer.where("dimensions", d.name)
+    for i, s in enumerate(d.value_sets):
+        if not s.forms():
+            raise LayerError(f"value_sets[{i}]: give the set a name (en, zh or synonyms).", location=where)
+        unknown = [v for v in s.values if d.values and v not in d.values]
+        if unknown:
+            raise LayerError(f"value_sets[{i}]: '{unknown[0]}' is not one of the values declared for "
+                             f"'{d.name}'.", location=where, suggestion=did_you_mean(unknown[0], list(d.values)))
 
 
 def _check_measures(layer: Layer) -> None:

@@ -19,6 +19,7 @@ from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.vocab import Match, Term
 from assistant.plan.types import PlanContext
 from assistant.understand.catalogue import Member
+from semantic_layer.layer import Layer
 
 NamedValues = list[tuple[Match, list[Term]]]  # each value match with the value terms it may mean
 Chosen = dict[str, list[Member]]  # dimension -> members the question names
@@ -46,7 +47,8 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     layer = ctx.layer
     if allowed is None:
         allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
-    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped)
+    near = _distances(layer, metrics, allowed)
+    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped, near)
     shared = _narrow_shared(shared, chosen)
     stop = _place_partials(partials, chosen, ctx.lang, question) or _ask_shared(shared, ctx, question)
     if stop is not None:
@@ -54,8 +56,19 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     return _to_filters(chosen, allowed, excluded, metrics, ctx)
 
 
-def _choose_members(values: NamedValues, allowed: set[str], text: str,
-                    grouped: Collection[str]) -> tuple[Chosen, Named, set[str], Named]:
+def _distances(layer: Layer, metrics: list[str], allowed: set[str]) -> dict[str, int]:
+    """How many joins each allowed dimension is from the metrics' own tables (the fewest)."""
+    tables = {m.table for name in metrics for m in layer.metric_measures(name)}
+    out: dict[str, int] = {}
+    for dim in allowed:
+        target = layer.dimension(dim).table
+        paths = [p for t in tables if (p := layer.join_path(t, target)) is not None]
+        out[dim] = min((len(p) for p in paths), default=99)
+    return out
+
+
+def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: Collection[str],
+                    near: dict[str, int]) -> tuple[Chosen, Named, set[str], Named]:
     """Members of full names by dimension, the options of each partial name, the excluded member
     keys, and the full names several members share (each with its members)."""
     chosen: Chosen = {}
@@ -67,12 +80,15 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str,
                 text[match.end:match.end + 24]):
             excluded.update(t.member.key for t in terms if t.member is not None)
         fitting = [t for t in terms if t.ref in allowed] or terms
+        # 'open complaints': the complaint's own status, not that of the work order behind its batch.
+        fitting = sorted(fitting, key=lambda t: near.get(t.ref, 99))
         full = [t for t in fitting if not t.partial]
         if not full:
             partials.append((match, [t.member for t in fitting if t.member is not None]))
             continue
         members = _full_name(full)
-        every = members[0].dimension in grouped or _EVERY.search(text[max(0, match.start - 24):match.start])
+        one_set = len({t.group for t in full if t.ref == members[0].dimension}) == 1 and full[0].group is not None
+        every = one_set or members[0].dimension in grouped or _EVERY.search(text[max(0, match.start - 24):match.start])
         if len(members) > 1 and not every:
             shared.append((match, members))
         for member in members:

@@ -50,17 +50,24 @@ BAD_WORDS = {"worst", "最差"}
 # Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
 THRESHOLD = [
     re.compile(r"(?P<op>below|under|less than|lower than|fewer than|at most|no more than|above|over|more than"
+               r"|(?:did|does|do) not (?:reach|hit|meet|make)|failed to (?:reach|hit|meet|make)|fell short of"
+               r"|not reaching|short of"
                r"|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)"
                r"\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
-    re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
-    re.compile(r"(?P<op>低于|小于|少于|不到|不足|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
+    re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|达不到|未达|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
+    re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|达不到|未达|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
 ]
 THRESHOLD_OPS = {
     "below": "<", "under": "<", "less than": "<", "lower than": "<", "fewer than": "<", "<": "<",
+    "did not reach": "<", "does not reach": "<", "do not reach": "<", "did not hit": "<", "does not hit": "<",
+    "do not hit": "<", "did not meet": "<", "does not meet": "<", "do not meet": "<", "did not make": "<",
+    "does not make": "<", "do not make": "<", "failed to reach": "<", "failed to hit": "<", "failed to meet": "<",
+    "failed to make": "<", "fell short of": "<", "not reaching": "<", "short of": "<",
     "at most": "<=", "no more than": "<=", "<=": "<=",
     "above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">", "exceed": ">",
     "exceeds": ">", "exceeding": ">", ">": ">", "at least": ">=", "no less than": ">=", ">=": ">=",
     "低于": "<", "小于": "<", "少于": "<", "不到": "<", "不足": "<", "高于": ">", "大于": ">", "多于": ">",
+    "未达到": "<", "没达到": "<", "没有达到": "<", "达不到": "<", "未达": "<",
     "超过": ">", "不低于": ">=", "不少于": ">=", "至少": ">=", "不高于": "<=", "不超过": "<=", "至多": "<=",
 }
 
@@ -219,6 +226,8 @@ EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
                            r"|^\s*的?\s*(?:都|就)?(?:不算|除外|不计入?|不包括在内|不要|排除在外)")
+# "haven't", "didn't", "can't": the verb and a 'not' that the rules after it read.
+CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b", re.I)
 # A negation the reading must account for: one left unread would answer the opposite question.
 # '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"

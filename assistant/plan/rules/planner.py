@@ -7,6 +7,7 @@ outside the layer, or wants to change data, it refuses.
 
 from __future__ import annotations
 
+import re
 import threading
 
 from assistant.core.text import fold
@@ -128,6 +129,7 @@ class RulePlanner:
         """Typos of time and ranking words, then of the layer's names, rewritten before anything is read."""
         vocab = self.vocabulary(ctx)
         known = self._known(vocab)
+        question = lx.CONTRACTION.sub(_uncontract, question)  # "haven't shipped": read as "have not shipped"
         mended, fixes = mend_time_words(question, known)
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
@@ -397,3 +399,8 @@ def _keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
     respectively = bool(lx.RESPECTIVELY.search(text)) and not lx.TOGETHER.search(text)
     return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)
+
+
+def _uncontract(m: re.Match[str]) -> str:
+    head = m.group(1)
+    return {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}.get(head.lower(), head) + " not"

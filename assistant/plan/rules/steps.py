@@ -122,6 +122,7 @@ _ONE_GROUP = re.compile(r"\b(?:in total|altogether|combined|together|put togethe
 _OVERALL = re.compile(r"\boverall\b|\bacross\s+all\b|\ball\s+(?:of\s+)?(?:the\s+|our\s+)?\w+\s+combined\b"
                       r"|整体|总体|所有\S{0,4}加起来|全部\S{0,4}合计", re.I)
 _EACH = re.compile(r"\b(?:by|per|each|every|respective(?:ly)?|split|broken|break)\b|按|各|每|分别", re.I)
+_VERSUS = re.compile(r"\b(?:vs\.?|versus|compared?)\b|对比|比较|相比", re.I)
 _OR = re.compile(r"\bor\b|或者?", re.I)
 _WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b|哪|更|比", re.I)
 
@@ -137,9 +138,15 @@ def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
         return dims, dropped
     # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
     for f in filters:
-        if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims:
+        as_one = _one_set(f, layer) and not _VERSUS.search(text)  # 'planned vs in progress' compares them
+        if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims and not as_one:
             dims.append(f.field)
     return dims, dropped
+
+
+def _one_set(f: Filter, layer: Layer) -> bool:
+    """The filter's values are one of the layer's value sets ('open work orders'): named as one."""
+    return any(set(vs.values) == set(f.values) for vs in layer.dimension(f.field).value_sets)
 
 
 def time_parts(text: str, times: list[TimeMatch],

@@ -55,6 +55,17 @@ class Term:
     ref: str  # metric or dimension name; "table.column" for a time role
     member: Member | None = None  # for values
     partial: bool = False  # a value form with a parent's name removed ("line 3" of "Ningbo Line 3")
+    group: str | None = None  # a value named with others by a layer's value set ('open': planned, running)
+
+
+def _names_more(m: Match, first: list[Match | None], i: int) -> bool:
+    """Two readings cover as much: '未完成的工单' is the open status (a name), not 'completed' (a date
+    word) with '未' left over. The name wins a tie against a date word it overlaps."""
+    while i < m.end and first[i] is None:
+        i += 1
+    other = first[i] if i < m.end else None
+    return other is not None and all(t.kind == "time_role" for t in other.terms) \
+        and any(t.kind != "time_role" for t in m.terms)
 
 
 @dataclass
@@ -148,7 +159,7 @@ class Vocabulary:
             for m in by_start.get(i, []):
                 cov, neg = best[m.end]
                 option = (cov + (m.end - m.start), neg - 1)
-                if option > choice:
+                if option > choice or (option == choice and pick is None and _names_more(m, first, i + 1)):
                     choice, pick = option, m
             best[i], first[i] = choice, pick
         chosen: list[Match] = []

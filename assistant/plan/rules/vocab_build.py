@@ -72,11 +72,28 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
             vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
         for form in _parent_removed_forms(member, catalogue, member.dimension):
             vocab.add(form, Term("value", member.dimension, member, partial=True))
+    _add_value_sets(vocab, layer, catalogue)
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
     _add_short_names(vocab, catalogue)
     _add_plain_verbs(vocab, roles)
     vocab.compile()
     return vocab
+
+
+def _add_value_sets(vocab: Vocabulary, layer: Layer, catalogue: ValueCatalogue) -> None:
+    """A set's words name all of its values at once; they replace a single value of the same
+    dimension said the same way ('open complaints' are the open and the investigated ones)."""
+    for dim in layer.spec.dimensions:
+        for vs in dim.value_sets:
+            members = [m for m in catalogue.members if m.dimension == dim.name and m.key in vs.values]
+            if not members:
+                continue  # none of its values is in the data: the words name nothing here
+            group = vs.en or vs.zh or vs.forms()[0]
+            for form in vs.forms():
+                bucket = vocab.forms.get(normalize(form), [])
+                bucket[:] = [t for t in bucket if not (t.kind == "value" and t.ref == dim.name)]
+                for member in members:
+                    vocab.add(form, Term("value", dim.name, member, group=group))
 
 
 def _add_time_roles(vocab: Vocabulary, layer: Layer) -> list[tuple[str, Term]]:
