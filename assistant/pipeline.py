@@ -24,6 +24,7 @@ from sqlglot import exp
 from assistant.core.disk_cache import DiskCache
 from assistant.core.errors import FactoryAssistantError, user_message
 from assistant.core.settings import Settings
+from assistant.core.stored_layer import load_layer_kept
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer, Provenance, Status
 from assistant.explain.compare import attach_comparison, comparison_range
@@ -41,7 +42,6 @@ from assistant.sql.members import members_query
 from assistant.sql.rollup import SummaryProbe
 from assistant.understand.catalogue import ValueCatalogue, build_catalogue
 from semantic_layer.layer import Layer
-from semantic_layer.loader import load_layer
 
 if TYPE_CHECKING:  # the index pulls in chromadb; traces and whys are imported on their first question
     from assistant.sql.trace.result import TraceResult
@@ -76,7 +76,7 @@ class Pipeline:
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Pipeline:
         settings = settings or Settings.load(**overrides)
         executor = Executor.from_settings(settings)
-        return cls(load_layer(settings.layer), executor, settings=settings)
+        return cls(load_layer_kept(settings.layer, DiskCache.from_settings(settings)), executor, settings=settings)
 
     def __enter__(self) -> Pipeline:
         return self

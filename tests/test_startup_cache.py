@@ -79,7 +79,8 @@ def test_a_second_start_reads_both_back_and_answers_the_same(db_copy: Path, tmp_
                                                               builds: dict[str, int]) -> None:
     first, sql = _answer(db_copy, tmp_path / "cache")
     assert builds == {"catalogue": 1, "vocabulary": 1}
-    assert len(_entries(tmp_path / "cache")) == 2
+    assert [e.name.rsplit("-", 1)[0] for e in _entries(tmp_path / "cache")] == ["catalogue", "trace-vocabulary",
+                                                                              "vocabulary"]
     again, sql_again = _answer(db_copy, tmp_path / "cache")
     assert builds == {"catalogue": 1, "vocabulary": 1}  # nothing built again
     assert again.members == first.members and again.fingerprint == first.fingerprint
@@ -118,7 +119,8 @@ def test_unreadable_entries_are_rebuilt_without_an_error(db_copy: Path, tmp_path
     first, sql = _answer(db_copy, tmp_path / "cache")
     entries = _entries(tmp_path / "cache")
     entries[0].write_bytes(b"\x80\x05not a pickle")  # cut short
-    entries[1].write_bytes(b"")
+    for entry in entries[1:]:
+        entry.write_bytes(b"")
     again, sql_again = _answer(db_copy, tmp_path / "cache")
     assert builds == {"catalogue": 2, "vocabulary": 2}
     assert again.members == first.members and sql_again == sql
@@ -171,3 +173,45 @@ def test_only_files_have_an_identity(db_copy: Path, server_executor: Executor) -
         con.execute("CREATE TABLE touched AS SELECT 1 AS x")
     assert on_file.data_identity() != first
     on_file.dispose()
+
+
+def test_the_trace_vocabulary_is_kept_with_the_planners(db_copy: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.plan.trace.mentions as mentions
+
+    _answer(db_copy, tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / "startup").glob("trace-vocabulary-*.pickle"))) == 1
+
+    def no_build(*_args, **_kwargs):
+        raise AssertionError("the trace vocabulary was built again")
+
+    monkeypatch.setattr(mentions, "build_vocab", no_build)
+    mentions._CACHE.clear()
+    _values, sql = _answer(db_copy, tmp_path / "cache")
+    assert sql
+
+
+def test_the_layer_is_read_back_until_a_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.core.stored_layer as stored_layer
+
+    folder = tmp_path / "layer"
+    shutil.copytree(DEMO_LAYER_DIR, folder)
+    loads: list[Path] = []
+    real = stored_layer.load_layer
+    monkeypatch.setattr(stored_layer, "load_layer", lambda root: loads.append(root) or real(root))
+    disk = DiskCache(tmp_path / "cache")
+    first = stored_layer.load_layer_kept(folder, disk)
+    again = stored_layer.load_layer_kept(folder, disk)
+    assert len(loads) == 1 and again.fingerprint == first.fingerprint and again is not first
+    assert set(again.metrics) == set(first.metrics)
+    dims = folder / "dimensions.yaml"
+    dims.write_text(dims.read_text(encoding="utf-8").replace("label: {en: Plant, zh: 工厂}",
+                                                             "label: {en: Factory site, zh: 工厂}"), encoding="utf-8")
+    changed = stored_layer.load_layer_kept(folder, disk)
+    assert len(loads) == 2 and changed.dimension("plant").label.en == "Factory site"
+    for entry in (tmp_path / "cache").glob("layer-*.pickle"):
+        entry.write_bytes(b"garbage")
+    assert stored_layer.load_layer_kept(folder, disk).dimension("plant").label.en == "Factory site"
+    assert len(loads) == 3
+    assert stored_layer.load_layer_kept(folder, DiskCache(None)).fingerprint == changed.fingerprint
+    assert len(loads) == 4  # switched off: always read

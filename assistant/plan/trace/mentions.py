@@ -129,6 +129,14 @@ def vocab_for(layer: Layer, catalogue: Any) -> Vocab:
     return entry[1]
 
 
+def remember(layer: Layer, catalogue: Any, vocab: Vocab) -> None:
+    """Hand `vocab_for` a vocabulary built earlier for this layer and catalogue (read back from
+    the start-up cache: assistant/plan/stored_vocabulary.py)."""
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[(id(layer), layer.fingerprint, id(catalogue))] = (catalogue, vocab)
+
+
 def find_ids(text: str, vocab: Vocab) -> list[Mention]:
     out: list[Mention] = []
     taken = Occupied()  # the ids found so far: checking each new one against all of them was quadratic
