@@ -187,10 +187,10 @@ def per_metric(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tuple
     """'average quantity per shipment', 'scrap divided by good parts', '平均每张工单的计划数量':
     (numerator, denominator) when a per word relates two named metrics."""
     if shapes.per is None or not parsed.metrics:
-        return None
+        return _average_per_row(parsed, shapes, layer, text)
     start, end = shapes.per
     if len(parsed.metrics) == 1:
-        return _implied_numerator(parsed, layer, text, start)
+        return _implied_numerator(parsed, layer, text, start) or _average_per_row(parsed, shapes, layer, text)
     ordered = sorted(parsed.metrics, key=lambda m: parsed.metric_spans.get(m, (0, 0))[0])
     before = [m for m in ordered if parsed.metric_spans.get(m, (0, 0))[0] < start]
     after = [m for m in ordered if parsed.metric_spans.get(m, (0, 0))[0] >= end]
@@ -206,6 +206,49 @@ def per_metric(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tuple
     if unit is not None and unit.kind == "ratio":
         return None  # "OEE per plant" is a breakdown, not a division
     return pair
+
+
+# Words of an amount of things (not of how many rows): 'average batch size', '平均每单多少量'.
+_AMOUNT = re.compile(r"\b(?:quantity|quantities|qty|size|volume|amount|units|pieces|pcs)\b"
+                     r"|多少件|多少量|数量|件数|多大", re.I)
+
+
+def _average_per_row(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tuple[str, str] | None:
+    """'average quantity of a PO', '平均每个成品批次多少件', 'average batch size': an average of a summed
+    figure over the rows of its own table (the sum over the count of rows, aggregated first). Only
+    when the rows are named (their count metric's words) or counted with an amount word; an average
+    over a period ('average daily output') is no such question and stays as it was."""
+    if shapes.average is None or len(parsed.metrics) != 1:
+        return None
+    metric = parsed.metrics[0]
+    measures = layer.metric_measures(metric)
+    tables = {m.table for m in measures}
+    if len(tables) != 1:
+        return None
+    table = tables.pop()
+    count = layer.count_metric(table)
+    if count is None:
+        return None
+    if metric == count:  # the rows were named; the amount word picks the one summed figure of that table
+        if not _AMOUNT.search(text, shapes.average[0]):
+            return None
+        sums = [m.name for m in layer.spec.metrics if m.name != count and _sums_of(layer, m.name) == {table}]
+        return (sums[0], count) if len(sums) == 1 else None
+    if _sums_of(layer, metric) != {table}:
+        return None
+    spec = layer.metric(count)
+    words = [w.lower() for w in (spec.label.en, spec.label.zh, *spec.synonyms.all()) if len(w) >= 2]
+    words += [w[:-1] for w in words if w.isascii() and w.endswith("s")]  # 'order quantity': the rows, singular
+    return (metric, count) if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in words) else None
+
+
+def _sums_of(layer: Layer, metric: str) -> set[str]:
+    """The tables of a metric that is one plain sum (empty for counts, ratios and averages)."""
+    measures = layer.metric_measures(metric)
+    spec = layer.metric(metric)
+    if len(measures) != 1 or measures[0].agg != "sum" or spec.expr.strip() != measures[0].name:
+        return set()
+    return {measures[0].table}
 
 
 def _counts_rows(layer: Layer, metric: str) -> bool:
