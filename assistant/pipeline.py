@@ -193,7 +193,8 @@ class Pipeline:
         answer = self.execute_plan(question, plan, lang=lang, timings=timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
-        session.turns.append(Turn(question, plan, answer.status, choices=answer.extras.get("choices", [])))
+        session.turns.append(Turn(question, plan, answer.status, choices=answer.extras.get("choices", []),
+                                  shown=_shown_members(answer)))
         return answer
 
     def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None,
@@ -373,3 +374,11 @@ def _auto_chart(answer: Answer) -> dict[str, Any] | None:
         return auto_chart(answer)
     except FactoryAssistantError:  # an answer without a picture is still an answer
         return None
+
+
+def _shown_members(answer: Answer, most: int = 25) -> dict[str, list[str]]:
+    """The breakdown members a short answer showed, for a next question about 'those' rows."""
+    dims = (answer.semantic_query or {}).get("dimensions") or []
+    if answer.status != "ok" or not dims or not answer.rows or len(answer.rows) > most:
+        return {}
+    return {c: list(dict.fromkeys(str(r[i]) for r in answer.rows)) for i, c in enumerate(answer.columns) if c in dims}

@@ -50,6 +50,8 @@ class Turn:
     plan: Plan
     status: str
     choices: list[dict[str, str]] = field(default_factory=list)  # a clarify answer's options (plan/choices.py)
+    # The members an answer showed, per breakdown, as shown: 'those two', '它' in the next turn mean them.
+    shown: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +67,14 @@ class Session:
             if turn.status == "ok" and turn.plan.query is not None:
                 return turn.plan.query
         return None
+
+    @property
+    def last_shown(self) -> dict[str, list[str]]:
+        """The members the last answered query showed (see Turn.shown)."""
+        for turn in reversed(self.turns):
+            if turn.status == "ok" and turn.plan.query is not None:
+                return turn.shown
+        return {}
 
     @property
     def pending(self) -> dict[str, Any]:

@@ -8,7 +8,10 @@ import re
 
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules import lexicon as lx
+from assistant.understand.catalogue import ValueCatalogue
 from semantic_layer.layer import Layer
+
+MOST_REFERRED = 10  # 'those' refers to a few rows one can see at a glance, not to a long table
 
 _FURTHER = re.compile(r"^\s*再|进一步|\balso\s+(?:by|per|split|break)|\bfurther\s+(?:by|split|broken)"
                       r"|\bthen\s+(?:by|split)|\band\s+by\b", re.I)
@@ -65,3 +68,44 @@ def _side_by_side(previous: SemanticQuery, filters: list[Filter], dims: list[str
             dims = dims if f.field in dims else [*dims, f.field]
         out.append(f)
     return out, dims
+
+
+def refers_to_shown(text: str, shown: dict[str, list[str]]) -> bool:
+    """Whether the question points at the rows the last answer showed ('those two', 'it' of one row)."""
+    if not shown:
+        return False
+    rows = max(len(v) for v in shown.values())
+    return bool((lx.THOSE.search(text) and rows <= MOST_REFERRED) or (rows == 1 and lx.THAT_ONE.search(text)))
+
+
+def refer_to_shown(query: SemanticQuery, shown: dict[str, list[str]], text: str, layer: Layer,
+                   values: ValueCatalogue | None, *, ranked: bool) -> SemanticQuery:
+    """'what's the MTTR on those two?', '它今年每个月的情况呢': the members the last answer showed become
+    the filter (instead of its ranking, which picked them). Only for a breakdown the new metrics can
+    take and the question does not name members of; 'it' only when one row was shown."""
+    if values is None or not refers_to_shown(text, shown):
+        return query
+    named = {f.field for f in query.filters}
+    filters = list(query.filters)
+    for dim, labels in shown.items():
+        if dim in named or dim not in layer.dimensions \
+                or not all(dim in layer.metric_dimensions(m) for m in query.metrics):
+            continue
+        keys = [_key_of(label, dim, values) for label in labels]
+        if any(k is None for k in keys):
+            continue  # a shown value that names no member (a computed label): nothing safe to filter on
+        filters.append(Filter(field=dim, op="in", values=[k for k in keys if k is not None]))
+    if len(filters) == len(query.filters):
+        return query
+    update: dict[str, object] = {"filters": filters}
+    if not ranked:  # the ranking chose the rows; over them, the new question asks for every row
+        update.update(order=[], limit=None)
+    return query.model_copy(update=update)
+
+
+def _key_of(label: str, dim: str, values: ValueCatalogue) -> str | None:
+    found = values.find(dim, label)
+    if found is not None:
+        return found.key
+    keys = {m.key for m in values.lookup(label) if m.dimension == dim}
+    return keys.pop() if len(keys) == 1 else None

@@ -16,6 +16,7 @@ from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
+from assistant.plan.rules.followup import refer_to_shown, refers_to_shown
 from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms
 from assistant.plan.rules.messages import (
     cannot_break_down,
@@ -174,7 +175,7 @@ class RulePlanner:
     def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
         r = self._read(question, text, ctx)
         previous = ctx.session.last_query
-        cue = bool(lx.FOLLOW_UP.search(text))
+        cue = bool(lx.FOLLOW_UP.search(text)) or refers_to_shown(text, ctx.session.last_shown)
         parsed = r.parsed
         is_follow_up = previous is not None and (
             cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
@@ -267,6 +268,7 @@ class RulePlanner:
         if previous is not None:
             query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics), time_range=time_range,
                                    time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
+            query = refer_to_shown(query, ctx.session.last_shown, text, ctx.layer, ctx.values, ranked=bool(found.top))
         if found.top:
             query = apply_top(query, found.top, text, ctx)
         query = with_asked_units(query, previous, text, ctx.layer)
