@@ -352,3 +352,12 @@ def _metric_refs(m: Match, certain: set[str], layer: Layer) -> list[str]:
             all(v.ref in layer.metric_dimensions(c) for c in certain) for v in values):
         return []  # "downtime due to breakdowns": a value, since a metric is already named
     return metric_refs
+
+
+def uncontract(question: str) -> str:
+    """"haven't shipped" -> "have not shipped": the 'not' is then read like any other."""
+    def expand(m: re.Match[str]) -> str:
+        head = m.group(1)
+        return {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}.get(head.lower(), head) + " not"
+
+    return lx.CONTRACTION.sub(expand, question)

@@ -10,7 +10,7 @@ from assistant.plan.choices import choice, clarify, replace_words
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.unknown import names_holding
-from assistant.plan.types import Plan
+from assistant.plan.types import Plan, PlanContext
 from semantic_layer.layer import Layer
 
 _REFUSALS = {
@@ -187,3 +187,15 @@ def _closest_members(word: str, values: object, lang: str, holders: list[Any]) -
     close = process.extract(word, list(labels), scorer=fuzz.ratio if id_like else fuzz.WRatio, limit=12)
     found += [labels[f] for f, score, _ in close if score >= 60]
     return list(dict.fromkeys(found))[:MAX_OPTIONS if holders else 5]
+
+
+def suggest_metrics(question: str, ctx: PlanContext) -> list[str]:
+    """Metrics retrieval finds closest to the question, as clickable options."""
+    if ctx.retrieve is None:
+        return []
+    try:
+        hits = ctx.retrieve(question, k=3, kinds=["metric"], lexical=True)
+    except Exception:  # retrieval is a helper here; a broken index must not break planning
+        return []
+    names = [str(h.doc.payload.get("ref")) for h in hits if h.doc.payload.get("ref") in ctx.layer.metrics]
+    return [ctx.layer.metric(n).label.get(ctx.lang) for n in names]

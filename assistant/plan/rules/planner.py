@@ -7,7 +7,6 @@ outside the layer, or wants to change data, it refuses.
 
 from __future__ import annotations
 
-import re
 import threading
 
 from assistant.core.text import fold
@@ -17,7 +16,7 @@ from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.followup import refer_to_shown, refers_to_shown
-from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms
+from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms, uncontract
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -27,6 +26,7 @@ from assistant.plan.rules.messages import (
     refuse_money,
     refuse_unknown,
     shape_stop,
+    suggest_metrics,
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import (
@@ -123,30 +123,19 @@ class RulePlanner:
         if fixes and plan.kind == "query":
             plan.notes += [read_as(a, b, ctx.lang) for a, b in fixes]
         if plan.kind in ("clarify", "refuse") and not plan.suggestions:
-            plan.suggestions = self._suggest(question, ctx)  # retrieval's nearest metrics as options
+            plan.suggestions = suggest_metrics(question, ctx)  # retrieval's nearest metrics as options
         return plan
 
     def _mend(self, question: str, ctx: PlanContext) -> tuple[str, list[tuple[str, str]]]:
         """Typos of time and ranking words, then of the layer's names, rewritten before anything is read."""
         vocab = self.vocabulary(ctx)
         known = self._known(vocab)
-        question = lx.CONTRACTION.sub(_uncontract, question)  # "haven't shipped": read as "have not shipped"
+        question = uncontract(question)  # "haven't shipped": read as "have not shipped"
         mended, fixes = mend_time_words(question, known)
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
         mended = mend_negated_states(mended, vocab)
         return mended, [*fixes, *typos]
-
-    def _suggest(self, question: str, ctx: PlanContext) -> list[str]:
-        """Metrics retrieval finds closest to the question, as clickable options."""
-        if ctx.retrieve is None:
-            return []
-        try:
-            hits = ctx.retrieve(question, k=3, kinds=["metric"], lexical=True)
-        except Exception:  # retrieval is a helper here; a broken index must not break planning
-            return []
-        names = [str(h.doc.payload.get("ref")) for h in hits if h.doc.payload.get("ref") in ctx.layer.metrics]
-        return [ctx.layer.metric(n).label.get(ctx.lang) for n in names]
 
     def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
         try:
@@ -401,8 +390,3 @@ def _keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
     respectively = bool(lx.RESPECTIVELY.search(text)) and not lx.TOGETHER.search(text)
     return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)
-
-
-def _uncontract(m: re.Match[str]) -> str:
-    head = m.group(1)
-    return {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}.get(head.lower(), head) + " not"

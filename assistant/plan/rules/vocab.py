@@ -8,6 +8,7 @@ first, whole words for Latin text, substrings for Chinese, and a fuzzy pass for 
 from __future__ import annotations
 
 import functools
+import os
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ _CONFUSED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 def _sound(ch: str) -> str:
     """Toneless pinyin of one character, with the sounds people commonly confuse merged
     (zh/z, l/n, b/p, -ng/-n ...), so '两'~'良', '坡'~'波', '洲'~'州' sound alike."""
+    # One character at a time: the phrase dictionary (0.2 s to load) never applies, so it is not loaded.
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
     from pypinyin import lazy_pinyin
 
     py = lazy_pinyin(ch)[0]
