@@ -32,3 +32,9 @@ def test_the_figure_is_the_sum_over_the_count(pipeline: Any) -> None:
 def test_an_average_over_a_period_is_not_an_average_over_rows(pipeline: Any) -> None:
     sq = pipeline.ask("average daily output in Suzhou last month").semantic_query
     assert sq is not None and "per" not in {k for k, v in sq.items() if v}
+
+
+def test_per_before_a_breakdown_is_no_division(pipeline: Any) -> None:
+    """'against plan per line for work orders': plan attainment by line, not planned quantity / work orders."""
+    sq = pipeline.ask("how did we do against plan per line for work orders finished in Nov?").semantic_query
+    assert sq["metrics"][0] == "plan_attainment" and sq["dimensions"] == ["line"] and not sq.get("per"), sq

@@ -40,3 +40,29 @@ def test_counted_by_must_reach_the_dimension(layer: Layer) -> None:
         for d in layer.spec.dimensions]})
     with pytest.raises(LayerError, match="cannot be broken down by 'defect_type'"):
         Layer(spec)
+
+
+@pytest.mark.parametrize("question", [
+    "how many cracked pieces did NB line 3 find in November?",
+    "how many cracked parts did NB line 3 find in November?",
+    "How many cracked parts did Ningbo Line 3 log each week since October 1?",
+])
+def test_a_generic_count_gives_way_to_the_metric_counting_the_named_members(pipeline: Any, question: str) -> None:
+    """'pieces' is total output, which has no defect type; the cracks are counted by their own metric,
+    and neither 'parts' nor the 3 of 'line 3' nor 'each week' asks for a breakdown by product."""
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    assert answer.semantic_query["metrics"] == ["defect_quantity"]
+    assert "product" not in answer.semantic_query.get("dimensions", [])
+
+
+def test_named_rows_are_not_replaced_by_the_counting_metric(pipeline: Any) -> None:
+    """'which work orders had crack defects': the work orders were named; no count of cracks instead."""
+    answer = pipeline.ask("which NB-L3 work orders had crack defects in nov")
+    assert answer.semantic_query is None or "work_order_count" in answer.semantic_query.get("metrics", []) \
+        or answer.status != "ok"
+
+
+def test_a_share_of_members_counts_them(pipeline: Any) -> None:
+    answer = pipeline.ask("what share of defects were cracks last month")
+    assert answer.semantic_query["metrics"] == ["defect_quantity"] and answer.semantic_query["share"]

@@ -208,7 +208,7 @@ def _to_filters(chosen: Chosen, allowed: set[str], excluded: set[str], metrics: 
     for dim, members in chosen.items():
         if dim not in allowed:
             label = layer.dimension(dim).label.get(lang)
-            names = "、".join(layer.metric(m).label.get(lang) for m in metrics)
+            names = ("、" if lang == "zh" else " and ").join(layer.metric(m).label.get(lang) for m in metrics)
             return [], Stop(f"{names}不能按{label}筛选。" if lang == "zh"
                             else f"{names} cannot be filtered by {label.lower()}.")
         keep = [m.key for m in members if m.key not in excluded]

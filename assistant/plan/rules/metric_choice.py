@@ -8,7 +8,7 @@ from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
-from assistant.plan.rules.shape_words import COUNT
+from assistant.plan.rules.shape_words import COUNT, SHARE
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
@@ -36,7 +36,11 @@ def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], span
     dims = {t.ref for _, terms in values for t in terms}
     out = []
     for name in metrics:
-        if not dims or dims & set(layer.metric_dimensions(name)):
+        takes = set(layer.metric_dimensions(name))
+        if dims and not dims <= takes and (counted := _counted_instead(name, dims, layer)):
+            out.append(counted)
+            continue
+        if not dims or dims & takes:
             out.append(name)
             continue
         matched = matched_text.get(name, "") if name in spans else fold(layer.metric(name).label.en)
@@ -45,6 +49,18 @@ def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], span
                   and any(matched in fold(f) for f in [m.label.en, m.label.zh, *m.synonyms.all()])]
         out.append(rivals[0] if len(rivals) == 1 else name)
     return list(dict.fromkeys(out))
+
+
+def _counted_instead(metric: str, dims: set[str], layer: Layer) -> str | None:
+    """'how many cracked pieces': a count in the same unit that cannot take the named members gives
+    way to the metric that counts them (the dimension's `counted_by`), when that one takes them all."""
+    tables = {m.table for m in layer.metric_measures(metric)}
+    if any(layer.count_metric(t) == metric for t in tables):
+        return None  # 'which work orders had cracks': the work orders are named, not a generic count
+    counted = {c for d in dims if d in layer.dimensions and (c := layer.dimension(d).counted_by)}
+    fitting = [c for c in counted if dims <= set(layer.metric_dimensions(c))
+               and layer.metric(c).unit == layer.metric(metric).unit]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def metric_from_previous(text: str, previous: SemanticQuery, ctx: PlanContext, vocab: Vocabulary) -> str | None:
@@ -145,7 +161,7 @@ _COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|æ
 def counted_metric(group_by: list[str], valued: list[str], fits: set[str], text: str, layer: Layer) -> str | None:
     """'how many cracks', 'which machine had the most cracks': with no metric named, the members of a
     dimension whose layer declares the metric that counts them (`counted_by`) are counted by it."""
-    if not (COUNT.search(text) or _COUNTING.search(text)):
+    if not (COUNT.search(text) or _COUNTING.search(text) or SHARE.search(text)):  # a share of them counts them too
         return None
     named = [layer.dimension(d) for d in dict.fromkeys([*valued, *group_by]) if d in layer.dimensions]
     counted = {d.counted_by for d in named if d.counted_by and d.counted_by in fits}

@@ -7,6 +7,7 @@ outside the layer, or wants to change data, it refuses.
 
 from __future__ import annotations
 
+import re
 import threading
 
 from assistant.core.text import fold
@@ -382,11 +383,17 @@ def _left_out(filters: list[Filter]) -> bool:
     return any(f.op == "not in" for f in filters)
 
 
+_PERIOD_NEXT = re.compile(r"\s*(?:day|week|month|quarter|year)s?\b|\s*(?:天|周|月|季度|年)")  # 'each week' is a grain
+
+
 def _keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
     """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
     or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
     not when another breakdown is marked: 'how long were the machines stopped on each line')."""
     if set(parsed.group_by) - parsed.bare_dims:
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
-    respectively = bool(lx.RESPECTIVELY.search(text)) and not lx.TOGETHER.search(text)
+    named = [(m.start, m.end) for m, _ in parsed.values]  # the 3 of 'line 3' counts no members
+    respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
+                       and not _PERIOD_NEXT.match(text, m.end())
+                       for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
     return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)

@@ -189,6 +189,8 @@ def per_metric(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tuple
     if shapes.per is None or not parsed.metrics:
         return _average_per_row(parsed, shapes, layer, text)
     start, end = shapes.per
+    if any(s >= end and not text[end:s].strip() for s, _ in parsed.dim_spans):
+        return None  # 'against plan per line for work orders': a breakdown follows 'per', not a divisor
     if len(parsed.metrics) == 1:
         return _implied_numerator(parsed, layer, text, start) or _average_per_row(parsed, shapes, layer, text)
     ordered = sorted(parsed.metrics, key=lambda m: parsed.metric_spans.get(m, (0, 0))[0])
