@@ -68,6 +68,9 @@ class Pipeline:
         self._values: ValueCatalogue | None = None
         self._index: RetrievalIndex | None = None
         self._lock = threading.Lock()
+        # Its own lock: building the index takes seconds, and a question asked meanwhile must
+        # not wait for it behind `_lock` (which guards the member catalogue every answer reads).
+        self._index_lock = threading.Lock()
         self._freshness: dict[tuple[str, str], tuple[float, str]] = {}
         self._disk = DiskCache.from_settings(self.settings)
 
@@ -111,16 +114,24 @@ class Pipeline:
     @property
     def index(self) -> RetrievalIndex:
         """The retrieval index, built lazily (and rebuilt when layer or data change)."""
-        with self._lock:
+        with self._index_lock:
             if self._index is None:
                 from assistant.understand.retrieval.documents import open_index
 
-                self._index = open_index(self.layer, self._values_unlocked(), self._index_dir)
+                values = self.values  # holds `_lock` only while the catalogue is read
+                self._index = open_index(self.layer, values, self._index_dir, cache=self._disk)
             return self._index
 
     def warm_index(self) -> None:
-        """Build or open the retrieval index now (the app calls this at start-up)."""
-        _ = self.index
+        """Build or open the retrieval index and its Chinese segmenter now (the app does this in
+        the background), so that the rule planner's hints cost nothing from then on."""
+        self.index.load_segmenter()
+
+    def hints_ready(self, query: str) -> bool:
+        """A lexical search for `query` would load nothing: the index is open and the query needs
+        no segmenter, or it is loaded."""
+        index = self._index
+        return index is not None and index.lexical_ready(query)
 
     @property
     def planners(self) -> dict[str, Planner]:
@@ -200,9 +211,11 @@ class Pipeline:
     def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None,
                   lexical: bool = False) -> list[Any]:
         if lexical:
-            # The offline planner only wants hints: never pay for building the index (or loading
-            # the embedding model) on its path; the app warms the index at start-up instead.
-            return self._index.search_lexical(query, k=k, kinds=kinds) if self._index is not None else []
+            # The offline planner only wants hints: never pay for building the index, loading
+            # the embedding model or jieba's dictionary on its path; the app warms them in the
+            # background after its first answer instead.
+            ready = self._index if self.hints_ready(query) else None
+            return ready.search_lexical(query, k=k, kinds=kinds) if ready is not None else []
         return self.index.search(query, k=k, kinds=kinds)
 
     def validate_plan(self, plan: Plan) -> str | None:

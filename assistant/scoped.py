@@ -98,7 +98,7 @@ class ScopedPipeline(Pipeline):
     def _retrieve(self, query: str, k: int = 10, kinds: Sequence[str] | None = None,
                   lexical: bool = False) -> list[Any]:
         """The shared index's hits, less those naming what this user cannot see."""
-        if lexical and self.base._index is None:
+        if lexical and not self.base.hints_ready(query):
             return []
         hits = self.base._retrieve(query, k=k + 10, kinds=kinds, lexical=lexical)
         return [h for h in hits if self._visible(h.doc.kind, h.doc.payload)][:k]

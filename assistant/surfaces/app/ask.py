@@ -57,6 +57,8 @@ def ask_page() -> None:
                 answer = state.ask(pipeline, question)
             render_answer(answer, lang, f"m{len(state.history()) - 1}", pipeline.layer)
     alert_offer.show_chat_offer(pipeline, lang)
+    if question:
+        state.warm_index_after_answer(pipeline)  # last: the answer is already on its way to the browser
 
 
 def _exchange(question: str, answer: Answer, lang: str, i: int, layer: Layer) -> None:

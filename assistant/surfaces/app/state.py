@@ -12,6 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ from assistant.core.text import question_lang
 from assistant.explain.answer import Answer
 from assistant.pipeline import Pipeline
 from assistant.plan.types import Plan, Session
-from assistant.scoped import for_user
+from assistant.scoped import ScopedPipeline, for_user
 from semantic_layer.layer import Layer
 from semantic_layer.loader import load_layer
 
@@ -97,21 +100,52 @@ def _warm(pipeline: Pipeline) -> None:
         pipeline.planners  # noqa: B018
         pipeline.data_span()  # the first screen says what period the data covers
         if pipeline.settings.llm_configured:
-            pipeline.index  # noqa: B018  (embedding model + retrieval index, needed by the LLM planner)
-        else:
-            # The rule planner uses the index only for suggestions: open it in the background so
-            # the first answer does not wait for it.
-            import threading
-
-            threading.Thread(target=_warm_index, args=(pipeline,), daemon=True).start()
+            pipeline.warm_index()  # embedding model + retrieval index, needed by the LLM planner
+        # The rule planner uses the index only for suggestions when it cannot answer, so it is
+        # opened after the first answer (warm_index_after_answer): on 2 cores, a warm-up running
+        # beside the first screen and the first question slowed both by seconds.
     except FactoryAssistantError as exc:
         # Not fatal: the lazy properties retry on the first question, which then shows the error.
         log.warning("warm-up failed: %s", exc)
 
 
+_index_warm_started: weakref.WeakSet[Pipeline] = weakref.WeakSet()  # pipelines whose index warm-up has begun
+_index_warm_lock = threading.Lock()
+_last_answer = [0.0]  # time.monotonic() when this process last finished an answer
+QUIET_S = 1.5  # the warm-up steps start once no answer has been given for this long...
+QUIET_WAIT_MAX_S = 30.0  # ...or after this long anyway, so a busy server still gets its index
+
+
+def warm_index_after_answer(pipeline: Pipeline) -> None:
+    """Open the retrieval index in the background, once per pipeline, after an answer was drawn.
+
+    Until it is open the rule planner answers without retrieval's suggestions; it needs them only
+    for questions it cannot read. The thread is started last in the run, so the answer on screen
+    did not wait for it, and each of its two steps (the index ~0.7 s, jieba's dictionary ~1-1.4 s,
+    which holds the GIL throughout) waits for a pause between questions: a manager reading an
+    answer costs nothing, one asking the next question right away is not slowed."""
+    base = pipeline.base if isinstance(pipeline, ScopedPipeline) else pipeline
+    if base.settings.llm_configured:
+        return  # the model's planner needs the index for every question: _warm opened it before the first
+    with _index_warm_lock:
+        if base in _index_warm_started:
+            return
+        _index_warm_started.add(base)
+    threading.Thread(target=_warm_index, args=(base,), name="fa-index-warm", daemon=True).start()
+
+
+def _wait_for_quiet() -> None:
+    deadline = time.monotonic() + QUIET_WAIT_MAX_S
+    while time.monotonic() < deadline and time.monotonic() - _last_answer[0] < QUIET_S:
+        time.sleep(0.1)
+
+
 def _warm_index(pipeline: Pipeline) -> None:
     try:
-        pipeline.warm_index()
+        _wait_for_quiet()
+        pipeline.index  # noqa: B018  (chromadb and the documents' tokens, or the start-up cache)
+        _wait_for_quiet()
+        pipeline.warm_index()  # now only the Chinese segmenter is left to load
     except Exception as exc:
         log.warning("retrieval index not available: %s", exc)
 
@@ -209,6 +243,7 @@ def ask(pipeline: Pipeline, question: str) -> Answer:
     except Exception:
         log.exception("unexpected error while answering %r", question)
         answer = Answer(question, "error", "", lang=lang)  # the renderer shows a friendly generic message
+    _last_answer[0] = time.monotonic()
     # The plan is kept so a language switch can say the same answer again without re-reading the question.
     plan = session.turns[-1].plan if len(session.turns) > turns else None
     st.session_state[HISTORY].append({"question": question, "answer": answer, "plan": plan})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.core.disk_cache import DiskCache
 from assistant.understand.catalogue import ValueCatalogue
 from semantic_layer.layer import Layer
 
@@ -37,11 +38,12 @@ def layer_documents(layer: Layer, values: ValueCatalogue) -> list[Any]:
     return docs
 
 
-def open_index(layer: Layer, values: ValueCatalogue, index_dir: Path, *, progress: bool = True) -> Any:
+def open_index(layer: Layer, values: ValueCatalogue, index_dir: Path, *, progress: bool = True,
+               cache: DiskCache | None = None) -> Any:
     from assistant.understand.retrieval import RetrievalIndex
 
     path = index_dir / layer.spec.name
     path.mkdir(parents=True, exist_ok=True)
     docs = layer_documents(layer, values)
-    return RetrievalIndex.build(docs, path, progress=progress,
+    return RetrievalIndex.build(docs, path, progress=progress, cache=cache,
                                fingerprint_extra=f"{layer.fingerprint}:{values.fingerprint}")

@@ -21,13 +21,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.core.text import cjk_ratio
+from assistant.core.text import CJK_RUN, cjk_ratio
+from assistant.core.text import plain as normalize
 from assistant.understand.retrieval import embedder
+from assistant.understand.retrieval.kept import KeptIndex, kept_key
 from assistant.understand.retrieval.lexical import LexicalIndex
 
 if TYPE_CHECKING:  # pragma: no cover - imports for type checkers only
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection as ChromaCollection
+
+    from assistant.core.disk_cache import DiskCache
 
 # Bump when the stored layout or the embedding recipe changes: old indexes then rebuild.
 FORMAT_VERSION = 1
@@ -214,28 +218,50 @@ class RetrievalIndex:
         progress: bool = True,
         fingerprint_extra: str = "",
         extra_words: Iterable[str] = (),
+        cache: DiskCache | None = None,
     ) -> RetrievalIndex:
         """Open the index at `path`, re-embedding only if the docs (or model) changed.
 
         `extra_words` are added to the Chinese segmenter's dictionary (every short CJK run
-        in the docs' texts already is), so domain terms are kept whole.
+        in the docs' texts already is), so domain terms are kept whole. With `cache` (the
+        start-up cache), vectors and document tokens of the same docs are read from there and
+        chromadb is not even imported; the chromadb store stays the lasting copy.
         """
         docs = tuple(docs)
         _validate(docs)
+        words = tuple(extra_words)
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
         fp = fingerprint(docs, model=embedder.model_name(), extra=fingerprint_extra)
+        key = kept_key(fp, words) if cache is not None and cache.enabled else None
+        kept = cache.load("retrieval", key, KeptIndex) if cache is not None and key else None
+        ordered = kept.in_order(docs) if kept is not None else None
+        if ordered is not None:
+            vectors, tokens = ordered
+            lexical = LexicalIndex([doc.text for doc in docs], extra_words=words, corpus=tokens)
+            return cls(docs, root, vectors, lexical, rebuilt=False, fingerprint=fp)
         client, lock = _client_and_lock(root)
         with lock:
-            vectors = _load_current(client, docs, fp)
-            rebuilt = vectors is None
-            if vectors is None:
+            stored = _load_current(client, docs, fp)
+            rebuilt = stored is None
+            if stored is None:
                 # An empty index needs no model: skip the multi-second torch import.
                 texts = [doc.text for doc in docs]
-                vectors = embedder.embed_documents(texts, progress=progress) if docs else np.zeros((0, 0), np.float32)
-                _store(client, docs, vectors, fp)
-        lexical = LexicalIndex([doc.text for doc in docs], extra_words=extra_words)
-        return cls(docs, root, vectors, lexical, rebuilt=rebuilt, fingerprint=fp)
+                stored = embedder.embed_documents(texts, progress=progress) if docs else np.zeros((0, 0), np.float32)
+                _store(client, docs, stored, fp)
+        lexical = LexicalIndex([doc.text for doc in docs], extra_words=words)
+        if cache is not None and key:
+            cache.save("retrieval", key, KeptIndex(tuple(d.id for d in docs), stored,
+                                                   tuple(tuple(t) for t in lexical.corpus)))
+        return cls(docs, root, stored, lexical, rebuilt=rebuilt, fingerprint=fp)
+
+    def load_segmenter(self) -> None:
+        """Load the Chinese segmenter now (see Analyzer), so no question waits for it."""
+        self._lexical.analyzer.load_segmenter()
+
+    def lexical_ready(self, query: str) -> bool:
+        """A lexical search for `query` loads nothing: it has no CJK text, or the segmenter is loaded."""
+        return self._lexical.analyzer.segmenter_loaded or not CJK_RUN.search(normalize(query))
 
     def __len__(self) -> int:
         return len(self.docs)

@@ -74,25 +74,45 @@ class Analyzer:
 
     A private tokenizer (a copy of the default dictionary, ~15 ms) instead of the global
     ``jieba.add_word`` keeps results deterministic: words added for one index never change
-    how another index, or any other code using jieba, segments text.
+    how another index, or any other code using jieba, segments text. It is made on the first
+    CJK text tokenised (or by `load_segmenter`): jieba's dictionary takes 1.3-1.6 s to read
+    even from its cache, in one call that holds the GIL, and an index whose documents'
+    tokens were kept on disk needs it only for Chinese questions.
     """
 
     def __init__(self, words: Iterable[str] = ()) -> None:
-        import jieba
-
-        base = _jieba_base()
-        tokenizer = jieba.Tokenizer()
-        # Share the loaded dictionary by copying it; jieba has no public clone API, but
-        # FREQ/total/initialized are the whole state `initialize()` would otherwise load.
-        tokenizer.FREQ = dict(base.FREQ)
-        tokenizer.total = base.total
-        tokenizer.initialized = True
         # Sorted, de-duplicated: add_word's suggested frequency depends on what was added
         # before, so a fixed order makes segmentation independent of the docs' order.
-        for word in sorted({normalize(w).strip() for w in words}):
-            if word and CJK_CHAR.search(word) and not any(ch.isspace() for ch in word):
-                tokenizer.add_word(word)
-        self._jieba = tokenizer
+        self._words = [word for word in sorted({normalize(w).strip() for w in words})
+                       if word and CJK_CHAR.search(word) and not any(ch.isspace() for ch in word)]
+        self._jieba: jieba.Tokenizer | None = None
+        self._jieba_lock = threading.Lock()
+
+    def load_segmenter(self) -> None:
+        """Load the Chinese segmenter now (a background warm-up), not on the first Chinese text."""
+        self._segmenter()
+
+    @property
+    def segmenter_loaded(self) -> bool:
+        return self._jieba is not None
+
+    def _segmenter(self) -> jieba.Tokenizer:
+        if self._jieba is None:
+            with self._jieba_lock:
+                if self._jieba is None:
+                    import jieba
+
+                    base = _jieba_base()
+                    tokenizer = jieba.Tokenizer()
+                    # Share the loaded dictionary by copying it; jieba has no public clone API, but
+                    # FREQ/total/initialized are the whole state `initialize()` would otherwise load.
+                    tokenizer.FREQ = dict(base.FREQ)
+                    tokenizer.total = base.total
+                    tokenizer.initialized = True
+                    for word in self._words:
+                        tokenizer.add_word(word)
+                    self._jieba = tokenizer
+        return self._jieba
 
     def tokens(self, text: str) -> list[str]:
         """All tokens of `text`, in order, with repeats (term frequency matters in docs)."""
@@ -127,7 +147,7 @@ class Analyzer:
     def _cjk(self, run: str, out: list[str]) -> None:
         # HMM=False: the HMM guesses new words from character statistics, which splits
         # unknown names unpredictably; the dictionary plus bigrams is steadier.
-        for word in self._jieba.cut_for_search(run, HMM=False):
+        for word in self._segmenter().cut_for_search(run, HMM=False):
             if word not in ZH_FUNCTION_WORDS:
                 out.append(word)
         for i in range(len(run) - 1):
@@ -139,7 +159,10 @@ class Analyzer:
 class LexicalIndex:
     """BM25 (bm25s, Lucene variant) over the docs' texts; rebuilt in memory on open (fast)."""
 
-    def __init__(self, texts: Sequence[str], *, extra_words: Iterable[str] = ()) -> None:
+    def __init__(self, texts: Sequence[str], *, extra_words: Iterable[str] = (),
+                 corpus: Sequence[Sequence[str]] | None = None) -> None:
+        """`corpus`: the texts' tokens as an earlier index made them (kept on disk), so opening
+        needs no segmenter; the caller vouches that texts, words and code are the same."""
         import bm25s
 
         words: set[str] = set(extra_words)
@@ -148,12 +171,15 @@ class LexicalIndex:
         self.analyzer = Analyzer(words)
         self.size = len(texts)
         self._bm25: bm25s.BM25 | None = None
-        corpus = [self.analyzer.tokens(text) for text in texts]
-        if any(corpus):
+        self.corpus = [list(tokens) for tokens in corpus] if corpus is not None else \
+            [self.analyzer.tokens(text) for text in texts]
+        if len(self.corpus) != self.size:
+            raise ValueError(f"{len(self.corpus)} token lists for {self.size} texts")
+        if any(self.corpus):
             # Short docs (labels + synonyms): a slightly lower k1 than the 1.5 default keeps
             # a doc that repeats one synonym from beating one that matches two words.
             bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
-            bm25.index(corpus, show_progress=False)
+            bm25.index(self.corpus, show_progress=False)
             self._bm25 = bm25
 
     def scores(self, query: str) -> np.ndarray:
