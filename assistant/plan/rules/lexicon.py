@@ -74,7 +74,8 @@ THRESHOLD_OPS = {
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
 BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
-                       r"|按照|按|各个|各种|各类|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类|哪)"
+                       r"|按照|按|各个|各种|各类|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类"
+                       r"|哪几(?:个|家|条|台|位)?|哪)"
                        r"\s*(?:of\s+(?:the\s+|our\s+)|the\s+)?$", re.I)
 # "最慢的三条线", "前5台设备", "top 3 lines": the things ranked follow the count.
 RANKED_BEFORE = re.compile(rf"(?:前|后|倒数|最[\u4e00-\u9fff]{{1,2}}?的?)\s*{_CN_NUM}\s*(?:个|条|台|家|名|项|位|种)?$"
@@ -95,7 +96,8 @@ STRUCTURE_WORDS = TIME_WORDS + RANKING_WORDS
 ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "years", "wk": "week", "wks": "weeks",
                  "mth": "month", "mths": "months", "mo": "month", "mos": "months", "yday": "yesterday",
                  "tmrw": "tomorrow", "prev": "previous", "qty": "quantity", "qtys": "quantities",
-                 "amt": "amount", "avg": "average", "approx": "approximately", "pcs": "pieces"}
+                 "amt": "amount", "avg": "average", "approx": "approximately", "pcs": "pieces", "pls": "please",
+                 "plz": "please", "thx": "thanks", "asap": "soon"}
 # "respectively", "分别", "三个工厂", "all three plants": every member on its own row.
 RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
                           r"(?:[两二三四五六七八九十]|(?<!\d)\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
@@ -220,7 +222,8 @@ THRESHOLD_RANGE = [
 ]
 # Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
 EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
-                     r"|\bbesides|\bbut not|\bnot in|\bnot counting|\bnot(?: yet)?|\bno longer|\b(?:is|are|was|were)n't"
+                     r"|\bbesides|\bbut not|\bnot in|\boutside(?: of)?|\bnot counting|\bnot(?: yet)?|\bno longer"
+                     r"|\b(?:is|are|was|were)n't"
                      r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?|\bignor(?:e|ing)"
                      r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是)\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".

@@ -275,8 +275,8 @@ class RulePlanner:
         parsed, layer = r.parsed, ctx.layer
         query = shaped(query, parsed, r.shapes, layer, text)
         if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
-            return stop  # periods that are no grain
-        if (table := records_asked(query, r.shapes, text, layer)) is not None:  # the records, not their count
+            return stop  # periods that are no grain; below: the records, not their count
+        if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
             named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'
             shown = [d for d in [*query.dimensions, *named] if layer.join_path(table, layer.dimension(d).table)]

@@ -354,14 +354,20 @@ _SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:sho
                        r"(?:the\s+|all\s+|our\s+|every\s+)", re.I)
 
 
-def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer) -> str | None:
+def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
+                  dim_words: dict[str, Span] | None = None) -> str | None:
     """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
-    when the reading found only their count: answering the count instead would answer another question."""
+    when the reading found only their count: answering the count instead would answer another question.
+    Not when the list word names a breakdown ('哪些供应商的来料被拒收': the suppliers, not the lots)."""
     if len(query.metrics) != 1 or query.share or query.per or query.time_grain or shapes.count is not None:
+        return None
+    which = _WHICH_ONES.search(text)
+    listing = shapes.listing or (which.span() if which else None)
+    if listing and any(d in query.dimensions and 0 <= s - listing[1] <= 1 for d, (s, _) in (dim_words or {}).items()):
         return None
     if any(f.field in layer.metrics for f in query.filters):
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
-    explicit = shapes.listing is not None or LIST_NOUN.search(text) is not None
+    explicit = listing is not None or LIST_NOUN.search(text) is not None
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
         return None  # 'show me the complaints by customer' is their count per customer
     refs = layer.metric_measures(query.metrics[0])
@@ -371,4 +377,5 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer)
     return table.name if table.primary_key else None
 
 
+_WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔)?")  # '哪些工单还在生产': the orders themselves
 LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)

@@ -39,7 +39,7 @@ BEFORE_THAT = re.compile(
 ORDER_ONLY = re.compile(
     r"(?:highest|lowest|largest|smallest|biggest|best|worst|most|least)\s+(?:first|to)|sorted|\branked\b|\brank(?:ing)?\s+(?:them|all)"
     r"|\bin\s+order\b|排序|从高到低|从低到高|依次排|排个序", re.I)
-EXCLUDING = re.compile(r"\bexcluding|\bexcept|\bnot counting|\bnot including|除了|不包括|不含|不算")
+EXCLUDING = re.compile(r"\bexcluding|\bexcept|\bnot counting|\bnot including|\boutside(?: of)?|除了|不包括|不含|不算")
 
 
 

@@ -75,6 +75,7 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
     _add_value_sets(vocab, layer, catalogue)
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
     _add_short_names(vocab, catalogue)
+    _add_initialisms(vocab, catalogue)
     _add_plain_verbs(vocab, roles)
     vocab.compile()
     return vocab
@@ -126,6 +127,21 @@ def _plain_verbs(form: str) -> list[str]:
     if len(stem) > 2 and stem[-1] == stem[-2]:
         out.append(stem[:-1])
     return [f"{o} {rest}".strip() for o in out]
+
+
+def _add_initialisms(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
+    """'Zhongtian NEV' for 'Zhongtian New Energy Vehicles', 'Jinling EV': a name's first word with the
+    initials of the rest, as people abbreviate company names (only where the form is free)."""
+    for member in catalogue.members:
+        if member.dimension not in vocab.entity_dims:
+            continue
+        words = member.label_en.split()
+        rest = [w for w in words[1:] if w[:1].isupper()]
+        if len(words) < 3 or len(rest) != len(words) - 1 or not words[0].isalpha():
+            continue
+        form = f"{words[0]} {''.join(w[0] for w in rest)}"
+        if normalize(form) not in vocab.forms:
+            vocab.add(form, Term("value", member.dimension, member))
 
 
 def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:

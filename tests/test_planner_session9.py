@@ -1,0 +1,39 @@
+"""Issue 19, classes found on blind sets before blind9 (general readings, each with a test):
+company initialisms ('Zhongtian NEV'), 'outside China' leaves a member out, 'which of our X are'
+lists, '哪些工单' lists the orders while '哪些供应商的来料…' names the suppliers, '哪几个客户…最多'
+ranks customers; the layer names '准时到货率' (so its 到货 picks no date) and '来料'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def test_an_initialism_of_a_company_name_names_it(pipeline: Any) -> None:
+    sq = pipeline.ask("Zhongtian NEV - how are we doing at getting their orders out on time this year?").semantic_query
+    assert sq["metrics"] == ["customer_otd_rate"]
+    assert {"field": "customer", "op": "in", "values": ["C004"]} in sq["filters"]
+
+
+def test_outside_a_member_leaves_it_out(pipeline: Any) -> None:
+    answer = pipeline.ask("which of our suppliers are outside China?")
+    assert answer.status == "ok", answer.message
+    assert answer.semantic_query["filters"] == [{"field": "supplier_country", "op": "not in", "values": ["China"]}]
+    assert len(answer.rows) == 3
+
+
+@pytest.mark.parametrize(("question", "records", "dims"), [
+    ("哪些工单还在生产", "work_orders", []),
+    ("上个月有哪些供应商的来料被判拒收了", None, ["supplier"]),
+    ("今年哪几个客户投诉最多", None, ["customer"]),
+])
+def test_which_ones_lists_the_rows_or_the_members_it_names(pipeline: Any, question: str, records: str | None,
+                                                          dims: list[str]) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq.get("records") == records and sq.get("dimensions", []) == dims, sq
+
+
+def test_a_date_word_inside_a_metric_name_keeps_the_default_date(pipeline: Any) -> None:
+    sq = pipeline.ask("各供应商今年的准时到货率").semantic_query
+    assert sq["metrics"] == ["on_time_delivery_rate"] and not sq.get("time_role"), sq
