@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_data import scaled_db
-from overhead import QUESTIONS, STAGES, Bench, prepared_session
+from overhead_measure import QUESTIONS, STAGES, Bench, prepared_session
 
 
 def _package(path: str) -> str:
@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "bench" / "profile")
     args = parser.parse_args()
 
-    bench = Bench(scaled_db(args.scale, args.db), QUESTIONS)
+    bench = Bench(str(scaled_db(args.scale, args.db)), QUESTIONS)
     ranked = _rank(bench)
     wanted = [i.strip() for i in args.ids.split(",")] if args.ids else []
     slow = ([r for r in ranked if r["id"] in wanted] if wanted

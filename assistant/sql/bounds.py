@@ -12,6 +12,8 @@ what a cap on memory must count: a 100 MB text value counts 100 MB, an integer 2
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import heapq
 import sys
 import threading
 import time
@@ -34,10 +36,10 @@ class DeadlineExpired(Exception):
 
 
 class Deadline:
-    """Interrupts a running statement from a timer thread, and tells the fetch loop when time is up.
+    """Interrupts a running statement when its time is up, and tells the fetch loop so.
 
-    DuckDB has no statement timeout, so the timer calls the connection's `interrupt()`; on
-    PostgreSQL it calls `cancel_safe()`. The timer stays armed until the last row is fetched,
+    DuckDB has no statement timeout, so the watchdog calls the connection's `interrupt()`; on
+    PostgreSQL it calls `cancel_safe()`. The deadline stays armed until the last row is fetched,
     because a streamed result does its work while it is fetched. The lock makes sure the
     interrupt only lands while our statement is running: an interrupt arriving on an idle
     connection could otherwise hit the next caller's query.
@@ -49,19 +51,20 @@ class Deadline:
         self._end = time.monotonic() + seconds if seconds > 0 else float("inf")
         self._lock = threading.Lock()
         self._done = False
-        self.fired = False  # the timer interrupted the connection: do not trust it again
-        self._timer: threading.Timer | None = None
+        self.fired = False  # the deadline interrupted the connection: do not trust it again
 
     def __enter__(self) -> Deadline:
         if self._call is not None and self._seconds > 0:
-            self._timer = threading.Timer(self._seconds, self._fire)
-            self._timer.daemon = True
-            self._timer.start()
+            _WATCHDOG.arm(self)
         return self
 
     @property
     def expired(self) -> bool:
         return self.fired or time.monotonic() >= self._end
+
+    @property
+    def done(self) -> bool:
+        return self._done
 
     def check(self) -> None:
         # Between batches: conversion and measuring run in Python, where no interrupt reaches.
@@ -80,8 +83,47 @@ class Deadline:
     def __exit__(self, *exc: object) -> None:
         with self._lock:
             self._done = True
-        if self._timer is not None:
-            self._timer.cancel()
+
+
+class _Watchdog:
+    """One thread for every armed deadline. A timer thread per statement cost 0.3-1 ms to start
+    on a busy machine, as much as a small query; arming here is a heap push. A deadline that
+    passes is fired on a thread of its own, so a slow cancel (PostgreSQL's goes over the
+    network) never delays another deadline."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._count = 0
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: Deadline) -> None:
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._heap, (deadline._end, self._count, deadline))
+            if self._thread is None or not self._thread.is_alive():  # first use, or after a fork
+                self._thread = threading.Thread(target=self._run, name="fa-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._wake.notify()  # the new deadline is the nearest: wait less
+
+    def _run(self) -> None:
+        while True:
+            due: list[Deadline] = []
+            with self._wake:
+                while not self._heap:
+                    self._wake.wait()
+                now = time.monotonic()
+                while self._heap and (self._heap[0][0] <= now or self._heap[0][2].done):
+                    due.append(heapq.heappop(self._heap)[2])
+                if not due:
+                    self._wake.wait(self._heap[0][0] - now)
+            for deadline in due:
+                if not deadline.done:
+                    threading.Thread(target=deadline._fire, name="fa-deadline-fire", daemon=True).start()
+
+
+_WATCHDOG = _Watchdog()
 
 
 @dataclass(frozen=True)
@@ -116,8 +158,7 @@ def fetch_bounded(fetchmany: Callable[[int], Sequence[Any]], limits: FetchLimits
             deadline.check()  # per row: converting a batch of long values takes time too
             if len(rows) == limits.rows:  # the extra row: there is more than the cap
                 return rows, "rows", used
-            row = tuple(plain(v) for v in raw)
-            size = row_bytes(row)
+            row, size = _plain_row(raw)
             if used + size > limits.bytes:
                 if not rows:
                     raise _too_large(size, limits.bytes)
@@ -129,6 +170,21 @@ def fetch_bounded(fetchmany: Callable[[int], Sequence[Any]], limits: FetchLimits
             return rows, None, used
         room = (limits.bytes - used) // max(1, 2 * biggest)
         batch = max(1, min(_MAX_BATCH, limits.rows + 1 - len(rows), room))
+
+
+# Values that hold no other values: their size is getsizeof's. Most fetched values are these; a
+# trace fetches thousands of rows, and sizing every value through value_bytes() (and converting
+# it in a generator) was a third of a large trace's assistant time.
+_FLAT = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta, bytes})
+
+
+def _plain_row(raw: Sequence[Any]) -> tuple[tuple[Any, ...], int]:
+    """The row with plain values (see `plain`) and its bytes (`row_bytes`)."""
+    row = tuple(map(plain, raw))
+    size = 0
+    for value in row:
+        size += sys.getsizeof(value) if type(value) in _FLAT else value_bytes(value)
+    return row, size
 
 
 def row_bytes(row: Sequence[Any]) -> int:

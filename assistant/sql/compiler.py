@@ -31,6 +31,7 @@ from assistant.sql.expressions import (
     parse,
     shared_rule,
 )
+from assistant.sql.frozen import freeze
 from assistant.sql.literals import literal
 from assistant.sql.rollup import SummarySource, reroute
 from assistant.sql.shapes import ratio_expression, share_select
@@ -211,7 +212,7 @@ class Compiler:
 
     # ---------------------------------------------------------------- entry point
     def compile(self, query: SemanticQuery) -> CompiledQuery:
-        return self._cache.get("query", query, self._compile)
+        return self._cache.get("query", query, lambda q: _frozen(self._compile(q)))
 
     def _compile(self, query: SemanticQuery) -> CompiledQuery:
         validate_query(query, self.layer)
@@ -301,7 +302,7 @@ class Compiler:
         applies; shares, ratios of metrics, thresholds, order and limit are left out: they are
         not sums."""
         self.compile(query)
-        return self._cache.get("measures", query, self._compile_measures)
+        return self._cache.get("measures", query, lambda q: _frozen(self._compile_measures(q)))
 
     def _compile_measures(self, query: SemanticQuery) -> CompiledQuery:
         plain = query.model_copy(update={"share": [], "per": None, "order": [], "limit": None, "units": {}, "filters": [
@@ -361,6 +362,13 @@ class Compiler:
         cte = exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(name)))
         select.set("with_", exp.With(expressions=[cte, *existing]))
         return select
+
+
+def _frozen(compiled: CompiledQuery) -> CompiledQuery:
+    """A cached tree is handed out again and again and never changed (the cache's contract): the
+    guard may then render it once (assistant.sql.frozen)."""
+    freeze(compiled.tree)
+    return compiled
 
 
 def compile_query(query: SemanticQuery, layer: Layer, *, scope: Sequence[Filter] = (),

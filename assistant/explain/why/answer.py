@@ -52,10 +52,16 @@ def explanation_answer(runner: Runner, question: str, ex: Explanation, *, planne
     answer.extras["why"] = structured(ex, writer)
     answer.extras["queries"] = [{"what": scope_line(q.query, layer, lang, labels), "sql": q.sql, "rows": q.rows}
                                 for q in ex.queries]
-    from assistant.explain.why.chart import waterfall  # Altair costs ~1 s to import: only when drawn
-
-    answer.chart = waterfall(answer, writer)
+    # Drawn on first read, like every other answer's chart: Altair costs ~1 s to import and the
+    # waterfall 50-90 ms per answer, which the CLI, the API and most bot replies never show.
+    answer.draw_later(lambda drawn: _waterfall(drawn, writer))
     return answer
+
+
+def _waterfall(answer: Answer, writer: Writer) -> dict[str, Any] | None:
+    from assistant.explain.why.chart import waterfall  # Altair: imported only when a chart is drawn
+
+    return waterfall(answer, writer)
 
 
 def _labels(runner: Runner, lang: str) -> Labeller:

@@ -15,6 +15,7 @@ Nothing here knows a metric by name: the layer's `expr` and measures are all it 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,8 +55,11 @@ class Formula:
         return evaluate(self.expr, sums)
 
 
+@functools.lru_cache(maxsize=256)
 def read_formula(layer: Layer, metric: str) -> Formula:
-    """The shape of `metric`'s expression (see the module docstring)."""
+    """The shape of `metric`'s expression (see the module docstring). Kept per (layer, metric):
+    a layer's formulas do not change, and parsing every metric's expression to name a product's
+    factors cost a few ms per why-question. A Formula is frozen and its trees are only read."""
     return _shape(_unwrap(sqlglot.parse_one(layer.metric(metric).expr, read="duckdb")), layer, top=True)
 
 

@@ -30,6 +30,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
 from assistant.core.errors import AccessDenied, GuardError
+from assistant.sql.frozen import render
 from assistant.sql.guard.nodes import check_nodes, forbidden_label
 from assistant.sql.guard.resolve import resolve, verify
 from assistant.sql.guard.scope import RowScope, apply_row_scope
@@ -118,7 +119,8 @@ class Guard:
             # A tree is checked as the database will read it: rendered, then parsed. A tree built
             # in code can differ from the parse of its own text (an ORDER BY without Ordered
             # nodes, operators without parentheses); the database only ever sees the text.
-            text_in = sql if isinstance(sql, str) else sql.sql(dialect=self.dialect, comments=False)
+            # A frozen tree (the compile cache's, a trace statement) is rendered once (frozen.py).
+            text_in = sql if isinstance(sql, str) else render(sql, self.dialect)
             key = (text_in, cap, isinstance(sql, str))
             with self._verdicts_lock:
                 known = self._verdicts.get(key)

@@ -217,15 +217,22 @@ class TraceCompiler:
                            self.key_text(edge.table, came_col, "e"), exp.Literal.number(depth))
                 .from_(_table(edge.table, "e")).where(_and(conds)))
 
+    def walk_plan(self, spec: WalkSpec) -> list[tuple[Direction, list[GenealogyEdge], list[str] | None]]:
+        """Per direction: the edges the walk may use and the order of the node types they reach
+        (None when they hold a cycle: the walk then recurses)."""
+        plan: list[tuple[Direction, list[GenealogyEdge], list[str] | None]] = []
+        for direction in spec.directions:
+            edges = [e for e in self.graph.edges_within(set(self.graph.distances(spec.start, direction)))
+                     if (e.upstream, e.downstream) not in spec.skip]
+            plan.append((direction, edges, topological(spec.start, direction, self.graph, edges)))
+        return plan
+
     def walk_ctes(self, spec: WalkSpec, *, links: bool) -> list[exp.CTE]:
         """Edge lists, the walks, the distinct reached nodes and (optionally) their links."""
         ctes: list[exp.CTE] = []
         reach_parts: list[exp.Select] = []
         link_parts: list[exp.Select] = []
-        for direction in spec.directions:
-            edges = [e for e in self.graph.edges_within(set(self.graph.distances(spec.start, direction)))
-                     if (e.upstream, e.downstream) not in spec.skip]
-            order = topological(spec.start, direction, self.graph, edges)
+        for direction, edges, order in self.walk_plan(spec):
             ctes += (self._layered_walk(direction, spec, order, edges) if order is not None
                      else self._recursive_walk(direction, spec, edges))
             walk = WALKS[direction]

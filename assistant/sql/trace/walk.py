@@ -19,9 +19,9 @@ from assistant.sql.executor import QueryResult
 from assistant.sql.trace.attribute import (
     attribute_columns,
     attribute_labels,
-    attribute_statement,
     host_of,
 )
+from assistant.sql.trace.cache import CachedTraceCompiler, trace_compiler
 from assistant.sql.trace.impact import impact_figures
 from assistant.sql.trace.levels import chain_table, column_labels, parse_rows
 from assistant.sql.trace.result import TraceLevel, TraceResult
@@ -51,8 +51,8 @@ class _Walker:
         return self.layer.genealogy
 
     @cached_property
-    def compiler(self) -> TraceCompiler:
-        return TraceCompiler(self.layer, self.layer.genealogy)
+    def compiler(self) -> CachedTraceCompiler:
+        return trace_compiler(self.layer)  # kept per layer: a repeated trace is not built again
 
 
 # A context target (a line) answered through its host: (context type, edge to the host, host type).
@@ -280,7 +280,7 @@ def _fetch_level_rows(w: _Walker, spec: WalkSpec, levels: list[TraceLevel], targ
 def _attribute_table(w: _Walker, spec: WalkSpec, attribute: _Attribute, lang: str, answer: _Answer) -> None:
     """The answer is the context nodes (lines) describing the reached hosts."""
     context, edge, host = attribute
-    res = w.run(attribute_statement(w.compiler, spec, context, edge, host, lang))
+    res = w.run(w.compiler.attribute_statement(spec, context, edge, host, lang))
     answer.sql_count += 1
     answer.sql, answer.truncated, answer.rows = res.sql, res.truncated, [list(r) for r in res.rows]
     answer.columns = attribute_columns(w.graph, context, host, lang)
