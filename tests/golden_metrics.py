@@ -177,6 +177,19 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
          ON s.sales_order_id = o.sales_order_id
          WHERE o.status = 'shipped' AND o.due_date >= DATE '2025-01-01' AND o.due_date < DATE '2026-01-01' GROUP BY 1"""),
     ],
+    "shipped_sales_orders": [
+        ({"metrics": None, "dimensions": ["customer"], "time_range": TR_Q4}, """
+         SELECT c.customer_name, COUNT(*) FROM sales_orders o JOIN customers c ON c.customer_id = o.customer_id
+         JOIN (SELECT sales_order_id, MAX(ship_date) AS last_ship FROM shipments GROUP BY sales_order_id) s
+           ON s.sales_order_id = o.sales_order_id
+         WHERE o.status = 'shipped' AND s.last_ship >= DATE '2025-10-01' AND s.last_ship < DATE '2026-01-01'
+         GROUP BY c.customer_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Y25}, """
+         SELECT CAST(DATE_TRUNC('month', s.last_ship) AS DATE), COUNT(*) FROM sales_orders o
+         JOIN (SELECT sales_order_id, MAX(ship_date) AS last_ship FROM shipments GROUP BY sales_order_id) s
+           ON s.sales_order_id = o.sales_order_id
+         WHERE o.status = 'shipped' AND s.last_ship >= DATE '2025-01-01' AND s.last_ship < DATE '2026-01-01' GROUP BY 1"""),
+    ],
     "complaint_count": [
         ({"metrics": None, "dimensions": ["customer"]},
          "SELECT c.customer_name, COUNT(*) FROM customer_complaints x JOIN customers c ON c.customer_id = x.customer_id GROUP BY c.customer_name"),

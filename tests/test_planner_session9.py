@@ -37,3 +37,15 @@ def test_which_ones_lists_the_rows_or_the_members_it_names(pipeline: Any, questi
 def test_a_date_word_inside_a_metric_name_keeps_the_default_date(pipeline: Any) -> None:
     sq = pipeline.ask("各供应商今年的准时到货率").semantic_query
     assert sq["metrics"] == ["on_time_delivery_rate"] and not sq.get("time_role"), sq
+
+
+@pytest.mark.parametrize("question", ["how many sales orders shipped in May?", "5月份发货的订单有多少"])
+def test_orders_shipped_in_a_month_are_dated_by_their_last_shipment(pipeline: Any, question: str) -> None:
+    """The convention of customer on-time delivery: a shipped order is dated by its last shipment."""
+    answer = pipeline.ask(question)
+    assert answer.semantic_query["metrics"] == ["shipped_sales_orders"]
+    (count,) = pipeline.run_sql(
+        "SELECT COUNT(*) FROM sales_orders o JOIN (SELECT sales_order_id, MAX(ship_date) AS d FROM shipments "
+        "GROUP BY sales_order_id) s ON s.sales_order_id = o.sales_order_id WHERE o.status = 'shipped' "
+        "AND s.d BETWEEN DATE '2025-05-01' AND DATE '2025-05-31'").rows[0]
+    assert answer.rows[0][0] == count
