@@ -128,3 +128,24 @@ def test_a_row_is_converted_and_sized_as_value_by_value() -> None:
     assert row == tuple(plain(v) for v in raw)
     assert type(row[7]) is float and row[8] == b"ab"
     assert size == row_bytes(row)
+
+
+def test_scalar_and_nested_results_are_sized_as_value_by_value(tmp_path) -> None:
+    import duckdb
+
+    from assistant.sql.bounds import _flat_row, _plain_row, row_bytes
+    from assistant.sql.guard import Guard
+
+    scalars = ("NB-L3", 3, 2.5, True, None, b"raw", "长文本" * 100)
+    assert _flat_row(scalars) == _plain_row(scalars)
+    path = tmp_path / "nested.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT i, [i, i + 1] AS pair, {'k': 'v' || i} AS s, 'x' || i AS name "
+                    "FROM range(50) r(i)")
+    executor = Executor(path)
+    guard = Guard({"t": {"i": "BIGINT", "pair": "BIGINT[]", "s": "STRUCT(k VARCHAR)", "name": "VARCHAR"}})
+    for sql in ("SELECT i, pair, s, name FROM t ORDER BY i", "SELECT i, name FROM t ORDER BY i"):
+        result = executor.run(guard.check(sql))
+        assert len(result.rows) == 50
+        assert result.nbytes == sum(row_bytes(r) for r in result.rows)  # lists and structs with their items
+    executor.dispose()

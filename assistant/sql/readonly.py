@@ -167,6 +167,11 @@ def require_one_query(raw: Any, sql: str) -> None:
             _ONE_QUERY.popitem(last=False)
 
 
+# DuckDB column types whose values hold other values (INTEGER[], STRUCT(...), MAP(...), UNION(...)):
+# their rows are sized item by item (bounds.value_bytes).
+_NESTED = re.compile(r"\[|\b(?:STRUCT|MAP|UNION|LIST|ARRAY)\b", re.I)
+
+
 def fetch_duckdb(raw: Any, sql: str, fetch: FetchLimits | None, deadline: Deadline) -> Fetched:
     """One query on the driver's own connection, in DuckDB's autocommit (one transaction per
     statement). Through SQLAlchemy every query was wrapped in BEGIN ... ROLLBACK plus a second
@@ -180,7 +185,8 @@ def fetch_duckdb(raw: Any, sql: str, fetch: FetchLimits | None, deadline: Deadli
         columns = [str(d[0]) for d in description] if description else []
         if fetch is None or description is None:
             return Fetched(columns, [])
-        rows, cut, nbytes = fetch_bounded(raw.fetchmany, fetch, deadline)
+        flat = not any(_NESTED.search(str(d[1])) for d in description)
+        rows, cut, nbytes = fetch_bounded(raw.fetchmany, fetch, deadline, flat=flat)
     except duckdb.Error as orig:
         raise DBAPIError.instance(sql, None, orig, duckdb.Error) from None
     return Fetched(columns, rows, cut, nbytes)
