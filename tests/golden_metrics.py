@@ -190,6 +190,16 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
            ON s.sales_order_id = o.sales_order_id
          WHERE o.status = 'shipped' AND s.last_ship >= DATE '2025-01-01' AND s.last_ship < DATE '2026-01-01' GROUP BY 1"""),
     ],
+    "late_po_count": [
+        ({"metrics": None, "dimensions": ["supplier"], "time_range": TR_Q4}, """
+         SELECT s.supplier_name, COUNT(*) FROM purchase_orders o JOIN suppliers s ON s.supplier_id = o.supplier_id
+         WHERE o.status = 'delivered' AND o.delivered_date > o.promised_date
+           AND o.promised_date >= DATE '2025-10-01' AND o.promised_date < DATE '2026-01-01' GROUP BY s.supplier_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Y25}, """
+         SELECT CAST(DATE_TRUNC('month', promised_date) AS DATE), COUNT(*) FROM purchase_orders
+         WHERE status = 'delivered' AND delivered_date > promised_date
+           AND promised_date >= DATE '2025-01-01' AND promised_date < DATE '2026-01-01' GROUP BY 1"""),
+    ],
     "complaint_count": [
         ({"metrics": None, "dimensions": ["customer"]},
          "SELECT c.customer_name, COUNT(*) FROM customer_complaints x JOIN customers c ON c.customer_id = x.customer_id GROUP BY c.customer_name"),

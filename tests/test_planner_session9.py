@@ -49,3 +49,21 @@ def test_orders_shipped_in_a_month_are_dated_by_their_last_shipment(pipeline: An
         "GROUP BY sales_order_id) s ON s.sales_order_id = o.sales_order_id WHERE o.status = 'shipped' "
         "AND s.d BETWEEN DATE '2025-05-01' AND DATE '2025-05-31'").rows[0]
     assert answer.rows[0][0] == count
+
+
+@pytest.mark.parametrize(("question", "metric", "dims"), [
+    ("late PO deliveries last month - how many?", "late_po_count", []),
+    ("这个季度各供应商延迟交货的采购单数量", "late_po_count", ["supplier"]),
+    ("which complaint issue came up most this year", "complaint_count", ["complaint_issue"]),
+])
+def test_late_pos_and_complaint_issues(pipeline: Any, question: str, metric: str, dims: list[str]) -> None:
+    """The layer's late POs (delivered after the promised date) and complaint issues; 采购单数量 is the
+    number of POs, not their quantity."""
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == [metric] and sq.get("dimensions", []) == dims, sq
+
+
+def test_free_text_values_are_no_names(pipeline: Any) -> None:
+    """'incoming' is a word of a complaint's text, not a complaint: the question stays about lots."""
+    sq = pipeline.ask("what was the rejection rate on incoming aluminium lots last year?").semantic_query
+    assert sq["metrics"] == ["lot_rejection_rate"]

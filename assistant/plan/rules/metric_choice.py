@@ -132,10 +132,19 @@ def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) ->
     units = [u for u in units_said(text, layer) if u.name != chosen.unit]
     if len(units) != 1:
         return metrics
+    counts = all(m.agg == "count" for m in layer.metric_measures(chosen.name))
+    if counts and not _said_apart_from(text, [units[0].label.en, *units[0].synonyms.en], "数量"):
+        return metrics  # '延迟交货的采购单数量': in Chinese 数量 is also the number of things counted
     tables = {m.table for m in layer.metric_measures(chosen.name)}
     same = [m.name for m in layer.spec.metrics if m.unit == units[0].name and plain_total(layer, m.name)
             and layer.metric_measures(m.name)[0].table in tables]
     return same if len(same) == 1 else metrics
+
+
+def _said_apart_from(text: str, forms: list[str], word: str) -> bool:
+    """Whether the unit is said in other words than `word` (in either language)."""
+    return any(f and len(f) > 1 and re.search(rf"(?<![a-z]){re.escape(fold(f))}(?![a-z])", text) for f in forms) \
+        or word not in text
 
 
 def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
