@@ -67,3 +67,24 @@ def test_free_text_values_are_no_names(pipeline: Any) -> None:
     """'incoming' is a word of a complaint's text, not a complaint: the question stays about lots."""
     sq = pipeline.ask("what was the rejection rate on incoming aluminium lots last year?").semantic_query
     assert sq["metrics"] == ["lot_rejection_rate"]
+
+
+def test_a_share_of_a_scoped_whole_keeps_the_scope_in_the_whole(pipeline: Any) -> None:
+    """'what share of unplanned downtime was breakdowns': breakdowns over unplanned downtime (the scope
+    named in the 'of' phrase stays in the whole), not over all downtime."""
+    sq = pipeline.ask("what share of unplanned downtime minutes was breakdowns this quarter?").semantic_query
+    assert sq["share"] == ["downtime_reason"], sq
+
+
+def test_in_percent_asks_for_shares(pipeline: Any) -> None:
+    sq = pipeline.ask("downtime split by reason in % for the last 30 days").semantic_query
+    assert sq["share"] == ["downtime_reason"] and sq["dimensions"] == ["downtime_reason"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "what share of last month's downtime was because we ran out of material?",
+    "上个月停机时间里，因为缺人占了多少比例",
+])
+def test_a_share_without_a_part_it_understood_is_asked_not_answered_as_the_total(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status != "ok" or answer.semantic_query.get("share"), answer.semantic_query

@@ -7,7 +7,6 @@ outside the layer, or wants to change data, it refuses.
 
 from __future__ import annotations
 
-import re
 import threading
 
 from assistant.core.text import fold
@@ -27,6 +26,7 @@ from assistant.plan.rules.messages import (
     refuse_money,
     refuse_unknown,
     shape_stop,
+    share_of_what,
     suggest_metrics,
     unread_negation,
 )
@@ -55,12 +55,12 @@ from assistant.plan.rules.shapes import (
 )
 from assistant.plan.rules.steps import (
     Reading,
-    Structure,
     breakdowns,
     connective_spans,
     count_instead,
     find_structure,
     guess_note,
+    keeps_bare,
     merge_previous,
     reachable,
     read_as,
@@ -80,6 +80,7 @@ from assistant.plan.rules.vocab_build import build_vocabulary
 from assistant.plan.rules.why import why_plan
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from assistant.understand.timeparse import TimeMatch
+from semantic_layer.layer import Layer
 
 
 class RulePlanner:
@@ -238,7 +239,7 @@ class RulePlanner:
         if stop is not None:
             return stop
         # A bare dimension word is the question's subject ("设备平均运行") unless a ranking needs it.
-        group_by = [d for d in parsed.group_by if _keeps_bare(found, parsed, text) or d not in parsed.bare_dims]
+        group_by = [d for d in parsed.group_by if keeps_bare(found, parsed, text) or d not in parsed.bare_dims]
         dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer, text)
         if dropped and not previous:  # never answer without a breakdown that was asked for
             return Plan(kind="clarify", planner=self.name, not_understood=r.unknown,
@@ -292,6 +293,8 @@ class RulePlanner:
         if rate is not None:
             parsed.guessed = rate
             return query.model_copy(update={"metrics": [rate], "share": []})
+        if r.shapes.share and not query.share and query.metrics and _plain_amount(query.metrics[0], layer):
+            return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang))
         return query
 
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:
@@ -378,22 +381,11 @@ class RulePlanner:
         return cached
 
 
+def _plain_amount(metric: str, layer: Layer) -> bool:
+    unit = layer.unit(layer.metric(metric).unit)
+    return unit is None or unit.kind != "ratio"
+
+
 def _left_out(filters: list[Filter]) -> bool:
     """Did a negation leave a member out (so the 'not' was read, not ignored)?"""
     return any(f.op == "not in" for f in filters)
-
-
-_PERIOD_NEXT = re.compile(r"\s*(?:day|week|month|quarter|year)s?\b|\s*(?:天|周|月|季度|年)")  # 'each week' is a grain
-
-
-def _keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
-    """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
-    or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
-    not when another breakdown is marked: 'how long were the machines stopped on each line')."""
-    if set(parsed.group_by) - parsed.bare_dims:
-        return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
-    named = [(m.start, m.end) for m, _ in parsed.values]  # the 3 of 'line 3' counts no members
-    respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
-                       and not _PERIOD_NEXT.match(text, m.end())
-                       for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
-    return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)

@@ -20,6 +20,7 @@ SHARE = re.compile(
     r"(?:\b(?:share|fraction|proportion|percentage|percent|portion|ratio)|%)\s+of\b"
     r"|\bwhat\s+(?:%|percent|percentage|share|fraction|proportion)(?!\w)|\bhow\s+much\s+of\b|\bhow\s+many\s+of\b"
     r"|\bas\s+a\s+(?:share|percentage|fraction)\b|\b(?:share|percentage|fraction|proportion)s?\b"
+    r"|\b(?:in|as)\s+(?:%|percent\b|percentages?\b|pct\b)"
     r"|占(?:了)?(?:总|全部|全|整体|所有)?[^，,。？?]{0,8}?(?:的)?(?:比例|比重|百分比|多少|几成|份额)"
     r"|占比|所占比例|比例|百分比|百分之几|百分之多少|几成|份额", re.I)
 # "X per Y", "average X per Y", "X divided by Y", "平均每Y的X", "X除以Y".

@@ -174,7 +174,7 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
         return []  # a rate is already a share; "what share" then just asks for it
     metric_at = parsed.metric_spans.get(query.metrics[0], (0, 0))[0]
     filtered = [f.field for f in query.filters if f.field in layer.dimensions]
-    positions = {m.terms[0].ref: m.start for m, _ in parsed.values if m.terms}
+    positions = {terms[0].ref: m.start for m, terms in parsed.values if terms}  # 'breakdowns' may name a metric too
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
     if later:
         return list(dict.fromkeys(later))

@@ -363,3 +363,19 @@ def unplaced_negation(text: str, spans: list[tuple[int, int]], filters: list[Fil
         if not used.covers(*m.span()):
             return m.group(0)
     return None
+
+
+_PERIOD_NEXT = re.compile(r"\s*(?:day|week|month|quarter|year)s?\b|\s*(?:天|周|月|季度|年)")  # 'each week' is a grain
+
+
+def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
+    """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
+    or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
+    not when another breakdown is marked: 'how long were the machines stopped on each line')."""
+    if set(parsed.group_by) - parsed.bare_dims:
+        return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
+    named = [(m.start, m.end) for m, _ in parsed.values]  # the 3 of 'line 3' counts no members
+    respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
+                       and not _PERIOD_NEXT.match(text, m.end())
+                       for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
+    return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)
