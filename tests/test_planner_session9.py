@@ -88,3 +88,8 @@ def test_in_percent_asks_for_shares(pipeline: Any) -> None:
 def test_a_share_without_a_part_it_understood_is_asked_not_answered_as_the_total(pipeline: Any, question: str) -> None:
     answer = pipeline.ask(question)
     assert answer.status != "ok" or answer.semantic_query.get("share"), answer.semantic_query
+
+
+def test_which_ones_after_a_ranking_are_the_top_members(pipeline: Any) -> None:
+    sq = pipeline.ask("今年故障最多的5台设备是哪些").semantic_query
+    assert sq.get("records") is None and sq["limit"] == 5 and sq["dimensions"] == ["machine"], sq

@@ -277,7 +277,8 @@ class RulePlanner:
         query = shaped(query, parsed, r.shapes, layer, text)
         if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
             return stop  # periods that are no grain; below: the records, not their count
-        if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words)) is not None:
+        ranked = bool(r.found.top)
+        if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words, ranked=ranked)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
             named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'
             shown = [d for d in [*query.dimensions, *named] if layer.join_path(table, layer.dimension(d).table)]

@@ -355,11 +355,13 @@ _SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:sho
 
 
 def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
-                  dim_words: dict[str, Span] | None = None) -> str | None:
+                  dim_words: dict[str, Span] | None = None, *, ranked: bool = False) -> str | None:
     """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
     when the reading found only their count: answering the count instead would answer another question.
     Not when the list word names a breakdown ('哪些供应商的来料被拒收': the suppliers, not the lots)."""
     if len(query.metrics) != 1 or query.share or query.per or query.time_grain or shapes.count is not None:
+        return None
+    if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
         return None
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
