@@ -93,3 +93,9 @@ def test_a_share_without_a_part_it_understood_is_asked_not_answered_as_the_total
 def test_which_ones_after_a_ranking_are_the_top_members(pipeline: Any) -> None:
     sq = pipeline.ask("今年故障最多的5台设备是哪些").semantic_query
     assert sq.get("records") is None and sq["limit"] == 5 and sq["dimensions"] == ["machine"], sq
+
+
+def test_number_of_takes_no_singular(pipeline: Any) -> None:
+    """'number of customer complaints' is the complaints, not the number of customers beside them."""
+    sq = pipeline.ask("Number of customer complaints per customer this year").semantic_query
+    assert sq["metrics"] == ["complaint_count"] and sq["dimensions"] == ["customer"], sq

@@ -4,6 +4,8 @@ Term of the Vocabulary that `vocab.Vocabulary.scan` then finds in questions."""
 
 from __future__ import annotations
 
+import re
+
 from assistant.core.text import key as normalize
 from assistant.plan.rules.vocab import Term, Vocabulary
 from assistant.understand.catalogue import Member, ValueCatalogue, short_names
@@ -30,6 +32,8 @@ def singular(form: str) -> str | None:
     ending (None when it has none), so a form declared in the plural also matches the singular."""
     if not form.isascii() or not form[-1:].isalpha():
         return None
+    if re.match(r"(?:number|count|total|amount) of ", form, re.I):
+        return None  # 'number of customers' takes no singular: 'number of customer complaints' is another thing
     head, _, last = form.rpartition(" ")
     low = last.lower()
     if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is")):
