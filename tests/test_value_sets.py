@@ -49,3 +49,15 @@ def test_two_values_named_apart_are_still_compared(pipeline: Any) -> None:
     answer = pipeline.ask("work orders planned vs in progress by priority")
     assert answer.status == "ok", answer.message
     assert "work_order_status" in answer.semantic_query["dimensions"]
+
+
+@pytest.mark.parametrize(("question", "values"), [
+    ("List the complaints that are still open (status open).", ["open"]),
+    ("complaints with status open", ["open"]),
+    ("how many open complaints", ["investigating", "open"]),
+    ("work orders with status open", ["in_progress", "planned"]),  # no single value 'open': the set
+])
+def test_beside_the_dimension_word_the_single_value_wins(pipeline: Any, question: str, values: list[str]) -> None:
+    answer = pipeline.ask(question)
+    got = [f["values"] for f in answer.semantic_query["filters"] if f["field"].endswith("status")]
+    assert got == [values], answer.semantic_query

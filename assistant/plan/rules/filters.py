@@ -48,7 +48,7 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     if allowed is None:
         allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
     near = _distances(layer, metrics, allowed)
-    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped, near)
+    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped, near, layer)
     shared = _narrow_shared(shared, chosen)
     stop = _place_partials(partials, chosen, ctx.lang, question) or _ask_shared(shared, ctx, question)
     if stop is not None:
@@ -68,7 +68,7 @@ def _distances(layer: Layer, metrics: list[str], allowed: set[str]) -> dict[str,
 
 
 def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: Collection[str],
-                    near: dict[str, int]) -> tuple[Chosen, Named, set[str], Named]:
+                    near: dict[str, int], layer: Layer) -> tuple[Chosen, Named, set[str], Named]:
     """Members of full names by dimension, the options of each partial name, the excluded member
     keys, and the full names several members share (each with its members)."""
     chosen: Chosen = {}
@@ -82,7 +82,7 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
         fitting = [t for t in terms if t.ref in allowed] or terms
         # 'open complaints': the complaint's own status, not that of the work order behind its batch.
         fitting = sorted(fitting, key=lambda t: near.get(t.ref, 99))
-        full = [t for t in fitting if not t.partial]
+        full = _set_or_value([t for t in fitting if not t.partial], text, match, layer)
         if not full:
             partials.append((match, [t.member for t in fitting if t.member is not None]))
             continue
@@ -96,6 +96,18 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
             if member not in bucket:
                 bucket.append(member)
     return chosen, partials, excluded, shared
+
+
+def _set_or_value(full: list[Term], text: str, match: Match, layer: Layer) -> list[Term]:
+    """'open complaints' is the layer's set (open or investigating); 'status open', '状态为未关闭' said
+    beside the dimension's own word is the one value of that name."""
+    if not full or not any(t.group for t in full if t.ref == full[0].ref):
+        return full
+    label = layer.dimension(full[0].ref).label
+    heads = [w for w in (label.en.split()[-1].lower(), label.zh[-2:]) if w]
+    around = text[max(0, match.start - 12):match.end + 12]
+    single = any(h in around for h in heads) and any(t.group is None for t in full if t.ref == full[0].ref)
+    return [t for t in full if t.ref != full[0].ref or (t.group is None) == single]
 
 
 def _full_name(full: list[Term]) -> list[Member]:

@@ -86,8 +86,8 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
 
 
 def _add_value_sets(vocab: Vocabulary, layer: Layer, catalogue: ValueCatalogue) -> None:
-    """A set's words name all of its values at once; they replace a single value of the same
-    dimension said the same way ('open complaints' are the open and the investigated ones)."""
+    """A set's words name all of its values at once, before a single value of the same dimension said
+    the same way ('open complaints' are the open and the investigated ones; 'status open' is one)."""
     for dim in layer.spec.dimensions:
         for vs in dim.value_sets:
             members = [m for m in catalogue.members if m.dimension == dim.name and m.key in vs.values]
@@ -95,10 +95,11 @@ def _add_value_sets(vocab: Vocabulary, layer: Layer, catalogue: ValueCatalogue) 
                 continue  # none of its values is in the data: the words name nothing here
             group = vs.en or vs.zh or vs.forms()[0]
             for form in vs.forms():
-                bucket = vocab.forms.get(normalize(form), [])
-                bucket[:] = [t for t in bucket if not (t.kind == "value" and t.ref == dim.name)]
-                for member in members:
-                    vocab.add(form, Term("value", dim.name, member, group=group))
+                bucket = vocab.forms.setdefault(normalize(form), [])
+                if len(normalize(form)) < 2:
+                    continue
+                # The set first; a single value said the same way stays for 'status open' (filters.py).
+                bucket[:0] = [Term("value", dim.name, m, group=group) for m in members]
 
 
 def _add_time_roles(vocab: Vocabulary, layer: Layer) -> list[tuple[str, Term]]:
