@@ -16,7 +16,9 @@ HERE = Path(__file__).resolve().parent
 DIALECTS = ("duckdb", "postgres")
 
 HOSTILE_SETUP = (
-    "UPDATE customer_complaints SET issue_zh = 'HIDDEN-ZH-' || complaint_id",
+    # A column the layer does not declare (the demo's issue_zh is declared: complaint issues in Chinese).
+    "ALTER TABLE customer_complaints ADD COLUMN internal_note VARCHAR",
+    "UPDATE customer_complaints SET internal_note = 'HIDDEN-ZH-' || complaint_id",
     "UPDATE material_lots SET plant_id = 'HIDDEN-LOT-PLANT'",
     "UPDATE purchase_orders SET plant_id = 'HIDDEN-PO-PLANT'",
     "ALTER TABLE plants ADD COLUMN secret_code VARCHAR DEFAULT 'HIDDEN-PLANT-SECRET'",
@@ -28,7 +30,7 @@ HOSTILE_SETUP = (
 # Values only hidden places hold; a result or message containing one has leaked.
 MARKERS = ("HIDDEN-", "987654321")
 # Names of hidden columns and tables: a result column with one of these names has leaked.
-HIDDEN_NAMES = frozenset({"issue_zh", "secret_code", "secret_number", "employee", "salary", "note", "payroll"})
+HIDDEN_NAMES = frozenset({"internal_note", "secret_code", "secret_number", "employee", "salary", "note", "payroll"})
 
 
 @dataclass(frozen=True)
