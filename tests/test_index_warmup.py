@@ -36,8 +36,9 @@ def _fake_vectors(texts: Sequence[str], progress: bool = True) -> np.ndarray:
 
 
 def _pipeline(db: Path, tmp_path: Path) -> Pipeline:
+    # The spill folder of the session's other connections to the same file (DuckDB wants one per file).
     settings = Settings(db=str(db), as_of=EVAL_END, cache_dir=str(tmp_path / "cache"),
-                        index_dir=str(tmp_path / "index"))
+                        index_dir=str(tmp_path / "index"), temp_dir=str(Settings().temp_path()))
     return Pipeline.from_settings(settings)
 
 

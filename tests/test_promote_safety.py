@@ -102,13 +102,13 @@ def _hidden_columns(db: Path, table: str) -> set[str]:
 
 @pytest.mark.parametrize(("sql", "lang", "expected"), [
     ("DROP TABLE plants", "en", "refused by the SQL guard: Only read-only questions are allowed"),
-    ("SELECT * FROM customer_complaints", "zh", "selects columns with a star (*) from customer_complaints"),
+    ("SELECT * FROM purchase_orders", "zh", "selects columns with a star (*) from purchase_orders"),
     ("SELECT widget_id FROM widgets", "en", "The table 'widgets' is not part of the semantic layer"),
 ], ids=["drop-table", "star-over-hidden-columns", "missing-table"])
 def test_refused_gold_sql_leaves_the_file_byte_for_byte(tmp_path: Path, demo_db: Path, sql: str, lang: str,
                                                         expected: str) -> None:
-    if "customer_complaints" in sql:  # the point of this case: the table really hides a column
-        assert _hidden_columns(demo_db, "customer_complaints")
+    if "purchase_orders" in sql:  # the point of this case: the table really hides a column (plant_id)
+        assert _hidden_columns(demo_db, "purchase_orders")
     folder = _layer_copy(tmp_path)
     target = folder / "verified_queries.yaml"
     original = target.read_bytes()
