@@ -213,6 +213,8 @@ class Export:
         elif m.expr is not None:
             out["expr"] = m.expr
         if m.time_column:
+            if (m.table, m.time_column) not in self.dim_of:  # a date only this measure is read by
+                self._time_dimension(self.layer.tables[m.table], m.time_column)
             out["agg_time_dimension"] = self.dim_of[(m.table, m.time_column)]
         out["create_metric"] = False
         return out
