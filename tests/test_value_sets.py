@@ -61,3 +61,11 @@ def test_beside_the_dimension_word_the_single_value_wins(pipeline: Any, question
     answer = pipeline.ask(question)
     got = [f["values"] for f in answer.semantic_query["filters"] if f["field"].endswith("status")]
     assert got == [values], answer.semantic_query
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("how many open complaints", "Open (Investigating or Open)"),
+    ("未完成的工单有几个", "未完成（进行中或已计划）"),
+])
+def test_the_answer_names_the_set_and_its_values(pipeline: Any, question: str, said: str) -> None:
+    assert said in pipeline.ask(question).message

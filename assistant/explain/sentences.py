@@ -34,6 +34,17 @@ def sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _named_set(f: Filter, layer: Layer, lang: str, values: list[str]) -> list[str]:
+    """The values as said, under the name of the layer's set they make up: 'Open (In progress or
+    Planned)', so the reader sees both the word they used and what it was read as."""
+    for vs in layer.dimension(f.field).value_sets:
+        name = (vs.zh if lang == "zh" else vs.en) or vs.en or vs.zh
+        if f.op == "in" and name and set(vs.values) == {str(v) for v in f.values}:
+            joined = "或".join(values) if lang == "zh" else " or ".join(values)
+            return [f"{name}（{joined}）" if lang == "zh" else f"{name} ({joined})"]
+    return values
+
+
 def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | None = None) -> str:
     """One filter in words: "plant is Ningbo", "OEE below 75.0%", "月份 为 2025-10-01"."""
     labels = labels or {}
@@ -46,7 +57,7 @@ def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | No
         shown = [format_value(v, layer.unit(metric.unit), lang) for v in f.values]
         name = metric.label.get(lang)
     else:
-        shown = values
+        shown = _named_set(f, layer, lang, values)
         name = layer.dimension(f.field).label.get(lang)
     name = name if lang == "zh" else mid_sentence(name)
     op = _OPS[lang][f.op]
