@@ -108,9 +108,13 @@ def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
     if lang == "zh":
         if query.time_grain:
             text = f"{_GRAIN_WORDS[query.time_grain][1]}{text}"
+        if query.average_over:  # "平均每天产量"
+            text = f"平均{_GRAIN_WORDS[query.average_over][1]}{text}"
         return f"按{'、'.join(dims)}的{text}" if dims else text
     if query.time_grain:
         text = f"{_GRAIN_WORDS[query.time_grain][0]} {mid_sentence(text)}"
+    if query.average_over:  # "Average daily total output"
+        text = f"Average {_GRAIN_WORDS[query.average_over][0]} {mid_sentence(text)}"
     return text + " by " + " and ".join(mid_sentence(d) for d in dims) if dims else text
 
 

@@ -67,6 +67,9 @@ class SemanticQuery(BaseModel):
     # The records of this table one by one (its key, its date and the dimensions asked), newest
     # first, instead of a figure: "show me the open complaints from this month". No metric.
     records: str | None = None
+    # The mean over the periods of this grain ("average daily output"): the metric per period,
+    # then the average of those figures (periods with no rows are not counted). Sums and counts only.
+    average_over: Grain | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> SemanticQuery:
@@ -76,6 +79,8 @@ class SemanticQuery(BaseModel):
             raise ValueError("records are listed one by one: no metric and no time grain")
         if (self.share or self.per) and not self.metrics:
             raise ValueError("a share or a ratio needs a metric")
+        if self.average_over and (not self.metrics or self.share or self.per or self.time_grain):
+            raise ValueError("an average over periods needs a metric, and no share, ratio or time grain beside it")
         if self.per is not None and self.per not in self.metrics[1:]:
             raise ValueError(f"'per' must name one of the other metrics of the query, not '{self.per}'")
         return self
@@ -188,11 +193,12 @@ def _check_order(query: SemanticQuery) -> None:
 
 def _check_time_grain(query: SemanticQuery, layer: Layer) -> None:
     """A time grain needs dated metrics and must be a known grain."""
-    if query.time_grain is not None:
+    grain = query.time_grain or query.average_over
+    if grain is not None:
         timeless = [m for m in query.metrics if not layer.metric_time_columns(m)]
         if timeless:
             raise IncompatibleError(f"{layer.metric(timeless[0]).label.en} is a snapshot figure with no dates, "
-                                    f"so it cannot be broken down by {query.time_grain}.")
+                                    f"so it cannot be broken down by {grain}.")
     if query.time_grain is not None and query.time_grain not in GRAINS:
         raise UnknownFieldError(f"Unknown time grain '{query.time_grain}'.",
                                 suggestion=did_you_mean(query.time_grain, GRAINS))

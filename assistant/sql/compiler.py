@@ -34,7 +34,7 @@ from assistant.sql.expressions import (
 from assistant.sql.frozen import freeze
 from assistant.sql.literals import literal
 from assistant.sql.rollup import SummarySource, reroute
-from assistant.sql.shapes import ratio_expression, share_select
+from assistant.sql.shapes import average_select, ratio_expression, share_select
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
 
@@ -228,7 +228,10 @@ class Compiler:
                 listed = self._prepend_cte(listed, name)
             return CompiledQuery(tree=self._expanded(listed), columns=output_columns(self.layer, query))
         groups = self._groups(query)
-        select = share_select(query, self._plain) if query.share else self._plain(query)
+        if query.share:
+            select = share_select(query, self._plain)
+        else:
+            select = average_select(query, self._plain) if query.average_over else self._plain(query)
         return CompiledQuery(tree=self._expanded(select), columns=output_columns(self.layer, query),
                              tables=[g.table for g in groups])
 

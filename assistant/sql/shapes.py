@@ -61,3 +61,21 @@ def finish_order(select: exp.Select, query: SemanticQuery, fields: list[str], de
     if query.limit:
         select = select.limit(query.limit)
     return select
+
+
+def average_select(query: SemanticQuery, compile_plain: Callable[[SemanticQuery], exp.Select]) -> exp.Select:
+    """'average daily output': the metric per period of the grain (with the breakdowns), then the
+    mean of those figures per breakdown; order and limit apply to the averages."""
+    grain = query.average_over
+    assert grain is not None
+    periods = query.model_copy(update={"average_over": None, "time_grain": grain, "order": [], "limit": None})
+    select = exp.select(*(exp.column(d, table="p").as_(d) for d in query.dimensions),
+                        *(exp.Avg(this=exp.column(m, table="p")).as_(m) for m in query.metrics))
+    select = select.from_(compile_plain(periods).subquery("p"))
+    if query.dimensions:
+        select = select.group_by(*(exp.column(d, table="p") for d in query.dimensions))
+    order = [exp.Ordered(this=exp.column(o.field), desc=o.desc, nulls_first=False) for o in query.order]
+    order = order or [exp.Ordered(this=exp.column(d)) for d in query.dimensions]
+    if order:
+        select = select.order_by(*order)
+    return select.limit(query.limit) if query.limit else select

@@ -62,6 +62,7 @@ from assistant.plan.rules.steps import (
     guess_note,
     keeps_bare,
     merge_previous,
+    period_average,
     reachable,
     read_as,
     reading_notes,
@@ -250,6 +251,7 @@ class RulePlanner:
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
                               time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en",
                               time_role=time_role(parsed.time_roles, metrics, ctx.layer))
+        query = period_average(query, r.shapes.average, found.grain, ctx.layer, text)
         shaped_query = self._shape(query, r, text, ctx, times)
         if isinstance(shaped_query, Plan):
             return shaped_query
