@@ -19,6 +19,14 @@ NOV = {"start": "2025-11-01", "end": "2025-11-30"}
 Q3 = {"start": "2025-07-01", "end": "2025-09-30"}
 
 CASES: dict[str, tuple[dict, str]] = {
+    "average-per-day-by-plant": (
+        {"metrics": ["total_output"], "dimensions": ["plant"], "average_over": "day", "time_range": NOV},
+        """SELECT d.plant_name, AVG(d.s) FROM
+           (SELECT p.plant_name, r.production_date, SUM(r.total_count) AS s
+            FROM production_records r JOIN production_lines l ON l.line_id = r.line_id
+            JOIN plants p ON p.plant_id = l.plant_id
+            WHERE r.production_date >= DATE '2025-11-01' AND r.production_date < DATE '2025-12-01'
+            GROUP BY p.plant_name, r.production_date) d GROUP BY d.plant_name"""),
     "share-of-a-filter": (
         {"metrics": ["scrap_count"], "filters": [{"field": "shift", "values": ["C"]}], "share": ["shift"],
          "time_range": NOV},
