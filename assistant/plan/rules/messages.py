@@ -107,15 +107,17 @@ def shape_stop(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer, pl
     return None
 
 
-def share_of_what(planner: str, lang: str, metric: str) -> Plan:
+def share_of_what(planner: str, lang: str, metric: str, groups: list[str]) -> Plan:
     """A share asked of a figure with no part named that this reading understood: the total alone
-    would answer another question."""
+    would answer another question. `groups`: breakdowns the metric takes, as examples."""
     if lang == "zh":
-        msg = f"您想看{metric}中哪一部分的占比？请说明按什么拆分，或占比的是哪一类（例如某个原因、班次或工厂）。"
+        msg = (f"您想看{metric}中哪一部分的占比？请说明是哪一类，或按{'、'.join(groups)}等拆分后看占比。"
+               if groups else f"您想看{metric}中哪一部分的占比？请说明是哪一类。")
     else:
-        msg = (f"A share of {metric.lower()} needs its part: which reason, shift, plant or other group should I "
-               "take the share of? Or ask for it broken down, e.g. 'by reason in %'.")
-    return Plan(kind="clarify", planner=planner, message=msg)
+        shown = ", ".join(g.lower() for g in groups)
+        msg = (f"A share of {metric.lower()} needs its part: which group should I take the share of? "
+               + (f"Or ask for it broken down in %, e.g. by {shown}." if groups else ""))
+    return Plan(kind="clarify", planner=planner, message=msg.strip())
 
 
 def uneven_periods(planner: str, lang: str, labels: list[str]) -> Plan:

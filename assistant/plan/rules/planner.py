@@ -40,6 +40,7 @@ from assistant.plan.rules.metric_choice import (
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
+from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
@@ -62,7 +63,6 @@ from assistant.plan.rules.steps import (
     guess_note,
     keeps_bare,
     merge_previous,
-    period_average,
     reachable,
     read_as,
     reading_notes,
@@ -297,7 +297,8 @@ class RulePlanner:
             parsed.guessed = rate
             return query.model_copy(update={"metrics": [rate], "share": []})
         if r.shapes.share and not query.share and query.metrics and _plain_amount(query.metrics[0], layer):
-            return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang))
+            groups = [layer.dimension(d).label.get(ctx.lang) for d in layer.metric_dimensions(query.metrics[0])[:3]]
+            return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang), groups)
         return query
 
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:

@@ -379,26 +379,3 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
                        and not _PERIOD_NEXT.match(text, m.end())
                        for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
     return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)
-
-
-_BETWEEN_AVG = re.compile(r"\s*(?:per|a|each|every|of|the|的)?\s*", re.I)
-
-
-def period_average(query: SemanticQuery, average: Span | None, grain: tuple[str, Span] | None,
-                   layer: Layer, text: str) -> SemanticQuery:
-    """'average daily output', '平均每天产量', 'daily average scrap': the mean of the figures per day,
-    not the series of days. Only for sums and counts (an average of daily rates is another figure)."""
-    if query.time_grain is None or grain is None or average is None or query.share or query.per:
-        return query
-    (a0, a1), (g0, g1) = average, grain[1]
-    gap = text[a1:g0] if a1 <= g0 else text[g1:a0]
-    if not _BETWEEN_AVG.fullmatch(gap) or any(_is_rate(m, layer) for m in query.metrics):
-        return query
-    return query.model_copy(update={"average_over": query.time_grain, "time_grain": None,
-                                    "filters": [f for f in query.filters if f.field != query.time_grain]})
-
-
-def _is_rate(metric: str, layer: Layer) -> bool:
-    unit = layer.unit(layer.metric(metric).unit)
-    return (unit is not None and unit.kind == "ratio") or any(m.agg not in ("sum", "count")
-                                                           for m in layer.metric_measures(metric))
