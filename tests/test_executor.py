@@ -105,14 +105,12 @@ def test_only_checked_sql_is_accepted(executor: Executor) -> None:
 
 def test_database_is_read_only(executor: Executor, db_path: Path) -> None:
     # Bypass the guard on purpose: the database itself must refuse writes and file access.
-    with executor._engine.connect() as conn:
-        raw = conn.connection.driver_connection
+    with executor._transport.connection() as lease:  # type: ignore[attr-defined]
+        raw = lease.raw
         with pytest.raises(duckdb.Error, match="read-only"):
             raw.execute("CREATE TABLE sneaky (a INTEGER)")
-        conn.rollback()
         with pytest.raises(duckdb.Error, match="disabled by configuration"):
             raw.execute("SELECT * FROM read_csv('/etc/passwd')")
-        conn.rollback()
     with pytest.raises(ExecutionError, match="read-only"):
         executor._execute("DELETE FROM t_orders", fetch=None)
     # A plain read-only reader in the same process (the evaluation harness) can share the file.

@@ -173,11 +173,16 @@ def _duckdb_shows(setting: str, value: str) -> str:
 
 def _settings_in_effect(ex: Executor) -> tuple[Any, ...]:
     # The executor's own connection, not through the guard (which refuses current_setting).
-    with ex._engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        row = raw.execute("SELECT current_setting('temp_directory'), current_setting('max_temp_directory_size'), "
-                          "current_setting('memory_limit'), current_setting('enable_external_access')").fetchone()
-        conn.rollback()
+    sql = ("SELECT current_setting('temp_directory'), current_setting('max_temp_directory_size'), "
+           "current_setting('memory_limit'), current_setting('enable_external_access')")
+    transport: Any = ex._transport
+    if hasattr(transport, "engine"):  # in-memory DuckDB goes through SQLAlchemy
+        with transport.engine.connect() as conn:
+            row = conn.connection.driver_connection.execute(sql).fetchone()
+            conn.rollback()
+    else:  # a DuckDB file: its own pool
+        with transport.connection() as lease:
+            row = lease.raw.execute(sql).fetchone()
     assert row is not None
     return tuple(row)
 
@@ -243,13 +248,15 @@ def test_two_executors_on_one_file_share_the_bounds(make: Callable[..., Executor
 
 
 # ---------------------------------------------------------------------------- the pool
-def _hold_connections(monkeypatch: pytest.MonkeyPatch, pool_size: int) -> tuple[threading.Event, list[int]]:
+def _hold_connections(monkeypatch: pytest.MonkeyPatch, ex: Executor, pool_size: int) -> tuple[threading.Event, list[int]]:
     """Queries that got a connection wait for `release` and for each other (a connection can take a
-    moment to open); `peak` records how many ran at once."""
+    moment to open); `peak` records how many ran at once. The executor's transport (a DuckDB file's
+    own pool, or SQLAlchemy's) fetches in `_fetch` while it holds a connection."""
     release, full, running, peak, lock = threading.Event(), threading.Event(), [0], [0], threading.Lock()
-    real = Executor._fetch
+    transport = type(ex._transport)
+    real = transport._fetch  # type: ignore[attr-defined]
 
-    def held(self: Executor, *args: Any) -> Any:
+    def held(self: Any, *args: Any) -> Any:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -263,7 +270,7 @@ def _hold_connections(monkeypatch: pytest.MonkeyPatch, pool_size: int) -> tuple[
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(Executor, "_fetch", held)
+    monkeypatch.setattr(transport, "_fetch", held)
     return release, peak
 
 
@@ -290,11 +297,11 @@ def run_crowd(ex: Executor, n: int, release: threading.Event, busy_expected: int
 @pytest.mark.parametrize("where", ["file", "memory"])
 def test_a_full_pool_turns_queries_away_as_busy(where: str, make: Callable[..., Executor], tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    if where == "file":  # SQLAlchemy's QueuePool
+    if where == "file":  # the DuckDB file's own pool (assistant.sql.duckdb_files)
         ex = make(pool_size=2, queue_timeout_s=0.2)
-    else:  # no queueing pool: the executor's own semaphore
+    else:  # SQLAlchemy without a queueing pool: the transport's semaphore
         ex = Executor("duckdb:///:memory:", pool_size=2, queue_timeout_s=0.2, temp_dir=tmp_path / "spill")
-    release, peak = _hold_connections(monkeypatch, pool_size=2)
+    release, peak = _hold_connections(monkeypatch, ex, pool_size=2)
     start = time.perf_counter()
     outcomes = run_crowd(ex, 6, release, busy_expected=4)
     busy = [o for o in outcomes if isinstance(o, ServiceBusy)]
@@ -334,8 +341,9 @@ def test_from_settings_passes_every_bound(db_path: Path, tmp_path: Path) -> None
         assert (ex.timeout_s, ex.max_rows, ex.max_result_bytes) == (3.5, 70, 123_456)
         limits = ex.duckdb_limits
         assert (limits.memory_limit, limits.max_temp_size, limits.temp_dir) == ("1GB", "3GB", tmp_path / "s")
-        pool: Any = ex._engine.pool
-        assert (pool.size(), pool._max_overflow, pool._timeout) == (3, 0, 1.5)
+        # A DuckDB file's own pool: at most pool_size connections (no overflow), a wait of queue_timeout_s.
+        pool: Any = ex._transport
+        assert (pool.size, pool.queue_timeout_s) == (3, 1.5)
     finally:
         ex.dispose()
     other = tmp_path / "other.duckdb"
@@ -348,5 +356,5 @@ def test_pipeline_from_settings_builds_the_bounded_executor(db_path: Path, tmp_p
     settings = Settings(db=str(db_path), max_result_bytes=4321, pool_size=5, temp_dir=str(tmp_path / "s"))
     with Pipeline.from_settings(settings) as pipeline:
         assert pipeline.executor.max_result_bytes == 4321
-        assert pipeline.executor._engine.pool.size() == 5  # type: ignore[attr-defined]
+        assert pipeline.executor._transport.size == 5  # type: ignore[attr-defined]
         assert pipeline.executor.duckdb_limits.temp_dir == tmp_path / "s"

@@ -20,7 +20,7 @@ import pytest
 import sqlglot
 
 import assistant.sql.bounds as bounds
-import assistant.sql.executor as executor_module
+import assistant.sql.engine_transport as transport_module
 from assistant.core.errors import ExecutionError, QueryTimeout, ResultTooLarge, ServiceBusy
 from assistant.core.settings import Settings
 from assistant.sql.executor import Executor
@@ -76,7 +76,7 @@ def test_pg_first_row_past_the_cap_is_refused(make: Callable[..., Executor]) -> 
 
 def test_pg_rows_arrive_in_batches(make: Callable[..., Executor], monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[int] = []
-    real = executor_module.pg_cursor
+    real = transport_module.pg_cursor
 
     @contextmanager
     def spy(*args: Any) -> Iterator[tuple[list[str], Callable[[int], Sequence[Any]]]]:
@@ -87,7 +87,7 @@ def test_pg_rows_arrive_in_batches(make: Callable[..., Executor], monkeypatch: p
 
             yield columns, counted
 
-    monkeypatch.setattr(executor_module, "pg_cursor", spy)
+    monkeypatch.setattr(transport_module, "pg_cursor", spy)
     result = make(max_result_bytes=5 * MB).run(big_rows(200, MB))
     assert len(result.rows) == 4
     # A plain cursor would have received all 200 MB before the first row could be measured.
@@ -140,9 +140,9 @@ def test_pg_full_pool_turns_queries_away_as_busy(make: Callable[..., Executor],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     ex = make(pool_size=2, queue_timeout_s=0.2)
     release, full, running, peak, lock = threading.Event(), threading.Event(), [0], [0], threading.Lock()
-    real = Executor._fetch
+    real = transport_module.EngineTransport._fetch
 
-    def held(self: Executor, *args: Any) -> Any:
+    def held(self: transport_module.EngineTransport, *args: Any) -> Any:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -156,7 +156,7 @@ def test_pg_full_pool_turns_queries_away_as_busy(make: Callable[..., Executor],
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(Executor, "_fetch", held)
+    monkeypatch.setattr(transport_module.EngineTransport, "_fetch", held)
     outcomes: list[object] = []
 
     def ask(_: int) -> None:
@@ -180,7 +180,7 @@ def test_pg_from_settings_configures_the_pool() -> None:
     assert PG_URL
     ex = Executor.from_settings(Settings(db=PG_URL, pool_size=3, queue_timeout_s=1.5, max_result_bytes=999))
     try:
-        pool: Any = ex._engine.pool
+        pool: Any = ex._transport.engine.pool  # type: ignore[attr-defined]
         assert (pool.size(), pool._max_overflow, pool._timeout, ex.max_result_bytes) == (3, 0, 1.5, 999)
     finally:
         ex.dispose()

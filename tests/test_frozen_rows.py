@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import duckdb
 import pytest
 
 from assistant.sql.bounds import Deadline, plain
@@ -25,11 +26,20 @@ TRACES = [
 
 
 def _through_sqlalchemy(executor: Executor, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The old path: SQLAlchemy's connection, its implicit transaction, its result object."""
-    with executor._engine.connect() as conn:
-        result = conn.exec_driver_sql(sql, execution_options={"no_parameters": True})
-        columns = list(map(str, result.keys()))
-        rows = [tuple(plain(v) for v in row) for row in result.fetchall()]
+    """The old path: SQLAlchemy's connection, its implicit transaction, its result object (a DuckDB
+    file now runs without SQLAlchemy; a plain read-only reader shares the executor's instance)."""
+    from duckdb_engine import ConnectionWrapper
+    from sqlalchemy import create_engine
+
+    path = str(executor._db_path)
+    engine = create_engine("duckdb://", creator=lambda: ConnectionWrapper(duckdb.connect(path, read_only=True)))
+    try:
+        with engine.connect() as conn:
+            result = conn.exec_driver_sql(sql, execution_options={"no_parameters": True})
+            columns = list(map(str, result.keys()))
+            rows = [tuple(plain(v) for v in row) for row in result.fetchall()]
+    finally:
+        engine.dispose()
     return columns, rows
 
 

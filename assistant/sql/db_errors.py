@@ -2,13 +2,14 @@
 
 No traceback, no SQL echo, and no text value of the SQL in a message: a database echoes values
 in its errors, and that would let whoever wrote the SQL speak to the user.
+
+Errors come in as the driver's own exception (SQLAlchemy's wrapper already unwrapped by the
+caller), so that a DuckDB file's path never has to import SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy.exc import DBAPIError
 
 from assistant.core.errors import DatabaseUnavailable, ExecutionError, QueryTimeout
 
@@ -24,25 +25,28 @@ def timeout_error(timeout_s: float) -> QueryTimeout:
     return QueryTimeout(f"The query took longer than {timeout_s:g} seconds and was stopped.", suggestion=NARROW)
 
 
-def translate(err: DBAPIError, *, timed_out: bool, timeout_s: float, action: str = "run",
-              redact: tuple[str, ...] = (), room: str = "", db_path: Path | None = None) -> ExecutionError:
-    """`room` names the bounds that ran out ("(2GB of memory, 2GB of disk)"), when known."""
-    orig = err.orig if err.orig is not None else err
+def translate(orig: BaseException, *, timed_out: bool, timeout_s: float, action: str = "run",
+              redact: tuple[str, ...] = (), room: str = "", db_path: Path | None = None,
+              lost: bool = False) -> ExecutionError:
+    """`orig` is the driver's error; `lost`: the connection died with it (SQLAlchemy's
+    `connection_invalidated`). `room` names the bounds that ran out ("(2GB of memory, 2GB of
+    disk)"), when known."""
     if timed_out or _is_timeout(orig):
         return timeout_error(timeout_s)
     if _is_out_of_space(orig):
         return ExecutionError(f"The query needed more working space than this service allows{room} "
                               "and was stopped before it could fill the disk.", suggestion=NARROW)
-    if err.connection_invalidated:
-        return unavailable(err, db_path)
+    if lost:
+        return unavailable(orig, db_path)
     return ExecutionError(
         f"The database could not {action} the query: {_redacted(short(orig), redact)}",
         suggestion="Rephrase the question or check the SQL.",
     )
 
 
-def unavailable(err: DBAPIError, db_path: Path | None = None) -> DatabaseUnavailable:
-    text = short(err.orig if err.orig is not None else err)
+def unavailable(orig: BaseException, db_path: Path | None = None) -> DatabaseUnavailable:
+    """A database that could not be opened or was lost, in words; `orig` is the driver's error."""
+    text = short(orig)
     if "different configuration" in text:
         return DatabaseUnavailable(
             "The database file is already open with other settings in this program (probably for writing).",

@@ -48,16 +48,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
-from duckdb_engine import ConnectionWrapper
-from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import DBAPIError
 
 from assistant.core.errors import ConfigError, ExecutionError
 from assistant.core.settings import Settings
 from assistant.sql.bounds import Deadline, Fetched, FetchLimits, fetch_bounded
+
+if TYPE_CHECKING:  # SQLAlchemy only for servers: a DuckDB file's answer path never imports it (~0.2 s)
+    from sqlalchemy.engine import URL, Connection
+    from sqlalchemy.exc import DBAPIError
 
 __all__ = ["MYSQL_BACKENDS", "MYSQL_READ_ONLY", "SEAL_DUCKDB", "DuckDBLimits", "harden_duckdb",
            "harden_mysql", "mysql_connect_args", "open_duckdb_read_only", "pg_cursor", "read_only_options",
@@ -99,7 +100,7 @@ class DuckDBLimits:
         return cls(settings.memory_limit, settings.max_temp_size, settings.temp_path())
 
 
-def open_duckdb_read_only(path: str, limits: DuckDBLimits | None = None) -> Any:
+def open_duckdb_read_only(path: str, limits: DuckDBLimits | None = None) -> duckdb.DuckDBPyConnection:
     """Open DuckDB exactly as `duckdb.connect(path, read_only=True)` would, then harden it.
 
     DuckDB shares one database instance per file inside a process and refuses a second open
@@ -115,7 +116,7 @@ def open_duckdb_read_only(path: str, limits: DuckDBLimits | None = None) -> Any:
         except BaseException:
             raw.close()
             raise
-    return ConnectionWrapper(raw)
+    return raw
 
 
 def harden_duckdb(raw: Any, limits: DuckDBLimits) -> None:
@@ -148,15 +149,13 @@ _ONE_QUERY_LOCK = threading.Lock()
 
 
 def require_one_query(raw: Any, sql: str) -> None:
-    """DuckDB runs every statement of a script; the driver itself refuses anything but one query."""
+    """DuckDB runs every statement of a script; the driver itself refuses anything but one query.
+    A text DuckDB cannot parse raises its duckdb.Error, as running it would."""
     with _ONE_QUERY_LOCK:
         if sql in _ONE_QUERY:
             _ONE_QUERY.move_to_end(sql)
             return
-    try:
-        statements = raw.extract_statements(sql)
-    except duckdb.Error as orig:
-        raise DBAPIError.instance(sql, None, orig, duckdb.Error) from None
+    statements = raw.extract_statements(sql)
     kinds = [s.type for s in statements]
     if kinds not in ([duckdb.StatementType.SELECT], [duckdb.StatementType.EXPLAIN]):
         raise ExecutionError("The database runs only a single read-only query.",
@@ -177,18 +176,15 @@ def fetch_duckdb(raw: Any, sql: str, fetch: FetchLimits | None, deadline: Deadli
     statement). Through SQLAlchemy every query was wrapped in BEGIN ... ROLLBACK plus a second
     rollback when the connection went back to the pool: 3-4 ms a statement, more than a small
     query's own time. A read-only query has nothing to roll back, and `require_one_query` lets
-    nothing else through."""
+    nothing else through. Database errors are DuckDB's own (duckdb.Error), for the caller to word."""
     require_one_query(raw, sql)
-    try:
-        raw.execute(sql)
-        description = raw.description
-        columns = [str(d[0]) for d in description] if description else []
-        if fetch is None or description is None:
-            return Fetched(columns, [])
-        flat = not any(_NESTED.search(str(d[1])) for d in description)
-        rows, cut, nbytes = fetch_bounded(raw.fetchmany, fetch, deadline, flat=flat)
-    except duckdb.Error as orig:
-        raise DBAPIError.instance(sql, None, orig, duckdb.Error) from None
+    raw.execute(sql)
+    description = raw.description
+    columns = [str(d[0]) for d in description] if description else []
+    if fetch is None or description is None:
+        return Fetched(columns, [])
+    flat = not any(_NESTED.search(str(d[1])) for d in description)
+    rows, cut, nbytes = fetch_bounded(raw.fetchmany, fetch, deadline, flat=flat)
     return Fetched(columns, rows, cut, nbytes)
 
 
@@ -227,6 +223,7 @@ def pg_cursor(conn: Connection, raw: Any, sql: str) -> Iterator[tuple[list[str],
 
 def _dbapi_error(conn: Connection, raw: Any, sql: str, orig: Exception) -> DBAPIError:
     import psycopg
+    from sqlalchemy.exc import DBAPIError
 
     lost = conn.dialect.is_disconnect(cast(Any, orig), raw, None)
     # instance() wraps a driver error (always one here) as a DBAPIError subclass.

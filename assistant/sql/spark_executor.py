@@ -98,19 +98,18 @@ class SparkExecutor(Executor):
         queue_timeout_s: float = DEFAULTS["queue_timeout_s"],
         **_duckdb_only: Any,
     ) -> None:
-        # No super().__init__(): it builds a SQLAlchemy engine, which Spark does not have.
+        # No super().__init__(): it opens a DuckDB file or a SQLAlchemy engine, which Spark has neither of.
         # **_duckdb_only: memory_limit, max_temp_size, temp_dir are DuckDB's; from_settings passes them to all.
         if max_rows < 1 or max_result_bytes < 1:
             raise ValueError("max_rows and max_result_bytes must be at least 1")
         self.target: SparkTarget = parse_spark_url(os.fspath(url))
-        self.url = URL.create("spark", host=self.target.label())  # a label only: no token, no password
+        self._url = URL.create("spark", host=self.target.label())  # a label only: no token, no password
         self.backend = "spark"
         self.dialect = "spark"
         self.timeout_s = timeout_s
         self.max_rows = max_rows
         self.max_result_bytes = max_result_bytes
         self._db_path = None
-        self._admission = None  # the SQLAlchemy pool's gate; Spark has its own below
         self._gate = Admission(pool_size, queue_timeout_s)
         # Twice the gate: a worker still waiting for a cancelled job must not hold up the next statement.
         self._worker_count = 2 * pool_size
@@ -129,10 +128,7 @@ class SparkExecutor(Executor):
 
     # ------------------------------------------------------------------ public API
     def run(self, checked: CheckedSQL, *, max_rows: int | None = None) -> QueryResult:
-        self._require_checked(checked)
-        cap = min(self.max_rows if max_rows is None else max_rows, checked.limit)
-        if cap < 1:
-            raise ValueError("max_rows must be at least 1")
+        cap = self._row_cap(checked, max_rows)
         start = time.perf_counter()
         fetched = self._execute_checked(checked, FetchLimits(rows=cap, bytes=self.max_result_bytes))
         elapsed_ms = (time.perf_counter() - start) * 1000.0
