@@ -88,6 +88,9 @@ class Table(_Strict):
     computed: dict[str, str] = Field(default_factory=dict)
     # The Chinese measure word for counting rows ("5条产线", "3台设备"); answers use 个 without one.
     measure_word: str | None = None
+    # Dimensions shown beside each record when its rows are listed one by one ("the open complaints":
+    # who raised each, about what), after the ones the question asks for. Reachable from the table.
+    record_columns: list[str] = Field(default_factory=list)
     indexes: list[list[str]] = Field(default_factory=list)  # column sets to index where the data is loaded (FORMAT.md)
 
     @property

@@ -69,6 +69,7 @@ def _check_dimensions(layer: Layer) -> None:
         for col in d.equivalent_columns():
             layer.require_column(d.table, col, where)
     check_dimension_sql(layer)
+    _check_record_columns(layer)
     for d in layer.spec.dimensions:
         _check_value_sets(layer, d)
         if d.counted_by is None:
@@ -80,6 +81,18 @@ def _check_dimensions(layer: Layer) -> None:
         if d.name not in layer.metric_dimensions(d.counted_by):
             raise LayerError(f"counted_by: metric '{d.counted_by}' cannot be broken down by '{d.name}'.",
                              location=where)
+
+
+def _check_record_columns(layer: Layer) -> None:
+    """The dimensions shown beside listed records exist and are reachable from their table."""
+    for t in layer.spec.tables:
+        for name in t.record_columns:
+            where = layer.where("tables", t.name)
+            if name not in layer.dimensions:
+                raise LayerError(f"record_columns: unknown dimension '{name}'.", location=where,
+                                 suggestion=did_you_mean(name, layer.dimensions))
+            if layer.join_path(t.name, layer.dimension(name).table) is None:
+                raise LayerError(f"record_columns: '{name}' is not reachable from '{t.name}'.", location=where)
 
 
 def _check_value_sets(layer: Layer, d: Dimension) -> None:

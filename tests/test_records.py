@@ -38,7 +38,9 @@ def test_records_come_newest_first_with_the_dimensions_asked(layer) -> None:
     compiled = Compiler(layer).compile(SemanticQuery(records="customer_complaints", dimensions=["customer"],
                                                      time_range=DECEMBER))
     sql = compiled.sql()
-    assert [c.name for c in compiled.columns] == ["complaint_id", "reported_on", "customer"]
+    # the dimension asked first, then the ones the layer shows with every complaint (record_columns)
+    assert [c.name for c in compiled.columns] == ["complaint_id", "reported_on", "customer", "complaint_issue",
+                                                  "complaint_status"]
     assert "ORDER BY reported_on DESC, complaint_id" in sql
     assert "LEFT JOIN customers" in sql
 
@@ -65,3 +67,30 @@ def test_a_records_query_that_cannot_be_answered_says_why(layer, query: dict, sa
 def test_records_take_no_metric() -> None:
     with pytest.raises(ValueError, match="no metric"):
         SemanticQuery(records="work_orders", metrics=["work_order_count"])
+
+
+def test_a_count_metric_as_records_lists_only_the_rows_it_counts(pipeline: Pipeline) -> None:
+    """'anything below safety stock?': the rows the count counts (its measure's filter), not the table."""
+    count = pipeline.run_query(SemanticQuery(metrics=["stock_items_below_safety"]))
+    listed = pipeline.run_query(SemanticQuery(records="stock_items_below_safety"))
+    everything = pipeline.run_sql("SELECT COUNT(*) FROM inventory_snapshots").rows[0][0]
+    assert listed.status == "ok", listed.message
+    assert len(listed.rows) == count.rows[0][0] < everything
+    assert listed.message.startswith("List of stock items below safety stock")
+
+
+def test_a_count_of_several_measures_has_no_records(layer) -> None:
+    with pytest.raises(FactoryAssistantError, match="no count of rows"):
+        Compiler(layer).compile(SemanticQuery(records="oee"))
+
+
+@pytest.mark.parametrize(("question", "records"), [
+    ("anything below safety stock right now?", "stock_items_below_safety"),
+    ("有没有低于安全库存的物料", "stock_items_below_safety"),
+    ("any open complaints?", "customer_complaints"),
+])
+def test_asking_whether_there_are_any_lists_them(pipeline: Pipeline, question: str, records: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    assert answer.semantic_query is not None and answer.semantic_query["records"] == records
+    assert answer.rows

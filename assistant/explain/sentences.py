@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assistant.core.units import format_value
 from assistant.explain.periods import as_date, period_label, range_words
-from assistant.plan.query import Filter, SemanticQuery
+from assistant.plan.query import Filter, SemanticQuery, records_table
 from assistant.sql.records import record_names
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
@@ -175,7 +175,7 @@ def counted_as(query: SemanticQuery, layer: Layer, lang: str) -> tuple[str, str]
     """(measure word, plural label) of what one row is, from the layer: ("条", "产线"),
     ("", "Production lines"); None when the rows are not members of one dimension."""
     if query.records:
-        word = layer.tables[query.records].measure_word
+        word = layer.tables[records_table(layer, query.records)[0]].measure_word
         return (word or "条") if lang == "zh" else "", record_names(layer, query.records)[1 if lang == "zh" else 0]
     if len(query.dimensions) != 1:
         return None

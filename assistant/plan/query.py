@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from assistant.core.calendar import TimeRange
 from assistant.core.errors import IncompatibleError, UnknownFieldError, did_you_mean
 from semantic_layer.layer import Layer
-from semantic_layer.models import GRAINS, Grain
+from semantic_layer.models import GRAINS, Grain, Measure
 
 __all__ = ["Filter", "Op", "Order", "SemanticQuery", "TimeRange", "Value", "validate_query"]
 
@@ -65,7 +65,8 @@ class SemanticQuery(BaseModel):
     # Metrics shown in another unit than their own, one their unit converts to ("downtime in hours").
     units: dict[str, str] = Field(default_factory=dict)
     # The records of this table one by one (its key, its date and the dimensions asked), newest
-    # first, instead of a figure: "show me the open complaints from this month". No metric.
+    # first, instead of a figure: "show me the open complaints from this month". No metric. A count
+    # metric here lists the rows it counts ("anything below safety stock?"), its measure's filter applied.
     records: str | None = None
     # The mean over the periods of this grain ("average daily output"): the metric per period,
     # then the average of those figures (periods with no rows are not counted). Sums and counts only.
@@ -117,14 +118,27 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
     _check_records(query, layer)
 
 
+def records_table(layer: Layer, records: str) -> tuple[str, Measure | None]:
+    """The table whose rows `records` lists, and for a count metric the one measure that counts them
+    (its filter picks the rows: 'anything below safety stock' lists the rows the count counts)."""
+    if records in layer.tables:
+        return records, None
+    refs = layer.metric_measures(records)
+    if len(refs) == 1 and refs[0].agg == "count" and layer.metric(records).expr.strip() == refs[0].name:
+        return refs[0].table, refs[0]
+    return refs[0].table if refs else records, None
+
+
 def _check_records(query: SemanticQuery, layer: Layer) -> None:
     """Records of a table with a key, with dimensions and filters its rows reach."""
     if query.records is None:
         return
-    if query.records not in layer.tables:
+    if query.records not in layer.tables and query.records not in layer.metrics:
         raise UnknownFieldError(f"There is no table '{query.records}'.", suggestion=did_you_mean(query.records,
                                                                                               list(layer.tables)))
-    table = layer.tables[query.records]
+    if query.records in layer.metrics and records_table(layer, query.records)[1] is None:
+        raise IncompatibleError(f"'{query.records}' is no count of rows, so it has no records to list.")
+    table = layer.tables[records_table(layer, query.records)[0]]
     if not table.primary_key:
         raise IncompatibleError(f"'{table.name}' has no key, so its records cannot be listed one by one.")
     if query.time_role is not None and query.time_role not in table.time_columns():

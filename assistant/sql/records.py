@@ -7,12 +7,14 @@ time window on the date the question names), so the list and its count always ag
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from assistant.plan.query import SemanticQuery
+from assistant.plan.query import SemanticQuery, records_table
 from assistant.sql.columns import CompiledQuery, OutputColumn
+from assistant.sql.expressions import measure_condition
 from semantic_layer.layer import Layer
 
 if TYPE_CHECKING:
@@ -25,45 +27,62 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
     from assistant.sql.compiler import _Group  # the compiler imports this module: resolved at call time
 
     layer = compiler.layer
-    table = layer.tables[query.records or ""]
+    name, counting = records_table(layer, query.records or "")
+    table = layer.tables[name]
     dated = query.time_role if query.time_role in table.time_columns() else table.time_column
     group = _Group(table.name, dated, [])
     dim_filters = compiler._dimension_filters(group, query)
-    needed = [layer.dimension(d).table for d in [*query.dimensions, *(f.field for f in dim_filters)]]
+    dims = shown_dimensions(layer, query)
+    needed = [layer.dimension(d).table for d in [*dims, *(f.field for f in dim_filters)]]
     select = compiler._join_dimension_tables(group, needed)
     shown: list[exp.Expr] = [exp.column(k, table=table.name).as_(k) for k in table.primary_key]
     if dated and dated not in table.primary_key:
         shown.append(exp.column(dated, table=table.name).as_(dated))
-    shown += [compiler._dimension_expr(d, query.locale).as_(d) for d in query.dimensions]
+    shown += [compiler._dimension_expr(d, query.locale).as_(d) for d in dims]
     select = select.select(*shown)
-    where = compiler._where(group, query, None, dim_filters)
+    rule = measure_condition(counting, layer) if counting is not None else None
+    where = compiler._where(group, query, rule, dim_filters)
     if where:
         select = select.where(exp.and_(*where))
     order = ([exp.Ordered(this=exp.column(dated), desc=True)] if dated else [])
     select = select.order_by(*order, *(exp.Ordered(this=exp.column(k)) for k in table.primary_key))
     if query.limit:
         select = select.limit(query.limit)
+    for name in compiler._derived_tables(select):  # a derived table (the latest snapshot) as a CTE
+        select = compiler._prepend_cte(select, name)
     tree = compiler._expanded(select)
     return CompiledQuery(tree=tree, columns=record_columns(layer, query, dated), tables=[table.name])
 
 
 def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> list[OutputColumn]:
-    table = layer.tables[query.records or ""]
+    table = layer.tables[records_table(layer, query.records or "")[0]]
     name_zh = record_names(layer, table.name)[1]
     cols = [OutputColumn(k, "record", _first_upper(_words(k)), f"{name_zh}编号") for k in table.primary_key]
     if dated and dated not in table.primary_key:
         role = next((r for r in table.time_roles if r.column == dated), None)
         cols.append(OutputColumn(dated, "date", _first_upper(role.label.en if role else _words(dated)),
                                  role.label.zh if role else "日期"))
-    for d in query.dimensions:
+    for d in shown_dimensions(layer, query):
         dim = layer.dimension(d)
         cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
     return cols
 
 
+def shown_dimensions(layer: Layer, query: SemanticQuery) -> list[str]:
+    """The dimensions asked for, then the ones the layer shows with every record of the table."""
+    table = layer.tables[records_table(layer, query.records or "")[0]]
+    return list(dict.fromkeys([*query.dimensions, *table.record_columns]))
+
+
 def record_names(layer: Layer, table: str) -> tuple[str, str]:
     """What the rows of `table` are called (English plural, Chinese): its label, else its synonyms or
     the words of the metric that counts them, else its name."""
+    if table in layer.metrics:  # the rows a count metric counts: by its name when that names things
+        label, rows = layer.metric(table).label, layer.metric_measures(table)[0].table
+        if not re.search(r"\b(?:count|number)\b|次数|数$", f"{label.en} {label.zh}", re.I):
+            return label.en, label.zh or label.en
+        en, zh = record_names(layer, rows)  # 'Downtime events (breakdown count)'
+        return f"{en} ({label.en.lower()})", f"{zh}（{label.zh or label.en}）"
     spec = layer.tables[table]
     counted = layer.count_metric(table)
     en = spec.label.en if spec.label is not None else _words(table)

@@ -75,6 +75,8 @@ def short_names(members: Iterable[Member]) -> dict[str, Member]:
         zh = lookup_key(m.label_zh)
         if len(zh) >= 4 and all_cjk(zh[:2]) and not is_common_word(zh[:2], "zh"):
             candidates.add(zh[:2])
+        # '长江汽车' for '长江汽车集团': a longer beginning of the name, said without its last words
+        candidates.update(zh[:n] for n in range(3, len(zh)) if all_cjk(zh[:n]) and not is_common_word(zh[:n], "zh"))
         for c in candidates:
             found.setdefault(c, []).append(m)
     return {form: ms[0] for form, ms in found.items() if len(ms) == 1}

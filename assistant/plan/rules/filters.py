@@ -50,7 +50,8 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     near = _distances(layer, metrics, allowed)
     chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped, near, layer)
     shared = _narrow_shared(shared, chosen)
-    stop = _place_partials(partials, chosen, ctx.lang, question) or _ask_shared(shared, ctx, question)
+    stop = _place_partials(partials, chosen, ctx.lang, question, _said_before(ctx)) or \
+        _ask_shared(shared, ctx, question)
     if stop is not None:
         return [], stop
     return _to_filters(chosen, allowed, excluded, metrics, ctx)
@@ -117,12 +118,29 @@ def _full_name(full: list[Term]) -> list[Member]:
     return members[:1] if len({mm.key for mm in members}) == 1 else list(dict.fromkeys(members))
 
 
-def _place_partials(partials: Named, chosen: Chosen, lang: str, question: str) -> Stop | None:
-    """Add each partial name's member to `chosen`; a question back when one cannot be told apart."""
+def _said_before(ctx: PlanContext) -> Chosen:
+    """The members the previous question filtered on: '宁波上个月的OEE' then '3号线呢' is Ningbo's line 3."""
+    last = ctx.session.last_query
+    if last is None or ctx.values is None:
+        return {}
+    found: Chosen = {}
+    for f in last.filters:
+        if f.op == "in":
+            found[f.field] = [m for v in f.values if (m := ctx.values.find(f.field, str(v))) is not None]
+    return found
+
+
+def _place_partials(partials: Named, chosen: Chosen, lang: str, question: str,
+                    before: Chosen | None = None) -> Stop | None:
+    """Add each partial name's member to `chosen`; a question back when one cannot be told apart
+    (by the members named now, else by those of the question before)."""
     for match, options in partials:
-        # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name.
-        hits = [o for o in options if any(p.label_en.lower() in o.label_en.lower() or p.label_zh in o.label_zh
-                                          for ps in chosen.values() for p in ps)]
+        hits: list[Member] = []
+        for named in (chosen, before or {}):
+            # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name.
+            hits = hits or [o for o in options if any(
+                p.label_en.lower() in o.label_en.lower() or p.label_zh in o.label_zh
+                for d, ps in named.items() if d != o.dimension for p in ps)]
         hits = hits or _like_sibling(options, chosen.get(options[0].dimension, []) if options else [])
         if len(hits) == 1 or len({h.key for h in hits}) == 1:
             _replace_parents(chosen, hits[0])

@@ -235,7 +235,9 @@ THOSE = re.compile(r"\b(?:those|these|them|they|both)\b|它们|他们|这两|那
 THAT_ONE = re.compile(r"\b(?:it|its|that\s+one|this\s+one)\b|它(?!们)"
                       r"|(?:这|那)(?:个|家|台|条|位)(?!月|季|周|星期|年|时|天|礼拜)", re.I)
 # "haven't", "didn't", "can't": the verb and a 'not' that the rules after it read.
-CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b", re.I)
+# typed on a phone the apostrophe is often left out: "arent closed", "didnt ship"
+CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b|\b(are|is|was|were|do|does|did|have|has|had|could|should|would|ca)nt\b",
+                         re.I)
 # A negation the reading must account for: one left unread would answer the opposite question.
 # '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"

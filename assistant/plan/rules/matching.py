@@ -357,7 +357,7 @@ def _metric_refs(m: Match, certain: set[str], layer: Layer) -> list[str]:
 def uncontract(question: str) -> str:
     """"haven't shipped" -> "have not shipped": the 'not' is then read like any other."""
     def expand(m: re.Match[str]) -> str:
-        head = m.group(1)
+        head = m.group(1) or m.group(2)
         return {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}.get(head.lower(), head) + " not"
 
     return lx.CONTRACTION.sub(expand, question)

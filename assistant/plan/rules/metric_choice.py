@@ -157,10 +157,24 @@ def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
     if len({m.table for name in reachable for m in layer.metric_measures(name)}) != 1:
         return None
     units = {u.name for u in units_said(text, layer)}
-    fitting = sorted(m for m in reachable if layer.metric(m).unit in units)
+    # '停了多少个小时': minutes are hours too, by the layer's conversions
+    fitting = sorted(m for m in reachable if layer.metric(m).unit in units
+                     or units & {c.to for c in getattr(layer.unit(layer.metric(m).unit), "conversions", [])})
     if len(fitting) > 1:
         fitting = [m for m in fitting if plain_total(layer, m)]
     return fitting[0] if len(fitting) == 1 else None
+
+
+def unit_span(text: str, metric: str, layer: Layer) -> Span | None:
+    """Where the question names the unit a metric was chosen by ('breakdown minutes' -> 'minutes')."""
+    own = layer.unit(layer.metric(metric).unit)
+    units = [u for u in units_said(text, layer) if own is not None and (
+        u.name == own.name or u.name in {c.to for c in own.conversions})]
+    for u in units:
+        for w in (u.label.en, u.label.zh, *u.synonyms.all()):
+            if w and len(w) > 1 and (m := re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", text)):
+                return m.span()
+    return None
 
 
 # Words that count or rank what they name: "how many cracks", "most breakdowns", "裂纹数量", "by qty".
@@ -175,3 +189,38 @@ def counted_metric(group_by: list[str], valued: list[str], fits: set[str], text:
     named = [layer.dimension(d) for d in dict.fromkeys([*valued, *group_by]) if d in layer.dimensions]
     counted = {d.counted_by for d in named if d.counted_by and d.counted_by in fits}
     return counted.pop() if len(counted) == 1 else None
+
+
+# "how many times", "几次", "多少次", "次数": occurrences are counted, whatever the thing has an amount of.
+_TIMES = re.compile(r"\bhow\s+many\s+times\b|\bnumber\s+of\s+times\b|\bhow\s+often\b"
+                    r"|(?:几|多少)\s*次|次数", re.I)
+
+
+def counted_times(metrics: list[str], text: str, layer: Layer) -> list[str]:
+    """'缺料停机了几次', 'how many times did we have downtime': a plain total of a table's amounts asked
+    as a number of times is the count of that table's rows (the layer's count metric of it), when the
+    layer counts those rows with 次 (occurrences, not daily records: '报废了几次' stays the scrap)."""
+    if len(metrics) != 1 or not _TIMES.search(text) or not plain_total(layer, metrics[0]):
+        return metrics
+    table = layer.metric_measures(metrics[0])[0].table
+    count = layer.count_metric(table) if layer.tables[table].measure_word == "次" else None
+    return [count] if count is not None else metrics
+
+
+def counted_by_head(text: str, count: Span | None, words: list[str], layer: Layer) -> str | None:
+    """'how many lots did we receive': the word right after a count word is the last word of the names
+    of exactly one metric that counts rows ('incoming lots', 'material lots'): that count."""
+    if count is None:
+        return None
+    after = re.match(r"\s*([a-z]+)", text[count[1]:])
+    if after is None or after.group(1) not in {w.lower() for w in words}:
+        return None
+    head = after.group(1)
+    found = set()
+    for spec in layer.spec.metrics:
+        refs = layer.metric_measures(spec.name)
+        if len(refs) != 1 or refs[0].agg != "count" or refs[0].filter or refs[0].exists:
+            continue  # only a plain count of rows: 'how many lots' is every lot of the period
+        if any(f.isascii() and " " in f and f.lower().split()[-1] == head for f in [spec.label.en, *spec.synonyms.en]):
+            found.add(spec.name)
+    return found.pop() if len(found) == 1 else None

@@ -31,11 +31,14 @@ from assistant.plan.rules.messages import (
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import (
+    counted_by_head,
     counted_metric,
+    counted_times,
     fit_metrics,
     in_named_unit,
     metric_from_previous,
     unit_named,
+    unit_span,
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
@@ -224,7 +227,7 @@ class RulePlanner:
             return listing
         if r.leftover.breakdowns:  # "which operator ...": answering for everyone would not answer it
             return refuse_breakdown(self.name, ctx.layer, ctx.lang, r.leftover.breakdowns[0])
-        return self._without_metric(r.parsed, r.leftover, r.found.times, ctx, is_follow_up, text)
+        return self._without_metric(r.parsed, r.leftover, r.found.times, ctx, is_follow_up, text, r.shapes.count)
 
     def _build_query(self, r: Reading, text: str, ctx: PlanContext, previous: SemanticQuery | None) -> Plan:
         """The SemanticQuery of what was read: metrics, filters, breakdowns, period, shape, ranking."""
@@ -235,7 +238,7 @@ class RulePlanner:
             return self._ask_metric(parsed, unjoined, times, ctx)
         metrics = parsed.metrics or (previous.metrics if previous else [])
         metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
-        metrics = unit_named(metrics, parsed.metrics, text, ctx.layer)
+        metrics = counted_times(unit_named(metrics, parsed.metrics, text, ctx.layer), text, ctx.layer)
         filters, stop = self._filters(r, metrics, text, ctx)
         if stop is not None:
             return stop
@@ -268,7 +271,8 @@ class RulePlanner:
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:
             notes.insert(0, guess_note(parsed.guessed, ctx))
-        r.unknown = [w for w in r.unknown if not (lx.NEGATION.fullmatch(w) and _left_out(filters))]
+        left_out = any(f.op == "not in" for f in filters)  # a negation placed as a member left out: read
+        r.unknown = [w for w in r.unknown if not (lx.NEGATION.fullmatch(w) and left_out)]
         return Plan(kind="query", planner=self.name, query=query, not_understood=r.unknown, notes=notes,
                     confidence=0.7 if parsed.guessed else 0.6 if r.leftover.names else 0.95)
 
@@ -335,13 +339,14 @@ class RulePlanner:
         filters, problem = member_filters(parsed.values, [], ctx, r.question, allowed=allowed, grouped=dims)
         if problem:
             return clarify(self.name, problem.message, problem.choices, not_understood=unknown)
-        listed = [d for d in dims if d not in {f.field for f in filters}] or dims
+        # 'outside China, and in which country?': a column named as an attribute is shown though filtered
+        listed = [d for d in dims if d not in {f.field for f in filters} or d in attributes] or dims
         query = SemanticQuery(dimensions=listed, filters=filters, locale="zh" if ctx.lang == "zh" else "en")
         return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,
                     notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)
 
     def _without_metric(self, parsed: Parsed, leftover: Leftover, times: list[TimeMatch], ctx: PlanContext,
-                        is_follow_up: bool, text: str) -> Plan | None:
+                        is_follow_up: bool, text: str, count: tuple[int, int] | None = None) -> Plan | None:
         """No metric named and none to carry over: the one the other words describe when one clearly
         does; else ask with the closest ones, or refuse what the layer does not hold."""
         if parsed.ambiguous_metrics and not parsed.metrics:
@@ -353,7 +358,8 @@ class RulePlanner:
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer)  # '花了多少分钟'
         valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
-        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer)
+        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
+            counted_by_head(text, count, leftover.words, ctx.layer)
         if not leftover.words and unit_metric is None and counted is None:
             if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?
                 return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
@@ -364,6 +370,8 @@ class RulePlanner:
             return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
         if (chosen := unit_metric or guess.metric or counted) is not None:
             parsed.metrics.append(chosen)
+            if chosen == unit_metric and (at := unit_span(text, chosen, ctx.layer)) is not None:
+                parsed.metric_spans.setdefault(chosen, at)  # 'share of breakdown minutes … from M03'
             parsed.guessed = chosen
             return None
         if guess.worth_asking:
@@ -389,7 +397,3 @@ def _plain_amount(metric: str, layer: Layer) -> bool:
     unit = layer.unit(layer.metric(metric).unit)
     return unit is None or unit.kind != "ratio"
 
-
-def _left_out(filters: list[Filter]) -> bool:
-    """Did a negation leave a member out (so the 'not' was read, not ignored)?"""
-    return any(f.op == "not in" for f in filters)

@@ -37,7 +37,7 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|和它们的", re.I)
 # "how many", "number of", "多少个", "几家".
 COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\s+of\b|\bcount\b"
-                   r"|(?:多少|几)(?:个|张|家|台|批|条|次|份|单|起|位|种)|数量|数目|个数", re.I)
+                   r"|(?:多少|(?<!哪)几)(?:个|张|家|台|批|条|次|份|单|起|位|种)|数量|数目|个数", re.I)
 
 
 @dataclass

@@ -106,15 +106,16 @@ def own_breakdowns(text: str, metrics: list[str], layer: Layer) -> dict[str, str
             own = [spec.label.en, spec.label.zh, *spec.synonyms.all()]
             for dim, rest in _named_by_rest(text, own, table, layer, [], kinds=True).items():
                 at = _said_at(rest, text)
-                if dim in allowed and at is not None and (rest in _KIND_SAID or
+                if dim in allowed and at is not None and (_KIND_SAID.fullmatch(rest) is not None or
                                                           lx.BY_BEFORE.search(text[max(0, at - 24):at])):
                     found.setdefault(dim, rest)
     return found
 
 
-# '各类缺陷', '每种停机': 'each kind of' the counted thing is a breakdown by its type column ('缺陷类型').
+# '各类缺陷', '每种停机', '哪种缺陷最多', '最常见的三种缺陷': 'each / which / N kinds of' the counted
+# thing is a breakdown by its type column ('缺陷类型').
 _KIND_RESTS = ("类型", "类别", "种类")
-_KIND_SAID = ("各类", "每类", "各种", "每种")
+_KIND_SAID = re.compile(r"(?:各|每|哪一?|几|\d+|[一二两三四五六七八九十]+)\s*(?:种|类)")
 
 
 def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, skip: list[str], *,
@@ -137,7 +138,8 @@ def _named_by_rest(text: str, own: list[str], table_name: str, layer: Layer, ski
             if rest and rest != name.lower() and _said_at(rest, text) is not None:
                 found.setdefault(dim.name, rest)
             elif kinds and rest in _KIND_RESTS:
-                said = next((k for k in _KIND_SAID for o in own_words if not o.isascii() and f"{k}{o}" in text), None)
+                said = next((k.group(0) for o in own_words if not o.isascii()
+                             for k in re.finditer(rf"{_KIND_SAID.pattern}(?=的?{re.escape(o)})", text)), None)
                 if said is not None:
                     found.setdefault(dim.name, said)
     return found
@@ -369,15 +371,23 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     if any(f.field in layer.metrics for f in query.filters):
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
-    explicit = listing is not None or LIST_NOUN.search(text) is not None
+    explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
         return None  # 'show me the complaints by customer' is their count per customer
     refs = layer.metric_measures(query.metrics[0])
     if len(refs) != 1 or refs[0].agg != "count":
         return None
     table = layer.tables[refs[0].table]
-    return table.name if table.primary_key else None
+    if not table.primary_key:
+        return None
+    # a count that picks its rows ('below safety stock'): those rows, not all of the table's
+    return query.metrics[0] if refs[0].filter or refs[0].exists else table.name
 
 
-_WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔)?")  # '哪些工单还在生产': the orders themselves
+# 'anything below safety stock?', 'any open complaints?', '有没有…': whether there are such rows,
+# answered with the rows themselves (their number is said too).
+_ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有|是否有|有无", re.I)
+
+
+_WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
 LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)

@@ -32,7 +32,8 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
     for word in unknown:
         if _owns(text, word, found.spans(word), terms):
             return word
-        holds = bool(names_holding(word, values))  # 'caliper' of 'Front Brake Caliper', '华信' of '江苏华信钢铁'
+        # 'caliper' of 'Front Brake Caliper', '华信' of '江苏华信钢铁', '黄河汽车' shaped like '关东汽车'
+        holds = bool(names_holding(word, values)) or name_shaped(word, values)
         for start, end in found.spans(word):
             original = question[start:end]
             id_like = bool(re.search(r"[a-z]", word) and re.search(r"\d", word)) or bool(re.fullmatch(r"[\d-]+", word))
@@ -43,7 +44,7 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
                 original = question[start:end]
             beside = dims.starts_within(end, end + 2) or dims.ends_within(start - 2, start)
             if id_like or capitalised or beside or holds:
-                return original
+                return _LEAD.sub("", original) if holds and not word.isascii() else original
     return None
 
 
@@ -163,7 +164,7 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
         # A piece of members' names ('华信' of '江苏华信钢铁', 'caliper' of 'Front Brake Caliper') is asked
         # about, never ignored: Chinese has no capitals, and a lower-case English word is as telling.
-        piece = bool(names_holding(word, values))
+        piece = bool(names_holding(word, values)) or name_shaped(word, values)
         if piece:
             out.pieces.append(word)
         common = is_ordinary(word) and not numbered and not name_beside and not piece
@@ -192,6 +193,30 @@ def _singular_word(word: str) -> str | None:
     if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is")):
         return None
     return word[:-2] if low.endswith(("ches", "shes", "xes")) else word[:-1]
+
+
+# Words before a Chinese name that are no part of it: '给黄河汽车发货', '跟华信钢铁比'.
+_LEAD = re.compile(r"^(?:给|向|对|跟|和|与|从|为|在|把|被|由|帮)+")
+_ENDINGS: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def name_shaped(word: str, values: Any) -> bool:
+    """'黄河汽车', '华信钢铁': a Chinese run that ends the way several members' names end ('汽车', '钢铁')
+    with something of its own before that ending reads as a name of that kind, made of common words
+    or not: ignoring it would answer for every member."""
+    if values is None or not has_cjk(word):
+        return False
+    entry = _ENDINGS.get(id(values))
+    if entry is None or entry[0] is not values:
+        counts: dict[str, int] = {}
+        for m in getattr(values, "members", []):
+            zh = m.label_zh
+            if len(zh) >= 4 and has_cjk(zh[-2:]):
+                counts[zh[-2:]] = counts.get(zh[-2:], 0) + 1
+        entry = (values, frozenset(e for e, n in counts.items() if n >= 2))
+        _ENDINGS[id(values)] = entry
+    bare = _LEAD.sub("", word)
+    return len(bare) >= 4 and bare[-2:] in entry[1]
 
 
 _HOLDERS: dict[tuple[int, str, bool], tuple[Any, list[Any]]] = {}

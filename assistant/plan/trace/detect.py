@@ -16,7 +16,7 @@ from typing import Literal
 
 from assistant.core.calendar import TimeRange
 from assistant.core.text import fold, has_cjk
-from assistant.plan.rules.shape_words import asks_a_figure
+from assistant.plan.rules.shape_words import COUNT, asks_a_figure
 from assistant.plan.rules.spans import Spans
 from assistant.plan.trace import cues
 from assistant.plan.trace.mentions import (
@@ -244,8 +244,8 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     zh = has_cjk(question)
     node_words = [w for w in p.words if w.kind == "node"]
     members = [w for w in p.words if w.kind == "member"]
-    if not p.ids and (not node_words or asks_a_figure(p.text)):
-        return None  # "share of lots rejected per supplier", "POs delivered last month, by supplier"
+    if _a_figure(p, graph, node_words):
+        return None
     target = _target(p, graph, zh)
     # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
     attribute = target is not None and not graph.walkable(target)
@@ -276,6 +276,25 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     if not request.start_ids and request.context is None:
         _how_many(p, request, members, said or question, zh)
     return request
+
+
+def _a_figure(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention]) -> bool:
+    """A metric question, however many genealogy words it has."""
+    if not p.ids and (not node_words or asks_a_figure(p.text)):
+        return True  # "share of lots rejected per supplier", "POs delivered last month, by supplier"
+    if asks_a_figure(p.text) and not any(graph.walkable(i.node) for i in p.ids if i.node):
+        return True  # "what share of the breakdown minutes came from SZ-L2-M03": a machine, not material
+    # "how many lots did we receive from Weida": those lots counted, nothing followed
+    return not p.ids and _counts_its_own_rows(p.text, node_words)
+
+
+def _counts_its_own_rows(text: str, node_words: list[Mention]) -> bool:
+    """A count word right before the one kind of record named ('how many lots', '多少批来料'): the
+    records are counted where they are; a trace names a second kind it ends at."""
+    if len({w.node for w in node_words}) != 1:
+        return False
+    first = min(w.start for w in node_words)
+    return COUNT.search(text[max(0, first - 16):first]) is not None
 
 
 def _how_many(p: _Parsed, request: TraceRequest, members: list[Mention], said: str, zh: bool) -> None:

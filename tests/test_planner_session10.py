@@ -1,0 +1,99 @@
+"""Issue 19, classes read from blind sets blind..blind8 and blind10 (general readings, each tested):
+'how many times' counts occurrences, a unit picks the amount ('多少个小时'), 'which kind of' a
+counted thing breaks it down by its type, records show the layer's record columns, 'anything
+below safety stock?' lists the rows a count counts, a Chinese name shaped like members' names is
+asked about instead of ignored, a follow-up's ambiguous member is read within the members named
+before, a count of the records named is no trace, contractions typed without an apostrophe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("今年各工厂因为缺料停机了几次", "downtime_events_count"),
+    ("how many times did the machines stop for changeovers last month", "downtime_events_count"),
+    ("上个月报废了多少次", "scrap_count"),  # production records are daily rows, not occurrences (measure word)
+])
+def test_how_many_times_counts_occurrences(pipeline: Any, question: str, metric: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == [metric], sq
+
+
+def test_an_amount_in_another_unit_picks_the_metric_that_converts(pipeline: Any) -> None:
+    sq = pipeline.ask("今年做预防性维护一共停了多少个小时").semantic_query
+    assert sq["metrics"] == ["downtime_minutes"] and sq["units"] == {"downtime_minutes": "hours"}, sq
+
+
+@pytest.mark.parametrize(("question", "limit"), [("今年哪种缺陷出得最多（按数量算）？", 1), ("各类缺陷的数量", None)])
+def test_which_kind_of_a_counted_thing_is_a_breakdown_by_its_type(pipeline: Any, question: str,
+                                                                  limit: int | None) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["dimensions"] == ["defect_type"] and sq.get("limit") == limit, sq
+
+
+def test_records_show_the_columns_the_layer_declares(pipeline: Any) -> None:
+    answer = pipeline.ask("show me the open complaints from this month")
+    assert answer.status == "ok", answer.message
+    assert [c for c in answer.columns][:5] == ["complaint_id", "reported_on", "customer", "complaint_issue",
+                                               "complaint_status"]
+
+
+def test_a_listed_attribute_is_shown_though_it_is_filtered(pipeline: Any) -> None:
+    answer = pipeline.ask("which of our suppliers are based outside China, and in which country?")
+    assert answer.semantic_query["dimensions"] == ["supplier", "supplier_country"]
+    assert {r[1] for r in answer.rows} == {"South Korea", "Germany", "Japan"}
+
+
+@pytest.mark.parametrize("question", ["这个季度给黄河汽车发了多少货", "how much did we ship to Tesla this quarter"])
+def test_an_unknown_company_is_asked_about_not_ignored(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status in ("clarify", "refused") and not answer.rows, answer.message
+
+
+def test_a_longer_beginning_of_a_chinese_name_names_the_member(pipeline: Any) -> None:
+    sq = pipeline.ask("这个季度给长江汽车发了多少货").semantic_query
+    assert {"field": "customer", "op": "in", "values": ["C001"]} in sq["filters"], sq
+
+
+@pytest.mark.parametrize(("turns", "line"), [
+    (["宁波上个月的OEE多少", "3号线呢"], "NB-L3"),
+    (["Chongqing scrap rate this month?", "what about line 2 over there"], "CQ-L2"),
+])
+def test_a_follow_up_reads_a_shared_name_within_the_members_named_before(pipeline: Any, turns: list[str],
+                                                                        line: str) -> None:
+    session = pipeline.new_session()
+    for turn in turns:
+        answer = pipeline.ask(turn, session=session)
+    assert answer.status == "ok", answer.message
+    assert {"field": "line", "op": "in", "values": [line]} in answer.semantic_query["filters"]
+
+
+def test_without_a_previous_question_a_shared_name_is_asked_about(pipeline: Any) -> None:
+    assert pipeline.ask("OEE of line 3").status == "clarify"
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("how many lots did we receive from Weida last month", "material_lot_count"),
+    ("what share of Suzhou's breakdown minutes in the last 4 weeks came from SZ-L2-M03?", "downtime_minutes"),
+])
+def test_a_figure_about_records_is_no_trace(pipeline: Any, question: str, metric: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.semantic_query is not None and answer.semantic_query["metrics"] == [metric], answer.message
+
+
+def test_a_share_of_a_metric_named_by_its_unit_keeps_the_scope_before_it(pipeline: Any) -> None:
+    sq = pipeline.ask("what share of Suzhou's breakdown minutes in the last 4 weeks came from SZ-L2-M03?").semantic_query
+    assert sq["share"] == ["machine"], sq
+
+
+def test_a_contraction_without_its_apostrophe_is_a_not(pipeline: Any) -> None:
+    sq = pipeline.ask("list the complaints that arent closed yet").semantic_query
+    assert sq["filters"] == [{"field": "complaint_status", "op": "in", "values": ["investigating", "open"]}], sq
+
+
+def test_which_times_lists_the_records(pipeline: Any) -> None:
+    sq = pipeline.ask("中天新能源今年投诉了哪几次，列编号").semantic_query
+    assert sq.get("records") == "customer_complaints", sq
