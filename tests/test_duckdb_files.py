@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import duckdb
 import pytest
 from sqlalchemy.engine import make_url
 
-from assistant.core.errors import QueryTimeout
+from assistant.core.errors import DatabaseUnavailable, QueryTimeout
 from assistant.sql.duckdb_files import DuckDBFiles, duckdb_file
 from assistant.sql.executor import Executor
 from assistant.sql.guard import Guard
@@ -115,3 +116,56 @@ def test_answering_from_a_file_imports_no_sqlalchemy(db_path: Path, tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("FA_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_prewarm_opens_the_first_connection_ahead(executor: Executor) -> None:
+    files = executor._transport
+    assert isinstance(files, DuckDBFiles)
+    executor.prewarm()
+    spare = files._spare
+    assert spare is not None
+    opened = spare.result(timeout=10)
+    assert executor.scalar(Guard(SCHEMA).check("SELECT count(*) FROM t")) == 5
+    assert files._idle == [opened] and files._spare is None  # the query used it and gave it back
+    executor.prewarm()  # one is open already: nothing more to do
+    assert files._spare is None
+
+
+def test_prewarm_creates_no_file_and_hides_no_error(tmp_path: Path) -> None:
+    missing = Executor(tmp_path / "nowhere.duckdb", temp_dir=tmp_path / "spill")
+    missing.prewarm()
+    assert missing._transport._spare is None and not (tmp_path / "nowhere.duckdb").exists()  # type: ignore[attr-defined]
+    path = tmp_path / "written.duckdb"
+    writer = duckdb.connect(str(path))  # a writer in this process: a read-only open must fail, and say so
+    writer.execute("CREATE TABLE t AS SELECT 1 AS x")
+    try:
+        ex = Executor(path, temp_dir=tmp_path / "spill")
+        ex.prewarm()
+        with pytest.raises(DatabaseUnavailable, match="already open with other settings"):
+            ex.run(Guard(SCHEMA).check("SELECT x FROM t"))
+        ex.dispose()
+    finally:
+        writer.close()
+
+
+def test_dispose_closes_a_prewarmed_connection(executor: Executor) -> None:
+    files = executor._transport
+    assert isinstance(files, DuckDBFiles)
+    executor.prewarm()
+    spare = files._spare
+    assert spare is not None
+    executor.dispose()
+    raw = spare.result(timeout=10)
+    deadline = time.monotonic() + 10  # the future's callbacks run just after its waiters wake
+    while not _closed(raw) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _closed(raw)
+    assert executor.scalar(Guard(SCHEMA).check("SELECT 3")) == 3
+
+
+def _closed(raw: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        raw.execute("SELECT 1")
+    except duckdb.ConnectionException:
+        return True
+    return False

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -61,6 +62,20 @@ class DuckDBFiles:
         self._idle: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.Lock()
         self._generation = 0  # dispose() closes connections still out when they come back
+        self._spare: Future[duckdb.DuckDBPyConnection] | None = None  # being opened by prewarm()
+
+    def prewarm(self) -> None:
+        """Start opening the first connection on a thread of its own. DuckDB reads the file's
+        catalogue without holding the GIL (30-55 ms on the demo factory), so a caller that is about
+        to import or plan (the CLI) gets it for free. The first query takes it; if opening
+        failed, that query opens again and reports why. Only for callers that will query soon:
+        an open read-only instance keeps a writer in this process out of the file."""
+        with self._lock:
+            if self._spare is not None or self._idle or not self.path.exists():
+                return
+            spare: Future[duckdb.DuckDBPyConnection] = Future()
+            self._spare = spare
+        threading.Thread(target=self._open_spare, args=(spare,), name="duckdb-prewarm", daemon=True).start()
 
     def execute(self, sql: str, fetch: FetchLimits | None, *, action: str, redact: Callable[[], tuple[str, ...]],
                 room: str) -> Fetched:
@@ -95,9 +110,12 @@ class DuckDBFiles:
     def dispose(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
+            spare, self._spare = self._spare, None
             self._generation += 1
         for raw in idle:
             _close(raw)
+        if spare is not None:  # still opening, maybe: closed once it is open
+            spare.add_done_callback(_close_spare)
 
     # ------------------------------------------------------------------ internals
     def _fetch(self, raw: duckdb.DuckDBPyConnection, sql: str, fetch: FetchLimits | None,
@@ -105,11 +123,20 @@ class DuckDBFiles:
         # A method of its own, run while the connection is held (tests hold connections here).
         return fetch_duckdb(raw, sql, fetch, deadline)
 
+    def _open_spare(self, spare: Future[duckdb.DuckDBPyConnection]) -> None:
+        try:
+            spare.set_result(open_duckdb_read_only(str(self.path), self.limits))
+        except BaseException as exc:  # kept for the first query, which opens again and says why
+            spare.set_exception(exc)
+
     def _checkout(self) -> Lease:
         with self._lock:
             generation = self._generation
             if self._idle:
                 return Lease(self._idle.pop(), generation)
+            spare, self._spare = self._spare, None
+        if spare is not None and spare.exception() is None:  # waits for prewarm() to finish opening
+            return Lease(spare.result(), generation)
         try:
             return Lease(open_duckdb_read_only(str(self.path), self.limits), generation)
         except duckdb.Error as err:  # locked by a writer, opened with other settings, ...
@@ -130,6 +157,11 @@ class Lease:
     raw: duckdb.DuckDBPyConnection
     generation: int
     broken: bool = False
+
+
+def _close_spare(spare: Future[duckdb.DuckDBPyConnection]) -> None:
+    if spare.exception() is None:
+        _close(spare.result())
 
 
 def _close(raw: duckdb.DuckDBPyConnection) -> None:

@@ -106,6 +106,10 @@ class EngineTransport:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def prewarm(self) -> None:
+        """Nothing: a server's connection is opened by the first query (opening it early would hold
+        a pooled connection, and a login, for a caller that may never ask)."""
+
     # ------------------------------------------------------------------ internals
     def _connect_args(self) -> dict[str, Any]:
         if self.backend == "postgresql":

@@ -69,6 +69,8 @@ class Transport(Protocol):
 
     def dispose(self) -> None: ...
 
+    def prewarm(self) -> None: ...
+
 
 @dataclass
 class QueryResult:
@@ -200,6 +202,11 @@ class Executor:
 
     def dispose(self) -> None:
         self._transport.dispose()
+
+    def prewarm(self) -> None:
+        """Start connecting in the background, for a caller that will query soon (the CLI):
+        a DuckDB file opens while the caller goes on importing and planning."""
+        self._transport.prewarm()
 
     def data_identity(self) -> tuple[str, ...] | None:
         """What the data is, for caches of what was read from it: a DuckDB file's path, inode,

@@ -147,6 +147,9 @@ class SparkExecutor(Executor):
         self._require_checked(checked)
         self._execute_checked(checked, None)
 
+    def prewarm(self) -> None:
+        """Nothing: the session opens on first use (a local JVM takes ~10 s, not worth starting early)."""
+
     def dispose(self) -> None:
         # The SparkContext is the process's and may serve other executors: only this session's
         # views go (a Spark Connect session is closed on the server).

@@ -93,7 +93,9 @@ def _pipeline(db: str | None, as_of: str | None, planner: str | None = None, lay
         raise AccessDenied("--user needs a users file, and none is configured.", suggestion="Set FA_USERS.")
     if settings.db is None:
         ensure_demo_db(settings.demo_db_path())
-    return for_user(Pipeline.from_settings(settings), who)
+    pipeline = Pipeline.from_settings(settings)
+    pipeline.executor.prewarm()  # a DuckDB file opens while the planner is imported (cold start)
+    return for_user(pipeline, who)
 
 
 @app.command()
