@@ -89,8 +89,13 @@ def test_a_half_year_without_a_year_is_read(text: str, start: str, end: str) -> 
 
 @pytest.mark.parametrize("question", ["has MTTR gotten better? H1 vs H2 this year", "恒泰金属今年上半年和下半年的来料拒收率对比"])
 def test_periods_that_are_no_grain_are_not_answered_as_one_quarter_each(pipeline: Pipeline, question: str) -> None:
-    status, _, answer = ask(pipeline, question)
-    assert status == "clarify", (answer.message, answer.semantic_query)
+    # once asked back; now one row per half (SemanticQuery.periods), never one quarter of each
+    status, query, answer = ask(pipeline, question)
+    assert status == "ok", answer.message
+    assert query["time_grain"] is None
+    assert [(p["start"], p["end"]) for p in query["periods"]] == [("2025-01-01", "2025-06-30"),
+                                                                  ("2025-07-01", "2025-12-31")]
+    assert [str(r[0]) for r in answer.rows] == ["2025-01-01", "2025-07-01"]
 
 
 @pytest.mark.parametrize(("question", "split"), [

@@ -97,3 +97,54 @@ def test_a_contraction_without_its_apostrophe_is_a_not(pipeline: Any) -> None:
 def test_which_times_lists_the_records(pipeline: Any) -> None:
     sq = pipeline.ask("中天新能源今年投诉了哪几次，列编号").semantic_query
     assert sq.get("records") == "customer_complaints", sq
+
+
+@pytest.mark.parametrize(("question", "starts"), [
+    ("今年上半年和下半年的计划达成率各是多少", ["2025-01-01", "2025-07-01"]),
+    ("breakdowns on SZ-L2-M03: last 4 weeks vs the 4 weeks before that", ["2025-11-06", "2025-12-04"]),
+    ("SZ-L2-M03 最近4周的故障次数跟再往前4周比一下", ["2025-11-06", "2025-12-04"]),
+])
+def test_periods_that_are_no_grain_are_compared_one_row_each(pipeline: Any, question: str,
+                                                            starts: list[str]) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    assert [p["start"] for p in answer.semantic_query["periods"]] == starts
+    assert [str(r[0]) for r in answer.rows] == starts
+
+
+def test_compared_periods_are_named_by_their_words(pipeline: Any) -> None:
+    answer = pipeline.ask("H1 vs H2 output by plant")
+    assert {r[0] for r in answer.shown_rows()} == {"H1", "H2"}
+    assert "vs H1" in answer.message
+
+
+@pytest.mark.parametrize(("turns", "grain", "n"), [
+    (["total output by plant this year", "compare that with last year"], "year", 6),
+    (["重庆的单件能耗，本季度", "跟上季度比呢"], "quarter", 2),
+    (["OEE last month", "and this month too"], "month", 2),
+])
+def test_a_follow_up_puts_its_period_beside_the_previous_one(pipeline: Any, turns: list[str], grain: str,
+                                                            n: int) -> None:
+    session = pipeline.new_session()
+    for turn in turns:
+        answer = pipeline.ask(turn, session=session)
+    assert answer.status == "ok", answer.message
+    assert answer.semantic_query["time_grain"] == grain and len(answer.rows) == n
+
+
+def test_a_follow_up_naming_only_another_period_replaces_it(pipeline: Any) -> None:
+    session = pipeline.new_session()
+    pipeline.ask("scrap rate by line last month", session=session)
+    answer = pipeline.ask("what about this month", session=session)
+    assert answer.semantic_query["time_range"]["start"] == "2025-12-01" and not answer.semantic_query.get("periods")
+
+
+def test_which_of_the_named_members_is_worse_shows_both_ranked(pipeline: Any) -> None:
+    answer = pipeline.ask("day shift vs night shift scrap rate this year - which is worse?")
+    assert len(answer.rows) == 2 and answer.semantic_query.get("limit") is None
+    assert answer.rows[0][0] == "Night"
+
+
+def test_a_quarter_after_a_name_is_read(pipeline: Any) -> None:
+    answer = pipeline.ask("伟达电子三季度和四季度准时交付率对比")
+    assert answer.semantic_query["time_grain"] == "quarter" and len(answer.rows) == 2

@@ -69,6 +69,28 @@ CASES: dict[str, tuple[dict, str]] = {
          "filters": [{"field": "purchase_order_status", "values": ["open"]}]},
         """SELECT s.supplier_name, COUNT(*) FROM purchase_orders o JOIN suppliers s ON s.supplier_id = o.supplier_id
            WHERE o.status = 'open' GROUP BY s.supplier_name"""),
+    "compared-periods-that-are-no-grain": (
+        {"metrics": ["total_output"], "dimensions": ["plant"], "time_range": {"start": "2025-01-01", "end": "2025-12-31"},
+         "periods": [{"start": "2025-01-01", "end": "2025-06-30"}, {"start": "2025-07-01", "end": "2025-12-31"}]},
+        """SELECT CASE WHEN r.production_date < DATE '2025-07-01' THEN DATE '2025-01-01' ELSE DATE '2025-07-01' END,
+           p.plant_name, SUM(r.total_count)
+           FROM production_records r JOIN production_lines l ON l.line_id = r.line_id JOIN plants p ON p.plant_id = l.plant_id
+           WHERE r.production_date >= DATE '2025-01-01' AND r.production_date < DATE '2026-01-01'
+           GROUP BY 1, p.plant_name"""),
+    "compared-periods-of-a-two-fact-metric-with-a-gap": (
+        # MTBF reads production records and downtime events; the days between the periods are left out
+        {"metrics": ["mtbf_hours"], "time_range": {"start": "2025-10-01", "end": "2025-12-31"},
+         "periods": [{"start": "2025-10-01", "end": "2025-10-20"}, {"start": "2025-12-04", "end": "2025-12-31"}]},
+        """SELECT r.k, r.run / 60.0 / NULLIF(b.n, 0) FROM
+           (SELECT CASE WHEN production_date <= DATE '2025-10-20' THEN DATE '2025-10-01' ELSE DATE '2025-12-04' END AS k,
+                   SUM(run_time_min) AS run FROM production_records
+            WHERE production_date BETWEEN DATE '2025-10-01' AND DATE '2025-10-20'
+               OR production_date BETWEEN DATE '2025-12-04' AND DATE '2025-12-31' GROUP BY 1) r
+           JOIN (SELECT CASE WHEN start_time < DATE '2025-10-21' THEN DATE '2025-10-01' ELSE DATE '2025-12-04' END AS k,
+                   COUNT(*) AS n FROM downtime_events WHERE reason = 'breakdown'
+                   AND ((start_time >= DATE '2025-10-01' AND start_time < DATE '2025-10-21')
+                     OR (start_time >= DATE '2025-12-04' AND start_time < DATE '2026-01-01')) GROUP BY 1) b
+           ON b.k = r.k"""),
     "row-count-of-a-dimension-table": (
         {"metrics": ["machines_count"], "dimensions": ["plant"]},
         """SELECT p.plant_name, COUNT(*) FROM machines m JOIN production_lines l ON l.line_id = m.line_id
@@ -110,3 +132,15 @@ def test_shape_postgres(name: str, layer, pg_url: str) -> None:
 def test_shapes_that_cannot_be_answered_say_why(kwargs: dict, message: str, layer) -> None:
     with pytest.raises(IncompatibleError, match=message):
         compile_query(SemanticQuery(**kwargs), layer)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"metrics": ["oee"], "periods": [{"start": "2025-01-01", "end": "2025-06-30"}]},  # one period is no comparison
+    {"metrics": ["oee"], "time_grain": "month",
+     "periods": [{"start": "2025-01-01", "end": "2025-06-30"}, {"start": "2025-07-01", "end": "2025-12-31"}]},
+    {"dimensions": ["plant"],
+     "periods": [{"start": "2025-01-01", "end": "2025-06-30"}, {"start": "2025-07-01", "end": "2025-12-31"}]},
+])
+def test_compared_periods_need_two_periods_of_a_metric_and_no_grain(kwargs: dict) -> None:
+    with pytest.raises(ValueError, match="periods compare"):
+        SemanticQuery(**kwargs)

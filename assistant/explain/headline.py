@@ -15,7 +15,7 @@ from assistant.core.calendar import grain_end
 from assistant.core.units import format_value
 from assistant.explain.answer import Answer
 from assistant.explain.sentences import counted_as, scope_line
-from assistant.plan.query import SemanticQuery
+from assistant.plan.query import PERIOD, SemanticQuery
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
 
@@ -73,11 +73,12 @@ def _facts(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> str
     ordered = next((o for o in query.order if o.field == metric), None)
     if ordered is not None:  # a ranking: the first row is the answer
         return _ranking(f, valued[0], ordered.desc)
-    if not query.time_grain:
+    grain = query.time_grain or (PERIOD if query.periods else None)  # 'H1 vs H2': periods as a grain
+    if not grain:
         return _spread(f, valued)
     if not query.dimensions:
-        return _trend(f, valued)
-    return _latest_spread(f, valued, query.time_grain)
+        return _trend(f, valued, grain)
+    return _latest_spread(f, valued, grain)
 
 
 def _latest_spread(f: _Figures, valued: list[list[Any]], grain: str) -> str:
@@ -146,9 +147,8 @@ def _ranking(f: _Figures, top: list[Any], desc: bool) -> str:
     return f"{f.name(top)} {'highest' if desc else 'lowest'} at {f.value(top)}"
 
 
-def _trend(f: _Figures, valued: list[list[Any]]) -> str:
+def _trend(f: _Figures, valued: list[list[Any]], grain: str) -> str:
     """The latest period and its change against the one before (not when it is cut short)."""
-    grain = f.query.time_grain or ""
     column = f.answer.columns.index(grain)
     last = valued[-1]
     period = f.answer.shown(grain, last[column])

@@ -16,7 +16,9 @@ from assistant.core.errors import IncompatibleError, UnknownFieldError, did_you_
 from semantic_layer.layer import Layer
 from semantic_layer.models import GRAINS, Grain, Measure
 
-__all__ = ["Filter", "Op", "Order", "SemanticQuery", "TimeRange", "Value", "validate_query"]
+__all__ = ["PERIOD", "Filter", "Op", "Order", "SemanticQuery", "TimeRange", "Value", "validate_query"]
+
+PERIOD = "period"  # the key of compared periods (SemanticQuery.periods): each one's first day
 
 Op = Literal["=", "!=", "in", "not in", ">", ">=", "<", "<=", "between"]
 Value = str | int | float | dt.date
@@ -71,6 +73,9 @@ class SemanticQuery(BaseModel):
     # The mean over the periods of this grain ("average daily output"): the metric per period,
     # then the average of those figures (periods with no rows are not counted). Sums and counts only.
     average_over: Grain | None = None
+    # Periods compared side by side that are no calendar grain ("H1 vs H2", "the last 4 weeks vs the
+    # 4 before"): one row per period, keyed `period` by its first day; only rows inside one of them.
+    periods: list[TimeRange] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> SemanticQuery:
@@ -82,6 +87,10 @@ class SemanticQuery(BaseModel):
             raise ValueError("a share or a ratio needs a metric")
         if self.average_over and (not self.metrics or self.share or self.per or self.time_grain):
             raise ValueError("an average over periods needs a metric, and no share, ratio or time grain beside it")
+        if self.periods and (len(self.periods) < 2 or not self.metrics or self.time_grain or self.share
+                             or self.average_over):
+            raise ValueError("periods compare two or more periods of a metric, with no time grain, share "
+                             "or average over periods beside them")
         if self.per is not None and self.per not in self.metrics[1:]:
             raise ValueError(f"'per' must name one of the other metrics of the query, not '{self.per}'")
         return self
@@ -101,7 +110,8 @@ class SemanticQuery(BaseModel):
 
     def output_fields(self) -> list[str]:
         """Keys (time grain, dimensions) then metrics; a share or ratio column comes after them."""
-        return [*([self.time_grain] if self.time_grain else []), *self.dimensions, *self.metrics]
+        time = [self.time_grain] if self.time_grain else [PERIOD] if self.periods else []
+        return [*time, *self.dimensions, *self.metrics]
 
 
 def validate_query(query: SemanticQuery, layer: Layer) -> None:

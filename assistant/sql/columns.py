@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from assistant.plan.query import SemanticQuery
+from assistant.plan.query import PERIOD, SemanticQuery
 from semantic_layer.layer import Layer
 
 __all__ = ["CompiledQuery", "OutputColumn", "output_columns"]
@@ -35,6 +35,8 @@ def output_columns(layer: Layer, query: SemanticQuery) -> list[OutputColumn]:
     cols: list[OutputColumn] = []
     if query.time_grain:
         cols.append(OutputColumn(query.time_grain, "time", query.time_grain.title(), query.time_grain))
+    elif query.periods:
+        cols.append(OutputColumn(PERIOD, "time", "Period", "时段"))
     for d in query.dimensions:
         dim = layer.dimension(d)
         cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))

@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from assistant.core.errors import IncompatibleError
-from assistant.plan.query import Filter, SemanticQuery, validate_query
+from assistant.plan.query import PERIOD, Filter, SemanticQuery, validate_query
 from assistant.sql.columns import CompiledQuery, OutputColumn, output_columns
 from assistant.sql.compile_cache import CompileCache
 from assistant.sql.expressions import (
@@ -34,7 +34,7 @@ from assistant.sql.expressions import (
 from assistant.sql.frozen import freeze
 from assistant.sql.literals import literal
 from assistant.sql.rollup import SummarySource, reroute
-from assistant.sql.shapes import average_select, ratio_expression, share_select
+from assistant.sql.shapes import average_select, in_periods, period_key, ratio_expression, share_select
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
 
@@ -157,6 +157,8 @@ class Compiler:
         keys: list[exp.Expr] = []
         if query.time_grain:
             keys.append(self._grain_expr(group, query.time_grain).as_(query.time_grain))
+        elif query.periods and group.time_column:
+            keys.append(period_key(_time_column(group), query.periods).as_(PERIOD))
         for d in dims:
             keys.append(self._dimension_expr(d, query.locale, by_key=by_key).as_(d))
         return keys
@@ -170,6 +172,8 @@ class Compiler:
         for f in query.filters:
             if f.field == query.time_grain and group.time_column:  # only the named periods
                 where.append(condition(self._grain_expr(group, f.field), f))
+        if query.periods and group.time_column:  # only the days of the compared periods
+            where.append(in_periods(_time_column(group), query.periods))
         for f in dim_filters:
             dim = self.layer.dimension(f.field)
             where.append(condition(exp.column(dim.key_column, table=dim.table), f))
@@ -190,7 +194,7 @@ class Compiler:
 
     def _group_keys(self, group: _Group, query: SemanticQuery) -> list[str]:
         return [k for k in query.output_fields() if k not in query.metrics
-                and (k == query.time_grain or self._reaches(group, k))]
+                and (k in (query.time_grain, PERIOD) or self._reaches(group, k))]
 
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expr], *,
                 having: bool) -> exp.Select:

@@ -42,6 +42,8 @@ def _time_reason(agg: Aggregate, part: FactPart, query: SemanticQuery) -> str | 
         return f"it is dated by {agg.time_column or 'nothing'}, the query by {part.time_column or 'nothing'}"
     if query.time_grain and query.time_grain not in DERIVABLE_GRAINS[agg.grain]:
         return f"a {query.time_grain} is not made of whole {agg.grain}s"
+    if query.periods and agg.grain != "day":
+        return f"compared periods are cut by day, the summary by {agg.grain}"
     span = query.time_range
     if span is not None and part.time_column is not None:
         after = span.end + dt.timedelta(days=1)

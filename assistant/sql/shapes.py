@@ -10,11 +10,14 @@ one metric's expression over another's, aggregated first, then divided.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from sqlglot import exp
 
+from assistant.core.calendar import TimeRange
 from assistant.plan.query import SemanticQuery
+from assistant.sql.literals import literal
 
 
 def nullif_zero(expression: exp.Expr) -> exp.Expr:
@@ -79,3 +82,22 @@ def average_select(query: SemanticQuery, compile_plain: Callable[[SemanticQuery]
     if order:
         select = select.order_by(*order)
     return select.limit(query.limit) if query.limit else select
+
+
+def period_key(column: exp.Expr, periods: list[TimeRange]) -> exp.Expr:
+    """The first day of the compared period a row's date falls in ('H1 vs H2'), NULL outside them:
+    CASE WHEN d >= start AND d < end + 1 day THEN start ... END, for any dialect."""
+    case = exp.Case()
+    for p in periods:
+        case = case.when(_inside(column, p), literal(p.start))
+    return case
+
+
+def in_periods(column: exp.Expr, periods: list[TimeRange]) -> exp.Expr:
+    """The row's date falls in one of the compared periods (the days between them are left out)."""
+    return exp.or_(*(exp.paren(_inside(column, p)) for p in periods))
+
+
+def _inside(column: exp.Expr, p: TimeRange) -> exp.Expr:
+    return exp.and_(exp.GTE(this=column.copy(), expression=literal(p.start)),
+                    exp.LT(this=column.copy(), expression=literal(p.end + dt.timedelta(days=1))))

@@ -250,6 +250,10 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"|one before)|\bover the previous (?:month|week|quarter|year)"
                          r"|\b(?:vs\.?|versus|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior)(?:\s+one)?"
                          r"(?=\s*(?:[,.;:?!]|$|-|–|\b(?:did|has|is|was|how|and)\b))"
+                         # 'last 4 weeks vs the 4 weeks before that', '最近4周跟再往前4周比'
+                         r"|\b(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:the\s+)?(?:\d+|two|three|four|six)\s+"
+                         r"(?:days|weeks|months|quarters)\s+(?:before(?:\s+that|\s+it)?|prior|earlier)"
+                         r"|(?:跟|和|与|比)?再?往前(?:推)?\s*\d*\s*(?:个)?(?:天|周|星期|月|季度)"
                          r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
 # "vs the same period last year", "year over year", "去年同期", "同比": the same dates a year earlier.
 SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (?:last|a|the previous|the prior) year\b"
@@ -263,3 +267,9 @@ MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenue
 # "plant's", "lines'": a possessive names the thing itself. A word starts where its letters start:
 # tried from every letter of a long word, `[a-z]{2,}` read to its end each time (quadratic).
 POSSESSIVE = re.compile(r"(?<![a-z])([a-z]{2,}(?:(?=['’]s)|s(?=['’])))['’]s?(?=\s|$|[,.?!])", re.I)
+
+
+# A follow-up that puts its period beside the previous one: 'compare that with last year', '跟上季度比呢',
+# '把上个季度也加上对比一下', 'and last year too'.
+BESIDE = re.compile(r"\bcompare|\bvs\.?(?!\w)|\bversus\b|\bagainst\b|\bside by side\b|\b(?:too|as well)\b"
+                    r"|比一下|对比|比较|相比|比呢|比怎么样|也加上|一起看|放在一起", re.I)

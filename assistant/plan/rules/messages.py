@@ -102,6 +102,8 @@ def shape_stop(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer, pl
     """A question the query as read would answer wrongly: compared periods that are no grain (one
     quarter of each half was taken)."""
     label = query.time_range.label if query.time_range is not None else None
+    if query.periods and not (query.share or query.average_over or query.per):
+        return None  # 'H1 vs H2': one row per period
     if query.time_grain is None and label and " / " in label:
         return uneven_periods(planner, lang, label.split(" / "))
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from assistant.core.calendar import TimeRange, previous_period, whole_months
 from assistant.plan.query import Filter
 from assistant.understand.timeparse import TimeMatch
@@ -56,3 +58,31 @@ def period_grain(times: list[TimeMatch]) -> str | None:
 
     kinds = {kind(t) for t in times}
     return kinds.pop() if len(kinds) == 1 else None
+
+
+def compared_periods(times: list[TimeMatch], grain: str | None) -> list[TimeRange]:
+    """Periods put side by side that are no calendar grain ('H1 vs H2', 'the last 4 weeks vs the 4
+    before'): each its own row (SemanticQuery.periods). Only when no grain is asked and they do not
+    overlap (a day in two of them would be counted in one only)."""
+    if len(times) < 2 or grain is not None or period_grain(times) is not None:
+        return []
+    ranges = sorted((TimeRange(start=t.start, end=t.end, label=_short(t.label)) for t in times),
+                    key=lambda r: r.start)
+    if any(a.end >= b.start for a, b in pairwise(ranges)):
+        return []
+    return ranges
+
+
+def _short(label: str | None) -> str | None:
+    """'上半年（2025-01-01 至 2025-06-30）' -> '上半年': the words, the dates are in the range."""
+    return label.split("（")[0].split(" (")[0].strip() or label if label else label
+
+
+def beside_previous(previous: TimeRange, new: TimeRange
+                    ) -> tuple[TimeRange, str | None, Filter | None, list[TimeRange]]:
+    """'跟上季度比呢', 'compare that with last year': the follow-up's period beside the previous one,
+    one row each (a calendar grain when both are one, else compared periods)."""
+    times = [TimeMatch(r, (0, 0), r.label or f"{r.start} – {r.end}", "compared") for r in (previous, new)]
+    time_range, grain, keep = resolve_times(times, None)
+    assert time_range is not None
+    return time_range, grain, keep, compared_periods(times, grain)

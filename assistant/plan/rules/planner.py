@@ -248,11 +248,11 @@ class RulePlanner:
         if dropped and not previous:  # never answer without a breakdown that was asked for
             return Plan(kind="clarify", planner=self.name, not_understood=r.unknown,
                         message=cannot_break_down(metrics, dropped, ctx.layer, ctx.lang))
-        time_range, time_grain, periods = time_parts(text, times, found.grain)
+        time_range, time_grain, periods, compared = time_parts(text, times, found.grain)
         if periods is not None:
             filters.append(periods)
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
-                              time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en",
+                              time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en", periods=compared,
                               time_role=time_role(parsed.time_roles, metrics, ctx.layer))
         query = period_average(query, r.shapes.average, found.grain, ctx.layer, text)
         shaped_query = self._shape(query, r, text, ctx, times)

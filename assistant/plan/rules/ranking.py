@@ -39,4 +39,8 @@ def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> S
         return query  # a single number has no "top"
     if not top.explicit and ORDER_ONLY.search(text):
         return query.model_copy(update={"order": order})
+    named = {len(f.values) for f in query.filters if f.op == "in" and f.field in query.dimensions}
+    if not top.explicit and named and max(named) <= 3:
+        # 'day vs night shift - which is worse?': the members named, ranked; the answer names the worse
+        return query.model_copy(update={"order": order})
     return query.model_copy(update={"order": order, "limit": top.n})

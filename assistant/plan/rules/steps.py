@@ -24,7 +24,14 @@ from assistant.plan.rules.extract import (
 from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
-from assistant.plan.rules.periods import period_grain, resolve_times, shift_back, trend_grain
+from assistant.plan.rules.periods import (
+    beside_previous,
+    compared_periods,
+    period_grain,
+    resolve_times,
+    shift_back,
+    trend_grain,
+)
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.shapes import per_metric, share_over
 from assistant.plan.rules.spans import Spans
@@ -149,9 +156,10 @@ def _one_set(f: Filter, layer: Layer) -> bool:
     return any(set(vs.values) == set(f.values) for vs in layer.dimension(f.field).value_sets)
 
 
-def time_parts(text: str, times: list[TimeMatch],
-                grain: tuple[str, Span] | None) -> tuple[TimeRange | None, str | None, Filter | None]:
-    """Time range, time grain and a filter picking periods; 'compared to the month before' adds that month."""
+def time_parts(text: str, times: list[TimeMatch], grain: tuple[str, Span] | None
+               ) -> tuple[TimeRange | None, str | None, Filter | None, list[TimeRange]]:
+    """Time range, time grain, a filter picking periods of the grain, and periods compared that are no
+    grain; 'compared to the month before' adds that month."""
     vs_previous = lx.VS_PREVIOUS.search(text)
     if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
         earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
@@ -164,7 +172,7 @@ def time_parts(text: str, times: list[TimeMatch],
     time_range, time_grain, periods = resolve_times(times, grain[0] if grain else None)
     if time_grain is None and TREND.search(text) and time_range is not None:
         time_grain = trend_grain(time_range)
-    return time_range, time_grain, periods
+    return time_range, time_grain, periods, compared_periods(times, time_grain)
 
 
 def _year_ago(text: str, times: list[TimeMatch]) -> list[TimeMatch]:
@@ -213,7 +221,14 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
         update["dimensions"] = list(dims)
     if time_range is not None:
         update["time_range"] = time_range
+        if lx.BESIDE.search(text) and previous.time_range is not None and not previous.time_grain \
+                and not previous.periods and not (time_range.start <= previous.time_range.start
+                                                  and previous.time_range.end <= time_range.end):
+            both, grain, keep, compared = beside_previous(previous.time_range, time_range)
+            update.update(time_range=both, time_grain=grain, periods=compared,
+                          filters=[*query.filters, *([keep] if keep else [])])
     return query.model_copy(update=update)
+
 
 
 def reachable(parsed: Parsed, layer: Layer) -> set[str]:

@@ -114,7 +114,7 @@ def h_year(m: re.Match[str], as_of: Date) -> Cand | None:
 
 # Characters that may precede a bare Chinese-numeral month or quarter. Anything else
 # CJK is probably a word ending: 统一月度 is 'unified monthly', not January.
-_CN_LEAD = set("在和与及或从自到至的是对比看查询按年、")
+_CN_LEAD = set("在和与及或从自到至的是对比看查询按年、跟同")
 
 
 def _cn_numeral_ok(m: re.Match[str], group: str, y: int | None) -> bool:
@@ -158,7 +158,8 @@ def _yl_or_year(m: re.Match[str], as_of: Date, k: str, n: int,
 def h_quarter(m: re.Match[str], as_of: Date) -> Cand | None:
     q = _QNUM[_g(m, "q") or _g(m, "q2") or _g(m, "q3") or ""]
     y = _yx(m, as_of)
-    if _g(m, "q2") and not _cn_numeral_ok(m, "q2", y):  # 统一季度 = 'unified quarterly'
+    # 统一季度 = 'unified quarterly'; only 一 ends common words ('伟达电子三季度' is Q3)
+    if _g(m, "q2") in ("一", "1") and not _cn_numeral_ok(m, "q2", y):
         return None
     return _yl_or_year(m, as_of, "q", q, quarter_range(y, q) if y is not None else None)
 
