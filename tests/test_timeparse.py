@@ -401,3 +401,15 @@ def test_grain_start_rejects_unknown() -> None:
 def test_a_month_name_at_the_calendars_first_year_finds_nothing_rather_than_failing() -> None:
     # found by hypothesis: 'Oct' with today = 0001-01-01 looked for October of year 0
     assert find_time_ranges("Oct", date(1, 1, 1)) == []
+
+
+def test_every_rule_pattern_compiles() -> None:
+    # Rule patterns compile on first use (cold start): a broken one must still fail here, not
+    # on the first question that happens to trigger it.
+    import re
+
+    from assistant.understand.timeparse import _en, _zh
+
+    for triggers, pattern, _handler in _en.RULES + _zh.RULES:
+        assert triggers and isinstance(pattern.compiled, re.Pattern)
+        assert pattern.compiled.flags & re.IGNORECASE

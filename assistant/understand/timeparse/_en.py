@@ -15,6 +15,7 @@ from ._core import (
     EN_NUM,
     Cand,
     Date,
+    LazyPattern,
     cand,
     en_num,
     half_range,
@@ -30,7 +31,8 @@ from ._core import (
 
 # (trigger substrings, pattern, handler): the pattern only runs when the lower-cased
 # text contains one of the triggers, which keeps a call well under 0.2 ms.
-Rule = tuple[tuple[str, ...], re.Pattern[str], Callable[[re.Match[str], Date], Cand | None]]
+# The pattern compiles the first time a text holds a trigger (LazyPattern).
+Rule = tuple[tuple[str, ...], LazyPattern, Callable[[re.Match[str], Date], Cand | None]]
 
 B = r"(?<![A-Za-z0-9])"
 E = r"(?![A-Za-z0-9])"
@@ -74,8 +76,8 @@ _MONTH_CUE = re.compile(r"(?<![A-Za-z])(?:(?:in|during|for|throughout|of|vs\.?|v
 _MONTH_NEXT = re.compile(r"\.?\s*(?:,|and|or|&|vs\.?|versus|against|compared\s+(?:to|with))\s*" + _LIST_MON, re.I)
 
 
-def _c(p: str) -> re.Pattern[str]:
-    return re.compile(p, re.I)
+def _c(p: str) -> LazyPattern:
+    return LazyPattern(p, re.I)
 
 
 def _before(pat: re.Pattern[str], m: re.Match[str]) -> bool:

@@ -15,6 +15,7 @@ from ._core import (
     DAY,
     Cand,
     Date,
+    LazyPattern,
     cand,
     cn_num,
     cn_year,
@@ -48,8 +49,8 @@ _UNITS = {"周": "week", "星期": "week", "礼拜": "week", "月": "month", "�
 _WD = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
 
-def _c(p: str) -> re.Pattern[str]:
-    return re.compile(p, re.I)
+def _c(p: str) -> LazyPattern:
+    return LazyPattern(p, re.I)
 
 
 def _g(m: re.Match[str], name: str) -> str | None:
