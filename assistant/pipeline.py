@@ -60,8 +60,12 @@ class Pipeline:
         self.executor = executor
         self.settings = settings if settings is not None else Settings.load()
         self.guard = Guard(layer.physical_schema(), dialect=executor.dialect, max_rows=self.settings.max_rows)
-        self.compiler = Compiler(layer, scope=scope, dialect=executor.dialect,
-                                 summaries=SummaryProbe(layer, self.run_sql) if self.settings.summaries else ())
+        self._disk = DiskCache.from_settings(self.settings)
+        # Which summaries the data has is kept like the catalogue: only for data whose identity every write changes.
+        data = executor.data_identity()
+        kept = self._disk.kept("summaries", (layer.fingerprint, *data), frozenset) if data else None
+        probe = SummaryProbe(layer, self.run_sql, kept=kept) if self.settings.summaries else ()
+        self.compiler = Compiler(layer, scope=scope, dialect=executor.dialect, summaries=probe)
         self.default_planner = default_planner or self.settings.effective_planner
         self._planners = planners
         self._index_dir = index_dir if index_dir is not None else self.settings.index_path()
@@ -72,7 +76,6 @@ class Pipeline:
         # not wait for it behind `_lock` (which guards the member catalogue every answer reads).
         self._index_lock = threading.Lock()
         self._freshness: dict[tuple[str, str], tuple[float, str]] = {}
-        self._disk = DiskCache.from_settings(self.settings)
 
     # ------------------------------------------------------------------ construction
     @classmethod

@@ -6,6 +6,7 @@ one, fails here."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,8 +80,8 @@ def test_a_second_start_reads_both_back_and_answers_the_same(db_copy: Path, tmp_
                                                               builds: dict[str, int]) -> None:
     first, sql = _answer(db_copy, tmp_path / "cache")
     assert builds == {"catalogue": 1, "vocabulary": 1}
-    assert [e.name.rsplit("-", 1)[0] for e in _entries(tmp_path / "cache")] == ["catalogue", "trace-vocabulary",
-                                                                              "vocabulary"]
+    assert [e.name.rsplit("-", 1)[0] for e in _entries(tmp_path / "cache")] == ["catalogue", "summaries",
+                                                                              "trace-vocabulary", "vocabulary"]
     again, sql_again = _answer(db_copy, tmp_path / "cache")
     assert builds == {"catalogue": 1, "vocabulary": 1}  # nothing built again
     assert again.members == first.members and again.fingerprint == first.fingerprint
@@ -124,7 +125,9 @@ def test_unreadable_entries_are_rebuilt_without_an_error(db_copy: Path, tmp_path
     again, sql_again = _answer(db_copy, tmp_path / "cache")
     assert builds == {"catalogue": 2, "vocabulary": 2}
     assert again.members == first.members and sql_again == sql
-    assert all(e.stat().st_size > 1000 for e in _entries(tmp_path / "cache"))  # written again, whole
+    rewritten = _entries(tmp_path / "cache")
+    assert all(e.stat().st_size > 1000 for e in rewritten if not e.name.startswith("summaries-"))  # written again, whole
+    assert all(pickle.loads(e.read_bytes())[1] is not None for e in rewritten)  # each one reads back
 
 
 def test_an_entry_of_another_type_or_key_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,3 +218,28 @@ def test_the_layer_is_read_back_until_a_file_changes(tmp_path: Path, monkeypatch
     assert len(loads) == 3
     assert stored_layer.load_layer_kept(folder, DiskCache(None)).fingerprint == changed.fingerprint
     assert len(loads) == 4  # switched off: always read
+
+
+def test_the_summary_tables_found_are_kept_until_the_file_changes(db_copy: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.sql.rollup as rollup
+
+    probes: list[frozenset[str]] = []
+    real = rollup.SummaryProbe._probe
+
+    def probe(self: rollup.SummaryProbe) -> frozenset[str]:
+        probes.append(real(self))
+        return probes[-1]
+
+    monkeypatch.setattr(rollup.SummaryProbe, "_probe", probe)
+    _values, sql = _answer(db_copy, tmp_path / "cache")
+    assert len(probes) == 1 and probes[0] and set(probes[0]) & set(sql.split())  # the answer read a summary
+    _values, sql_again = _answer(db_copy, tmp_path / "cache")
+    assert len(probes) == 1 and sql_again == sql  # read back, not asked again
+    summary = sorted(probes[0])[0]
+    with duckdb.connect(str(db_copy)) as con:  # a rebuilt database without that summary
+        con.execute(f"DROP TABLE {summary}")
+    _values, sql_after = _answer(db_copy, tmp_path / "cache")
+    assert len(probes) == 2 and summary not in probes[1] and summary not in sql_after  # read from the facts
+    _answer(db_copy, tmp_path / "cache", startup_cache=False)
+    assert len(probes) == 3  # switched off: probed every time

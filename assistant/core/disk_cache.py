@@ -1,5 +1,5 @@
 """Start-up work kept on disk between processes (the member catalogue, the rule planner's
-vocabulary), so a new CLI process does not rebuild what the last one already built.
+vocabulary, the summary tables a database has), so a new CLI process does not rebuild what the last one already built.
 
 An entry is one pickle file per (kind, key). Whoever saves names everything the value was built
 from in the key; the cache adds the code itself (size and modification time of every module of
@@ -22,7 +22,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -91,6 +91,11 @@ class DiskCache:
             _remove(path)
             return None
         return value
+
+    def kept(self, kind: str, key: Sequence[str], expected: type[T]) -> tuple[Callable[[], T | None],
+                                                                             Callable[[T], None]]:
+        """(load, save) of one entry, for a caller that decides itself when to build the value."""
+        return (lambda: self.load(kind, key, expected), lambda value: self.save(kind, key, value))
 
     def save(self, kind: str, key: Sequence[str], value: Any) -> None:
         if self.folder is None:

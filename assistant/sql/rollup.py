@@ -27,6 +27,8 @@ from semantic_layer.layer import Layer
 from semantic_layer.models import Measure
 
 SummarySource = Collection[str] | Callable[[], Collection[str]]  # summary tables present (lazily probed)
+# (load, save) of what a probe found, kept elsewhere: load gives None when nothing is kept.
+Kept = tuple[Callable[[], frozenset[str] | None], Callable[[frozenset[str]], None]]
 
 
 class FactPart(Protocol):
@@ -170,21 +172,32 @@ def summaries_read(tree: exp.Expr, layer: Layer) -> list[str]:
 class SummaryProbe:
     """Which declared summaries the database has, with every declared column: asked once, on the
     first compile, through the caller's guarded runner. A database built before its summaries
-    (or with an older shape of one) is read from its facts, never refused."""
+    (or with an older shape of one) is read from its facts, never refused.
 
-    def __init__(self, layer: Layer, run: Callable[[exp.Select], object]) -> None:
+    `kept` (load, save) keeps the answer between processes where the caller can key it by the
+    layer and the data (a DuckDB file's identity): one guarded query per summary, ~25 ms of a
+    CLI cold start."""
+
+    def __init__(self, layer: Layer, run: Callable[[exp.Select], object], *, kept: Kept | None = None) -> None:
         self.layer = layer
         self.run = run
+        self.kept = kept
         self._found: frozenset[str] | None = None
 
     def __call__(self) -> frozenset[str]:
         if self._found is None:
-            found: set[str] = set()
-            for name, columns in self.layer.summary_schema().items():
-                try:
-                    self.run(exp.select(*(exp.column(c) for c in columns)).from_(name).limit(1))
-                except FactoryAssistantError:
-                    continue
-                found.add(name)
-            self._found = frozenset(found)
+            stored = self.kept[0]() if self.kept is not None else None
+            self._found = stored if stored is not None else self._probe()
+            if stored is None and self.kept is not None:
+                self.kept[1](self._found)
         return self._found
+
+    def _probe(self) -> frozenset[str]:
+        found: set[str] = set()
+        for name, columns in self.layer.summary_schema().items():
+            try:
+                self.run(exp.select(*(exp.column(c) for c in columns)).from_(name).limit(1))
+            except FactoryAssistantError:
+                continue
+            found.add(name)
+        return frozenset(found)
