@@ -57,6 +57,15 @@ def test_a_bare_path_is_a_file() -> None:
     assert duckdb_file("plant.duckdb") == "plant.duckdb"
 
 
+def test_a_bare_memory_database_is_still_sqlalchemys(tmp_path: Path) -> None:
+    ex = Executor(":memory:", temp_dir=tmp_path / "spill")
+    try:
+        assert not isinstance(ex._transport, DuckDBFiles) and ex.dialect == "duckdb" and ex.data_identity() is None
+        assert ex.scalar(Guard({}).check("SELECT 42")) == 42
+    finally:
+        ex.dispose()
+
+
 def test_every_spelling_of_a_file_gets_the_files_pool(db_path: Path, tmp_path: Path) -> None:
     for target in (str(db_path), f"duckdb:///{db_path}", f"duckdb://host/{db_path}"):
         ex = Executor(target, temp_dir=tmp_path / "spill")

@@ -43,7 +43,9 @@ _NO_PARAMS = {"no_parameters": True}  # a '%' or ':x' in the SQL must not be rea
 
 
 def parse_url(text: str) -> URL:
-    """A database URL; ConfigError when it is not one."""
+    """A database URL (a bare ':memory:' is an in-memory DuckDB); ConfigError when it is not one."""
+    if "://" not in text:  # bare paths that name a file never get here (duckdb_files.duckdb_file)
+        return URL.create("duckdb", database=text)
     try:
         url = make_url(text)
         url.get_backend_name()
