@@ -148,3 +148,57 @@ def test_which_of_the_named_members_is_worse_shows_both_ranked(pipeline: Any) ->
 def test_a_quarter_after_a_name_is_read(pipeline: Any) -> None:
     answer = pipeline.ask("伟达电子三季度和四季度准时交付率对比")
     assert answer.semantic_query["time_grain"] == "quarter" and len(answer.rows) == 2
+
+
+def test_the_rows_name_before_a_unit_is_their_amount(pipeline: Any) -> None:
+    sq = pipeline.ask("total stoppage minutes per plant last month").semantic_query
+    assert sq["metrics"] == ["downtime_minutes"] and sq["dimensions"] == ["plant"], sq
+
+
+def test_a_metric_word_before_counted_rows_that_names_their_status_is_that_status(pipeline: Any) -> None:
+    sq = pipeline.ask("今年报废掉的成品批次有几个？按工厂分一下").semantic_query
+    assert sq["metrics"] == ["finished_batches_count"], sq
+    assert sq["filters"] == [{"field": "qc_status", "op": "in", "values": ["scrapped"]}]
+    # the same word over parts is still the scrap (a rate per plant), not batches
+    assert pipeline.ask("各工厂生产的零件里，报废的占多大比例").semantic_query["metrics"] == ["scrap_rate"]
+
+
+@pytest.mark.parametrize(("question", "share"), [
+    ("宁波本月的报废件里，各条线分别占了多少", ["line"]),  # each line's share of Ningbo's scrap
+    ("宁波这个月critical缺陷占全部缺陷的比例", ["severity"]),  # Ningbo's this month is the whole's scope
+    ("今年各工厂的非计划停机分别占各自总停机时间的多少", ["downtime_category"]),  # each plant's own whole
+    ("each plant's share of output last month", ["plant"]),
+])
+def test_a_share_is_taken_over_what_the_words_make_the_part(pipeline: Any, question: str, share: list[str]) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["share"] == share, sq
+
+
+def test_a_figure_per_a_counted_member_divides_by_their_count(pipeline: Any) -> None:
+    per = pipeline.ask("breakdown downtime minutes per breakdown for each plant last month")
+    mttr = pipeline.ask("MTTR by plant last month")
+    assert per.semantic_query["per"] == "downtime_events_count"
+    assert sorted((r[0], round(r[-1], 6)) for r in per.rows) == sorted((r[0], round(r[1], 6)) for r in mttr.rows)
+
+
+@pytest.mark.parametrize(("turns", "metric"), [
+    (["scrap by week for the last 4 weeks at NB", "show it as a rate instead of pcs"], "scrap_rate"),
+    (["上个月各厂报废数", "换成比率看"], "scrap_rate"),
+])
+def test_a_follow_up_asking_for_it_as_a_rate_keeps_the_rest(pipeline: Any, turns: list[str], metric: str) -> None:
+    session = pipeline.new_session()
+    first = pipeline.ask(turns[0], session=session).semantic_query
+    sq = pipeline.ask(turns[1], session=session).semantic_query
+    assert sq["metrics"] == [metric]
+    assert (sq["filters"], sq["dimensions"], sq["time_grain"]) == (first["filters"], first["dimensions"],
+                                                                    first["time_grain"])
+
+
+def test_machines_running_below_a_threshold_are_no_status(pipeline: Any) -> None:
+    sq = pipeline.ask("which lines are running under 80% OEE this quarter?").semantic_query
+    assert all(f["field"] != "work_order_status" for f in sq["filters"]), sq
+
+
+def test_a_tie_everywhere_names_no_highest(pipeline: Any) -> None:
+    answer = pipeline.ask("which lines have WOs in progress, and how many each")
+    assert "highest" not in answer.message and "all 10 at 1" in answer.message, answer.message

@@ -193,6 +193,8 @@ def _spread(f: _Figures, valued: list[list[Any]]) -> str:
     worst = min(valued, key=lambda r: r[f.idx])
     if len(valued) == 1:  # one member (a filter, or a scope, left one): nothing to rank
         return f"{f.name(best)}{'为' if f.zh else ' '}{f.value(best)}"
+    if best[f.idx] == worst[f.idx]:  # a tie everywhere: no highest or lowest to name
+        return f"{len(valued)} 项均为{f.value(best)}" if f.zh else f"all {len(valued)} at {f.value(best)}"
     if f.zh:
         return f"{f.name(best)}最高（{f.value(best)}），{f.name(worst)}最低（{f.value(worst)}）"
     return f"{f.name(best)} highest at {f.value(best)}, {f.name(worst)} lowest at {f.value(worst)}"

@@ -8,6 +8,7 @@ import re
 
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.shapes import rates_over
 from assistant.understand.catalogue import ValueCatalogue
 from semantic_layer.layer import Layer
 
@@ -109,3 +110,16 @@ def _key_of(label: str, dim: str, values: ValueCatalogue) -> str | None:
         return found.key
     keys = {m.key for m in values.lookup(label) if m.dimension == dim}
     return keys.pop() if len(keys) == 1 else None
+
+
+# 'show it as a rate instead of pcs', '换成比率看': the same figures as the rate that counts them.
+_AS_RATE = re.compile(r"\b(?:as|in)\s+(?:a\s+)?(?:rate|ratio|percentage|percent|%)(?!\w)"
+                      r"|(?:换成|改成|用|看)(?:比率|比例|百分比|率)", re.I)
+
+
+def rate_instead(previous: SemanticQuery | None, text: str, layer: Layer) -> str | None:
+    """The rate whose part the previous count is, when a follow-up asks for it 'as a rate'."""
+    if previous is None or len(previous.metrics) != 1 or not _AS_RATE.search(text):
+        return None
+    rates = rates_over(previous.metrics[0], layer, part=True)
+    return rates[0] if len(rates) == 1 else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
@@ -13,6 +14,9 @@ from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
 from semantic_layer.models import UnitSpec
+
+if TYPE_CHECKING:
+    from assistant.plan.rules.matching import Parsed  # matching imports this module
 
 
 def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]]], metrics: list[str],
@@ -126,16 +130,19 @@ def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) ->
     """'how many minutes were the machines stopped': a count of stops asked in minutes is the plain
     total of the same facts in minutes, when exactly one metric is that (the unit decides). Only for
     a metric the question `named` and counted ('how many')."""
-    if len(metrics) != 1 or not named or not COUNT.search(text):
+    if len(metrics) != 1 or not named:
         return metrics
     chosen = layer.metric(metrics[0])
+    tables = {m.table for m in layer.metric_measures(chosen.name)}
+    # 'total stoppage minutes': the rows' own name before a unit is their amount in it, counted or not
+    if not COUNT.search(text) and not any(layer.count_metric(t) == chosen.name for t in tables):
+        return metrics
     units = [u for u in units_said(text, layer) if u.name != chosen.unit]
     if len(units) != 1:
         return metrics
     counts = all(m.agg == "count" for m in layer.metric_measures(chosen.name))
     if counts and not _said_apart_from(text, [units[0].label.en, *units[0].synonyms.en], "数量"):
         return metrics  # '延迟交货的采购单数量': in Chinese 数量 is also the number of things counted
-    tables = {m.table for m in layer.metric_measures(chosen.name)}
     same = [m.name for m in layer.spec.metrics if m.unit == units[0].name and plain_total(layer, m.name)
             and layer.metric_measures(m.name)[0].table in tables]
     return same if len(same) == 1 else metrics
@@ -224,3 +231,28 @@ def counted_by_head(text: str, count: Span | None, words: list[str], layer: Laye
         if any(f.isascii() and " " in f and f.lower().split()[-1] == head for f in [spec.label.en, *spec.synonyms.en]):
             found.add(spec.name)
     return found.pop() if len(found) == 1 else None
+
+
+def value_before_rows(parsed: Parsed, text: str, ctx: PlanContext) -> None:
+    """'报废掉的成品批次', 'scrapped batches': a metric's word right before the rows another metric
+    counts, that is also in the name of a value of those rows' own column ('已报废'), is that value
+    (the batches whose status is scrapped), not a second figure. Changes `parsed` in place."""
+    layer, values = ctx.layer, ctx.values
+    if len(parsed.metrics) != 2 or values is None:
+        return
+    (a, first), (b, second) = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
+    tables = {m.table for m in layer.metric_measures(second)}
+    if len(tables) != 1 or layer.count_metric(next(iter(tables))) != second:
+        return
+    if not re.fullmatch(r"\s*(?:掉|了)?的?\s*", text[a[1]:b[0]]):
+        return
+    word = parsed.matched_text.get(first, "")
+    table = next(iter(tables))
+    found = [m for d in layer.spec.dimensions if d.table == table for m in values.of(d.name)
+             if word and any(word in fold(f) for f in (m.label_en, m.label_zh, *m.forms))]
+    if len({(m.dimension, m.key) for m in found}) != 1:
+        return
+    parsed.metrics.remove(first)
+    parsed.metric_spans.pop(first, None)
+    parsed.values.append((Match(a[0], a[1], text[a[0]:a[1]], [Term("value", found[0].dimension, found[0])]),
+                          [Term("value", found[0].dimension, found[0])]))

@@ -15,7 +15,7 @@ from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
-from assistant.plan.rules.followup import refer_to_shown, refers_to_shown
+from assistant.plan.rules.followup import rate_instead, refer_to_shown, refers_to_shown
 from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms, uncontract
 from assistant.plan.rules.messages import (
     cannot_break_down,
@@ -39,21 +39,21 @@ from assistant.plan.rules.metric_choice import (
     metric_from_previous,
     unit_named,
     unit_span,
+    value_before_rows,
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranking import apply_threshold, apply_top
+from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
-    LIST_NOUN,
     attribute_dimensions,
     counted_thing,
     listed_dimensions,
     member_kinds,
     own_breakdowns,
-    records_asked,
     share_as_rate,
     unit_spans,
 )
@@ -84,7 +84,6 @@ from assistant.plan.rules.vocab_build import build_vocabulary
 from assistant.plan.rules.why import why_plan
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from assistant.understand.timeparse import TimeMatch
-from semantic_layer.layer import Layer
 
 
 class RulePlanner:
@@ -172,6 +171,8 @@ class RulePlanner:
         previous = ctx.session.last_query
         cue = bool(lx.FOLLOW_UP.search(text)) or refers_to_shown(text, ctx.session.last_shown)
         parsed = r.parsed
+        if (rate := rate_instead(previous, text, ctx.layer)) is not None:  # 'as a rate instead of pcs'
+            parsed.metrics[:], cue, r.unknown, r.leftover.names, r.leftover.ordinary = [rate], True, [], [], []
         is_follow_up = previous is not None and (
             cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
         money = lx.MONEY.search(text)
@@ -233,6 +234,7 @@ class RulePlanner:
         """The SemanticQuery of what was read: metrics, filters, breakdowns, period, shape, ranking."""
         found, parsed = r.found, r.parsed
         times = resume_pending(parsed, found.times, ctx, previous is not None)
+        value_before_rows(parsed, text, ctx)  # '报废掉的成品批次': the scrapped batches, counted
         unjoined = unjoined_metrics(parsed, text, ctx.layer, r.shapes.per)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
@@ -300,7 +302,9 @@ class RulePlanner:
         if rate is not None:
             parsed.guessed = rate
             return query.model_copy(update={"metrics": [rate], "share": []})
-        if r.shapes.share and not query.share and query.metrics and _plain_amount(query.metrics[0], layer):
+        is_rate = bool(query.metrics) and getattr(
+            layer.unit(layer.metric(query.metrics[0]).unit), "kind", None) == "ratio"
+        if r.shapes.share and not query.share and query.metrics and not is_rate:
             groups = [layer.dimension(d).label.get(ctx.lang) for d in layer.metric_dimensions(query.metrics[0])[:3]]
             return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang), groups)
         return query
@@ -391,9 +395,3 @@ class RulePlanner:
             cached = vocab.known_words | lx.STOPWORDS_EN | lx.QUESTION_WORDS
             self._known_cache[key] = cached
         return cached
-
-
-def _plain_amount(metric: str, layer: Layer) -> bool:
-    unit = layer.unit(layer.metric(metric).unit)
-    return unit is None or unit.kind != "ratio"
-

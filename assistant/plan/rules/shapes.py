@@ -166,7 +166,7 @@ def _said_at(words: str, text: str) -> int | None:
     return at if at >= 0 else None
 
 
-def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer) -> list[str]:
+def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, text: str = "") -> list[str]:
     """The dimensions a share is taken over: the filtered ones named after the metric ('scrap from the
     night shift'), else all filtered ones, else the breakdowns ('each plant's share of output')."""
     if shapes.share is None or not query.metrics or layer.unit(layer.metric(query.metrics[0]).unit) is None:
@@ -180,6 +180,17 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
     if later:
         return list(dict.fromkeys(later))
+    share_at = shapes.share[0]
+    # '宁波本月的报废件里，各条线分别占了多少', 'each line's share': a breakdown named before the share
+    # word is what the share is of; the members named before it are the scope
+    own = re.search(r"各自|自己的|\b(?:their|its) own\b", text)  # '各自总停机时间': each group's own whole
+    if not own and any(d in parsed.dim_words and parsed.dim_words[d][0] < share_at for d in query.dimensions):
+        return list(query.dimensions)
+    if "占" in text[metric_at:]:  # '宁波这个月critical缺陷占全部缺陷': the member right before the metric
+        ends = {terms[0].ref: m.end for m, terms in parsed.values if terms}
+        adjacent = [d for d in filtered if 0 <= metric_at - ends.get(d, -9) <= 1]
+        if adjacent:
+            return adjacent
     if filtered:
         return list(dict.fromkeys(filtered))
     return list(query.dimensions)
@@ -194,7 +205,8 @@ def per_metric(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tuple
     if any(s >= end and not text[end:s].strip() for s, _ in parsed.dim_spans):
         return None  # 'against plan per line for work orders': a breakdown follows 'per', not a divisor
     if len(parsed.metrics) == 1:
-        return _implied_numerator(parsed, layer, text, start) or _average_per_row(parsed, shapes, layer, text)
+        return _implied_numerator(parsed, layer, text, start) or _counted_after_per(parsed, layer, end) \
+            or _average_per_row(parsed, shapes, layer, text)
     ordered = sorted(parsed.metrics, key=lambda m: parsed.metric_spans.get(m, (0, 0))[0])
     before = [m for m in ordered if parsed.metric_spans.get(m, (0, 0))[0] < start]
     after = [m for m in ordered if parsed.metric_spans.get(m, (0, 0))[0] >= end]
@@ -260,6 +272,22 @@ def _counts_rows(layer: Layer, metric: str) -> bool:
     return len(tables) == 1 and layer.count_metric(tables.pop()) == metric
 
 
+def _counted_after_per(parsed: Parsed, layer: Layer, per_end: int) -> tuple[str, str] | None:
+    """'downtime minutes per breakdown': after 'per' a member whose kind the layer counts
+    (`counted_by`): the figure over that count, on the same facts."""
+    num = parsed.metrics[0]
+    if parsed.metric_spans.get(num, (per_end, 0))[0] >= per_end:
+        return None
+    tables = {m.table for m in layer.metric_measures(num)}
+    for match, terms in parsed.values:
+        if match.start < per_end or match.start - per_end > 2 or not terms:
+            continue
+        counted = layer.dimension(terms[0].ref).counted_by
+        if counted and counted != num and {m.table for m in layer.metric_measures(counted)} == tables:
+            return num, counted
+    return None
+
+
 def _implied_numerator(parsed: Parsed, layer: Layer, text: str, per_at: int) -> tuple[str, str] | None:
     """'average quantity per shipment': only the counted thing is a metric; the figure before 'per'
     is a word of a summed metric on the same table ('quantity' -> the shipped quantity)."""
@@ -317,7 +345,8 @@ def _within_whole(query: SemanticQuery, shapes: Shapes, text: str) -> bool:
     if shapes.share is None or not query.dimensions:
         return False
     before = text[:shapes.share[0]]
-    return bool(re.search(r"(?:里|当中|之中|中(?=\s*[，,]))\s*[，,]?\s*\S{0,6}$", before)
+    # not '宁波的报废件里，各条线分别占了多少': a breakdown after the whole takes its shares of it
+    return bool(re.search(r"(?:里|当中|之中|中(?=\s*[，,]))\s*[，,]?\s*(?![\s，,各每])\S{0,6}$", before)
                 or re.match(r"^\s*of\s+(?:the|all)\s+\w+\s+(?:\w+\s+){0,4}(?:made|produced|built)\b", text))
 
 
@@ -349,45 +378,3 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
         return None, [r.name for r in layer.spec.metrics if getattr(layer.unit(r.unit), "kind", None) == "ratio"
                       and tables & {m.table for m in layer.metric_measures(r.name)}][:4]
     return None, []
-
-
-# 'show me the open complaints', 'give me all breakdowns last week': records asked for, like 'list'.
-_SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:show|give|get)\s+(?:me\s+|us\s+)?"
-                       r"(?:the\s+|all\s+|our\s+|every\s+)", re.I)
-
-
-def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
-                  dim_words: dict[str, Span] | None = None, *, ranked: bool = False) -> str | None:
-    """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
-    when the reading found only their count: answering the count instead would answer another question.
-    Not when the list word names a breakdown ('哪些供应商的来料被拒收': the suppliers, not the lots)."""
-    if len(query.metrics) != 1 or query.share or query.per or query.time_grain or shapes.count is not None:
-        return None
-    if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
-        return None
-    which = _WHICH_ONES.search(text)
-    listing = shapes.listing or (which.span() if which else None)
-    if listing and any(d in query.dimensions and 0 <= s - listing[1] <= 1 for d, (s, _) in (dim_words or {}).items()):
-        return None
-    if any(f.field in layer.metrics for f in query.filters):
-        return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
-    explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None
-    if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
-        return None  # 'show me the complaints by customer' is their count per customer
-    refs = layer.metric_measures(query.metrics[0])
-    if len(refs) != 1 or refs[0].agg != "count":
-        return None
-    table = layer.tables[refs[0].table]
-    if not table.primary_key:
-        return None
-    # a count that picks its rows ('below safety stock'): those rows, not all of the table's
-    return query.metrics[0] if refs[0].filter or refs[0].exists else table.name
-
-
-# 'anything below safety stock?', 'any open complaints?', '有没有…': whether there are such rows,
-# answered with the rows themselves (their number is said too).
-_ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有|是否有|有无", re.I)
-
-
-_WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
-LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)

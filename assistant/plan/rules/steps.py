@@ -297,7 +297,7 @@ def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, t
         num, den = pair
         rest = [m for m in query.metrics if m not in pair]
         return query.model_copy(update={"metrics": [num, den, *rest], "per": den})
-    share = share_over(query, parsed, shapes, layer)
+    share = share_over(query, parsed, shapes, layer, text)
     return query.model_copy(update={"share": share}) if share else query
 
 

@@ -1,0 +1,51 @@
+"""Records asked for one by one instead of their count: 'list the open POs', 'show me the open
+complaints', '哪些工单还在生产', 'anything below safety stock?'. Which table (or which count's rows)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.plan.query import SemanticQuery
+from assistant.plan.rules.shape_words import Shapes, Span
+from semantic_layer.layer import Layer
+
+# 'show me the open complaints', 'give me all breakdowns last week': records asked for, like 'list'.
+_SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:show|give|get)\s+(?:me\s+|us\s+)?"
+                       r"(?:the\s+|all\s+|our\s+|every\s+)", re.I)
+
+
+def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
+                  dim_words: dict[str, Span] | None = None, *, ranked: bool = False) -> str | None:
+    """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
+    when the reading found only their count: answering the count instead would answer another question.
+    Not when the list word names a breakdown ('哪些供应商的来料被拒收': the suppliers, not the lots)."""
+    if len(query.metrics) != 1 or query.share or query.per or query.time_grain or shapes.count is not None:
+        return None
+    if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
+        return None
+    which = _WHICH_ONES.search(text)
+    listing = shapes.listing or (which.span() if which else None)
+    if listing and any(d in query.dimensions and 0 <= s - listing[1] <= 1 for d, (s, _) in (dim_words or {}).items()):
+        return None
+    if any(f.field in layer.metrics for f in query.filters):
+        return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
+    explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None
+    if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
+        return None  # 'show me the complaints by customer' is their count per customer
+    refs = layer.metric_measures(query.metrics[0])
+    if len(refs) != 1 or refs[0].agg != "count":
+        return None
+    table = layer.tables[refs[0].table]
+    if not table.primary_key:
+        return None
+    # a count that picks its rows ('below safety stock'): those rows, not all of the table's
+    return query.metrics[0] if refs[0].filter or refs[0].exists else table.name
+
+
+# 'anything below safety stock?', 'any open complaints?', '有没有…': whether there are such rows,
+# answered with the rows themselves (their number is said too).
+_ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有|是否有|有无", re.I)
+
+
+_WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
+LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)
