@@ -202,3 +202,17 @@ def test_machines_running_below_a_threshold_are_no_status(pipeline: Any) -> None
 def test_a_tie_everywhere_names_no_highest(pipeline: Any) -> None:
     answer = pipeline.ask("which lines have WOs in progress, and how many each")
     assert "highest" not in answer.message and "all 10 at 1" in answer.message, answer.message
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("total qty of finished batches produced yesterday?", "batch_quantity"),
+    ("how many finished batches were produced yesterday", "finished_batches_count"),
+])
+def test_the_amount_of_rows_is_their_quantity_and_a_participle_names_no_figure(pipeline: Any, question: str,
+                                                                              metric: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == [metric]
+
+
+def test_a_value_said_with_the_metrics_word_is_the_part_of_a_share(pipeline: Any) -> None:
+    sq = pipeline.ask("今年各厂非计划停机占总停机的比重").semantic_query
+    assert sq["share"] == ["downtime_category"] and sq["dimensions"] == ["plant"], sq

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from assistant.core.text import fold
@@ -256,3 +257,33 @@ def value_before_rows(parsed: Parsed, text: str, ctx: PlanContext) -> None:
     parsed.metric_spans.pop(first, None)
     parsed.values.append((Match(a[0], a[1], text[a[0]:a[1]], [Term("value", found[0].dimension, found[0])]),
                           [Term("value", found[0].dimension, found[0])]))
+
+
+_AUXILIARY = re.compile(r"\s*(?:(?:were|was|are|is|got|have been|had been)\s+)?")
+_AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|pieces|pcs)\s+(?:of|in)\s+"
+                        r"(?:the\s+|our\s+|all\s+)?$", re.I)
+
+
+def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'total qty of finished batches produced yesterday': the amount of the rows named is the one
+    plain sum over their table (batch quantity), not their count; a participle right after the rows
+    ('produced') says which rows, it names no second figure. Changes `parsed` in place."""
+    spans = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
+    for (a, _), (b, second) in pairwise(spans):
+        word = parsed.matched_text.get(second, "")
+        gap = text[a[1]:b[0]]
+        if re.fullmatch(r"[a-z]+ed", word) and _AUXILIARY.fullmatch(gap):
+            parsed.metrics.remove(second)
+            parsed.metric_spans.pop(second, None)
+    if len(parsed.metrics) != 1:
+        return
+    count = parsed.metrics[0]
+    at = parsed.metric_spans.get(count, (0, 0))[0]
+    tables = {m.table for m in layer.metric_measures(count)}
+    if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not _AMOUNT_OF.search(text[:at]):
+        return
+    sums = [m.name for m in layer.spec.metrics if plain_total(layer, m.name)
+            and {r.table for r in layer.metric_measures(m.name)} == tables]
+    if len(sums) == 1:
+        parsed.metrics[0] = sums[0]
+        parsed.metric_spans[sums[0]] = parsed.metric_spans.pop(count, (at, at))

@@ -31,6 +31,7 @@ from assistant.plan.rules.messages import (
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import (
+    amount_of_rows,
     counted_by_head,
     counted_metric,
     counted_times,
@@ -235,6 +236,7 @@ class RulePlanner:
         found, parsed = r.found, r.parsed
         times = resume_pending(parsed, found.times, ctx, previous is not None)
         value_before_rows(parsed, text, ctx)  # '报废掉的成品批次': the scrapped batches, counted
+        amount_of_rows(parsed, text, ctx.layer)  # 'qty of finished batches': their quantity
         unjoined = unjoined_metrics(parsed, text, ctx.layer, r.shapes.per)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)

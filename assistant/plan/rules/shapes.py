@@ -180,17 +180,18 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
     if later:
         return list(dict.fromkeys(later))
-    share_at = shapes.share[0]
-    # '宁波本月的报废件里，各条线分别占了多少', 'each line's share': a breakdown named before the share
-    # word is what the share is of; the members named before it are the scope
+    # 'critical缺陷占全部缺陷', '各厂非计划停机占总停机', 'unplanned downtime share by plant': the member
+    # said right before the metric (or with its word: '非计划停机') is its part; earlier ones the scope
+    ends = {terms[0].ref: m.end for m, terms in parsed.values if terms}
+    said = parsed.matched_text.get(query.metrics[0], "")
+    inside = {terms[0].ref for m, terms in parsed.values if terms and said and said in m.text}
+    adjacent = [d for d in filtered if 0 <= metric_at - ends.get(d, -9) <= 1 or d in inside]
+    if adjacent:
+        return adjacent
     own = re.search(r"各自|自己的|\b(?:their|its) own\b", text)  # '各自总停机时间': each group's own whole
-    if not own and any(d in parsed.dim_words and parsed.dim_words[d][0] < share_at for d in query.dimensions):
+    # '宁波本月的报废件里，各条线分别占了多少', "each line's share": a breakdown before the share word
+    if not own and any(d in parsed.dim_words and parsed.dim_words[d][0] < shapes.share[0] for d in query.dimensions):
         return list(query.dimensions)
-    if "占" in text[metric_at:]:  # '宁波这个月critical缺陷占全部缺陷': the member right before the metric
-        ends = {terms[0].ref: m.end for m, terms in parsed.values if terms}
-        adjacent = [d for d in filtered if 0 <= metric_at - ends.get(d, -9) <= 1]
-        if adjacent:
-            return adjacent
     if filtered:
         return list(dict.fromkeys(filtered))
     return list(query.dimensions)
