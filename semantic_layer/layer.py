@@ -201,6 +201,10 @@ class Layer:
         which every listed and filtered dimension is reachable (the most specific one)."""
         fields = [*dimensions, *(f for f in filters if f in self.dimensions)]
         tables = list(dict.fromkeys(self.dimension(d).table for d in dimensions))
+        # one kind of member, filtered by what only records link to it ('suppliers we get aluminium
+        # from': through their purchase orders); two kinds are never paired through records
+        if len(tables) == 1 and len(dimensions) == 1:
+            tables += [t.name for t in self.spec.tables if t.primary_key and not t.derived and t.name not in tables]
         for table in tables:
             if all(self.join_path(table, self.dimension(f).table) is not None for f in fields):
                 return table

@@ -216,3 +216,19 @@ def test_the_amount_of_rows_is_their_quantity_and_a_participle_names_no_figure(p
 def test_a_value_said_with_the_metrics_word_is_the_part_of_a_share(pipeline: Any) -> None:
     sq = pipeline.ask("今年各厂非计划停机占总停机的比重").semantic_query
     assert sq["share"] == ["downtime_category"] and sq["dimensions"] == ["plant"], sq
+
+
+@pytest.mark.parametrize(("question", "dims", "n"), [
+    ("list all the CNC machines at the Chongqing plant w/ their names", ["machine"], 11),  # 'plant' is a filter
+    ("what kinds of machines are on Suzhou Line 4?", ["machine_type"], 3),  # kinds of a thing: its type
+    ("which suppliers do we get aluminium from?", ["supplier"], 3),  # linked through their records
+])
+def test_lists_of_members(pipeline: Any, question: str, dims: list[str], n: int) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    assert answer.semantic_query["dimensions"] == dims and len(answer.rows) == n
+
+
+def test_two_kinds_of_members_are_never_paired_through_records(pipeline: Any) -> None:
+    answer = pipeline.ask("列出重庆2号线的所有机器和型号名称")
+    assert answer.status == "clarify" and not answer.rows

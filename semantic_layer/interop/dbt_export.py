@@ -133,7 +133,8 @@ class Export:
             model["entities"].append(self._entity(self.own_entity(t.name), "primary", t.primary_key[0]))
         else:
             model["primary_entity"] = self.own_entity(t.name)
-            if t.primary_key:
+            if t.primary_key:  # kept for the layer (listing records needs it), not as an entity
+                meta["primary_key"] = list(t.primary_key)
                 self.add(f"tables.{t.name}", f"composite primary key {t.primary_key}: an entity is one expression, so "
                                              "the table has no primary entity (joins to it are not written).")
         for key in t.unique_keys:

@@ -361,3 +361,12 @@ def uncontract(question: str) -> str:
         return {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}.get(head.lower(), head) + " not"
 
     return lx.CONTRACTION.sub(expand, question)
+
+
+_KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\s+([a-z]+?)(?:e?s)?\b", re.I)
+
+
+def kind_of(question: str) -> str:
+    """'what kinds of machines are on line 4' -> 'what machine types are on line 4': a kind of a thing
+    is its type column, named as the layer names such columns ('machine type')."""
+    return _KIND_OF.sub(lambda m: f"{m.group(0).split()[0]} {m.group(1)} types", question)

@@ -16,7 +16,7 @@ from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.followup import rate_instead, refer_to_shown, refers_to_shown
-from assistant.plan.rules.matching import Parsed, mend_negated_states, mend_typos, read_terms, uncontract
+from assistant.plan.rules.matching import Parsed, kind_of, mend_negated_states, mend_typos, read_terms, uncontract
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -51,6 +51,7 @@ from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
     attribute_dimensions,
+    attributes_asked,
     counted_thing,
     listed_dimensions,
     member_kinds,
@@ -136,7 +137,7 @@ class RulePlanner:
         """Typos of time and ranking words, then of the layer's names, rewritten before anything is read."""
         vocab = self.vocabulary(ctx)
         known = self._known(vocab)
-        question = uncontract(question)  # "haven't shipped": read as "have not shipped"
+        question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"; kinds: types
         mended, fixes = mend_time_words(question, known)
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
@@ -327,10 +328,12 @@ class RulePlanner:
         parsed, layer = r.parsed, ctx.layer
         if r.shapes.share or r.shapes.per or r.shapes.average:  # "各客户的按期交货比例分别是": a figure is asked
             return None
-        dims = listed_dimensions(parsed, r.shapes, []) or member_kinds(parsed, r.shapes, layer)
+        dims = listed_dimensions(parsed, r.shapes, []) or member_kinds(parsed, r.shapes, layer) \
+            or listed_dimensions(parsed, r.shapes, [], every=True)  # kinds that only filter, if nothing else
         attributes = attribute_dimensions(text, dims, layer) if dims else {}
         dims = [*dims, *attributes]
-        base = layer.list_table(dims) if dims else None
+        valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
+        base = (layer.list_table(dims, valued) or layer.list_table(dims)) if dims else None
         if base is None:
             return None
         said = [(i, i + len(a)) for a in attributes.values() if (i := text.find(a)) >= 0]
@@ -345,8 +348,8 @@ class RulePlanner:
         filters, problem = member_filters(parsed.values, [], ctx, r.question, allowed=allowed, grouped=dims)
         if problem:
             return clarify(self.name, problem.message, problem.choices, not_understood=unknown)
-        # 'outside China, and in which country?': a column named as an attribute is shown though filtered
-        listed = [d for d in dims if d not in {f.field for f in filters} or d in attributes] or dims
+        asked = attributes_asked(attributes, parsed, text)  # 'outside China, and in which country?'
+        listed = [d for d in dims if d not in {f.field for f in filters} or d in asked] or dims
         query = SemanticQuery(dimensions=listed, filters=filters, locale="zh" if ctx.lang == "zh" else "en")
         return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,
                     notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)

@@ -56,19 +56,25 @@ def _unit_pattern(layer: Layer) -> re.Pattern[str] | None:
     return re.compile(rf"(?:\bin\s+|按|以|用)?(?:{names})(?:算|计|计算|为单位)?")
 
 
-def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter]) -> list[str]:
-    """The members a list question asks for, in the order named; not the ones only filtered on."""
+def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter], *, every: bool = False) -> list[str]:
+    """The members a list question asks for, in the order named; not the ones only filtered on
+    ('the CNC machines at the Chongqing plant': the plant is a filter) unless `every`."""
     if shapes.listing is None or parsed.metrics or parsed.ambiguous_metrics:
         return []
-    filtered = {f.field for f in filters}
+    filtered = set() if every else {f.field for f in filters} | _valued(parsed)
     ordered = sorted(parsed.dim_words.items(), key=lambda kv: kv[1])
-    return [d for d, _ in ordered if d not in filtered] or [d for d, _ in ordered]
+    return [d for d, _ in ordered if d not in filtered]
+
+
+def _valued(parsed: Parsed) -> set[str]:
+    """Dimensions a member of which is named ('the Chongqing plant': the plant is a filter)."""
+    return {t.ref for _, terms in parsed.values for t in terms[:1]}
 
 
 def member_kinds(parsed: Parsed, shapes: Shapes, layer: Layer) -> list[str]:
     """'苏州有哪些注塑机', 'which are the CNCs in Suzhou': a list asked by naming a kind of thing (a machine
     type) and no thing itself: the things of that kind (the machines), the rows of the member's table."""
-    if shapes.listing is None or parsed.dim_words:
+    if shapes.listing is None or set(parsed.dim_words) - _valued(parsed):
         return []
     found: list[str] = []
     for _, terms in parsed.values:
@@ -91,6 +97,17 @@ def attribute_dimensions(text: str, listed: list[str], layer: Layer) -> dict[str
         for dim, rest in _named_by_rest(text, own, spec.table, layer, listed).items():
             found.setdefault(dim, rest)
     return found
+
+
+def attributes_asked(attributes: dict[str, str], parsed: Parsed, text: str) -> set[str]:
+    """Columns named apart from the member they filter on ('outside China, and in which country?'):
+    shown though filtered. 'the steering family' only names the member ('family' beside it)."""
+    def apart(word: str, dim: str) -> bool:
+        at = text.find(word)
+        return all(at - m.end > 2 or m.start - (at + len(word)) > 2
+                   for m, terms in parsed.values if terms and terms[0].ref == dim)
+
+    return {d for d, w in attributes.items() if apart(w, d)}
 
 
 def own_breakdowns(text: str, metrics: list[str], layer: Layer) -> dict[str, str]:
