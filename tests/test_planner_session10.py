@@ -232,3 +232,32 @@ def test_lists_of_members(pipeline: Any, question: str, dims: list[str], n: int)
 def test_two_kinds_of_members_are_never_paired_through_records(pipeline: Any) -> None:
     answer = pipeline.ask("列出重庆2号线的所有机器和型号名称")
     assert answer.status == "clarify" and not answer.rows
+
+
+@pytest.mark.parametrize(("turns", "metric"), [
+    (["how much energy did Chongqing use last month?", "ok and per unit produced?"], "energy_per_unit"),
+    (["how much energy did each Ningbo line use last month?", "and per part produced?"], "energy_per_unit"),
+])
+def test_a_follow_up_per_a_figure_is_the_declared_ratio(pipeline: Any, turns: list[str], metric: str) -> None:
+    session = pipeline.new_session()
+    first = pipeline.ask(turns[0], session=session).semantic_query
+    sq = pipeline.ask(turns[1], session=session).semantic_query
+    assert sq["metrics"] == [metric] and sq["filters"] == first["filters"] and sq["dimensions"] == first["dimensions"]
+
+
+@pytest.mark.parametrize("turns", [["output for Ningbo Line 2 yesterday", "what about the whole plant"],
+                                   ["宁波2号线昨天的产量", "整个工厂呢"]])
+def test_the_whole_of_a_kind_widens_to_the_member_named_in_the_previous_one(pipeline: Any, turns: list[str]) -> None:
+    session = pipeline.new_session()
+    pipeline.ask(turns[0], session=session)
+    sq = pipeline.ask(turns[1], session=session).semantic_query
+    assert sq["filters"] == [{"field": "plant", "op": "in", "values": ["NB"]}] and sq["dimensions"] == []
+
+
+def test_the_whole_year_is_this_year() -> None:
+    import datetime as dt
+
+    from assistant.understand.timeparse import find_time_ranges
+    found = find_time_ranges("just Huaxia, for the whole year", dt.date(2025, 12, 31))
+    assert [(str(t.start), str(t.end)) for t in found] == [("2025-01-01", "2025-12-31")]
+    assert find_time_ranges("last full month", dt.date(2025, 12, 31)) == []  # not 'this month'

@@ -123,3 +123,51 @@ def rate_instead(previous: SemanticQuery | None, text: str, layer: Layer) -> str
         return None
     rates = rates_over(previous.metrics[0], layer, part=True)
     return rates[0] if len(rates) == 1 else None
+
+
+_PER_START = re.compile(r"^\W*(?:(?:and|ok|okay|so|what about|how about|now)\W+)*(?:per|for each|for every)\b"
+                        r"|^\W*(?:那|再看)?(?:平均)?每", re.I)
+
+
+def per_previous(previous: SemanticQuery | None, metrics: list[str], text: str, layer: Layer) -> str | None:
+    """'how much energy did Chongqing use? — and per part produced?': the previous figure over the one
+    named after 'per', as the layer declares it (energy per unit = kWh / output); None if it has none."""
+    if previous is None or len(previous.metrics) != 1 or len(metrics) != 1 or not _PER_START.search(text):
+        return None
+    num, den = layer.metric_measures(previous.metrics[0]), layer.metric_measures(metrics[0])
+    if len(num) != 1 or len(den) != 1:
+        return None
+    wanted = f"{num[0].name}/{den[0].name}"
+    found = [m.name for m in layer.spec.metrics if m.expr.replace(" ", "") == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+_WHOLE = re.compile(r"\b(?:the\s+)?(?:whole|entire|full)\s+$|(?:整个?|全)$", re.I)
+
+
+def widen_to_parent(query: SemanticQuery, previous: SemanticQuery | None, text: str,
+                    dim_words: dict[str, tuple[int, int]], values: ValueCatalogue | None) -> SemanticQuery:
+    """'output for Ningbo Line 2 — what about the whole plant?': the member the previous question
+    filtered on gives way to the member of the kind named whose name it carries (Ningbo)."""
+    if previous is None or values is None:
+        return query
+    for dim, (start, _end) in dim_words.items():
+        if not _WHOLE.search(text[max(0, start - 12):start]):
+            continue
+        for f in query.filters:
+            if f.field == dim or f.op != "in" or len(f.values) != 1:
+                continue
+            child = values.find(f.field, str(f.values[0]))
+            parents = [m for m in values.of(dim) if child is not None and m.key != child.key and (
+                m.label_en.lower() in child.label_en.lower() or (m.label_zh and m.label_zh in child.label_zh))]
+            if len(parents) == 1:
+                kept = [g for g in query.filters if g is not f and g.field != dim]
+                return query.model_copy(update={
+                    "filters": [*kept, Filter(field=dim, op="in", values=[parents[0].key])],
+                    "dimensions": [d for d in query.dimensions if d != dim]})
+    return query
+
+
+def metric_instead(previous: SemanticQuery | None, metrics: list[str], text: str, layer: Layer) -> str | None:
+    """The metric a follow-up turns the previous one into: 'as a rate instead', '— and per part produced?'."""
+    return rate_instead(previous, text, layer) or per_previous(previous, metrics, text, layer)

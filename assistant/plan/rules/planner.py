@@ -15,7 +15,7 @@ from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
-from assistant.plan.rules.followup import rate_instead, refer_to_shown, refers_to_shown
+from assistant.plan.rules.followup import metric_instead, refer_to_shown, refers_to_shown, widen_to_parent
 from assistant.plan.rules.matching import Parsed, kind_of, mend_negated_states, mend_typos, read_terms, uncontract
 from assistant.plan.rules.messages import (
     cannot_break_down,
@@ -173,7 +173,7 @@ class RulePlanner:
         previous = ctx.session.last_query
         cue = bool(lx.FOLLOW_UP.search(text)) or refers_to_shown(text, ctx.session.last_shown)
         parsed = r.parsed
-        if (rate := rate_instead(previous, text, ctx.layer)) is not None:  # 'as a rate instead of pcs'
+        if (rate := metric_instead(previous, parsed.metrics, text, ctx.layer)) is not None:  # 'as a rate'
             parsed.metrics[:], cue, r.unknown, r.leftover.names, r.leftover.ordinary = [rate], True, [], [], []
         is_follow_up = previous is not None and (
             cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
@@ -270,6 +270,7 @@ class RulePlanner:
             query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics), time_range=time_range,
                                    time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
             query = refer_to_shown(query, ctx.session.last_shown, text, ctx.layer, ctx.values, ranked=bool(found.top))
+            query = widen_to_parent(query, previous, text, parsed.dim_words, ctx.values)  # 'the whole plant'
         if found.top:
             query = apply_top(query, found.top, text, ctx)
         query = with_asked_units(query, previous, text, ctx.layer)
@@ -394,9 +395,6 @@ class RulePlanner:
         return plan
 
     def _known(self, vocab: Vocabulary) -> set[str]:
-        key = id(vocab)
-        cached = self._known_cache.get(key)
-        if cached is None:
-            cached = vocab.known_words | lx.STOPWORDS_EN | lx.QUESTION_WORDS
-            self._known_cache[key] = cached
-        return cached
+        if id(vocab) not in self._known_cache:
+            self._known_cache[id(vocab)] = vocab.known_words | lx.STOPWORDS_EN | lx.QUESTION_WORDS
+        return self._known_cache[id(vocab)]

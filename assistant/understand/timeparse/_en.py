@@ -54,7 +54,9 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
 ORD = "(" + "|".join(ORDINALS) + ")"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _UNIT_OF = {"y": "year", "m": "month", "q": "quarter", "w": "week"}
-_REL_OFFSET = {"this": 0, "current": 0, "last": -1, "previous": -1, "prior": -1, "next": 1}
+# 'for the whole year', 'the entire month': the current one, all of it
+_REL_OFFSET = {"this": 0, "current": 0, "the whole": 0, "the full": 0, "the entire": 0, "last": -1, "previous": -1,
+               "prior": -1, "next": 1}
 # 'may' and 'mar(ch)' are also ordinary English words ("line 3 may fail").
 _WORDY_MONTHS = {"may", "mar", "march"}
 # Numbers next to these are quantities or rankings, never days or years.
@@ -274,7 +276,7 @@ RULES: list[Rule] = [
     (("day", "tomorrow"),
      _c(B + r"(today|yesterday|tomorrow|day\s+before\s+yesterday)" + E), h_day),
     (("week", "month", "quarter", "year"),
-     _c(B + r"(?:(this|current|last|previous|prior|next)\s+" + _UNITS
+     _c(B + r"(?:(this|current|the whole|the full|the entire|last|previous|prior|next)\s+" + _UNITS
         + "|" + _UNITS + r"\s+before\s+last)" + E), h_rel),
     (("date", "td", "so far", "since"),
      _c(B + r"(?:" + _UNITS + r"[\s-]+to[\s-]+date|([ymqw])td|so\s+far\s+this\s+" + _UNITS
