@@ -261,3 +261,16 @@ def test_the_whole_year_is_this_year() -> None:
     found = find_time_ranges("just Huaxia, for the whole year", dt.date(2025, 12, 31))
     assert [(str(t.start), str(t.end)) for t in found] == [("2025-01-01", "2025-12-31")]
     assert find_time_ranges("last full month", dt.date(2025, 12, 31)) == []  # not 'this month'
+
+
+def test_compared_periods_are_said_by_their_words_in_the_answer_and_the_chart(pipeline: Any) -> None:
+    answer = pipeline.ask("今年上半年和下半年的计划达成率各是多少")
+    assert "下半年为" in answer.message and "上半年为" in answer.message  # each half's figure, not only the last
+    assert "1月1日" not in str(answer.chart) and "上半年" in str(answer.chart)  # legend: the periods' words
+    earlier = pipeline.ask("breakdowns on SZ-L2-M03: last 4 weeks vs the 4 weeks before that").message
+    assert "2025-11-06" not in earlier and "6 Nov – 3 Dec 2025" in earlier
+
+
+def test_the_parts_of_a_composite_record_key_are_named_by_their_members(pipeline: Any) -> None:
+    answer = pipeline.ask("有没有低于安全库存的物料")
+    assert answer.column_labels["plant_id"] == "工厂编号" and answer.column_labels["material_id"] == "物料编号"

@@ -193,6 +193,23 @@ CASES = [
     Case("followup_switch_metric", ["Revenue by store last month", "what about return rate?"],
          _rate_by_store("store_name", f"sale_date {MAY}", f"return_date {MAY}"),
          ["return_rate"], ["Return rate by store", "May 2025"]),
+    # ---------------------------------------------------------------- compared periods, records (issue 19)
+    Case("halves_compared", ["Revenue H1 2024 vs H2 2024"],
+         f"SELECT CASE WHEN sale_date < DATE '2024-07-01' THEN DATE '2024-01-01' ELSE DATE '2024-07-01' END, "
+         f"SUM(revenue) FROM sales WHERE sale_date {Y2024} GROUP BY 1",
+         ["revenue"], ["H1 2024", "H2 2024"]),
+    Case("zh_halves_compared", ["去年上半年和下半年的营收对比"],
+         f"SELECT CASE WHEN sale_date < DATE '2024-07-01' THEN DATE '2024-01-01' ELSE DATE '2024-07-01' END, "
+         f"SUM(revenue) FROM sales WHERE sale_date {Y2024} GROUP BY 1",
+         ["revenue"], ["上半年", "下半年"]),
+    Case("followup_beside_last_year", ["Units sold this year", "compare that with last year"],
+         "SELECT CAST(date_trunc('year', sale_date) AS DATE), SUM(qty) FROM sales "
+         "WHERE sale_date BETWEEN DATE '2024-01-01' AND DATE '2025-12-31' GROUP BY 1",
+         ["units_sold"], ["Yearly units sold"]),
+    Case("records_with_their_columns", ["list the repair jobs in Hamburg last month"],
+         f"SELECT r.repair_id, r.repair_date, st.store_name, r.repair_type FROM repairs r JOIN stores st "
+         f"USING (store_id) WHERE r.store_id = 'HAM' AND r.repair_date {MAY}",
+         [], ["List of repair jobs", "store is Hamburg"]),
     Case("zh_followup_other_store", ["今年柏林店每月的平均维修时长", "慕尼黑店呢？"],
          f"SELECT CAST(date_trunc('month', repair_date) AS DATE), SUM(duration_min) / COUNT(*) FROM repairs "
          f"WHERE store_id = 'MUC' AND repair_date {Y2025} GROUP BY 1",

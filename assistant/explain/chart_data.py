@@ -72,6 +72,10 @@ def grain_of(answer: Answer, time: str) -> str:
 def period_axis(answer: Answer, time: str) -> tuple[list[str], list[str]]:
     """Each row's period in words, and the axis: every period from first to last, in time order."""
     raw = column(answer, time)
+    if answer.value_labels.get(time):  # compared periods named by their words ('H1', '上半年'), in time order
+        labels = [NO_VALUE if v is None else str(answer.shown(time, v)) for v in raw]
+        order = sorted({v for v in raw if v is not None}, key=str)
+        return labels, [str(answer.shown(time, v)) for v in order] + ([NO_VALUE] if NO_VALUE in labels else [])
     grain = grain_of(answer, time)
     lang = "zh" if answer.lang == "zh" else "en"
     days = [as_date(v) for v in raw]

@@ -161,6 +161,13 @@ def _trend(f: _Figures, valued: list[list[Any]], grain: str) -> str:
         before = f.answer.shown(grain, valued[-2][column])
         delta = change_words(last[f.idx], prev, f.unit, f.lang)
         change = _versus(delta, before, f.zh)
+    if grain == PERIOD and len(valued) > 1:  # compared periods: each one's figure, the later against the earlier
+        earlier, first = f.answer.shown(PERIOD, valued[-2][column]), f.value(valued[-2])
+        delta = change_words(last[f.idx], valued[-2][f.idx], f.unit, f.lang) if valued[-2][f.idx] else ""
+        if f.zh:
+            return f"{period}为{f.value(last)}，{earlier}为{first}" + (f"（{delta}）" if delta else "")
+        return f"{period} at {f.value(last)}" + (f", {delta} vs {first} in {earlier}" if delta else
+                                                  f", {earlier} at {first}")
     if f.zh:
         return f"最近一期（{period}）为{f.value(last)}{change}"
     return f"latest {period} at {f.value(last)}{change}"

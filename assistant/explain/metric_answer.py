@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.explain.answer import Answer, Provenance
 from assistant.explain.headline import key_sentence
+from assistant.explain.periods import range_words
 from assistant.explain.sentences import filter_words, interpretation
 from assistant.plan.query import PERIOD, SemanticQuery
 from assistant.sql.compiler import CompiledQuery
@@ -68,7 +69,8 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
     answer.extras["column_kinds"] = {c.name: c.kind for c in compiled.columns}
     answer.value_labels = code_labels(layer, [c.name for c in compiled.columns if c.kind == "dimension"], lang)
     if query.periods:  # 'H1 vs H2': each period's row named by its words, not its first day
-        answer.value_labels[PERIOD] = {p.start.isoformat(): p.label or f"{p.start} – {p.end}" for p in query.periods}
+        answer.value_labels[PERIOD] = {p.start.isoformat(): p.label or range_words(p.start, p.end, lang)
+                                       for p in query.periods}
     answer.message = key_sentence(answer, query, layer, lang, labels)
     return answer
 

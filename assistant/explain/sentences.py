@@ -155,6 +155,9 @@ def _in_unit(label: str, unit: UnitSpec | None, lang: str) -> str:
 
 
 def _period(query: SemanticQuery, lang: str) -> str:
+    if query.periods:  # 'H1 2024 vs H2 2024', '上半年与下半年': the periods compared, each in its words
+        said = [p.label or range_words(p.start, p.end, lang) for p in query.periods]
+        return "与".join(said) if lang == "zh" else " vs ".join(said)
     tr = query.time_range
     return range_words(tr.start if tr else None, tr.end if tr else None, lang)
 

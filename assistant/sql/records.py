@@ -57,7 +57,7 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
 def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> list[OutputColumn]:
     table = layer.tables[records_table(layer, query.records or "")[0]]
     name_zh = record_names(layer, table.name)[1]
-    cols = [OutputColumn(k, "record", _first_upper(_words(k)), f"{name_zh}编号") for k in table.primary_key]
+    cols = [_key_column(layer, table.name, k, name_zh) for k in table.primary_key]
     if dated and dated not in table.primary_key:
         role = next((r for r in table.time_roles if r.column == dated), None)
         cols.append(OutputColumn(dated, "date", _first_upper(role.label.en if role else _words(dated)),
@@ -66,6 +66,16 @@ def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> lis
         dim = layer.dimension(d)
         cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
     return cols
+
+
+def _key_column(layer: Layer, table: str, key: str, name_zh: str) -> OutputColumn:
+    """A key column's heading: a composite key's parts by the member each one is the id of ('Plant ID',
+    '工厂编号'), else the record's own ('Complaint ID', '客诉编号')."""
+    spec = layer.tables[table]
+    owner = next((d for d in layer.spec.dimensions if d.key_column == key and d.table != table), None)
+    if len(spec.primary_key) > 1 and owner is not None:
+        return OutputColumn(key, "record", f"{owner.label.en} ID", f"{owner.label.zh}编号")
+    return OutputColumn(key, "record", _first_upper(_words(key)), f"{name_zh}编号")
 
 
 def shown_dimensions(layer: Layer, query: SemanticQuery) -> list[str]:

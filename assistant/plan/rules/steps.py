@@ -163,8 +163,8 @@ def time_parts(text: str, times: list[TimeMatch], grain: tuple[str, Span] | None
     vs_previous = lx.VS_PREVIOUS.search(text)
     if vs_previous and len(times) == 1:  # "last month compared to the month before": both periods
         earlier = shift_back(TimeRange(start=times[0].start, end=times[0].end))
-        label = f"{earlier.start} – {earlier.end}"
-        times = [TimeMatch(earlier.model_copy(update={"label": label}), vs_previous.span(), label, "previous"), *times]
+        # no words of its own: answers say its dates as people do ('6 Nov – 3 Dec 2025')
+        times = [TimeMatch(earlier.model_copy(update={"label": None}), vs_previous.span(), "", "previous"), *times]
     times = _year_ago(text, times)
     same = lx.SAME_PERIOD_LAST_YEAR.search(text)
     if grain and same and grain[1][0] < same.end() and same.start() < grain[1][1]:
