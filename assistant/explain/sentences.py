@@ -40,6 +40,10 @@ def _named_set(f: Filter, layer: Layer, lang: str, values: list[str]) -> list[st
     for vs in layer.dimension(f.field).value_sets:
         name = (vs.zh if lang == "zh" else vs.en) or vs.en or vs.zh
         if f.op == "in" and name and set(vs.values) == {str(v) for v in f.values}:
+            same = [v for v in values if v.lower() == name.lower()]
+            if same:  # 'Open (Investigating or Open)' explains a word by itself: 'Open or Investigating'
+                rest = [v for v in values if v not in same]
+                return ["或".join([*same, *rest]) if lang == "zh" else " or ".join([*same, *rest])]
             joined = "或".join(values) if lang == "zh" else " or ".join(values)
             return [f"{name}（{joined}）" if lang == "zh" else f"{name} ({joined})"]
     return values
