@@ -205,6 +205,9 @@ class Layer:
         # from': through their purchase orders); two kinds are never paired through records
         if len(tables) == 1 and len(dimensions) == 1:
             tables += [t.name for t in self.spec.tables if t.primary_key and not t.derived and t.name not in tables]
+        elif len(tables) > 1:  # 'lines and the product family each makes': records that name both directly
+            tables += [t.name for t in self.spec.tables if t.primary_key and not t.derived and t.name not in tables
+                       and all(len(self.join_path(t.name, k) or [None, None]) <= 1 for k in tables)]
         for table in tables:
             if all(self.join_path(table, self.dimension(f).table) is not None for f in fields):
                 return table

@@ -91,7 +91,9 @@ def scope_line(query: SemanticQuery, layer: Layer, lang: str, value_labels: dict
     filters = [filter_words(f, layer, lang, value_labels) for f in query.filters]
     if filters:
         parts.append(("，".join(filters)) if lang == "zh" else "where " + "; ".join(filters))
-    if query.metrics or query.time_range is not None:  # a list of members has no period unless one was asked
+    if query.time_range is None and query.metrics and not any(layer.metric_time_columns(m) for m in query.metrics):
+        parts.append("当前" if lang == "zh" else "as it stands")  # a level with no dates (the latest stock)
+    elif query.metrics or query.time_range is not None:  # a list of members has no period unless one was asked
         parts.append(_period(query, lang))
     if query.limit:
         parts.append(_limit(query, layer, lang))

@@ -77,9 +77,20 @@ def short_names(members: Iterable[Member]) -> dict[str, Member]:
             candidates.add(zh[:2])
         # '长江汽车' for '长江汽车集团': a longer beginning of the name, said without its last words
         candidates.update(zh[:n] for n in range(3, len(zh)) if all_cjk(zh[:n]) and not is_common_word(zh[:n], "zh"))
+        candidates.update(model_codes(f"{m.label_en} {m.label_zh}"))
         for c in candidates:
             found.setdefault(c, []).append(m)
     return {form: ms[0] for form, ms in found.items() if len(ms) == 1}
+
+
+_CODE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[A-Za-z0-9][\w-]*[A-Za-z0-9](?![\w-])")
+
+
+def model_codes(name: str) -> set[str]:
+    """'ADC12', 'A356', '42CrMo', '32-bit': the model code inside a name ('Die-casting aluminium alloy
+    ADC12'), which buyers say alone. Letters and digits together, three characters or more; kept
+    (by `short_names`) only when one member has it."""
+    return {lookup_key(c) for c in _CODE.findall(name) if len(c) >= 3 and not c.startswith("#")}
 
 
 _NUMBERED = re.compile(r"^(?:#|no\.?\s*)\d+$", re.I)

@@ -134,7 +134,7 @@ INSTEAD_OF = re.compile(r"(?:\binstead\s+of|\brather\s+than|\bnot)\s+(?:by\s+|pe
 # Requests to change data: always refused.
 WRITE_INTENT = re.compile(
     r"\b(?:delete|drop|truncate|insert|update|alter|modify|overwrite|remove all|wipe|erase)\b"
-    r"|\b(?:change|set|make)\b.{0,40}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
+    r"|\b(?:change|set|make)\b.{0,60}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
     r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
     # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
     r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
@@ -222,8 +222,9 @@ THRESHOLD_RANGE = [
 ]
 # Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
 EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
-                     r"|\bbesides|\bbut not|\bnot in|\boutside(?: of)?|\bnot counting|\bnot(?: yet)?|\bno longer"
-                     r"|\b(?:is|are|was|were)n't"
+                     r"|\bbesides|\bbut not|\bnot in|\boutside(?: of)?|\bnot counting"
+                     r"|\bnot(?: yet)?(?: been)?|\bno longer|\b(?:is|are|was|were)n't"
+                     r"|\b(?:have|has|had)n't(?: yet)? been"
                      r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?|\bignor(?:e|ing)"
                      r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是)\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".

@@ -14,6 +14,7 @@ from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.metric_choice import metric_inside_values
+from assistant.plan.rules.second_metrics import drop_counting_phrases, drop_repeated_nouns
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
@@ -87,31 +88,11 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     _settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
-    _drop_counting_phrases(out, ctx.layer, text)
+    drop_counting_phrases(out, ctx.layer, text)
+    drop_repeated_nouns(out, matches)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
-
-
-# A count word with at most a measure word: '多少件', 'how many units' (not 'how many defects', which names one).
-_COUNT_PHRASE = re.compile(r"\s*(?:how\s+many\s+(?:units?|pieces?|pcs|items?)|(?:多少|几)\s*[件个台只套批]?)\s*", re.I)
-_COUNTED = {"count", "quantity"}
-_CLAUSE_BREAK = re.compile(r"[,，;；。.?？!！()（）]")
-
-
-def _drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
-    """'各类缺陷分别多少件': a metric named only by a counting phrase ('多少件', 'how many units') says
-    how the other metric is counted, not a second figure."""
-    if len(out.metrics) < 2:
-        return
-    units = {m: layer.metric(m).unit for m in out.metrics}
-    for m in [m for m in out.metrics if _COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]:
-        start = out.metric_spans.get(m, (0, 0))[0]
-        # only after a metric counted in pieces, in the same clause: '工单（不含已取消的），每条线一共计划
-        # 生产多少件' asks another figure, and 'how many parts did we make and how many defects' two
-        if any(o != m and units[o] in _COUNTED and (end := out.metric_spans.get(o, (start, start))[1]) <= start
-               and not _CLAUSE_BREAK.search(text, end, start) for o in out.metrics):
-            out.metrics.remove(m)
 
 
 def _included_too(m: Match, text: str) -> bool:

@@ -165,7 +165,7 @@ class RulePlanner:
                  *unit_spans(text, ctx.layer)]
         unknown = remainder_words(question, text, spans)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
-        leftover = sort_leftover(question, text, unknown, parsed.dim_spans, terms, ctx.values)
+        leftover = sort_leftover(question, text, unknown, parsed.dim_spans, terms, ctx.values, parsed.values)
         return Reading(found, parsed, shapes, unknown, leftover, question)
 
     def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -139,7 +140,8 @@ def _common_words(first: str) -> list[str]:
 
 
 def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[Span],
-                  term_spans: list[Span] | None = None, values: Any = None) -> Leftover:
+                  term_spans: list[Span] | None = None, values: Any = None, said: Sequence[tuple[Any, Any]] = ()
+                  ) -> Leftover:
     """Split the unused words: a word that reads as a name is asked about (unknown_member); everyday
     words, mistyped or not, are ignored and reported. A word that owns a term ('竞争对手的OEE') is a
     name whatever its frequency: ignoring it would answer about the wrong owner."""
@@ -148,9 +150,13 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
     terms = _Starts(s for s, _ in term_spans or [])
     dims = _Near(dim_spans)
     title = _title_case(question)
+    value_ends = {m.end for m, _ in said}
+    said_keys = {t.member.key for _, terms_of in said for t in terms_of if getattr(t, "member", None)}
     for word in unknown:
         spans = found.spans(word)
-        if _owns(text, word, spans, terms):
+        # right after a member ('critical级别的缺陷', '缺操作工导致的停机') the word goes on describing
+        # that member; it owns nothing
+        if _owns(text, word, [sp for sp in spans if sp[0] not in value_ends], terms):
             out.names.append(word)
             continue
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
@@ -164,7 +170,11 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
         # A piece of members' names ('华信' of '江苏华信钢铁', 'caliper' of 'Front Brake Caliper') is asked
         # about, never ignored: Chinese has no capitals, and a lower-case English word is as telling.
-        piece = bool(names_holding(word, values)) or name_shaped(word, values)
+        holders = names_holding(word, values)
+        if holders and all(h.key in said_keys for h in holders):  # 'ADC12 die-casting aluminium': the rest
+            out.ordinary.append(word)                              # of a name already said
+            continue
+        piece = bool(holders) or name_shaped(word, values)
         if piece:
             out.pieces.append(word)
         common = is_ordinary(word) and not numbered and not name_beside and not piece

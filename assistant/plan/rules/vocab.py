@@ -215,6 +215,8 @@ class Vocabulary:
             words = set(re.split(r"[\s\-]+", hit[0]))
             if any(tokens[k].group(0) in self.known_words and tokens[k].group(0) not in words for k in range(a, b + 1)):
                 continue  # a correct word of the window must stay ('machines' is no part of 'kind of machine')
+            if _word_swapped(phrase, hit[0], cutoff):
+                continue  # 'work orders consumed' is no typo of 'work orders completed'
             score = hit[1] + LONGER_WINDOW_BONUS * (b - a)  # a whole name beats a piece of it
             if best is None or score > best[0]:
                 best = (score, a, b, hit[0])
@@ -354,6 +356,14 @@ def _explained(word: str, known: set[str]) -> bool:
     """A token no typo pass should touch: known (as a whole or in parts), short, or a number."""
     parts = [w for w in re.split(r"[\-']", word) if w]
     return word in known or all(w in known for w in parts) or len(word) < 3 or word.isdigit()
+
+
+def _word_swapped(phrase: str, form: str, cutoff: float) -> bool:
+    """A real word of the phrase that is no slip of any word of the form: another word ('scrap rat' is a
+    slip of 'scrap rate'; 'consumed' of 'completed' is not, nor 'from' of 'came out good')."""
+    meant = re.split(r"[\s\-]+", form)
+    return any(a not in meant and _everyday(a) and max(fuzz.ratio(a, b) for b in meant) < cutoff
+               for a in re.split(r"[\s\-]+", phrase))
 
 
 def _everyday(word: str) -> bool:
