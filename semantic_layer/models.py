@@ -35,11 +35,12 @@ class UnitSpec(_Strict):
 
     Layers declare their own units (minutes, kWh, EUR, kg...); `ratio` and `count` are built in.
     `money` marks amounts of money: a question about costs or profit is answerable only when some
-    metric is in one, so the planner refuses it rather than answering with a quantity."""
+    metric is in one, so the planner refuses it rather than answering with a quantity. `duration`
+    marks lengths of time: "how long does a repair take" asks for a metric in one."""
 
     name: str
     label: Label
-    kind: Literal["ratio", "number", "money"] = "number"
+    kind: Literal["ratio", "number", "money", "duration"] = "number"  # duration: "how long" asks for it
     prefix: UnitText = Field(default_factory=UnitText)  # before the number: "$", "€", "¥"
     suffix: UnitText = Field(default_factory=UnitText)
     decimals: int | None = Field(default=None, ge=0, le=6)  # fixed decimals; None: by magnitude

@@ -129,3 +129,19 @@ def test_who_are_and_what_do_we_buy_list_members(pipeline: Any, question: str, d
     answer = pipeline.ask(question)
     assert answer.status == "ok", answer.message
     assert answer.semantic_query["dimensions"] == [dimension] and not answer.semantic_query.get("metrics")
+
+
+@pytest.mark.parametrize("question", [
+    "how long does it take us on average to get a broken-down machine running again, per plant?",
+    "过去90天，设备出故障以后平均多长时间能修好？",
+])
+def test_how_long_picks_the_metric_that_is_a_length_of_time(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == ["mttr_min"], sq
+
+
+def test_a_ranking_of_nothing_asks_by_what(pipeline: Any) -> None:
+    answer = pipeline.ask("who complained the most this year")
+    assert answer.status == "clarify" and "customer" in answer.message, answer.message  # never the bare total
+    ranked = pipeline.ask("top 3 complaining customers this yr").semantic_query
+    assert ranked["dimensions"] == ["customer"] and ranked["limit"] == 3, ranked

@@ -84,6 +84,23 @@ def metric_from_previous(text: str, previous: SemanticQuery, ctx: PlanContext, v
     return None
 
 
+_HOW_LONG = re.compile(r"\bhow\s+long\b|多久|多长时间|多少时间", re.I)
+
+
+def duration_asked(parsed: Parsed, options: list[str], text: str, layer: Layer) -> list[str]:
+    """'how long does it take to get a broken-down machine running again': of the metrics offered, the
+    one length of time, when the question asks how long; else the options stay to ask about."""
+    if len(options) < 2 or not _HOW_LONG.search(text):
+        return options
+    durations = [m for m in options if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "duration"]
+    if len(durations) != 1:
+        return options
+    old, parsed.metrics = parsed.metrics[0], durations
+    parsed.metric_spans[durations[0]] = parsed.metric_spans.pop(old, (0, 0))
+    parsed.guessed = durations[0]
+    return []
+
+
 def units_said(text: str, layer: Layer) -> list[UnitSpec]:
     """The layer's units the question names ('how many minutes', '多少分钟', 'hrs')."""
     return [u for u in layer.units.values() if any(

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.plan.rules.extract import Span
+from assistant.plan.rules.shape_words import COUNT
 
 if TYPE_CHECKING:
     from assistant.plan.rules.matching import Parsed
@@ -58,6 +59,19 @@ def _holds(longer: str, word: str) -> bool:
     if not word.isascii():
         return word in longer
     return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", longer) is not None
+
+
+_HOW_LONG = re.compile(r"\bhow\s+long\b|多久|多长时间|多少时间", re.I)
+
+
+def keep_the_duration(out: Parsed, text: str, layer: Layer) -> None:
+    """'设备出故障以后平均多长时间能修好': asked how long, and not how many, the one metric that is a length of
+    time is the figure; the other names the events it is about."""
+    if len(out.metrics) != 2 or not _HOW_LONG.search(text) or COUNT.search(text):
+        return
+    durations = [m for m in out.metrics if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "duration"]
+    if len(durations) == 1:
+        out.metrics[:] = durations
 
 
 def _sums_pieces(metric: str, layer: Layer) -> bool:

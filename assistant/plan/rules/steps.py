@@ -23,6 +23,7 @@ from assistant.plan.rules.extract import (
 )
 from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.metric_choice import duration_asked
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.periods import (
     beside_previous,
@@ -262,7 +263,8 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     options = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer)).options
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
-    return list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
+    options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
+    return duration_asked(parsed, options, text, layer)
 
 
 def _named_in_full(metric: str, said: str, layer: Layer) -> bool:
