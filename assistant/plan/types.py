@@ -19,6 +19,16 @@ PlanKind = Literal["query", "sql", "trace", "clarify", "refuse", "why"]
 
 
 @dataclass
+class TraceTally:
+    """A figure at the end of a trace: how many of the reached `node` records (by their status), or
+    how much of its quantity, in all or per reached `by` record ('shipped qty per customer from lot X')."""
+
+    node: str
+    measure: Literal["count", "quantity"]
+    by: str | None = None  # "status", or a node type whose key the tallied records carry
+
+
+@dataclass
 class TraceRequest:
     """A genealogy question: start from `node` ids and walk `direction` to `target` nodes."""
 
@@ -42,6 +52,7 @@ class TraceRequest:
     pick: Literal["one", "latest", "all"] | None = None
     # The words naming the start and which of their occurrences: a picked id is written after them.
     mention: tuple[str, int] | None = None
+    tally: TraceTally | None = None  # a figure asked of the reached records instead of their list
 
 
 @dataclass

@@ -9,6 +9,7 @@ from assistant.explain.answer import Answer, Provenance
 from assistant.explain.trace import words
 from assistant.explain.trace.chart import trace_chart
 from assistant.explain.trace.impact import impact_sentence
+from assistant.explain.trace.tally import apply_tally
 from assistant.plan.choices import choice
 from assistant.plan.types import TraceRequest
 from assistant.sql.trace.result import TraceResult
@@ -141,4 +142,5 @@ def trace_answer(question: str, result: TraceResult, layer: Layer, *, labels: di
         "statements": result.sql_count,
     }
     answer.chart = trace_chart(result, graph)
+    apply_tally(answer, result, graph, answer.value_labels)  # 'by QC status, how many': the figure asked
     return answer

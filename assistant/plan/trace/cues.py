@@ -25,7 +25,7 @@ BACKWARD = {
 FORWARD = {
     "en": ["go to", "went to", "goes to", "gone to", "ended up", "end up", "downstream", "where did it go",
            "shipped to", "delivered to", "sent to", "who received", "who got", "go", "went", "gone"],
-    "zh": ["去向", "流向", "下游", "发到", "发给", "发往", "去了哪", "去哪", "流到", "到了哪"],
+    "zh": ["去向", "流向", "下游", "发到", "发给", "发往", "去了哪", "去哪", "流到", "到了哪", "发出去", "发走"],
 }
 # Verbs that link two named things ("batches made with lot X", "customers that received").
 RELATION = {

@@ -27,6 +27,7 @@ from assistant.plan.trace.mentions import (
     vocab_for,
 )
 from assistant.plan.trace.number import mention_of, start_pick
+from assistant.plan.trace.tally import find_tally
 from assistant.plan.types import PlanContext, TraceRequest
 from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import find_time_ranges
@@ -275,6 +276,7 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
         request.time_node = _time_node(p, graph, request)
     if not request.start_ids and request.context is None:
         _how_many(p, request, members, said or question, zh)
+    request.tally = find_tally(p.text, p.words, p.spans.get("time_word", []), graph, ctx.layer, request)
     return request
 
 
