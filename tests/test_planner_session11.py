@@ -145,3 +145,30 @@ def test_a_ranking_of_nothing_asks_by_what(pipeline: Any) -> None:
     assert answer.status == "clarify" and "customer" in answer.message, answer.message  # never the bare total
     ranked = pipeline.ask("top 3 complaining customers this yr").semantic_query
     assert ranked["dimensions"] == ["customer"] and ranked["limit"] == 3, ranked
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("韩星钢铁去年按时交货的比例", "on_time_delivery_rate"),
+    ("今年我们给各个客户按期交货的比例分别是多少？", "customer_otd_rate"),
+    ("supplier on-time % last 90 days, by supplier", "on_time_delivery_rate"),
+])
+def test_on_time_in_words_is_the_on_time_rate_of_the_members_named(pipeline: Any, question: str, metric: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == [metric]
+
+
+@pytest.mark.parametrize(("question", "metric", "dims", "filters"), [
+    ("Batch count by QC status for batches produced this year", "finished_batches_count", ["qc_status"], []),
+    ("本月生产的成品批次里有几批被报废了", "finished_batches_count", [], [("qc_status", ["scrapped"])]),
+    ("今年每家供应商被拒收的批次有几批", "material_lot_count", ["supplier"], [("inspection_result", ["rejected"])]),
+    ("恒泰金属今年来的批次，各检验结果分别有多少批", "material_lot_count", ["inspection_result"], [("supplier", ["SUP-04"])]),
+])
+def test_counts_of_records_where_their_members_are(pipeline: Any, question: str, metric: str, dims: list[str],
+                                                   filters: list[tuple[str, list[str]]]) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == [metric] and sq.get("dimensions", []) == dims, sq
+    assert [(f["field"], f["values"]) for f in sq.get("filters", [])] == filters
+
+
+def test_asked_how_many_a_count_is_never_traded_for_a_rate(pipeline: Any) -> None:
+    answer = pipeline.ask("今年来料检验让步接收（conditional）的批次有几个？")
+    assert answer.status != "ok" or answer.semantic_query["metrics"] == ["material_lot_count"], answer.message

@@ -14,7 +14,13 @@ from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.metric_choice import metric_inside_values
-from assistant.plan.rules.second_metrics import drop_counting_phrases, drop_repeated_nouns, keep_the_duration
+from assistant.plan.rules.second_metrics import (
+    count_where_members_are,
+    drop_counting_phrases,
+    drop_repeated_nouns,
+    keep_the_duration,
+    one_count_of_records,
+)
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
@@ -91,6 +97,8 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     drop_counting_phrases(out, ctx.layer, text)
     drop_repeated_nouns(out, matches)
     keep_the_duration(out, text, ctx.layer)
+    one_count_of_records(out, ctx.layer)
+    count_where_members_are(out, ctx.layer)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out

@@ -101,6 +101,15 @@ def duration_asked(parsed: Parsed, options: list[str], text: str, layer: Layer) 
     return []
 
 
+def still_counting(better: str | None, current: str, text: str, layer: Layer) -> str | None:
+    """'来料检验让步接收的批次有几个': asked how many, a count is never traded for a rate the other words
+    describe (the lot rejection rate); the words only say which records are counted."""
+    if better is None or not COUNT.search(text):
+        return better
+    rate = layer.metric(better).unit == "ratio" and layer.metric(current).unit != "ratio"
+    return None if rate else better
+
+
 def units_said(text: str, layer: Layer) -> list[UnitSpec]:
     """The layer's units the question names ('how many minutes', '多少分钟', 'hrs')."""
     return [u for u in layer.units.values() if any(

@@ -74,6 +74,72 @@ def keep_the_duration(out: Parsed, text: str, layer: Layer) -> None:
         out.metrics[:] = durations
 
 
+def one_count_of_records(out: Parsed, layer: Layer) -> None:
+    """Beside a count of one table's records, a second metric that is only the verb dating those records
+    ('batches produced this year', '生产出来的成品批次': the genealogy's words for that date) is no figure;
+    of two counts of records ('来料…的批次有几个'), the one whose table holds the named members stays."""
+    if len(out.metrics) != 2:
+        return
+    tables = {m: _counted_table(m, layer) for m in out.metrics}
+    counted = [m for m in out.metrics if tables[m]]
+    if len(counted) == 1:
+        other = next(m for m in out.metrics if m not in counted)
+        if out.matched_text.get(other, "").strip().lower() in _dating_words(layer, tables[counted[0]] or ""):
+            out.metrics.remove(other)
+        return
+    holding = [m for m in counted if out.values and all(
+        any(layer.dimension(t.ref).table == tables[m] for t in terms) for _, terms in out.values)]
+    if len(counted) == 2 and len(holding) == 1:
+        out.metrics[:] = holding
+
+
+def count_where_members_are(out: Parsed, layer: Layer) -> None:
+    """'被拒收的批次有几批': a count of records the named members and breakdowns cannot reach, said with a
+    word that also names other records that reach them all ('批次' is a material lot too), counts those."""
+    table = _counted_table(out.metrics[0], layer) if len(out.metrics) == 1 else None
+    if table is None or not (out.values or out.group_by):
+        return
+    dims = {t.ref for _, terms in out.values for t in terms[:1]} | set(out.group_by)
+    if all(d in layer.dimensions and layer.join_path(table, layer.dimension(d).table) is not None for d in dims):
+        return
+    said = out.matched_text.get(out.metrics[0], "").strip().lower()
+    fitting = [(home, other) for home in layer.tables if home != table and (other := layer.count_metric(home))
+               and all(layer.join_path(home, layer.dimension(d).table) is not None
+                       for d in dims if d in layer.dimensions)
+               and said in _naming_words(layer, home, other)]
+    if said and len(fitting) == 1:
+        other = fitting[0][1]
+        out.metric_spans[other] = out.metric_spans.pop(out.metrics[0], (0, 0))
+        out.matched_text[other] = out.matched_text.pop(out.metrics[0], said)
+        out.metrics[:] = [other]
+
+
+def _naming_words(layer: Layer, table: str, metric: str) -> set[str]:
+    spec, counted = layer.tables.get(table), layer.metric(metric)
+    forms = [counted.label.en, counted.label.zh, *counted.synonyms.all()]
+    forms += [f for node in layer.spec.genealogy.nodes if node.table == table
+              for f in (node.label.en, node.label.zh, *node.synonyms.all())]
+    if spec is not None and spec.label is not None:
+        forms += [spec.label.en, spec.label.zh, *spec.synonyms.all()]
+    return {f.lower() for f in forms if f}
+
+
+def _counted_table(metric: str, layer: Layer) -> str | None:
+    """The table whose rows `metric` counts, when it is a plain count of rows."""
+    refs = layer.metric_measures(metric)
+    if len(refs) == 1 and refs[0].agg == "count" and refs[0].filter is None and layer.count_metric(refs[0].table):
+        return refs[0].table
+    return None
+
+
+def _dating_words(layer: Layer, table: str) -> set[str]:
+    words = {w.lower() for node in layer.spec.genealogy.nodes if node.table == table
+             for w in (*node.time_words.en, *node.time_words.zh)}
+    spec = layer.tables.get(table)
+    roles = spec.time_roles if spec is not None else []
+    return words | {w.lower() for r in roles for w in r.synonyms.all()}
+
+
 def _sums_pieces(metric: str, layer: Layer) -> bool:
     return all(m.agg == "sum" for m in layer.metric_measures(metric))
 

@@ -23,7 +23,7 @@ from assistant.plan.rules.extract import (
 )
 from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.metric_choice import duration_asked
+from assistant.plan.rules.metric_choice import duration_asked, still_counting
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.periods import (
     beside_previous,
@@ -251,7 +251,7 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     named_by = parsed.matched_text.get(current, "")
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
     extra = [*leftover.ordinary, *unreachable]
-    better = reconsider(current, named_by, extra, layer, reachable(parsed, layer))
+    better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
     if better is not None:
         parsed.metrics = [better]
         parsed.metric_spans[better] = parsed.metric_spans.pop(current, (0, 0))
