@@ -40,6 +40,7 @@ from assistant.sql.executor import Executor, QueryResult
 from assistant.sql.guard import CheckedSQL, Guard
 from assistant.sql.members import members_query
 from assistant.sql.rollup import SummaryProbe
+from assistant.sql.today import with_today
 from assistant.understand.catalogue import ValueCatalogue, build_catalogue
 from semantic_layer.layer import Layer
 
@@ -204,6 +205,7 @@ class Pipeline:
             plan = Plan(kind="clarify", planner=name, message=user_message(exc, lang))
         timings["plan"] = (time.perf_counter() - t0) * 1000
         plan.as_of = ctx.as_of
+        plan.query = with_today(plan.query, self.layer, ctx.as_of)  # 'overdue': before the day asked on
         answer = self.execute_plan(question, plan, lang=lang, timings=timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings

@@ -7,9 +7,17 @@ one into SQL. `validate_query` checks it against a layer and explains what is wr
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from assistant.core.calendar import TimeRange
 from assistant.core.errors import IncompatibleError, UnknownFieldError, did_you_mean
@@ -76,6 +84,16 @@ class SemanticQuery(BaseModel):
     # Periods compared side by side that are no calendar grain ("H1 vs H2", "the last 4 weeks vs the
     # 4 before"): one row per period, keyed `period` by its first day; only rows inside one of them.
     periods: list[TimeRange] = Field(default_factory=list)
+    # The day the question was asked on, for measures the layer dates against today ('overdue':
+    # promised before CURRENT_DATE); set by the pipeline only for those, so other queries stay as written.
+    as_of: dt.date | None = None
+
+    @model_serializer(mode="wrap")
+    def _today_only_when_set(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("as_of") is None:
+            data.pop("as_of", None)
+        return data
 
     @model_validator(mode="after")
     def _shape(self) -> SemanticQuery:

@@ -35,6 +35,7 @@ from assistant.sql.frozen import freeze
 from assistant.sql.literals import literal
 from assistant.sql.rollup import SummarySource, reroute
 from assistant.sql.shapes import average_select, in_periods, period_key, ratio_expression, share_select
+from assistant.sql.today import pin_today
 from semantic_layer.layer import JoinStep, Layer
 from semantic_layer.models import Measure
 
@@ -216,7 +217,7 @@ class Compiler:
 
     # ---------------------------------------------------------------- entry point
     def compile(self, query: SemanticQuery) -> CompiledQuery:
-        return self._cache.get("query", query, lambda q: _frozen(self._compile(q)))
+        return self._cache.get("query", query, lambda q: _frozen(pin_today(self._compile(q), q.as_of)))
 
     def _compile(self, query: SemanticQuery) -> CompiledQuery:
         validate_query(query, self.layer)

@@ -97,7 +97,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     drop_counting_phrases(out, ctx.layer, text)
     drop_repeated_nouns(out, matches)
     keep_the_duration(out, text, ctx.layer)
-    one_count_of_records(out, ctx.layer)
+    one_count_of_records(out, ctx.layer, text)
     count_where_members_are(out, ctx.layer)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)

@@ -36,6 +36,7 @@ class Guess:
     options: list[str]  # the best few, for a question back
     fitted: int = 0  # left-over words some metric explains
     unfitted: list[str] = field(default_factory=list)  # content words no metric explains
+    best: frozenset[str] = frozenset()  # every metric with the top score (a tie is no reason to switch)
 
     @property
     def worth_asking(self) -> bool:
@@ -117,10 +118,12 @@ def guess_metric(words: list[str], layer: Layer, allowed: set[str] | None = None
         score = sum(_word_score(w, names, prose, idf) for w in query)
         if score > 0:
             scores[name] = score
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    # equal scores: the metric that says least besides the words asked (a plain count before a filtered one)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(docs[kv[0]])))
     options = [name for name, _ in ranked[:3]]
     clear = bool(ranked) and ranked[0][1] >= MIN_SCORE and (len(ranked) == 1 or ranked[0][1] >= MIN_LEAD * ranked[1][1])
-    return Guess(ranked[0][0] if clear else None, options, len(fitted), unfitted)
+    best = frozenset(n for n, s in ranked if s == ranked[0][1]) if ranked else frozenset()
+    return Guess(ranked[0][0] if clear else None, options, len(fitted), unfitted, best)
 
 
 def _content(word: str) -> bool:

@@ -74,7 +74,7 @@ def keep_the_duration(out: Parsed, text: str, layer: Layer) -> None:
         out.metrics[:] = durations
 
 
-def one_count_of_records(out: Parsed, layer: Layer) -> None:
+def one_count_of_records(out: Parsed, layer: Layer, text: str) -> None:
     """Beside a count of one table's records, a second metric that is only the verb dating those records
     ('batches produced this year', '生产出来的成品批次': the genealogy's words for that date) is no figure;
     of two counts of records ('来料…的批次有几个'), the one whose table holds the named members stays."""
@@ -86,6 +86,8 @@ def one_count_of_records(out: Parsed, layer: Layer) -> None:
         other = next(m for m in out.metrics if m not in counted)
         if out.matched_text.get(other, "").strip().lower() in _dating_words(layer, tables[counted[0]] or ""):
             out.metrics.remove(other)
+        elif _counts_some_of(other, tables[counted[0]] or "", layer) and not _joined(text, out, counted[0], other):
+            out.metrics.remove(counted[0])  # 'open POs past their promised date': one figure
         return
     holding = [m for m in counted if out.values and all(
         any(layer.dimension(t.ref).table == tables[m] for t in terms) for _, terms in out.values)]
@@ -122,6 +124,19 @@ def _naming_words(layer: Layer, table: str, metric: str) -> set[str]:
     if spec is not None and spec.label is not None:
         forms += [spec.label.en, spec.label.zh, *spec.synonyms.all()]
     return {f.lower() for f in forms if f}
+
+
+def _joined(text: str, out: Parsed, a: str, b: str) -> bool:
+    """Two metrics asked side by side ('how many POs and how many late POs')."""
+    (_s1, e1), (s2, _e2) = sorted([out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))])
+    between = text[e1:s2]
+    return bool(_AND.search(between) or _CLAUSE_BREAK.search(between))
+
+
+def _counts_some_of(metric: str, table: str, layer: Layer) -> bool:
+    """`metric` counts some of `table`'s rows (a filtered count): the plain count beside it is its noun."""
+    refs = layer.metric_measures(metric)
+    return bool(refs) and all(r.agg == "count" and r.table == table and r.filter for r in refs)
 
 
 def _counted_table(metric: str, layer: Layer) -> str | None:

@@ -260,9 +260,10 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     meaningful = meaningful_leftovers(leftover.ordinary, layer)
     if not meaningful or _named_in_full(current, named_by, layer):
         return []
-    options = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer)).options
+    guess = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer))
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
+    options = guess.options if current not in guess.best else []
     options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
     return duration_asked(parsed, options, text, layer)
 
