@@ -169,6 +169,9 @@ def require_one_query(raw: Any, sql: str) -> None:
 # DuckDB column types whose values hold other values (INTEGER[], STRUCT(...), MAP(...), UNION(...)):
 # their rows are sized item by item (bounds.value_bytes).
 _NESTED = re.compile(r"\[|\b(?:STRUCT|MAP|UNION|LIST|ARRAY)\b", re.I)
+# DuckDB column types whose values `bounds.plain` changes (DECIMAL comes as Decimal); every other
+# scalar type comes as the plain Python value it is kept as.
+_CONVERTED = re.compile(r"\b(?:DECIMAL|NUMERIC)\b", re.I)
 
 
 def fetch_duckdb(raw: Any, sql: str, fetch: FetchLimits | None, deadline: Deadline) -> Fetched:
@@ -183,8 +186,10 @@ def fetch_duckdb(raw: Any, sql: str, fetch: FetchLimits | None, deadline: Deadli
     columns = [str(d[0]) for d in description] if description else []
     if fetch is None or description is None:
         return Fetched(columns, [])
-    flat = not any(_NESTED.search(str(d[1])) for d in description)
-    rows, cut, nbytes = fetch_bounded(raw.fetchmany, fetch, deadline, flat=flat)
+    types = [str(d[1]) for d in description]
+    flat = not any(_NESTED.search(t) for t in types)
+    as_given = not any(_CONVERTED.search(t) for t in types)
+    rows, cut, nbytes = fetch_bounded(raw.fetchmany, fetch, deadline, flat=flat, plain_values=as_given)
     return Fetched(columns, rows, cut, nbytes)
 
 
