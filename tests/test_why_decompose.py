@@ -5,6 +5,7 @@ and a metric's shape is read from its expression in the layer, never from its na
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -225,3 +226,45 @@ def test_the_demo_oee_is_a_product_of_its_three_rates(layer) -> None:
     assert [f.metric for f in formula.factors] == ["availability", "performance", "quality_rate"]
     assert read_formula(layer, "defect_ppm").kind == "ratio"
     assert read_formula(layer, "scrap_count").kind == "additive"
+
+
+
+def _walk(node: Any, sums: dict[str, float | None]) -> float | None:
+    """The tree walk `formula.evaluate` was before it compiled its trees (the reference)."""
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column):
+        v = sums.get(node.name)
+        return None if v is None else float(v)
+    if isinstance(node, exp.Literal):
+        return float(node.this)
+    if isinstance(node, exp.Neg):
+        inner = _walk(node.this, sums)
+        return None if inner is None else -inner
+    left, right = _walk(node.this, sums), _walk(node.expression, sums)
+    if left is None or right is None:
+        return None
+    ops = {exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
+           exp.Div: lambda a, b: None if b == 0 else a / b}
+    return ops[type(node)](left, right)
+
+
+def test_compiled_formulas_compute_what_the_tree_walk_computed() -> None:
+    """Issue 17 point 2: formulas are evaluated by functions made once per tree; every operation,
+    NULL and zero denominator as the tree walk they replace did it."""
+    import random
+
+    import sqlglot
+
+    from assistant.explain.why.formula import compiled, evaluate
+
+    rng = random.Random(17)
+    for text in ("a / b", "1e6 * a / (b + c)", "(a - b) / 60 / c", "-(a) * (b / c) * (c / 2)", "a + b - c"):
+        node = sqlglot.parse_one(text, read="duckdb")
+        for _ in range(200):
+            sums: dict[str, float | None] = {k: rng.choice([None, 0.0, -0.0, 1.5, rng.uniform(-5, 5)])
+                                             for k in "abc" if rng.random() < 0.9}
+            assert evaluate(node, sums) == _walk(node, sums)
+            assert compiled(node, zeros=True)(sums) == _walk(node, {k: (v or 0.0) for k, v in sums.items()})

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from assistant.explain.why.decompose import Split, additive_split, ratio_split, shared_base_split
 from assistant.explain.why.fetch import Fetcher, Sums
-from assistant.explain.why.formula import Formula, evaluate
+from assistant.explain.why.formula import Formula, compiled
 from assistant.plan.query import Filter, TimeRange
 from semantic_layer.layer import Layer
 
@@ -109,7 +109,7 @@ class Splitter:
 
 def _eval(node: exp.Expr, sums: Sums) -> float:
     """A linear expression over one member's sums: a member absent from a fact sums to zero."""
-    value = evaluate(node, {k: (v or 0.0) for k, v in sums.items()})
+    value = compiled(node, zeros=True)(sums)
     return 0.0 if value is None else value
 
 
