@@ -28,6 +28,7 @@ from fastapi_offline import FastAPIOffline
 
 from assistant import __version__
 from assistant.core.errors import FactoryAssistantError
+from assistant.core.heap import freeze_warmed_up
 from assistant.core.users import Users
 from assistant.pipeline import Pipeline
 from assistant.scoped import for_user
@@ -140,3 +141,4 @@ def warm_up(pipeline: Pipeline, users: Users | None) -> None:
             _ = for_user(pipeline, user).values
         except FactoryAssistantError as exc:  # said again, to that user, when they ask
             log.warning("warm-up for user %s: %s", user.name, exc)
+    freeze_warmed_up()  # no full garbage collection walks what the warm-up built (assistant.core.heap)

@@ -22,6 +22,7 @@ from typing import Any
 import streamlit as st
 
 from assistant.core.errors import FactoryAssistantError
+from assistant.core.heap import freeze_warmed_up
 from assistant.core.settings import Settings
 from assistant.core.text import question_lang
 from assistant.explain.answer import Answer
@@ -107,6 +108,7 @@ def _warm(pipeline: Pipeline) -> None:
     except FactoryAssistantError as exc:
         # Not fatal: the lazy properties retry on the first question, which then shows the error.
         log.warning("warm-up failed: %s", exc)
+    freeze_warmed_up()  # no full garbage collection walks what the warm-up built (assistant.core.heap)
 
 
 _index_warm_started: weakref.WeakSet[Pipeline] = weakref.WeakSet()  # pipelines whose index warm-up has begun
@@ -148,6 +150,7 @@ def _warm_index(pipeline: Pipeline) -> None:
         pipeline.warm_index()  # now only the Chinese segmenter is left to load
     except Exception as exc:
         log.warning("retrieval index not available: %s", exc)
+    freeze_warmed_up()  # the index, its models and the segmenter's dictionary
 
 
 def load(lang: str) -> Loaded:
