@@ -35,6 +35,16 @@ instance (nothing in the pipeline changes), each stage counting its own time onl
               decomposition between its queries, session bookkeeping
   total       wall time of Pipeline.ask for the measured turn
   overhead    total - bare SQL, per answer; ratio = total / bare SQL
+  assistant side  total - the floor's statements' time inside the database driver's own calls
+              (execute and fetchmany) in the same run, per answer: the same floor, its time taken
+              from the answer's own run instead of a second one. Each figure has its noise:
+              `overhead` also holds the difference between two runs of the same SQL (a why or a
+              trace runs 100-500 ms of SQL, whose run-to-run spread on a shared 2-core machine is
+              tens of ms, so its p95 is mostly that spread); `assistant side` does not, but a way
+              of running SQL that made the database itself slower would show only in `overhead`
+              (compare "floor's DB time in the run" with "bare SQL"). DuckDB files only.
+  GC pauses   the cyclic garbage collector's pauses inside the timed answer (gc.callbacks), whatever
+              stage they fell in: part of the overhead, shown because they are its tail.
 Medians and p95 (nearest rank) are over every timed answer (questions x rounds).
 Cold start: `factory-assistant ask "..."` in a new process, wall time to exit, for an English and
 a Chinese question (the Chinese one loads the jieba dictionary).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import math
 import resource
 import statistics
@@ -65,12 +66,28 @@ class Stages:
         self.ms: dict[str, float] = defaultdict(float)
         self.stack: list[list[Any]] = []
         self.statements: list[tuple[str, bool]] = []  # (SQL as run, run for freshness)
+        self.db_ms: list[float] = []  # per statement: time inside the driver's execute/fetch calls
+        self.db_clock = 0.0  # running total of that time, advanced by _DriverClock
+        self.timed_driver = False  # the transport lets the driver's calls be timed (a DuckDB file)
+        self.gc_ms = 0.0
+        self._gc_start = 0.0
         self._wrapped: list[tuple[Any, str]] = []
 
     def reset(self) -> None:
         self.ms = defaultdict(float)
         self.stack.clear()
         self.statements = []
+        self.db_ms = []
+        self.gc_ms = 0.0  # garbage collection pauses while the answer was timed (any stage)
+        self._gc_start = 0.0
+
+    def on_gc(self, phase: str, _info: dict[str, Any]) -> None:
+        """gc.callbacks hook: adds each collection's pause to gc_ms."""
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        elif self._gc_start:
+            self.gc_ms += (time.perf_counter() - self._gc_start) * 1000
+            self._gc_start = 0.0
 
     def wrap(self, obj: Any, name: str, stage: str, *, record: bool = False) -> None:
         inner = getattr(obj, name)
@@ -80,6 +97,8 @@ class Stages:
             nested = any(frame[0] in OPAQUE for frame in self.stack)
             if record:
                 self.statements.append((args[0].sql, nested))
+                self.db_ms.append(0.0)
+                return self._recorded(inner, stage, nested, len(self.db_ms) - 1, *args, **kwargs)
             if nested:
                 return inner(*args, **kwargs)
             frame: list[Any] = [stage, 0.0]
@@ -96,6 +115,41 @@ class Stages:
 
         setattr(obj, name, timed)
         self._wrapped.append((obj, name))
+
+    def _recorded(self, inner: Any, stage: str, nested: bool, at: int, *args: Any, **kwargs: Any) -> Any:
+        """A recorded statement: timed as its stage, and its driver time kept in db_ms[at]."""
+        clock = self.db_clock
+        try:
+            if nested:
+                return inner(*args, **kwargs)
+            frame: list[Any] = [stage, 0.0]
+            self.stack.append(frame)
+            t0 = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                elapsed = (time.perf_counter() - t0) * 1000
+                self.stack.pop()
+                self.ms[stage] += elapsed - frame[1]
+                if self.stack:
+                    self.stack[-1][1] += elapsed
+        finally:
+            self.db_ms[at] = self.db_clock - clock
+
+    def time_driver(self, executor: Any) -> None:
+        """Time the database driver's own calls (execute, fetchmany) under the executor: a DuckDB
+        file's transport hands each statement's connection to `_fetch`, which gets a timing proxy."""
+        transport = getattr(executor, "_transport", None)
+        inner = getattr(transport, "_fetch", None)
+        if inner is None:
+            return
+
+        def fetch(raw: Any, sql: str, limits: Any, deadline: Any) -> Any:
+            return inner(_DriverClock(raw, self), sql, limits, deadline)
+
+        transport._fetch = fetch  # type: ignore[union-attr]
+        self._wrapped.append((transport, "_fetch"))
+        self.timed_driver = True
 
     def unwrap(self) -> None:
         """Take every timer off (the class's own methods show through again)."""
@@ -114,6 +168,33 @@ class Stages:
         self.wrap(pipe.guard, "check", "guard")
         self.wrap(pipe.executor, "run", "execute", record=True)
         self.wrap(pipe, "freshness", "freshness")
+        self.time_driver(pipe.executor)
+
+
+class _DriverClock:
+    """A DuckDB connection whose execute and fetchmany add their time to Stages.db_clock; the rest
+    (description, extract_statements: the executor's own check) passes through untimed."""
+
+    def __init__(self, raw: Any, stages: Stages) -> None:
+        self._raw = raw
+        self._stages = stages
+
+    def execute(self, sql: str) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self._raw.execute(sql)
+        finally:
+            self._stages.db_clock += (time.perf_counter() - t0) * 1000
+
+    def fetchmany(self, n: int) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self._raw.fetchmany(n)
+        finally:
+            self._stages.db_clock += (time.perf_counter() - t0) * 1000
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 def floor_statements(answer: Answer, plan_kind: str, statements: list[tuple[str, bool]]) -> list[str]:
@@ -181,6 +262,9 @@ class Bench:
         open_index(layer, values, index_dir, progress=False)
         self.info["index_open_ms"] = (time.perf_counter() - t0) * 1000
 
+        from assistant.core.heap import freeze_warmed_up
+
+        freeze_warmed_up()  # as the app and the API server do once they have warmed up
         self.stages = Stages()
         self.stages.instrument(self.pipe)
         self.bare = bare_connection(db)  # DuckDB: after the executor's, so the same instance and settings
@@ -193,15 +277,24 @@ class Bench:
         """Ask one question (a follow-up after its earlier turns), then run its floor bare."""
         session = prepared_session(self.pipe, item)
         self.stages.reset()
+        gc.callbacks.append(self.stages.on_gc)
         t0 = time.perf_counter()
-        answer = self.pipe.ask(item["question"], session=session)
-        total = (time.perf_counter() - t0) * 1000
+        try:
+            answer = self.pipe.ask(item["question"], session=session)
+        finally:
+            total = (time.perf_counter() - t0) * 1000
+            gc.callbacks.remove(self.stages.on_gc)
         plan_kind = session.turns[-1].plan.kind
         floor = floor_statements(answer, plan_kind, self.stages.statements)
         t0 = time.perf_counter()
         for sql in floor:
             self.bare.execute(sql).fetchall()
         bare_ms = (time.perf_counter() - t0) * 1000
+        first = {}  # the floor's statements as this answer ran them: the first run of each
+        for (sql, fresh), db in zip(self.stages.statements, self.stages.db_ms, strict=True):
+            if not fresh:
+                first.setdefault(sql, db)
+        in_run = sum(first[sql] for sql in floor) if self.stages.timed_driver else None
         ms = {s: self.stages.ms.get(s, 0.0) for s in STAGES if s != "answer"}
         ms["answer"] = max(0.0, total - sum(ms.values()))
         return {
@@ -211,8 +304,10 @@ class Bench:
             "total": total,
             "stages": ms,
             "bare_sql": bare_ms,
+            "db_in_run": in_run,
             "floor_statements": len(floor),
             "statements": len(self.stages.statements),
+            "gc_ms": self.stages.gc_ms,
         }
 
     def close(self) -> None:
@@ -247,10 +342,17 @@ def measure(db: str, rounds: int, questions_path: Path, *, summaries: bool = Tru
     out["bare_sql"] = spread([x["bare_sql"] for x in samples])
     out["overhead_ms"] = spread([x["total"] - x["bare_sql"] for x in samples])
     out["overhead_ratio"] = spread([x["total"] / max(x["bare_sql"], 1e-3) for x in samples])
+    kinds = sorted({x["plan_kind"] for x in samples})
     out["overhead_by_kind"] = {
-        kind: spread([x["total"] - x["bare_sql"] for x in samples if x["plan_kind"] == kind])
-        for kind in sorted({x["plan_kind"] for x in samples})
+        kind: spread([x["total"] - x["bare_sql"] for x in samples if x["plan_kind"] == kind]) for kind in kinds
     }
+    out["gc_pause"] = spread([x["gc_ms"] for x in samples])
+    if all(x["db_in_run"] is not None for x in samples):  # see overhead.py, "assistant side"
+        out["db_in_run"] = spread([x["db_in_run"] for x in samples])
+        out["assistant_side_ms"] = spread([x["total"] - x["db_in_run"] for x in samples])
+        out["assistant_side_by_kind"] = {
+            kind: spread([x["total"] - x["db_in_run"] for x in samples if x["plan_kind"] == kind]) for kind in kinds
+        }
     out["py_peak_per_answer_mb"] = spread(py_peaks)
     out["statuses"] = dict(Counter(f"{x['plan_kind']}:{x['status']}" for x in first))
     by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -264,7 +366,10 @@ def measure(db: str, rounds: int, questions_path: Path, *, summaries: bool = Tru
             "total": statistics.median(x["total"] for x in xs),
             "bare_sql": statistics.median(x["bare_sql"] for x in xs),
             "overhead_ms": statistics.median(x["total"] - x["bare_sql"] for x in xs),
+            "assistant_side_ms": (statistics.median(x["total"] - x["db_in_run"] for x in xs)
+                                  if xs[0]["db_in_run"] is not None else None),
             "statements": xs[0]["statements"],
+            "gc_ms": statistics.median(x["gc_ms"] for x in xs),
             "floor_statements": xs[0]["floor_statements"],
             "stages": {s: statistics.median(x["stages"][s] for x in xs) for s in STAGES},
         }

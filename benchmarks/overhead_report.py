@@ -136,7 +136,18 @@ def print_table(result: dict[str, Any]) -> None:
     head = f"{'ms, median / p95':<28}" + "".join(f"{'scale ' + n:>20}" for n in names)
     print(head)
     print("-" * len(head))
-    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = []
+    for label, fn in _rows(scales):
+        print(f"{label:<28}" + "".join(f" {fn(scales[n])}" for n in names))
+    print("-" * len(head))
+    _facts(scales, names)
+
+
+Row = tuple[str, Callable[[dict[str, Any]], str]]
+
+
+def _rows(scales: dict[str, Any]) -> list[Row]:
+    """The table's timing rows: stages, totals, overhead by kind, the assistant side by kind."""
+    rows: list[Row] = []
     for s in STAGES:
         rows.append((LABELS[s], lambda r, s=s: _cell(r["stages"][s])))
     rows.append(("", lambda r: " " * 19))
@@ -147,9 +158,20 @@ def print_table(result: dict[str, Any]) -> None:
         if not any(kind in r.get("overhead_by_kind", {}) for r in scales.values()):
             continue
         rows.append((f"overhead ms, {label}", lambda r, kind=kind: _cell(r.get("overhead_by_kind", {}).get(kind))))
-    for label, fn in rows:
-        print(f"{label:<28}" + "".join(f" {fn(scales[n])}" for n in names))
-    print("-" * len(head))
+    if any("assistant_side_ms" in r for r in scales.values()):  # see overhead.py: "assistant side"
+        rows.append(("", lambda r: " " * 19))
+        rows.append(("floor's DB time in the run", lambda r: _cell(r.get("db_in_run"))))
+        rows.append(("assistant side ms", lambda r: _cell(r.get("assistant_side_ms"))))
+        rows.append(("  of which GC pauses", lambda r: _cell(r.get("gc_pause"))))
+        for kind, label in KINDS.items():
+            if any(kind in r.get("assistant_side_by_kind", {}) for r in scales.values()):
+                rows.append((f"assistant side, {label}",
+                             lambda r, kind=kind: _cell(r.get("assistant_side_by_kind", {}).get(kind))))
+    return rows
+
+
+def _facts(scales: dict[str, Any], names: list[str]) -> None:
+    """Below the table: the data, the build times, memory, cold starts, and the slowest answers."""
 
     def line(label: str, fn: Callable[[dict[str, Any]], str]) -> None:
         print(f"{label:<28}" + "".join(f"{fn(scales[n]):>20}" for n in names))
@@ -182,11 +204,13 @@ def print_table(result: dict[str, Any]) -> None:
     )
     for n in names:
         slow = sorted(scales[n]["per_question"], key=lambda q: -q["overhead_ms"])[:5]
-        print(f"\nscale {n}, largest overhead (median ms: total / bare SQL / overhead, statements run):")
+        print(f"\nscale {n}, largest overhead (median ms: total / bare SQL / overhead / assistant side, "
+              "statements run):")
         for q in slow:
+            side = q.get("assistant_side_ms")
             print(
                 f"  {q['id']:<32} {q['plan_kind']:<6} {q['total']:8.1f} {q['bare_sql']:8.1f} "
-                f"{q['overhead_ms']:8.1f}  {q['statements']:>3}"
+                f"{q['overhead_ms']:8.1f} {'—' if side is None else f'{side:.1f}':>8}  {q['statements']:>3}"
             )
 
 
