@@ -7,6 +7,8 @@ DuckDB and PostgreSQL alike, so it sticks to portable SQL.
 
 from __future__ import annotations
 
+import datetime as dt
+
 Q4 = "DATE '2025-10-01'", "DATE '2026-01-01'"
 Y25 = "DATE '2025-01-01'", "DATE '2026-01-01'"
 TR_Q4 = {"start": "2025-10-01", "end": "2025-12-31"}
@@ -225,6 +227,35 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
          JOIN materials m ON m.material_id = i.material_id
          WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) AND i.on_hand_qty < i.safety_stock
          GROUP BY m.material_name"""),
+    ],
+    "on_hand_stock": [
+        ({"metrics": None, "dimensions": ["plant"]}, """
+         SELECT p.plant_name, SUM(i.on_hand_qty) FROM inventory_snapshots i JOIN plants p ON p.plant_id = i.plant_id
+         WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) GROUP BY p.plant_name"""),
+    ],
+    "safety_stock_level": [
+        ({"metrics": None, "dimensions": ["material"]}, """
+         SELECT m.material_name, SUM(i.safety_stock) FROM inventory_snapshots i JOIN materials m ON m.material_id = i.material_id
+         WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) GROUP BY m.material_name"""),
+    ],
+    # Dated against today: pinned to the day asked on (as_of), else the database's CURRENT_DATE.
+    "overdue_po_count": [
+        ({"metrics": None, "dimensions": ["supplier"], "as_of": dt.date(2025, 12, 31)}, """
+         SELECT s.supplier_name, COUNT(*) FROM purchase_orders o JOIN suppliers s ON s.supplier_id = o.supplier_id
+         WHERE o.status = 'open' AND o.promised_date < DATE '2025-12-31' GROUP BY s.supplier_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Y25}, """
+         SELECT CAST(DATE_TRUNC('month', promised_date) AS DATE), COUNT(*) FROM purchase_orders
+         WHERE status = 'open' AND promised_date < CURRENT_DATE
+           AND promised_date >= DATE '2025-01-01' AND promised_date < DATE '2026-01-01' GROUP BY 1"""),
+    ],
+    "overdue_so_count": [
+        ({"metrics": None, "dimensions": ["customer"], "as_of": dt.date(2025, 12, 31)}, """
+         SELECT c.customer_name, COUNT(*) FROM sales_orders o JOIN customers c ON c.customer_id = o.customer_id
+         WHERE o.status = 'open' AND o.due_date < DATE '2025-12-31' GROUP BY c.customer_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Y25}, """
+         SELECT CAST(DATE_TRUNC('month', due_date) AS DATE), COUNT(*) FROM sales_orders
+         WHERE status = 'open' AND due_date < CURRENT_DATE
+           AND due_date >= DATE '2025-01-01' AND due_date < DATE '2026-01-01' GROUP BY 1"""),
     ],
     # Quantities on the other facts.
     "ordered_quantity": [

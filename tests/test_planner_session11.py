@@ -172,3 +172,8 @@ def test_counts_of_records_where_their_members_are(pipeline: Any, question: str,
 def test_asked_how_many_a_count_is_never_traded_for_a_rate(pipeline: Any) -> None:
     answer = pipeline.ask("今年来料检验让步接收（conditional）的批次有几个？")
     assert answer.status != "ok" or answer.semantic_query["metrics"] == ["material_lot_count"], answer.message
+
+
+def test_a_threshold_with_no_figure_asks_which_instead_of_failing(pipeline: Any) -> None:
+    answer = pipeline.ask("any customers who've filed more than 10 complaints with us overall?")
+    assert answer.status == "clarify" and "threshold" in answer.message, answer.message

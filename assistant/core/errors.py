@@ -115,6 +115,8 @@ _ZH_HEADLINES: list[tuple[type[FactoryAssistantError], str]] = [
 
 def user_message(exc: FactoryAssistantError, lang: str) -> str:
     """The error for a person in their language: a Chinese headline, then the details."""
+    if isinstance(exc, ClarificationNeeded):
+        return exc.text(lang)
     if lang != "zh":
         return str(exc)
     headline = next((text for cls, text in _ZH_HEADLINES if isinstance(exc, cls)), "出错了")

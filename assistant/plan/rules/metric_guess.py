@@ -118,8 +118,7 @@ def guess_metric(words: list[str], layer: Layer, allowed: set[str] | None = None
         score = sum(_word_score(w, names, prose, idf) for w in query)
         if score > 0:
             scores[name] = score
-    # equal scores: the metric that says least besides the words asked (a plain count before a filtered one)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(docs[kv[0]])))
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     options = [name for name, _ in ranked[:3]]
     clear = bool(ranked) and ranked[0][1] >= MIN_SCORE and (len(ranked) == 1 or ranked[0][1] >= MIN_LEAD * ranked[1][1])
     best = frozenset(n for n, s in ranked if s == ranked[0][1]) if ranked else frozenset()

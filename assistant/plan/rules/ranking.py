@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.errors import ClarificationNeeded
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules.extract import Threshold, TopN
 from assistant.plan.rules.matching import Parsed
@@ -36,6 +37,10 @@ def ranked_nothing(query: SemanticQuery, text: str, ctx: PlanContext, planner: s
 def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
                     ctx: PlanContext) -> SemanticQuery:
     before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
+    if not before and not query.metrics:  # 'any customers who've filed more than 10 …': nothing to compare
+        raise ClarificationNeeded(
+            "A threshold needs the figure it applies to. Say which, e.g. 'customers with more than 10 complaints "
+            "this year, by customer'.", "阈值需要说明针对哪个指标，例如：“今年客诉数超过10起的客户，按客户看”。")
     metric = (before[-1] if before else query.metrics[0])
     unit = ctx.layer.metric(metric).unit
     rates = rates_over(metric, ctx.layer, part=True) if threshold.percent and unit != "ratio" else []
