@@ -39,8 +39,8 @@ def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
     before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
     if not before and not query.metrics:  # 'any customers who've filed more than 10 …': nothing to compare
         raise ClarificationNeeded(
-            "A threshold needs the figure it applies to. Say which, e.g. 'customers with more than 10 complaints "
-            "this year, by customer'.", "阈值需要说明针对哪个指标，例如：“今年客诉数超过10起的客户，按客户看”。")
+            "A threshold needs the figure it applies to: say which figure should be above or below it, and by what.",
+            "阈值需要说明针对哪个指标：请说明是哪个数字高于或低于它，以及按什么看。")
     metric = (before[-1] if before else query.metrics[0])
     unit = ctx.layer.metric(metric).unit
     rates = rates_over(metric, ctx.layer, part=True) if threshold.percent and unit != "ratio" else []
