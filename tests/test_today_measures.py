@@ -55,3 +55,16 @@ def test_overdue_records_are_listed(pipeline: Any) -> None:
 def test_two_counts_asked_side_by_side_stay_two(pipeline: Any) -> None:
     sq = pipeline.ask("how many purchase orders and how many late POs last month").semantic_query
     assert sq["metrics"] == ["purchase_orders_count", "late_po_count"], sq
+
+
+def test_the_answer_says_the_day_it_is_overdue_on(pipeline: Any) -> None:
+    zh = pipeline.ask("现在逾期还没到货的采购单有几张", as_of=dt.date(2025, 12, 31))
+    assert "截至2025年12月31日" in zh.message and "全部日期" not in zh.message
+    en = pipeline.ask("overdue POs by supplier", as_of=dt.date(2025, 12, 31))
+    assert "as of 31 Dec 2025" in en.message and "all dates" not in en.message
+
+
+def test_electricity_per_part_is_the_energy_per_unit(pipeline: Any) -> None:
+    for question in ("how much electricity per part is each plant using this quarter?", "今年每个厂做一件产品平均要耗多少度电？"):
+        sq = pipeline.ask(question).semantic_query
+        assert (sq["metrics"], sq["dimensions"]) == (["energy_per_unit"], ["plant"]), sq

@@ -4,7 +4,7 @@ interpretation line shown above every answer."""
 from __future__ import annotations
 
 from assistant.core.units import format_value
-from assistant.explain.periods import as_date, period_label, range_words
+from assistant.explain.periods import as_date, day_words, period_label, range_words
 from assistant.plan.query import Filter, SemanticQuery, records_table
 from assistant.sql.records import record_names
 from semantic_layer.layer import Layer
@@ -93,8 +93,10 @@ def scope_line(query: SemanticQuery, layer: Layer, lang: str, value_labels: dict
         parts.append(("，".join(filters)) if lang == "zh" else "where " + "; ".join(filters))
     if query.time_range is None and query.metrics and not any(layer.metric_time_columns(m) for m in query.metrics):
         parts.append("当前" if lang == "zh" else "as it stands")  # a level with no dates (the latest stock)
-    elif query.metrics or query.time_range is not None:  # a list of members has no period unless one was asked
-        parts.append(_period(query, lang))
+    elif (query.metrics or query.time_range is not None) and not (query.as_of and query.time_range is None):
+        parts.append(_period(query, lang))  # a list of members has no period unless one was asked
+    if query.as_of is not None:  # 'overdue' is overdue on some day: the one asked on
+        parts.append(f"截至{day_words(query.as_of, lang)}" if lang == "zh" else f"as of {day_words(query.as_of, lang)}")
     if query.limit:
         parts.append(_limit(query, layer, lang))
     return sentence_start(("，" if lang == "zh" else ", ").join(parts))
