@@ -162,7 +162,5 @@ def _sums_pieces(metric: str, layer: Layer) -> bool:
 def _same_clause(text: str, other: Span | None, here: Span) -> bool:
     if other is None:
         return False
-    if other[1] <= here[0]:
-        return not _CLAUSE_BREAK.search(text, other[1], here[0])
-    between = text[here[1]:other[0]]
+    between = text[other[1]:here[0]] if other[1] <= here[0] else text[here[1]:other[0]]
     return not _CLAUSE_BREAK.search(between) and not _AND.search(between)
