@@ -204,8 +204,7 @@ class Pipeline:
         except FactoryAssistantError as exc:
             plan = Plan(kind="clarify", planner=name, message=user_message(exc, lang))
         timings["plan"] = (time.perf_counter() - t0) * 1000
-        plan.as_of = ctx.as_of
-        plan.query = with_today(plan.query, self.layer, ctx.as_of)  # 'overdue': before the day asked on
+        plan.as_of, plan.query = ctx.as_of, with_today(plan.query, self.layer, ctx.as_of)  # 'overdue': as of today
         answer = self.execute_plan(question, plan, lang=lang, timings=timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings

@@ -46,7 +46,7 @@ from assistant.plan.rules.metric_choice import (
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.period_average import period_average
-from assistant.plan.rules.ranking import apply_threshold, apply_top, ranked_nothing
+from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
@@ -271,9 +271,8 @@ class RulePlanner:
                                    time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
             query = refer_to_shown(query, ctx.session.last_shown, text, ctx.layer, ctx.values, ranked=bool(found.top))
             query = widen_to_parent(query, previous, text, parsed.dim_words, ctx.values)  # 'the whole plant'
-        if found.top and (stop := ranked_nothing(query, text, ctx, self.name)) is not None:
-            return stop
-        query = apply_top(query, found.top, text, ctx) if found.top else query
+        if found.top:
+            query = apply_top(query, found.top, text, ctx)
         query = with_asked_units(query, previous, text, ctx.layer)
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:

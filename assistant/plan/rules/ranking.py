@@ -11,27 +11,25 @@ from assistant.plan.rules.extract import Threshold, TopN
 from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.shapes import rates_over
 from assistant.plan.rules.steps import ORDER_ONLY
-from assistant.plan.types import Plan, PlanContext
+from assistant.plan.types import PlanContext
 
-__all__ = ["apply_threshold", "apply_top", "ranked_nothing"]
+__all__ = ["apply_threshold", "apply_top"]
 
 _WHO = re.compile(r"\b(?:who|whom|whose|which\s+one)\b|谁|哪(?:个|家|位|些|一个|一家)", re.I)
 
 
-def ranked_nothing(query: SemanticQuery, text: str, ctx: PlanContext, planner: str) -> Plan | None:
+def _rank_of_nothing(query: SemanticQuery, text: str, ctx: PlanContext) -> None:
     """'who complained the most this year': a ranking asked of a figure with nothing to rank. The total
     would answer another question; ask by what (the breakdowns the metric takes)."""
-    if not query.metrics or query.dimensions or query.time_grain or query.records or not _WHO.search(text):
-        return None
+    if query.dimensions or query.time_grain or query.records or not _WHO.search(text):
+        return
     # kinds whose members are named things (customers, suppliers) first: 'who' asks for one of them
     every = ctx.layer.metric_dimensions(query.metrics[0])
     keyed = [d for d in every if ctx.layer.dimension(d).key not in (None, ctx.layer.dimension(d).column)]
     dims = list(dict.fromkeys([*keyed, *every]))[:5]
-    names = [ctx.layer.dimension(d).label.zh if ctx.lang == "zh" else ctx.layer.dimension(d).label.en.lower()
-             for d in dims]
-    msg = (f"要按什么排名？例如按{'、'.join(names)}。" if ctx.lang == "zh"
-           else f"Ranked by what? For example by {', '.join(names)}.")
-    return Plan(kind="clarify", planner=planner, message=msg)
+    en = ", ".join(ctx.layer.dimension(d).label.en.lower() for d in dims)
+    zh = "、".join(ctx.layer.dimension(d).label.zh or ctx.layer.dimension(d).label.en for d in dims)
+    raise ClarificationNeeded(f"Ranked by what? For example by {en}.", f"要按什么排名？例如按{zh}。")
 
 
 def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
@@ -56,6 +54,7 @@ def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
 def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
     if not query.metrics:
         return query
+    _rank_of_nothing(query, text, ctx)
     metric = query.metrics[0]
     higher_is_better = ctx.layer.metric(metric).higher_is_better
     desc = {"desc": True, "asc": False, "good": higher_is_better, "bad": not higher_is_better}[top.direction]
