@@ -144,6 +144,14 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
         ({"metrics": None, "time_grain": "month", "time_range": TR_Q4},
          "SELECT CAST(DATE_TRUNC('month', received_date) AS DATE), COUNT(*) FROM material_lots WHERE received_date >= DATE '2025-10-01' AND received_date < DATE '2026-01-01' GROUP BY 1"),
     ],
+    "rejected_lot_count": [
+        ({"metrics": None, "dimensions": ["supplier"], "time_range": TR_Y25}, """
+         SELECT s.supplier_name, COUNT(*) FROM material_lots l JOIN suppliers s ON s.supplier_id = l.supplier_id
+         WHERE l.inspection_result = 'rejected' AND l.received_date >= DATE '2025-01-01'
+           AND l.received_date < DATE '2026-01-01' GROUP BY s.supplier_name"""),
+        ({"metrics": None, "time_grain": "quarter", "time_range": TR_Y25},
+         "SELECT CAST(DATE_TRUNC('quarter', received_date) AS DATE), COUNT(*) FROM material_lots WHERE inspection_result = 'rejected' AND received_date >= DATE '2025-01-01' AND received_date < DATE '2026-01-01' GROUP BY 1"),
+    ],
     "energy_kwh": [
         ({"metrics": None, "dimensions": ["plant"], "time_range": TR_Q4}, """
          SELECT p.plant_name, SUM(e.kwh) FROM energy_readings e JOIN machines m ON m.machine_id = e.machine_id
@@ -178,6 +186,20 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
          FROM sales_orders o LEFT JOIN (SELECT sales_order_id, MAX(ship_date) AS last_ship FROM shipments GROUP BY sales_order_id) s
          ON s.sales_order_id = o.sales_order_id
          WHERE o.status = 'shipped' AND o.due_date >= DATE '2025-01-01' AND o.due_date < DATE '2026-01-01' GROUP BY 1"""),
+    ],
+    "late_sales_orders": [
+        ({"metrics": None, "dimensions": ["customer"], "time_range": TR_Y25}, """
+         SELECT c.customer_name, COUNT(*) FROM sales_orders o JOIN customers c ON c.customer_id = o.customer_id
+         JOIN (SELECT sales_order_id, MAX(ship_date) AS last_ship FROM shipments GROUP BY sales_order_id) s
+           ON s.sales_order_id = o.sales_order_id
+         WHERE o.status = 'shipped' AND s.last_ship > o.due_date
+           AND o.due_date >= DATE '2025-01-01' AND o.due_date < DATE '2026-01-01' GROUP BY c.customer_name"""),
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4}, """
+         SELECT CAST(DATE_TRUNC('month', o.due_date) AS DATE), COUNT(*) FROM sales_orders o
+         JOIN (SELECT sales_order_id, MAX(ship_date) AS last_ship FROM shipments GROUP BY sales_order_id) s
+           ON s.sales_order_id = o.sales_order_id
+         WHERE o.status = 'shipped' AND s.last_ship > o.due_date
+           AND o.due_date >= DATE '2025-10-01' AND o.due_date < DATE '2026-01-01' GROUP BY 1"""),
     ],
     "shipped_sales_orders": [
         ({"metrics": None, "dimensions": ["customer"], "time_range": TR_Q4}, """

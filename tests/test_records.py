@@ -56,7 +56,7 @@ def test_the_answer_names_the_records_in_both_languages(pipeline: Pipeline) -> N
 
 @pytest.mark.parametrize(("query", "said"), [
     (dict(records="no_such_table"), "There is no table"),
-    (dict(records="customer_complaints", dimensions=["machine"]), "have no machine"),
+    (dict(records="customer_complaints", dimensions=["machine"]), "do not record a machine"),
     (dict(records="customer_complaints", time_role="due_date"), "no date called"),
 ])
 def test_a_records_query_that_cannot_be_answered_says_why(layer, query: dict, said: str) -> None:

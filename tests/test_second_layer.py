@@ -210,6 +210,12 @@ CASES = [
          f"SELECT r.repair_id, r.repair_date, st.store_name, r.repair_type FROM repairs r JOIN stores st "
          f"USING (store_id) WHERE r.store_id = 'HAM' AND r.repair_date {MAY}",
          [], ["List of repair jobs", "store is Hamburg"]),
+    Case("followup_members_of_listed_records", ["list the repair jobs last month", "which stores were those at?"],
+         f"SELECT DISTINCT st.store_name FROM repairs r JOIN stores st USING (store_id) WHERE r.repair_date {MAY}",
+         [], ["List of stores", "May 2025"]),
+    Case("followup_count_of_listed_records", ["list the repair jobs in Hamburg last month", "how many are there?"],
+         f"SELECT COUNT(*) FROM repairs WHERE store_id = 'HAM' AND repair_date {MAY}",
+         ["repair_count"], ["store is Hamburg"]),
     Case("zh_followup_other_store", ["今年柏林店每月的平均维修时长", "慕尼黑店呢？"],
          f"SELECT CAST(date_trunc('month', repair_date) AS DATE), SUM(duration_min) / COUNT(*) FROM repairs "
          f"WHERE store_id = 'MUC' AND repair_date {Y2025} GROUP BY 1",

@@ -106,7 +106,7 @@ def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
     """The metrics, their grain and breakdown: "Monthly OEE by plant", "按工厂的每月设备综合效率";
     a list of members, a share of the total or one metric per another said as such."""
     dims = [layer.dimension(d).label.get(lang) for d in query.dimensions]
-    if query.records:  # records one by one ("List of customer complaints")
+    if query.records and not query.distinct:  # records one by one ("List of customer complaints")
         listed = [record_names(layer, query.records)[1 if lang == "zh" else 0]]
         return f"{listed[0]}清单" if lang == "zh" else "List of " + mid_sentence(listed[0])
     if not query.metrics:  # a list of members, named by what one row is where the layer says ("Suppliers")
@@ -185,7 +185,7 @@ def _limit(query: SemanticQuery, layer: Layer, lang: str) -> str:
 def counted_as(query: SemanticQuery, layer: Layer, lang: str) -> tuple[str, str] | None:
     """(measure word, plural label) of what one row is, from the layer: ("条", "产线"),
     ("", "Production lines"); None when the rows are not members of one dimension."""
-    if query.records:
+    if query.records and not query.distinct:
         word = layer.tables[records_table(layer, query.records)[0]].measure_word
         return (word or "条") if lang == "zh" else "", record_names(layer, query.records)[1 if lang == "zh" else 0]
     if len(query.dimensions) != 1:

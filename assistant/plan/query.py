@@ -78,6 +78,9 @@ class SemanticQuery(BaseModel):
     # first, instead of a figure: "show me the open complaints from this month". No metric. A count
     # metric here lists the rows it counts ("anything below safety stock?"), its measure's filter applied.
     records: str | None = None
+    # With `records`: the distinct members of `dimensions` among those records, not the records
+    # themselves ("which customers were those complaints from?").
+    distinct: bool = False
     # The mean over the periods of this grain ("average daily output"): the metric per period,
     # then the average of those figures (periods with no rows are not counted). Sums and counts only.
     average_over: Grain | None = None
@@ -90,9 +93,12 @@ class SemanticQuery(BaseModel):
 
     @model_serializer(mode="wrap")
     def _today_only_when_set(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # fields added late are written only when set, so earlier queries (stored, golden) read the same
         data = handler(self)
         if isinstance(data, dict) and data.get("as_of") is None:
             data.pop("as_of", None)
+        if isinstance(data, dict) and not data.get("distinct", True):
+            data.pop("distinct", None)
         return data
 
     @model_validator(mode="after")
@@ -101,6 +107,8 @@ class SemanticQuery(BaseModel):
             raise ValueError("a query needs a metric, dimensions to list or a table whose records to list")
         if self.records and (self.metrics or self.time_grain):
             raise ValueError("records are listed one by one: no metric and no time grain")
+        if self.distinct and not (self.records and self.dimensions):
+            raise ValueError("distinct members are read from records: both are needed")
         if (self.share or self.per) and not self.metrics:
             raise ValueError("a share or a ratio needs a metric")
         if self.average_over and (not self.metrics or self.share or self.per or self.time_grain):
@@ -174,8 +182,10 @@ def _check_records(query: SemanticQuery, layer: Layer) -> None:
                                 suggestion=did_you_mean(query.time_role, table.time_columns()))
     for name in [*query.dimensions, *(f.field for f in query.filters)]:
         if layer.join_path(table.name, layer.dimension(name).table) is None:
-            raise IncompatibleError(f"The records of '{table.name}' have no "
-                                    f"{layer.dimension(name).label.en.lower()}.")
+            said = table.label.en if table.label is not None else table.name.replace("_", " ")
+            raise IncompatibleError(f"{said[:1].upper()}{said[1:]} do not record a "
+                                    f"{layer.dimension(name).label.en.lower()}, so they cannot be listed by it.",
+                                    suggestion="Ask about the records that do, or name the ones you mean.")
 
 
 def _check_units(query: SemanticQuery, layer: Layer) -> None:

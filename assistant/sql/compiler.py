@@ -265,8 +265,9 @@ class Compiler:
         needed += [self.layer.dimension(f.field).table for f in dim_filters]
         select = self._join_dimension_tables(group, needed).distinct()
         select = select.select(*(self._dimension_expr(d, query.locale).as_(d) for d in query.dimensions))
-        where = [condition(exp.column(self.layer.dimension(f.field).key_column,
-                                       table=self.layer.dimension(f.field).table), f) for f in dim_filters]
+        where = [*self._time_window(group, query),  # 'complaint issues this year': of this year's complaints
+                 *(condition(exp.column(self.layer.dimension(f.field).key_column,
+                                        table=self.layer.dimension(f.field).table), f) for f in dim_filters)]
         if where:
             select = select.where(exp.and_(*where))
         select = select.order_by(*(exp.Ordered(this=exp.column(d)) for d in query.dimensions))

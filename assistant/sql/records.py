@@ -35,8 +35,9 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
     dims = shown_dimensions(layer, query)
     needed = [layer.dimension(d).table for d in [*dims, *(f.field for f in dim_filters)]]
     select = compiler._join_dimension_tables(group, needed)
-    shown: list[exp.Expr] = [exp.column(k, table=table.name).as_(k) for k in table.primary_key]
-    if dated and dated not in table.primary_key:
+    shown: list[exp.Expr] = [] if query.distinct else [exp.column(k, table=table.name).as_(k)
+                                                        for k in table.primary_key]
+    if dated and dated not in table.primary_key and not query.distinct:
         shown.append(exp.column(dated, table=table.name).as_(dated))
     shown += [compiler._dimension_expr(d, query.locale).as_(d) for d in dims]
     select = select.select(*shown)
@@ -44,8 +45,11 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
     where = compiler._where(group, query, rule, dim_filters)
     if where:
         select = select.where(exp.and_(*where))
-    order = ([exp.Ordered(this=exp.column(dated), desc=True)] if dated else [])
-    select = select.order_by(*order, *(exp.Ordered(this=exp.column(k)) for k in table.primary_key))
+    if query.distinct:  # the members those records name, each once
+        select = select.distinct().order_by(*(exp.Ordered(this=exp.column(d)) for d in dims))
+    else:
+        order = ([exp.Ordered(this=exp.column(dated), desc=True)] if dated else [])
+        select = select.order_by(*order, *(exp.Ordered(this=exp.column(k)) for k in table.primary_key))
     if query.limit:
         select = select.limit(query.limit)
     for name in compiler._derived_tables(select):  # a derived table (the latest snapshot) as a CTE
@@ -57,8 +61,8 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
 def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> list[OutputColumn]:
     table = layer.tables[records_table(layer, query.records or "")[0]]
     name_zh = record_names(layer, table.name)[1]
-    cols = [_key_column(layer, table.name, k, name_zh) for k in table.primary_key]
-    if dated and dated not in table.primary_key:
+    cols = [] if query.distinct else [_key_column(layer, table.name, k, name_zh) for k in table.primary_key]
+    if dated and dated not in table.primary_key and not query.distinct:
         role = next((r for r in table.time_roles if r.column == dated), None)
         cols.append(OutputColumn(dated, "date", _first_upper(role.label.en if role else _words(dated)),
                                  role.label.zh if role else "日期"))
@@ -79,7 +83,9 @@ def _key_column(layer: Layer, table: str, key: str, name_zh: str) -> OutputColum
 
 
 def shown_dimensions(layer: Layer, query: SemanticQuery) -> list[str]:
-    """The dimensions asked for, then the ones the layer shows with every record of the table."""
+    """The dimensions asked for, then (records one by one) the ones the layer shows with every record."""
+    if query.distinct:
+        return list(query.dimensions)
     table = layer.tables[records_table(layer, query.records or "")[0]]
     return list(dict.fromkeys([*query.dimensions, *table.record_columns]))
 

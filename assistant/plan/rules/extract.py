@@ -43,7 +43,24 @@ class Threshold:
 
 
 def find_times(question: str, as_of: dt.date, layer: Layer) -> list[TimeMatch]:
-    return find_time_ranges(question, as_of, naming_words=naming_words(layer))
+    words = naming_words(layer)
+    found = find_time_ranges(question, as_of, naming_words=words)
+    if not lx.COMPARE.search(question):
+        return found
+    # 'compare PPM between October and November': two periods side by side, not the range across them
+    out: list[TimeMatch] = []
+    for t in found:
+        a, b = t.span
+        said = _BETWEEN_WORD.sub(lambda m: " " * len(m.group(0)), question[a:b]) if t.kind == "between" else ""
+        parts = find_time_ranges(question[:a] + said + question[b:], as_of, naming_words=words) if said else []
+        inner = [p for p in parts if a <= p.span[0] and p.span[1] <= b]
+        out.extend(inner if len(inner) == 2 and _AND_BETWEEN.fullmatch(question, inner[0].span[1], inner[1].span[0])
+                   else [t])
+    return out
+
+
+_BETWEEN_WORD = re.compile(r"\bbetween\b|之间", re.I)
+_AND_BETWEEN = re.compile(r"\s*(?:and|&|和|与|跟)\s*", re.I)
 
 
 def find_grain_word(text: str, taken: list[Span]) -> tuple[str, Span] | None:
@@ -71,7 +88,22 @@ def _direction(word: str) -> str:
 
 
 def find_top_n(text: str, taken: list[Span]) -> TopN | None:
-    return _counted_top(text, taken) or _superlative_top(text, taken)
+    return _counted_top(text, taken) or _plural_top(text, taken) or _superlative_top(text, taken)
+
+
+# 'our top customers by ordered quantity': several, no count given: every one, ranked (n = 0: no
+# limit); 'the top customer': the first
+_PLURAL_TOP = re.compile(r"\b(?P<dir>top|bottom|biggest|largest|best|worst)\s+(?P<noun>[a-z]{3,})\b", re.I)
+
+
+def _plural_top(text: str, taken: list[Span]) -> TopN | None:
+    m = _PLURAL_TOP.search(text)
+    if m is None or overlaps(m.span(), taken) or _separate_count(text, taken) is not None:
+        return None
+    several = m.group("noun").endswith("s") and not m.group("noun").endswith("ss")
+    if not several and m.group("dir").lower() not in ("top", "bottom"):
+        return None  # 'the biggest customer': a superlative, read below
+    return TopN(0 if several else 1, _direction(m.group("dir")), m.span("dir"), several)
 
 
 def _counted_top(text: str, taken: list[Span]) -> TopN | None:

@@ -239,6 +239,10 @@ def _to_filters(chosen: Chosen, allowed: set[str], excluded: set[str], metrics: 
         if dim not in allowed:
             label = layer.dimension(dim).label.get(lang)
             names = ("、" if lang == "zh" else " and ").join(layer.metric(m).label.get(lang) for m in metrics)
+            if not names:  # no figure was asked: say which words did not fit, and what to try
+                return [], Stop(f"“{members[0].label(lang)}”（{label}）和问题里的其他内容对不上，请说明要看哪个指标。"
+                                if lang == "zh" else f"'{members[0].label(lang)}' ({label.lower()}) does not fit "
+                                "the rest of the question. Say which figure you want, for example the count.")
             return [], Stop(f"{names}不能按{label}筛选。" if lang == "zh"
                             else f"{names} cannot be filtered by {label.lower()}.")
         keep = [m.key for m in members if m.key not in excluded]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.plan.query import Filter, Order, SemanticQuery
+from assistant.plan.query import Filter, Order, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.shapes import rates_over
 from assistant.understand.catalogue import ValueCatalogue
@@ -20,7 +20,8 @@ _FURTHER = re.compile(r"^\s*再|进一步|\balso\s+(?:by|per|split|break)|\bfurt
 
 def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metrics: bool, new_time: bool,
                     new_grain: bool, new_dims: bool, layer: Layer, text: str) -> SemanticQuery:
-    metrics = new.metrics if parsed_metrics else previous.metrics
+    # 'list the ones from Hanseong': the records the previous figure counted, not the figure
+    metrics = [] if new.records else new.metrics if parsed_metrics else previous.metrics
     kept = [d for d in previous.dimensions if all(d in layer.metric_dimensions(m) for m in metrics)]
     # '再按产品族拆开', 'and also by shift': a further breakdown goes beside the earlier ones.
     dims = (list(dict.fromkeys([*kept, *new.dimensions])) if new_dims and _FURTHER.search(text)
@@ -51,6 +52,10 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         order=order,
         limit=limit,
         locale=new.locale,
+        # 'which customers were those from?' after a list of complaints: the members those records name
+        records=new.records or (previous.records if not metrics else None),
+        distinct=bool(previous.records and not metrics and new_dims and dims),
+        time_role=new.time_role or (previous.time_role if not parsed_metrics else None),
     )
 
 
@@ -171,3 +176,39 @@ def widen_to_parent(query: SemanticQuery, previous: SemanticQuery | None, text: 
 def metric_instead(previous: SemanticQuery | None, metrics: list[str], text: str, layer: Layer) -> str | None:
     """The metric a follow-up turns the previous one into: 'as a rate instead', '— and per part produced?'."""
     return rate_instead(previous, text, layer) or per_previous(previous, metrics, text, layer)
+
+
+def records_reach(previous: SemanticQuery | None, layer: Layer) -> set[str] | None:
+    """The dimensions the previous answer's records reach ('only the closed ones' after a list of
+    complaints), or None when it listed no records."""
+    if previous is None or not previous.records:
+        return None
+    table = records_table(layer, previous.records)[0]
+    return {d for d in layer.dimensions if layer.join_path(table, layer.dimension(d).table) is not None}
+
+
+def members_of_records(previous: SemanticQuery | None, query: SemanticQuery, text: str,
+                       layer: Layer) -> SemanticQuery | None:
+    """'which customers are they for' after a list of open sales orders: the members those records name,
+    under the same filters and period, not every customer there is ('list all customers' is every one)."""
+    reach = records_reach(previous, layer)
+    if previous is None or reach is None or query.metrics or query.records or not query.dimensions \
+            or not set(query.dimensions) <= reach or _ALL.search(text):
+        return None
+    fields = {f.field for f in query.filters}
+    return query.model_copy(update={
+        "records": previous.records, "distinct": True, "time_role": previous.time_role,
+        "filters": [*(f for f in previous.filters if f.field not in fields), *query.filters],
+        "time_range": query.time_range or previous.time_range})
+
+
+_ALL = re.compile(r"\ball\b|\bevery\b|所有|全部", re.I)
+
+
+def count_of_records(previous: SemanticQuery | None, named: list[str], counting: bool, layer: Layer) -> list[str]:
+    """'how many are there' after a list of records, naming no metric: the metric that counts them."""
+    if named or not counting or previous is None or not previous.records:
+        return []
+    counted = previous.records if previous.records in layer.metrics else layer.count_metric(previous.records)
+    return [counted] if counted else []
+

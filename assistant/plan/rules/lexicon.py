@@ -80,7 +80,7 @@ BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\ba
 # "最慢的三条线", "前5台设备", "top 3 lines": the things ranked follow the count.
 RANKED_BEFORE = re.compile(rf"(?:前|后|倒数|最[\u4e00-\u9fff]{{1,2}}?的?)\s*{_CN_NUM}\s*(?:个|条|台|家|名|项|位|种)?$"
                            rf"|\b(?:top|bottom|best|worst|highest|lowest)\s+(?:{_EN_NUM})\s+$", re.I)
-BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|breakdown|ranking|wise)", re.I)
+BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|分(?![钟析数])|breakdown|ranking|wise)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.
 ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)"
                         r"\s*(?:the\s+|of\s+(?:the\s+|our\s+)?|our\s+)?$", re.I)
@@ -126,6 +126,9 @@ FOLLOW_UP = re.compile(
     r"|break it down|split it|drill down|"
     r"那|那么|换成|换为|改成|改为|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)", re.I)
+
+# 'which batches were those about?', '这些是哪些批次': the words point back at the previous answer.
+BACK_REFERENCE = re.compile(r"\b(?:those|these|them)\b|那些|这些|它们", re.I)
 
 # "by month instead of by reason", "按月看，不要按原因": the breakdown named after it is taken away.
 INSTEAD_OF = re.compile(r"(?:\binstead\s+of|\brather\s+than|\bnot)\s+(?:by\s+|per\s+)?(?:the\s+)?$"

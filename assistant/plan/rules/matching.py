@@ -20,6 +20,9 @@ from assistant.plan.rules.second_metrics import (
     drop_repeated_nouns,
     keep_the_duration,
     one_count_of_records,
+    pieces_where_named,
+    rate_of_part_and_whole,
+    value_naming_a_metric,
 )
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
@@ -94,11 +97,14 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     _settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
+    rate_of_part_and_whole(out, ctx.layer, text)
     drop_counting_phrases(out, ctx.layer, text)
-    drop_repeated_nouns(out, matches)
+    drop_repeated_nouns(out, matches, ctx.layer, text)
     keep_the_duration(out, text, ctx.layer)
     one_count_of_records(out, ctx.layer, text)
     count_where_members_are(out, ctx.layer)
+    value_naming_a_metric(out, vocab, ctx.layer)
+    pieces_where_named(out, ctx.layer, text, taken)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
@@ -150,8 +156,11 @@ def _breakdown_opening_metric(out: Parsed, matches: list[Match], text: str, voca
     """'each supplier's on-time delivery rate', '各供应商准时交付率': a metric whose name opens with a
     kind's word, asked with 'each', 'by', '各', is also broken down by that kind."""
     for m in matches:
-        if "metric" not in m.kinds or not lx.BY_BEFORE.search(text[max(0, m.start - 24):m.start]):
+        before = text[max(0, m.start - 24):m.start]
+        if "metric" not in m.kinds or not lx.BY_BEFORE.search(before):
             continue
+        if re.search(r"\bwhich\s*$", before) and _counts_rows(m, vocab):
+            continue  # 'which customer orders went out late': the orders themselves, not per customer
         words = m.text.split()
         heads = [" ".join(words[:k]) for k in (2, 1) if len(words) > k] if m.text.isascii() \
             else [m.text[:k] for k in (4, 3, 2) if len(m.text) > k]
@@ -162,6 +171,10 @@ def _breakdown_opening_metric(out: Parsed, matches: list[Match], text: str, voca
                     out.group_by.append(dims[0])
                     out.dim_words.setdefault(dims[0], (m.start, m.start + len(head)))
                 break
+
+
+def _counts_rows(m: Match, vocab: Vocabulary) -> bool:
+    return any(t.kind == "metric" and t.ref in vocab.record_counts for t in m.terms)
 
 
 def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Vocabulary, near: _Values) -> None:
@@ -176,25 +189,6 @@ def _typed_values_asked(out: Parsed, matches: list[Match], text: str, vocab: Voc
             if d not in out.group_by:
                 out.group_by.append(d)
                 out.dim_words.setdefault(d, (m.start, m.end))
-
-
-_NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])|已经(?=[\u4e00-\u9fff])")
-
-
-def mend_negated_states(question: str, vocab: Vocabulary) -> str:
-    """'没到货', '还没发货': a negated state that the layer names with 未 ('未到货', the open status)
-    is that state, so the negation is read, not left to ask about; likewise '已经发货' is 已发货."""
-    def swap(m: re.Match[str]) -> str:
-        rest = m.string[m.end():m.end() + 4]
-        for n in range(len(rest), 0, -1):
-            if any(t.kind == "value" for t in vocab.lookup(rest[:n])):
-                break  # '没关闭': 'closed' is a state of its own; leaving it out is the exact reading
-            mark = "已" if m.group(0) == "已经" else "未"  # '已经发货': the layer's 已发货
-            if any(t.kind == "value" for t in vocab.lookup(mark + rest[:n])):
-                return mark
-        return m.group(0)
-
-    return _NEGATED.sub(swap, question)
 
 
 def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str],
@@ -255,7 +249,7 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
                     for o in near.beside(m))
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
         return  # "across all plants": one total
-    marked = _marked(text, m, near)
+    marked = _marked(text, m, near) or _one_of_a_kind(text, m, near, set(dims) & value_dims)
     for d in dims:
         if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type
@@ -265,6 +259,21 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
             out.bare_dims.add(d)
         else:
             out.bare_dims.discard(d)  # "line by line": one marked mention is enough
+
+
+# "the brake line", "that paint cell", "涂装那台机器": one thing of a kind, named by a member of another
+# kind; the words do not say which if several fit, so each is shown (one row if only one does).
+_ONE_BEFORE = re.compile(r"(?:\bthe|\bthat|\bthis|那台|这台|那条|这条|那家|这家|那个|这个)\s*$", re.I)
+_ONE_BETWEEN = re.compile(r"^\s*(?:那台|这台|那条|这条|那家|这家|那个|这个)\s*$")
+
+
+def _one_of_a_kind(text: str, m: Match, near: _Values, own: set[str]) -> bool:
+    named = [o for o in near.beside(m) if o.end <= m.start]
+    if own or not named or (m.text.isascii() and m.text.endswith("s")):
+        return False
+    start = near.run_start(m.start)
+    return bool(_ONE_BEFORE.search(text, max(0, start - 8), start)
+                or any(_ONE_BETWEEN.match(text[o.end:m.start]) for o in named))
 
 
 def _marked(text: str, m: Match, near: _Values) -> bool:
@@ -277,7 +286,11 @@ def _marked(text: str, m: Match, near: _Values) -> bool:
     # "for each Suzhou line", "which Suzhou CNC machine": the marker may sit before values
     start = near.run_start(m.start)
     return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start])
-                or lx.BY_AFTER.search(text[m.end:m.end + 6]))
+                or lx.BY_AFTER.search(text[m.end:m.end + 6]) or _EACH_LATER.match(text, m.end, m.end + 10))
+
+
+# '供应商今年各家的…': a classifier with 各/每 a few characters on stands for the kind just named
+_EACH_LATER = re.compile(r"[^，,。？?；;]{0,6}?(?:各|每)(?:家|条|台|位)")
 
 
 class _Values:

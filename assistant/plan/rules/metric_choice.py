@@ -10,6 +10,7 @@ from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
+from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from assistant.plan.rules.shape_words import COUNT, SHARE
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
@@ -49,6 +50,9 @@ def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], span
             out.append(name)
             continue
         matched = matched_text.get(name, "") if name in spans else fold(layer.metric(name).label.en)
+        if COUNT_PHRASE.fullmatch(matched):  # '多少件' is in many metrics' words: it picks none of them
+            out.append(name)
+            continue
         rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
                   and dims & set(layer.metric_dimensions(m.name))
                   and any(matched in fold(f) for f in [m.label.en, m.label.zh, *m.synonyms.all()])]

@@ -13,10 +13,20 @@ from assistant.core.text import fold
 from assistant.plan.choices import clarify
 from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
 from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
-from assistant.plan.rules.followup import metric_instead, refer_to_shown, refers_to_shown, widen_to_parent
-from assistant.plan.rules.matching import Parsed, kind_of, mend_negated_states, mend_typos, read_terms, uncontract
+from assistant.plan.rules.followup import (
+    count_of_records,
+    members_of_records,
+    metric_instead,
+    records_reach,
+    refer_to_shown,
+    refers_to_shown,
+    widen_to_parent,
+)
+from assistant.plan.rules.matching import Parsed, kind_of, mend_typos, read_terms, uncontract
+from assistant.plan.rules.mend import mend_negated_states, split_compounds
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -45,7 +55,9 @@ from assistant.plan.rules.metric_choice import (
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.occurrences import Occurrences
+from assistant.plan.rules.own_breakdowns import take_own_breakdowns
 from assistant.plan.rules.period_average import period_average
+from assistant.plan.rules.periods import resolve_times
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.shape_words import find_shapes
@@ -55,18 +67,15 @@ from assistant.plan.rules.shapes import (
     counted_thing,
     listed_dimensions,
     member_kinds,
-    own_breakdowns,
     share_as_rate,
     unit_spans,
 )
 from assistant.plan.rules.steps import (
     Reading,
-    breakdowns,
     connective_spans,
     count_instead,
     find_structure,
     guess_note,
-    keeps_bare,
     merge_previous,
     reachable,
     read_as,
@@ -141,7 +150,7 @@ class RulePlanner:
         mended, fixes = mend_time_words(question, known)
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
-        mended = mend_negated_states(mended, vocab)
+        mended = split_compounds(mend_negated_states(mended, vocab), vocab)
         return mended, [*fixes, *typos]
 
     def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
@@ -171,7 +180,8 @@ class RulePlanner:
     def _plan_query(self, question: str, text: str, ctx: PlanContext) -> Plan:
         r = self._read(question, text, ctx)
         previous = ctx.session.last_query
-        cue = bool(lx.FOLLOW_UP.search(text)) or refers_to_shown(text, ctx.session.last_shown)
+        cue = bool(lx.FOLLOW_UP.search(text) or lx.BACK_REFERENCE.search(text)) \
+            or refers_to_shown(text, ctx.session.last_shown)
         parsed = r.parsed
         if (rate := metric_instead(previous, parsed.metrics, text, ctx.layer)) is not None:  # 'as a rate'
             parsed.metrics[:], cue, r.unknown, r.leftover.names, r.leftover.ordinary = [rate], True, [], [], []
@@ -180,8 +190,10 @@ class RulePlanner:
         money = lx.MONEY.search(text)
         if money and not any(getattr(ctx.layer.unit(m.unit), "kind", None) == "money" for m in ctx.layer.spec.metrics):
             return refuse_money(self.name, ctx.layer, ctx.lang, money.group(0))
-        self._take_own_breakdowns(r, text, ctx)
+        take_own_breakdowns(r, text, ctx)
         early = self._early_answer(question, text, r, ctx, is_follow_up)
+        if early is not None and early.query is not None and is_follow_up:
+            early.query = members_of_records(previous, early.query, text, ctx.layer) or early.query
         if early is not None:
             return early
         if is_follow_up and previous is not None and not parsed.metrics:
@@ -198,29 +210,6 @@ class RulePlanner:
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values, question)
         return self._build_query(r, text, ctx, previous if is_follow_up else None)
-
-    def _take_own_breakdowns(self, r: Reading, text: str, ctx: PlanContext) -> None:
-        """'how many in each status': a column of the counted rows, named without their name, is a breakdown
-        (of the previous question's rows in a follow-up that names none: 'break it down by status')."""
-        metrics = r.parsed.metrics or (ctx.session.last_query.metrics if ctx.session.last_query else [])
-        if not metrics:
-            return
-        found = {d: w for d, w in own_breakdowns(text, metrics, ctx.layer).items()
-                 if d not in r.parsed.group_by}
-        if not found:
-            return
-        r.parsed.group_by.extend(found)
-        said = [(i, i + len(w)) for w in found.values() if (i := text.find(w)) >= 0]
-        first = Occurrences(text, [w.lower() for w in r.unknown]).first  # one reading of the text for all words
-
-        def unread(word: str) -> bool:
-            at = first(word.lower())
-            return at < 0 or not any(s < at + len(word) and at < e for s, e in said)
-
-        r.unknown = [w for w in r.unknown if unread(w)]
-        r.leftover.breakdowns = [w for w in r.leftover.breakdowns if unread(w)]
-        r.leftover.ordinary = [w for w in r.leftover.ordinary if unread(w)]
-        r.leftover.names = [w for w in r.leftover.names if unread(w)]
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:
@@ -241,6 +230,7 @@ class RulePlanner:
         unjoined = unjoined_metrics(parsed, text, ctx.layer, r.shapes.per)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
+        parsed.metrics.extend(count_of_records(previous, parsed.metrics, bool(r.shapes.count), ctx.layer))
         metrics = parsed.metrics or (previous.metrics if previous else [])
         metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
         metrics = counted_times(unit_named(metrics, parsed.metrics, text, ctx.layer), text, ctx.layer)
@@ -258,7 +248,8 @@ class RulePlanner:
             filters.append(periods)
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
                               time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en", periods=compared,
-                              time_role=time_role(parsed.time_roles, metrics, ctx.layer))
+                              time_role=time_role(parsed.time_roles, metrics, ctx.layer),
+                              records=None if metrics or previous is None else previous.records)
         query = period_average(query, r.shapes.average, found.grain, ctx.layer, text)
         shaped_query = self._shape(query, r, text, ctx, times)
         if isinstance(shaped_query, Plan):
@@ -315,7 +306,9 @@ class RulePlanner:
 
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:
         """The members named, or the question to ask when one cannot apply or a 'not' was not placed."""
-        filters, problem = member_filters(r.parsed.values, metrics, ctx, r.question, grouped=r.parsed.group_by)
+        allowed = None if metrics else records_reach(ctx.session.last_query, ctx.layer)  # 'only the closed ones'
+        filters, problem = member_filters(r.parsed.values, metrics, ctx, r.question, allowed=allowed,
+                                          grouped=r.parsed.group_by)
         if problem:
             return filters, clarify(self.name, problem.message, problem.choices, not_understood=r.unknown)
         negation = unplaced_negation(text, [*r.found.taken, *r.parsed.taken], filters)
@@ -351,7 +344,12 @@ class RulePlanner:
             return clarify(self.name, problem.message, problem.choices, not_understood=unknown)
         asked = attributes_asked(attributes, parsed, text)  # 'outside China, and in which country?'
         listed = [d for d in dims if d not in {f.field for f in filters} or d in asked] or dims
-        query = SemanticQuery(dimensions=listed, filters=filters, locale="zh" if ctx.lang == "zh" else "en")
+        period = resolve_times(r.found.times, None)[0]
+        if period is not None and not layer.tables[layer.list_table(listed, [f.field for f in filters])
+                                                   or base].time_column:
+            return None  # 'suppliers last month': members have no dates; a figure over records may answer it
+        query = SemanticQuery(dimensions=listed, filters=filters, time_range=period,
+                              locale="zh" if ctx.lang == "zh" else "en")
         return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,
                     notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)
 

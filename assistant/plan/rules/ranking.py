@@ -67,4 +67,4 @@ def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> S
     if not top.explicit and named and max(named) <= 3:
         # 'day vs night shift - which is worse?': the members named, ranked; the answer names the worse
         return query.model_copy(update={"order": order})
-    return query.model_copy(update={"order": order, "limit": top.n})
+    return query.model_copy(update={"order": order, "limit": top.n or None})

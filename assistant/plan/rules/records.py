@@ -29,7 +29,9 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     if any(f.field in layer.metrics for f in query.filters):
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
-    explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None
+    asked = _which_named(text, query.metrics[0], layer) or (not query.dimensions and _WHICH_FIRST.match(text))
+    explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
+        or bool(asked)
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
         return None  # 'show me the complaints by customer' is their count per customer
     refs = layer.metric_measures(query.metrics[0])
@@ -49,3 +51,17 @@ _ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有
 
 _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
 LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)
+
+
+_WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
+
+
+def _which_named(text: str, metric: str, layer: Layer) -> bool:
+    """'which lots from Hengtai were rejected': 'which' right before the records' own name asks for them."""
+    spec = layer.metric(metric)
+    forms = sorted({f.lower() for f in (spec.label.en, *spec.synonyms.en) if f}, key=len, reverse=True)
+    if not forms:
+        return False
+    names = "|".join(re.escape(f) for f in forms)
+    return re.search(rf"\bwhich\s+(?:of\s+(?:the|our)\s+)?(?:[a-z]+\s+)?(?:{names})\b", text) is not None
+

@@ -7,15 +7,15 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.plan.rules.extract import Span
-from assistant.plan.rules.shape_words import COUNT
+from assistant.plan.rules.shape_words import COUNT, SHARE
 
 if TYPE_CHECKING:
     from assistant.plan.rules.matching import Parsed
-    from assistant.plan.rules.vocab import Match
+    from assistant.plan.rules.vocab import Match, Vocabulary
     from semantic_layer.layer import Layer
 
 # A count word with at most a measure word: '多少件', 'how many units' (not 'how many defects', which names one).
-_COUNT_PHRASE = re.compile(r"\s*(?:(?:how\s+many\s+)?(?:units?|pieces?|pcs|items?|parts)"
+COUNT_PHRASE = re.compile(r"\s*(?:(?:how\s+many\s+)?(?:units?|pieces?|pcs|items?|parts)"
                            r"|(?:多少|几)\s*[件个台只套批]?|件数)\s*", re.I)
 _AND = re.compile(r"\b(?:and|plus|as\s+well\s+as)\b|[&和及与跟]|还有", re.I)
 _COUNTED = {"count", "quantity"}
@@ -28,7 +28,7 @@ def drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
     if len(out.metrics) < 2:
         return
     units = {m: layer.metric(m).unit for m in out.metrics}
-    for m in [m for m in out.metrics if _COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]:
+    for m in [m for m in out.metrics if COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]:
         start = out.metric_spans.get(m, (0, 0))[0]
         # only beside a metric counted in pieces, in the same clause: '工单（不含已取消的），每条线一共计划
         # 生产多少件' asks another figure, and 'how many parts did we make and how many defects' two;
@@ -40,19 +40,32 @@ def drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
             out.metrics.remove(m)
 
 
-def drop_repeated_nouns(out: Parsed, matches: list[Match]) -> None:
+def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: str) -> None:
     """'库存盘点里低于安全库存的物料', 'stock below safety stock': a metric named only by a word that another
     named metric's words hold is that metric's noun said again, not a second figure ('在库多少、安全库存
-    多少' names both)."""
+    多少' names both); so is one said just before the other whose full name holds it ('客诉里涉及数量':
+    the complaints' affected quantity, '客诉涉及数量')."""
     if len(out.metrics) < 2:
         return
     said = {m: out.matched_text.get(m, "").strip().lower() for m in out.metrics}
     forms = {m: {x.text.strip().lower() for x in matches if any(t.kind == "metric" and t.ref == m for t in x.terms)}
              for m in out.metrics}
     for m in list(out.metrics):
-        if forms[m] and all(any(o != m and len(said[o]) > len(f) and _holds(said[o], f) for o in out.metrics)
-                            for f in forms[m]):
+        held = bool(forms[m]) and all(any(o != m and len(said[o]) > len(f) and _holds(said[o], f)
+                                          for o in out.metrics) for f in forms[m])
+        if held or any(o != m and _named_apart(m, o, out, layer, text) for o in out.metrics):
             out.metrics.remove(m)
+
+
+def _named_apart(noun: str, metric: str, out: Parsed, layer: Layer, text: str) -> bool:
+    """`noun`'s words stand right before `metric`'s (at most a '里', '的', '中' between), and `metric`'s own
+    name holds them: one name said in two pieces."""
+    (s1, e1), (s2, _e2) = out.metric_spans.get(noun, (0, 0)), out.metric_spans.get(metric, (0, 0))
+    word = text[s1:e1].strip().lower()
+    if not word or word.isascii() or not 0 <= s2 - e1 <= 1 or (s2 > e1 and text[e1:s2] not in "里的中"):
+        return False
+    spec = layer.metric(metric)
+    return any(word in f and f != word for f in (spec.label.zh, *spec.synonyms.zh) if f)
 
 
 def _holds(longer: str, word: str) -> bool:
@@ -88,6 +101,8 @@ def one_count_of_records(out: Parsed, layer: Layer, text: str) -> None:
             out.metrics.remove(other)
         elif _counts_some_of(other, tables[counted[0]] or "", layer) and not _joined(text, out, counted[0], other):
             out.metrics.remove(counted[0])  # 'open POs past their promised date': one figure
+        elif _sums_on(other, tables[counted[0]] or "", layer) and _noun_before(text, out, counted[0], other):
+            out.metrics.remove(counted[0])  # '工单（…）计划数量合计': the work orders' planned quantity
         return
     holding = [m for m in counted if out.values and all(
         any(layer.dimension(t.ref).table == tables[m] for t in terms) for _, terms in out.values)]
@@ -133,10 +148,31 @@ def _joined(text: str, out: Parsed, a: str, b: str) -> bool:
     return bool(_AND.search(between) or _CLAUSE_BREAK.search(between))
 
 
-def _counts_some_of(metric: str, table: str, layer: Layer) -> bool:
-    """`metric` counts some of `table`'s rows (a filtered count): the plain count beside it is its noun."""
+def _sums_on(metric: str, table: str, layer: Layer) -> bool:
     refs = layer.metric_measures(metric)
-    return bool(refs) and all(r.agg == "count" and r.table == table and r.filter for r in refs)
+    return bool(refs) and all(r.agg == "sum" and r.table == table for r in refs)
+
+
+def _noun_before(text: str, out: Parsed, noun: str, metric: str) -> bool:
+    """The records' noun said first, the figure on them after, with no 'and' or question word between."""
+    (_s1, e1), (s2, _e2) = out.metric_spans.get(noun, (0, 0)), out.metric_spans.get(metric, (0, 0))
+    between = re.sub(r"[（(][^）)]*[）)]", "", text[e1:s2])  # an aside in brackets says which ones
+    return e1 <= s2 and not _AND.search(between) and not COUNT.search(between)
+
+
+def _counts_some_of(metric: str, table: str, layer: Layer) -> bool:
+    """`metric` counts some of `table`'s rows (a filtered count): the plain count beside it is its noun.
+    A table derived with the same key ('sales_order_delivery' of 'sales_orders') holds the same rows."""
+    refs = layer.metric_measures(metric)
+    return bool(refs) and all(r.agg == "count" and r.filter and _same_rows(r.table, table, layer) for r in refs)
+
+
+def _same_rows(a: str, b: str, layer: Layer) -> bool:
+    if a == b:
+        return True
+    ta, tb = layer.tables.get(a), layer.tables.get(b)
+    return ta is not None and tb is not None and bool(ta.primary_key) and ta.primary_key == tb.primary_key \
+        and (ta.derived or tb.derived)
 
 
 def _counted_table(metric: str, layer: Layer) -> str | None:
@@ -164,3 +200,90 @@ def _same_clause(text: str, other: Span | None, here: Span) -> bool:
         return False
     between = text[other[1]:here[0]] if other[1] <= here[0] else text[here[1]:other[0]]
     return not _CLAUSE_BREAK.search(between) and not _AND.search(between)
+
+
+def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer) -> None:
+    """'how many pieces were scrapped': a counting phrase ('pieces') whose metric cannot reach the member
+    named ('scrapped', a batch's QC status), beside that member's word whose stem is another metric's
+    word ('scrap') counted in the same unit, asks that metric; the member was never meant."""
+    if len(out.metrics) != 1 or not COUNT_PHRASE.fullmatch(out.matched_text.get(out.metrics[0], "")):
+        return
+    counted = out.metrics[0]
+    takes = set(layer.metric_dimensions(counted))
+    for i, (m, terms) in enumerate(out.values):
+        if any(t.ref in takes for t in terms) or not m.text.isascii():
+            continue
+        others = {t.ref for _, ts in out.values for t in ts} - {t.ref for t in terms}
+        stem = next((refs for k in range(len(m.text) - 1, 3, -1)
+                     if (refs := {t.ref for t in vocab.lookup(m.text[:k]) if t.kind == "metric"})), set())
+        # 'units we shipped': the value's word inside a metric's own words ('units shipped')
+        stem |= {x.name for x in layer.spec.metrics if any(_holds(f.lower(), m.text.lower())
+                                                           for f in x.synonyms.en)}
+        fitting = [s for s in stem if layer.metric(s).unit == layer.metric(counted).unit
+                   and others <= set(layer.metric_dimensions(s))
+                   and _sums_pieces(s, layer) == _sums_pieces(counted, layer)]  # pieces stay pieces
+        if len(fitting) == 1:
+            del out.values[i]
+            out.metric_spans[fitting[0]] = (m.start, m.end)
+            out.matched_text[fitting[0]] = m.text
+            out.metric_spans.pop(counted, None)
+            out.metrics[:] = fitting
+            return
+
+
+def pieces_where_named(out: Parsed, layer: Layer, text: str, taken: list[Span]) -> None:
+    """'how many units were due to customers in May', 'how many pieces did we ship to customers': a counting
+    phrase whose metric (the pieces made) cannot reach the kinds named counts the pieces of the records
+    that do: the one summed metric in the same unit that reaches them all, on the table whose date the
+    words name ('due'), else the one the other words describe ('ship'); none when still in doubt."""
+    phrases = [m for m in out.metrics if COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]
+    if len(phrases) != 1 or len(out.metrics) > 2:
+        return
+    counted = phrases[0]
+    if len(out.metrics) == 2:  # 'how many units did each customer order': the pieces on those records
+        other = next(m for m in out.metrics if m != counted)
+        table = _counted_table(other, layer)
+        fits = [m.name for m in layer.spec.metrics if table and m.unit == layer.metric(counted).unit
+                and _sums_pieces(m.name, layer) and {x.table for x in layer.metric_measures(m.name)} == {table}]
+        if len(fits) == 1 and not _joined(text, out, counted, other):
+            out.metric_spans[fits[0]] = out.metric_spans.pop(other, (0, 0))
+            out.matched_text[fits[0]] = out.matched_text.pop(other, "")
+            out.metrics[:] = fits
+        return
+    named = set(out.group_by) | {t.ref for _, terms in out.values for t in terms[:1]}
+    if not named or named <= set(layer.metric_dimensions(counted)):
+        return
+    fits = [m.name for m in layer.spec.metrics if m.name != counted and m.unit == layer.metric(counted).unit
+            and _sums_pieces(m.name, layer) and named <= set(layer.metric_dimensions(m.name))]
+    dated = {r.split(".")[0] for r in out.time_roles}
+    if dated:
+        fits = [m for m in fits if {x.table for x in layer.metric_measures(m)} <= dated]
+    if len(fits) > 1:
+        from assistant.plan.rules.metric_guess import guess_metric  # the guess reads the layer's words
+        read = [*out.taken, *out.dim_spans, *out.metric_spans.values(), *taken]  # words not yet explained
+        blank = "".join(" " if any(s <= i < e for s, e in read) else c for i, c in enumerate(text.lower()))
+        said = re.findall(r"[a-z]+|[\u4e00-\u9fff]+", blank)
+        fits = [g] if (g := guess_metric(said, layer, set(fits)).metric) else fits
+    if len(fits) == 1:
+        out.metric_spans[fits[0]] = out.metric_spans.pop(counted, (0, 0))
+        out.matched_text[fits[0]] = out.matched_text.pop(counted, "")
+        out.metrics[:] = fits
+
+
+def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
+    """'rejected lots as a % of all lots', '来料被拒收的批次占比': the part and the whole of a rate the layer
+    declares, with a share word, are that rate (not the part, nor each group's share of it)."""
+    if len(out.metrics) != 2 or not SHARE.search(text):
+        return
+    own = {m: layer.metric(m).expr.strip() for m in out.metrics}
+    for rate in layer.spec.metrics:
+        if getattr(layer.unit(rate.unit), "kind", None) != "ratio" or "/" not in rate.expr:
+            continue
+        num, _, den = (x.strip() for x in rate.expr.partition("/"))
+        if {num, den} == set(own.values()) and num != den:
+            spans = [out.metric_spans.get(m, (0, 0)) for m in out.metrics]
+            out.metric_spans = {rate.name: (min(s for s, _ in spans), max(e for _, e in spans))}
+            out.matched_text[rate.name] = text[out.metric_spans[rate.name][0]:out.metric_spans[rate.name][1]]
+            out.metrics[:] = [rate.name]
+            return
+

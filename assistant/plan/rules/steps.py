@@ -33,6 +33,7 @@ from assistant.plan.rules.periods import (
     shift_back,
     trend_grain,
 )
+from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.shapes import per_metric, share_over
 from assistant.plan.rules.spans import Spans
@@ -125,38 +126,6 @@ def resume_pending(parsed: Parsed, times: list[TimeMatch], ctx: PlanContext,
 
 
 # 'open or under investigation', '计划中+生产中', 'in total': several members named as one group.
-_ONE_GROUP = re.compile(r"\b(?:in total|altogether|combined|together|put together|either)\b"
-                        r"|合计|一共|总共|加起来|加在一起|共计|[+＋]", re.I)
-_OVERALL = re.compile(r"\boverall\b|\bacross\s+all\b|\ball\s+(?:of\s+)?(?:the\s+|our\s+)?\w+\s+combined\b"
-                      r"|整体|总体|所有\S{0,4}加起来|全部\S{0,4}合计", re.I)
-_EACH = re.compile(r"\b(?:by|per|each|every|respective(?:ly)?|split|broken|break)\b|按|各|每|分别", re.I)
-_VERSUS = re.compile(r"\b(?:vs\.?|versus|compared?)\b|对比|比较|相比", re.I)
-_OR = re.compile(r"\bor\b|或者?", re.I)
-_WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b|哪|更|比", re.I)
-
-
-def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
-               layer: Layer, text: str = "") -> tuple[list[str], list[str]]:
-    """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
-    if _OVERALL.search(text) and not _EACH.search(text):
-        group_by = []  # 'overall OEE across all 3 plants': one figure for all of them, not one per plant
-    dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
-    dropped = [d for d in group_by if d not in dims]
-    if _ONE_GROUP.search(text) or (_OR.search(text) and not _WHICH.search(text)):
-        return dims, dropped
-    # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
-    for f in filters:
-        as_one = _one_set(f, layer) and not _VERSUS.search(text)  # 'planned vs in progress' compares them
-        if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims and not as_one:
-            dims.append(f.field)
-    return dims, dropped
-
-
-def _one_set(f: Filter, layer: Layer) -> bool:
-    """The filter's values are one of the layer's value sets ('open work orders'): named as one."""
-    return any(set(vs.values) == set(f.values) for vs in layer.dimension(f.field).value_sets)
-
-
 def time_parts(text: str, times: list[TimeMatch], grain: tuple[str, Span] | None
                ) -> tuple[TimeRange | None, str | None, Filter | None, list[TimeRange]]:
     """Time range, time grain, a filter picking periods of the grain, and periods compared that are no
@@ -249,6 +218,8 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     if per is not None and parsed.metric_spans.get(current, (0, 0))[0] >= per[1]:
         return []  # 'quantity per shipment': the metric after 'per' divides; the words before it are the figure
     named_by = parsed.matched_text.get(current, "")
+    if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
+        return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
     extra = [*leftover.ordinary, *unreachable]
     better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
@@ -381,19 +352,3 @@ def unplaced_negation(text: str, spans: list[tuple[int, int]], filters: list[Fil
         if not used.covers(*m.span()):
             return m.group(0)
     return None
-
-
-_PERIOD_NEXT = re.compile(r"\s*(?:day|week|month|quarter|year)s?\b|\s*(?:天|周|月|季度|年)")  # 'each week' is a grain
-
-
-def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
-    """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
-    or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
-    not when another breakdown is marked: 'how long were the machines stopped on each line')."""
-    if set(parsed.group_by) - parsed.bare_dims:
-        return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
-    named = [(m.start, m.end) for m, _ in parsed.values]  # the 3 of 'line 3' counts no members
-    respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
-                       and not _PERIOD_NEXT.match(text, m.end())
-                       for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
-    return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)

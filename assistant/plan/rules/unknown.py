@@ -44,7 +44,10 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
                 start -= 1
                 original = question[start:end]
             beside = dims.starts_within(end, end + 2) or dims.ends_within(start - 2, start)
-            if id_like or capitalised or beside or holds:
+            # 'blorp-severity': a made-up word hyphened to a layer word names something the data lacks
+            coined = word.isascii() and "-" in word and any(p.isalpha() and word_frequency(p, "en") < 1.5
+                                                            for p in word.split("-"))
+            if id_like or capitalised or beside or holds or coined:
                 return _LEAD.sub("", original) if holds and not word.isascii() else original
     return None
 

@@ -91,6 +91,7 @@ class Vocabulary:
     forms: dict[str, list[Term]] = field(default_factory=dict)
     trie: dict[str, Any] = field(default_factory=dict)  # character -> child node; "" -> the form ending here
     entity_dims: set[str] = field(default_factory=set)  # dimensions whose members have ids and names
+    record_counts: set[str] = field(default_factory=set)  # metrics that count a table's rows ('sales orders')
     latin_forms: list[str] = field(default_factory=list)
 
     def add(self, form: str, term: Term) -> None:

@@ -52,6 +52,15 @@ def _add_with_singular(vocab: Vocabulary, forms: list[str], term: Term, *, every
         one = singular(form)
         if one and (every or " " in one) and normalize(one) not in vocab.forms:
             vocab.add(one, term)
+        many = _plural(form) if term.kind == "dimension" and " " in form else None
+        if many and normalize(many) not in vocab.forms:  # 'complaint issue' -> 'complaint issues'
+            vocab.add(many, term)
+
+
+def _plural(form: str) -> str | None:
+    if not form.isascii() or not form[-1:].isalpha() or singular(form) is not None or form.endswith("s"):
+        return None
+    return form + ("es" if form.lower().endswith(("x", "ch", "sh")) else "s")
 
 
 def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
@@ -78,6 +87,7 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
             vocab.add(form, Term("value", member.dimension, member, partial=True))
     _add_value_sets(vocab, layer, catalogue)
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
+    vocab.record_counts = {c for t in layer.tables if (c := layer.count_metric(t))}
     _add_short_names(vocab, catalogue)
     _add_initialisms(vocab, catalogue)
     _add_plain_verbs(vocab, roles)

@@ -28,7 +28,7 @@ from assistant.understand.timeparse import find_time_ranges
 
 _EN_CUE = (r"why(?:\s+(?:did|does|do|is|was|are|were|has|have|had))?|how\s+come|"
            r"what(?:'s|\s+is|\s+was)?\s+(?:behind|driving|drove|drives|caused|causes|explains|led\s+to)|"
-           r"explain(?:\s+(?:to\s+me|for\s+me))?|reasons?\s+for|drivers?\s+(?:of|behind)")
+           r"explain(?:\s+(?:to\s+me|for\s+me))?|(?<!by\s)(?<!per\s)(?<!each\s)reasons?\s+for|drivers?\s+(?:of|behind)")
 _ZH_CUE = (r"为什么|为何|怎么回事|是怎么回事|是什么导致了?|什么导致了?|(?:是)?什么原因导致了?|(?:的)?原因是什么|"
            r"解释一下|解释")
 CUE = re.compile(rf"\b(?:{_EN_CUE})\b|{_ZH_CUE}", re.IGNORECASE)

@@ -245,7 +245,7 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     zh = has_cjk(question)
     node_words = [w for w in p.words if w.kind == "node"]
     members = [w for w in p.words if w.kind == "member"]
-    if _a_figure(p, graph, node_words):
+    if _a_figure(p, graph, node_words) or _its_own_records(p, ctx, graph, node_words, members):
         return None
     target = _target(p, graph, zh)
     # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
@@ -288,6 +288,17 @@ def _a_figure(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention]) -> b
         return True  # "what share of the breakdown minutes came from SZ-L2-M03": a machine, not material
     # "how many lots did we receive from Weida": those lots counted, nothing followed
     return not p.ids and _counts_its_own_rows(p.text, node_words)
+
+
+def _its_own_records(p: _Parsed, ctx: PlanContext, graph: GenealogyGraph, node_words: list[Mention],
+                     members: list[Mention]) -> bool:
+    """'list conditional lots from Hengtai since Oct 1', 'Hengtai lots: how many accepted / rejected?': one
+    kind of record named, every member named describes it, and no word follows it anywhere: its rows."""
+    kinds = {w.node for w in node_words}
+    if p.ids or len(kinds) != 1 or any(p.has(k) for k in ("strong", "backward", "forward", "who")):
+        return False
+    node = next(iter(kinds))
+    return bool(members) and node in graph.nodes and all(_attachable(ctx, node or "", m, graph) for m in members)
 
 
 def _counts_its_own_rows(text: str, node_words: list[Mention]) -> bool:

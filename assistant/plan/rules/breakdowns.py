@@ -1,0 +1,63 @@
+"""Which breakdowns a question asks for: the ones every metric allows, members named side by side, and
+a bare kind's word only where a ranking, a comparison or 'respectively' needs it."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.plan.query import Filter
+from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.steps import Structure
+from semantic_layer.layer import Layer
+
+_ONE_GROUP = re.compile(r"\b(?:in total|altogether|combined|together|put together|either)\b"
+                        r"|合计|一共|总共|加起来|加在一起|共计|[+＋]", re.I)
+_OVERALL = re.compile(r"\boverall\b|\bacross\s+all\b|\ball\s+(?:of\s+)?(?:the\s+|our\s+)?\w+\s+combined\b"
+                      r"|整体|总体|所有\S{0,4}加起来|全部\S{0,4}合计", re.I)
+_EACH = re.compile(r"\b(?:by|per|each|every|respective(?:ly)?|split|broken|break)\b|按|各|每|分别", re.I)
+_VERSUS = re.compile(r"\b(?:vs\.?|versus|compared?)\b|对比|比较|相比", re.I)
+_OR = re.compile(r"\bor\b|或者?", re.I)
+_WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b|哪|更|比", re.I)
+
+
+def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
+               layer: Layer, text: str = "") -> tuple[list[str], list[str]]:
+    """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
+    if _OVERALL.search(text) and not _EACH.search(text):
+        group_by = []  # 'overall OEE across all 3 plants': one figure for all of them, not one per plant
+    dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
+    dropped = [d for d in group_by if d not in dims]
+    if (_ONE_GROUP.search(text) and not _EACH_NAMED.search(text)) or (_OR.search(text) and not _WHICH.search(text)):
+        return dims, dropped
+    # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
+    for f in filters:
+        # 'planned vs in progress' compares them; '（计划中和进行中）…各是多少' asks each one
+        as_one = _one_set(f, layer) and not _VERSUS.search(text) and not _EACH_NAMED.search(text)
+        if f.field in layer.dimensions and len(f.values) > 1 and f.field not in dims and not as_one:
+            dims.append(f.field)
+    return dims, dropped
+
+
+_EACH_NAMED = re.compile(r"分别|各是|各为|\brespectively\b", re.I)
+
+
+def _one_set(f: Filter, layer: Layer) -> bool:
+    """The filter's values are one of the layer's value sets ('open work orders'): named as one."""
+    return any(set(vs.values) == set(f.values) for vs in layer.dimension(f.field).value_sets)
+
+
+_PERIOD_NEXT = re.compile(r"\s*(?:day|week|month|quarter|year)s?\b|\s*(?:天|周|月|季度|年)")  # 'each week' is a grain
+
+
+def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
+    """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
+    or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
+    not when another breakdown is marked: 'how long were the machines stopped on each line')."""
+    if set(parsed.group_by) - parsed.bare_dims:
+        return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
+    named = [(m.start, m.end) for m, _ in parsed.values]  # the 3 of 'line 3' counts no members
+    respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
+                       and not _PERIOD_NEXT.match(text, m.end())
+                       for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
+    return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)

@@ -1,0 +1,45 @@
+"""Rewrites of a question before it is read, each keeping its length so every span still points right:
+a negated state said as the layer names it ('没到货' -> '未到货'), two layer words joined by a hyphen read
+apart, 'lots of' read as no word."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.plan.rules.vocab import Vocabulary
+
+_NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])|已经(?=[\u4e00-\u9fff])")
+
+
+def mend_negated_states(question: str, vocab: Vocabulary) -> str:
+    """'没到货', '还没发货': a negated state that the layer names with 未 ('未到货', the open status)
+    is that state, so the negation is read, not left to ask about; likewise '已经发货' is 已发货."""
+    def swap(m: re.Match[str]) -> str:
+        rest = m.string[m.end():m.end() + 4]
+        for n in range(len(rest), 0, -1):
+            if any(t.kind == "value" for t in vocab.lookup(rest[:n])):
+                break  # '没关闭': 'closed' is a state of its own; leaving it out is the exact reading
+            mark = "已" if m.group(0) == "已经" else "未"  # '已经发货': the layer's 已发货
+            if any(t.kind == "value" for t in vocab.lookup(mark + rest[:n])):
+                return mark
+        return m.group(0)
+
+    return _NEGATED.sub(swap, question)
+
+
+# 'a lot of', 'lots of': a quantifier, however the layer uses 'lot' ('lots' may name material lots)
+_QUANTIFIER = re.compile(r"\b(?:a\s+lot|lots|plenty)\s+of\b", re.I)
+_COMPOUND = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
+
+
+def split_compounds(question: str, vocab: Vocabulary) -> str:
+    """'critical-severity defects', 'night-shift scrap': two layer words joined by a hyphen are read
+    apart, unless the joined form is a name of its own; 'lots of' is read as no word. Same length,
+    so spans keep pointing right."""
+    def apart(m: re.Match[str]) -> str:
+        whole, a, b = m.group(0).lower(), m.group(1).lower(), m.group(2).lower()
+        if vocab.lookup(whole) or not (vocab.lookup(a) and vocab.lookup(b)):
+            return m.group(0)
+        return f"{m.group(1)} {m.group(2)}"
+
+    return _QUANTIFIER.sub(lambda m: " " * len(m.group(0)), _COMPOUND.sub(apart, question))

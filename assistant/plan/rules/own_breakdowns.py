@@ -1,0 +1,32 @@
+"""Columns of the counted rows named without their name ('how many in each status'): breakdowns."""
+
+from __future__ import annotations
+
+from assistant.plan.rules.occurrences import Occurrences
+from assistant.plan.rules.shapes import own_breakdowns
+from assistant.plan.rules.steps import Reading
+from assistant.plan.types import PlanContext
+
+
+def take_own_breakdowns(r: Reading, text: str, ctx: PlanContext) -> None:
+    """'how many in each status': a column of the counted rows, named without their name, is a breakdown
+    (of the previous question's rows in a follow-up that names none: 'break it down by status')."""
+    metrics = r.parsed.metrics or (ctx.session.last_query.metrics if ctx.session.last_query else [])
+    if not metrics:
+        return
+    found = {d: w for d, w in own_breakdowns(text, metrics, ctx.layer).items()
+             if d not in r.parsed.group_by}
+    if not found:
+        return
+    r.parsed.group_by.extend(found)
+    said = [(i, i + len(w)) for w in found.values() if (i := text.find(w)) >= 0]
+    first = Occurrences(text, [w.lower() for w in r.unknown]).first  # one reading of the text for all words
+
+    def unread(word: str) -> bool:
+        at = first(word.lower())
+        return at < 0 or not any(s < at + len(word) and at < e for s, e in said)
+
+    r.unknown = [w for w in r.unknown if unread(w)]
+    r.leftover.breakdowns = [w for w in r.leftover.breakdowns if unread(w)]
+    r.leftover.ordinary = [w for w in r.leftover.ordinary if unread(w)]
+    r.leftover.names = [w for w in r.leftover.names if unread(w)]

@@ -1,0 +1,186 @@
+"""Issue 19, classes read from the development sets (general readings, each tested): a member's word that
+stems from a metric's ('scrapped' pieces); one thing of a kind named by another kind's member ('the brake
+line') shown for each that fits; two periods compared 'between A and B'; follow-ups on listed records
+(their members, a narrower list, their count); counts of pieces on the records the words name ('units
+due to customers'); the part and whole of a declared rate; lists over a period; 'top customers'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.plan.query import SemanticQuery
+from assistant.sql.compiler import Compiler
+
+
+def _ask(pipeline: Any, *turns: str) -> Any:
+    session = pipeline.new_session()
+    answer = None
+    for turn in turns:
+        answer = pipeline.ask(turn, session=session)
+    return answer
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("how many pieces were scrapped last week", "scrap_count"),
+    ("how many units were shipped to Changjiang last month", "shipped_quantity"),
+])
+def test_a_members_word_that_is_a_metrics_word_counts_that_metric(pipeline: Any, question: str, metric: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == [metric] and not any(f["field"] in ("qc_status", "sales_order_status")
+                                                 for f in sq["filters"]), sq
+
+
+def test_batches_scrapped_stay_a_count_of_batches(pipeline: Any) -> None:
+    sq = pipeline.ask("how many batches were scrapped last month").semantic_query
+    assert sq["metrics"] == ["finished_batches_count"] and sq["filters"][0]["values"] == ["scrapped"], sq
+
+
+@pytest.mark.parametrize(("question", "dimension"), [
+    ("scrap rate on the brake line last month?", "line"),
+    ("how much energy did the paint cell use yesterday", "machine"),
+    ("涂装那台机器上个月的可用率怎么样", "machine"),
+    ("铝材供应商今年各家的准时交付率", "supplier"),
+    ("今年的客诉按生产工厂分，各有几起", "plant"),
+])
+def test_one_thing_of_a_kind_named_by_another_kinds_member_is_shown_for_each(pipeline: Any, question: str,
+                                                                              dimension: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["dimensions"] == [dimension], sq
+
+
+def test_the_named_plant_is_no_breakdown(pipeline: Any) -> None:
+    sq = pipeline.ask("what was the OEE of the Ningbo plant last month").semantic_query
+    assert sq["dimensions"] == [] and sq["filters"][0]["values"] == ["NB"], sq
+
+
+@pytest.mark.parametrize("question", ["Compare defect PPM on NB-L3 between October and November 2025",
+                                      "10月和11月之间对比一下苏州的报废率"])
+def test_compare_between_two_months_is_two_periods(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.semantic_query["time_grain"] == "month" and len(answer.rows) == 2, answer.semantic_query
+
+
+def test_between_two_months_without_compare_is_one_range(pipeline: Any) -> None:
+    sq = pipeline.ask("OEE between October and November").semantic_query
+    assert sq["time_grain"] is None and sq["time_range"]["start"] == "2025-10-01", sq
+
+
+def test_which_members_of_listed_records_are_those_records_members(pipeline: Any) -> None:
+    answer = _ask(pipeline, "list the complaints we got last month", "which customers were those from?")
+    sq = answer.semantic_query
+    assert sq["records"] == "customer_complaints" and sq["distinct"] and sq["dimensions"] == ["customer"], sq
+    everyone = pipeline.ask("list all customers")
+    assert 0 < len(answer.rows) < len(everyone.rows)
+
+
+def test_a_follow_up_narrows_listed_records_and_counts_them(pipeline: Any) -> None:
+    closed = _ask(pipeline, "list the complaints we got last month", "only the closed ones")
+    assert closed.semantic_query["records"] == "customer_complaints", closed.semantic_query
+    assert {f["field"] for f in closed.semantic_query["filters"]} == {"complaint_status"}
+    counted = _ask(pipeline, "list the complaints we got last month", "how many are there")
+    listed = pipeline.ask("list the complaints we got last month")
+    assert counted.semantic_query["metrics"] == ["complaint_count"] and counted.rows[0][0] == len(listed.rows)
+
+
+def test_list_the_ones_from_a_member_lists_what_the_previous_figure_counted(pipeline: Any) -> None:
+    sq = _ask(pipeline, "rejected lots this year by supplier", "list the ones from hanseong").semantic_query
+    assert sq["records"] == "rejected_lot_count" and sq["filters"][0]["values"] == ["SUP-03"], sq
+
+
+def test_every_customer_is_every_customer_after_a_list_of_orders(pipeline: Any) -> None:
+    sq = _ask(pipeline, "show me the open sales orders", "list all customers").semantic_query
+    assert not sq.get("records") and sq["filters"] == [], sq
+
+
+def test_a_back_reference_the_records_cannot_take_is_refused_not_widened(pipeline: Any) -> None:
+    answer = _ask(pipeline, "how many complaints has Changjiang Motor filed this year?",
+                  "which batches were those about?")
+    assert answer.status != "ok" and "customer" in answer.message, answer.message
+
+
+def test_by_reason_for_a_period_is_a_breakdown_not_a_why(pipeline: Any) -> None:
+    sq = pipeline.ask("Unplanned downtime minutes by reason for last month").semantic_query
+    assert sq["dimensions"] == ["downtime_reason"] and sq["metrics"] == ["downtime_minutes"], sq
+
+
+def test_what_were_a_customers_complaint_issues_lists_them_in_the_period(pipeline: Any) -> None:
+    answer = pipeline.ask("what were Changjiang Motor's complaint issues this year")
+    sq = answer.semantic_query
+    assert sq["dimensions"] == ["complaint_issue"] and not sq["metrics"] and sq["time_range"], sq
+    all_time = pipeline.ask("list Changjiang Motor's complaint issues")
+    assert len(answer.rows) < len(all_time.rows)
+
+
+def test_a_list_of_members_over_a_period_reads_the_dated_records(layer: Any) -> None:
+    dated = SemanticQuery(dimensions=["complaint_issue"], time_range={"start": "2025-01-01", "end": "2025-12-31"})
+    sql = Compiler(layer).compile(dated).sql()
+    assert "reported_on" in sql, sql
+
+
+@pytest.mark.parametrize(("question", "limit"), [
+    ("what are our top customers by ordered quantity", None),
+    ("top customer by complaints", 1),
+    ("top 3 customers by complaints", 3),
+])
+def test_top_without_a_count_ranks_them_all_or_names_the_first(pipeline: Any, question: str,
+                                                               limit: int | None) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["dimensions"] == ["customer"] and sq["order"][0]["desc"] and sq["limit"] == limit, sq
+
+
+def test_a_metric_said_in_two_pieces_is_one(pipeline: Any) -> None:
+    sq = pipeline.ask("今年客诉里涉及数量最多的是哪类问题").semantic_query
+    assert sq["metrics"] == ["affected_quantity"] and sq["dimensions"] == ["complaint_issue"], sq
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("how many units were due to customers in May (by order due date)?", "ordered_quantity"),
+    ("how many pieces did we ship to customers in May", "shipped_quantity"),
+    ("how many units did each customer order last quarter", "ordered_quantity"),
+    ("how many parts did each customer complain about this year", "affected_quantity"),
+    ("各客户上季度订了多少件", "ordered_quantity"),
+])
+def test_pieces_counted_on_the_records_the_words_name(pipeline: Any, question: str, metric: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == [metric], sq
+
+
+def test_a_bare_count_of_pieces_with_a_breakdown_it_cannot_take_is_not_guessed(pipeline: Any) -> None:
+    answer = pipeline.ask("各客户上季度做了多少件")  # made: output has no customer; no other pieces are meant
+    assert answer.status != "ok" or answer.semantic_query["metrics"] == ["total_output"]
+
+
+def test_hyphened_layer_words_are_read_apart_and_a_coined_one_is_asked_about(pipeline: Any) -> None:
+    sq = pipeline.ask("How many critical-severity defective parts per line in the last 30 days?").semantic_query
+    assert sq["filters"] == [{"field": "severity", "op": "in", "values": ["critical"]}], sq
+    assert pipeline.ask("How many blorp-severity defective parts per line last month?").status == "clarify"
+
+
+def test_each_of_the_named_members_is_shown_even_inside_a_set(pipeline: Any) -> None:
+    sq = pipeline.ask("还没完成的工单（计划中和进行中）计划数量合计各是多少").semantic_query
+    assert sq["metrics"] == ["planned_quantity"] and sq["dimensions"] == ["work_order_status"], sq
+
+
+def test_a_suppliers_lots_counted_or_listed_are_no_trace(pipeline: Any) -> None:
+    counted = pipeline.ask("Hengtai lots received since Oct 1 - how many accepted / conditional / rejected?")
+    assert counted.semantic_query["dimensions"] == ["inspection_result"], counted.message
+    listed = pipeline.ask("list Hengtai lots we only accepted on condition since Oct 1")
+    assert listed.semantic_query["records"] == "material_lots" and len(listed.rows) == 1, listed.message
+    # a second kind named is still followed through the genealogy
+    traced = pipeline.ask("which customers got Hengtai's conditional lots")
+    assert traced.status == "ok" and traced.semantic_query is None, traced.message
+
+
+@pytest.mark.parametrize("question", ["rejected lots as a % of all lots, by material type, this year",
+                                      "恒泰金属今年来料被拒收的批次占比多少？"])
+def test_the_part_and_whole_of_a_rate_are_that_rate(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == ["lot_rejection_rate"]
+
+
+def test_which_orders_went_out_late_lists_the_late_ones(pipeline: Any) -> None:
+    answer = pipeline.ask("which customer orders due last month went out late?")
+    counted = pipeline.ask("how many orders shipped late last month")
+    assert answer.semantic_query["records"] == "late_sales_orders", answer.semantic_query
+    assert len(answer.rows) == counted.rows[0][0] > 0
