@@ -184,3 +184,27 @@ def test_which_orders_went_out_late_lists_the_late_ones(pipeline: Any) -> None:
     counted = pipeline.ask("how many orders shipped late last month")
     assert answer.semantic_query["records"] == "late_sales_orders", answer.semantic_query
     assert len(answer.rows) == counted.rows[0][0] > 0
+
+
+def test_of_two_readings_covering_as_much_the_one_left_less_open_wins(pipeline: Any) -> None:
+    sq = pipeline.ask("paint defect ppm per line this year - only lines that had any").semantic_query
+    assert sq["filters"] == [{"field": "defect_type", "op": "in", "values": ["paint_defect"]}], sq
+    assert sq["dimensions"] == ["line"], sq  # asked 'per line' once; a later bare 'lines' keeps it
+
+
+def test_which_kind_beside_records_asked_about_counts_them_for_each(pipeline: Any) -> None:
+    sq = pipeline.ask("any complaints last month? which customers").semantic_query
+    assert sq["metrics"] == ["complaint_count"] and sq["dimensions"] == ["customer"], sq
+    # 'what product each one is' asks a column of every record, not the products
+    listed = pipeline.ask("list batches on hold right now and what product each one is").semantic_query
+    assert listed["records"] == "finished_batches" and "product" in listed["dimensions"], listed
+
+
+def test_by_before_a_kinds_whole_name_breaks_down_by_it(pipeline: Any) -> None:
+    sq = pipeline.ask("Total quantity affected by complaint issue, for complaints reported last year").semantic_query
+    assert sq["metrics"] == ["affected_quantity"] and sq["dimensions"] == ["complaint_issue"], sq
+
+
+def test_a_records_noun_before_its_own_figure_is_no_second_figure(pipeline: Any) -> None:
+    sq = pipeline.ask("本季度客诉涉及的产品数量一共多少件").semantic_query
+    assert sq["metrics"] == ["affected_quantity"], sq

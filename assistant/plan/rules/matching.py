@@ -48,6 +48,7 @@ class Parsed:
     dim_words: dict[str, Span] = field(default_factory=dict)  # dimension -> where its word stands
     guessed: str | None = None  # a metric read from the other words, not named (said in the answer)
     bare_dims: set[str] = field(default_factory=set)  # dimension words with no 'by', 'each', '各' before them
+    marked_dims: set[str] = field(default_factory=set)  # ... and those asked by one of them somewhere
 
     def add_metric(self, m: Match, refs: list[str]) -> None:
         """One metric the match names, or several it could mean (asked about unless another is named)."""
@@ -249,16 +250,18 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
                     for o in near.beside(m))
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
         return  # "across all plants": one total
-    marked = _marked(text, m, near) or _one_of_a_kind(text, m, near, set(dims) & value_dims)
+    marked = _marked(text, m, near) or _one_of_a_kind(text, m, near, set(dims) & value_dims) \
+        or _by_before_whole_name(text, m, dims, layer) or _kind_by_what_it_handles(m, near, tables, layer)
     for d in dims:
         if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type
         if d not in out.group_by:
             out.group_by.append(d)
-        if not marked:
-            out.bare_dims.add(d)
-        else:
+        if marked:
             out.bare_dims.discard(d)  # "line by line": one marked mention is enough
+            out.marked_dims.add(d)
+        elif d not in out.marked_dims:  # 'ppm per line - only lines that had any': still per line
+            out.bare_dims.add(d)
 
 
 # "the brake line", "that paint cell", "涂装那台机器": one thing of a kind, named by a member of another
@@ -274,6 +277,29 @@ def _one_of_a_kind(text: str, m: Match, near: _Values, own: set[str]) -> bool:
     start = near.run_start(m.start)
     return bool(_ONE_BEFORE.search(text, max(0, start - 8), start)
                 or any(_ONE_BETWEEN.match(text[o.end:m.start]) for o in named))
+
+
+def _kind_by_what_it_handles(m: Match, near: _Values, tables: set[str], layer: Layer) -> bool:
+    """'转向线', '铝材供应商': a kind named right after a member of something its own records do not
+    hold (the lines making steering parts, the suppliers of aluminium): which ones is not said, so each."""
+    if m.text.isascii():
+        return False
+    named = [o for o in near.beside(m) if o.end == m.start and "value" in o.kinds]
+    return bool(named) and all(layer.join_path(t, layer.dimension(x.ref).table) is None
+                               for o in named for x in o.terms if x.kind == "value" for t in tables)
+
+
+def _by_before_whole_name(text: str, m: Match, dims: list[str], layer: Layer) -> bool:
+    """'quantity affected by complaint issue': 'complaint' went to the metric's words, but 'by' stands
+    before the kind's whole name ('complaint issue'), so the kind is asked for."""
+    for d in dims:
+        spec = layer.dimension(d)
+        for form in (spec.label.en, *spec.synonyms.en):
+            f = form.lower()
+            if len(f) > len(m.text) and text[:m.end].endswith(f) and \
+                    lx.BY_BEFORE.search(text[max(0, m.end - len(f) - 24):m.end - len(f)]):
+                return True
+    return False
 
 
 def _marked(text: str, m: Match, near: _Values) -> bool:

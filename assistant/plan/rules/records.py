@@ -23,6 +23,8 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
         return None
+    if set(which_asked(text, dim_words or {})) & set(query.dimensions):
+        return None  # 'any complaints last month? which customers': how many from each of them
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
     if listing and any(d in query.dimensions and 0 <= s - listing[1] <= 1 for d, (s, _) in (dim_words or {}).items()):
@@ -64,4 +66,13 @@ def _which_named(text: str, metric: str, layer: Layer) -> bool:
         return False
     names = "|".join(re.escape(f) for f in forms)
     return re.search(rf"\bwhich\s+(?:of\s+(?:the|our)\s+)?(?:[a-z]+\s+)?(?:{names})\b", text) is not None
+
+
+_WHICH_BEFORE = re.compile(r"(?:\bwhich|哪些|哪几个|哪几家|哪家)\s*$", re.I)
+
+
+def which_asked(text: str, dim_words: dict[str, Span]) -> list[str]:
+    """The kinds asked for with 'which' beside records asked about ('any complaints last month? which
+    customers'): the count for each of them, not the records one by one."""
+    return [d for d, (s, _e) in dim_words.items() if _WHICH_BEFORE.search(text, max(0, s - 8), s)]
 

@@ -156,14 +156,17 @@ class Vocabulary:
             by_start.setdefault(m.start, []).append(m)
         # best[i] = (covered chars, -pieces) for text[i:], with the match it starts with (None: skip a
         # character) kept apart: copying the chosen list at every position made long questions quadratic
-        best: list[tuple[int, int]] = [(0, 0)] * (n + 1)
+        # then the fewest readings left open: 'paint defect ppm' is the paint defect's PPM, not the PPM
+        # of 'paint', which is a machine type and a material type at once
+        best: list[tuple[int, int, int]] = [(0, 0, 0)] * (n + 1)
         first: list[Match | None] = [None] * (n + 1)
         for i in range(n - 1, -1, -1):
             choice, pick = best[i + 1], None
             for m in by_start.get(i, []):
-                cov, neg = best[m.end]
-                option = (cov + (m.end - m.start), neg - 1)
-                if option > choice or (option == choice and pick is None and _names_more(m, first, i + 1)):
+                cov, neg, open_ = best[m.end]
+                option = (cov + (m.end - m.start), neg - 1, open_ - (len({t.ref for t in m.terms}) - 1))
+                if option[:2] > choice[:2] or (option[:2] == choice[:2] and (
+                        _names_more(m, first, i + 1) if pick is None else option[2] > choice[2])):
                     choice, pick = option, m
             best[i], first[i] = choice, pick
         chosen: list[Match] = []
