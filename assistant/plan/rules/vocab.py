@@ -290,10 +290,13 @@ class Vocabulary:
                  covered: list[bool]) -> None:
         """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
         n = len(form)
-        homophone = _sound(window[k]) == _sound(form[k])
-        if n == 2 and (k != 1 or not homophone or any(covered[i + j] for j in range(n))
+        if n == 2 and (k != 1 or any(covered[i + j] for j in range(n))
                        or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
-            return  # two characters, one wrong: only a named entity's label, and a homophone
+            return  # two characters, one wrong: only a named entity's label, and a homophone (below)
+        # the sound last: it loads the pinyin tables, which a question without a near miss never needs
+        homophone = _sound(window[k]) == _sound(form[k])
+        if n == 2 and not homophone:
+            return
         out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
 
     @staticmethod
