@@ -208,3 +208,22 @@ def test_by_before_a_kinds_whole_name_breaks_down_by_it(pipeline: Any) -> None:
 def test_a_records_noun_before_its_own_figure_is_no_second_figure(pipeline: Any) -> None:
     sq = pipeline.ask("本季度客诉涉及的产品数量一共多少件").semantic_query
     assert sq["metrics"] == ["affected_quantity"], sq
+
+
+def test_a_threshold_reads_in_the_unit_the_answer_shows(pipeline: Any) -> None:
+    answer = pipeline.ask("machines with more than 6 hours of downtime last week")
+    assert answer.semantic_query["units"] == {"downtime_minutes": "hours"}, answer.semantic_query
+    assert "above 6 h" in answer.message and all(r[1] > 6 for r in answer.rows), answer.message
+
+
+def test_a_member_the_metric_already_counts_only_is_no_filter_to_ask_about(pipeline: Any) -> None:
+    sq = pipeline.ask("of the customer orders due last quarter that we shipped, what share went out on time?"
+                      ).semantic_query
+    assert sq["metrics"] == ["customer_otd_rate"] and sq["filters"] == [], sq
+
+
+def test_a_share_of_records_with_the_rates_part_named_is_that_rate(pipeline: Any) -> None:
+    answer = pipeline.ask("percentage of incoming lots we rejected from each supplier, for lots received this year")
+    sq = answer.semantic_query
+    assert sq["metrics"] == ["lot_rejection_rate"] and sq["filters"] == [] and sq["dimensions"] == ["supplier"], sq
+    assert len(answer.rows) == len(pipeline.ask("list all suppliers").rows)  # suppliers with none rejected too

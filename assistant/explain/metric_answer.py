@@ -51,7 +51,7 @@ def metric_answer(question: str, query: SemanticQuery, compiled: CompiledQuery, 
     `labels` maps filtered member keys to their names in the answer's language."""
     lang = query.locale
     prov.metrics = metric_definitions(layer, query.metrics)
-    prov.filters = [filter_words(f, layer, lang, labels) for f in query.filters]
+    prov.filters = [filter_words(f, layer, lang, labels, query.units) for f in query.filters]
     prov.time_range = f"{query.time_range.start} – {query.time_range.end}" if query.time_range else None
     prov.freshness = freshness
     prov.summaries = summaries_read(compiled.tree, layer)

@@ -49,8 +49,10 @@ def _named_set(f: Filter, layer: Layer, lang: str, values: list[str]) -> list[st
     return values
 
 
-def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | None = None) -> str:
-    """One filter in words: "plant is Ningbo", "OEE below 75.0%", "月份 为 2025-10-01"."""
+def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | None = None,
+                 units: dict[str, str] | None = None) -> str:
+    """One filter in words: "plant is Ningbo", "OEE below 75.0%", "月份 为 2025-10-01"; a figure in the
+    unit the answer shows it in (`units`: 'downtime above 6 h' when the downtime is shown in hours)."""
     labels = labels or {}
     values = [labels.get(str(v), str(v)) for v in f.values]
     if f.field in _GRAIN_WORDS:  # picked periods: "quarter is Q3 2025 or Q4 2025"
@@ -58,7 +60,7 @@ def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | No
         shown = [period_label(v, f.field, lang) if as_date(v) else str(v) for v in f.values]
     elif f.field in layer.metrics:
         metric = layer.metric(f.field)
-        shown = [format_value(v, layer.unit(metric.unit), lang) for v in f.values]
+        shown = [format_value(v, layer.unit((units or {}).get(f.field, metric.unit)), lang) for v in f.values]
         name = metric.label.get(lang)
     else:
         shown = _named_set(f, layer, lang, values)
@@ -88,7 +90,7 @@ def scope_line(query: SemanticQuery, layer: Layer, lang: str, value_labels: dict
     """What was measured, over which members and which period, in words: the head of every
     answer's sentence ("Scrap rate by production line, where plant is Ningbo, November 2025")."""
     parts = [_what(query, layer, lang)]
-    filters = [filter_words(f, layer, lang, value_labels) for f in query.filters]
+    filters = [filter_words(f, layer, lang, value_labels, query.units) for f in query.filters]
     if filters:
         parts.append(("，".join(filters)) if lang == "zh" else "where " + "; ".join(filters))
     if query.time_range is None and query.metrics and not any(layer.metric_time_columns(m) for m in query.metrics):

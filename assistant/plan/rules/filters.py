@@ -236,6 +236,8 @@ def _to_filters(chosen: Chosen, allowed: set[str], excluded: set[str], metrics: 
     layer, lang = ctx.layer, ctx.lang
     filters: list[Filter] = []
     for dim, members in chosen.items():
+        if dim not in allowed and _implied(dim, members, metrics, layer):
+            continue  # 'orders that we shipped … on time': the rate counts shipped orders only already
         if dim not in allowed:
             label = layer.dimension(dim).label.get(lang)
             names = ("、" if lang == "zh" else " and ").join(layer.metric(m).label.get(lang) for m in metrics)
@@ -252,3 +254,13 @@ def _to_filters(chosen: Chosen, allowed: set[str], excluded: set[str], metrics: 
         if drop:
             filters.append(Filter(field=dim, op="not in", values=drop))
     return filters, None
+
+
+def _implied(dim: str, members: list[Member], metrics: list[str], layer: Layer) -> bool:
+    """Every measure of every metric already keeps only these members' rows (its filter says
+    `column = 'key'` for the dimension's column), so naming them changes nothing."""
+    column = layer.dimension(dim).column
+    wanted = {re.compile(rf"\b{re.escape(column)}\s*=\s*'{re.escape(m.key)}'") for m in members}
+    return bool(metrics) and len(members) == 1 and all(
+        r.filter and any(w.search(r.filter) for w in wanted) for name in metrics for r in layer.metric_measures(name))
+

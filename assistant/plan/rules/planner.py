@@ -67,6 +67,7 @@ from assistant.plan.rules.shapes import (
     counted_thing,
     listed_dimensions,
     member_kinds,
+    part_filters,
     share_as_rate,
     unit_spans,
 )
@@ -296,7 +297,8 @@ class RulePlanner:
             return self._ask_metric(parsed, options, times, ctx)
         if rate is not None:
             parsed.guessed = rate
-            return query.model_copy(update={"metrics": [rate], "share": []})
+            return query.model_copy(update={"metrics": [rate], "share": [], "filters": [
+                f for f in query.filters if f not in part_filters(query, rate, layer)]})
         is_rate = bool(query.metrics) and getattr(
             layer.unit(layer.metric(query.metrics[0]).unit), "kind", None) == "ratio"
         if r.shapes.share and not query.share and query.metrics and not is_rate:

@@ -386,7 +386,8 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
         if len(parts) == 1:
             return parts[0], []
     wholes = rates_over(metric, layer, part=False)
-    named = _named_part(wholes, leftovers, layer)
+    named = _named_part(wholes, leftovers, layer) or next(
+        (r for r in wholes if part_filters(query, r, layer)), None)  # 'percentage of lots we rejected'
     if named is not None:  # "what percentage of the parts we made were good": the part is named
         return named, []
     if wholes and leftovers:
@@ -396,3 +397,20 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
         return None, [r.name for r in layer.spec.metrics if getattr(layer.unit(r.unit), "kind", None) == "ratio"
                       and tables & {m.table for m in layer.metric_measures(r.name)}][:4]
     return None, []
+
+
+def part_filters(query: SemanticQuery, rate: str, layer: Layer) -> list[Filter]:
+    """The query's filters that name the part of `rate` ('rejected' of rejected lots / all lots): the
+    rate counts them itself, so they go with it."""
+    num = layer.metric(rate).expr.partition("/")[0].strip()
+    measure = layer.measures.get(num)
+    if measure is None or not measure.filter:
+        return []
+    out = []
+    for f in query.filters:
+        if f.field in layer.dimensions and f.op == "in" and len(f.values) == 1:
+            column = layer.dimension(f.field).column
+            if re.search(rf"\b{re.escape(column)}\s*=\s*'{re.escape(str(f.values[0]))}'", measure.filter):
+                out.append(f)
+    return out
+
