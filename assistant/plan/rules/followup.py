@@ -8,7 +8,7 @@ import re
 
 from assistant.plan.query import Filter, Order, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
-from assistant.plan.rules.shapes import rates_over
+from assistant.plan.rules.rates import rates_over
 from assistant.understand.catalogue import ValueCatalogue
 from semantic_layer.layer import Layer
 

@@ -59,6 +59,7 @@ from assistant.plan.rules.own_breakdowns import take_own_breakdowns
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.periods import resolve_times
 from assistant.plan.rules.ranking import apply_threshold, apply_top
+from assistant.plan.rules.rates import part_filters, share_as_rate
 from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
@@ -67,8 +68,6 @@ from assistant.plan.rules.shapes import (
     counted_thing,
     listed_dimensions,
     member_kinds,
-    part_filters,
-    share_as_rate,
     unit_spans,
 )
 from assistant.plan.rules.steps import (

@@ -9,7 +9,7 @@ from assistant.core.errors import ClarificationNeeded
 from assistant.plan.query import Filter, Order, SemanticQuery
 from assistant.plan.rules.extract import Threshold, TopN
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.shapes import rates_over
+from assistant.plan.rules.rates import rates_over
 from assistant.plan.rules.steps import ORDER_ONLY
 from assistant.plan.types import PlanContext
 

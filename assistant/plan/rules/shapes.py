@@ -11,7 +11,7 @@ from functools import lru_cache
 from assistant.core.text import fold, word_frequency
 from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.shape_words import SHARE, Shapes, Span
+from assistant.plan.rules.shape_words import Shapes, Span
 from semantic_layer.layer import Layer
 
 
@@ -323,94 +323,3 @@ def _implied_numerator(parsed: Parsed, layer: Layer, text: str, per_at: int) -> 
         if any(w in forms for w in words):
             fits.append(metric.name)
     return (fits[0], den) if len(fits) == 1 else None
-
-
-def rates_over(metric: str, layer: Layer, *, part: bool) -> list[str]:
-    """Rates (ratio metrics 'a / b') whose part (`part=True`) or whole is the metric's one measure:
-    scrap count -> scrap rate (part); material lots -> lot rejection rate (whole)."""
-    spec = layer.metric(metric)
-    own = spec.expr.strip()
-    if own not in layer.measures:
-        return []
-    out = []
-    for rate in layer.spec.metrics:
-        unit = layer.unit(rate.unit)
-        if rate.name == metric or unit is None or unit.kind != "ratio":
-            continue
-        num, _, den = rate.expr.partition("/")
-        if (num.strip() if part else den.strip()) == own:
-            out.append(rate.name)
-    return out
-
-
-def _named_part(rates: list[str], leftovers: list[str], layer: Layer) -> str | None:
-    """The one rate whose part ('good' of good output / total output) a left-over word names."""
-    words = {w for w in leftovers if len(w) >= 2}
-    hits = []
-    for rate in rates:
-        num = layer.metric(rate).expr.partition("/")[0].strip()
-        parts = [m for m in layer.spec.metrics if m.expr.strip() == num]
-        forms = [f.lower() for m in [layer.metric(rate), *parts] for f in (m.label.en, m.label.zh, *m.synonyms.all())]
-        if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", f) for w in words for f in forms):
-            hits.append(rate)
-    return hits[0] if len(hits) == 1 else None
-
-
-def _within_whole(query: SemanticQuery, shapes: Shapes, text: str) -> bool:
-    """'各工厂生产的零件里，报废的占多大比例', 'of the parts each plant made, what share was scrapped':
-    the whole is named first ('...里', 'of the ...'), so each group's part of its own whole is asked
-    (the rate), not each group's part of the grand total."""
-    if shapes.share is None or not query.dimensions:
-        return False
-    before = text[:shapes.share[0]]
-    # not '宁波的报废件里，各条线分别占了多少': a breakdown after the whole takes its shares of it
-    return bool(re.search(r"(?:里|当中|之中|中(?=\s*[，,]))\s*[，,]?\s*(?![\s，,各每])\S{0,6}$", before)
-                or re.match(r"^\s*of\s+(?:the|all)\s+\w+\s+(?:\w+\s+){0,4}(?:made|produced|built)\b", text))
-
-
-def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers: list[str],
-                  text: str = "") -> tuple[str | None, list[str]]:
-    """'what share of the parts came out bad', 'what proportion of lots got turned away': a share of
-    a count with nothing to take it over is the rate that counts it as its part (scrap rate); a share
-    of the whole of rates, with words left unread, is one of those rates (asked). (rate, options)."""
-    if shapes.share is None or len(query.metrics) != 1 or query.per:
-        return None, []
-    # A share word left over ('比例' of '各占多少比例') names the share, not which part of it.
-    leftovers = [w for w in leftovers if not SHARE.fullmatch(w)]
-    metric = query.metrics[0]
-    unit = layer.unit(layer.metric(metric).unit)
-    if unit is not None and unit.kind == "ratio":
-        return None, []
-    if not query.share or _within_whole(query, shapes, text):
-        parts = rates_over(metric, layer, part=True)
-        if len(parts) == 1:
-            return parts[0], []
-    wholes = rates_over(metric, layer, part=False)
-    named = _named_part(wholes, leftovers, layer) or next(
-        (r for r in wholes if part_filters(query, r, layer)), None)  # 'percentage of lots we rejected'
-    if named is not None:  # "what percentage of the parts we made were good": the part is named
-        return named, []
-    if wholes and leftovers:
-        return None, wholes
-    if not query.share:  # a share was asked and nothing above answers it: the rates on the same rows
-        tables = {m.table for m in layer.metric_measures(metric)}
-        return None, [r.name for r in layer.spec.metrics if getattr(layer.unit(r.unit), "kind", None) == "ratio"
-                      and tables & {m.table for m in layer.metric_measures(r.name)}][:4]
-    return None, []
-
-
-def part_filters(query: SemanticQuery, rate: str, layer: Layer) -> list[Filter]:
-    """The query's filters that name the part of `rate` ('rejected' of rejected lots / all lots): the
-    rate counts them itself, so they go with it."""
-    num = layer.metric(rate).expr.partition("/")[0].strip()
-    measure = layer.measures.get(num)
-    if measure is None or not measure.filter:
-        return []
-    out = []
-    for f in query.filters:
-        if f.field in layer.dimensions and f.op == "in" and len(f.values) == 1:
-            column = layer.dimension(f.field).column
-            if re.search(rf"\b{re.escape(column)}\s*=\s*'{re.escape(str(f.values[0]))}'", measure.filter):
-                out.append(f)
-    return out
-
