@@ -227,3 +227,32 @@ def test_a_share_of_records_with_the_rates_part_named_is_that_rate(pipeline: Any
     sq = answer.semantic_query
     assert sq["metrics"] == ["lot_rejection_rate"] and sq["filters"] == [] and sq["dimensions"] == ["supplier"], sq
     assert len(answer.rows) == len(pipeline.ask("list all suppliers").rows)  # suppliers with none rejected too
+
+
+def test_show_me_records_without_an_article_lists_them(pipeline: Any) -> None:
+    answer = pipeline.ask("show me open complaints for Changjiang")
+    assert answer.semantic_query["records"] == "customer_complaints", answer.semantic_query
+    assert pipeline.ask("show me OEE by plant").semantic_query["metrics"] == ["oee"]
+
+
+def test_a_period_with_no_words_of_its_own_is_said_by_its_dates(pipeline: Any) -> None:
+    answer = pipeline.ask("how much scrap did the night shift make last week vs the week before")
+    assert answer.semantic_query["time_grain"] == "week" and len(answer.rows) == 2
+    assert not answer.semantic_query["time_range"].get("label"), answer.semantic_query
+
+
+@pytest.mark.parametrize(("question", "line"), [("宁波三号线这个月的良品率怎么样", "NB-L3"), ("苏州二号线的产量", "SZ-L2")])
+def test_a_numbered_thing_said_with_a_chinese_digit(pipeline: Any, question: str, line: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["filters"] == [{"field": "line", "op": "in", "values": [line]}], sq
+
+
+@pytest.mark.parametrize("question", ["最近30天客诉最多的三个问题", "top 3 OEE last month"])
+def test_a_top_n_of_one_total_asks_by_what(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).status == "clarify"
+
+
+@pytest.mark.parametrize("question", ["energy use per unit by plant last month", "每件产品的能耗 按工厂",
+                                      "electricity consumption per piece at Suzhou this year"])
+def test_a_metric_per_piece_is_the_layers_metric_per_piece(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == ["energy_per_unit"]

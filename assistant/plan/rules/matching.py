@@ -20,6 +20,7 @@ from assistant.plan.rules.second_metrics import (
     drop_repeated_nouns,
     keep_the_duration,
     one_count_of_records,
+    per_piece,
     pieces_where_named,
     rate_of_part_and_whole,
     value_naming_a_metric,
@@ -106,6 +107,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     count_where_members_are(out, ctx.layer)
     value_naming_a_metric(out, vocab, ctx.layer)
     pieces_where_named(out, ctx.layer, text, taken)
+    per_piece(out, ctx.layer, text)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out

@@ -27,6 +27,9 @@ def mend_negated_states(question: str, vocab: Vocabulary) -> str:
     return _NEGATED.sub(swap, question)
 
 
+# '三号线', '二号机': a numbered thing said with a Chinese digit is the same as '3号线' (one character each)
+_CN_DIGIT = re.compile(r"[一二三四五六七八九](?=\s*号)")
+_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)}
 # 'a lot of', 'lots of': a quantifier, however the layer uses 'lot' ('lots' may name material lots)
 _QUANTIFIER = re.compile(r"\b(?:a\s+lot|lots|plenty)\s+of\b", re.I)
 _COMPOUND = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
@@ -42,4 +45,5 @@ def split_compounds(question: str, vocab: Vocabulary) -> str:
             return m.group(0)
         return f"{m.group(1)} {m.group(2)}"
 
+    question = _CN_DIGIT.sub(lambda m: _DIGITS[m.group(0)], question)
     return _QUANTIFIER.sub(lambda m: " " * len(m.group(0)), _COMPOUND.sub(apart, question))

@@ -24,7 +24,9 @@ def resolve_times(times: list[TimeMatch], grain: str | None) -> tuple[TimeRange 
     keep = None
     if own is not None and chosen == own:
         keep = Filter(field=own, op="in", values=sorted({t.start for t in times}))
-    return TimeRange(start=start, end=end, label=" / ".join(t.label for t in times)), chosen, keep
+    # a period with no words of its own ('the week before'): the answer says the dates instead
+    label = " / ".join(t.label for t in times) if all(t.label for t in times) else None
+    return TimeRange(start=start, end=end, label=label), chosen, keep
 
 
 def shift_back(tr: TimeRange) -> TimeRange:

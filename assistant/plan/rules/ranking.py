@@ -18,11 +18,13 @@ __all__ = ["apply_threshold", "apply_top"]
 _WHO = re.compile(r"\b(?:who|whom|whose|which\s+one)\b|谁|哪(?:个|家|位|些|一个|一家)", re.I)
 
 
-def _rank_of_nothing(query: SemanticQuery, text: str, ctx: PlanContext) -> None:
+def _rank_of_nothing(query: SemanticQuery, text: str, ctx: PlanContext, top: TopN | None = None) -> None:
     """'who complained the most this year': a ranking asked of a figure with nothing to rank. The total
     would answer another question; ask by what (the breakdowns the metric takes)."""
-    if query.dimensions or query.time_grain or query.records or not _WHO.search(text):
+    if query.dimensions or query.time_grain or query.records or query.periods:
         return
+    if not (_WHO.search(text) or (top is not None and top.explicit and top.n > 1)):
+        return  # '最多的三个问题' names no kind the data has: 'the top 3' of one total is no answer
     # kinds whose members are named things (customers, suppliers) first: 'who' asks for one of them
     every = ctx.layer.metric_dimensions(query.metrics[0])
     keyed = [d for d in every if ctx.layer.dimension(d).key not in (None, ctx.layer.dimension(d).column)]
@@ -54,7 +56,7 @@ def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
 def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
     if not query.metrics:
         return query
-    _rank_of_nothing(query, text, ctx)
+    _rank_of_nothing(query, text, ctx, top)
     metric = query.metrics[0]
     higher_is_better = ctx.layer.metric(metric).higher_is_better
     desc = {"desc": True, "asc": False, "good": higher_is_better, "bad": not higher_is_better}[top.direction]

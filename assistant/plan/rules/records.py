@@ -11,7 +11,7 @@ from semantic_layer.layer import Layer
 
 # 'show me the open complaints', 'give me all breakdowns last week': records asked for, like 'list'.
 _SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:show|give|get)\s+(?:me\s+|us\s+)?"
-                       r"(?:the\s+|all\s+|our\s+|every\s+)", re.I)
+                       r"(?:the\s+|all\s+|our\s+|every\s+)?", re.I)
 
 
 def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,

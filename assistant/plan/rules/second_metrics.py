@@ -287,3 +287,30 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
             out.metrics[:] = [rate.name]
             return
 
+
+_PER_PIECE = re.compile(r"(?:\s+[a-z]+)?\s*(?:per|a|each|every|for\s+each)\s+(?:unit|piece|part|pc|item)s?\b"
+                        r"|\s*(?:每件|每个产品|单件|每一件)", re.I)
+_PIECE_BEFORE = re.compile(r"(?:每件|每个|单件|每一件)(?:产品|零件)?的?\s*$")
+
+
+def per_piece(out: Parsed, layer: Layer, text: str) -> None:
+    """'energy use per unit': a metric said with 'per unit' right after it is the layer's metric that
+    divides it by the pieces made (energy per unit), when exactly one does."""
+    if len(out.metrics) != 1:
+        return
+    metric = out.metrics[0]
+    start, end = out.metric_spans.get(metric, (0, 0))
+    said = _PER_PIECE.match(text, end)
+    before = _PIECE_BEFORE.search(text, 0, start)
+    if said is None and before is None:
+        return
+    own = layer.metric(metric).expr.strip()
+    fits = [m.name for m in layer.spec.metrics if "/" in m.expr and m.expr.partition("/")[0].strip() == own
+            and getattr(layer.unit(m.unit), "kind", None) != "ratio"]
+    if len(fits) == 1:
+        span = (before.start() if before else start, said.end() if said else end)
+        out.metric_spans = {fits[0]: span}
+        out.matched_text[fits[0]] = text[span[0]:span[1]]
+        out.taken.append(span)  # the words between are the metric's now
+        out.metrics[:] = fits
+
