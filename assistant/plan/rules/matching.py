@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
+from assistant.plan.rules.kind_words import by_before_whole_name, kind_by_what_it_handles, one_of_a_kind
 from assistant.plan.rules.metric_choice import metric_inside_values
 from assistant.plan.rules.second_metrics import (
     count_where_members_are,
@@ -252,8 +253,8 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
                     for o in near.beside(m))
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
         return  # "across all plants": one total
-    marked = _marked(text, m, near) or _one_of_a_kind(text, m, near, set(dims) & value_dims) \
-        or _by_before_whole_name(text, m, dims, layer) or _kind_by_what_it_handles(m, near, tables, layer)
+    marked = _marked(text, m, near) or one_of_a_kind(text, m, near, set(dims) & value_dims) \
+        or by_before_whole_name(text, m, dims, layer) or kind_by_what_it_handles(m, near, tables, layer)
     for d in dims:
         if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type
@@ -264,44 +265,6 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
             out.marked_dims.add(d)
         elif d not in out.marked_dims:  # 'ppm per line - only lines that had any': still per line
             out.bare_dims.add(d)
-
-
-# "the brake line", "that paint cell", "涂装那台机器": one thing of a kind, named by a member of another
-# kind; the words do not say which if several fit, so each is shown (one row if only one does).
-_ONE_BEFORE = re.compile(r"(?:\bthe|\bthat|\bthis|那台|这台|那条|这条|那家|这家|那个|这个)\s*$", re.I)
-_ONE_BETWEEN = re.compile(r"^\s*(?:那台|这台|那条|这条|那家|这家|那个|这个)\s*$")
-
-
-def _one_of_a_kind(text: str, m: Match, near: _Values, own: set[str]) -> bool:
-    named = [o for o in near.beside(m) if o.end <= m.start]
-    if own or not named or (m.text.isascii() and m.text.endswith("s")):
-        return False
-    start = near.run_start(m.start)
-    return bool(_ONE_BEFORE.search(text, max(0, start - 8), start)
-                or any(_ONE_BETWEEN.match(text[o.end:m.start]) for o in named))
-
-
-def _kind_by_what_it_handles(m: Match, near: _Values, tables: set[str], layer: Layer) -> bool:
-    """'转向线', '铝材供应商': a kind named right after a member of something its own records do not
-    hold (the lines making steering parts, the suppliers of aluminium): which ones is not said, so each."""
-    if m.text.isascii():
-        return False
-    named = [o for o in near.beside(m) if o.end == m.start and "value" in o.kinds]
-    return bool(named) and all(layer.join_path(t, layer.dimension(x.ref).table) is None
-                               for o in named for x in o.terms if x.kind == "value" for t in tables)
-
-
-def _by_before_whole_name(text: str, m: Match, dims: list[str], layer: Layer) -> bool:
-    """'quantity affected by complaint issue': 'complaint' went to the metric's words, but 'by' stands
-    before the kind's whole name ('complaint issue'), so the kind is asked for."""
-    for d in dims:
-        spec = layer.dimension(d)
-        for form in (spec.label.en, *spec.synonyms.en):
-            f = form.lower()
-            if len(f) > len(m.text) and text[:m.end].endswith(f) and \
-                    lx.BY_BEFORE.search(text[max(0, m.end - len(f) - 24):m.end - len(f)]):
-                return True
-    return False
 
 
 def _marked(text: str, m: Match, near: _Values) -> bool:
