@@ -256,3 +256,8 @@ def test_a_top_n_of_one_total_asks_by_what(pipeline: Any, question: str) -> None
                                       "electricity consumption per piece at Suzhou this year"])
 def test_a_metric_per_piece_is_the_layers_metric_per_piece(pipeline: Any, question: str) -> None:
     assert pipeline.ask(question).semantic_query["metrics"] == ["energy_per_unit"]
+
+
+def test_a_share_inside_the_rates_part_stays_a_share(pipeline: Any) -> None:
+    sq = pipeline.ask("今年被拒收的来料批次里，铝材占了几成？").semantic_query
+    assert sq["metrics"] == ["material_lot_count"] and sq["share"] == ["material_type"], sq
