@@ -224,6 +224,11 @@ class Layer:
         metric = self.metric(metric_name)
         return list(metric.dimensions) if metric.dimensions is not None else self.reachable_dimensions(metric_name)
 
+    def is_level(self, metric_name: str) -> bool:
+        """Every measure of the metric is a level read on a period's last day (`semi_additive: last`)."""
+        refs = self.metric_measures(metric_name)
+        return bool(refs) and all(r.semi_additive == "last" for r in refs)
+
     def metric_time_columns(self, metric_name: str) -> list[tuple[str, str]]:
         """(table, time column) pairs a metric is dated by, for provenance and freshness."""
         out: list[tuple[str, str]] = []

@@ -223,6 +223,9 @@ class Measure(_Strict):
 
     time_column: str | None = None  # overrides the table's time column
     description: str = ""
+    # A level, not a flow (stock on hand): over time it is its value on the period's last recorded day
+    # (each period's last day with a grain; the latest day of the range, or of all, without one).
+    semi_additive: Literal["last"] | None = None
 
     def __hash__(self) -> int:  # `exists` holds lists and dicts; a measure's name is unique in its layer
         return hash((self.name, self.table, self.agg, self.expr, self.filter))

@@ -113,6 +113,10 @@ def _check_measures(layer: Layer) -> None:
         table = layer.require_table(m.table, where)
         if m.time_column:
             layer.require_column(table.name, m.time_column, where)
+        if m.semi_additive and not (m.time_column or table.time_column):
+            raise LayerError(f"measure '{m.name}' is read on the last day of a period, but table "
+                             f"'{table.name}' has no date.", location=where,
+                             suggestion="Give the table a time_column, or the measure one.")
     # Columns, and that filter and expression mean what they say once compiled.
     check_measure_sql(layer)
 

@@ -254,11 +254,21 @@ GOLDEN: dict[str, list[tuple[dict, str]]] = {
         ({"metrics": None, "dimensions": ["plant"]}, """
          SELECT p.plant_name, SUM(i.on_hand_qty) FROM inventory_snapshots i JOIN plants p ON p.plant_id = i.plant_id
          WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) GROUP BY p.plant_name"""),
+        # a level over time: each month's last snapshot, not the sum of its weekly ones
+        ({"metrics": None, "time_grain": "month", "time_range": TR_Q4}, """
+         SELECT CAST(DATE_TRUNC('month', i.snapshot_date) AS DATE), SUM(i.on_hand_qty) FROM inventory_snapshots i
+         JOIN (SELECT MAX(snapshot_date) AS last_day FROM inventory_snapshots
+               WHERE snapshot_date >= DATE '2025-10-01' AND snapshot_date < DATE '2026-01-01'
+               GROUP BY DATE_TRUNC('month', snapshot_date)) l ON l.last_day = i.snapshot_date
+         GROUP BY 1"""),
     ],
     "safety_stock_level": [
         ({"metrics": None, "dimensions": ["material"]}, """
          SELECT m.material_name, SUM(i.safety_stock) FROM inventory_snapshots i JOIN materials m ON m.material_id = i.material_id
          WHERE i.snapshot_date = (SELECT MAX(snapshot_date) FROM inventory_snapshots) GROUP BY m.material_name"""),
+        ({"metrics": None, "time_grain": "week", "time_range": {"start": "2025-11-01", "end": "2025-11-30"}}, """
+         SELECT CAST(DATE_TRUNC('week', snapshot_date) AS DATE), SUM(safety_stock) FROM inventory_snapshots
+         WHERE snapshot_date >= DATE '2025-11-01' AND snapshot_date < DATE '2025-12-01' GROUP BY 1"""),
     ],
     # Dated against today: pinned to the day asked on (as_of), else the database's CURRENT_DATE.
     "overdue_po_count": [

@@ -95,3 +95,10 @@ def test_layer_validate_finds_a_column_the_database_lacks(layer_copy: Path, demo
     _edit(layer_copy, "tables.yaml", "city: VARCHAR, opened_on: DATE}", "city: VARCHAR, opened_on: DATE, region_code: VARCHAR}")
     problems, _ = check_layer_against_db(str(layer_copy), str(demo_db))
     assert any("plants" in p and "region_code" in p for p in problems), problems
+
+
+def test_a_level_on_an_undated_table_is_refused_at_load(layer_copy: Path) -> None:
+    _edit(layer_copy, "metrics.yaml", "{name: below_safety_rows, table: latest_inventory, agg: count,",
+          "{name: below_safety_rows, table: latest_inventory, agg: count, semi_additive: last,")
+    with pytest.raises(LayerError, match=r"below_safety_rows.*last day.*latest_inventory.*no date"):
+        load_layer(layer_copy)

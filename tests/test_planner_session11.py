@@ -73,9 +73,15 @@ def test_the_stock_noun_inside_below_safety_stock_is_no_second_figure(pipeline: 
     assert "stock_items_below_safety" in [*(sq.get("metrics") or []), sq.get("records")], sq
 
 
-def test_stock_by_week_is_refused_with_the_reason(pipeline: Any) -> None:
+def test_stock_by_week_is_each_weeks_last_snapshot(pipeline: Any, demo_db: Any) -> None:
+    # a level (semi_additive: last) is read on each period's last snapshot, never summed over the days
     answer = pipeline.ask("CQ microcontroller on-hand stock each week in Dec")
-    assert answer.status != "ok" and "week" in answer.message
+    assert answer.semantic_query["time_grain"] == "week", answer.message
+    monthly = pipeline.ask("CQ microcontroller on-hand stock each month in Q4")
+    weekly = pipeline.ask("CQ microcontroller on-hand stock each week in Q4")
+    last_week = {r[0]: r[1] for r in weekly.rows}
+    december = max(d for d in last_week if d.month == 12)
+    assert monthly.rows[-1][1] == pytest.approx(last_week[december])  # December's level: its last week's
 
 
 def test_model_codes_in_names() -> None:

@@ -93,8 +93,9 @@ def scope_line(query: SemanticQuery, layer: Layer, lang: str, value_labels: dict
     filters = [filter_words(f, layer, lang, value_labels, query.units) for f in query.filters]
     if filters:
         parts.append(("，".join(filters)) if lang == "zh" else "where " + "; ".join(filters))
-    if query.time_range is None and query.metrics and not any(layer.metric_time_columns(m) for m in query.metrics):
-        parts.append("当前" if lang == "zh" else "as it stands")  # a level with no dates (the latest stock)
+    if query.time_range is None and query.metrics and not query.time_grain and all(
+            layer.is_level(m) or not layer.metric_time_columns(m) for m in query.metrics):
+        parts.append("当前" if lang == "zh" else "as it stands")  # a level on its latest day (the stock now)
     elif (query.metrics or query.time_range is not None) and not (query.as_of and query.time_range is None):
         parts.append(_period(query, lang))  # a list of members has no period unless one was asked
     if query.as_of is not None:  # 'overdue' is overdue on some day: the one asked on

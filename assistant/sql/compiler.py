@@ -37,7 +37,7 @@ from assistant.sql.rollup import SummarySource, reroute
 from assistant.sql.shapes import average_select, in_periods, period_key, ratio_expression, share_select
 from assistant.sql.today import pin_today
 from semantic_layer.layer import JoinStep, Layer
-from semantic_layer.models import Measure
+from semantic_layer.models import GRAINS, Measure
 
 _ISO_WEEK = {
     "bigquery": ("DATE_TRUNC(CAST({col} AS DATE), ISOWEEK)", "bigquery"),
@@ -168,6 +168,8 @@ class Compiler:
                dim_filters: list[Filter]) -> list[exp.Expr]:
         """The fact's WHERE conditions: time window, shared measure filter, periods, dimensions."""
         where = self._time_window(group, query)
+        if group.time_column and group.measures and all(m.semi_additive == "last" for m in group.measures):
+            where.append(self._last_days(group, query))
         if common is not None:
             where.append(common)
         for f in query.filters:
@@ -179,6 +181,19 @@ class Compiler:
             dim = self.layer.dimension(f.field)
             where.append(condition(exp.column(dim.key_column, table=dim.table), f))
         return where
+
+    def _last_days(self, group: _Group, query: SemanticQuery) -> exp.Expr:
+        """A level (stock) is read on the last recorded day of each period asked (with a grain), else of
+        the range, else of all: summing the days of a period would count the same stock many times."""
+        col = _time_column(group)
+        last = exp.select(exp.Max(this=col.copy())).from_(exp.to_table(group.table))
+        window = self._time_window(group, query)
+        if window:
+            last = last.where(exp.and_(*window))
+        grain: str | None = query.time_grain or next((f.field for f in query.filters if f.field in GRAINS), None)
+        if grain:
+            last = last.group_by(self._grain_expr(group, grain))
+        return exp.In(this=col.copy(), query=exp.Subquery(this=last))
 
     @staticmethod
     def _time_window(group: _Group, query: SemanticQuery) -> list[exp.Expr]:

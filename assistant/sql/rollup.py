@@ -74,6 +74,8 @@ def unusable(layer: Layer, agg: Aggregate, part: FactPart, query: SemanticQuery,
     if agg.source != part.table:
         return f"it summarises {agg.source}, not {part.table}"
     for m in part.measures:
+        if m.semi_additive:  # a level is read on one day; a summary of days has added them up
+            return f"{m.name} is a level read on a period's last day"
         if stored_columns(agg, m) is None:
             return f"it does not store {m.name} ({m.agg}) in a form that adds up"
     reason = _time_reason(agg, part, query)
