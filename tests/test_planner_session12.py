@@ -261,3 +261,49 @@ def test_a_metric_per_piece_is_the_layers_metric_per_piece(pipeline: Any, questi
 def test_a_share_inside_the_rates_part_stays_a_share(pipeline: Any) -> None:
     sq = pipeline.ask("今年被拒收的来料批次里，铝材占了几成？").semantic_query
     assert sq["metrics"] == ["material_lot_count"] and sq["share"] == ["material_type"], sq
+
+
+def test_a_money_word_that_only_sets_the_scene_is_no_money_question(pipeline: Any) -> None:
+    sq = pipeline.ask("For the cost review: number of scrapped pieces per product family in Q3 2025?").semantic_query
+    assert sq["metrics"] == ["scrap_count"] and sq["dimensions"] == ["product_family"], sq
+    assert pipeline.ask("what did scrap cost us last month").status == "refused"
+
+
+def test_someone_elses_plant_is_refused_not_answered_with_ours(pipeline: Any) -> None:
+    assert pipeline.ask("隔壁竞争对手工厂的OEE是多少，我们比他们高吗").status == "refused"
+    assert pipeline.ask("上个月各工厂的OEE").status == "ok"
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("今年每个月收到几个客述？", "complaint_count"),  # a metric's two characters, one mistyped by sound
+    ("全公司的可用率，本季度跟上季度比怎么样？", "availability"),  # 'the whole company' is every plant
+    ("top 3 most power-hungry machines this month (total kwh)", "energy_kwh"),  # everyday words hyphened
+    ("Chongqing kWh per unit - this quarter against last quarter, side by side", "energy_per_unit"),
+])
+def test_ordinary_words_and_sound_typos_do_not_block(pipeline: Any, question: str, metric: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == [metric], answer.message
+
+
+def test_a_real_word_is_no_typo_of_a_time_word_unless_a_period_was_meant(pipeline: Any) -> None:
+    sliced = pipeline.ask("each plant's slice of total output last qtr, as a %").semantic_query
+    assert sliced["share"] == ["plant"], sliced
+    weak = pipeline.ask("OEE last weak by plant").semantic_query
+    assert weak["time_range"]["start"] == "2025-12-22", weak
+
+
+def test_minutes_after_a_number_rank_nothing_and_how_has_it_moved_is_a_trend(pipeline: Any) -> None:
+    sq = pipeline.ask("Chongqing yield month by month this year - got the ops call in 10 min").semantic_query
+    assert sq["time_grain"] == "month" and sq["limit"] is None, sq
+    moved = pipeline.ask("how has the microcontroller stock at Chongqing moved over the last 6 weeks?")
+    assert moved.semantic_query["time_grain"] == "week" and len(moved.rows) >= 5
+
+
+@pytest.mark.parametrize("question", ["本月到期的销售订单总共多少件", "Total quantity on sales orders with a due date this month?"])
+def test_pieces_on_records_said_with_a_piece_word(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == ["ordered_quantity"]
+
+
+def test_which_three_asked_first_keeps_its_count(pipeline: Any) -> None:
+    sq = pipeline.ask("今年哪三家供应商交货最准时？按准时率排一下").semantic_query
+    assert sq["metrics"] == ["on_time_delivery_rate"] and sq["limit"] == 3, sq

@@ -138,7 +138,8 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
         # '最省电的' ranks the least first; any other 最 + verb ('最耗电', '最常坏') the most.
         way = "asc" if text[m.end():m.end() + 1] in lx.BARE_MOST_LEAST else "desc"
         count = _separate_count(text, taken)
-        if count is not None and count[1][0] > m.start():  # '本月最耗电的5台设备': the count follows
+        # '本月最耗电的5台设备': the count follows; '哪三家供应商交货最准时': it comes first
+        if count is not None and (count[1][0] > m.start() or "哪" in text[max(0, count[1][0] - 1):count[1][1]]):
             return TopN(count[0], way, m.span(), True, extra=count[1])
         if "哪" in text[max(0, m.start() - 10):m.start()]:
             return TopN(1, way, m.span(), False)
@@ -209,9 +210,9 @@ def _without_stopwords(run: str) -> str:
         stop = next((n for n in range(min(4, len(run) - i), 0, -1) if run[i:i + n] in lx.STOPWORDS_ZH), 0)
         word = next((run[i:i + n] for n in range(min(4, len(run) - i), stop, -1)
                      if n > 1 and word_frequency(run[i:i + n], "zh") >= 3.0), None)
-        if word is None:
-            rest += run[i]
-            i += 1
+        if word is None:  # a function word goes whole ('全公司' is not '全' and the word '公司')
+            rest += run[i:i + max(stop, 1)]
+            i += max(stop, 1)
             continue
         # a common word made of function words and one more character ('怎么样', '大概') goes whole
         kept += [_strip_stopwords(rest), word if len(_strip_stopwords(word).replace(" ", "")) > 1 else " "]
@@ -226,6 +227,10 @@ def _strip_stopwords(piece: str) -> str:
     for stop in _STOPWORDS_LONGEST_FIRST:
         piece = piece.replace(stop, " ")
     return piece
+
+
+_REAL_WORD_ZIPF = 3.0  # words at least this common in English are read as typos of time words only
+_TIME_CUE_BEFORE = re.compile(r"\b(?:last|this|next|past|previous|per|each|every|by)\s+$", re.I)  # ...after these
 
 
 def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
@@ -244,7 +249,10 @@ def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str
             return lx.ABBREVIATIONS[low]
         if low in known or low in lx.STRUCTURE_WORDS or len(low) < 3:
             return word
-        best = process.extractOne(low, lx.STRUCTURE_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+        if word_frequency(low, "en") >= _REAL_WORD_ZIPF and not _TIME_CUE_BEFORE.search(m.string, 0, m.start()):
+            return word  # 'slice' is a word of its own, not 'since' mistyped ('last weak' still is 'week')
+        cued = _TIME_CUE_BEFORE.search(m.string, 0, m.start()) is not None  # 'last weak': a period was meant
+        best = process.extractOne(low, lx.STRUCTURE_WORDS, scorer=fuzz.ratio, score_cutoff=70 if cued else 80)
         if best is None or best[0][0] != low[0]:
             return word
         fixes.append((word, best[0]))

@@ -34,18 +34,21 @@ TOP_COUNT = [
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
     re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest"
-               r"|longest|shortest|slowest|fastest|max(?:imum)?|min(?:imum)?)\b", re.I),
+               r"|longest|shortest|slowest|fastest|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
+    # 'day vs night shift - which is worse?': a comparative asked of the members named ranks them
+    re.compile(r"\bwhich(?:\s+one)?\s+(?:is|was|are|were|did|does|has|had|looks?)\s+(?P<dir>worse|better|higher|lower)\b",
+               re.I),
 ]
 # '哪台设备最耗电': any other 最 + verb after a 哪 ranks from the top (not 最近, 最新: times).
 BARE_MOST = re.compile(r"(?P<dir>最)(?![近新后早初终])(?=[\u4e00-\u9fff])")
 BARE_MOST_LEAST = set("省")  # 最省电, 最省料: the least of what follows
 DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
               "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
-ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest",
+ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
              "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快"}
-GOOD_WORDS = {"best", "最好"}
-BAD_WORDS = {"worst", "最差"}
+GOOD_WORDS = {"best", "better", "最好"}
+BAD_WORDS = {"worst", "worse", "最差"}
 
 # Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
 THRESHOLD = [
@@ -188,6 +191,7 @@ STOPWORDS_ZH = [
     "吗", "呢", "在", "和", "与", "及", "跟", "以及", "或", "中", "里", "上", "下", "对比", "比较", "相比", "数据",
     "指标", "按", "各", "不同", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成",
     "只看", "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
+    "全公司", "全厂", "整个公司", "公司整体", "全集团",
     "期", "内", "发生", "出现", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种",
     "次", "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否", "？",
     "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", '"', "'",
@@ -264,6 +268,15 @@ SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (
                                    r"|\byear[- ]over[- ]year\b|\byoy\b|去年同期|上年同期|同比", re.I)
 
 # Money asked for ("what did it cost", "利润", "多少钱"): answerable only by a metric in a money unit.
+def money_asked(text: str) -> re.Match[str] | None:
+    """A money word in the question, unless it only sets the scene before a colon or a dash."""
+    for m in MONEY.finditer(text):
+        if not _PREAMBLE_END.match(text, m.end(), m.end() + 30):
+            return m
+    return None
+
+
+_PREAMBLE_END = re.compile(r"[^?？。.]*?(?:[:：]|\s[-–—]\s)")
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
                    r"|euros?|turnover|expenses?|budget|wages?|salar(?:y|ies)|payroll|paid|earn(?:s|ings)?)\b"
                    r"|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额|工资|薪资|薪水|薪酬|时薪"

@@ -30,6 +30,7 @@ def mend_negated_states(question: str, vocab: Vocabulary) -> str:
 # '三号线', '二号机': a numbered thing said with a Chinese digit is the same as '3号线' (one character each)
 _CN_DIGIT = re.compile(r"[一二三四五六七八九](?=\s*号)")
 _DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)}
+_SIDE_BY_SIDE = re.compile(r"\bside\s+by\s+side\b", re.I)
 # 'a lot of', 'lots of': a quantifier, however the layer uses 'lot' ('lots' may name material lots)
 _QUANTIFIER = re.compile(r"\b(?:a\s+lot|lots|plenty)\s+of\b", re.I)
 _COMPOUND = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
@@ -46,4 +47,6 @@ def split_compounds(question: str, vocab: Vocabulary) -> str:
         return f"{m.group(1)} {m.group(2)}"
 
     question = _CN_DIGIT.sub(lambda m: _DIGITS[m.group(0)], question)
+    question = _SIDE_BY_SIDE.sub(lambda m: m.group(0)[:2].replace(m.group(0)[:2], "vs") + " " * (len(m.group(0)) - 2),
+                                 question)  # 'side by side' compares; its 'by' asks for no breakdown
     return _QUANTIFIER.sub(lambda m: " " * len(m.group(0)), _COMPOUND.sub(apart, question))

@@ -290,7 +290,7 @@ def value_before_rows(parsed: Parsed, text: str, ctx: PlanContext) -> None:
 
 
 _AUXILIARY = re.compile(r"\s*(?:(?:were|was|are|is|got|have been|had been)\s+)?")
-_AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|pieces|pcs)\s+(?:of|in)\s+"
+_AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|pieces|pcs)\s+(?:of|in|on)\s+"
                         r"(?:the\s+|our\s+|all\s+)?$", re.I)
 
 

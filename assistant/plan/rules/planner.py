@@ -14,7 +14,7 @@ from assistant.plan.choices import clarify
 from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
-from assistant.plan.rules.extract import find_times, mend_time_words, remainder_words
+from assistant.plan.rules.extract import Span, find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.followup import (
     count_of_records,
@@ -25,6 +25,7 @@ from assistant.plan.rules.followup import (
     refers_to_shown,
     widen_to_parent,
 )
+from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, kind_of, mend_typos, read_terms, uncontract
 from assistant.plan.rules.mend import mend_negated_states, split_compounds
 from assistant.plan.rules.messages import (
@@ -54,20 +55,14 @@ from assistant.plan.rules.metric_choice import (
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
-from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns
 from assistant.plan.rules.period_average import period_average
-from assistant.plan.rules.periods import resolve_times
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, share_as_rate
 from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
-    attribute_dimensions,
-    attributes_asked,
     counted_thing,
-    listed_dimensions,
-    member_kinds,
     unit_spans,
 )
 from assistant.plan.rules.steps import (
@@ -88,7 +83,14 @@ from assistant.plan.rules.steps import (
     unjoined_metrics,
     unplaced_negation,
 )
-from assistant.plan.rules.unknown import Leftover, is_ordinary, owns_a_term, sort_leftover, unknown_member
+from assistant.plan.rules.unknown import (
+    Leftover,
+    is_ordinary,
+    owns_a_term,
+    qualifies_a_kind,
+    sort_leftover,
+    unknown_member,
+)
 from assistant.plan.rules.verified import match_verified
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.rules.vocab_build import build_vocabulary
@@ -187,7 +189,7 @@ class RulePlanner:
             parsed.metrics[:], cue, r.unknown, r.leftover.names, r.leftover.ordinary = [rate], True, [], [], []
         is_follow_up = previous is not None and (
             cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
-        money = lx.MONEY.search(text)
+        money = lx.money_asked(text)  # 'for the cost review: scrapped pieces per family' asks pieces
         if money and not any(getattr(ctx.layer.unit(m.unit), "kind", None) == "money" for m in ctx.layer.spec.metrics):
             return refuse_money(self.name, ctx.layer, ctx.lang, money.group(0))
         take_own_breakdowns(r, text, ctx)
@@ -204,17 +206,24 @@ class RulePlanner:
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
-        unknown_name = unknown_member(question, text, r.leftover.names, parsed.dim_spans, terms, ctx.values)
+        return self._not_ours(question, text, r, terms, ctx) or \
+            self._build_query(r, text, ctx, previous if is_follow_up else None)
+
+    def _not_ours(self, question: str, text: str, r: Reading, terms: list[Span], ctx: PlanContext) -> Plan | None:
+        """A name the data lacks, or someone else's things: refused or asked about, never widened."""
+        unknown_name = unknown_member(question, text, r.leftover.names, r.parsed.dim_spans, terms, ctx.values)
         if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours
+        if (rival := qualifies_a_kind(text, r.leftover.ordinary, r.parsed.dim_spans)) is not None:
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values, question)
-        return self._build_query(r, text, ctx, previous if is_follow_up else None)
+        return None
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:
         """A list of members, a refusal of a breakdown the data lacks, or no metric to answer with."""
-        listing = self._list_plan(r, text, ctx)
+        listing = list_plan(self.name, r, text, ctx)
         if listing is not None:
             return listing
         if r.leftover.breakdowns:  # "which operator ...": answering for everyone would not answer it
@@ -316,43 +325,6 @@ class RulePlanner:
         if negation:
             return filters, unread_negation(self.name, ctx.lang, negation)
         return filters, None
-
-    def _list_plan(self, r: Reading, text: str, ctx: PlanContext) -> Plan | None:
-        """'list all customers and their region', 'which machines are on Ningbo Line 3': members, no metric
-        (and no left-over words that describe one)."""
-        parsed, layer = r.parsed, ctx.layer
-        if r.shapes.share or r.shapes.per or r.shapes.average:  # "各客户的按期交货比例分别是": a figure is asked
-            return None
-        dims = listed_dimensions(parsed, r.shapes, []) or member_kinds(parsed, r.shapes, layer) \
-            or listed_dimensions(parsed, r.shapes, [], every=True)  # kinds that only filter, if nothing else
-        attributes = attribute_dimensions(text, dims, layer) if dims else {}
-        dims = [*dims, *attributes]
-        valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
-        base = (layer.list_table(dims, valued) or layer.list_table(dims)) if dims else None
-        if base is None:
-            return None
-        said = [(i, i + len(a)) for a in attributes.values() if (i := text.find(a)) >= 0]
-        first = Occurrences(text, [w.lower() for w in r.unknown]).first if said else text.find
-        unknown = [w for w in r.unknown if not any(s < i + len(w) and i < e for s, e in said
-                                                   if (i := first(w.lower())) >= 0)]
-        words = [w for w in r.leftover.words if w in unknown]
-        guess = guess_metric(words, layer, reachable(parsed, layer)) if words else None
-        if guess is not None and (guess.metric or guess.worth_asking):
-            return None
-        allowed = {d for d in layer.dimensions if layer.join_path(base, layer.dimension(d).table) is not None}
-        filters, problem = member_filters(parsed.values, [], ctx, r.question, allowed=allowed, grouped=dims)
-        if problem:
-            return clarify(self.name, problem.message, problem.choices, not_understood=unknown)
-        asked = attributes_asked(attributes, parsed, text)  # 'outside China, and in which country?'
-        listed = [d for d in dims if d not in {f.field for f in filters} or d in asked] or dims
-        period = resolve_times(r.found.times, None)[0]
-        if period is not None and not layer.tables[layer.list_table(listed, [f.field for f in filters])
-                                                   or base].time_column:
-            return None  # 'suppliers last month': members have no dates; a figure over records may answer it
-        query = SemanticQuery(dimensions=listed, filters=filters, time_range=period,
-                              locale="zh" if ctx.lang == "zh" else "en")
-        return Plan(kind="query", planner=self.name, query=query, not_understood=unknown,
-                    notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)
 
     def _without_metric(self, parsed: Parsed, leftover: Leftover, times: list[TimeMatch], ctx: PlanContext,
                         is_follow_up: bool, text: str, count: tuple[int, int] | None = None) -> Plan | None:

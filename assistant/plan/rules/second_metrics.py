@@ -19,6 +19,7 @@ COUNT_PHRASE = re.compile(r"\s*(?:(?:how\s+many\s+)?(?:units?|pieces?|pcs|items?
                            r"|(?:多少|几)\s*[件个台只套批]?|件数)\s*", re.I)
 _AND = re.compile(r"\b(?:and|plus|as\s+well\s+as)\b|[&和及与跟]|还有", re.I)
 _COUNTED = {"count", "quantity"}
+_PIECE_WORD = re.compile(r"件|\b(?:units?|pieces?|pcs|parts)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[,，;；。.?？!！()（）]")
 
 
@@ -35,8 +36,11 @@ def drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
         # 'how many parts did we throw away' counts the scrap
         # ('how many units were on the sales orders' is their quantity, not how many orders: a count
         # phrase before the metric only stands for pieces that metric sums)
+        # ('销售订单总共多少件': pieces of the orders, not their number: the pieces metric is found below)
+        pieces = bool(_PIECE_WORD.search(out.matched_text.get(m, "")))
         if any(o != m and units[o] in _COUNTED and _same_clause(text, out.metric_spans.get(o), (start, start))
-               and (out.metric_spans.get(o, (0, 0))[1] <= start or _sums_pieces(o, layer)) for o in out.metrics):
+               and (out.metric_spans.get(o, (0, 0))[1] <= start or _sums_pieces(o, layer))
+               and (_sums_pieces(o, layer) or not pieces) for o in out.metrics):
             out.metrics.remove(m)
 
 

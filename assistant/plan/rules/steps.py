@@ -42,7 +42,8 @@ from assistant.plan.types import PlanContext
 from assistant.understand.timeparse import TimeMatch
 from semantic_layer.layer import Layer
 
-TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化", re.I)
+TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化"
+                   r"|\bhow\s+(?:has|have|did)\b.{0,60}?\b(?:moved|changed|developed|evolved|gone)\b", re.I)
 BEFORE_THAT = re.compile(
     r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
 ORDER_ONLY = re.compile(

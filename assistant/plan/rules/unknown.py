@@ -45,8 +45,10 @@ def unknown_member(question: str, text: str, unknown: list[str], dim_spans: list
                 original = question[start:end]
             beside = dims.starts_within(end, end + 2) or dims.ends_within(start - 2, start)
             # 'blorp-severity': a made-up word hyphened to a layer word names something the data lacks
-            coined = word.isascii() and "-" in word and any(p.isalpha() and word_frequency(p, "en") < 1.5
-                                                            for p in word.split("-"))
+            parts = word.split("-") if word.isascii() and "-" in word and not id_like else []
+            coined = any(p.isalpha() and word_frequency(p, "en") < 1.5 for p in parts)
+            if parts and not coined and all(word_frequency(p, "en") >= 3.0 for p in parts):
+                continue  # 'power-hungry', 'hard-working': everyday words joined, no name
             if id_like or capitalised or beside or holds or coined:
                 return _LEAD.sub("", original) if holds and not word.isascii() else original
     return None
@@ -259,6 +261,16 @@ _TIME_OR_COUNT = re.compile(r"[年月日周季天期时一二两三四五六七�
 def owns_a_term(text: str, word: str, term_spans: list[Span]) -> bool:
     """'竞争对手的OEE': the word, then 的, then a term; not a period or a count ('这两年的产量')."""
     return _owns(text, word, _spans(text, word), _Starts(s for s, _ in term_spans))
+
+
+def qualifies_a_kind(text: str, words: list[str], dim_spans: list[Span]) -> str | None:
+    """'隔壁竞争对手工厂的OEE': a Chinese word the data does not have, right before a kind's word, says
+    whose or which of that kind is meant; answering for ours would answer another question."""
+    starts = _Starts(s for s, _ in dim_spans)
+    for word in words:
+        if not word.isascii() and not _TIME_OR_COUNT.search(word) and any(e in starts for _s, e in _spans(text, word)):
+            return word
+    return None
 
 
 def _owns(text: str, word: str, spans: list[Span], term_starts: _Starts) -> bool:

@@ -290,9 +290,10 @@ class Vocabulary:
                  covered: list[bool]) -> None:
         """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
         n = len(form)
-        if n == 2 and (k != 1 or any(covered[i + j] for j in range(n))
-                       or not any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms)):
-            return  # two characters, one wrong: only a named entity's label, and a homophone (below)
+        named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
+            or all(t.kind == "metric" for t in terms)  # '客述': the complaints ('客诉') mistyped by sound
+        if n == 2 and (k != 1 or any(covered[i + j] for j in range(n)) or not named):
+            return  # two characters, one wrong: only an entity's label or a metric's word, and a homophone (below)
         # the sound last: it loads the pinyin tables, which a question without a near miss never needs
         homophone = _sound(window[k]) == _sound(form[k])
         if n == 2 and not homophone:
@@ -320,7 +321,7 @@ class Vocabulary:
             cached = [(f, t) for f, t in self.forms.items()
                       if len(f) >= 2 and all_cjk(f)
                       and (any(x.kind == "value" and not x.partial for x in t)
-                           or (len(f) >= 3 and all(x.kind == "metric" for x in t)))]
+                           or all(x.kind == "metric" for x in t))]
             self._cjk_cache = cached
         return cached
 
