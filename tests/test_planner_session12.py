@@ -307,3 +307,22 @@ def test_pieces_on_records_said_with_a_piece_word(pipeline: Any, question: str) 
 def test_which_three_asked_first_keeps_its_count(pipeline: Any) -> None:
     sq = pipeline.ask("今年哪三家供应商交货最准时？按准时率排一下").semantic_query
     assert sq["metrics"] == ["on_time_delivery_rate"] and sq["limit"] == 3, sq
+
+
+def test_a_kinds_own_word_is_no_members_short_name(pipeline: Any) -> None:
+    # 'Paint defect' less the machine type 'paint' is 'defect': the defect type's own word, no member
+    answer = pipeline.ask("Ningbo defect mix last month - % of defective qty by defect type pls")
+    sq = answer.semantic_query
+    assert sq["filters"] == [{"field": "plant", "op": "in", "values": ["NB"]}] and sq["share"] == ["defect_type"], sq
+    assert sum(r[-1] for r in answer.rows) == pytest.approx(1.0)  # the mix adds up to the whole of Ningbo
+
+
+def test_a_comparison_of_two_periods_keeps_no_bare_kind(pipeline: Any) -> None:
+    sq = pipeline.ask("our on-time % to customers, this year vs last year?").semantic_query
+    assert sq["dimensions"] == [] and sq["time_grain"] == "year", sq
+
+
+def test_pull_up_records_and_who_raised_each_one_lists_them(pipeline: Any) -> None:
+    sq = pipeline.ask("pull up the complaints that aren't closed yet - who raised each one and what's the issue"
+                      ).semantic_query
+    assert sq["records"] == "customer_complaints", sq

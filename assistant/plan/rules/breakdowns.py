@@ -60,4 +60,6 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
     respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
                        and not _PERIOD_NEXT.match(text, m.end())
                        for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
-    return bool(found.top or found.threshold or lx.COMPARE.search(text) or respectively)
+    # 'on-time % to customers, this year vs last year': the comparison is of the periods, not the customers
+    compared = lx.COMPARE.search(text) and len(found.times) < 2
+    return bool(found.top or found.threshold or compared or respectively)

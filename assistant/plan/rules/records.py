@@ -10,7 +10,8 @@ from assistant.plan.rules.shape_words import Shapes, Span
 from semantic_layer.layer import Layer
 
 # 'show me the open complaints', 'give me all breakdowns last week': records asked for, like 'list'.
-_SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:show|give|get)\s+(?:me\s+|us\s+)?"
+_SHOW_THE = re.compile(r"^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:show|give|get|pull\s+up|bring\s+up)"
+                       r"\s+(?:me\s+|us\s+)?"
                        r"(?:the\s+|all\s+|our\s+|every\s+)?", re.I)
 
 
@@ -33,7 +34,7 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
     asked = _which_named(text, query.metrics[0], layer) or (not query.dimensions and _WHICH_FIRST.match(text))
     explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
-        or bool(asked)
+        or bool(asked) or (_SHOW_THE.search(text) is not None and _EACH_ONE.search(text) is not None)
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
         return None  # 'show me the complaints by customer' is their count per customer
     refs = layer.metric_measures(query.metrics[0])
@@ -55,6 +56,7 @@ _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪�
 LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)
 
 
+_EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b", re.I)  # 'pull up the complaints - who raised each one'
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
 
 

@@ -199,6 +199,11 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
         return list(dict.fromkeys(later))
     # 'critical缺陷占全部缺陷', '各厂非计划停机占总停机', 'unplanned downtime share by plant': the member
     # said right before the metric (or with its word: '非计划停机') is its part; earlier ones the scope
+    # '% of defective qty by defect type': each group's share of the total asked after the share word
+    after = [d for d in query.dimensions if parsed.dim_words.get(d, (-1, -1))[0] > shapes.share[0]
+             and d not in parsed.bare_dims]
+    if after and not later:
+        return after
     ends = {terms[0].ref: m.end for m, terms in parsed.values if terms}
     said = parsed.matched_text.get(query.metrics[0], "")
     inside = {terms[0].ref for m, terms in parsed.values if terms and said and said in m.text}

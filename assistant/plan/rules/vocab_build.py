@@ -83,7 +83,11 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
         if label.isascii() and label[-1:].isalpha() and (" " in label or len(label) > 4 or label.isupper()):
             # English plurals of names: "front brake calipers", "gear sets".
             vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
+        kind = layer.dimension(member.dimension)
+        kind_words = {w for f in (kind.label.en, *kind.synonyms.en) for w in normalize(f).split()}
         for form in _parent_removed_forms(member, catalogue, member.dimension):
+            if normalize(form) in kind_words:
+                continue  # 'Paint defect' less 'paint' is 'defect', the kind's own word: no name of one member
             vocab.add(form, Term("value", member.dimension, member, partial=True))
     _add_value_sets(vocab, layer, catalogue)
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
