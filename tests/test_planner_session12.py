@@ -326,3 +326,9 @@ def test_pull_up_records_and_who_raised_each_one_lists_them(pipeline: Any) -> No
     sq = pipeline.ask("pull up the complaints that aren't closed yet - who raised each one and what's the issue"
                       ).semantic_query
     assert sq["records"] == "customer_complaints", sq
+
+
+def test_pieces_the_records_cannot_hold_are_asked_about_not_taken_from_everywhere(pipeline: Any) -> None:
+    # after a trace, 'these work orders … how many cracked pieces': never every crack of the plant
+    answer = _ask(pipeline, "LOT-20251107-0014用在了哪些工单", "这几个工单一共查出多少件裂纹？")
+    assert answer.status != "ok" or answer.rows[0][0] < 5000, answer.message
