@@ -249,9 +249,9 @@ def pieces_where_named(out: Parsed, layer: Layer, text: str, taken: list[Span]) 
         table = _counted_table(other, layer)
         fits = [m.name for m in layer.spec.metrics if table and m.unit == layer.metric(counted).unit
                 and _sums_pieces(m.name, layer) and {x.table for x in layer.metric_measures(m.name)} == {table}]
-        named = set(out.group_by) | {t.ref for _, terms in out.values for t in terms[:1]}
-        if len(fits) == 1 and not _joined(text, out, counted, other) \
-                and named <= set(layer.metric_dimensions(fits[0])):  # '工单…多少件裂纹': no pieces of the orders
+        takes = set(layer.metric_dimensions(fits[0])) if len(fits) == 1 else set()
+        held = set(out.group_by) <= takes and all(any(t.ref in takes for t in terms) for _, terms in out.values)
+        if len(fits) == 1 and not _joined(text, out, counted, other) and held:  # '工单…多少件裂纹': not the orders'
             out.metric_spans[fits[0]] = out.metric_spans.pop(other, (0, 0))
             out.matched_text[fits[0]] = out.matched_text.pop(other, "")
             out.metrics[:] = fits
