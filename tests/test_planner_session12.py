@@ -73,6 +73,9 @@ def test_which_members_of_listed_records_are_those_records_members(pipeline: Any
     assert sq["records"] == "customer_complaints" and sq["distinct"] and sq["dimensions"] == ["customer"], sq
     everyone = pipeline.ask("list all customers")
     assert 0 < len(answer.rows) < len(everyone.rows)
+    assert answer.message.startswith("Customers named in customer complaints"), answer.message
+    zh = _ask(pipeline, "上个月的客诉列出来", "都是哪些客户")
+    assert zh.semantic_query["distinct"] and zh.message.startswith("客诉中的客户列表"), zh.message
 
 
 def test_a_follow_up_narrows_listed_records_and_counts_them(pipeline: Any) -> None:

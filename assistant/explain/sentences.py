@@ -114,6 +114,10 @@ def _what(query: SemanticQuery, layer: Layer, lang: str) -> str:
         return f"{listed[0]}清单" if lang == "zh" else "List of " + mid_sentence(listed[0])
     if not query.metrics:  # a list of members, named by what one row is where the layer says ("Suppliers")
         listed = [_plural(d, layer, lang) for d in query.dimensions]
+        if query.records:  # the members those records name: "Customers named in customer complaints"
+            source = record_names(layer, query.records)[1 if lang == "zh" else 0]
+            return f"{source}中的{'、'.join(listed)}列表" if lang == "zh" else \
+                ", ".join(listed) + " named in " + mid_sentence(source)
         return f"{'、'.join(listed)}列表" if lang == "zh" else "List of " + ", ".join(mid_sentence(x) for x in listed)
     text = _measured(query, layer, lang)
     if lang == "zh":
