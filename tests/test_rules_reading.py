@@ -126,8 +126,10 @@ def test_their_count_stays_when_asked_for_with_and(ask):
 
 
 def test_a_comma_across_clauses_does_not_join_two_metrics(ask):
+    # the work orders are what is counted in; the figure after the comma is their planned quantity, per line
     answer = ask("本季度计划开工的工单（不含已取消的），每条线一共计划生产多少件？")
-    assert answer.status == "clarify", (answer.status, answer.semantic_query)
+    sq = answer.semantic_query
+    assert answer.status == "ok" and sq["metrics"] == ["planned_quantity"] and sq["dimensions"] == ["line"], sq
 
 
 # ---------------------------------------------------------------------------- rankings and breakdowns

@@ -217,6 +217,10 @@ class Export:
             if (m.table, m.time_column) not in self.dim_of:  # a date only this measure is read by
                 self._time_dimension(self.layer.tables[m.table], m.time_column)
             out["agg_time_dimension"] = self.dim_of[(m.table, m.time_column)]
+        dated = m.time_column or self.layer.tables[m.table].time_column
+        if m.semi_additive == "last" and dated and (m.table, dated) in self.dim_of:
+            # a level: MetricFlow reads it on the latest day of its time dimension
+            out["non_additive_dimension"] = {"name": self.dim_of[(m.table, dated)], "window_choice": "max"}
         out["create_metric"] = False
         return out
 

@@ -39,6 +39,7 @@ class Base:
     metric_label: str | None = None  # create_metric_display_name
     problem: str | None = None
     create_metric: bool | None = None  # as written: None when the project does not say
+    semi_additive: str | None = None  # 'last': a level read on the last day of a period
 
 
 @dataclass
@@ -104,6 +105,8 @@ class Measures:
             item["exists"] = v.translated.exists
         if b.time_column and b.time_column != b.model.default_time:
             item["time_column"] = b.time_column
+        if b.semi_additive:
+            item["semi_additive"] = b.semi_additive
         if b.description and not v.filtered:  # the dbt description is of the measure over all rows
             item["description"] = b.description
         return item
@@ -131,8 +134,13 @@ def _base(ctx: Ctx, model: Model, raw: dict[str, Any]) -> Base:
     text = str(expr).strip().lower() if isinstance(expr, bool) else str(expr).strip()
     if agg not in _AGGS:
         base.problem = f"aggregation '{agg}' has no equivalent (sum, count, count_distinct, average, min, max)"
-    elif raw.get("non_additive_dimension"):
-        base.problem = "a semi-additive measure (non_additive_dimension) has no equivalent"
+    elif raw.get("non_additive_dimension") and not _read_on_last_day(raw, model):
+        base.problem = ("a semi-additive measure other than 'the last value of its time dimension' "
+                        "(non_additive_dimension with window_choice max, no window_groupings) has no equivalent")
+    if not base.problem and raw.get("non_additive_dimension"):
+        base.semi_additive = "last"  # stock on hand: MetricFlow's max window over its time dimension
+    if base.problem:
+        pass
     elif text in ("1", "*") and agg in ("sum", "count"):
         base.agg = "count"  # SUM(1) and COUNT(1) count rows
     else:
@@ -147,6 +155,16 @@ def _base(ctx: Ctx, model: Model, raw: dict[str, Any]) -> Base:
                 "it are left out.")
     _time(ctx, model, raw, base, where)
     return base
+
+
+def _read_on_last_day(raw: dict[str, Any], model: Model) -> bool:
+    """MetricFlow's `non_additive_dimension: {name: <time dimension>, window_choice: max}`: the value on
+    the latest day of the period, which `semi_additive: last` is."""
+    nad = raw.get("non_additive_dimension")
+    if not isinstance(nad, dict) or str(nad.get("window_choice", "")).lower() != "max" or nad.get("window_groupings"):
+        return False
+    dim = model.dims.get(str(nad.get("name", "")))
+    return dim is not None and dim.kind == "time"
 
 
 def _expr(text: str, agg: str) -> str:
