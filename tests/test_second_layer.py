@@ -212,7 +212,7 @@ CASES = [
          [], ["List of repair jobs", "store is Hamburg"]),
     Case("followup_members_of_listed_records", ["list the repair jobs last month", "which stores were those at?"],
          f"SELECT DISTINCT st.store_name FROM repairs r JOIN stores st USING (store_id) WHERE r.repair_date {MAY}",
-         [], ["List of stores", "May 2025"]),
+         [], ["Stores named in repair jobs", "May 2025"]),
     Case("followup_count_of_listed_records", ["list the repair jobs in Hamburg last month", "how many are there?"],
          f"SELECT COUNT(*) FROM repairs WHERE store_id = 'HAM' AND repair_date {MAY}",
          ["repair_count"], ["store is Hamburg"]),
