@@ -39,9 +39,7 @@ def find_all(text: str, form: str) -> Iterator[tuple[int, int]]:
     i = text.find(form)
     while i >= 0:
         end = i + len(form)
-        left_ok = not (_ASCII_WORD.match(form[0]) and i > 0 and _ASCII_WORD.match(text[i - 1]))
-        right_ok = not (_ASCII_WORD.match(form[-1]) and end < len(text) and _ASCII_WORD.match(text[end]))
-        if left_ok and right_ok:
+        if _apart(text, form, i, end):
             yield i, end
         i = text.find(form, i + 1)
 
@@ -148,16 +146,68 @@ def find_ids(text: str, vocab: Vocab) -> list[Mention]:
     return sorted(out, key=lambda x: x.start)
 
 
+@dataclass(frozen=True)
+class _Starts:
+    """Forms by their first two characters (and the one-character forms): each place of a
+    question is looked up instead of the question being searched once per form. At scale 10
+    the catalogue has thousands of member forms, and one search per form was ~5 ms of every
+    question's planning."""
+
+    forms: tuple[str, ...]
+    by_start: dict[str, list[int]]
+    short: tuple[int, ...]
+
+    @classmethod
+    def of(cls, forms: Sequence[str]) -> _Starts:
+        by_start: dict[str, list[int]] = {}
+        for i, form in enumerate(forms):
+            if len(form) >= 2:
+                by_start.setdefault(form[:2], []).append(i)
+        return cls(tuple(forms), by_start, tuple(i for i, f in enumerate(forms) if len(f) < 2))
+
+    def hits(self, text: str) -> list[tuple[int, int, int]]:
+        """(index of the form, start, end) of every occurrence, ordered as searching form after
+        form would find them (by form, then by place)."""
+        out = [(i, s, e) for i in self.short for s, e in find_all(text, self.forms[i])]
+        for at in range(len(text) - 1):
+            for i in self.by_start.get(text[at:at + 2], ()):
+                form = self.forms[i]
+                end = at + len(form)
+                if text.startswith(form, at) and _apart(text, form, at, end):
+                    out.append((i, at, end))
+        out.sort()
+        return out
+
+
+_MEMBER_STARTS: dict[int, tuple[Vocab, _Starts]] = {}
+
+
+def _member_starts(vocab: Vocab) -> _Starts:
+    entry = _MEMBER_STARTS.get(id(vocab))
+    if entry is None or entry[0] is not vocab:  # held with the vocabulary, so its id is not reused
+        if len(_MEMBER_STARTS) > 16:
+            _MEMBER_STARTS.clear()
+        entry = (vocab, _Starts.of([form for form, _, _ in vocab.member_forms]))
+        _MEMBER_STARTS[id(vocab)] = entry
+    return entry[1]
+
+
+def _apart(text: str, form: str, start: int, end: int) -> bool:
+    """`find_all`'s rule: an ASCII word is not glued to other letters or digits."""
+    left_ok = not (_ASCII_WORD.match(form[0]) and start > 0 and _ASCII_WORD.match(text[start - 1]))
+    return left_ok and not (_ASCII_WORD.match(form[-1]) and end < len(text) and _ASCII_WORD.match(text[end]))
+
+
 def find_words(text: str, vocab: Vocab, blocked: list[tuple[int, int]]) -> list[Mention]:
     """Genealogy words and catalogue members, longest first; a word wins a tie with a member."""
     candidates: list[tuple[int, int, Mention]] = []
     for form, node in vocab.node_forms:
         for s, e in find_all(text, form):
             candidates.append((-(e - s), 0, Mention("node", s, e, form, node=node)))
-    for form, member, own_node in vocab.member_forms:
-        for s, e in find_all(text, form):
-            candidates.append((-(e - s), 1, Mention("member", s, e, form, node=own_node, value=member.key,
-                                                     dimension=member.dimension)))
+    for i, s, e in _member_starts(vocab).hits(text):
+        form, member, own_node = vocab.member_forms[i]
+        candidates.append((-(e - s), 1, Mention("member", s, e, form, node=own_node, value=member.key,
+                                                 dimension=member.dimension)))
     taken = Occupied(blocked)
     out: list[Mention] = []
     for _, _, mention in sorted(candidates, key=lambda c: (c[0], c[1], c[2].start)):
@@ -168,17 +218,18 @@ def find_words(text: str, vocab: Vocab, blocked: list[tuple[int, int]]) -> list[
 
 
 @lru_cache(maxsize=64)
-def _prepared(forms: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted({fold(f) for f in forms}, key=len, reverse=True))
+def _prepared(forms: tuple[str, ...]) -> _Starts:
+    return _Starts.of(sorted({fold(f) for f in forms}, key=len, reverse=True))
 
 
 def find_phrases(text: str, forms: list[str] | tuple[str, ...],
                  blocked: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+    """Phrases of `forms` in `text`, the longest first where they overlap."""
     out: list[tuple[int, int, str]] = []
     taken = Occupied(blocked)
-    for form in _prepared(tuple(forms)):
-        for s, e in find_all(text, form):
-            if not taken.overlaps(s, e):
-                taken.add(s, e)
-                out.append((s, e, form))
+    starts = _prepared(tuple(forms))
+    for i, s, e in starts.hits(text):
+        if not taken.overlaps(s, e):
+            taken.add(s, e)
+            out.append((s, e, starts.forms[i]))
     return sorted(out)
