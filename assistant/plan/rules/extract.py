@@ -124,14 +124,17 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
     """A superlative: top 1, unless a count stands elsewhere in the question."""
     used = Spans(taken)
     for pattern in lx.SUPERLATIVE:
-        for m in pattern.finditer(text):
-            if not used.overlaps(*m.span()):
-                span = m.span()
-                count = _separate_count(text, taken)
-                if count is not None:
-                    n, extra = count
-                    return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
-                return TopN(1, _direction(m.group("dir")), span, False)
+        found = [m for m in pattern.finditer(text) if not used.overlaps(*m.span())]
+        # 'let down most on due dates, i.e. lowest on-time rate': a word with its own direction says
+        # which way the figure ranks; 'most' / 'least' only say how much
+        found.sort(key=lambda m: m.group("dir").lower() in ("most", "least"))
+        for m in found[:1]:
+            span = m.span()
+            count = _separate_count(text, taken)
+            if count is not None:
+                n, extra = count
+                return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
+            return TopN(1, _direction(m.group("dir")), span, False)
     for m in lx.BARE_MOST.finditer(text):
         if used.overlaps(*m.span()):
             continue

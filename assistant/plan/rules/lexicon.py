@@ -17,24 +17,24 @@ _EN_NUM = r"\d+|" + "|".join(sorted(EN_NUMBERS, key=len, reverse=True))
 # A measure word that can start a name ('条' of '条线', '台' of '台设备') is left for the names to read.
 TOP_N = [
     re.compile(rf"\b(?P<dir>top|highest|largest|biggest|most|best|worst|bottom|lowest|smallest|least|fewest"
-               rf"|longest|shortest|slowest|fastest)"
+               rf"|longest|shortest|slowest|fastest|weakest|strongest|poorest)"
                rf"\s+(?P<n>{_EN_NUM})\b", re.I),
     re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|最久的?|最长的?|最短的?"
                rf"|最慢的?|最快的?|最常见的?|最频繁的?|排名前|排名后|倒数)"
-               rf"\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"),
+               rf"\s*(?:那|这)?\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"),
 ]
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
 TOP_COUNT = [
     re.compile(rf"\b(?:which|what|the|those)\s+(?P<n>{_EN_NUM})(?=\s+[a-z])", re.I),
     # "3 worst machines", "5 best lines": the count right before the superlative.
     re.compile(rf"\b(?P<n>{_EN_NUM})\s+(?=(?:worst|best|highest|lowest|largest|smallest|biggest|top|bottom"
-               rf"|longest|shortest|slowest|fastest)\b)", re.I),
+               rf"|longest|shortest|slowest|fastest|weakest|strongest|poorest)\b)", re.I),
     re.compile(rf"(?:的|哪|是)\s*(?P<n>{_CN_NUM})\s*(?=个|条|台|家|名|项|位|种|批|款)"),
 ]
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
     re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest"
-               r"|longest|shortest|slowest|fastest|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
+               r"|longest|shortest|slowest|fastest|weakest|strongest|poorest|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
     # 'day vs night shift - which is worse?': a comparative asked of the members named ranks them
     re.compile(r"\bwhich(?:\s+one)?\s+(?:is|was|are|were|did|does|has|had|looks?)\s+(?P<dir>worse|better|higher|lower)\b",
@@ -47,8 +47,8 @@ DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", 
               "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
              "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快"}
-GOOD_WORDS = {"best", "better", "最好"}
-BAD_WORDS = {"worst", "worse", "最差"}
+GOOD_WORDS = {"best", "better", "最好", "strongest"}
+BAD_WORDS = {"worst", "worse", "最差", "weakest", "poorest"}
 
 # Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
 THRESHOLD = [
@@ -143,8 +143,11 @@ WRITE_INTENT = re.compile(
     r"|\b(?:change|set|make)\b.{0,60}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
     r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
     # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
-    r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
-    r".{0,40}\bto\b\s*\d"
+    r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+|can you\s+|could you\s+|kindly\s+)?(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
+    r".{0,80}\bto\b\s*\d"
+    # 'customer signed off, please set CC-00070 to closed': an order to a record, said after its reason
+    r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+)(?:set|mark|flag|switch|move)\s+(?:the\s+|this\s+|that\s+)?"
+    r"[\w-]*\d[\w-]*\b.{0,30}\b(?:to|as)\s+\w+"
     r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:change|edit|correct|rename|reassign|reopen|cancel|close)\s"
     r"(?:the|this|that|[a-z]{2,4}-\d)"
     r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
@@ -250,6 +253,11 @@ CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b|\b(are|is|was|were|do|does|did|h
 # '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
                       r"|(?<!有)没|未|(?<!是)不是|不算|不含|不包括|除了|除去|排除", re.I)
+# Negations that leave nothing out: 'is it getting worse or not', '是不是', '有没有' ask yes or no; 'actual
+# start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
+ASIDE_NEGATION = re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
+                            r"|[,;:–—-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"
+                            r"(?=[,.;?!]|$)", re.I)
 # "compared to the month before", "vs the previous quarter", "环比", "与上月相比".
 VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
                          r"(?:(?:month|week|quarter|year|period|day) before"
@@ -271,12 +279,15 @@ SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (
 def money_asked(text: str) -> re.Match[str] | None:
     """A money word in the question, unless it only sets the scene before a colon or a dash."""
     for m in MONEY.finditer(text):
-        if not _PREAMBLE_END.match(text, m.end(), m.end() + 30):
+        if not _PREAMBLE_END.match(text, m.end(), m.end() + 30) and not _FOR_A_DOCUMENT.match(text, m.end()):
             return m
     return None
 
 
 _PREAMBLE_END = re.compile(r"[^?？。.]*?(?:[:：]|\s[-–—]\s)")
+# 'for the budget deck', 'cost review slides', '预算会要用': the money word names the meeting the figure is for
+_FOR_A_DOCUMENT = re.compile(r"\s*(?:deck|slides?|review|meeting|call|presentation|report|pack|memo|discussion)\b"
+                             r"|(?:会|会议|汇报|报告|材料|PPT|ppt)", re.I)
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
                    r"|euros?|turnover|expenses?|budget|wages?|salar(?:y|ies)|payroll|paid|earn(?:s|ings)?)\b"
                    r"|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额|工资|薪资|薪水|薪酬|时薪"

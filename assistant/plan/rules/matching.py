@@ -14,7 +14,7 @@ from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import by_before_whole_name, kind_by_what_it_handles, one_of_a_kind
-from assistant.plan.rules.metric_choice import metric_inside_values
+from assistant.plan.rules.metric_choice import duration_of_each, metric_inside_values
 from assistant.plan.rules.second_metrics import (
     count_where_members_are,
     drop_counting_phrases,
@@ -51,6 +51,7 @@ class Parsed:
     guessed: str | None = None  # a metric read from the other words, not named (said in the answer)
     bare_dims: set[str] = field(default_factory=set)  # dimension words with no 'by', 'each', '各' before them
     marked_dims: set[str] = field(default_factory=set)  # ... and those asked by one of them somewhere
+    worded: list[Span] = field(default_factory=list)  # words a metric took that shape words must not read ('per part')
 
     def add_metric(self, m: Match, refs: list[str]) -> None:
         """One metric the match names, or several it could mean (asked about unless another is named)."""
@@ -109,6 +110,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     value_naming_a_metric(out, vocab, ctx.layer)
     pieces_where_named(out, ctx.layer, text, taken)
     per_piece(out, ctx.layer, text)
+    duration_of_each(out, ctx.layer, text)
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
@@ -234,7 +236,8 @@ def _settle_by_members(out: Parsed, layer: Layer) -> None:
     if not dims:
         return
     for opts, (start, end, said) in zip(list(out.ambiguous_metrics), list(out.ambiguous_spans), strict=False):
-        fitting = [m for m in opts if dims <= set(layer.metric_dimensions(m))]
+        fitting = [m for m in opts if dims <= set(layer.metric_dimensions(m))] or \
+            [m for m in opts if set(out.group_by) and set(out.group_by) <= set(layer.metric_dimensions(m))]
         if len(fitting) == 1 and fitting[0] not in out.metrics:
             out.metrics.append(fitting[0])
             out.metric_spans[fitting[0]] = (start, end)

@@ -36,6 +36,24 @@ _QUANTIFIER = re.compile(r"\b(?:a\s+lot|lots|plenty)\s+of\b", re.I)
 _COMPOUND = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 
 
+# '(cnc, press etc)', '（钢材、铝材、树脂这些）', '(e.g. CNC, presses)': examples of what a breakdown holds,
+# said to explain the breakdown, not to narrow it. Only right after a breakdown's words ('by', '按', '各').
+_EXAMPLES = re.compile(
+    r"[(（]\s*(?:(?:e\.g\.?|eg|such as|比如|例如|像)[\s,，:：]*[^()（）]{1,40}?"
+    r"|[^()（）]{1,40}?(?:\s*\betc\b\.?|\s*and so on|\s*and the like|这些|这类|之类的?|什么的|等等?))\s*[)）]", re.I)
+_BREAKDOWN_BEFORE = re.compile(r"(?:\b(?:by|each|every|per|split|across|between)\b|按|各|每|分)[^()（）]{0,24}$", re.I)
+
+
+def blank_examples(question: str) -> str:
+    """A breakdown's examples in brackets read as no words (same length, so spans keep pointing right)."""
+    def blank(m: re.Match[str]) -> str:
+        if not _BREAKDOWN_BEFORE.search(m.string[max(0, m.start() - 30):m.start()]):
+            return m.group(0)
+        return " " * len(m.group(0))
+
+    return _EXAMPLES.sub(blank, question)
+
+
 def split_compounds(question: str, vocab: Vocabulary) -> str:
     """'critical-severity defects', 'night-shift scrap': two layer words joined by a hyphen are read
     apart, unless the joined form is a name of its own; 'lots of' is read as no word. Same length,

@@ -317,3 +317,27 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     if len(sums) == 1:
         parsed.metrics[0] = sums[0]
         parsed.metric_spans[sums[0]] = parsed.metric_spans.pop(count, (at, at))
+
+
+_AVERAGE_DURATION = re.compile(r"\b(?:average|avg|mean|typical(?:ly)?|on average)\b|平均|一般", re.I)
+
+
+def duration_of_each(out: Parsed, layer: Layer, text: str) -> None:
+    """'平均多少分钟能修好' after '故障', 'mean minutes lost per breakdown event': an average length of
+    time asked of a count of events is the layer's metric that divides a duration by that count
+    (MTTR over breakdowns), the one in the unit named when several do (MTBF is in hours)."""
+    if len(out.metrics) != 1 or not _AVERAGE_DURATION.search(text):
+        return
+    metric = out.metrics[0]
+    named = {u.name for u in units_said(text, layer) if u.kind == "duration"}
+    if not named and not _HOW_LONG.search(text):
+        return
+    own = layer.metric(metric).expr.strip()
+    fits = [m for m in layer.spec.metrics if "/" in m.expr and m.expr.rpartition("/")[2].strip() == own
+            and getattr(layer.unit(m.unit), "kind", None) == "duration"]
+    if len(fits) > 1:
+        fits = [m for m in fits if m.unit in named]
+    if len(fits) == 1:
+        out.metric_spans = {fits[0].name: out.metric_spans.get(metric, (0, 0))}
+        out.matched_text[fits[0].name] = out.matched_text.get(metric, "")
+        out.metrics[:] = [fits[0].name]

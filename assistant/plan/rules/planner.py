@@ -27,7 +27,8 @@ from assistant.plan.rules.followup import (
 )
 from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, kind_of, mend_typos, read_terms, uncontract
-from assistant.plan.rules.mend import mend_negated_states, split_compounds
+from assistant.plan.rules.second_metrics import per_piece
+from assistant.plan.rules.mend import blank_examples, mend_negated_states, split_compounds
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -152,7 +153,7 @@ class RulePlanner:
         mended, fixes = mend_time_words(question, known)
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
-        mended = split_compounds(mend_negated_states(mended, vocab), vocab)
+        mended = split_compounds(mend_negated_states(blank_examples(mended), vocab), vocab)
         return mended, [*fixes, *typos]
 
     def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
@@ -168,7 +169,7 @@ class RulePlanner:
         found = find_structure(question, text, ctx.as_of, ctx.layer)
         vocab = self.vocabulary(ctx)
         parsed = read_terms(text, ctx, vocab, self._known(vocab), found.taken, question)
-        shapes = find_shapes(text, found.taken, list(parsed.metric_spans.values()), parsed.dim_spans)
+        shapes = find_shapes(text, [*found.taken, *parsed.worded], list(parsed.metric_spans.values()), parsed.dim_spans)
         counted = counted_thing(parsed, shapes, ctx.layer, text)
         if counted is not None:  # "how many machines": the machines are counted, not a breakdown
             count_instead(parsed, *counted)
@@ -202,6 +203,11 @@ class RulePlanner:
             swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
+            elif len(previous.metrics) == 1:  # '那平均到每件产品是多少度？' after the kWh by plant
+                parsed.metrics.append(previous.metrics[0])
+                per_piece(parsed, ctx.layer, text)
+                if parsed.metrics == previous.metrics:
+                    parsed.metrics.clear()
         contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per)
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
@@ -349,7 +355,10 @@ class RulePlanner:
         guess = guess_metric(leftover.words, ctx.layer, fits)
         if unit_metric is None and unanswerable_words(leftover.words, ctx.layer):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
-        if (chosen := unit_metric or guess.metric or counted) is not None:
+        # A guess from one telling word among many the data knows nothing of ('draft a short toast
+        # for the team dinner') is a request about something else, not a paraphrase of a metric.
+        guessed = guess.metric if len(guess.unfitted) <= guess.fitted + 2 else None
+        if (chosen := unit_metric or guessed or counted) is not None:
             parsed.metrics.append(chosen)
             if chosen == unit_metric and (at := unit_span(text, chosen, ctx.layer)) is not None:
                 parsed.metric_spans.setdefault(chosen, at)  # 'share of breakdown minutes … from M03'

@@ -24,7 +24,8 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
         return None
-    if set(which_asked(text, dim_words or {})) & set(query.dimensions):
+    each_one = _EACH_ONE.search(text) is not None  # 'which line each one is on': an attribute of every record
+    if set(which_asked(text, dim_words or {})) & set(query.dimensions) and not (each_one and _LISTED.search(text)):
         return None  # 'any complaints last month? which customers': how many from each of them
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
@@ -34,7 +35,7 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
     asked = _which_named(text, query.metrics[0], layer) or (not query.dimensions and _WHICH_FIRST.match(text))
     explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
-        or bool(asked) or (_SHOW_THE.search(text) is not None and _EACH_ONE.search(text) is not None)
+        or bool(asked) or (_SHOW_THE.search(text) is not None and each_one)
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
         return None  # 'show me the complaints by customer' is their count per customer
     refs = layer.metric_measures(query.metrics[0])
@@ -53,10 +54,12 @@ _ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有
 
 
 _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
-LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b", re.I)
+LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?", re.I)
+_LISTED = re.compile(r"清单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?|\bshow\b|\bgive\b", re.I)
 
 
-_EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b", re.I)  # 'pull up the complaints - who raised each one'
+# 'pull up the complaints - who raised each one', '在制的工单分别在做什么产品'
+_EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)\b|分别|各自", re.I)
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
 
 

@@ -294,29 +294,44 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
             return
 
 
-_PER_PIECE = re.compile(r"(?:\s+[a-z]+)?\s*(?:per|a|each|every|for\s+each)\s+(?:unit|piece|part|pc|item)s?\b"
-                        r"|\s*(?:每件|每个产品|单件|每一件)", re.I)
-_PIECE_BEFORE = re.compile(r"(?:每件|每个|单件|每一件)(?:产品|零件)?的?\s*$")
+# 'per part made', 'for each piece', '平均每生产一件', '平均到每件产品', '单件': the figure is wanted per piece made
+_PER_PIECE = re.compile(r"\b(?:per|a|each|every|for\s+each)\s+(?:unit|piece|part|pc|item)s?\b"
+                        r"(?:\s+(?:made|produced|built|we\s+make|we\s+made))?"
+                        r"|(?:平均)?(?:到|摊到|折合到?|折算到)?每(?:生产|做|产出?|出)?(?:一|1)?(?:件|个产品|个零件)(?:产品|零件)?"
+                        r"|单件", re.I)
 
 
 def per_piece(out: Parsed, layer: Layer, text: str) -> None:
-    """'energy use per unit': a metric said with 'per unit' right after it is the layer's metric that
-    divides it by the pieces made (energy per unit), when exactly one does."""
-    if len(out.metrics) != 1:
+    """'energy use per unit', 'power draw per part made', '平均每生产一件要耗多少度电': a metric said with a
+    per-piece phrase is the layer's metric that divides it by the pieces made (energy per unit), when
+    exactly one does. A count of pieces the phrase itself names ('part made') is part of the phrase."""
+    said = _PER_PIECE.search(text)
+    if said is None:
         return
-    metric = out.metrics[0]
-    start, end = out.metric_spans.get(metric, (0, 0))
-    said = _PER_PIECE.match(text, end)
-    before = _PIECE_BEFORE.search(text, 0, start)
-    if said is None and before is None:
+    inside = [m for m in out.metrics if _within(out.metric_spans.get(m), said.span())]
+    rest = [m for m in out.metrics if m not in inside]
+    if len(rest) != 1:
         return
+    metric = rest[0]
     own = layer.metric(metric).expr.strip()
-    fits = [m.name for m in layer.spec.metrics if "/" in m.expr and m.expr.partition("/")[0].strip() == own
-            and getattr(layer.unit(m.unit), "kind", None) != "ratio"]
-    if len(fits) == 1:
-        span = (before.start() if before else start, said.end() if said else end)
-        out.metric_spans = {fits[0]: span}
-        out.matched_text[fits[0]] = text[span[0]:span[1]]
-        out.taken.append(span)  # the words between are the metric's now
-        out.metrics[:] = fits
+    # 'scrap per unit' is the scrap rate: a ratio of the same pieces is the per-piece figure too
+    fits = [m.name for m in layer.spec.metrics if "/" in m.expr and m.expr.partition("/")[0].strip() == own]
+    if len(fits) != 1:
+        return
+    start, end = out.metric_spans.get(metric, said.span())
+    start, end = min(start, said.start()), max(end, said.end())
+    out.metric_spans = {fits[0]: (start, end)}
+    out.matched_text[fits[0]] = text[start:end]
+    out.taken.append((start, end))  # the per-piece words are the metric's now
+    out.worded.append(said.span())
+    out.metrics[:] = fits
+    # 'per part': 'part' named no breakdown by product here
+    dropped = {d for d, span in out.dim_words.items() if _within(span, said.span())}
+    out.group_by[:] = [d for d in out.group_by if d not in dropped]
+    out.dim_spans[:] = [sp for sp in out.dim_spans if not _within(sp, said.span())]
+    for d in dropped:
+        out.dim_words.pop(d, None)
 
+
+def _within(span: tuple[int, int] | None, outer: tuple[int, int]) -> bool:
+    return span is not None and outer[0] <= span[0] and span[1] <= outer[1]

@@ -18,7 +18,7 @@ Span = tuple[int, int]
 # "what share of", "percentage of", "how much of the downtime was", "占总产量的百分比", "占了几成".
 SHARE = re.compile(
     r"(?:\b(?:share|fraction|proportion|percentage|percent|portion|ratio|slice)|%)\s+of\b"
-    r"|\bwhat\s+(?:%|percent|percentage|share|fraction|proportion)(?!\w)|\bhow\s+much\s+of\b|\bhow\s+many\s+of\b"
+    r"|\bwhat\s+(?:%|percent|percentage|share|fraction|proportion)(?!\w)|\bhow\s+much\s+of\b"
     r"|\bas\s+a\s+(?:share|percentage|fraction)\b|\b(?:share|percentage|fraction|proportion)s?\b"
     r"|\b(?:in|as)\s+(?:%|percent\b|percentages?\b|pct\b)"
     r"|占(?:了)?(?:总|全部|全|整体|所有)?[^，,。？?]{0,8}?(?:的)?(?:比例|比重|百分比|多少|几成|份额)"

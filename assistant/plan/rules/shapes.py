@@ -194,6 +194,8 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     metric_at = parsed.metric_spans.get(query.metrics[0], (0, 0))[0]
     filtered = [f.field for f in query.filters if f.field in layer.dimensions]
     positions = {terms[0].ref: m.start for m, terms in parsed.values if terms}  # 'breakdowns' may name a metric too
+    if (scoped := _within_scope(query, parsed, filtered, positions, text)) is not None:
+        return scoped
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
     if later:
         return list(dict.fromkeys(later))
@@ -217,6 +219,24 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     if filtered:
         return list(dict.fromkeys(filtered))
     return list(query.dimensions)
+
+
+# '苏州的缺陷件里，critical的占多少', 'of the pieces we binned this month, what share ...': the whole is said
+# first, then the part. What the whole names stays on both sides of the share.
+_SCOPE_ZH = re.compile(r"(?:里|中|当中|之中|里面|里头)\s*[,，]")
+_SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every)\b[^,?;]{3,80}?,", re.I)
+
+
+def _within_scope(query: SemanticQuery, parsed: Parsed, filtered: list[str], positions: dict[str, int],
+                  text: str) -> list[str] | None:
+    scope = _SCOPE_ZH.search(text) or _SCOPE_EN.search(text)
+    if scope is None or parsed.metric_spans.get(query.metrics[0], (0, 0))[0] >= scope.end():
+        return None  # the metric is the whole's: it must be said inside the scope
+    part = [d for d in filtered if positions.get(d, -1) >= scope.end()]
+    if part:
+        return list(dict.fromkeys(part))
+    grouped = [d for d in query.dimensions if parsed.dim_words.get(d, (-1, -1))[0] >= scope.end()]
+    return grouped or None
 
 
 def per_metric(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tuple[str, str] | None:

@@ -348,7 +348,7 @@ def unplaced_negation(text: str, spans: list[tuple[int, int]], filters: list[Fil
     by it ('which lines did not reach 85%'): the word, to ask about rather than answer the opposite."""
     if any(f.op in ("not in", "!=") for f in filters):
         return None
-    used = Spans(spans)  # one look-up per negation, however many spans the reading used
+    used = Spans([*spans, *(m.span() for m in lx.ASIDE_NEGATION.finditer(text))])  # one look-up per negation
     for m in lx.NEGATION.finditer(text):
         if not used.covers(*m.span()):
             return m.group(0)

@@ -6,6 +6,7 @@ answering for everything instead would be a guess, so the planner asks instead.
 
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -74,6 +75,8 @@ _Starts = frozenset[int]
 
 
 # 'which operator', 'by operator', 'each operator', '哪个班组', '按班组': a word in a breakdown's place.
+# '从哪个月开始掉链子', 'which week did it start': a period is asked, not a breakdown the data lacks
+_TIME_UNIT_FIRST = re.compile(r"(?:月|周|天|日|年|季度|星期|礼拜)|(?:day|week|month|quarter|year)s?\b", re.I)
 _SELECTOR = re.compile(r"(?:\bwhich|\bby|\beach|\bevery|\bper|哪个|哪位|哪些|按|各个|每个)\s*$", re.I)
 NAME_ZIPF = 3.0  # rarer than this in general language: a name (or a typo of one), not an everyday word
 BESIDE_ZIPF = 4.8  # next to a dimension word ('different suppliers'): only the most common words are not names
@@ -109,9 +112,21 @@ def is_ordinary(word: str) -> bool:
     if not word.isascii():
         return _ordinary_chinese(word)
     bare = word.strip("'-").split("'")[0]  # "who've", "we'd": the word before the contraction
-    if word_frequency(bare, "en") >= NAME_ZIPF:
+    if word_frequency(bare, "en") >= NAME_ZIPF or _compound_of_common(bare):
         return True
     return len(bare) >= 5 and _mistyped_word(bare) is not None
+
+
+COMPOUND_PART_ZIPF = 4.0  # each half of a closed compound ('score' + 'card') this common
+
+
+def _compound_of_common(word: str) -> bool:
+    """'scorecard', 'walkthrough', 'headcount': a lower-case word made of two common English words is
+    everyday language however rare the compound; names split into such halves rarely ('Kanto' does not)."""
+    if not word.isalpha() or not word.islower() or len(word) < 7:
+        return False
+    return any(word_frequency(word[:i], "en") >= COMPOUND_PART_ZIPF
+               and word_frequency(word[i:], "en") >= COMPOUND_PART_ZIPF for i in range(3, len(word) - 2))
 
 
 def _ordinary_chinese(run: str) -> bool:
@@ -165,7 +180,7 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
             out.names.append(word)
             continue
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
-                not has_cjk(word)):
+                not has_cjk(word)) and not _TIME_UNIT_FIRST.match(word):
             out.breakdowns.append(word)
         # Before a kind's word ('Shanghai plant') a word may name a member; after it ('each customer
         # filed', 'by plant pls') it is the sentence going on.
@@ -268,9 +283,25 @@ def qualifies_a_kind(text: str, words: list[str], dim_spans: list[Span]) -> str 
     whose or which of that kind is meant; answering for ours would answer another question."""
     starts = _Starts(s for s, _ in dim_spans)
     for word in words:
-        if not word.isascii() and not _TIME_OR_COUNT.search(word) and any(e in starts for _s, e in _spans(text, word)):
+        if not word.isascii() and not _TIME_OR_COUNT.search(word) and any(e in starts for _s, e in _spans(text, word)) \
+                and _names_whose(word):
             return word
     return None
+
+
+# jieba's part-of-speech tags of words that can say whose or which kind: nouns ('竞争对手'), places ('隔壁'),
+# pronouns ('别家'), positions ('外部'). Verbs and adjectives ('对应客户', '相应的产线') only relate the kind.
+_QUALIFYING_TAGS = ("n", "s", "r", "f")
+
+
+@lru_cache(maxsize=256)
+def _names_whose(word: str) -> bool:
+    import jieba  # loaded only for this question (~1 s once): a word before a kind's name is rare
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)  # else "Building prefix dict..." on stderr
+    tags = [t.flag for t in jieba.posseg.lcut(word)]
+    return bool(tags) and tags[-1].startswith(_QUALIFYING_TAGS)
 
 
 def _owns(text: str, word: str, spans: list[Span], term_starts: _Starts) -> bool:

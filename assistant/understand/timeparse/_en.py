@@ -280,7 +280,7 @@ RULES: list[Rule] = [
         + "|" + _UNITS + r"\s+before\s+last)" + E), h_rel),
     (("date", "td", "so far", "since"),
      _c(B + r"(?:" + _UNITS + r"[\s-]+to[\s-]+date|([ymqw])td|so\s+far\s+this\s+" + _UNITS
-        + r"|this\s+" + _UNITS + r"\s+so\s+far"
+        + r"|(?:this|the)\s+" + _UNITS + r"\s+(?:so\s+far|to\s+date)"
         + r"|since\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+" + _UNITS + ")" + E),
      h_todate),
     (_LAST, _c(B + r"(?:(?:" + "|".join(_LAST) + r")\s+" + EN_NUM
