@@ -34,7 +34,8 @@ TOP_COUNT = [
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
     re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest"
-               r"|longest|shortest|slowest|fastest|weakest|strongest|poorest|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
+               r"|longest|shortest|slowest|fastest|weakest|strongest|poorest"
+               r"|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
     # 'day vs night shift - which is worse?': a comparative asked of the members named ranks them
     re.compile(r"\bwhich(?:\s+one)?\s+(?:is|was|are|were|did|does|has|had|looks?)\s+(?P<dir>worse|better|higher|lower)\b",
@@ -143,7 +144,8 @@ WRITE_INTENT = re.compile(
     r"|\b(?:change|set|make)\b.{0,60}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
     r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
     # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
-    r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+|can you\s+|could you\s+|kindly\s+)?(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
+    r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+|can you\s+|could you\s+|kindly\s+)?"
+    r"(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
     r".{0,80}\bto\b\s*\d"
     # 'customer signed off, please set CC-00070 to closed': an order to a record, said after its reason
     r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+)(?:set|mark|flag|switch|move)\s+(?:the\s+|this\s+|that\s+)?"

@@ -27,7 +27,6 @@ from assistant.plan.rules.followup import (
 )
 from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, kind_of, mend_typos, read_terms, uncontract
-from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.mend import blank_examples, mend_negated_states, split_compounds
 from assistant.plan.rules.messages import (
     cannot_break_down,
@@ -61,6 +60,7 @@ from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, share_as_rate
 from assistant.plan.rules.records import LIST_NOUN, records_asked
+from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import (
     counted_thing,

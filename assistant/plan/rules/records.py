@@ -54,8 +54,9 @@ _ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有
 
 
 _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
-LIST_NOUN = re.compile(r"清单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?", re.I)
-_LISTED = re.compile(r"清单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?|\bshow\b|\bgive\b", re.I)
+_LIST_WORDS = r"清单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?"
+LIST_NOUN = re.compile(_LIST_WORDS, re.I)
+_LISTED = re.compile(_LIST_WORDS + r"|\bshow\b|\bgive\b", re.I)
 
 
 # 'pull up the complaints - who raised each one', '在制的工单分别在做什么产品'
