@@ -159,12 +159,18 @@ def test_a_share_of_a_count_with_nothing_to_share_over_is_its_rate(ask):
 
 
 @pytest.mark.parametrize("question, option", (
-    ("what proportion of incoming lots got turned away at inspection, per supplier, this year?", "Lot rejection rate"),
+    ("what proportion of incoming lots got bounced at inspection, per supplier, this year?", "Lot rejection rate"),
 ))
 def test_a_share_nothing_answers_asks_for_the_rate(ask, question, option):
     answer = ask(question)
     assert answer.status == "clarify", (answer.status, answer.semantic_query)
     assert option in answer.message
+
+
+def test_a_share_of_lots_in_a_state_the_layer_names_is_its_rate(ask):
+    # 'turned away' is a word of the layer's rejected state: the share of lots in it is the rejection rate
+    sq = _query(ask("what proportion of incoming lots got turned away at inspection, per supplier, this year?"))
+    assert (sq["metrics"], sq["dimensions"], sq.get("share", [])) == (["lot_rejection_rate"], ["supplier"], [])
 
 
 def test_the_rate_said_in_words_is_answered_on_the_date_named(ask):

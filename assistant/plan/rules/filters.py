@@ -77,6 +77,8 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
     shared: Named = []
     excluded: set[str] = set()  # member keys the question leaves out ("excluding Hamburg")
     for match, terms in values:
+        if _aside_of_breakdown(match, terms, text, grouped) or _in_purpose_clause(match, text):
+            continue
         if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]) or lx.EXCLUDE_AFTER.search(
                 text[match.end:match.end + 24]):
             excluded.update(t.member.key for t in terms if t.member is not None)
@@ -97,6 +99,44 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
             if member not in bucket:
                 bucket.append(member)
     return chosen, partials, excluded, shared
+
+
+_SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
+# 'only cracks', '只看裂纹': a later sentence that narrows on purpose
+_NARROWING = re.compile(r"\b(?:only|just|filter|exclude|excluding|except)\b|只|仅|就看|单看|除了|不含", re.I)
+
+
+def _aside_of_breakdown(match: Match, terms: list[Term], text: str, grouped: Collection[str]) -> bool:
+    """'11月宁波3号线各类缺陷分别出了多少件？听说裂纹特别多': a member of the breakdown asked for, said in a
+    sentence of its own that does not narrow ('heard cracks are up'), comments on the answer; it does
+    not filter it."""
+    if not grouped or not any(t.ref in grouped for t in terms):
+        return False
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    start = max((e for e in ends if e <= match.start), default=0)
+    if start == 0:
+        return False  # in the question's first sentence: part of the ask
+    stop = min((e for e in ends if e > match.start), default=len(text))
+    return not _NARROWING.search(text[start:stop])
+
+
+# ', want to know where maintenance should start', '，想看看是不是夜班的问题': why the figure is asked
+_PURPOSE = re.compile(r"[,;:–—-]\s*(?:(?:i|we)\s+)?(?:want(?:ed)?\s+to\s+(?:know|see|check|understand)"
+                      r"|wanna\s+(?:know|see)"
+                      r"|need\s+to\s+(?:know|see|decide|figure)|trying\s+to\s+(?:see|figure|understand)"
+                      r"|so\s+(?:that\s+)?(?:i|we)\s+(?:can|know)|to\s+(?:see|decide|figure\s+out)\b)"
+                      r"|[，,；;]\s*(?:我)?(?:想看看|想知道|看看是不是|好决定|方便判断|想确认)", re.I)
+
+
+def _in_purpose_clause(match: Match, text: str) -> bool:
+    """A name in the clause that says why the figure is wanted ('want to know where maintenance should
+    start') describes the reason, not the rows: the answer is not narrowed by it."""
+    before = text[:match.start]
+    found = list(_PURPOSE.finditer(before))
+    if not found:
+        return False
+    rest = text[found[-1].end():match.end]
+    return not _SENTENCE_END.search(before, found[-1].end()) and not _NARROWING.search(rest)
 
 
 def _set_or_value(full: list[Term], text: str, match: Match, layer: Layer) -> list[Term]:

@@ -104,7 +104,8 @@ ABBREVIATIONS = {"qtr": "quarter", "qtrs": "quarters", "yr": "year", "yrs": "yea
                  "plz": "please", "thx": "thanks", "asap": "soon"}
 # "respectively", "分别", "三个工厂", "all three plants": every member on its own row.
 RESPECTIVELY = re.compile(r"\brespectively\b|\beach\b|\bindividually\b|\bone by one\b|分别|各自|逐个|"
-                          r"(?:[两二三四五六七八九十]|(?<!\d)\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
+                          r"各(?:是|有|为|占)?(?:多少|几)|"
+                          r"(?:[两二三四五六七八九十几]|(?<!\d)\d+)\s*(?:个|家|条|台|座)|\b(?:all\s+)?(?:two|three|four|five|\d+)\s+(?=[a-z])",
                           re.I)
 # "all three plants together", "三个厂加起来": the members named make one total.
 TOGETHER = re.compile(r"\btogether\b|\bcombined\b|\bin total\b|\baltogether\b|加起来|合计|加在一起|总共", re.I)
@@ -113,7 +114,10 @@ TOGETHER = re.compile(r"\btogether\b|\bcombined\b|\bin total\b|\baltogether\b|�
 # `[a-z]++`: a word is never split in two (white space must follow it), and trying every split was quadratic.
 INCLUDED_AFTER = re.compile(r"^(?:\s*[a-z]++){0,2}\s+(?:counts?|counted|included|includes?)\s+(?:too|as well|also)\b"
                             r"|^(?:\s*[a-z]++){0,2}\s+(?:too|as well)\b(?=\s*(?:[.,;!?]|$))"
-                            r"|^\s*(?:的)?(?:也算上?|也包括|也要算|也计入|也算进去|都算|也包含|也一起算)", re.I)
+                            r"|^\s*(?:的)?(?:也算上?|也包括|也要算|也计入|也算进去|都算|也包含|也一起算)"
+                            # '取消的、发了的、没发的全算': the last of a list that is counted whole
+                            r"|^\s*(?:的)?(?:\s*[、，,/和及]\s*[^，,。？?、]{1,6}?)*\s*(?:全算|都算|全都算|都要算|全部算|都包括|一起算)",
+                            re.I)
 INCLUDED_BEFORE = re.compile(r"(?:\bincluding|\bincl\.?|包括|包含|连同)\s*(?:the\s+)?$", re.I)
 # Words joining two metrics into one question ("output and scrap", "产量和报废数").
 # A comma joins only a list ("OEE, scrap rate"); across a clause it separates.
@@ -136,7 +140,7 @@ BACK_REFERENCE = re.compile(r"\b(?:those|these|them)\b|那些|这些|它们", re
 
 # "by month instead of by reason", "按月看，不要按原因": the breakdown named after it is taken away.
 INSTEAD_OF = re.compile(r"(?:\binstead\s+of|\brather\s+than|\bnot)\s+(?:by\s+|per\s+)?(?:the\s+)?$"
-                        r"|(?:而不是|不要|不再|别再?)\s*(?:按照?|分)?\s*$", re.I)
+                        r"|(?:而不是|不要|不再|别再?)\s*(?:按照?|分)?\s*$|不(?:用|必)?(?:按照?|分)\s*$", re.I)
 
 # Requests to change data: always refused.
 WRITE_INTENT = re.compile(
@@ -156,6 +160,10 @@ WRITE_INTENT = re.compile(
     # '把状态改成已关闭' changes a record; '改成今年' / '改为按月' at the start changes the view (a follow-up).
     r"|把.{1,24}(?:改成|改为)|(?<=[\u4e00-\u9fff\w])(?:改成|改为)(?=.{0,6}(?:已|状态|为0|零))"
     r"|删除|删掉|清空|修改|更新数据|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
+# A count of people ('出勤多少人', 'how many operators'): answerable only where the layer names such people.
+PEOPLE_COUNTED = re.compile(r"(?:多少|几个?)(?P<who>人|员工|工人|操作工|名员工)"
+                            r"|\bhow\s+many\s+(?P<who_en>people|workers|employees|operators|staff|heads)\b|\bheadcount\b",
+                            re.I)
 # Asking for the future: the data records what happened; nothing here forecasts.
 FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
                       r"|预测|预估|推测未来|预计(?:下|明|未来)")
@@ -259,7 +267,10 @@ NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\
 # start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
 ASIDE_NEGATION = re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
                             r"|[,;:–—-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"
-                            r"(?=[,.;?!]|$)", re.I)
+                            r"(?=[,.;?!]|$)"
+                            # '取消的、发了的、没发的全算': every state is counted, the negated one too
+                            r"|(?:没有?|未|不)[^，,。？?]{0,6}(?=[^。？?]{0,24}(?:全算|都算|都要算|全都算|都包括|都计入|一起算|全部算))",
+                            re.I)
 # "compared to the month before", "vs the previous quarter", "环比", "与上月相比".
 VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
                          r"(?:(?:month|week|quarter|year|period|day) before"

@@ -39,6 +39,12 @@ class Guess:
     best: frozenset[str] = frozenset()  # every metric with the top score (a tie is no reason to switch)
 
     @property
+    def taken(self) -> str | None:
+        """The winner, unless it rests on one telling word among many the data knows nothing of ('draft
+        a short toast for the team dinner': a request about something else, not a paraphrase)."""
+        return self.metric if len(self.unfitted) <= self.fitted + 2 else None
+
+    @property
     def worth_asking(self) -> bool:
         """The options are a fair question back: the words fit metrics more than they do not."""
         return bool(self.options) and self.fitted > len(self.unfitted)
@@ -140,6 +146,10 @@ def reconsider(current: str, named_by: str, extra: list[str], layer: Layer, allo
         return None
     docs, _ = _documents(layer)
     named = tokens(" ".join(w for w in re.findall(r"\w+", named_by.lower()) if _content(w)))
+    # 'defective pieces logged': every word the other metric explains, the named one explains too
+    told = [t for w in extra for t in tokens(w) if _fits(t, docs[guess.metric])]
+    if current in docs and told and all(_fits(t, docs[current]) for t in told):
+        return None
     return guess.metric if named and all(_fits(w, docs[guess.metric]) for w in named) else None
 
 

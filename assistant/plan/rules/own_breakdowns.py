@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.shapes import own_breakdowns
 from assistant.plan.rules.steps import Reading
@@ -30,3 +32,22 @@ def take_own_breakdowns(r: Reading, text: str, ctx: PlanContext) -> None:
     r.leftover.breakdowns = [w for w in r.leftover.breakdowns if unread(w)]
     r.leftover.ordinary = [w for w in r.leftover.ordinary if unread(w)]
     r.leftover.names = [w for w in r.leftover.names if unread(w)]
+
+
+# '几种钢材各还有多少', '每种铝材', 'each of the steel grades': the things of a kind, one by one
+_KINDS_EACH = re.compile(r"(?:几|各|每|哪几)种\s*$|\beach\s+(?:of\s+the\s+)?$|\bthe\s+different\s+$", re.I)
+
+
+def things_of_a_kind(r: Reading, text: str, ctx: PlanContext) -> None:
+    """'宁波最新一周的库存里，几种钢材各还有多少公斤': a kind (a material type) said after 'several kinds of' is
+    broken down by the things of that kind (the materials), the kind staying a filter."""
+    layer = ctx.layer
+    for match, terms in r.parsed.values:
+        if not terms or not _KINDS_EACH.search(text[max(0, match.start - 12):match.start]):
+            continue
+        dim = layer.dimension(terms[0].ref)
+        owner = next((d.name for d in layer.spec.dimensions if d.table == dim.table and d.name != dim.name
+                      and d.key_column in layer.tables[dim.table].primary_key), None)
+        metrics = r.parsed.metrics or []
+        if owner and owner not in r.parsed.group_by and all(owner in layer.metric_dimensions(m) for m in metrics):
+            r.parsed.group_by.append(owner)

@@ -55,7 +55,7 @@ from assistant.plan.rules.metric_choice import (
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
-from assistant.plan.rules.own_breakdowns import take_own_breakdowns
+from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, share_as_rate
@@ -88,6 +88,7 @@ from assistant.plan.rules.unknown import (
     Leftover,
     is_ordinary,
     owns_a_term,
+    people_not_kept,
     qualifies_a_kind,
     sort_leftover,
     unknown_member,
@@ -194,6 +195,7 @@ class RulePlanner:
         if money and not any(getattr(ctx.layer.unit(m.unit), "kind", None) == "money" for m in ctx.layer.spec.metrics):
             return refuse_money(self.name, ctx.layer, ctx.lang, money.group(0))
         take_own_breakdowns(r, text, ctx)
+        things_of_a_kind(r, text, ctx)
         early = self._early_answer(question, text, r, ctx, is_follow_up)
         if early is not None and early.query is not None and is_follow_up:
             early.query = members_of_records(previous, early.query, text, ctx.layer) or early.query
@@ -342,23 +344,19 @@ class RulePlanner:
             return self._ask_metric(parsed, parsed.ambiguous_metrics[0], times, ctx)
         if parsed.metrics or is_follow_up:
             return None
+        if (elsewhere := self._not_recorded(text, times if not leftover.words else [], ctx)) is not None:
+            return elsewhere
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer)  # '花了多少分钟'
         valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
         counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
             counted_by_head(text, count, leftover.words, ctx.layer)
         if not leftover.words and unit_metric is None and counted is None:
-            if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?
-                return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
-                                        else [], times, ctx)
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
+            return self._no_words_for_a_metric(parsed, fits, times, ctx)
         guess = guess_metric(leftover.words, ctx.layer, fits)
         if unit_metric is None and unanswerable_words(leftover.words, ctx.layer):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
-        # A guess from one telling word among many the data knows nothing of ('draft a short toast
-        # for the team dinner') is a request about something else, not a paraphrase of a metric.
-        guessed = guess.metric if len(guess.unfitted) <= guess.fitted + 2 else None
-        if (chosen := unit_metric or guessed or counted) is not None:
+        if (chosen := unit_metric or guess.taken or counted) is not None:
             parsed.metrics.append(chosen)
             if chosen == unit_metric and (at := unit_span(text, chosen, ctx.layer)) is not None:
                 parsed.metric_spans.setdefault(chosen, at)  # 'share of breakdown minutes … from M03'
@@ -367,6 +365,21 @@ class RulePlanner:
         if guess.worth_asking:
             return self._ask_metric(parsed, guess.options, times, ctx)
         return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.lacking)
+
+    def _no_words_for_a_metric(self, parsed: Parsed, fits: set[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
+        if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?
+            return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
+                                    else [], times, ctx)
+        return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
+
+    def _not_recorded(self, text: str, times: list[TimeMatch], ctx: PlanContext) -> Plan | None:
+        """With no metric: a period still to come ('明天苏州到宁波的高铁还有没有票') or a count of people the
+        layer does not keep ('上个月每个班组实际出勤多少人') is refused, not asked about."""
+        if times and all(t.start > ctx.as_of for t in times):
+            return Plan(kind="refuse", planner=self.name, message=refusal("forecast", ctx.lang))
+        if (people := people_not_kept(text, ctx.layer)) is not None:
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [people])
+        return None
 
     def _ask_metric(self, parsed: Parsed, options: list[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
         """Ask which metric is meant, keeping what was understood for the answer that follows."""

@@ -74,8 +74,8 @@ def _valued(parsed: Parsed) -> set[str]:
 def member_kinds(parsed: Parsed, shapes: Shapes, layer: Layer) -> list[str]:
     """'苏州有哪些注塑机', 'which are the CNCs in Suzhou': a list asked by naming a kind of thing (a machine
     type) and no thing itself: the things of that kind (the machines), the rows of the member's table."""
-    if shapes.listing is None or set(parsed.dim_words) - _valued(parsed):
-        return []
+    if shapes.listing is None or set(parsed.dim_words) - _valued(parsed) or parsed.metrics:
+        return []  # 'Hengtai vs Minghua, lot rejection rate - which aluminium source is cleaner': a figure
     found: list[str] = []
     for _, terms in parsed.values:
         for term in terms[:1]:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.core.text import everyday_words, has_cjk, word_frequency
+from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.occurrences import Occurrences
 
 Span = tuple[int, int]
@@ -327,3 +328,14 @@ def _capitalised(question: str, word: str, spans: list[Span], title: bool) -> bo
     if title:
         return False
     return any(word.isascii() and question[s:e][:1].isupper() and s > 0 for s, e in spans)
+
+
+def people_not_kept(text: str, layer: Any) -> str | None:
+    """'出勤多少人', 'how many operators': a count of people, when no kind of the layer is such people
+    (the words that asked it, to refuse with); None when one is or nothing asks it."""
+    m = lx.PEOPLE_COUNTED.search(text)
+    if m is None:
+        return None
+    who = (m.group("who") or m.group("who_en") or "staff").lower()
+    forms = [f.lower() for d in layer.spec.dimensions for f in (d.label.en, d.label.zh, *d.synonyms.all())]
+    return None if any(who in f for f in forms) else m.group(0).strip()
