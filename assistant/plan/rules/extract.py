@@ -236,6 +236,12 @@ _REAL_WORD_ZIPF = 3.0  # words at least this common in English are read as typos
 _TIME_CUE_BEFORE = re.compile(r"\b(?:last|this|next|past|previous|per|each|every|by)\s+$", re.I)  # ...after these
 
 
+# 'Decmber', 'Novmber', 'Feburary': month names are mistyped as often as the other time words
+_MONTHS = ["january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+           "december"]
+_TYPO_TARGETS = [*lx.STRUCTURE_WORDS, *_MONTHS]
+
+
 def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
     """Mend typos in time and ranking words ('lst month', 'this quater', 'hgihest') before the
     question is read, so a typo never silently drops the period or the ranking. Returns the mended
@@ -255,11 +261,12 @@ def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str
         if word_frequency(low, "en") >= _REAL_WORD_ZIPF and not _TIME_CUE_BEFORE.search(m.string, 0, m.start()):
             return word  # 'slice' is a word of its own, not 'since' mistyped ('last weak' still is 'week')
         cued = _TIME_CUE_BEFORE.search(m.string, 0, m.start()) is not None  # 'last weak': a period was meant
-        best = process.extractOne(low, lx.STRUCTURE_WORDS, scorer=fuzz.ratio, score_cutoff=70 if cued else 80)
+        best = process.extractOne(low, _TYPO_TARGETS, scorer=fuzz.ratio, score_cutoff=70 if cued else 80)
         if best is None or best[0][0] != low[0]:
             return word
-        fixes.append((word, best[0]))
-        return best[0]
+        fixed = best[0].capitalize() if word[:1].isupper() or best[0] in _MONTHS else best[0]
+        fixes.append((word, fixed))
+        return fixed
 
     mended = re.sub(r"[A-Za-z]+", swap, question)
     return mended, fixes

@@ -102,6 +102,7 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
 
 
 _SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
+_BREAKDOWN_WORD = re.compile(r"\b(?:each|every|by|per|split|respectively)\b|各|每|按|分别", re.I)
 # 'only cracks', '只看裂纹': a later sentence that narrows on purpose
 _NARROWING = re.compile(r"\b(?:only|just|filter|exclude|excluding|except)\b|只|仅|就看|单看|除了|不含", re.I)
 
@@ -114,10 +115,15 @@ def _aside_of_breakdown(match: Match, terms: list[Term], text: str, grouped: Col
         return False
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     start = max((e for e in ends if e <= match.start), default=0)
-    if start == 0:
-        return False  # in the question's first sentence: part of the ask
     stop = min((e for e in ends if e > match.start), default=len(text))
-    return not _NARROWING.search(text[start:stop])
+    if start == 0 and stop == len(text):
+        return False  # one sentence: the member is part of the ask
+    own = text[start:stop]
+    # 'night crew swears their parts are as clean as the day crew's. good-to-total ratio for each shift?':
+    # the breakdown is asked in another sentence than the one the member is talked about in
+    asked_elsewhere = bool(_BREAKDOWN_WORD.search(text[:start] + " " + text[stop:]))
+    first_sentence = start == 0
+    return not _NARROWING.search(own) and (not first_sentence or (asked_elsewhere and not _BREAKDOWN_WORD.search(own)))
 
 
 # ', want to know where maintenance should start', '，想看看是不是夜班的问题': why the figure is asked

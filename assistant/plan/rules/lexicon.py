@@ -164,6 +164,12 @@ WRITE_INTENT = re.compile(
 PEOPLE_COUNTED = re.compile(r"(?:多少|几个?)(?P<who>人|员工|工人|操作工|名员工)"
                             r"|\bhow\s+many\s+(?P<who_en>people|workers|employees|operators|staff|heads)\b|\bheadcount\b",
                             re.I)
+# 'broken down by region', 'break it down into shifts': a breakdown asked, not the breakdown-count metric
+BROKEN_DOWN_BY = re.compile(r"\b(?:broken|break|broke|breaking)\s+(?:it\s+|them\s+|this\s+|that\s+)?down"
+                            r"\s+(?:by|into|per|across)\b"
+                            r"|\bbreak\s+(?:it|them|this|that|these|those)\s+down\b"
+                            r"|(?:^|[,.;:!?]\s*)(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+)?break\s+down\b"
+                            r"|\bbreak\s+down\s+(?:the\s+|our\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:by|per|into)\b", re.I)
 # Asking for the future: the data records what happened; nothing here forecasts.
 FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
                       r"|预测|预估|推测未来|预计(?:下|明|未来)")

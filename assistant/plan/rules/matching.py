@@ -72,6 +72,9 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     matches = _find_matches(text, vocab, known, taken)
     if question is not None and len(question) == len(text):
         matches = [m for m in matches if not _pronoun_not_code(m, question)]
+    # 'complaints broken down by region': the words ask for a breakdown, they name no metric
+    idioms = [i.span() for i in lx.BROKEN_DOWN_BY.finditer(text)]
+    matches = [m for m in matches if not ("metric" in m.kinds and any(s <= m.start and m.end <= e for s, e in idioms))]
     occupied = Occupied((m.start, m.end) for m in matches)
     for m in matches:
         _complete_name(m, text, occupied)

@@ -86,6 +86,7 @@ from assistant.plan.rules.steps import (
 )
 from assistant.plan.rules.unknown import (
     Leftover,
+    in_preamble,
     is_ordinary,
     owns_a_term,
     people_not_kept,
@@ -219,7 +220,8 @@ class RulePlanner:
 
     def _not_ours(self, question: str, text: str, r: Reading, terms: list[Span], ctx: PlanContext) -> Plan | None:
         """A name the data lacks, or someone else's things: refused or asked about, never widened."""
-        unknown_name = unknown_member(question, text, r.leftover.names, r.parsed.dim_spans, terms, ctx.values)
+        names = [w for w in r.leftover.names if not in_preamble(text, w, terms)]  # 'putting the QBR slides together -'
+        unknown_name = unknown_member(question, text, names, r.parsed.dim_spans, terms, ctx.values)
         if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours
         if (rival := qualifies_a_kind(text, r.leftover.ordinary, r.parsed.dim_spans)) is not None:
@@ -265,7 +267,7 @@ class RulePlanner:
             filters.append(periods)
         query = SemanticQuery(metrics=metrics, dimensions=dims, filters=filters, time_range=time_range,
                               time_grain=time_grain, locale="zh" if ctx.lang == "zh" else "en", periods=compared,
-                              time_role=time_role(parsed.time_roles, metrics, ctx.layer),
+                              time_role=time_role(parsed.time_roles, metrics, ctx.layer, text, times),
                               records=None if metrics or previous is None else previous.records)
         query = period_average(query, r.shapes.average, found.grain, ctx.layer, text)
         shaped_query = self._shape(query, r, text, ctx, times)

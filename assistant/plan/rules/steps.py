@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.core.text import EN_CLOSED_CLASS
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
@@ -222,14 +224,15 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
         return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
-    extra = [*leftover.ordinary, *unreachable]
+    own = _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
+    extra = [*own, *unreachable]
     better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
     if better is not None:
         parsed.metrics = [better]
         parsed.metric_spans[better] = parsed.metric_spans.pop(current, (0, 0))
         parsed.guessed = better
         return []
-    meaningful = meaningful_leftovers(leftover.ordinary, layer)
+    meaningful = meaningful_leftovers(own, layer)
     if not meaningful or _named_in_full(current, named_by, layer):
         return []
     guess = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer))
@@ -238,6 +241,20 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     options = guess.options if current not in guess.best else []
     options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
     return duration_asked(parsed, options, text, layer)
+
+
+_SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
+
+
+def _in_sentence_of(words: list[str], text: str, span: Span | None) -> list[str]:
+    """The words said in the metric's own sentence: '…各多少分钟？维修说这台越来越不稳定' - a later sentence
+    comments on the answer (who says what), it does not rename the figure."""
+    if span is None:
+        return words
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    start = max((e for e in ends if e <= span[0]), default=0)
+    stop = min((e for e in ends if e > span[0]), default=len(text))
+    return [w for w in words if w.lower() in text[start:stop].lower()]
 
 
 def _named_in_full(metric: str, said: str, layer: Layer) -> bool:
@@ -255,8 +272,17 @@ def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
     parsed.group_by = [d for d in parsed.group_by if d != dim]
 
 
-def time_role(roles: list[str], metrics: list[str], layer: Layer) -> str | None:
-    """The date the question's words name ('placed', '完工'), when a fact of its metrics has it."""
+# 'POs that were due last month showed up late', '交期在本月': the period is said of the due date
+_DUE_BEFORE = re.compile(r"\b(?:due|promised|scheduled)\s+(?:(?:in|for|on|by|during)\s+)?$"
+                         r"|(?:交期|到期|承诺)(?:在|落在|是)?$", re.I)
+
+
+def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = "",
+              times: Sequence[Any] = ()) -> str | None:
+    """The date the question's words name ('placed', '完工'), when a fact of its metrics has it; none
+    when the period is said of the due date, the facts' own (other date words then describe the rows)."""
+    if any(_DUE_BEFORE.search(text[max(0, t.span[0] - 16):t.span[0]]) for t in times):
+        return None
     tables = {m.table for name in metrics for m in layer.metric_measures(name)}
     for ref in roles:
         table, _, column = ref.partition(".")

@@ -177,7 +177,8 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         spans = found.spans(word)
         # right after a member ('critical级别的缺陷', '缺操作工导致的停机') the word goes on describing
         # that member; it owns nothing
-        if _owns(text, word, [sp for sp in spans if sp[0] not in value_ends], terms):
+        if _owns(text, word, [sp for sp in spans if sp[0] not in value_ends], terms) and (
+                word.isascii() or _names_whose(word)):  # '盘点的库存' is the count's stock: a verb owns nothing
             out.names.append(word)
             continue
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
@@ -339,3 +340,17 @@ def people_not_kept(text: str, layer: Any) -> str | None:
     who = (m.group("who") or m.group("who_en") or "staff").lower()
     forms = [f.lower() for d in layer.spec.dimensions for f in (d.label.en, d.label.zh, *d.synonyms.all())]
     return None if any(who in f for f in forms) else m.group(0).strip()
+
+
+# 'putting the QBR slides together - complaint tally by region', 'for the 8D review: ...': the scene set
+_PREAMBLE = re.compile(r"^[^?？。.:：]{3,80}?(?:[:：]|\s[-–—]\s)")
+
+
+def in_preamble(text: str, word: str, term_spans: Sequence[Span]) -> bool:
+    """The word only stands in an opening clause that names nothing of the layer and ends in a colon or a
+    dash: it sets the scene, it is no member to look for."""
+    m = _PREAMBLE.match(text)
+    if m is None or any(s < m.end() for s, _ in term_spans):
+        return False
+    at = text.find(word.lower())
+    return at >= 0 and at + len(word) <= m.end() and text.find(word.lower(), m.end()) < 0

@@ -266,7 +266,7 @@ class Vocabulary:
         """Record every form that equals `window` (starting at i) but for one character."""
         n = len(window)
         for k in range(n):  # the form must equal the window but for position k
-            if covered[i + k] or window[k] in _FUNCTION_CHARS or not is_cjk(window[k]):
+            if covered[i + k] or not is_cjk(window[k]):
                 continue
             for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
                 if form[k] == window[k] or any(locked[i + j] for j in range(n)):
@@ -291,13 +291,14 @@ class Vocabulary:
         """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
         n = len(form)
         named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
-            or all(t.kind == "metric" for t in terms)  # '客述': the complaints ('客诉') mistyped by sound
+            or all(t.kind == "metric" for t in terms) \
+            or all(t.kind == "dimension" for t in terms)  # '客述' for '客诉', '设被' for '设备': mistyped by sound
         if n == 2 and (k != 1 or any(covered[i + j] for j in range(n)) or not named):
             return  # two characters, one wrong: only an entity's label or a metric's word, and a homophone (below)
         # the sound last: it loads the pinyin tables, which a question without a near miss never needs
         homophone = _sound(window[k]) == _sound(form[k])
-        if n == 2 and not homophone:
-            return
+        if (n == 2 or window[k] in _FUNCTION_CHARS) and not homophone:
+            return  # '设被' is '设备' typed by sound; a '的' or '被' that sounds otherwise is grammar
         out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
 
     @staticmethod
@@ -321,7 +322,7 @@ class Vocabulary:
             cached = [(f, t) for f, t in self.forms.items()
                       if len(f) >= 2 and all_cjk(f)
                       and (any(x.kind == "value" and not x.partial for x in t)
-                           or all(x.kind == "metric" for x in t))]
+                           or all(x.kind == "metric" for x in t) or all(x.kind == "dimension" for x in t))]
             self._cjk_cache = cached
         return cached
 
