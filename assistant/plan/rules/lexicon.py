@@ -170,6 +170,11 @@ BROKEN_DOWN_BY = re.compile(r"\b(?:broken|break|broke|breaking)\s+(?:it\s+|them\
                             r"|\bbreak\s+(?:it|them|this|that|these|those)\s+down\b"
                             r"|(?:^|[,.;:!?]\s*)(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+)?break\s+down\b"
                             r"|\bbreak\s+down\s+(?:the\s+|our\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:by|per|into)\b", re.I)
+# A task other than reading data ('write a short poem for the team', '帮我写一段年会致辞', 'book a room'): with
+# no metric named, the words are about something else, however one of them may sound like a metric.
+OTHER_TASK = re.compile(r"\b(?:write|draft|compose|translate|book|reserve|buy)\s+(?:me\s+|us\s+)?"
+                        r"(?:a|an|some|the|my|our)\s+"
+                        r"|(?:帮我|给我|请)?(?:写|起草|撰写|翻译|订|预订|买)(?:一|个|份|张|篇|首|段|封)", re.I)
 # Asking for the future: the data records what happened; nothing here forecasts.
 FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
                       r"|预测|预估|推测未来|预计(?:下|明|未来)")

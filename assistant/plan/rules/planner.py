@@ -381,6 +381,8 @@ class RulePlanner:
             return Plan(kind="refuse", planner=self.name, message=refusal("forecast", ctx.lang))
         if (people := people_not_kept(text, ctx.layer)) is not None:
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [people])
+        if lx.OTHER_TASK.search(text):  # 'could you write a short poem for the team': not a question of data
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
         return None
 
     def _ask_metric(self, parsed: Parsed, options: list[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
