@@ -8,9 +8,7 @@ first, whole words for Latin text, substrings for Chinese, and a fuzzy pass for 
 from __future__ import annotations
 
 import functools
-import os
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,34 +16,13 @@ from rapidfuzz import fuzz, process
 
 from assistant.core.text import all_cjk, has_cjk, is_cjk, word_frequency
 from assistant.core.text import key as normalize
+from assistant.plan.rules.cjk_sound import mark as _mark
+from assistant.plan.rules.cjk_sound import sound as _sound
+from assistant.plan.rules.cjk_sound import windows_around as _windows_around
 from assistant.plan.rules.spans import Spans
 from assistant.understand.catalogue import Member
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
-_CONFUSED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"), ("p", "b"), ("t", "d"), ("k", "g"))
-_CONFUSED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
-
-
-@functools.lru_cache(maxsize=4096)
-def _sound(ch: str) -> str:
-    """Toneless pinyin of one character, with the sounds people commonly confuse merged
-    (zh/z, l/n, b/p, -ng/-n ...), so '两'~'良', '坡'~'波', '洲'~'州' sound alike."""
-    # One character at a time: the phrase dictionary (0.2 s to load) never applies, so it is not loaded.
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-    from pypinyin import lazy_pinyin
-
-    py = lazy_pinyin(ch)[0]
-    for a, b in _CONFUSED_INITIALS:
-        if py.startswith(a):
-            py = b + py[len(a):]
-            break
-    for a, b in _CONFUSED_FINALS:
-        if py.endswith(a):
-            py = py[: -len(a)] + b
-            break
-    return py
-
-
 LONGER_WINDOW_BONUS = 3.0  # score points per extra word: on a near tie the longer window wins
 EVERYDAY_ZIPF = 3.5  # words this common in general English are not treated as typos
 _FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
@@ -331,24 +308,6 @@ class Vocabulary:
         return {w for f in self.forms if f.isascii() for w in re.split(r"[\s\-]+", f) if w}
 
 
-def _windows_around(spans: list[tuple[int, int]], lengths: list[int], size: int) -> list[tuple[int, int]]:
-    """(start, length) of every window of one of `lengths` that holds a whole span and cuts none:
-    found from the spans, so a long question costs in proportion to its metric words, not its length
-    times them."""
-    ordered = sorted(spans)
-    starts = [s for s, _ in ordered]
-    out: set[tuple[int, int]] = set()
-    for s, e in ordered:
-        for n in lengths:
-            for i in range(max(0, e - n), min(s, size - n) + 1):
-                if (i, n) in out:
-                    continue
-                lo, hi = bisect_left(starts, i) - 1, bisect_left(starts, i + n)
-                if not any(a < i + n and b > i and (a < i or b > i + n) for a, b in ordered[max(0, lo):hi]):
-                    out.add((i, n))
-    return sorted(out)
-
-
 def _latin_before(text: str, i: int) -> bool:
     """A Latin letter or digit right before position i, or one before a hyphen there ('sz-l9')."""
     return i > 0 and bool(_LATIN_EDGE.match(text[i - 1])
@@ -392,12 +351,3 @@ def _windows(text: str, tokens: list[re.Match[str]], idx: int) -> list[tuple[int
         if a >= 0 and b < len(tokens) and joined(a, b):
             windows.append((a, b))
     return windows
-
-
-def _mark(n: int, spans: list[tuple[int, int]]) -> list[bool]:
-    """Per character of a text of length n: is it inside one of `spans`?"""
-    marked = [False] * n
-    for s, e in spans:
-        for i in range(s, min(e, n)):
-            marked[i] = True
-    return marked
