@@ -94,9 +94,15 @@ _HOW_LONG = re.compile(r"\bhow\s+long\b|多久|多长时间|多少时间", re.I)
 def duration_asked(parsed: Parsed, options: list[str], text: str, layer: Layer) -> list[str]:
     """'how long does it take to get a broken-down machine running again': of the metrics offered, the
     one length of time, when the question asks how long; else the options stay to ask about."""
-    if len(options) < 2 or not _HOW_LONG.search(text):
+    if len(options) < 2:
         return options
-    durations = [m for m in options if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "duration"]
+    named = {u.name for u in units_said(text, layer) if u.kind == "duration"}
+    if named:  # '每月多少分钟': of the metrics offered, the one in the unit named
+        durations = [m for m in options if layer.metric(m).unit in named]
+    elif _HOW_LONG.search(text):
+        durations = [m for m in options if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "duration"]
+    else:
+        return options
     if len(durations) != 1:
         return options
     old, parsed.metrics = parsed.metrics[0], durations
