@@ -164,3 +164,12 @@ def test_a_kind_word_typed_by_sound(pipeline: Any) -> None:
 def test_several_kinds_each_breaks_down_by_the_things(pipeline: Any) -> None:
     sq = pipeline.ask("重庆最新一周的库存里，几种铝材各还有多少").semantic_query
     assert sq["dimensions"] == ["material"] and "material_type" in _fields(sq), sq
+
+
+def test_the_unit_named_settles_which_duration(pipeline: Any) -> None:
+    sq = pipeline.ask("上个月换型导致的停机，每周多少分钟").semantic_query
+    assert sq["metrics"] == ["downtime_minutes"] and sq["time_grain"] == "week", sq
+
+
+def test_breakdowns_counted_in_everyday_words(pipeline: Any) -> None:
+    assert pipeline.ask("宁波的冲压机这个月每周坏几回").semantic_query["metrics"] == ["breakdown_count"]
