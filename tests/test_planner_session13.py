@@ -173,3 +173,44 @@ def test_the_unit_named_settles_which_duration(pipeline: Any) -> None:
 
 def test_breakdowns_counted_in_everyday_words(pipeline: Any) -> None:
     assert pipeline.ask("宁波的冲压机这个月每周坏几回").semantic_query["metrics"] == ["breakdown_count"]
+
+
+# ---------------------------------------------------------------- classes read from blind15's misses
+def test_a_metric_word_naming_the_occasion_is_not_asked(pipeline: Any) -> None:
+    sq = pipeline.ask("getting ready for the quality review - scrap count by line last week").semantic_query
+    assert sq["metrics"] == ["scrap_count"] and sq["dimensions"] == ["line"], sq
+
+
+def test_records_asked_by_their_ids(pipeline: Any) -> None:
+    sq = pipeline.ask("Hengtai's open POs - PO number and promised date").semantic_query
+    assert sq.get("records") == "purchase_orders" and not sq["metrics"], sq
+
+
+@pytest.mark.parametrize(("second", "metrics"), [
+    ("split it per plant, list all three", ["oee"]),
+    ("which plants do we have?", []),
+])
+def test_a_list_after_a_figure(pipeline: Any, second: str, metrics: list[str]) -> None:
+    sq = _ask(pipeline, "OEE last month", second).semantic_query
+    assert sq["metrics"] == metrics and sq["dimensions"] == ["plant"], sq
+
+
+def test_a_kinds_value_counts_the_rows_of_its_table(pipeline: Any) -> None:
+    sq = pipeline.ask("how many presses does each plant have").semantic_query
+    assert sq["metrics"] == ["machines_count"] and sq["dimensions"] == ["plant"], sq
+
+
+def test_whatever_the_status_counts_every_state(pipeline: Any) -> None:
+    sq = pipeline.ask("本月客户下单的总数量，不管什么状态").semantic_query
+    assert sq["metrics"] == ["ordered_quantity"] and not sq["filters"], sq
+
+
+def test_two_figures_side_by_side_whose_names_overlap(pipeline: Any) -> None:
+    sq = pipeline.ask("苏州钢材的库存和安全库存各是多少").semantic_query
+    assert sq["metrics"] == ["on_hand_stock", "safety_stock_level"], sq
+
+
+@pytest.mark.parametrize("question", ["please push the planned work orders on NB-L1 back a week",
+                                      "are we going to miss plan at Suzhou this month?"])
+def test_orders_to_move_records_and_questions_of_the_future_are_refused(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).status == "refused"

@@ -9,6 +9,7 @@ import re
 from assistant.plan.query import Filter, Order, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.rates import rates_over
+from assistant.plan.types import Plan, PlanContext
 from assistant.understand.catalogue import ValueCatalogue
 from semantic_layer.layer import Layer
 
@@ -211,4 +212,13 @@ def count_of_records(previous: SemanticQuery | None, named: list[str], counting:
         return []
     counted = previous.records if previous.records in layer.metrics else layer.count_metric(previous.records)
     return [counted] if counted else []
+
+
+def breakdown_of_previous(early: Plan | None, previous: SemanticQuery | None, ctx: PlanContext) -> bool:
+    """A list of members asked right after a figure, of members the figure can be broken down by."""
+    if early is None or early.query is None or previous is None or not previous.metrics:
+        return False
+    q = early.query
+    reach = set(ctx.layer.metric_dimensions(previous.metrics[0]))
+    return not q.metrics and not q.records and bool(q.dimensions) and set(q.dimensions) <= reach
 

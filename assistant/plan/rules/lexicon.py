@@ -151,6 +151,9 @@ WRITE_INTENT = re.compile(
     r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+|can you\s+|could you\s+|kindly\s+)?"
     r"(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
     r".{0,80}\bto\b\s*\d"
+    # 'push all planned work orders on CQ-L2 back by one week': an order to move records in time
+    r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+)?(?:push|move|reschedule|postpone|delay|bring)\b.{0,60}"
+    r"\b(?:back|forward|out|later|earlier)\b(?:\s+by\b)?"
     # 'customer signed off, please set CC-00070 to closed': an order to a record, said after its reason
     r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+)(?:set|mark|flag|switch|move)\s+(?:the\s+|this\s+|that\s+)?"
     r"[\w-]*\d[\w-]*\b.{0,30}\b(?:to|as)\s+\w+"
@@ -164,6 +167,11 @@ WRITE_INTENT = re.compile(
 PEOPLE_COUNTED = re.compile(r"(?:多少|几个?)(?P<who>人|员工|工人|操作工|名员工)"
                             r"|\bhow\s+many\s+(?P<who_en>people|workers|employees|operators|staff|heads)\b|\bheadcount\b",
                             re.I)
+# 'which plants do we have', '有哪些工厂': the members themselves are asked, whatever was asked before
+MEMBERS_ASKED = re.compile(r"\bdo\s+we\s+(?:have|use|buy|work\s+with|run)\b|\bare\s+there\b|\bexist\b"
+                           r"|有哪些|都有哪|一共有几|是哪几", re.I)
+# 'prepping the quality huddle - ', 'For the supplier-quality deck: ', 'new to the job - ': an opening clause
+PREAMBLE = re.compile(r"^[^?？。.:：]{3,60}?(?:[:：]|\s[-–—]\s)")
 # 'broken down by region', 'break it down into shifts': a breakdown asked, not the breakdown-count metric
 BROKEN_DOWN_BY = re.compile(r"\b(?:broken|break|broke|breaking)\s+(?:it\s+|them\s+|this\s+|that\s+)?down"
                             r"\s+(?:by|into|per|across)\b"
@@ -177,6 +185,8 @@ OTHER_TASK = re.compile(r"\b(?:write|draft|compose|translate|book|reserve|buy)\s
                         r"|(?:帮我|给我|请)?(?:写|起草|撰写|翻译|订|预订|买)(?:一|个|份|张|篇|首|段|封)", re.I)
 # Asking for the future: the data records what happened; nothing here forecasts.
 FORECAST = re.compile(r"\b(?:forecast\w*|predict\w*|projections?|extrapolat\w*)\b"
+                      r"|\b(?:is|are)\s+(?:it|there|a|an|the|we|they)\b[^?]{0,30}\bgoing\s+to\b"
+                      r"|明年[^？?。]{0,12}会|会涨|会跌|会不会涨"
                       r"|预测|预估|推测未来|预计(?:下|明|未来)")
 # Asking what was paid (refused when no metric of the layer is measured in money).
 # Time spent is no money: "how much time did Suzhou spend on maintenance", "换型一共花了多少分钟".
@@ -315,7 +325,7 @@ _FOR_A_DOCUMENT = re.compile(r"\s*(?:deck|slides?|review|meeting|call|presentati
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
                    r"|euros?|turnover|expenses?|budget|wages?|salar(?:y|ies)|payroll|paid|earn(?:s|ings)?)\b"
                    r"|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额|工资|薪资|薪水|薪酬|时薪"
-                   r"|预算|开销|多少钱", re.I)
+                   r"|预算|开销|多少钱|采购价|进价|售价|报价|价钱", re.I)
 # "plant's", "lines'": a possessive names the thing itself. A word starts where its letters start:
 # tried from every letter of a long word, `[a-z]{2,}` read to its end each time (quadratic).
 POSSESSIVE = re.compile(r"(?<![a-z])([a-z]{2,}(?:(?=['’]s)|s(?=['’])))['’]s?(?=\s|$|[,.?!])", re.I)

@@ -26,6 +26,7 @@ from assistant.plan.rules.second_metrics import (
     rate_of_part_and_whole,
     value_naming_a_metric,
 )
+from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
@@ -73,8 +74,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     if question is not None and len(question) == len(text):
         matches = [m for m in matches if not _pronoun_not_code(m, question)]
     # 'complaints broken down by region': the words ask for a breakdown, they name no metric
-    idioms = [i.span() for i in lx.BROKEN_DOWN_BY.finditer(text)]
-    matches = [m for m in matches if not ("metric" in m.kinds and any(s <= m.start and m.end <= e for s, e in idioms))]
+    matches = _no_occasion_metrics(matches, text, taken)
     occupied = Occupied((m.start, m.end) for m in matches)
     for m in matches:
         _complete_name(m, text, occupied)
@@ -117,6 +117,30 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     if not out.metrics and not out.ambiguous_metrics:
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
     return out
+
+
+def _no_occasion_metrics(matches: list[Match], text: str, taken: list[Span]) -> list[Match]:
+    """Metric words that name no figure asked: 'complaints broken down by region' asks a breakdown;
+    'prepping the quality huddle - scrap rate for each line' names the occasion in its opening clause
+    when the question names its own figure after it."""
+    idioms = [i.span() for i in lx.BROKEN_DOWN_BY.finditer(text)]
+    matches = [m for m in matches if not ("metric" in m.kinds and any(s <= m.start and m.end <= e for s, e in idioms))]
+    pre = lx.PREAMBLE.match(text)
+    # Not when the opening clause names a period ('Ningbo defect mix last month - % by type': the topic,
+    # said first), nor when it names members and nothing after it does ('Weida's open POs past the promised
+    # date - PO number and date' asks before the dash; what follows lists what to show).
+    if pre and not any(s < pre.end() for s, _ in taken) and _asks_after(matches, text, pre.end()) and (
+            not any(m.end <= pre.end() and "value" in m.kinds for m in matches)
+            or any(m.start >= pre.end() and m.kinds & {"value", "dimension"} for m in matches)):
+        matches = [m for m in matches if not (m.kinds == {"metric"} and m.end <= pre.end())]
+    return matches
+
+
+def _asks_after(matches: list[Match], text: str, at: int) -> bool:
+    """After the opening clause the question names its own figure: a metric, or a count of a kind."""
+    after = [m for m in matches if m.start >= at]
+    return any("metric" in m.kinds for m in after) or (
+        COUNT.search(text, at) is not None and any("dimension" in m.kinds for m in after))
 
 
 def _included_too(m: Match, text: str) -> bool:

@@ -44,6 +44,12 @@ _EXAMPLES = re.compile(
 _BREAKDOWN_BEFORE = re.compile(r"(?:\b(?:by|each|every|per|split|across|between)\b|按|各|每|分)[^()（）]{0,24}$", re.I)
 
 
+# '不管状态', '不论什么状态', 'regardless of status', 'whatever the status': every state counts, none is named
+_ANY_STATE = re.compile(r"(?:不管|不论|无论)(?:是)?(?:什么|哪种|何种)?[\u4e00-\u9fff]{0,4}?状态"
+                        r"|\b(?:regardless\s+of|whatever|irrespective\s+of|any)\s+(?:the\s+|their\s+|its\s+)?status\b",
+                        re.I)
+
+
 def blank_examples(question: str) -> str:
     """A breakdown's examples in brackets read as no words (same length, so spans keep pointing right)."""
     def blank(m: re.Match[str]) -> str:
@@ -51,6 +57,7 @@ def blank_examples(question: str) -> str:
             return m.group(0)
         return " " * len(m.group(0))
 
+    question = _ANY_STATE.sub(lambda m: " " * len(m.group(0)), question)
     return _EXAMPLES.sub(blank, question)
 
 

@@ -232,6 +232,9 @@ def counted_metric(group_by: list[str], valued: list[str], fits: set[str], text:
         return None
     named = [layer.dimension(d) for d in dict.fromkeys([*valued, *group_by]) if d in layer.dimensions]
     counted = {d.counted_by for d in named if d.counted_by and d.counted_by in fits}
+    if not counted:  # 'how many CNC machines does each plant have': a kind's value names rows of its own table
+        kinds = [layer.dimension(d) for d in valued if d in layer.dimensions]
+        counted = {c for d in kinds if (c := layer.count_metric(d.table)) is not None and c in fits}
     return counted.pop() if len(counted) == 1 else None
 
 
@@ -298,6 +301,7 @@ def value_before_rows(parsed: Parsed, text: str, ctx: PlanContext) -> None:
 _AUXILIARY = re.compile(r"\s*(?:(?:were|was|are|is|got|have been|had been)\s+)?")
 _AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|pieces|pcs)\s+(?:of|in|on)\s+"
                         r"(?:the\s+|our\s+|all\s+)?$", re.I)
+_AMOUNT_AFTER = re.compile(r"\s*的?(?:总数量|数量合计|总件数|总量|合计数量)")  # '成品批次总数量': their quantity
 
 
 def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
@@ -316,7 +320,9 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     count = parsed.metrics[0]
     at = parsed.metric_spans.get(count, (0, 0))[0]
     tables = {m.table for m in layer.metric_measures(count)}
-    if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not _AMOUNT_OF.search(text[:at]):
+    end = parsed.metric_spans.get(count, (0, 0))[1]
+    if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not (
+            _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end)):
         return
     sums = [m.name for m in layer.spec.metrics if plain_total(layer, m.name)
             and {r.table for r in layer.metric_measures(m.name)} == tables]

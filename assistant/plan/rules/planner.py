@@ -17,6 +17,7 @@ from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
 from assistant.plan.rules.extract import Span, find_times, mend_time_words, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.followup import (
+    breakdown_of_previous,
     count_of_records,
     members_of_records,
     metric_instead,
@@ -234,7 +235,9 @@ class RulePlanner:
                       is_follow_up: bool) -> Plan | None:
         """A list of members, a refusal of a breakdown the data lacks, or no metric to answer with."""
         listing = list_plan(self.name, r, text, ctx)
-        if listing is not None:
+        # '分厂看一下，三个厂都列出来' after a figure: that figure by plant, not the plants
+        if listing is not None and not (is_follow_up and not lx.MEMBERS_ASKED.search(text)
+                                        and breakdown_of_previous(listing, ctx.session.last_query, ctx)):
             return listing
         if r.leftover.breakdowns:  # "which operator ...": answering for everyone would not answer it
             return refuse_breakdown(self.name, ctx.layer, ctx.lang, r.leftover.breakdowns[0])

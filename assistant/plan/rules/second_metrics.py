@@ -55,10 +55,18 @@ def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: s
     forms = {m: {x.text.strip().lower() for x in matches if any(t.kind == "metric" and t.ref == m for t in x.terms)}
              for m in out.metrics}
     for m in list(out.metrics):
+        if any(o != m and _side_by_side(out, m, o, text) for o in out.metrics):
+            continue  # '库存和安全库存各是多少', 'on hand and safety stock': two figures asked side by side
         held = bool(forms[m]) and all(any(o != m and len(said[o]) > len(f) and _holds(said[o], f)
                                           for o in out.metrics) for f in forms[m])
         if held or any(o != m and _named_apart(m, o, out, layer, text) for o in out.metrics):
             out.metrics.remove(m)
+
+
+def _side_by_side(out: Parsed, a: str, b: str, text: str) -> bool:
+    """`a` is said right before `b` with only 'and' / '和' / '、' between them."""
+    (_s1, e1), (s2, _e2) = out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))
+    return 0 < s2 - e1 <= 5 and re.fullmatch(r"\s*(?:and|&|和|与|及|、)\s*", text[e1:s2]) is not None
 
 
 def _named_apart(noun: str, metric: str, out: Parsed, layer: Layer, text: str) -> bool:

@@ -76,6 +76,8 @@ _Starts = frozenset[int]
 
 
 # 'which operator', 'by operator', 'each operator', '哪个班组', '按班组': a word in a breakdown's place.
+# 'complaints each filed', 'orders each placed': a verb after 'each' says what they did, it names no kind
+_PAST_VERB = re.compile(r"[a-z]{3,}ed", re.I)
 # '从哪个月开始掉链子', 'which week did it start': a period is asked, not a breakdown the data lacks
 _TIME_UNIT_FIRST = re.compile(r"(?:月|周|天|日|年|季度|星期|礼拜)|(?:day|week|month|quarter|year)s?\b", re.I)
 _SELECTOR = re.compile(r"(?:\bwhich|\bby|\beach|\bevery|\bper|哪个|哪位|哪些|按|各个|每个)\s*$", re.I)
@@ -182,7 +184,7 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
             out.names.append(word)
             continue
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
-                not has_cjk(word)) and not _TIME_UNIT_FIRST.match(word):
+                not has_cjk(word)) and not _TIME_UNIT_FIRST.match(word) and not _PAST_VERB.fullmatch(word):
             out.breakdowns.append(word)
         # Before a kind's word ('Shanghai plant') a word may name a member; after it ('each customer
         # filed', 'by plant pls') it is the sentence going on.
