@@ -226,22 +226,24 @@ def unit_span(text: str, metric: str, layer: Layer) -> Span | None:
 _COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|最多|最少|排名|前\s*\d|数量|件数", re.I)
 
 
-def counted_metric(group_by: list[str], valued: list[str], fits: set[str], text: str, layer: Layer,
-                   value_starts: Sequence[tuple[int, str]] = ()) -> str | None:
+def counted_metric(group_by: list[str], value_spans: Sequence[tuple[int, int, str]], fits: set[str], text: str,
+                   layer: Layer) -> str | None:
     """'how many cracks', 'which machine had the most cracks': with no metric named, the members of a
     dimension whose layer declares the metric that counts them (`counted_by`) are counted by it."""
     if not (COUNT.search(text) or _COUNTING.search(text) or SHARE.search(text)):  # a share of them counts them too
         return None
+    valued = [d for _s, _e, d in value_spans]
     named = [layer.dimension(d) for d in dict.fromkeys([*valued, *group_by]) if d in layer.dimensions]
     counted = {d.counted_by for d in named if d.counted_by and d.counted_by in fits}
     if not counted:  # 'how many CNC machines does each plant have': a kind's value counted names its table's rows
-        kinds = [layer.dimension(d) for at, d in value_starts if d in layer.dimensions and _COUNT_RIGHT_BEFORE.search(
-            text[max(0, at - 12):at])]
+        kinds = [layer.dimension(d) for at, end, d in value_spans if d in layer.dimensions and (
+            _COUNT_RIGHT_BEFORE.search(text[max(0, at - 12):at]) or _COUNT_RIGHT_AFTER.match(text, end))]
         counted = {c for d in kinds if (c := layer.count_metric(d.table)) is not None and c in fits}
     return counted.pop() if len(counted) == 1 else None
 
 
 _COUNT_RIGHT_BEFORE = re.compile(r"\bhow\s+many\s+$|\bnumber\s+of\s+$", re.I)
+_COUNT_RIGHT_AFTER = re.compile(r"\s*(?:了|的)?\s*(?:几|多少)\s*(?:批|台|个|家|张|条|次)")  # '被拒收了几批'
 
 # "how many times", "几次", "多少次", "次数": occurrences are counted, whatever the thing has an amount of.
 _TIMES = re.compile(r"\bhow\s+many\s+times\b|\bnumber\s+of\s+times\b|\bhow\s+often\b"

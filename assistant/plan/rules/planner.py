@@ -353,9 +353,8 @@ class RulePlanner:
             return elsewhere
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer)  # '花了多少分钟'
-        valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
-        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer,
-                                                          [(m.start, t[0].ref) for m, t in parsed.values if t]) or \
+        valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
+        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
             counted_by_head(text, count, leftover.words, ctx.layer)
         if not leftover.words and unit_metric is None and counted is None:
             return self._no_words_for_a_metric(parsed, fits, times, ctx)
