@@ -20,7 +20,7 @@ BASELINE = ROOT / "eval" / "baseline.json"
 @pytest.fixture(scope="module", params=["dev.yaml", "holdout.yaml", "blind.yaml", "blind2.yaml", "blind3.yaml", "blind4.yaml",
                                                     "blind5.yaml", "blind6.yaml", "blind7.yaml", "blind8.yaml",
                                                     "blind9.yaml", "blind10.yaml", "blind11.yaml", "blind12.yaml",
-                                                    "blind13.yaml"])
+                                                    "blind13.yaml", "blind14.yaml", "blind15.yaml"])
 def dev_run(request, pipeline, demo_db):
     return rules_run(pipeline, demo_db, request.param)  # shared with the PostgreSQL parity test
 
