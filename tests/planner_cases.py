@@ -35,6 +35,15 @@ def make_ask(pipeline):
     return _ask
 
 
+def conversation(pipeline: Any, *turns: str) -> Any:
+    """The answer to the last of `turns`, asked one after another in one new session."""
+    session = pipeline.new_session()
+    answer = None
+    for turn in turns:
+        answer = pipeline.ask(turn, session=session)
+    return answer
+
+
 def expect(metrics: list[str], dims: list[str] | None = None, filters: dict[str, Any] | None = None,
            time: tuple[str, str] | None = None, grain: str | None = None,
            order: list[tuple[str, bool]] | None = None, limit: int | None = None) -> dict[str, Any]:

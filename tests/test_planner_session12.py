@@ -12,14 +12,7 @@ import pytest
 
 from assistant.plan.query import SemanticQuery
 from assistant.sql.compiler import Compiler
-
-
-def _ask(pipeline: Any, *turns: str) -> Any:
-    session = pipeline.new_session()
-    answer = None
-    for turn in turns:
-        answer = pipeline.ask(turn, session=session)
-    return answer
+from tests.planner_cases import conversation as _ask
 
 
 @pytest.mark.parametrize(("question", "metric"), [

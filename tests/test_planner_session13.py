@@ -11,13 +11,7 @@ from typing import Any
 
 import pytest
 
-
-def _ask(pipeline: Any, *turns: str) -> Any:
-    session = pipeline.new_session()
-    answer = None
-    for turn in turns:
-        answer = pipeline.ask(turn, session=session)
-    return answer
+from tests.planner_cases import conversation as _ask
 
 
 def _fields(sq: dict[str, Any]) -> set[str]:

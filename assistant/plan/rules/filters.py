@@ -101,7 +101,6 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
     return chosen, partials, excluded, shared
 
 
-_SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
 _BREAKDOWN_WORD = re.compile(r"\b(?:each|every|by|per|split|respectively)\b|各|每|按|分别", re.I)
 # 'only cracks', '只看裂纹': a later sentence that narrows on purpose
 _NARROWING = re.compile(r"\b(?:only|just|filter|exclude|excluding|except)\b|只|仅|就看|单看|除了|不含", re.I)
@@ -113,7 +112,7 @@ def _aside_of_breakdown(match: Match, terms: list[Term], text: str, grouped: Col
     not filter it."""
     if not grouped or not any(t.ref in grouped for t in terms):
         return False
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = [m.end() for m in lx.SENTENCE_END.finditer(text)]
     start = max((e for e in ends if e <= match.start), default=0)
     stop = min((e for e in ends if e > match.start), default=len(text))
     if start == 0 and stop == len(text):
@@ -142,7 +141,7 @@ def _in_purpose_clause(match: Match, text: str) -> bool:
     if not found:
         return False
     rest = text[found[-1].end():match.end]
-    return not _SENTENCE_END.search(before, found[-1].end()) and not _NARROWING.search(rest)
+    return not lx.SENTENCE_END.search(before, found[-1].end()) and not _NARROWING.search(rest)
 
 
 def _set_or_value(full: list[Term], text: str, match: Match, layer: Layer) -> list[Term]:

@@ -171,7 +171,9 @@ PEOPLE_COUNTED = re.compile(r"(?:多少|几个?)(?P<who>人|员工|工人|操作
 MEMBERS_ASKED = re.compile(r"\bdo\s+we\s+(?:have|use|buy|work\s+with|run)\b|\bare\s+there\b|\bexist\b"
                            r"|有哪些|都有哪|一共有几|是哪几", re.I)
 # 'prepping the quality huddle - ', 'For the supplier-quality deck: ', 'new to the job - ': an opening clause
-PREAMBLE = re.compile(r"^[^?？。.:：]{3,60}?(?:[:：]|\s[-–—]\s)")
+PREAMBLE = re.compile(r"^[^?？。.:：]{3,80}?(?:[:：]|\s[-–—]\s)")
+# Where a sentence of the question ends: later sentences are asides, comments on the answer.
+SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
 # 'broken down by region', 'break it down into shifts': a breakdown asked, not the breakdown-count metric
 BROKEN_DOWN_BY = re.compile(r"\b(?:broken|break|broke|breaking)\s+(?:it\s+|them\s+|this\s+|that\s+)?down"
                             r"\s+(?:by|into|per|across)\b"

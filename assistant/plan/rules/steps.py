@@ -243,15 +243,12 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     return duration_asked(parsed, options, text, layer)
 
 
-_SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
-
-
 def _in_sentence_of(words: list[str], text: str, span: Span | None) -> list[str]:
     """The words said in the metric's own sentence: '…各多少分钟？维修说这台越来越不稳定' - a later sentence
     comments on the answer (who says what), it does not rename the figure."""
     if span is None:
         return words
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = [m.end() for m in lx.SENTENCE_END.finditer(text)]
     start = max((e for e in ends if e <= span[0]), default=0)
     stop = min((e for e in ends if e > span[0]), default=len(text))
     return [w for w in words if w.lower() in text[start:stop].lower()]

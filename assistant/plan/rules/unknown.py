@@ -344,14 +344,10 @@ def people_not_kept(text: str, layer: Any) -> str | None:
     return None if any(who in f for f in forms) else m.group(0).strip()
 
 
-# 'putting the QBR slides together - complaint tally by region', 'for the 8D review: ...': the scene set
-_PREAMBLE = re.compile(r"^[^?？。.:：]{3,80}?(?:[:：]|\s[-–—]\s)")
-
-
 def in_preamble(text: str, word: str, term_spans: Sequence[Span]) -> bool:
     """The word only stands in an opening clause that names nothing of the layer and ends in a colon or a
     dash: it sets the scene, it is no member to look for."""
-    m = _PREAMBLE.match(text)
+    m = lx.PREAMBLE.match(text)  # 'putting the QBR slides together - …', 'for the 8D review: …'
     if m is None or any(s < m.end() for s, _ in term_spans):
         return False
     at = text.find(word.lower())
