@@ -33,7 +33,8 @@ TOP_COUNT = [
 ]
 # Superlatives without a count: "which line had the highest OEE" -> top 1.
 SUPERLATIVE = [
-    re.compile(r"\b(?P<dir>highest|lowest|most|least|best|worst|largest|smallest|biggest|fewest"
+    re.compile(r"\b(?P<dir>highest|lowest|most(?!\s+(?:recent|recently|current|up[- ]to[- ]date|latest)\b)"
+               r"|least|best|worst|largest|smallest|biggest|fewest"
                r"|longest|shortest|slowest|fastest|weakest|strongest|poorest"
                r"|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
@@ -84,7 +85,9 @@ BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\ba
 # "最慢的三条线", "前5台设备", "top 3 lines": the things ranked follow the count.
 RANKED_BEFORE = re.compile(rf"(?:前|后|倒数|最[\u4e00-\u9fff]{{1,2}}?的?)\s*{_CN_NUM}\s*(?:个|条|台|家|名|项|位|种)?$"
                            rf"|\b(?:top|bottom|best|worst|highest|lowest)\s+(?:{_EN_NUM})\s+$", re.I)
-BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|分(?![钟析数])|breakdown|ranking|wise)", re.I)
+BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|分(?![钟析数])|breakdown|ranking|wise"
+                      # 'tell me the plant too', '把工厂也带上': the dimension is shown beside the figure
+                      r"|(?:too|as\s+well|also)\b)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.
 ALL_BEFORE = re.compile(r"(?:\ball|\bthe whole|\bentire|所有|全部|整个|全)"
                         r"\s*(?:the\s+|of\s+(?:the\s+|our\s+)?|our\s+)?$", re.I)
@@ -144,7 +147,11 @@ INSTEAD_OF = re.compile(r"(?:\binstead\s+of|\brather\s+than|\bnot)\s+(?:by\s+|pe
 
 # Requests to change data: always refused.
 WRITE_INTENT = re.compile(
-    r"\b(?:delete|drop|truncate|insert|update|alter|modify|overwrite|remove all|wipe|erase)\b"
+    r"\b(?:delete|truncate|insert|alter|modify|overwrite|remove all|wipe|erase)\b"
+    # 'drop table', 'update the status'; not 'did OEE drop last month', 'any update on scrap?'
+    r"|\bdrop\s+(?:table|database|schema|column|view|index|all|every|the\s+[\w ]{1,30}?\s+table)\b"
+    r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+)(?:drop|update)\s+(?!on\b|of\b|from\b)"
+    r"|\bupdate\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:set|table|records?|rows?|status|database|to)\b"
     r"|\b(?:change|set|make)\b.{0,60}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
     r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
     # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
@@ -269,7 +276,7 @@ EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\
                      r"|\bnot(?: yet)?(?: been)?|\bno longer|\b(?:is|are|was|were)n't"
                      r"|\b(?:have|has|had)n't(?: yet)? been"
                      r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?|\bignor(?:e|ing)"
-                     r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是)\s*(?:the\s+|any\s+)?$", re.I)
+                     r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是|不在|不属于)\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
                            r"|^\s*的?\s*(?:都|就)?(?:不算|除外|不计入?|不包括在内|不要|排除在外)")
@@ -285,7 +292,7 @@ CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b|\b(are|is|was|were|do|does|did|h
 # A negation the reading must account for: one left unread would answer the opposite question.
 # '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
-                      r"|(?<!有)没|未|(?<!是)不是|不算|不含|不包括|除了|除去|排除", re.I)
+                      r"|(?<!有)没|未|(?<!是)不是|(?<!在)不在|不属于|不算|不含|不包括|除了|除去|排除", re.I)
 # Negations that leave nothing out: 'is it getting worse or not', '是不是', '有没有' ask yes or no; 'actual
 # start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
 ASIDE_NEGATION = re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"

@@ -1,10 +1,11 @@
 """Rewrites of a question before it is read, each keeping its length so every span still points right:
 a negated state said as the layer names it ('没到货' -> '未到货'), two layer words joined by a hyphen read
-apart, 'lots of' read as no word."""
+apart, 'lots of' read as no word, a question's inverted subject put back ('were the presses down')."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.plan.rules.vocab import Vocabulary
 
@@ -75,3 +76,104 @@ def split_compounds(question: str, vocab: Vocabulary) -> str:
     question = _SIDE_BY_SIDE.sub(lambda m: m.group(0)[:2].replace(m.group(0)[:2], "vs") + " " * (len(m.group(0)) - 2),
                                  question)  # 'side by side' compares; its 'by' asks for no breakdown
     return _QUANTIFIER.sub(lambda m: " " * len(m.group(0)), _COMPOUND.sub(apart, question))
+
+
+_AUX = ("was", "were", "is", "are")
+_SUBJECT_WORD = re.compile(r"[A-Za-z0-9][\w-]*")
+_ARTICLES = frozenset({"the", "our", "all", "those", "these", "any", "its", "their"})
+
+
+def uninvert(question: str, vocab: Vocabulary) -> str:
+    """'how long were the presses down': a question puts the subject between the verb and the rest of
+    a metric's form ('were down'); the subject goes back before the verb when it only names things
+    the layer breaks figures down by (never a metric: 'was output down' asks whether output fell).
+    Same length, so spans keep pointing right."""
+    pattern = _inverted(vocab)
+    if pattern is None:
+        return question
+
+    def back(m: re.Match[str]) -> str:
+        words = [w for w in _SUBJECT_WORD.findall(m.group(2)) if w.lower() not in _ARTICLES]
+        kinds = [{t.kind for t in vocab.lookup(w)} for w in words]
+        if not words or not all(k and "metric" not in k and k & {"dimension", "value"} for k in kinds):
+            return m.group(0)
+        return f"{m.group(2)} {m.group(1)} {m.group(3)}"
+
+    return pattern.sub(back, question)
+
+
+_INVERTED: dict[int, tuple[Vocabulary, re.Pattern[str] | None]] = {}
+
+
+def _inverted(vocab: Vocabulary) -> re.Pattern[str] | None:
+    """The verb, the subject and a metric form's rest ('were' ... 'down'), built once per vocabulary."""
+    held = _INVERTED.get(id(vocab))
+    if held is not None and held[0] is vocab:
+        return held[1]
+    tails = sorted({form.split(" ", 1)[1] for form, terms in vocab.forms.items()
+                    if form.count(" ") == 1 and form.split(" ", 1)[0] in _AUX
+                    and any(t.kind == "metric" for t in terms)}, key=len, reverse=True)
+    pattern = re.compile(rf"\b({'|'.join(_AUX)})\s+((?:[\w-]+\s+){{0,3}}?[\w-]+)\s+"
+                         rf"({'|'.join(map(re.escape, tails))})\b", re.I) if tails else None
+    if len(_INVERTED) > 8:
+        _INVERTED.clear()
+    _INVERTED[id(vocab)] = (vocab, pattern)
+    return pattern
+
+
+# 'did it go up from Q3 to Q4', '从三季度到四季度涨了没有': a change between two periods compares them; a
+# range ('OEE from March to June') has no such verb. Same length: 'to' -> 'vs', '到' -> '和'.
+_CHANGED = re.compile(r"\b(?:go(?:ne|es)?\s+up|went\s+up|go(?:ne|es)?\s+down|went\s+down|ris(?:e|es|en|ing)|rose"
+                      r"|increas(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|dropp?(?:ed|s|ing)?|f[ae]ll(?:en|s|ing)?"
+                      r"|chang(?:e|ed|es|ing)|improv(?:e|ed|es|ing)|worsen(?:ed|s|ing)?|climb(?:ed|s|ing)?"
+                      r"|jump(?:ed|s|ing)?|grow(?:n|s|ing)?|grew|shr[iu]nk(?:s|ing)?)\b"
+                      r"|涨|降|上升|下降|升高|降低|变化|增加|减少|提高|变差|变好", re.I)
+_FROM_TO = re.compile(r"\bfrom\s+(?P<a>[^,.;?!]{2,30}?)\s+(?P<to>to)\s+(?=\S)|从(?P<za>[^，,。？?]{2,12}?)(?P<zto>到)", re.I)
+
+
+def periods_changed(question: str, is_period: Callable[[str], bool]) -> str:
+    """'from Q3 to Q4' read as 'Q3 vs Q4' when the question asks how a figure changed between them;
+    `is_period` says whether the words after 'from' name a period (never a place or a member)."""
+    if not _CHANGED.search(question):
+        return question
+    def swap(m: re.Match[str]) -> str:
+        first = m.group("a") or m.group("za")
+        if not is_period(first):
+            return m.group(0)
+        at = m.start("to") if m.group("to") else m.start("zto")
+        word = "vs" if m.group("to") else "和"
+        return m.group(0)[:at - m.start()] + word + m.group(0)[at - m.start() + len(word):]
+    return _FROM_TO.sub(swap, question)
+
+
+_PREDICATE = re.compile(r"\b(?:which|what)\s+(?P<np>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<aux>are|is|were|was)\s+"
+                        r"(?P<adj>[a-z][\w-]*)\b", re.I)
+
+
+def predicate_first(question: str, vocab: Vocabulary) -> str:
+    """'what WOs are running': a state said after the records is read as the layer names it before them
+    ('running wos'), when that is a name of a member. Same length (the words are only reordered)."""
+    def swap(m: re.Match[str]) -> str:
+        np, aux, adj = m.group("np"), m.group("aux"), m.group("adj")
+        if not any(t.kind == "value" for t in vocab.lookup(f"{adj} {np}")):
+            return m.group(0)
+        head = m.group(0)[:m.start("np") - m.start()]
+        return f"{head}{adj} {np} {aux}"
+    return _PREDICATE.sub(swap, question)
+
+
+# 'December up to today', '本月截至今天': the period itself, which ends no later than today anyway; not
+# after 'from' / 'since' / 'between', where 'today' ends a range ('from March up to today').
+_UP_TO_TODAY = re.compile(r"[\s,]*\b(?:up\s+)?(?:to|until|till|through|thru)\s+(?:today|now)\b"
+                          r"|\bup\s+to\s+date\b|截至今天|截止到?今天|到今天为止|截至目前|截止到?目前", re.I)
+_RANGE_START = re.compile(r"\b(?:from|since|between)\b|从|自", re.I)
+
+
+def up_to_today(question: str) -> str:
+    """'good pieces per plant, December up to today': the words that close the period read as no words."""
+    def blank(m: re.Match[str]) -> str:
+        clause = re.split(r"[,，。?？;；]", m.string[:m.start()])[-1]
+        if _RANGE_START.search(clause):  # 'from March up to today': the range's end, said as 'to today'
+            return re.sub(r"\bup\s+(?=to\b)", lambda k: " " * len(k.group(0)), m.group(0), flags=re.I)
+        return " " * len(m.group(0))
+    return _UP_TO_TODAY.sub(blank, question)

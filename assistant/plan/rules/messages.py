@@ -102,11 +102,27 @@ def shape_stop(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer, pl
     """A question the query as read would answer wrongly: compared periods that are no grain (one
     quarter of each half was taken)."""
     label = query.time_range.label if query.time_range is not None else None
+    if (label or query.periods) and query.metrics and not any(layer.metric_time_columns(m) for m in query.metrics):
+        return undated_period(planner, lang, layer.metric(query.metrics[0]).label.get(lang), label)
     if query.periods and not (query.share or query.average_over or query.per):
         return None  # 'H1 vs H2': one row per period
     if query.time_grain is None and label and " / " in label:
         return uneven_periods(planner, lang, label.split(" / "))
     return None
+
+
+def undated_period(planner: str, lang: str, metric: str, label: str | None) -> Plan:
+    """A period said of a figure the data keeps no date for ('上个月坏了几台设备' read as the number of
+    machines): the answer would be the same for any period, so it would not answer what was asked."""
+    said = (label or "").split(" (")[0].split("（")[0]
+    if lang == "zh":
+        msg = (f"{metric}在数据中没有日期，“{said}”无法限定它，给出的数字对任何时段都一样。"
+               "去掉时段可以看当前的数字；想看这段时间里发生的事，请问有日期的指标。")
+    else:
+        msg = (f"{metric} has no date in the data, so '{said}' cannot narrow it: the figure would be the same "
+               "for any period. Ask without the period for the figure as it stands, or ask about something "
+               "that happened in that period.")
+    return Plan(kind="clarify", planner=planner, message=msg)
 
 
 def share_of_what(planner: str, lang: str, metric: str, groups: list[str]) -> Plan:
@@ -134,8 +150,15 @@ def uneven_periods(planner: str, lang: str, labels: list[str]) -> Plan:
     return Plan(kind="clarify", planner=planner, message=msg)
 
 
-def unread_negation(planner: str, lang: str, word: str) -> Plan:
-    """A 'not' the reading did not place: answering without it could answer the opposite question."""
+def unread_negation(planner: str, lang: str, word: str, *, cause: bool = False) -> Plan:
+    """A 'not' the reading did not place: answering without it could answer the opposite question.
+    `cause`: a cause said in words the data does not record ('because nobody was there')."""
+    if cause:
+        msg = (f"我无法把“{_quoted(word)}”对应到数据里记录的原因，忽略它会把所有原因都算进去。请用数据中的原因名称再问一次。"
+               if lang == "zh" else
+               f"I can't match '{_quoted(word)}' to a cause the data records, and answering without it would "
+               "count every cause. Please name the cause as the data records it.")
+        return Plan(kind="clarify", planner=planner, message=msg, not_understood=[word])
     if lang == "zh":
         msg = f"我不确定“{word}”否定的是什么，忽略它可能得出相反的答案。请直接说明要排除的项，例如“不含……”。"
     else:

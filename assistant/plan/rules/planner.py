@@ -28,7 +28,15 @@ from assistant.plan.rules.followup import (
 )
 from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, kind_of, mend_typos, read_terms, uncontract
-from assistant.plan.rules.mend import blank_examples, mend_negated_states, split_compounds
+from assistant.plan.rules.mend import (
+    blank_examples,
+    mend_negated_states,
+    periods_changed,
+    predicate_first,
+    split_compounds,
+    uninvert,
+    up_to_today,
+)
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -63,10 +71,7 @@ from assistant.plan.rules.rates import part_filters, share_as_rate
 from assistant.plan.rules.records import LIST_NOUN, records_asked
 from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.shape_words import find_shapes
-from assistant.plan.rules.shapes import (
-    counted_thing,
-    unit_spans,
-)
+from assistant.plan.rules.shapes import counted_thing, unit_spans, unread_rate
 from assistant.plan.rules.steps import (
     Reading,
     connective_spans,
@@ -94,6 +99,7 @@ from assistant.plan.rules.unknown import (
     qualifies_a_kind,
     sort_leftover,
     unknown_member,
+    unread_cause,
 )
 from assistant.plan.rules.verified import match_verified
 from assistant.plan.rules.vocab import Vocabulary
@@ -154,9 +160,10 @@ class RulePlanner:
         known = self._known(vocab)
         question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"; kinds: types
         mended, fixes = mend_time_words(question, known)
+        mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
         times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
         mended, typos = mend_typos(mended, ctx, vocab, known, times)
-        mended = split_compounds(mend_negated_states(blank_examples(mended), vocab), vocab)
+        mended = predicate_first(uninvert(split_compounds(mend_negated_states(blank_examples(mended), vocab), vocab), vocab), vocab)
         return mended, [*fixes, *typos]
 
     def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
@@ -229,7 +236,8 @@ class RulePlanner:
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values, question)
-        return None
+        cause = unread_cause(text, [*r.found.taken, *r.parsed.taken, *terms])  # '… because nobody was there'
+        return None if cause is None else unread_negation(self.name, ctx.lang, cause, cause=True)
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:
@@ -325,6 +333,9 @@ class RulePlanner:
         if r.shapes.share and not query.share and query.metrics and not is_rate:
             groups = [layer.dimension(d).label.get(ctx.lang) for d in layer.metric_dimensions(query.metrics[0])[:3]]
             return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang), groups)
+        if unread_rate(query, r.unknown, layer):  # 'plan hit rate … only the work orders that were finished'
+            rates = {m for m in layer.metrics if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio"}
+            return self._ask_metric(parsed, guess_metric(r.leftover.ordinary, layer, rates).options[:3], times, ctx)
         return query
 
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:

@@ -25,7 +25,9 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
     if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
         return None
     each_one = _EACH_ONE.search(text) is not None  # 'which line each one is on': an attribute of every record
-    if set(which_asked(text, dim_words or {})) & set(query.dimensions) and not (each_one and _LISTED.search(text)):
+    asked_first = _which_named(text, query.metrics[0], layer, first=True)  # 'which WOs …, and on which line?'
+    if set(which_asked(text, dim_words or {})) & set(query.dimensions) and not (each_one and _LISTED.search(text)) \
+            and not asked_first:
         return None  # 'any complaints last month? which customers': how many from each of them
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
@@ -33,7 +35,7 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     if any(f.field in layer.metrics for f in query.filters):
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
-    asked = _which_named(text, query.metrics[0], layer) or (not query.dimensions and _WHICH_FIRST.match(text))
+    asked = _which_named(text, query.metrics[0], layer) or asked_first or (not query.dimensions and _WHICH_FIRST.match(text))
     explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
         or _IDS_ASKED.search(text) is not None \
         or bool(asked) or (_SHOW_THE.search(text) is not None and each_one)
@@ -69,14 +71,16 @@ _EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
 
 
-def _which_named(text: str, metric: str, layer: Layer) -> bool:
-    """'which lots from Hengtai were rejected': 'which' right before the records' own name asks for them."""
+def _which_named(text: str, metric: str, layer: Layer, *, first: bool = False) -> bool:
+    """'which lots from Hengtai were rejected': 'which' right before the records' own name asks for them.
+    `first`: only when that is how the question opens ('what WOs are in progress and on which line')."""
     spec = layer.metric(metric)
     forms = sorted({f.lower() for f in (spec.label.en, *spec.synonyms.en) if f}, key=len, reverse=True)
     if not forms:
         return False
     names = "|".join(re.escape(f) for f in forms)
-    return re.search(rf"\bwhich\s+(?:of\s+(?:the|our)\s+)?(?:[a-z]+\s+)?(?:{names})\b", text) is not None
+    opening, verb = (r"^\s*(?:which|what)", r"\s+(?:are|is|were|was)\b") if first else (r"\bwhich", "")
+    return re.search(rf"{opening}\s+(?:of\s+(?:the|our)\s+)?(?:[a-z]+\s+)?(?:{names})\b{verb}", text) is not None
 
 
 _WHICH_BEFORE = re.compile(r"(?:\bwhich|哪些|哪几个|哪几家|哪家)\s*$", re.I)

@@ -35,7 +35,9 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|\bwho\s+are\s+(?:our|the|all)\b|^\s*what\s+(?:were|are)\s+(?!the\s+(?:top|bottom)\b)"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:in|on|at|from|under|part\s+of)\b"
                   r"|列出|列一下|列个|有哪些|都有哪些|是哪些|哪几(?:家|个|台|条|位|种)|分别是(?!多少|几)|及其|以及它们的"
-                  r"|和它们的|(?:分别|各自)(?:做|生产|是)什么", re.I)
+                  r"|和它们的|(?:分别|各自)(?:做|生产|是)什么"
+                  # '欧洲那边的客户都有谁', '哪些客户在欧洲': who or which they are, no figure
+                  r"|都有谁|有谁|是谁|哪些[\u4e00-\u9fff]{1,6}?(?:在|属于|来自|位于)", re.I)
 # "how many", "number of", "多少个", "几家".
 COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\s+of\b|\bcount\b"
                    r"|(?:多少|(?<!哪)几)(?:个|张|家|台|批|条|次|份|单|起|位|种)|数量|数目|个数", re.I)

@@ -196,6 +196,10 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     positions = {terms[0].ref: m.start for m, terms in parsed.values if terms}  # 'breakdowns' may name a metric too
     if (scoped := _within_scope(query, parsed, filtered, positions, text)) is not None:
         return scoped
+    whole = _WHOLE_OF.search(text, shapes.share[0])  # '% of the line's defective pieces': the line is the whole
+    if whole and query.dimensions and any(d in filtered and (s <= whole.start(1) < e or positions.get(d) == whole.start(1))
+                                          for d, (s, e) in [*parsed.dim_words.items(), *((d, (-1, -1)) for d in filtered)]):
+        return list(query.dimensions)
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
     if later:
         return list(dict.fromkeys(later))
@@ -225,6 +229,11 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
 # first, then the part. What the whole names stays on both sides of the share.
 _SCOPE_ZH = re.compile(r"(?:里|中|当中|之中|里面|里头)\s*[,，]")
 _SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every)\b[^,?;]{3,80}?,", re.I)
+
+
+# '% of the line's pieces', 'as a share of its plant total': the whole is that of the thing named, so a
+# filter on it stays on both sides and each group of the breakdown is the part.
+_WHOLE_OF = re.compile(r"\bof\s+(?:(?:the|its|their|this|that)\s+)?([a-z]+)?", re.I)
 
 
 def _within_scope(query: SemanticQuery, parsed: Parsed, filtered: list[str], positions: dict[str, int],
@@ -348,3 +357,15 @@ def _implied_numerator(parsed: Parsed, layer: Layer, text: str, per_at: int) -> 
         if any(w in forms for w in words):
             fits.append(metric.name)
     return (fits[0], den) if len(fits) == 1 else None
+
+
+# 'plan hit rate per line', '达成率': a rate asked in words the reading did not use
+_RATE_WORD = re.compile(r"^(?:rate|ratio|percent(?:age)?|pct|%)$|率|比例|比率|百分比", re.I)
+
+
+def unread_rate(query: SemanticQuery, unknown: list[str], layer: Layer) -> bool:
+    """A rate asked ('rate' left unread) of a figure that is no rate: answering the count would answer
+    another question, so the rates the other words describe are offered instead."""
+    if not query.metrics or query.share or query.per or not any(_RATE_WORD.search(w) for w in unknown):
+        return False
+    return not any(getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio" for m in query.metrics)

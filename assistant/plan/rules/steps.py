@@ -183,7 +183,9 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
     'by month instead of by reason' takes the reason away."""
     if time_range is None and BEFORE_THAT.search(text) and previous.time_range is not None:
         time_range = shift_back(previous.time_range)
-    instead = {d for d, (s, _) in (dim_words or {}).items() if lx.INSTEAD_OF.search(text, max(0, s - 24), s)}
+    # '不分厂了': the word '分厂' holds the 分 that takes the breakdown away
+    instead = {d for d, (s, _) in (dim_words or {}).items()
+               if lx.INSTEAD_OF.search(text, max(0, s - 24), s + (text[s:s + 1] in "分按"))}
     dims = [d for d in dims if d not in instead]
     query = query.model_copy(update={"dimensions": [d for d in query.dimensions if d not in instead]})
     query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,

@@ -352,3 +352,24 @@ def in_preamble(text: str, word: str, term_spans: Sequence[Span]) -> bool:
         return False
     at = text.find(word.lower())
     return at >= 0 and at + len(word) <= m.end() and text.find(word.lower(), m.end()) < 0
+
+
+# 'because nobody was there to run them', '因为没人操作': the cause the rows are picked by
+_CAUSE = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|caused\s+by|as\s+a\s+result\s+of)\b"
+                    r"|因为|由于|原因是", re.I)
+_CLAUSE_END = re.compile(r"[,，。？?！!；;:：]|\.\s|$")
+
+
+def unread_cause(text: str, term_spans: Sequence[Span]) -> str | None:
+    """A cause said in words that name nothing of the layer: answering without it would count every
+    cause, so the clause is asked about (returned as said); None when the cause names a member."""
+    pre = lx.PREAMBLE.match(text)
+    for m in _CAUSE.finditer(text, pre.end() if pre is not None else 0):  # 'because the boss asked: …' sets the scene
+        if text[:m.start()].rstrip()[-1:] in tuple(",，;；-–—"):
+            continue  # 'oee by plant, because the boss asked': why it is asked, said aside
+        end = _CLAUSE_END.search(text, m.end())
+        stop = end.start() if end is not None else len(text)
+        clause = text[m.end():stop].strip()
+        if clause and not any(m.end() <= s < stop for s, _ in term_spans):
+            return text[m.start():stop].strip()
+    return None

@@ -29,6 +29,13 @@ _FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都
 _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 
 
+# A one-character dimension word ('线', '厂') is that dimension only where the words beside it make it
+# one: a breakdown's mark before it ('各线', '按线看', '哪条线'), or a question for its members after it
+# ('…的线有哪些'); anywhere else it is part of another word ('线上', '厂家').
+_SINGLE_BEFORE = re.compile(r"[各按分每哪]")
+_SINGLE_AFTER = re.compile(r"(?:有哪些|是哪些|都有哪|都有谁|分别)")
+
+
 @dataclass(frozen=True)
 class Term:
     kind: str  # "metric" | "dimension" | "value" | "time_role"
@@ -70,9 +77,15 @@ class Vocabulary:
     entity_dims: set[str] = field(default_factory=set)  # dimensions whose members have ids and names
     record_counts: set[str] = field(default_factory=set)  # metrics that count a table's rows ('sales orders')
     latin_forms: list[str] = field(default_factory=list)
+    singles: dict[str, list[Term]] = field(default_factory=dict)  # one-character Chinese dimension words
 
     def add(self, form: str, term: Term) -> None:
         key = normalize(form)
+        if len(key) == 1 and is_cjk(key) and term.kind == "dimension":
+            bucket = self.singles.setdefault(key, [])  # '线', '厂': read only beside a word that marks them
+            if term not in bucket:
+                bucket.append(term)
+            return
         if len(key) < 2 and not key.isdigit():
             return
         bucket = self.forms.setdefault(key, [])
@@ -121,6 +134,9 @@ class Vocabulary:
                 form = node.get("")
                 if form is not None and not (_LATIN_EDGE.match(form[-1]) and _latin_from(text, j)):
                     out.append(Match(i, j, text[i:j], list(self.forms[form])))
+            single = self.singles.get(text[i]) if self.singles else None
+            if single and (_SINGLE_BEFORE.match(text[i - 1:i]) or _SINGLE_AFTER.match(text, i + 1)):
+                out.append(Match(i, i + 1, text[i], list(single)))
         return out
 
     def scan(self, text: str, taken: list[tuple[int, int]] | None = None) -> list[Match]:

@@ -250,7 +250,7 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     target = _target(p, graph, zh)
     # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
     attribute = target is not None and not graph.walkable(target)
-    if not _asks_about_genealogy(p, graph, node_words, members, attribute):
+    if not _asks_about_genealogy(p, graph, node_words, members, attribute, asked=_asked_first(p, target)):
         return None
     start = _choose_start(p, ctx, graph, target, members)
     if start is None:
@@ -324,18 +324,30 @@ def _how_many(p: _Parsed, request: TraceRequest, members: list[Mention], said: s
 
 
 def _asks_about_genealogy(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention], members: list[Mention],
-                          attribute: bool) -> bool:
-    """Whether the mentions and cues ask to follow material, rather than for a metric or one thing's status."""
+                          attribute: bool, *, asked: bool = False) -> bool:
+    """Whether the mentions and cues ask to follow material, rather than for a metric or one thing's status.
+    `asked`: the question asks which records of a kind ('CC-00070对应的工单总共产出了哪些批次', 'which work order
+    made the batch'): from an id, a metric's word there is the verb between the records, not a figure."""
     types = {w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node)}
     types |= {m.node for m in members if m.node and graph.walkable(m.node)}
     strong, relation = p.has("strong"), p.has("relation") or p.has("backward") or p.has("forward")
-    if _metric_hits(p, attribute) and not (p.ids and (strong or relation)):
+    if _metric_hits(p, attribute) and not (p.ids and (strong or relation or asked)):
         return False  # "lot rejection rate by supplier": a metric question that mentions lots
     if p.ids:
         walkable_id = any(graph.walkable(m.node or "") for m in p.ids)
         # "status of complaint CC-1" names one thing but asks nothing about its genealogy
         return strong or len(types) >= 2 or p.has("backward") or p.has("forward") or (attribute and walkable_id)
     return strong or (len(types) >= 2 and relation) or bool(attribute and relation and types)
+
+
+def _asked_first(p: _Parsed, target: str | None) -> bool:
+    """'which work order made the complained-about batch': the records asked for stand before every
+    metric word, which is then their verb ('made'), not a figure asked of them."""
+    if target is None:
+        return False
+    asked = [w.end for w in p.words if w.kind == "node" and w.node == target
+             and any(e <= w.start for _s, e, _f in p.spans.get("which", []))]
+    return bool(asked) and all(h[0] >= asked[0] for h in p.spans.get("metric", []))
 
 
 def _metric_hits(p: _Parsed, attribute: bool) -> list[tuple[int, int, str]]:
