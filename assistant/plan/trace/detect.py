@@ -10,6 +10,7 @@ ids (id patterns), genealogy words (node synonyms), catalogue members (Hengtai M
 from __future__ import annotations
 
 import datetime as dt
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Literal
@@ -340,10 +341,13 @@ def _asks_about_genealogy(p: _Parsed, graph: GenealogyGraph, node_words: list[Me
     return strong or (len(types) >= 2 and relation) or bool(attribute and relation and types)
 
 
+_RANKED = re.compile(r"\b(?:most|least|highest|lowest|top|bottom|best|worst|biggest|fewest)\b|最", re.I)
+
+
 def _asked_first(p: _Parsed, target: str | None) -> bool:
     """'which work order made the complained-about batch': the records asked for stand before every
     metric word, which is then their verb ('made'), not a figure asked of them."""
-    if target is None:
+    if target is None or _RANKED.search(p.text):  # 'which machines had the most downtime on WO-1': a figure
         return False
     asked = [w.end for w in p.words if w.kind == "node" and w.node == target
              and any(e <= w.start for _s, e, _f in p.spans.get("which", []))]
