@@ -176,3 +176,40 @@ def test_lots_said_received_with_a_common_word_are_dated_by_receipt(pipeline: An
 def test_what_records_are_in_a_state_and_where_lists_them(pipeline: Any) -> None:
     sq = pipeline.ask("What work orders are running and on which line?").semantic_query
     assert sq["records"] == "work_orders" and sq["filters"][0]["values"] == ["in_progress"], sq
+
+
+def test_most_with_a_negated_word_ranks_from_the_bottom(pipeline: Any) -> None:
+    sq = pipeline.ask("今年交货最不准时的两家供应商").semantic_query
+    assert sq["order"] == [{"field": "on_time_delivery_rate", "desc": False}] and sq["limit"] == 2, sq
+
+
+def test_a_date_word_the_metric_compares_is_not_the_period_date(pipeline: Any) -> None:
+    """'到货准不准时' is the on-time rate's own sense (delivered against promised), not 'delivered this year'."""
+    sq = pipeline.ask("今年各供应商到货准不准时？看准时交付率").semantic_query
+    assert sq["metrics"] == ["on_time_delivery_rate"] and sq.get("time_role") is None, sq
+
+
+def test_average_per_piece_said_without_mei(pipeline: Any) -> None:
+    sq = pipeline.ask("本季度各厂平均生产一件耗电多少").semantic_query
+    assert sq["metrics"] == ["energy_per_unit"] and sq["dimensions"] == ["plant"], sq
+
+
+def test_how_many_hours_of_counted_events_is_their_duration(pipeline: Any) -> None:
+    sq = pipeline.ask("how many hours of breakdown stoppages did Ningbo have last month?").semantic_query
+    assert sq["metrics"] == ["downtime_minutes"] and sq["units"] == {"downtime_minutes": "hours"}, sq
+
+
+def test_a_share_of_each_groups_own_whole_said_in_chinese(pipeline: Any) -> None:
+    sq = pipeline.ask("上个月非计划停机占各条线自己停机时间的比例").semantic_query
+    assert sq["share"] == ["downtime_category"] and sq["dimensions"] == ["line"], sq
+
+
+@pytest.mark.parametrize("question", ["上周出过故障的设备名单", "list of the machines that broke down this month"])
+def test_a_list_named_by_its_kind_lists_each_member_once(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["records"] == "breakdown_count" and sq["dimensions"] == ["machine"] and sq["distinct"], sq
+
+
+def test_records_picked_by_a_count_show_the_attribute_asked(pipeline: Any) -> None:
+    sq = pipeline.ask("list the breakdowns this month with the machine").semantic_query
+    assert sq["records"] == "breakdown_count" and sq["dimensions"] == ["machine"] and not sq.get("distinct"), sq

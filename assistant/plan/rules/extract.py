@@ -138,8 +138,9 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
     for m in lx.BARE_MOST.finditer(text):
         if used.overlaps(*m.span()):
             continue
-        # '最省电的' ranks the least first; any other 最 + verb ('最耗电', '最常坏') the most.
-        way = "asc" if text[m.end():m.end() + 1] in lx.BARE_MOST_LEAST else "desc"
+        # '最省电的' ranks the least first, as does a negated word ('最不准时': the lowest on-time rate);
+        # any other 最 + verb ('最耗电', '最常坏') the most.
+        way = "asc" if text[m.end():m.end() + 1] in lx.BARE_MOST_LEAST | {"不", "没"} else "desc"
         count = _separate_count(text, taken)
         # '本月最耗电的5台设备': the count follows; '哪三家供应商交货最准时': it comes first
         if count is not None and (count[1][0] > m.start() or "哪" in text[max(0, count[1][0] - 1):count[1][1]]):

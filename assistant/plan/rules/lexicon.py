@@ -276,7 +276,8 @@ EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\
                      r"|\bnot(?: yet)?(?: been)?|\bno longer|\b(?:is|are|was|were)n't"
                      r"|\b(?:have|has|had)n't(?: yet)? been"
                      r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?|\bignor(?:e|ing)"
-                     r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是|不在|不属于)\s*(?:the\s+|any\s+)?$", re.I)
+                     r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是|不在|不属于)"
+                     r"\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
                            r"|^\s*的?\s*(?:都|就)?(?:不算|除外|不计入?|不包括在内|不要|排除在外)")

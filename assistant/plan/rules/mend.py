@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.core.text import has_cjk
 from assistant.plan.rules.vocab import Vocabulary
 
 _NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])|已经(?=[\u4e00-\u9fff])")
@@ -51,15 +52,30 @@ _ANY_STATE = re.compile(r"(?:不管|不论|无论)(?:是)?(?:什么|哪种|何�
                         re.I)
 
 
-def blank_examples(question: str) -> str:
-    """A breakdown's examples in brackets read as no words (same length, so spans keep pointing right)."""
+def blank_examples(question: str, vocab: Vocabulary | None = None) -> str:
+    """A breakdown's examples in brackets read as no words (same length, so spans keep pointing right);
+    so are a member's ('planned stops (changeovers, PM)': what planned stops are, not which of them)."""
     def blank(m: re.Match[str]) -> str:
-        if not _BREAKDOWN_BEFORE.search(m.string[max(0, m.start() - 30):m.start()]):
+        before = m.string[max(0, m.start() - 30):m.start()]
+        if not _BREAKDOWN_BEFORE.search(before) and not (vocab is not None and _member_before(before, vocab)):
             return m.group(0)
         return " " * len(m.group(0))
 
     question = _ANY_STATE.sub(lambda m: " " * len(m.group(0)), question)
     return _EXAMPLES.sub(blank, question)
+
+
+def _member_before(before: str, vocab: Vocabulary) -> bool:
+    """Whether the words right before a bracket name a member ('planned stops', '计划内停机')."""
+    words = before.rstrip().split()
+    if not words:
+        return False
+    last = words[-3:]
+    tails = [" ".join(last[i:j]) for i in range(len(last)) for j in range(i + 1, len(last) + 1)]
+    if has_cjk(words[-1]):  # '计划内停机（…）': any name among the last characters
+        run = words[-1][-8:]
+        tails = [run[i:j] for i in range(len(run)) for j in range(i + 2, len(run) + 1)]
+    return any(any(t.kind == "value" for t in vocab.lookup(tail)) for tail in tails)
 
 
 def split_compounds(question: str, vocab: Vocabulary) -> str:
@@ -128,7 +144,8 @@ _CHANGED = re.compile(r"\b(?:go(?:ne|es)?\s+up|went\s+up|go(?:ne|es)?\s+down|wen
                       r"|chang(?:e|ed|es|ing)|improv(?:e|ed|es|ing)|worsen(?:ed|s|ing)?|climb(?:ed|s|ing)?"
                       r"|jump(?:ed|s|ing)?|grow(?:n|s|ing)?|grew|shr[iu]nk(?:s|ing)?)\b"
                       r"|涨|降|上升|下降|升高|降低|变化|增加|减少|提高|变差|变好", re.I)
-_FROM_TO = re.compile(r"\bfrom\s+(?P<a>[^,.;?!]{2,30}?)\s+(?P<to>to)\s+(?=\S)|从(?P<za>[^，,。？?]{2,12}?)(?P<zto>到)", re.I)
+_FROM_TO = re.compile(r"\bfrom\s+(?P<a>[^,.;?!]{2,30}?)\s+(?P<to>to)\s+(?=\S)"
+                      r"|从(?P<za>[^，,。？?]{2,12}?)(?P<zto>到)", re.I)
 
 
 def periods_changed(question: str, is_period: Callable[[str], bool]) -> str:

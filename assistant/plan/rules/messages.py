@@ -154,7 +154,8 @@ def unread_negation(planner: str, lang: str, word: str, *, cause: bool = False) 
     """A 'not' the reading did not place: answering without it could answer the opposite question.
     `cause`: a cause said in words the data does not record ('because nobody was there')."""
     if cause:
-        msg = (f"我无法把“{_quoted(word)}”对应到数据里记录的原因，忽略它会把所有原因都算进去。请用数据中的原因名称再问一次。"
+        msg = (f"我无法把“{_quoted(word)}”对应到数据里记录的原因，忽略它会把所有原因都算进去。"
+               "请用数据中的原因名称再问一次。"
                if lang == "zh" else
                f"I can't match '{_quoted(word)}' to a cause the data records, and answering without it would "
                "count every cause. Please name the cause as the data records it.")

@@ -181,7 +181,9 @@ def unit_named(metrics: list[str], named: list[str], text: str, layer: Layer) ->
     counts = all(m.agg == "count" for m in layer.metric_measures(chosen.name))
     if counts and not _said_apart_from(text, [units[0].label.en, *units[0].synonyms.en], "数量"):
         return metrics  # '延迟交货的采购单数量': in Chinese 数量 is also the number of things counted
-    same = [m.name for m in layer.spec.metrics if m.unit == units[0].name and plain_total(layer, m.name)
+    # 'how many hours of stoppages': minutes are hours too, by the layer's conversions
+    same = [m.name for m in layer.spec.metrics if plain_total(layer, m.name)
+            and units[0].name in {m.unit, *(c.to for c in getattr(layer.unit(m.unit), "conversions", []))}
             and layer.metric_measures(m.name)[0].table in tables]
     return same if len(same) == 1 else metrics
 

@@ -11,10 +11,10 @@ import threading
 
 from assistant.core.text import fold
 from assistant.plan.choices import clarify
-from assistant.plan.query import Filter, SemanticQuery
+from assistant.plan.query import Filter, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
-from assistant.plan.rules.extract import Span, find_times, mend_time_words, remainder_words
+from assistant.plan.rules.extract import Span, find_times, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.followup import (
     breakdown_of_previous,
@@ -27,16 +27,7 @@ from assistant.plan.rules.followup import (
     widen_to_parent,
 )
 from assistant.plan.rules.lists import list_plan
-from assistant.plan.rules.matching import Parsed, kind_of, mend_typos, read_terms, uncontract
-from assistant.plan.rules.mend import (
-    blank_examples,
-    mend_negated_states,
-    periods_changed,
-    predicate_first,
-    split_compounds,
-    uninvert,
-    up_to_today,
-)
+from assistant.plan.rules.matching import Parsed, read_terms
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
@@ -68,7 +59,8 @@ from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, share_as_rate
-from assistant.plan.rules.records import LIST_NOUN, records_asked
+from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
+from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import counted_thing, unit_spans, unread_rate
@@ -157,14 +149,7 @@ class RulePlanner:
     def _mend(self, question: str, ctx: PlanContext) -> tuple[str, list[tuple[str, str]]]:
         """Typos of time and ranking words, then of the layer's names, rewritten before anything is read."""
         vocab = self.vocabulary(ctx)
-        known = self._known(vocab)
-        question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"; kinds: types
-        mended, fixes = mend_time_words(question, known)
-        mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
-        times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
-        mended, typos = mend_typos(mended, ctx, vocab, known, times)
-        mended = predicate_first(uninvert(split_compounds(mend_negated_states(blank_examples(mended), vocab), vocab), vocab), vocab)
-        return mended, [*fixes, *typos]
+        return rewritten(question, ctx, vocab, self._known(vocab))
 
     def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
         try:
@@ -314,9 +299,11 @@ class RulePlanner:
         if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words, ranked=ranked)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
             named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'
-            shown = [d for d in [*query.dimensions, *named] if layer.join_path(table, layer.dimension(d).table)]
+            rows = records_table(layer, table)[0]  # a count that picks its rows lists its table's rows
+            shown = [d for d in [*query.dimensions, *named] if layer.join_path(rows, layer.dimension(d).table)]
+            heads = listed_kinds(text, parsed.dim_words, shown)  # '本周出过故障的设备清单': the machines, once each
             return query.model_copy(update={"metrics": [], "records": table, "order": [], "limit": None,
-                                            "dimensions": list(dict.fromkeys(shown))})
+                                            "dimensions": heads or list(dict.fromkeys(shown)), "distinct": bool(heads)})
         if query.per and len(parsed.metrics) == 1:  # the figure before 'per' was read from these words
             spec = layer.metric(query.metrics[0])
             forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()

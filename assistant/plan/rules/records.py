@@ -35,7 +35,8 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     if any(f.field in layer.metrics for f in query.filters):
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
-    asked = _which_named(text, query.metrics[0], layer) or asked_first or (not query.dimensions and _WHICH_FIRST.match(text))
+    asked = _which_named(text, query.metrics[0], layer) or asked_first \
+        or (not query.dimensions and _WHICH_FIRST.match(text))
     explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
         or _IDS_ASKED.search(text) is not None \
         or bool(asked) or (_SHOW_THE.search(text) is not None and each_one)
@@ -61,7 +62,7 @@ _IDS_ASKED = re.compile(r"[-–—:,]\s*(?:the\s+)?(?:ids?|(?:po|order|wo|lot|ba
                         r"\b"
                         r"|(?:列|给我|带上|要)[^，,。？?]{0,4}(?:编号|单号|号码)", re.I)
 _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
-_LIST_WORDS = r"清单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?"
+_LIST_WORDS = r"清单|名单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?"
 LIST_NOUN = re.compile(_LIST_WORDS, re.I)
 _LISTED = re.compile(_LIST_WORDS + r"|\bshow\b|\bgive\b", re.I)
 
@@ -91,3 +92,18 @@ def which_asked(text: str, dim_words: dict[str, Span]) -> list[str]:
     customers'): the count for each of them, not the records one by one."""
     return [d for d, (s, _e) in dim_words.items() if _WHICH_BEFORE.search(text, max(0, s - 8), s)]
 
+
+
+# '设备清单', '设备名单', 'list of machines': the list noun names the kind listed
+_KIND_LISTED_ZH = re.compile(r"(?:清单|名单|列表|明细)")
+_KIND_LISTED_EN = re.compile(r"\blist\s+(?:of|all|the)\s+(?:the\s+)?$", re.I)
+
+
+def listed_kinds(text: str, dim_words: dict[str, Span], shown: list[str]) -> list[str]:
+    """The kind of thing a records list is a list of, when the list noun names it ('本周出过故障的设备清单',
+    'list of the machines that broke down'): its members once each, not every record."""
+    out = []
+    for dim, (start, end) in dim_words.items():
+        if dim in shown and (_KIND_LISTED_ZH.match(text, end) or _KIND_LISTED_EN.search(text, 0, start)):
+            out.append(dim)
+    return out[:1]

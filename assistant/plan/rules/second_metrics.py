@@ -306,6 +306,7 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
 _PER_PIECE = re.compile(r"\b(?:per|a|each|every|for\s+each)\s+(?:unit|piece|part|pc|item)s?\b"
                         r"(?:\s+(?:made|produced|built|we\s+make|we\s+made))?"
                         r"|(?:平均)?(?:到|摊到|折合到?|折算到)?每(?:生产|做|产出?|出)?(?:一|1)?(?:件|个产品|个零件)(?:产品|零件)?"
+                        r"|平均(?:生产|做|产出?|出)(?:一|1)(?:件|个)"  # '平均做一件要耗几度电'
                         r"|单件", re.I)
 
 

@@ -196,10 +196,9 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     positions = {terms[0].ref: m.start for m, terms in parsed.values if terms}  # 'breakdowns' may name a metric too
     if (scoped := _within_scope(query, parsed, filtered, positions, text)) is not None:
         return scoped
-    whole = _WHOLE_OF.search(text, shapes.share[0])  # '% of the line's defective pieces': the line is the whole
-    if whole and query.dimensions and any(d in filtered and (s <= whole.start(1) < e or positions.get(d) == whole.start(1))
-                                          for d, (s, e) in [*parsed.dim_words.items(), *((d, (-1, -1)) for d in filtered)]):
-        return list(query.dimensions)
+    if (own_whole := _groups_own_whole(query, parsed, shapes, filtered, positions, text)) is not None:
+        return own_whole
+    own = re.search(r"各自|自己|\b(?:their|its) own\b", text)  # '各自总停机时间': each group's own whole
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
     if later:
         return list(dict.fromkeys(later))
@@ -216,7 +215,6 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     adjacent = [d for d in filtered if 0 <= metric_at - ends.get(d, -9) <= 1 or d in inside]
     if adjacent:
         return adjacent
-    own = re.search(r"各自|自己的|\b(?:their|its) own\b", text)  # '各自总停机时间': each group's own whole
     # '宁波本月的报废件里，各条线分别占了多少', "each line's share": a breakdown before the share word
     if not own and any(d in parsed.dim_words and parsed.dim_words[d][0] < shapes.share[0] for d in query.dimensions):
         return list(query.dimensions)
@@ -234,6 +232,21 @@ _SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every)\
 # '% of the line's pieces', 'as a share of its plant total': the whole is that of the thing named, so a
 # filter on it stays on both sides and each group of the breakdown is the part.
 _WHOLE_OF = re.compile(r"\bof\s+(?:(?:the|its|their|this|that)\s+)?([a-z]+)?", re.I)
+
+
+def _groups_own_whole(query: SemanticQuery, parsed: Parsed, shapes: Shapes, filtered: list[str],
+                      positions: dict[str, int], text: str) -> list[str] | None:
+    """A share whose whole is each group's own: '% of the line's defective pieces' (the line is the whole,
+    each group of the breakdown the part), '计划内停机占各厂自己停机时间的比例' (what is filtered is the part)."""
+    if not query.dimensions or shapes.share is None:
+        return None
+    whole = _WHOLE_OF.search(text, shapes.share[0])
+    named = [*parsed.dim_words.items(), *((d, (-1, -1)) for d in filtered)]  # its word, or a member of it
+    if whole and any(d in filtered and whole.start(1) in (*range(s, e), positions.get(d)) for d, (s, e) in named):
+        return list(query.dimensions)
+    if filtered and re.search(r"各自|自己|\b(?:their|its) own\b", text):
+        return list(dict.fromkeys(filtered))
+    return None
 
 
 def _within_scope(query: SemanticQuery, parsed: Parsed, filtered: list[str], positions: dict[str, int],

@@ -8,7 +8,11 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+import sqlglot
+from sqlglot import exp
 
 from assistant.core.text import EN_CLOSED_CLASS
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
@@ -276,6 +280,12 @@ _DUE_BEFORE = re.compile(r"\b(?:due|promised|scheduled)\s+(?:(?:in|for|on|by|dur
                          r"|(?:交期|到期|承诺)(?:在|落在|是)?$", re.I)
 
 
+@lru_cache(maxsize=256)
+def _columns(condition: str) -> frozenset[str]:
+    """The columns a measure's filter reads."""
+    return frozenset(c.name for c in sqlglot.parse_one(condition, read="duckdb").find_all(exp.Column))
+
+
 def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = "",
               times: Sequence[Any] = ()) -> str | None:
     """The date the question's words name ('placed', '完工'), when a fact of its metrics has it; none
@@ -283,9 +293,12 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
     if any(_DUE_BEFORE.search(text[max(0, t.span[0] - 16):t.span[0]]) for t in times):
         return None
     tables = {m.table for name in metrics for m in layer.metric_measures(name)}
+    # '到货最不准时的供应商': a date the metric itself compares (delivered against promised) is its sense,
+    # not the date the period is of
+    compared = {c for name in metrics for m in layer.metric_measures(name) if m.filter for c in _columns(m.filter)}
     for ref in roles:
         table, _, column = ref.partition(".")
-        if table in tables:
+        if table in tables and column not in compared:
             return column
     return None
 

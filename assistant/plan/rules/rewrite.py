@@ -1,0 +1,31 @@
+"""The question as it is read: every rewrite made before any term is looked for, in order (contractions,
+kinds, mistyped time words, periods compared or closed, mistyped layer names, negated states, hyphenated
+pairs, inverted subjects and predicates). Each keeps the question's length where spans must keep pointing
+right; the typos repaired are returned so the answer can say how they were read."""
+
+from __future__ import annotations
+
+from assistant.plan.rules.extract import find_times, mend_time_words
+from assistant.plan.rules.matching import kind_of, mend_typos, uncontract
+from assistant.plan.rules.mend import (
+    blank_examples,
+    mend_negated_states,
+    periods_changed,
+    predicate_first,
+    split_compounds,
+    uninvert,
+    up_to_today,
+)
+from assistant.plan.rules.vocab import Vocabulary
+from assistant.plan.types import PlanContext
+
+
+def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
+    """The mended question and the (typed, read as) pairs of the typos repaired on the way."""
+    question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"; kinds: types
+    mended, fixes = mend_time_words(question, known)
+    mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
+    times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
+    mended, typos = mend_typos(mended, ctx, vocab, known, times)
+    mended = split_compounds(mend_negated_states(blank_examples(mended, vocab), vocab), vocab)
+    return predicate_first(uninvert(mended, vocab), vocab), [*fixes, *typos]
