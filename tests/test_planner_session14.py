@@ -213,3 +213,45 @@ def test_a_list_named_by_its_kind_lists_each_member_once(pipeline: Any, question
 def test_records_picked_by_a_count_show_the_attribute_asked(pipeline: Any) -> None:
     sq = pipeline.ask("list the breakdowns this month with the machine").semantic_query
     assert sq["records"] == "breakdown_count" and sq["dimensions"] == ["machine"] and not sq.get("distinct"), sq
+
+
+def test_which_single_thing_is_no_breakdown_the_data_lacks(pipeline: Any) -> None:
+    sq = pipeline.ask("which single line had the most scrap last quarter?").semantic_query
+    assert sq["dimensions"] == ["line"] and sq["limit"] == 1, sq
+
+
+def test_an_average_in_a_named_unit_with_no_metric_named(pipeline: Any) -> None:
+    sq = pipeline.ask("average minutes to get a machine back up after it breaks, by line, last month").semantic_query
+    assert sq["metrics"] == ["mttr_min"] and sq["dimensions"] == ["line"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "how much did they order from us this month, by the day it was placed?",
+    "budget prep: how much stuff went out in total this year?",
+])
+def test_pronouns_and_opening_clauses_are_not_quoted_as_missing_data(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status != "refused" or not any(w in answer.message for w in ("'they'", "'budget", "'prep")), \
+        answer.message
+
+
+def test_an_opening_clause_member_the_metric_rules_out_names_the_occasion(pipeline: Any) -> None:
+    sq = pipeline.ask("maintenance review: MTTR by plant last quarter").semantic_query
+    assert sq["metrics"] == ["mttr_min"] and sq["filters"] == [] and sq["dimensions"] == ["plant"], sq
+
+
+def test_a_member_the_metric_rules_out_outside_an_opening_clause_still_filters(pipeline: Any) -> None:
+    """'MTTR for changeovers' keeps the member: the empty answer says so, nothing is dropped silently."""
+    sq = pipeline.ask("MTTR for changeovers last quarter").semantic_query
+    assert sq["filters"] and sq["filters"][0]["field"] == "downtime_reason", sq
+
+
+def test_a_share_asked_in_a_follow_up_is_kept(pipeline: Any) -> None:
+    sq = _ask(pipeline, "今年明华铝业的来料批次拒收率", "那让步接收的批次占比呢？").semantic_query
+    assert sq["metrics"] == ["material_lot_count"] and sq["share"] == ["inspection_result"], sq
+
+
+def test_a_share_carries_to_the_next_count_but_not_to_a_rate(pipeline: Any) -> None:
+    assert _ask(pipeline, "each line's share of scrap this month", "and for good parts?").semantic_query[
+        "share"] == ["line"]
+    assert not _ask(pipeline, "each line's share of scrap this month", "and OEE?").semantic_query.get("share")

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
 
 from assistant.core.text import fold
 from assistant.plan.choices import ALL, choice
@@ -48,7 +52,8 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     if allowed is None:
         allowed = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics)) if metrics else set()
     near = _distances(layer, metrics, allowed)
-    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped, near, layer)
+    chosen, partials, excluded, shared = _choose_members(values, allowed, fold(question), grouped, near, layer,
+                                                         metrics)
     shared = _narrow_shared(shared, chosen)
     stop = _place_partials(partials, chosen, ctx.lang, question, _said_before(ctx)) or \
         _ask_shared(shared, ctx, question)
@@ -69,7 +74,7 @@ def _distances(layer: Layer, metrics: list[str], allowed: set[str]) -> dict[str,
 
 
 def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: Collection[str],
-                    near: dict[str, int], layer: Layer) -> tuple[Chosen, Named, set[str], Named]:
+                    near: dict[str, int], layer: Layer, metrics: list[str]) -> tuple[Chosen, Named, set[str], Named]:
     """Members of full names by dimension, the options of each partial name, the excluded member
     keys, and the full names several members share (each with its members)."""
     chosen: Chosen = {}
@@ -77,7 +82,8 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
     shared: Named = []
     excluded: set[str] = set()  # member keys the question leaves out ("excluding Hamburg")
     for match, terms in values:
-        if _aside_of_breakdown(match, terms, text, grouped) or _in_purpose_clause(match, text):
+        if _aside_of_breakdown(match, terms, text, grouped) or _in_purpose_clause(match, text) \
+                or _occasion_member(match, terms, text, metrics, layer):
             continue
         if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]) or lx.EXCLUDE_AFTER.search(
                 text[match.end:match.end + 24]):
@@ -309,3 +315,33 @@ def _implied(dim: str, members: list[Member], metrics: list[str], layer: Layer) 
     return bool(metrics) and len(members) == 1 and all(
         r.filter and any(w.search(r.filter) for w in wanted) for name in metrics for r in layer.metric_measures(name))
 
+
+
+def _occasion_member(match: Match, terms: list[Term], text: str, metrics: list[str], layer: Layer) -> bool:
+    """'maintenance benchmark: mean time to repair in CQ vs NB': a member in the opening clause that the
+    metric itself rules out (MTTR counts breakdowns only) names the occasion, not the rows."""
+    pre = lx.PREAMBLE.match(text)
+    if pre is None or match.end > pre.end() or not terms or terms[0].member is None:
+        return False
+    spec = layer.dimension(terms[0].ref)
+    keys = {t.member.key for t in terms if t.member is not None}
+    for metric in metrics:
+        for m in layer.metric_measures(metric):
+            if m.table == spec.table and m.filter and spec.column:
+                fixed = _equal_values(m.filter, spec.column)
+                if fixed and not fixed & keys:
+                    return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _equal_values(condition: str, column: str) -> frozenset[str]:
+    """The values a measure's filter holds `column` to ('reason = \'breakdown\'' -> {'breakdown'})."""
+    out: set[str] = set()
+    for node in sqlglot.parse_one(condition, read="duckdb").find_all(exp.EQ, exp.In):
+        col = node.this if isinstance(node.this, exp.Column) else None
+        if col is None or col.name != column:
+            continue
+        found = [node.expression] if isinstance(node, exp.EQ) else list(node.expressions)
+        out |= {v.this for v in found if isinstance(v, exp.Literal) and v.is_string}
+    return frozenset(out)

@@ -57,7 +57,14 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         records=new.records or (previous.records if not metrics else None),
         distinct=bool(previous.records and not metrics and new_dims and dims),
         time_role=new.time_role or (previous.time_role if not parsed_metrics else None),
+        # '那让步接收的批次占比呢？': a share asked now; the earlier share stays with the earlier figure
+        share=[s for s in new.share or (previous.share if not any(_is_rate(m, layer) for m in metrics) else [])
+               if s in dims or any(f.field == s for f in filters)],
     )
+
+
+def _is_rate(metric: str, layer: Layer) -> bool:
+    return getattr(layer.unit(layer.metric(metric).unit), "kind", None) == "ratio"
 
 
 def _side_by_side(previous: SemanticQuery, filters: list[Filter], dims: list[str],

@@ -212,6 +212,21 @@ def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
     return fitting[0] if len(fitting) == 1 else None
 
 
+def average_in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
+    """With no metric named, an average asked in a unit ('average minutes to get a broken machine going
+    again'): the one metric of the reachable ones that is an average length of time in that unit (or one
+    its unit converts to), never a plain total; else None."""
+    if not _AVERAGE_DURATION.search(text):
+        return None
+    units = {u.name for u in units_said(text, layer) if u.kind == "duration"}
+    fitting = [m for m in sorted(reachable) if not plain_total(layer, m) and "/" in layer.metric(m).expr
+               and getattr(layer.unit(layer.metric(m).unit), "kind", None) == "duration"
+               and units & {layer.metric(m).unit, *(c.to for c in getattr(layer.unit(layer.metric(m).unit),
+                                                                             "conversions", []))}]
+    exact = [m for m in fitting if layer.metric(m).unit in units]  # minutes asked: not the one in hours
+    return fitting[0] if len(fitting) == 1 else exact[0] if len(exact) == 1 else None
+
+
 def unit_span(text: str, metric: str, layer: Layer) -> Span | None:
     """Where the question names the unit a metric was chosen by ('breakdown minutes' -> 'minutes')."""
     own = layer.unit(layer.metric(metric).unit)

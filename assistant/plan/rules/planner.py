@@ -43,6 +43,7 @@ from assistant.plan.rules.messages import (
 )
 from assistant.plan.rules.metric_choice import (
     amount_of_rows,
+    average_in_named_unit,
     counted_by_head,
     counted_metric,
     counted_times,
@@ -89,6 +90,7 @@ from assistant.plan.rules.unknown import (
     owns_a_term,
     people_not_kept,
     qualifies_a_kind,
+    says_nothing,
     sort_leftover,
     unknown_member,
     unread_cause,
@@ -350,7 +352,7 @@ class RulePlanner:
         if (elsewhere := self._not_recorded(text, times if not leftover.words else [], ctx)) is not None:
             return elsewhere
         fits = reachable(parsed, ctx.layer)
-        unit_metric = in_named_unit(fits, text, ctx.layer)  # '花了多少分钟'
+        unit_metric = in_named_unit(fits, text, ctx.layer) or average_in_named_unit(fits, text, ctx.layer)
         valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
         counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
             counted_by_head(text, count, leftover.words, ctx.layer)
@@ -365,9 +367,10 @@ class RulePlanner:
                 parsed.metric_spans.setdefault(chosen, at)  # 'share of breakdown minutes … from M03'
             parsed.guessed = chosen
             return None
-        if guess.worth_asking:
+        lacking = [w for w in leftover.lacking if not says_nothing(w, text)]  # 'they', 'export check: …'
+        if guess.worth_asking or not lacking:
             return self._ask_metric(parsed, guess.options, times, ctx)
-        return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.lacking)
+        return refuse_unknown(self.name, ctx.layer, ctx.lang, lacking)
 
     def _no_words_for_a_metric(self, parsed: Parsed, fits: set[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
         if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.core.text import everyday_words, has_cjk, word_frequency
+from assistant.core.text import EN_CLOSED_CLASS, everyday_words, has_cjk, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.occurrences import Occurrences
 
@@ -183,12 +183,13 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
                 word.isascii() or _names_whose(word)):  # '盘点的库存' is the count's stock: a verb owns nothing
             out.names.append(word)
             continue
-        if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
-                not has_cjk(word)) and not _TIME_UNIT_FIRST.match(word) and not _PAST_VERB.fullmatch(word):
-            out.breakdowns.append(word)
         # Before a kind's word ('Shanghai plant') a word may name a member; after it ('each customer
         # filed', 'by plant pls') it is the sentence going on.
         beside = any(dims.starts_within(end, end + 2) for _start, end in spans)
+        if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
+                not has_cjk(word)) and not _TIME_UNIT_FIRST.match(word) and not _PAST_VERB.fullmatch(word) \
+                and not (beside and is_ordinary(word)):  # 'which single machine': the machine is asked
+            out.breakdowns.append(word)
         numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in spans)  # '5号线': a numbered thing
         # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
@@ -373,3 +374,9 @@ def unread_cause(text: str, term_spans: Sequence[Span]) -> str | None:
         if clause and not any(m.end() <= s < stop for s, _ in term_spans):
             return text[m.start():stop].strip()
     return None
+
+
+def says_nothing(word: str, text: str) -> bool:
+    """A left-over word no refusal should quote as what the data lacks: a pronoun or other closed-class
+    word ('by the date they placed the order'), or a word of an opening clause ('export check: …')."""
+    return word.lower() in EN_CLOSED_CLASS or in_preamble(text, word, [])

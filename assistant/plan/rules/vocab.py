@@ -286,7 +286,9 @@ class Vocabulary:
         named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
             or all(t.kind == "metric" for t in terms) \
             or all(t.kind == "dimension" for t in terms)  # '客述' for '客诉', '设被' for '设备': mistyped by sound
-        if n == 2 and (k != 1 or any(covered[i + j] for j in range(n)) or not named):
+        # '功单' for '工单': the first of two characters wrong, only in the name of a metric or a kind
+        first_ok = k == 0 and all(t.kind in ("metric", "dimension") for t in terms)
+        if n == 2 and ((k != 1 and not first_ok) or any(covered[i + j] for j in range(n)) or not named):
             return  # two characters, one wrong: only an entity's label or a metric's word, and a homophone (below)
         # the sound last: it loads the pinyin tables, which a question without a near miss never needs
         homophone = _sound(window[k]) == _sound(form[k])
