@@ -255,3 +255,49 @@ def test_a_share_carries_to_the_next_count_but_not_to_a_rate(pipeline: Any) -> N
     assert _ask(pipeline, "each line's share of scrap this month", "and for good parts?").semantic_query[
         "share"] == ["line"]
     assert not _ask(pipeline, "each line's share of scrap this month", "and OEE?").semantic_query.get("share")
+
+
+def test_years_compared_do_not_make_a_bare_kind_a_breakdown(pipeline: Any) -> None:
+    sq = pipeline.ask("are we delivering to customers on time more often? customer OTD 2024 vs 2025").semantic_query
+    assert sq["dimensions"] == [] and sq["time_grain"] == "year", sq
+
+
+@pytest.mark.parametrize("question", ["本月海外供应商的准时交付率", "on-time rate of our overseas vendors this quarter"])
+def test_foreign_suppliers_are_every_country_but_the_home_one(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["filters"] == [{"field": "supplier_country", "op": "in", "values": ["Germany", "Japan", "South Korea"]}], sq
+
+
+def test_a_breakdown_by_supplier_category(pipeline: Any) -> None:
+    sq = pipeline.ask("今年按供应商类别看来料批次拒收率").semantic_query
+    assert sq["dimensions"] == ["supplier_category"], sq
+
+
+@pytest.mark.parametrize("question", ["good and bad together, how many pieces did SZ-L1 make last week?",
+                                      "good and scrap last month"])
+def test_good_and_bad_together_is_never_the_scrap_alone(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "clarify" or answer.semantic_query["metrics"] == ["total_output"], answer.message
+
+
+@pytest.mark.parametrize("question", ["what share of the delivered POs arrived late this quarter?",
+                                      "of the POs delivered last month, what share arrived after the promised date"])
+def test_a_share_of_rows_a_count_picks_is_that_count_over_the_rows_kept(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    sq = answer.semantic_query
+    assert sq["metrics"] == ["late_po_count", "purchase_orders_count"] and sq["per"] == "purchase_orders_count", sq
+    assert 0 < answer.rows[0][-1] < 0.2, answer.rows  # a few per cent, never the 100% of late among late
+
+
+@pytest.mark.parametrize(("question", "field"), [
+    ("今年海外客户的出货量", "customer_country"),
+    ("国外供应商今年的来料批次拒收率", "supplier_country"),
+])
+def test_overseas_is_read_on_the_kind_the_figure_reaches(pipeline: Any, question: str, field: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert [f["field"] for f in sq["filters"]] == [field] and "China" not in sq["filters"][0]["values"], sq
+
+
+def test_yiwai_leaves_out_the_member_before_it(pipeline: Any) -> None:
+    sq = pipeline.ask("宁波以外的工厂本月报废率").semantic_query
+    assert sq["filters"] == [{"field": "plant", "op": "not in", "values": ["NB"]}], sq

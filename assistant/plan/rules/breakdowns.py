@@ -56,7 +56,8 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
     not when another breakdown is marked: 'how long were the machines stopped on each line')."""
     if set(parsed.group_by) - parsed.bare_dims:
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
-    named = [(m.start, m.end) for m, _ in parsed.values]  # the 3 of 'line 3' counts no members
+    # the 3 of 'line 3' counts no members, nor does the 2024 of '2024 vs 2025'
+    named = [*((m.start, m.end) for m, _ in parsed.values), *(t.span for t in found.times)]
     respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
                        and not _PERIOD_NEXT.match(text, m.end())
                        for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)

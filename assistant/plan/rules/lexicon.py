@@ -280,7 +280,7 @@ EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\
                      r"\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
-                           r"|^\s*的?\s*(?:都|就)?(?:不算|除外|不计入?|不包括在内|不要|排除在外)")
+                           r"|^\s*的?\s*(?:都|就)?(?:不算|除外|以外|之外|不计入?|不包括在内|不要|排除在外)")
 # "those two", "them", "它们", "这两台": the rows the last answer showed.
 THOSE = re.compile(r"\b(?:those|these|them|they|both)\b|它们|他们|这两|那两|这几|那几|这些|那些", re.I)
 # "it", "它", "that one", "这家": the one row the last answer showed (a period after 这个 is a period).

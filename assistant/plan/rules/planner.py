@@ -64,7 +64,7 @@ from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.shape_words import find_shapes
-from assistant.plan.rules.shapes import counted_thing, unit_spans, unread_rate
+from assistant.plan.rules.shapes import counted_thing, share_of_rows, unit_spans, unread_rate
 from assistant.plan.rules.steps import (
     Reading,
     connective_spans,
@@ -322,6 +322,8 @@ class RulePlanner:
         if r.shapes.share and not query.share and query.metrics and not is_rate:
             groups = [layer.dimension(d).label.get(ctx.lang) for d in layer.metric_dimensions(query.metrics[0])[:3]]
             return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang), groups)
+        if (rows_share := share_of_rows(query, layer)) is not None:  # 'what share of delivered POs arrived late'
+            return rows_share
         if unread_rate(query, r.unknown, layer):  # 'plan hit rate … only the work orders that were finished'
             rates = {m for m in layer.metrics if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio"}
             return self._ask_metric(parsed, guess_metric(r.leftover.ordinary, layer, rates).options[:3], times, ctx)

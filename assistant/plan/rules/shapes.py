@@ -382,3 +382,19 @@ def unread_rate(query: SemanticQuery, unknown: list[str], layer: Layer) -> bool:
     if not query.metrics or query.share or query.per or not any(_RATE_WORD.search(w) for w in unknown):
         return False
     return not any(getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio" for m in query.metrics)
+
+
+def share_of_rows(query: SemanticQuery, layer: Layer) -> SemanticQuery | None:
+    """'what share of delivered POs arrived late': a single share whose part is a count that picks its
+    rows by its own rule (late POs) is that count over all the rows the other filters keep (delivered
+    POs), aggregated first; the share of the filtered count across its filters would be 100%."""
+    if not query.share or query.per or any(d in query.dimensions for d in query.share):
+        return None
+    picked = []
+    for name in query.metrics:
+        refs = layer.metric_measures(name)
+        if len(refs) == 1 and refs[0].agg == "count" and refs[0].filter and layer.metric(name).expr.strip() == refs[0].name:
+            picked.append((name, refs[0].table))
+    if len(picked) != 1 or (whole := layer.count_metric(picked[0][1])) is None:
+        return None
+    return query.model_copy(update={"metrics": [picked[0][0], whole], "per": whole, "share": []})
