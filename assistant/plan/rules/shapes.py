@@ -393,7 +393,8 @@ def share_of_rows(query: SemanticQuery, layer: Layer) -> SemanticQuery | None:
     picked = []
     for name in query.metrics:
         refs = layer.metric_measures(name)
-        if len(refs) == 1 and refs[0].agg == "count" and refs[0].filter and layer.metric(name).expr.strip() == refs[0].name:
+        if len(refs) == 1 and refs[0].agg == "count" and refs[0].filter \
+                and layer.metric(name).expr.strip() == refs[0].name:
             picked.append((name, refs[0].table))
     if len(picked) != 1 or (whole := layer.count_metric(picked[0][1])) is None:
         return None
