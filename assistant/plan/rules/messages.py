@@ -8,8 +8,9 @@ from typing import Any
 from assistant.core.text import shorten
 from assistant.plan.choices import choice, clarify, replace_words
 from assistant.plan.query import SemanticQuery
+from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.shape_words import Shapes
-from assistant.plan.rules.unknown import names_holding
+from assistant.plan.rules.unknown import names_holding, people_not_kept
 from assistant.plan.types import Plan, PlanContext
 from semantic_layer.layer import Layer
 
@@ -238,3 +239,15 @@ def suggest_metrics(question: str, ctx: PlanContext) -> list[str]:
         return []
     names = [str(h.doc.payload.get("ref")) for h in hits if h.doc.payload.get("ref") in ctx.layer.metrics]
     return [ctx.layer.metric(n).label.get(ctx.lang) for n in names]
+
+
+def not_recorded(planner: str, text: str, times: list[Any], ctx: PlanContext) -> Plan | None:
+    """With no metric: a period still to come ('明天苏州到宁波的高铁还有没有票') or a count of people the
+    layer does not keep ('上个月每个班组实际出勤多少人') is refused, not asked about."""
+    if times and all(t.start > ctx.as_of for t in times):
+        return Plan(kind="refuse", planner=planner, message=refusal("forecast", ctx.lang))
+    if (people := people_not_kept(text, ctx.layer)) is not None:
+        return refuse_unknown(planner, ctx.layer, ctx.lang, [people])
+    if lx.OTHER_TASK.search(text):  # 'could you write a short poem for the team': not a question of data
+        return refuse_unknown(planner, ctx.layer, ctx.lang, [])
+    return None

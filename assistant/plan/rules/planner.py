@@ -32,6 +32,7 @@ from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
     clarify_unknown_member,
+    not_recorded,
     refusal,
     refuse_breakdown,
     refuse_money,
@@ -88,7 +89,6 @@ from assistant.plan.rules.unknown import (
     in_preamble,
     is_ordinary,
     owns_a_term,
-    people_not_kept,
     qualifies_a_kind,
     says_nothing,
     sort_leftover,
@@ -351,7 +351,7 @@ class RulePlanner:
             return self._ask_metric(parsed, parsed.ambiguous_metrics[0], times, ctx)
         if parsed.metrics or is_follow_up:
             return None
-        if (elsewhere := self._not_recorded(text, times if not leftover.words else [], ctx)) is not None:
+        if (elsewhere := not_recorded(self.name, text, times if not leftover.words else [], ctx)) is not None:
             return elsewhere
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer) or average_in_named_unit(fits, text, ctx.layer)
@@ -379,17 +379,6 @@ class RulePlanner:
             return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
                                     else [], times, ctx)
         return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
-
-    def _not_recorded(self, text: str, times: list[TimeMatch], ctx: PlanContext) -> Plan | None:
-        """With no metric: a period still to come ('明天苏州到宁波的高铁还有没有票') or a count of people the
-        layer does not keep ('上个月每个班组实际出勤多少人') is refused, not asked about."""
-        if times and all(t.start > ctx.as_of for t in times):
-            return Plan(kind="refuse", planner=self.name, message=refusal("forecast", ctx.lang))
-        if (people := people_not_kept(text, ctx.layer)) is not None:
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, [people])
-        if lx.OTHER_TASK.search(text):  # 'could you write a short poem for the team': not a question of data
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
-        return None
 
     def _ask_metric(self, parsed: Parsed, options: list[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
         """Ask which metric is meant, keeping what was understood for the answer that follows."""
