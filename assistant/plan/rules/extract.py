@@ -106,6 +106,19 @@ def _plural_top(text: str, taken: list[Span]) -> TopN | None:
     return TopN(0 if several else 1, _direction(m.group("dir")), m.span("dir"), several)
 
 
+# 'which kinds of machines eat the most power', '哪些产线报废最多': several asked, no count: all, ranked
+_SEVERAL = re.compile(r"\b(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\s+)?(?:(?P<noun>[a-z]{3,}s)\b(?<!ss)"
+                      r"|[a-z]+\s+(?:types|kinds|categories|groups|families)\b)|哪些", re.I)
+_NOT_NOUN = {"was", "has", "does", "is", "this", "days", "plus"}
+
+
+def _several_asked(text: str, at: int) -> bool:
+    m = None
+    for m in _SEVERAL.finditer(text[:at]):
+        pass
+    return m is not None and (m.group("noun") or "").lower() not in _NOT_NOUN and at - m.end() <= 40
+
+
 def _counted_top(text: str, taken: list[Span]) -> TopN | None:
     """A count next to its direction word: "top 5", "前5", "最低的三条"."""
     used = Spans(taken)  # one look-up per candidate, however many times and words were taken
@@ -134,7 +147,8 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
             if count is not None:
                 n, extra = count
                 return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
-            return TopN(1, _direction(m.group("dir")), span, False)
+            several = _several_asked(text, span[0])
+            return TopN(0 if several else 1, _direction(m.group("dir")), span, several)
     for m in lx.BARE_MOST.finditer(text):
         if used.overlaps(*m.span()):
             continue
@@ -146,7 +160,8 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
         if count is not None and (count[1][0] > m.start() or "哪" in text[max(0, count[1][0] - 1):count[1][1]]):
             return TopN(count[0], way, m.span(), True, extra=count[1])
         if "哪" in text[max(0, m.start() - 10):m.start()]:
-            return TopN(1, way, m.span(), False)
+            several = _several_asked(text, m.start())
+            return TopN(0 if several else 1, way, m.span(), several)
     return None
 
 

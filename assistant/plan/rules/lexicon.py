@@ -21,7 +21,9 @@ TOP_N = [
                rf"\s+(?P<n>{_EN_NUM})\b", re.I),
     re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|最久的?|最长的?|最短的?"
                rf"|最慢的?|最快的?|最常见的?|最频繁的?|排名前|排名后|倒数)"
-               rf"\s*(?:那|这)?\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"),
+               rf"\s*(?:那|这)?\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"
+               # '前三个月', '后两周': part of a period, no ranking
+               rf"(?![\d一二两三四五六七八九十]*\s*(?:个)?\s*(?:月|周|星期|礼拜|天|日|季度|年|小时))"),
 ]
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
 TOP_COUNT = [
@@ -157,7 +159,7 @@ WRITE_INTENT = re.compile(
     # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
     r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+|can you\s+|could you\s+|kindly\s+)?"
     r"(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
-    r".{0,80}\bto\b\s*\d"
+    r".{0,80}\b(?:to|by)\b\s*\d"
     # 'push all planned work orders on CQ-L2 back by one week': an order to move records in time
     r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+)?(?:push|move|reschedule|postpone|delay|bring)\b.{0,60}"
     r"\b(?:back|forward|out|later|earlier)\b(?:\s+by\b)?"
@@ -169,6 +171,8 @@ WRITE_INTENT = re.compile(
     r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
     # '把状态改成已关闭' changes a record; '改成今年' / '改为按月' at the start changes the view (a follow-up).
     r"|把.{1,24}(?:改成|改为)|(?<=[\u4e00-\u9fff\w])(?:改成|改为)(?=.{0,6}(?:已|状态|为0|零))"
+    # '把那几张采购单的承诺交期往后推两周': an order to move records in time
+    r"|把.{1,30}(?:往后推|往前推|推迟|推后|延后|顺延|提前到)"
     r"|删除|删掉|清空|修改|更新数据|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
 # A count of people ('出勤多少人', 'how many operators'): answerable only where the layer names such people.
 PEOPLE_COUNTED = re.compile(r"(?:多少|几个?)(?P<who>人|员工|工人|操作工|名员工)"
@@ -207,8 +211,10 @@ PAID = re.compile(
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"
-    r"print your (?:instructions|prompt)|忽略(?:之前|以上|前面|上面|所有)|系统提示|提示词|越狱|扮演|你现在是|"
-    r"显示你的(?:指令|提示)", re.I)
+    r"print your (?:instructions|prompt)|忽略(?:你|掉|一下)?(?:之前|以上|前面|上面|所有|全部)|系统提示|提示词|越狱|扮演|"
+    r"你现在是|显示你的(?:指令|提示)|"
+    # asking for what opens the database, not for data in it
+    r"\bpasswords?\b|\bcredentials?\b|\bconnection\s+strings?\b|\bapi[\s-]?keys?\b|密码|连接串|连接字符串|口令", re.I)
 # Refused whatever the layer holds, in this order (planner.plan).
 ALWAYS_REFUSED = (("injection", INJECTION), ("write", WRITE_INTENT), ("forecast", FORECAST))
 
@@ -314,6 +320,9 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"|\b(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:the\s+)?(?:\d+|two|three|four|six)\s+"
                          r"(?:days|weeks|months|quarters)\s+(?:before(?:\s+that|\s+it)?|prior|earlier)"
                          r"|(?:跟|和|与|比)?再?往前(?:推)?\s*\d*\s*(?:个)?(?:天|周|星期|月|季度)"
+                         # '最近4周的报废率和前4周比', '近30天跟之前30天相比': the same length right before
+                         r"|(?:跟|和|与|同|对比|比)\s*(?:再|更)?(?:之前|此前|前面|前)的?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:个)?"
+                         r"(?:天|日|周|星期|礼拜|月|季度)"
                          r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
 # "vs the same period last year", "year over year", "去年同期", "同比": the same dates a year earlier.
 SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (?:last|a|the previous|the prior) year\b"

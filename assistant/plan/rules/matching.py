@@ -48,6 +48,7 @@ class Parsed:
     matched_text: dict[str, str] = field(default_factory=dict)  # metric -> the words that named it
     dim_spans: list[Span] = field(default_factory=list)  # where dimension words stand
     time_roles: list[str] = field(default_factory=list)  # "table.column" of dates the words name ('placed')
+    role_members: dict[str, set[str]] = field(default_factory=dict)  # role -> dims its word also names a member of
     dim_words: dict[str, Span] = field(default_factory=dict)  # dimension -> where its word stands
     guessed: str | None = None  # a metric read from the other words, not named (said in the answer)
     bare_dims: set[str] = field(default_factory=set)  # dimension words with no 'by', 'each', '各' before them
@@ -89,6 +90,8 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
         roles = [t.ref for t in m.terms if t.kind == "time_role"]
         if roles:  # a date's word ('placed', 'completed') may also name a value: both readings stay
             out.time_roles.extend(r for r in roles if r not in out.time_roles)
+            for r in roles:
+                out.role_members.setdefault(r, set()).update(v.ref for v in values)
             out.taken.append((m.start, m.end))
         for d in dims:
             out.dim_words.setdefault(d, (m.start, m.end))

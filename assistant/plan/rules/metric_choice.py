@@ -212,6 +212,22 @@ def in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
     return fitting[0] if len(fitting) == 1 else None
 
 
+def unit_of_other(text: str, words: list[str], layer: Layer) -> str | None:
+    """'how many overtime hours did the techs clock', '加班小时数': a word the reading did not use right
+    before the unit says what is measured in it; the data's minutes of something else are no answer."""
+    unread = {w.lower() for w in words}
+    for u in units_said(text, layer):
+        for form in (u.label.en, u.label.zh, *u.synonyms.all()):
+            if not form or len(form) < 2:
+                continue
+            for m in re.finditer(rf"(?<![a-z]){re.escape(fold(form))}(?![a-z])", text):
+                before = re.search(r"([a-z]+)\s+$|([\u4e00-\u9fff]+)$", text[:m.start()])
+                said = before and (before.group(1) or before.group(2))
+                if said and (said in unread or any(said.endswith(w) for w in unread if not w.isascii())):
+                    return f"{said} {m.group(0)}" if said.isascii() else said + m.group(0)
+    return None
+
+
 def average_in_named_unit(reachable: set[str], text: str, layer: Layer) -> str | None:
     """With no metric named, an average asked in a unit ('average minutes to get a broken machine going
     again'): the one metric of the reachable ones that is an average length of time in that unit (or one

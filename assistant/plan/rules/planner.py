@@ -50,6 +50,7 @@ from assistant.plan.rules.metric_choice import (
     counted_times,
     fit_metrics,
     in_named_unit,
+    unit_of_other,
     metric_from_previous,
     unit_named,
     unit_span,
@@ -60,12 +61,13 @@ from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranking import apply_threshold, apply_top
-from assistant.plan.rules.rates import part_filters, share_as_rate
+from assistant.plan.rules.proper_names import proper_name_before, which_one_named
+from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
 from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.shape_words import find_shapes
-from assistant.plan.rules.shapes import counted_thing, share_of_rows, unit_spans, unread_rate
+from assistant.plan.rules.shapes import counted_thing, unit_spans
 from assistant.plan.rules.steps import (
     Reading,
     connective_spans,
@@ -219,6 +221,9 @@ class RulePlanner:
         unknown_name = unknown_member(question, text, names, r.parsed.dim_spans, terms, ctx.values)
         if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours
+        values = [(m.start, m.end) for m, _t in r.parsed.values]
+        if (named := proper_name_before(text, r.leftover.ordinary, [*terms, *values])) is not None:  # '海天那台注塑机'
+            return which_one_named(self.name, ctx.lang, *named)
         if (rival := qualifies_a_kind(text, r.leftover.ordinary, r.parsed.dim_spans)) is not None:
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
@@ -271,7 +276,7 @@ class RulePlanner:
         shaped_query = self._shape(query, r, text, ctx, times)
         if isinstance(shaped_query, Plan):
             return shaped_query
-        query = shaped_query
+        query = period_of_whole(shaped_query, parsed.role_members)
         if found.threshold:
             query = apply_threshold(query, found.threshold, parsed, ctx)
         if previous is not None:
@@ -355,6 +360,8 @@ class RulePlanner:
             return elsewhere
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer) or average_in_named_unit(fits, text, ctx.layer)
+        if unit_metric and (other := unit_of_other(text, leftover.words, ctx.layer)):  # 'overtime hours'
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [other])
         valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
         counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
             counted_by_head(text, count, leftover.words, ctx.layer)

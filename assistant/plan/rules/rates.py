@@ -98,3 +98,42 @@ def part_filters(query: SemanticQuery, rate: str, layer: Layer) -> list[Filter]:
             if re.search(rf"\b{re.escape(column)}\s*=\s*'{re.escape(str(f.values[0]))}'", measure.filter):
                 out.append(f)
     return out
+
+
+# 'plan hit rate per line', '达成率': a rate asked in words the reading did not use
+_RATE_WORD = re.compile(r"^(?:rate|ratio|percent(?:age)?|pct|%)$|率|比例|比率|百分比", re.I)
+
+
+def unread_rate(query: SemanticQuery, unknown: list[str], layer: Layer) -> bool:
+    """A rate asked ('rate' left unread) of a figure that is no rate: answering the count would answer
+    another question, so the rates the other words describe are offered instead."""
+    if not query.metrics or query.share or query.per or not any(_RATE_WORD.search(w) for w in unknown):
+        return False
+    return not any(getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio" for m in query.metrics)
+
+
+def share_of_rows(query: SemanticQuery, layer: Layer) -> SemanticQuery | None:
+    """'what share of delivered POs arrived late': a single share whose part is a count that picks its
+    rows by its own rule (late POs) is that count over all the rows the other filters keep (delivered
+    POs), aggregated first; the share of the filtered count across its filters would be 100%."""
+    if not query.share or query.per or any(d in query.dimensions for d in query.share):
+        return None
+    picked = []
+    for name in query.metrics:
+        refs = layer.metric_measures(name)
+        if len(refs) == 1 and refs[0].agg == "count" and refs[0].filter \
+                and layer.metric(name).expr.strip() == refs[0].name:
+            picked.append((name, refs[0].table))
+    if len(picked) != 1 or (whole := layer.count_metric(picked[0][1])) is None:
+        return None
+    return query.model_copy(update={"metrics": [picked[0][0], whole], "per": whole, "share": []})
+
+
+def period_of_whole(query: SemanticQuery, role_members: dict[str, set[str]]) -> SemanticQuery:
+    """'what percent of work orders were completed last month': the word that picks the share's part
+    ('completed') also names a date only that part has; the period is then of the whole (the facts' own
+    date), since on the part's date the share would be 100% by construction."""
+    if not query.time_role or not query.share:
+        return query
+    said = {d for ref, dims in role_members.items() if ref.partition(".")[2] == query.time_role for d in dims}
+    return query.model_copy(update={"time_role": None}) if said & set(query.share) else query

@@ -200,6 +200,8 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
         return own_whole
     own = re.search(r"各自|自己|\b(?:their|its) own\b", text)  # '各自总停机时间': each group's own whole
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
+    if (part := _after_copula(later, positions, text, metric_at)) is not None:
+        return part
     if later:
         return list(dict.fromkeys(later))
     # 'critical缺陷占全部缺陷', '各厂非计划停机占总停机', 'unplanned downtime share by plant': the member
@@ -232,6 +234,19 @@ _SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every)\
 # '% of the line's pieces', 'as a share of its plant total': the whole is that of the thing named, so a
 # filter on it stays on both sides and each group of the breakdown is the part.
 _WHOLE_OF = re.compile(r"\bof\s+(?:(?:the|its|their|this|that)\s+)?([a-z]+)?", re.I)
+
+
+# 'what share of the work orders finished in november were for Suzhou': the words before the verb describe
+# the whole, those after it the part
+_COPULA = re.compile(r"\b(?:were|was|are|is|came|come|went|got)\b", re.I)
+
+
+def _after_copula(later: list[str], positions: dict[str, int], text: str, metric_at: int) -> list[str] | None:
+    verb = _COPULA.search(text, metric_at)
+    if verb is None:
+        return None
+    part = [d for d in later if positions.get(d, -1) >= verb.end()]
+    return list(dict.fromkeys(part)) if part and len(part) < len(later) else None
 
 
 def _groups_own_whole(query: SemanticQuery, parsed: Parsed, shapes: Shapes, filtered: list[str],
@@ -370,32 +385,3 @@ def _implied_numerator(parsed: Parsed, layer: Layer, text: str, per_at: int) -> 
         if any(w in forms for w in words):
             fits.append(metric.name)
     return (fits[0], den) if len(fits) == 1 else None
-
-
-# 'plan hit rate per line', '达成率': a rate asked in words the reading did not use
-_RATE_WORD = re.compile(r"^(?:rate|ratio|percent(?:age)?|pct|%)$|率|比例|比率|百分比", re.I)
-
-
-def unread_rate(query: SemanticQuery, unknown: list[str], layer: Layer) -> bool:
-    """A rate asked ('rate' left unread) of a figure that is no rate: answering the count would answer
-    another question, so the rates the other words describe are offered instead."""
-    if not query.metrics or query.share or query.per or not any(_RATE_WORD.search(w) for w in unknown):
-        return False
-    return not any(getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio" for m in query.metrics)
-
-
-def share_of_rows(query: SemanticQuery, layer: Layer) -> SemanticQuery | None:
-    """'what share of delivered POs arrived late': a single share whose part is a count that picks its
-    rows by its own rule (late POs) is that count over all the rows the other filters keep (delivered
-    POs), aggregated first; the share of the filtered count across its filters would be 100%."""
-    if not query.share or query.per or any(d in query.dimensions for d in query.share):
-        return None
-    picked = []
-    for name in query.metrics:
-        refs = layer.metric_measures(name)
-        if len(refs) == 1 and refs[0].agg == "count" and refs[0].filter \
-                and layer.metric(name).expr.strip() == refs[0].name:
-            picked.append((name, refs[0].table))
-    if len(picked) != 1 or (whole := layer.count_metric(picked[0][1])) is None:
-        return None
-    return query.model_copy(update={"metrics": [picked[0][0], whole], "per": whole, "share": []})

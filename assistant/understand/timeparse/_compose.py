@@ -12,6 +12,7 @@ import bisect
 import itertools
 import re
 
+from ._part import part_of
 from ._core import (
     CJK_RE,
     CNN,
@@ -222,7 +223,7 @@ def resolve(original: str, t: str, base: list[Cand], as_of: Date) -> list[TimeMa
     ordered = sorted(strong + [w for w in base if w.weak and clear.of(w.s, w.e)], key=lambda c: c.s)
     composites: list[Cand] = []
     for i, a in enumerate(ordered):
-        for c in (_since(t, a, as_of), _continuation(t, a), _week_of(t, a)):
+        for c in (_since(t, a, as_of), _continuation(t, a), _week_of(t, a), part_of(t, a)):
             if c is not None:
                 composites.append(c)
         for b in itertools.islice(ordered, i + 1, None):  # not ordered[i + 1:]: a copy per candidate
