@@ -113,9 +113,8 @@ _NOT_NOUN = {"was", "has", "does", "is", "this", "days", "plus"}
 
 
 def _several_asked(text: str, at: int) -> bool:
-    m = None
-    for m in _SEVERAL.finditer(text[:at]):
-        pass
+    found = list(_SEVERAL.finditer(text[:at]))
+    m = found[-1] if found else None
     return m is not None and (m.group("noun") or "").lower() not in _NOT_NOUN and at - m.end() <= 40
 
 

@@ -211,8 +211,8 @@ PAID = re.compile(
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"
-    r"print your (?:instructions|prompt)|忽略(?:你|掉|一下)?(?:之前|以上|前面|上面|所有|全部)|系统提示|提示词|越狱|扮演|"
-    r"你现在是|显示你的(?:指令|提示)|"
+    r"print your (?:instructions|prompt)|忽略(?:你|掉|一下)?(?:之前|以上|前面|上面|所有|全部)|"
+    r"系统提示|提示词|越狱|扮演|你现在是|显示你的(?:指令|提示)|"
     # asking for what opens the database, not for data in it
     r"\bpasswords?\b|\bcredentials?\b|\bconnection\s+strings?\b|\bapi[\s-]?keys?\b|密码|连接串|连接字符串|口令", re.I)
 # Refused whatever the layer holds, in this order (planner.plan).

@@ -90,8 +90,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
         roles = [t.ref for t in m.terms if t.kind == "time_role"]
         if roles:  # a date's word ('placed', 'completed') may also name a value: both readings stay
             out.time_roles.extend(r for r in roles if r not in out.time_roles)
-            for r in roles:
-                out.role_members.setdefault(r, set()).update(v.ref for v in values)
+            out.role_members.update({r: out.role_members.get(r, set()) | {v.ref for v in values} for r in roles})
             out.taken.append((m.start, m.end))
         for d in dims:
             out.dim_words.setdefault(d, (m.start, m.end))

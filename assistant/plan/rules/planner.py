@@ -50,9 +50,9 @@ from assistant.plan.rules.metric_choice import (
     counted_times,
     fit_metrics,
     in_named_unit,
-    unit_of_other,
     metric_from_previous,
     unit_named,
+    unit_of_other,
     unit_span,
     value_before_rows,
     with_asked_units,
@@ -60,8 +60,8 @@ from assistant.plan.rules.metric_choice import (
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
-from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.proper_names import proper_name_before, which_one_named
+from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
 from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
@@ -360,16 +360,15 @@ class RulePlanner:
             return elsewhere
         fits = reachable(parsed, ctx.layer)
         unit_metric = in_named_unit(fits, text, ctx.layer) or average_in_named_unit(fits, text, ctx.layer)
-        if unit_metric and (other := unit_of_other(text, leftover.words, ctx.layer)):  # 'overtime hours'
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, [other])
+        other = unit_of_other(text, leftover.words, ctx.layer) if unit_metric else None  # 'overtime hours'
         valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
         counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
             counted_by_head(text, count, leftover.words, ctx.layer)
         if not leftover.words and unit_metric is None and counted is None:
             return self._no_words_for_a_metric(parsed, fits, times, ctx)
         guess = guess_metric(leftover.words, ctx.layer, fits)
-        if unit_metric is None and unanswerable_words(leftover.words, ctx.layer):
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, leftover.words)
+        if other or (unit_metric is None and unanswerable_words(leftover.words, ctx.layer)):
+            return refuse_unknown(self.name, ctx.layer, ctx.lang, [other] if other else leftover.words)
         if (chosen := unit_metric or guess.taken or counted) is not None:
             parsed.metrics.append(chosen)
             if chosen == unit_metric and (at := unit_span(text, chosen, ctx.layer)) is not None:

@@ -200,8 +200,7 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
         return own_whole
     own = re.search(r"各自|自己|\b(?:their|its) own\b", text)  # '各自总停机时间': each group's own whole
     later = [d for d in filtered if positions.get(d, -1) > metric_at]
-    if (part := _after_copula(later, positions, text, metric_at)) is not None:
-        return part
+    later = _after_copula(later, positions, text, metric_at) or later
     if later:
         return list(dict.fromkeys(later))
     # 'critical缺陷占全部缺陷', '各厂非计划停机占总停机', 'unplanned downtime share by plant': the member

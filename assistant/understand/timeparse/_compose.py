@@ -12,7 +12,6 @@ import bisect
 import itertools
 import re
 
-from ._part import part_of
 from ._core import (
     CJK_RE,
     CNN,
@@ -26,6 +25,7 @@ from ._core import (
     yl_in,
     yl_range,
 )
+from ._part import part_of
 
 _I = re.I
 # 'from' / 从 only mean 'since' when a suffix follows ('from Oct 1 onwards', 从10月1日起).

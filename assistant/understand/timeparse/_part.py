@@ -39,7 +39,8 @@ def part_of(t: str, a: Cand) -> Cand | None:
         start, end = (a.start, a.start + span - DAY) if first else (a.end - span + DAY, a.end)
     else:
         months = n * _MONTHS[unit]
-        start, end = (a.start, add_months(a.start, months) - DAY) if first else (add_months(a.end + DAY, -months), a.end)
+        start, end = ((a.start, add_months(a.start, months) - DAY) if first
+                      else (add_months(a.end + DAY, -months), a.end))
     if start < a.start or end > a.end or (start, end) == (a.start, a.end):
         return None  # more than the period holds, or all of it: no part was named
     return Cand(m.start() if en else a.s, a.e if en else m.end(), start, end, "absolute", prio=1)
