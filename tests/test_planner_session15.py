@@ -128,3 +128,53 @@ def test_a_unit_of_something_the_data_lacks_is_refused(pipeline: Any, question: 
 def test_hours_of_a_recorded_thing_are_still_answered(pipeline: Any) -> None:
     sq = pipeline.ask("how many hours were lost to changeovers in october").semantic_query
     assert sq["metrics"] == ["downtime_minutes"] and sq["units"] == {"downtime_minutes": "hours"}, sq
+
+
+@pytest.mark.parametrize("question", [
+    "Which 2 Ningbo machines ran fastest vs rated speed last month? Need to know what they do differently.",
+    "Scrap rate for Suzhou last month. Anything weird there?",
+])
+def test_a_capitalised_first_word_of_a_later_sentence_is_no_name(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+
+
+def test_closest_to_the_rated_figure_ranks_from_the_best(pipeline: Any) -> None:
+    sq = pipeline.ask("which 3 lines ran closest to their rated cycle time in november").semantic_query
+    assert sq["metrics"] == ["performance"] and sq["limit"] == 3 and sq["order"][0]["desc"], sq
+
+
+def test_the_askers_team_named_by_a_members_other_word_is_no_filter(pipeline: Any) -> None:
+    sq = pipeline.ask("Maintenance here. total downtime minutes on the CNCs in october?").semantic_query
+    assert [f["field"] for f in sq["filters"]] == ["machine_type"], sq
+
+
+def test_a_place_named_in_the_askers_introduction_filters(pipeline: Any) -> None:
+    answer = pipeline.ask("Ningbo plant mgr here - scrap per line yesterday pls")
+    assert answer.status == "ok", answer.message
+    assert {"field": "plant", "op": "in", "values": ["NB"]} in answer.semantic_query["filters"]
+
+
+def test_an_average_length_asked_with_no_metric_named_is_the_average(pipeline: Any) -> None:
+    sq = pipeline.ask("when a press breaks, how many minutes on average until it runs again? 2025 only").semantic_query
+    assert sq["metrics"] == ["mttr_min"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "how was october's energy use spread across the plants? as % of the total",
+    "how was the scrap last quarter split among the shifts, in percent",
+])
+def test_split_between_kinds_is_a_breakdown(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["dimensions"] and sq["share"] == sq["dimensions"], sq
+
+
+@pytest.mark.parametrize(("question", "material"), [
+    ("on-hand stock of nylon resin in Suzhou, latest count", "MAT-RS01"),
+    ("how much PA66 nylon resin do we hold in Chongqing right now", "MAT-RS01"),
+    ("latest stock of the nylon lock nuts in Ningbo", "MAT-FS02"),
+])
+def test_words_that_together_name_one_member_are_that_member(pipeline: Any, question: str, material: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert {"field": "material", "op": "in", "values": [material]} in sq["filters"], sq
+    assert not any(f["field"] == "material_type" for f in sq["filters"]), sq

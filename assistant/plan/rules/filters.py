@@ -320,6 +320,8 @@ def _implied(dim: str, members: list[Member], metrics: list[str], layer: Layer) 
 def _occasion_member(match: Match, terms: list[Term], text: str, metrics: list[str], layer: Layer) -> bool:
     """'maintenance benchmark: mean time to repair in CQ vs NB': a member in the opening clause that the
     metric itself rules out (MTTR counts breakdowns only) names the occasion, not the rows."""
+    if _speakers_team(match, terms, text):
+        return True
     pre = lx.PREAMBLE.match(text)
     if pre is None or match.end > pre.end() or not terms or terms[0].member is None:
         return False
@@ -332,6 +334,17 @@ def _occasion_member(match: Match, terms: list[Term], text: str, metrics: list[s
                 if fixed and not fixed & keys:
                     return True
     return False
+
+
+def _speakers_team(match: Match, terms: list[Term], text: str) -> bool:
+    """A member named in the asker's introduction by one of its other words ('maintenance' for preventive
+    maintenance) is their team, not the rows asked about; its own name ('Chongqing plant mgr here') is."""
+    intro = lx.SELF_INTRO.match(text)
+    if intro is None or match.end > intro.end():
+        return False
+    said = match.text.strip().lower()
+    return all(t.member is not None and said not in (t.member.label_en.lower(), t.member.label_zh, t.member.key.lower())
+               for t in terms)
 
 
 @lru_cache(maxsize=256)

@@ -38,6 +38,8 @@ SUPERLATIVE = [
     re.compile(r"\b(?P<dir>highest|lowest|most(?!\s+(?:recent|recently|current|up[- ]to[- ]date|latest)\b)"
                r"|least|best|worst|largest|smallest|biggest|fewest"
                r"|longest|shortest|slowest|fastest|weakest|strongest|poorest"
+               # 'run closest to their nameplate cycle time': the best on the figure; furthest from it the worst
+               r"|closest|nearest|furthest|farthest"
                r"|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
     # 'day vs night shift - which is worse?': a comparative asked of the members named ranks them
@@ -51,8 +53,8 @@ DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", 
               "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
              "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快"}
-GOOD_WORDS = {"best", "better", "最好", "strongest"}
-BAD_WORDS = {"worst", "worse", "最差", "weakest", "poorest"}
+GOOD_WORDS = {"best", "better", "最好", "strongest", "closest", "nearest"}
+BAD_WORDS = {"worst", "worse", "最差", "weakest", "poorest", "furthest", "farthest"}
 
 # Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
 THRESHOLD = [
@@ -81,6 +83,8 @@ THRESHOLD_OPS = {
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
 BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
+                       # 'how was the electricity split between machine types'
+                       r"|\b(?:split|spread|shared|divided|distributed)\s+(?:between|among|across|over)"
                        r"|按照|按|各个|各种|各类|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类"
                        r"|哪几(?:个|家|条|台|位)?|哪)"
                        r"\s*(?:of\s+(?:the\s+|our\s+)|the\s+)?$", re.I)
@@ -183,6 +187,8 @@ MEMBERS_ASKED = re.compile(r"\bdo\s+we\s+(?:have|use|buy|work\s+with|run)\b|\bar
                            r"|有哪些|都有哪|一共有几|是哪几", re.I)
 # 'prepping the quality huddle - ', 'For the supplier-quality deck: ', 'new to the job - ': an opening clause
 PREAMBLE = re.compile(r"^[^?？。.:：]{3,80}?(?:[:：]|\s[-–—]\s)")
+# 'Maintenance here.', 'Chongqing plant mgr here -', '质量部这边，': who is asking, said before the question
+SELF_INTRO = re.compile(r"^\s*[^?？。.:：,，]{2,40}?\s+here\s*[.,!:;–—-]|^\s*[^?？。，,]{2,12}?这边\s*[，,]", re.I)
 # Where a sentence of the question ends: later sentences are asides, comments on the answer.
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
 # 'broken down by region', 'break it down into shifts': a breakdown asked, not the breakdown-count metric

@@ -14,6 +14,7 @@ from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import by_before_whole_name, kind_by_what_it_handles, one_of_a_kind
+from assistant.plan.rules.member_runs import one_member_runs
 from assistant.plan.rules.metric_choice import duration_of_each, metric_inside_values
 from assistant.plan.rules.second_metrics import (
     count_where_members_are,
@@ -71,7 +72,7 @@ class Parsed:
 def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], taken: list[Span],
                question: str | None = None) -> Parsed:
     """The metrics, breakdowns and values the question names outside the `taken` spans."""
-    matches = _find_matches(text, vocab, known, taken)
+    matches = one_member_runs(_find_matches(text, vocab, known, taken), text, ctx.values)  # 'PA66 nylon resin'
     if question is not None and len(question) == len(text):
         matches = [m for m in matches if not _pronoun_not_code(m, question)]
     # 'complaints broken down by region': the words ask for a breakdown, they name no metric

@@ -359,7 +359,7 @@ class RulePlanner:
         if (elsewhere := not_recorded(self.name, text, times if not leftover.words else [], ctx)) is not None:
             return elsewhere
         fits = reachable(parsed, ctx.layer)
-        unit_metric = in_named_unit(fits, text, ctx.layer) or average_in_named_unit(fits, text, ctx.layer)
+        unit_metric = average_in_named_unit(fits, text, ctx.layer) or in_named_unit(fits, text, ctx.layer)
         other = unit_of_other(text, leftover.words, ctx.layer) if unit_metric else None  # 'overtime hours'
         valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
         counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \

@@ -331,7 +331,12 @@ def _capitalised(question: str, word: str, spans: list[Span], title: bool) -> bo
     question is in capitals or title case: then case says nothing)."""
     if title:
         return False
-    return any(word.isascii() and question[s:e][:1].isupper() and s > 0 for s, e in spans)
+    # a sentence's first word is capitalised whatever it is ('… this quarter? Want to copy what they do.')
+    return any(word.isascii() and question[s:e][:1].isupper() and not _SENTENCE_START.search(question, 0, s)
+               for s, e in spans)
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?;:。！？；：]\s*)\W*$")
 
 
 def people_not_kept(text: str, layer: Any) -> str | None:
@@ -350,7 +355,9 @@ def in_preamble(text: str, word: str, term_spans: Sequence[Span]) -> bool:
     dash: it sets the scene, it is no member to look for."""
     m = lx.PREAMBLE.match(text)  # 'putting the QBR slides together - …', 'for the 8D review: …'
     if m is None or any(s < m.end() for s, _ in term_spans):
-        return False
+        m = lx.SELF_INTRO.match(text)  # 'Chongqing plant mgr here - …': who asks, whatever else it names
+        if m is None:
+            return False
     at = text.find(word.lower())
     return at >= 0 and at + len(word) <= m.end() and text.find(word.lower(), m.end()) < 0
 
