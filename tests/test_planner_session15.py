@@ -178,3 +178,19 @@ def test_words_that_together_name_one_member_are_that_member(pipeline: Any, ques
     sq = pipeline.ask(question).semantic_query
     assert {"field": "material", "op": "in", "values": [material]} in sq["filters"], sq
     assert not any(f["field"] == "material_type" for f in sq["filters"]), sq
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("苏州2号线上周合各品有多少件", "good_output"),
+    ("宁波这个月报费数是多少", "scrap_count"),
+])
+def test_a_mistyped_metric_word_where_nothing_else_was_read_is_repaired(pipeline: Any, question: str,
+                                                                         metric: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == [metric], sq
+
+
+def test_things_that_did_something_named_by_the_are_those_things_together(pipeline: Any) -> None:
+    """'energy drawn by the paint cells': who did it, not a breakdown by cell."""
+    sq = pipeline.ask("total kWh used by the CNC machines in october").semantic_query
+    assert not sq["dimensions"] and sq["filters"] == [{"field": "machine_type", "op": "in", "values": ["cnc"]}], sq

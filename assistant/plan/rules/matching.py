@@ -303,16 +303,19 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
 def _marked(text: str, m: Match, near: _Values) -> bool:
     """Is the dimension word asked to break down by ('by line', 'which plant', '各工厂', 'line-wise')?"""
     before = text[max(0, m.start - 24):m.start]
+    start = min(near.run_start(m.start), m.start)
+    if _AGENT_BY.search(text, max(0, start - 24), start):
+        return False  # 'energy drawn by the paint cells': who did it, those cells together
     if m.text.startswith(("哪", "which", "各", "每", "按")) or lx.BY_BEFORE.search(before):
         return True
     if lx.RANKED_BEFORE.search(before):
         return True
     # "for each Suzhou line", "which Suzhou CNC machine": the marker may sit before values
-    start = near.run_start(m.start)
     return bool(lx.BY_BEFORE.search(text[max(0, start - 24):start])
                 or lx.BY_AFTER.search(text[m.end:m.end + 6]) or _EACH_LATER.match(text, m.end, m.end + 10))
 
 
+_AGENT_BY = re.compile(r"\b[a-z]+(?:ed|en|wn|de)\s+by\s+(?:the|our|those|these)\s+$", re.I)
 # '供应商今年各家的…': a classifier with 各/每 a few characters on stands for the kind just named
 _EACH_LATER = re.compile(r"[^，,。？?；;]{0,6}?(?:各|每)(?:家|条|台|位)")
 

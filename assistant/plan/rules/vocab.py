@@ -249,6 +249,11 @@ class Vocabulary:
         time_locked = _mark(len(text), list(taken))
         for i, n in _windows_around(metric_spans, self._metric_lengths(), len(text)):
             self._one_offs_at(out, text[i:i + n], i, index, covered, time_locked, metric_only=True)
+        # a metric's word mistyped where nothing else was read ('合各品' for '合格品'): windows nothing covers
+        for n in (x for x in self._metric_lengths() if x >= 3):
+            for i in range(len(text) - n + 1):
+                if not any(covered[i:i + n]):
+                    self._one_offs_at(out, text[i:i + n], i, index, covered, locked, metric_only=True)
         return self._unambiguous(out)
 
     def _metric_lengths(self) -> list[int]:
@@ -264,9 +269,9 @@ class Vocabulary:
             for form, terms in index.get(window[:k] + "?" + window[k + 1:], ()):
                 if form[k] == window[k] or any(locked[i + j] for j in range(n)):
                     continue
-                if metric_only and not all(t.kind == "metric" for t in terms):
-                    continue
-                self._one_off(out, window, form, terms, i, k, covered)
+                kept = [t for t in terms if t.kind == "metric"] if metric_only else terms  # '合格品': the metric's word
+                if kept:
+                    self._one_off(out, window, form, kept, i, k, covered)
 
     def _one_off_index(self) -> dict[str, list[tuple[str, list[Term]]]]:
         """Forms keyed with one character blanked ('苏?' for '苏州'): one-character typos in O(1)."""
@@ -306,6 +311,8 @@ class Vocabulary:
         kept: list[Match] = []
         for group in by_span.values():
             sounding = [m for m in group if m.homophone]  # a wrong character that sounds different is no typo we repair
+            # '合各品': read as the metric's word when one pass read it so (its value reading is no question's subject)
+            sounding = [m for m in sounding if m.kinds == {"metric"}] or sounding
             refs = {(t.kind, t.ref, t.member.key if t.member else None) for m in sounding for t in m.terms}
             if sounding and len(refs) == 1:
                 kept.append(sounding[0])
