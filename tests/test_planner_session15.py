@@ -194,3 +194,45 @@ def test_things_that_did_something_named_by_the_are_those_things_together(pipeli
     """'energy drawn by the paint cells': who did it, not a breakdown by cell."""
     sq = pipeline.ask("total kWh used by the CNC machines in october").semantic_query
     assert not sq["dimensions"] and sq["filters"] == [{"field": "machine_type", "op": "in", "values": ["cnc"]}], sq
+
+
+def test_rather_than_leaves_the_member_out(pipeline: Any) -> None:
+    sq = pipeline.ask("what share of the batches made in october were held or scrapped rather than released").semantic_query
+    assert {"field": "qc_status", "op": "not in", "values": ["released"]} in sq["filters"], sq
+
+
+@pytest.mark.parametrize("question", ["上个月的报废件里，各条线各占多少比例", "今年的停机时长里，三个厂各占多少比例"])
+def test_each_group_taking_a_share_of_a_whole_is_a_share_not_a_rate(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["share"] and sq["share"] == sq["dimensions"], sq
+
+
+def test_each_groups_rate_word_stays_a_rate(pipeline: Any) -> None:
+    assert pipeline.ask("各厂上个月的报废比例").semantic_query["metrics"] == ["scrap_rate"]
+
+
+@pytest.mark.parametrize(("question", "start", "end"), [
+    ("下周（1月5号到11号）计划开工的工单有几张", "2026-01-05", "2026-01-11"),
+    ("how many sales orders are due next week (Jan 5-11)?", "2026-01-05", "2026-01-11"),
+])
+def test_dates_in_brackets_after_a_period_say_it_again(pipeline: Any, question: str, start: str, end: str) -> None:
+    answer = pipeline.ask(question)
+    tr = answer.semantic_query["time_range"]
+    assert (tr["start"], tr["end"]) == (start, end) and not answer.semantic_query.get("periods"), answer.semantic_query
+
+
+@pytest.mark.parametrize("question", [
+    "how many sales orders came in during october, by the day they were placed",
+    "sales orders in october counted by the date the customer placed them",
+])
+def test_by_the_day_something_happened_is_a_date_not_a_grain(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert not sq.get("time_grain") and sq.get("time_role") == "order_date", sq
+
+
+@pytest.mark.parametrize("question", ["Planner: how many work orders are scheduled to start in January?",
+                                      "Scheduler: work orders due to kick off next week?"])
+def test_a_role_label_before_a_colon_is_no_filter(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == ["work_order_count"] and not sq["filters"], sq
+    assert sq.get("time_role") in (None, "planned_start"), sq

@@ -7,6 +7,7 @@ can tell which words were understood and which were not.
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class Threshold:
 
 def find_times(question: str, as_of: dt.date, layer: Layer) -> list[TimeMatch]:
     words = naming_words(layer)
-    found = find_time_ranges(question, as_of, naming_words=words)
+    found = _restated(find_time_ranges(question, as_of, naming_words=words), question)
     if not lx.COMPARE.search(question):
         return found
     # 'compare PPM between October and November': two periods side by side, not the range across them
@@ -57,6 +58,26 @@ def find_times(question: str, as_of: dt.date, layer: Layer) -> list[TimeMatch]:
         out.extend(inner if len(inner) == 2 and _AND_BETWEEN.fullmatch(question, inner[0].span[1], inner[1].span[0])
                    else [t])
     return out
+
+
+_OPEN_BRACKET = re.compile(r"\s*[(（]\s*")
+
+
+def _restated(found: list[TimeMatch], question: str) -> list[TimeMatch]:
+    """'下周（1月5号到11号）', 'next week (Jan 5-11)': dates in brackets right after a period say it again
+    (a yearless date would otherwise fall in the wrong year): the period as first said stands."""
+    out: list[TimeMatch] = []
+    for t in found:
+        if out and _OPEN_BRACKET.fullmatch(question, out[-1].span[1], t.span[0]):
+            out[-1] = dataclasses.replace(out[-1], span=(out[-1].span[0], _bracket_end(question, t.span[1])))
+            continue
+        out.append(t)
+    return out
+
+
+def _bracket_end(question: str, at: int) -> int:
+    close = re.compile(r"\s*[)）]").match(question, at)
+    return close.end() if close else at
 
 
 _BETWEEN_WORD = re.compile(r"\bbetween\b|之间", re.I)

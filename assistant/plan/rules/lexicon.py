@@ -188,7 +188,9 @@ MEMBERS_ASKED = re.compile(r"\bdo\s+we\s+(?:have|use|buy|work\s+with|run)\b|\bar
 # 'prepping the quality huddle - ', 'For the supplier-quality deck: ', 'new to the job - ': an opening clause
 PREAMBLE = re.compile(r"^[^?？。.:：]{3,80}?(?:[:：]|\s[-–—]\s)")
 # 'Maintenance here.', 'Chongqing plant mgr here -', '质量部这边，': who is asking, said before the question
-SELF_INTRO = re.compile(r"^\s*[^?？。.:：,，]{2,40}?\s+here\s*[.,!:;–—-]|^\s*[^?？。，,]{2,12}?这边\s*[，,]", re.I)
+SELF_INTRO = re.compile(r"^\s*[^?？。.:：,，]{2,40}?\s+here\s*[.,!:;–—-]|^\s*[^?？。，,]{2,12}?这边\s*[，,]"
+                        r"|^\s*[a-z]+(?:\s+[a-z]+)?\s*:\s", re.I)  # 'Scheduler: how many …', 'Quality deck: …'
+
 # Where a sentence of the question ends: later sentences are asides, comments on the answer.
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
 # 'broken down by region', 'break it down into shifts': a breakdown asked, not the breakdown-count metric
@@ -284,11 +286,11 @@ THRESHOLD_RANGE = [
 ]
 # Leaving members out: "excluding Hamburg", "not counting cancelled ones", "除了宁波", "没关闭".
 EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\bnot including|\bapart from"
-                     r"|\bbesides|\bbut not|\bnot in|\boutside(?: of)?|\bnot counting"
+                     r"|\bbesides|\bbut not|\brather than|\binstead of|\bnot in|\boutside(?: of)?|\bnot counting"
                      r"|\bnot(?: yet)?(?: been)?|\bno longer|\b(?:is|are|was|were)n't"
                      r"|\b(?:have|has|had)n't(?: yet)? been"
                      r"|\bleav(?:e|ing)\s+out|\bomit(?:ting)?|\bminus|\bdisregard(?:ing)?|\bignor(?:e|ing)"
-                     r"|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是|不在|不属于)"
+                     r"|而不是|而非|除了|除去|不含|不包括|不算|排除|去掉|还没有?|没有?|尚未|不是|不在|不属于)"
                      r"\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"

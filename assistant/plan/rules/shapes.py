@@ -53,7 +53,8 @@ def _unit_pattern(layer: Layer) -> re.Pattern[str] | None:
     if not labels:
         return None
     names = "|".join(re.escape(fold(w)) for w in sorted(labels, key=len, reverse=True))
-    return re.compile(rf"(?:\bin\s+|按|以|用)?(?:{names})(?:算|计|计算|为单位)?")
+    # whole words only in English: 'count' is a unit, 'counting' is not
+    return re.compile(rf"(?:\bin\s+|按|以|用)?(?<![a-z])(?:{names})(?![a-z])(?:算|计|计算|为单位)?")
 
 
 def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter], *, every: bool = False) -> list[str]:

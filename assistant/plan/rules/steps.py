@@ -230,7 +230,9 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
         return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
-    own = _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
+    # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
+    own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
+           if not re.search(rf"占[^，,。？?]{{0,6}}{re.escape(w)}", text)]
     extra = [*own, *unreachable]
     better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
     if better is not None:

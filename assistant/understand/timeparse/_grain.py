@@ -19,7 +19,9 @@ _ZH_UNIT = {"天": "day", "日": "day", "周": "week", "星期": "week", "月": 
 
 _EN = re.compile(
     r"(?<![A-Za-z0-9])(?:(?P<adj>daily|weekly|monthly|quarterly|yearly|annual(?:ly)?)"
+    # not 'by the day the order came in', 'by the date they placed it': which date, not a grain
     r"|(?:by|per|each|every)\s+(?:the\s+)?(?P<u1>day|date|week|month|quarter|year)"
+    r"(?!\s+(?:the|that|when|which|it|they|we|a|an|its|their|our|of|on\s+which)\b)"
     r"|(?P<u2>day|week|month|quarter|year)[\s-]+(?:by|over|on)[\s-]+(?P=u2)"
     # 'by plant and month', 'per line, shift and day': the grain closes a by-list;
     # only the grain word is reported so the other dimensions stay in the question
