@@ -6,8 +6,8 @@ can tell which words were understood and which were not.
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 
