@@ -50,7 +50,8 @@ def _within_whole(query: SemanticQuery, shapes: Shapes, text: str) -> bool:
     before = text[:shapes.share[0]]
     # not '宁波的报废件里，各条线分别占了多少': a breakdown after the whole takes its shares of it
     # (nor '报废件里，三个厂各占多少'): 各 / 每 anywhere after the whole
-    return bool(re.search(r"(?:里|当中|之中|中(?=\s*[，,]))\s*[，,]?\s*(?![\s，,])(?![^，,]*(?:各|每|分别))\S{0,6}$", before)
+    return bool(re.search(r"(?:里|当中|之中|中(?=\s*[，,]))\s*[，,]?\s*(?![\s，,])(?![^，,]*(?:各|每|分别))\S{0,6}$",
+                          before)
                 or re.match(r"^\s*of\s+(?:the|all)\s+\w+\s+(?:\w+\s+){0,4}(?:made|produced|built)\b", text))
 
 
