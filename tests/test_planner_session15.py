@@ -236,3 +236,14 @@ def test_a_role_label_before_a_colon_is_no_filter(pipeline: Any, question: str) 
     sq = pipeline.ask(question).semantic_query
     assert sq["metrics"] == ["work_order_count"] and not sq["filters"], sq
     assert sq.get("time_role") in (None, "planned_start"), sq
+
+
+@pytest.mark.parametrize("question", ["list our customers in Eurasiaa", "我们火星区的客户有哪几家"])
+def test_a_list_with_a_name_the_data_lacks_asks(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "clarify" and not answer.rows, (answer.status, answer.message)
+
+
+def test_a_two_character_non_word_sounding_like_a_member_is_that_member(pipeline: Any) -> None:
+    sq = pipeline.ask("我们殴洲的客户有哪几家").semantic_query
+    assert {"field": "customer_region", "op": "in", "values": ["Europe"]} in sq["filters"], sq

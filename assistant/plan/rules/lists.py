@@ -6,11 +6,13 @@ from __future__ import annotations
 from assistant.plan.choices import clarify
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules.filters import member_filters
+from assistant.plan.rules.messages import clarify_unknown_member
 from assistant.plan.rules.metric_guess import guess_metric
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.periods import resolve_times
 from assistant.plan.rules.shapes import attribute_dimensions, attributes_asked, listed_dimensions, member_kinds
 from assistant.plan.rules.steps import Reading, reachable, reading_notes
+from assistant.plan.rules.unknown import in_preamble
 from assistant.plan.types import Plan, PlanContext
 
 
@@ -28,6 +30,9 @@ def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | N
     base = (layer.list_table(dims, valued) or layer.list_table(dims)) if dims else None
     if base is None:
         return None
+    names = [w for w in r.leftover.names if not in_preamble(text, w, parsed.dim_spans)]
+    if names:  # '我们殴洲的客户': a name the data lacks picks some of them; listing all answers nothing
+        return clarify_unknown_member(planner, ctx.lang, names[0], ctx.values, r.question)
     said = [(i, i + len(a)) for a in attributes.values() if (i := text.find(a)) >= 0]
     first = Occurrences(text, [w.lower() for w in r.unknown]).first if said else text.find
     unknown = [w for w in r.unknown if not any(s < i + len(w) and i < e for s, e in said

@@ -293,7 +293,10 @@ class Vocabulary:
             or all(t.kind == "dimension" for t in terms)  # '客述' for '客诉', '设被' for '设备': mistyped by sound
         # '功单' for '工单': the first of two characters wrong, only in the name of a metric or a kind
         first_ok = k == 0 and all(t.kind in ("metric", "dimension") for t in terms)
-        if n == 2 and ((k != 1 and not first_ok) or any(covered[i + j] for j in range(n)) or not named):
+        # '殴洲' for '欧洲': two characters that are no word of the language, sounding like a member's name
+        unword = n == 2 and word_frequency(window, "zh") == 0.0
+        if n == 2 and ((k != 1 and not first_ok and not unword) or any(covered[i + j] for j in range(n))
+                       or not (named or unword)):
             return  # two characters, one wrong: only an entity's label or a metric's word, and a homophone (below)
         # the sound last: it loads the pinyin tables, which a question without a near miss never needs
         homophone = _sound(window[k]) == _sound(form[k])
@@ -316,7 +319,9 @@ class Vocabulary:
             refs = {(t.kind, t.ref, t.member.key if t.member else None) for m in sounding for t in m.terms}
             if sounding and len(refs) == 1:
                 kept.append(sounding[0])
-        return kept
+        # '合各品' read whole, not its '合各' as well: a repair inside a longer one gives way
+        return [m for m in kept if not any(o is not m and o.start <= m.start and m.end <= o.end
+                                           and o.end - o.start > m.end - m.start for o in kept)]
 
     def _cjk_value_forms(self) -> list[tuple[str, list[Term]]]:
         cached = getattr(self, "_cjk_cache", None)
