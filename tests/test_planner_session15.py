@@ -247,3 +247,24 @@ def test_a_list_with_a_name_the_data_lacks_asks(pipeline: Any, question: str) ->
 def test_a_two_character_non_word_sounding_like_a_member_is_that_member(pipeline: Any) -> None:
     sq = pipeline.ask("我们殴洲的客户有哪几家").semantic_query
     assert {"field": "customer_region", "op": "in", "values": ["Europe"]} in sq["filters"], sq
+
+
+@pytest.mark.parametrize(("question", "dims"), [
+    ("which customers raised complaints this year? customer list only", ["customer"]),
+    ("what products did SZ-L1 run in november? just the product list", ["product"]),
+])
+def test_a_list_of_a_kind_named_with_list_is_its_members_once(pipeline: Any, question: str, dims: list[str]) -> None:
+    answer = pipeline.ask(question)
+    sq = answer.semantic_query  # one row per member: no records listed, or each member once
+    assert answer.status == "ok" and sq["dimensions"] == dims and (not sq.get("records") or sq.get("distinct")), sq
+
+
+def test_which_things_had_an_event_counts_the_events_by_thing(pipeline: Any) -> None:
+    sq = pipeline.ask("which lines had a quality hold in october?").semantic_query
+    assert sq["dimensions"] == ["line"] and {"field": "downtime_reason", "op": "in", "values": ["quality_hold"]} \
+        in sq["filters"], sq
+
+
+def test_a_kind_word_naming_a_members_type_is_not_listed(pipeline: Any) -> None:
+    sq = pipeline.ask("哪几条线是做转向类产品的？").semantic_query
+    assert sq["dimensions"] == ["line"], sq

@@ -10,6 +10,7 @@ from assistant.plan.rules.messages import clarify_unknown_member
 from assistant.plan.rules.metric_guess import guess_metric
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.periods import resolve_times
+from assistant.plan.rules.records import LIST_NOUN
 from assistant.plan.rules.shapes import attribute_dimensions, attributes_asked, listed_dimensions, member_kinds
 from assistant.plan.rules.steps import Reading, reachable, reading_notes
 from assistant.plan.rules.unknown import in_preamble
@@ -22,7 +23,7 @@ def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | N
     parsed, layer = r.parsed, ctx.layer
     if r.shapes.share or r.shapes.per or r.shapes.average:  # "各客户的按期交货比例分别是": a figure is asked
         return None
-    dims = listed_dimensions(parsed, r.shapes, []) or member_kinds(parsed, r.shapes, layer) \
+    dims = listed_dimensions(parsed, r.shapes, [], layer=layer) or member_kinds(parsed, r.shapes, layer) \
         or listed_dimensions(parsed, r.shapes, [], every=True)  # kinds that only filter, if nothing else
     attributes = attribute_dimensions(text, dims, layer) if dims else {}
     dims = [*dims, *attributes]
@@ -38,7 +39,8 @@ def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | N
     unknown = [w for w in r.unknown if not any(s < i + len(w) and i < e for s, e in said
                                                if (i := first(w.lower())) >= 0)]
     words = [w for w in r.leftover.words if w in unknown]
-    guess = guess_metric(words, layer, reachable(parsed, layer)) if words else None
+    # 'product list only': a list asked in so many words is no figure, whatever verb came before
+    guess = guess_metric(words, layer, reachable(parsed, layer)) if words and not LIST_NOUN.search(text) else None
     if guess is not None and (guess.metric or guess.worth_asking):
         return None
     allowed = {d for d in layer.dimensions if layer.join_path(base, layer.dimension(d).table) is not None}

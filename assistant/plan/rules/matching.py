@@ -118,7 +118,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     per_piece(out, ctx.layer, text)
     duration_of_each(out, ctx.layer, text)
     if not out.metrics and not out.ambiguous_metrics:
-        metric_inside_values(vocab, out.values, out.metrics, out.metric_spans)
+        metric_inside_values(vocab, out.values, out.metrics, out.metric_spans, ctx.layer)
     return out
 
 

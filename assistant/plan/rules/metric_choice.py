@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 
 
 def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]]], metrics: list[str],
-                         spans: dict[str, Span]) -> None:
-    """'几次设备故障': no metric word stands alone, but a value's words contain one ('故障')."""
-    for match, _terms in values:
+                         spans: dict[str, Span], layer: Layer | None = None) -> None:
+    """'几次设备故障': no metric word stands alone, but a value's words contain one ('故障'), of a metric
+    that can take that value ('quality hold' holds 'quality', but the quality rate knows no downtime)."""
+    for match, terms in values:
+        kinds = {t.ref for t in terms}
         inner = [t.ref for m in vocab._all_matches(match.text) for t in m.terms
-                 if t.kind == "metric" and (m.end - m.start) < len(match.text)]
+                 if t.kind == "metric" and (m.end - m.start) < len(match.text)
+                 and (layer is None or kinds & set(layer.metric_dimensions(t.ref)))]
         refs = list(dict.fromkeys(inner))
         if len(refs) == 1:
             metrics.append(refs[0])
@@ -256,7 +259,10 @@ def unit_span(text: str, metric: str, layer: Layer) -> Span | None:
 
 
 # Words that count or rank what they name: "how many cracks", "most breakdowns", "裂纹数量", "by qty".
-_COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|最多|最少|排名|前\s*\d|数量|件数", re.I)
+_COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|最多|最少|排名|前\s*\d|数量|件数"
+                       # 'which machines had a breakdown': those with at least one, counted
+                       r"|\b(?:which|what)\s+[a-z]+\s+(?:had|has|have|got|saw|logged|filed|raised|reported)\s+(?:a|an|any)\b",
+                       re.I)
 
 
 def counted_metric(group_by: list[str], value_spans: Sequence[tuple[int, int, str]], fits: set[str], text: str,

@@ -96,7 +96,8 @@ def which_asked(text: str, dim_words: dict[str, Span]) -> list[str]:
 
 # '设备清单', '设备名单', 'list of machines': the list noun names the kind listed
 _KIND_LISTED_ZH = re.compile(r"(?:清单|名单|列表|明细)")
-_KIND_LISTED_EN = re.compile(r"\blist\s+(?:of|all|the)\s+(?:the\s+)?$", re.I)
+_KIND_LISTED_EN = re.compile(r"\blist\s+(?:of|all|the)\s+(?:the\s+)?$|\b(?:just|only)\s+(?:the\s+)?$", re.I)
+_KIND_LISTED_AFTER = re.compile(r"s?\s*(?:list|names?|ids?|numbers?)\b(?!\s+of\b)", re.I)  # 'just the customer list'
 
 
 def listed_kinds(text: str, dim_words: dict[str, Span], shown: list[str]) -> list[str]:
@@ -104,6 +105,7 @@ def listed_kinds(text: str, dim_words: dict[str, Span], shown: list[str]) -> lis
     'list of the machines that broke down'): its members once each, not every record."""
     out = []
     for dim, (start, end) in dim_words.items():
-        if dim in shown and (_KIND_LISTED_ZH.match(text, end) or _KIND_LISTED_EN.search(text, 0, start)):
+        if dim in shown and (_KIND_LISTED_ZH.match(text, end) or _KIND_LISTED_EN.search(text, 0, start)
+                             or _KIND_LISTED_AFTER.match(text, end)):
             out.append(dim)
     return out[:1]

@@ -57,13 +57,18 @@ def _unit_pattern(layer: Layer) -> re.Pattern[str] | None:
     return re.compile(rf"(?:\bin\s+|按|以|用)?(?<![a-z])(?:{names})(?![a-z])(?:算|计|计算|为单位)?")
 
 
-def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter], *, every: bool = False) -> list[str]:
+def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter], *, every: bool = False,
+                      layer: Layer | None = None) -> list[str]:
     """The members a list question asks for, in the order named; not the ones only filtered on
     ('the CNC machines at the Chongqing plant': the plant is a filter) unless `every`."""
     if shapes.listing is None or parsed.metrics or parsed.ambiguous_metrics:
         return []
     filtered = set() if every else {f.field for f in filters} | _valued(parsed)
-    ordered = sorted(parsed.dim_words.items(), key=lambda kv: kv[1])
+    # '做制动类产品的线': a kind's word that only names a member's type ('制动类产品') is no kind listed
+    typed = {d for d, (at, _e) in parsed.dim_words.items() for m, terms in parsed.values
+             if layer is not None and terms and 0 <= at - m.end <= 1
+             and layer.dimension(terms[0].ref).table == layer.dimension(d).table}
+    ordered = sorted(((d, at) for d, at in parsed.dim_words.items() if d not in typed or every), key=lambda kv: kv[1])
     return [d for d, _ in ordered if d not in filtered]
 
 
