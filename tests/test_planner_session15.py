@@ -268,3 +268,26 @@ def test_which_things_had_an_event_counts_the_events_by_thing(pipeline: Any) -> 
 def test_a_kind_word_naming_a_members_type_is_not_listed(pipeline: Any) -> None:
     sq = pipeline.ask("哪几条线是做转向类产品的？").semantic_query
     assert sq["dimensions"] == ["line"], sq
+
+
+def test_a_named_supplier_settles_the_on_time_rate_over_an_everyday_word(pipeline: Any) -> None:
+    answer = pipeline.ask("Weida vs Kessler on-time delivery this year, both electronics vendors")
+    assert "Customer on-time" not in (answer.message or ""), answer.message
+
+
+def test_members_asked_about_in_a_first_question_filter_a_breakdown_asked_later(pipeline: Any) -> None:
+    sq = pipeline.ask("Are presses slower to repair than injection molders? avg repair minutes for each type, 2025"
+                      ).semantic_query
+    assert sq["metrics"] == ["mttr_min"] and sq["dimensions"] == ["machine_type"], sq
+    assert {"field": "machine_type", "op": "in", "values": ["press", "injection_molding"]} in sq["filters"], sq
+
+
+def test_a_rate_per_its_own_rows_is_the_rate(pipeline: Any) -> None:
+    sq = pipeline.ask("avg minutes per breakdown repair by plant this year").semantic_query
+    assert sq["metrics"] == ["mttr_min"] and not sq.get("per"), sq
+
+
+@pytest.mark.parametrize("question", ["冲压设备上个月的OEE", "注塑设备和冲压设备本月谁的OEE高"])
+def test_equipment_words_of_a_machine_type(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert any(f["field"] == "machine_type" for f in sq["filters"]), sq

@@ -124,6 +124,8 @@ def _aside_of_breakdown(match: Match, terms: list[Term], text: str, grouped: Col
     if start == 0 and stop == len(text):
         return False  # one sentence: the member is part of the ask
     own = text[start:stop]
+    if own.rstrip().endswith(("?", "？")):
+        return False  # 'Do presses take longer to fix than CNCs? … for each type': the members are asked about
     # 'night crew swears their parts are as clean as the day crew's. good-to-total ratio for each shift?':
     # the breakdown is asked in another sentence than the one the member is talked about in
     asked_elsewhere = bool(_BREAKDOWN_WORD.search(text[:start] + " " + text[stop:]))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from assistant.plan.rules import lexicon as lx
 
 if TYPE_CHECKING:
+    from assistant.plan.rules.matching import Parsed
     from assistant.plan.rules.matching import _Values as Values  # matching calls these
     from assistant.plan.rules.vocab import Match
     from semantic_layer.layer import Layer
@@ -49,3 +50,17 @@ def by_before_whole_name(text: str, m: Match, dims: list[str], layer: Layer) -> 
                     lx.BY_BEFORE.search(text[max(0, m.end - len(f) - 24):m.end - len(f)]):
                 return True
     return False
+
+
+def kind_of_named_members(word: str, parsed: Parsed, layer: Layer) -> bool:
+    """'presses vs CNCs … for each type': a bare kind word the data has no kind of its own for is the kind
+    of the members named, when one named kind's label ends in it ('machine type', '设备类型'); that kind is
+    then broken down by (True)."""
+    said = word.lower().rstrip("s")
+    valued = dict.fromkeys(t.ref for _m, terms in parsed.values for t in terms[:1])
+    fits = [d for d in valued
+            if (label := layer.dimension(d).label).en.lower().split()[-1:] == [said] or label.zh.endswith(word)]
+    if len(fits) != 1:
+        return False
+    parsed.group_by.append(fits[0])
+    return True

@@ -27,6 +27,7 @@ from assistant.plan.rules.second_metrics import (
     rate_of_part_and_whole,
     value_naming_a_metric,
 )
+from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
@@ -105,7 +106,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
-    _settle_by_members(out, ctx.layer)
+    settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     rate_of_part_and_whole(out, ctx.layer, text)
     drop_counting_phrases(out, ctx.layer, text)
@@ -257,21 +258,6 @@ def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Spa
         repaired = Spans((c.start, c.end) for c in cjk)
         exact = [m for m in exact if not repaired.overlaps(m.start, m.end)]
     return sorted(exact + fuzzy + cjk, key=lambda m: m.start)
-
-
-def _settle_by_members(out: Parsed, layer: Layer) -> None:
-    """'准时交付率' is the suppliers' or the customers' rate: the one the named members and
-    breakdowns can reach ('Weida', 'by supplier') when only one can; else it stays asked about."""
-    dims = set(out.group_by) | {t.ref for _, terms in out.values for t in terms}
-    if not dims:
-        return
-    for opts, (start, end, said) in zip(list(out.ambiguous_metrics), list(out.ambiguous_spans), strict=False):
-        fitting = [m for m in opts if dims <= set(layer.metric_dimensions(m))] or \
-            [m for m in opts if set(out.group_by) and set(out.group_by) <= set(layer.metric_dimensions(m))]
-        if len(fitting) == 1 and fitting[0] not in out.metrics:
-            out.metrics.append(fitting[0])
-            out.metric_spans[fitting[0]] = (start, end)
-            out.matched_text[fitting[0]] = said
 
 
 def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Values,

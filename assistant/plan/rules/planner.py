@@ -26,6 +26,7 @@ from assistant.plan.rules.followup import (
     refers_to_shown,
     widen_to_parent,
 )
+from assistant.plan.rules.kind_words import kind_of_named_members
 from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, read_terms
 from assistant.plan.rules.messages import (
@@ -239,7 +240,8 @@ class RulePlanner:
         if listing is not None and not (is_follow_up and not lx.MEMBERS_ASKED.search(text)
                                         and breakdown_of_previous(listing, ctx.session.last_query, ctx)):
             return listing
-        if r.leftover.breakdowns:  # "which operator ...": answering for everyone would not answer it
+        # "which operator ...": answering for everyone would not answer it ('for each type' of presses is)
+        if r.leftover.breakdowns and not kind_of_named_members(r.leftover.breakdowns[0], r.parsed, ctx.layer):
             return refuse_breakdown(self.name, ctx.layer, ctx.lang, r.leftover.breakdowns[0])
         return self._without_metric(r.parsed, r.leftover, r.found.times, ctx, is_follow_up, text, r.shapes.count)
 

@@ -308,12 +308,21 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
 def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> SemanticQuery:
     """A ratio of two named metrics ('per', '每'), or a share of the total ('what share of')."""
     pair = per_metric(parsed, shapes, layer, text)
+    if pair is not None and _already_per(*pair, layer):  # 'avg minutes per breakdown repair': MTTR itself
+        return query.model_copy(update={"metrics": [m for m in query.metrics if m != pair[1]]})
     if pair is not None:
         num, den = pair
         rest = [m for m in query.metrics if m not in pair]
         return query.model_copy(update={"metrics": [num, den, *rest], "per": den})
     share = share_over(query, parsed, shapes, layer, text)
     return query.model_copy(update={"share": share}) if share else query
+
+
+def _already_per(num: str, den: str, layer: Layer) -> bool:
+    """A rate of the same rows as a count of them is already per row ('MTTR per breakdown')."""
+    tables = {m.table for m in layer.metric_measures(num)}
+    return "/" in layer.metric(num).expr and tables == {m.table for m in layer.metric_measures(den)} \
+        and all(m.agg == "count" for m in layer.metric_measures(den))
 
 
 def guess_note(metric: str, ctx: PlanContext) -> str:
