@@ -65,8 +65,10 @@ def listed_dimensions(parsed: Parsed, shapes: Shapes, filters: list[Filter], *, 
         return []
     filtered = set() if every else {f.field for f in filters} | _valued(parsed)
     # '做制动类产品的线': a kind's word that only names a member's type ('制动类产品') is no kind listed
+    # ... unless it is the kind the list word asks for ('list the paint machines')
+    asked = min(((at, d) for d, (at, _e) in parsed.dim_words.items() if at >= shapes.listing[0]), default=(0, ""))[1]
     typed = {d for d, (at, _e) in parsed.dim_words.items() for m, terms in parsed.values
-             if layer is not None and terms and 0 <= at - m.end <= 1
+             if layer is not None and terms and 0 <= at - m.end <= 1 and d != asked
              and layer.dimension(terms[0].ref).table == layer.dimension(d).table}
     ordered = sorted(((d, at) for d, at in parsed.dim_words.items() if d not in typed or every), key=lambda kv: kv[1])
     return [d for d, _ in ordered if d not in filtered]

@@ -243,7 +243,7 @@ class Vocabulary:
         index = self._one_off_index()
         for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
             for i in range(len(text) - n + 1):
-                self._one_offs_at(out, text[i:i + n], i, index, covered, locked)
+                self._one_offs_at(out, text[i:i + n], i, index, covered, locked, after=text[i + n:i + n + 1])
         # ...but a longer metric word may hold a shorter one: '良品律' is '良品率' mistyped, not '良品'
         # and a stray character. Only the time phrases lock those windows.
         time_locked = _mark(len(text), list(taken))
@@ -260,7 +260,7 @@ class Vocabulary:
         return sorted({len(f) for f, t in self._cjk_value_forms() if all(x.kind == "metric" for x in t)})
 
     def _one_offs_at(self, out: list[Match], window: str, i: int, index: dict[str, list[tuple[str, list[Term]]]],
-                     covered: list[bool], locked: list[bool], *, metric_only: bool = False) -> None:
+                     covered: list[bool], locked: list[bool], *, metric_only: bool = False, after: str = "") -> None:
         """Record every form that equals `window` (starting at i) but for one character."""
         n = len(window)
         for k in range(n):  # the form must equal the window but for position k
@@ -271,7 +271,7 @@ class Vocabulary:
                     continue
                 kept = [t for t in terms if t.kind == "metric"] if metric_only else terms  # '合格品': the metric's word
                 if kept:
-                    self._one_off(out, window, form, kept, i, k, covered)
+                    self._one_off(out, window, form, kept, i, k, covered, after)
 
     def _one_off_index(self) -> dict[str, list[tuple[str, list[Term]]]]:
         """Forms keyed with one character blanked ('苏?' for '苏州'): one-character typos in O(1)."""
@@ -285,7 +285,7 @@ class Vocabulary:
         return cached
 
     def _one_off(self, out: list[Match], window: str, form: str, terms: list[Term], i: int, k: int,
-                 covered: list[bool]) -> None:
+                 covered: list[bool], after: str = "") -> None:
         """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
         n = len(form)
         named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
@@ -294,7 +294,8 @@ class Vocabulary:
         # '功单' for '工单': the first of two characters wrong, only in the name of a metric or a kind
         first_ok = k == 0 and all(t.kind in ("metric", "dimension") for t in terms)
         # '殴洲' for '欧洲': two characters that are no word of the language, sounding like a member's name
-        unword = n == 2 and word_frequency(window, "zh") == 0.0
+        # ... standing as a word: before 的 or where the Chinese stops ('殴洲的客户'; not '能耗组要看')
+        unword = n == 2 and word_frequency(window, "zh") == 0.0 and (not is_cjk(after[:1]) or after in "的地")
         if n == 2 and ((k != 1 and not first_ok and not unword) or any(covered[i + j] for j in range(n))
                        or not (named or unword)):
             return  # two characters, one wrong: only an entity's label or a metric's word, and a homophone (below)
