@@ -158,12 +158,28 @@ def per_previous(previous: SemanticQuery | None, metrics: list[str], text: str, 
 _WHOLE = re.compile(r"\b(?:the\s+)?(?:whole|entire|full)\s+$|(?:整个?|全)$", re.I)
 
 
+# 'and for all suppliers together?', '那所有供应商各自是多少': every member of the kind, not the one filtered before
+_ALL_OF = re.compile(r"(?:\ball\b|\bevery\b|所有|全部)[^,，。?？]{0,24}$", re.I)
+_EACH_OF = re.compile(r"各自|分别|\beach\b|\brespectively\b|列出来|side by side", re.I)
+
+
+def _all_of_kind(query: SemanticQuery, text: str, dim_words: dict[str, tuple[int, int]]) -> SemanticQuery:
+    for dim, (start, _end) in dim_words.items():
+        if not _ALL_OF.search(text, max(0, start - 30), start) or not any(f.field == dim for f in query.filters):
+            continue
+        each = _EACH_OF.search(text) is not None and dim not in query.dimensions
+        query = query.model_copy(update={"filters": [f for f in query.filters if f.field != dim],
+                                         "dimensions": [*query.dimensions, dim] if each else query.dimensions})
+    return query
+
+
 def widen_to_parent(query: SemanticQuery, previous: SemanticQuery | None, text: str,
                     dim_words: dict[str, tuple[int, int]], values: ValueCatalogue | None) -> SemanticQuery:
     """'output for Ningbo Line 2 — what about the whole plant?': the member the previous question
     filtered on gives way to the member of the kind named whose name it carries (Ningbo)."""
     if previous is None or values is None:
         return query
+    query = _all_of_kind(query, text, dim_words)
     for dim, (start, _end) in dim_words.items():
         if not _WHOLE.search(text[max(0, start - 12):start]):
             continue

@@ -139,7 +139,9 @@ COMPARE = re.compile(r"\b(?:compare|comparing|comparison|versus|vs\.?)\b|对比|
 
 # Follow-up cues: the question leans on the previous one.
 FOLLOW_UP = re.compile(
-    r"^\s*(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b"
+    # 'ok, and performance by shift?', 'thanks - and for Chongqing?': an acknowledgement first
+    r"^\s*(?:(?:ok(?:ay)?|thanks|thank you|great|cool|right|got it|好的?|嗯|谢谢)\s*[,，.!！-]*\s*)?"
+    r"(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b"
     r"|break it down|split it|drill down|"
     r"那|那么|换成|换为|改成|改为|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)", re.I)

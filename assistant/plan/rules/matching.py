@@ -118,7 +118,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     pieces_where_named(out, ctx.layer, text, taken)
     per_piece(out, ctx.layer, text)
     duration_of_each(out, ctx.layer, text)
-    if not out.metrics and not out.ambiguous_metrics:
+    if not out.metrics and not out.ambiguous_metrics and not _ONLY_THOSE.match(text):  # '只看设备故障的': a filter
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans, ctx.layer)
     return out
 
@@ -247,6 +247,9 @@ def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[st
         done = m.end
         fixes.append((m.text.strip(), _term_label(m.terms[0], ctx)))
     return "".join([*pieces, question[done:]]), fixes
+
+
+_ONLY_THOSE = re.compile(r"^\s*(?:只看|仅看|只要|只算|就看)[^，,。？?]{1,12}的")
 
 
 def _find_matches(text: str, vocab: Vocabulary, known: set[str], taken: list[Span]) -> list[Match]:
