@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 # "the brake line", "that paint cell", "涂装那台机器": one thing of a kind, named by a member of another
 # kind; the words do not say which if several fit, so each is shown (one row if only one does).
 _ONE_BEFORE = re.compile(r"(?:\bthe|\bthat|\bthis|那台|这台|那条|这条|那家|这家|那个|这个)\s*$", re.I)
-_ONE_BETWEEN = re.compile(r"^\s*(?:那台|这台|那条|这条|那家|这家|那个|这个|那|这)\s*$")  # '那|条线': the kind word has the measure
+# ('那|条线': the kind's own word may hold the measure word)
+_ONE_BETWEEN = re.compile(r"^\s*(?:那台|这台|那条|这条|那家|这家|那个|这个|那|这)\s*$")
 
 
 def one_of_a_kind(text: str, m: Match, near: Values, own: set[str]) -> bool:
