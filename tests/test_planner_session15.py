@@ -326,3 +326,29 @@ def test_only_those_in_a_follow_up_filters_without_changing_the_figure(pipeline:
 def test_that_line_of_a_family_shows_each_line(pipeline: Any) -> None:
     sq = pipeline.ask("制动那条线上个月良品率多少").semantic_query
     assert sq["dimensions"] == ["line"], sq
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("I need the reject percentage for each plant for the board, Q3 2025.", "scrap_rate"),
+    ("注塑机这个月的速度表现怎么样？按标准节拍算的", "performance"),
+    ("pieces that left our docks in november?", "shipped_quantity"),
+    ("上个月哪台设备坏得最勤", "breakdown_count"),
+])
+def test_paraphrases_of_metrics(pipeline: Any, question: str, metric: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == [metric], answer.message
+
+
+def test_how_a_figure_is_reckoned_is_no_breakdown(pipeline: Any) -> None:
+    answer = pipeline.ask("上个月各厂的报废率，按件数来算")
+    assert answer.status == "ok" and answer.semantic_query["dimensions"] == ["plant"], answer.message
+
+
+def test_rows_counted_as_asked_with_a_member_picking_them(pipeline: Any) -> None:
+    sq = pipeline.ask("今年检验判退的来料批次，按供应商统计个数").semantic_query
+    assert sq["metrics"] in (["material_lot_count"], ["rejected_lots"]) and sq["dimensions"] == ["supplier"], sq
+
+
+def test_shu_yi_xia_is_the_verb_count(pipeline: Any) -> None:
+    sq = pipeline.ask("上个月的客诉，按客户数一下").semantic_query
+    assert sq["metrics"] == ["complaint_count"] and sq["dimensions"] == ["customer"], sq

@@ -5,6 +5,8 @@ right; the typos repaired are returned so the answer can say how they were read.
 
 from __future__ import annotations
 
+import re
+
 from assistant.plan.rules.extract import find_times, mend_time_words
 from assistant.plan.rules.matching import kind_of, mend_typos, uncontract
 from assistant.plan.rules.mend import (
@@ -19,10 +21,13 @@ from assistant.plan.rules.mend import (
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.types import PlanContext
 
+# '按产线数一下': 数 is the verb 'count' here, not the end of a count's name ('产线数'); same length kept
+_COUNT_VERB = re.compile(r"数一下|数一数")
+
 
 def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
     """The mended question and the (typed, read as) pairs of the typos repaired on the way."""
-    question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"; kinds: types
+    question = kind_of(uncontract(_COUNT_VERB.sub("统计下", question)))  # "haven't shipped": "have not shipped"
     mended, fixes = mend_time_words(question, known)
     mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]

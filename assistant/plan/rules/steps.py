@@ -217,7 +217,7 @@ def reachable(parsed: Parsed, layer: Layer) -> set[str]:
 
 
 def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str,
-                      per: tuple[int, int] | None = None) -> list[str]:
+                      per: tuple[int, int] | None = None, counted: bool = False) -> list[str]:
     """'units shipped': a metric that explains the words that named the chosen one and the left-over
     ones (and the breakdowns it cannot take) takes its place (shipped quantity, not output). Returns
     the metrics to offer when left-over words name something of the layer but no metric clearly wins."""
@@ -243,6 +243,8 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     meaningful = meaningful_leftovers(own, layer)
     if not meaningful or _named_in_full(current, named_by, layer):
         return []
+    if counted and all(m.agg == "count" for m in layer.metric_measures(current)):
+        return []  # '判退的批次…统计个数': rows counted as asked; other words say which rows
     guess = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer))
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.

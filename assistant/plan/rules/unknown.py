@@ -80,6 +80,8 @@ _Starts = frozenset[int]
 _PAST_VERB = re.compile(r"[a-z]{3,}ed", re.I)
 # '从哪个月开始掉链子', 'which week did it start': a period is asked, not a breakdown the data lacks
 _TIME_UNIT_FIRST = re.compile(r"(?:月|周|天|日|年|季度|星期|礼拜)|(?:day|week|month|quarter|year)s?\b", re.I)
+# '按标准节拍算的性能率', '按件数计': how a figure is reckoned, no breakdown
+_RECKONED = re.compile(r"(?:来算|计算|算|来计|计)$")
 _SELECTOR = re.compile(r"(?:\bwhich|\bby|\beach|\bevery|\bper|哪个|哪位|哪些|按|各个|每个)\s*$", re.I)
 NAME_ZIPF = 3.0  # rarer than this in general language: a name (or a typo of one), not an everyday word
 BESIDE_ZIPF = 4.8  # next to a dimension word ('different suppliers'): only the most common words are not names
@@ -188,6 +190,7 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         beside = any(dims.starts_within(end, end + 2) for _start, end in spans)
         if any(_SELECTOR.search(text[max(0, s - 12):s]) for s, _ in spans) and word.isascii() == (
                 not has_cjk(word)) and not _TIME_UNIT_FIRST.match(word) and not _PAST_VERB.fullmatch(word) \
+                and not _RECKONED.search(word) \
                 and not (beside and is_ordinary(word)):  # 'which single machine': the machine is asked
             out.breakdowns.append(word)
         numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in spans)  # '5号线': a numbered thing
@@ -196,8 +199,10 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         # A piece of members' names ('华信' of '江苏华信钢铁', 'caliper' of 'Front Brake Caliper') is asked
         # about, never ignored: Chinese has no capitals, and a lower-case English word is as telling.
         holders = names_holding(word, values)
-        if holders and all(h.key in said_keys for h in holders):  # 'ADC12 die-casting aluminium': the rest
-            out.ordinary.append(word)                              # of a name already said
+        # 'ADC12 die-casting aluminium': the rest of a name already said; '已发货的订单…最后一次发货': a word of
+        # a name said (已发货) used again as a word
+        if holders and any(h.key in said_keys for h in holders):
+            out.ordinary.append(word)
             continue
         piece = bool(holders) or name_shaped(word, values)
         if piece:
