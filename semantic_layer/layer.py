@@ -196,6 +196,13 @@ class Layer:
                     return metric.name
         return None
 
+    def part_count(self, part: str, whole: str) -> bool:
+        """Whether metric `part` counts some of the rows metric `whole` counts all of (late POs of POs):
+        their ratio is a share."""
+        a, b = self.metric_measures(part), self.metric_measures(whole)
+        return len(a) == len(b) == 1 and a[0].agg == b[0].agg == "count" and a[0].table == b[0].table \
+            and bool(a[0].filter) and not b[0].filter
+
     def list_table(self, dimensions: Sequence[str], filters: Sequence[str] = ()) -> str | None:
         """The table a list of members is read from: one of the listed dimensions' tables from
         which every listed and filtered dimension is reachable (the most specific one)."""

@@ -346,9 +346,20 @@ def test_how_a_figure_is_reckoned_is_no_breakdown(pipeline: Any) -> None:
 
 def test_rows_counted_as_asked_with_a_member_picking_them(pipeline: Any) -> None:
     sq = pipeline.ask("今年检验判退的来料批次，按供应商统计个数").semantic_query
-    assert sq["metrics"] in (["material_lot_count"], ["rejected_lots"]) and sq["dimensions"] == ["supplier"], sq
+    assert sq["metrics"] in (["material_lot_count"], ["rejected_lot_count"]) and sq["dimensions"] == ["supplier"], sq
 
 
 def test_shu_yi_xia_is_the_verb_count(pipeline: Any) -> None:
     sq = pipeline.ask("上个月的客诉，按客户数一下").semantic_query
     assert sq["metrics"] == ["complaint_count"] and sq["dimensions"] == ["customer"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "of the POs delivered in 2025, what share arrived after the date the supplier promised?",
+    "今年到货的采购单里，延迟到货的占多少比例",
+])
+def test_a_share_of_a_count_of_some_rows_over_all_of_them(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    sq = answer.semantic_query
+    assert sq["metrics"] == ["late_po_count", "purchase_orders_count"] and sq["per"] == "purchase_orders_count", sq
+    assert "%" in answer.message, answer.message  # a share reads as a percentage, not 0.04

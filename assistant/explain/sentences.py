@@ -148,8 +148,9 @@ def _measured(query: SemanticQuery, layer: Layer, lang: str) -> str:
     if query.per:
         num = next(m for m in query.metrics if m != query.per)
         rest = [names[m] for m in query.metrics if m not in (num, query.per)]
-        head = f"{names[num]}与{names[query.per]}之比" if lang == "zh" else \
-            f"{names[num]} per {mid_sentence(names[query.per])}"
+        share = layer.part_count(num, query.per)  # 'late POs as a share of POs'
+        head = (f"{names[num]}占{names[query.per]}的比例" if share else f"{names[num]}与{names[query.per]}之比") \
+            if lang == "zh" else f"{names[num]} {'as a share of' if share else 'per'} {mid_sentence(names[query.per])}"
         return "、".join([head, *rest]) if lang == "zh" else " and ".join([head, *rest])
     labels = list(names.values())
     if query.share:

@@ -58,5 +58,8 @@ def _derived_column(layer: Layer, query: SemanticQuery, name: str) -> OutputColu
     if query.share:
         return OutputColumn(name, "metric", f"{first.label.en} share", f"{first.label.zh}占比", "ratio")
     other = layer.metric(query.per or "")
+    if layer.part_count(first.name, other.name):  # 'what share of delivered POs were late': a share
+        return OutputColumn(name, "metric", f"{first.label.en} as a share of {other.label.en.lower()}",
+                            f"{first.label.zh}占{other.label.zh}的比例", "ratio")
     return OutputColumn(name, "metric", f"{first.label.en} per {other.label.en.lower()}",
                         f"每{other.label.zh}的{first.label.zh}")

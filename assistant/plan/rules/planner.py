@@ -326,7 +326,7 @@ class RulePlanner:
                 f for f in query.filters if f not in part_filters(query, rate, layer)]})
         is_rate = bool(query.metrics) and getattr(
             layer.unit(layer.metric(query.metrics[0]).unit), "kind", None) == "ratio"
-        if r.shapes.share and not query.share and query.metrics and not is_rate:
+        if r.shapes.share and not query.share and not query.per and query.metrics and not is_rate:
             groups = [layer.dimension(d).label.get(ctx.lang) for d in layer.metric_dimensions(query.metrics[0])[:3]]
             return share_of_what(self.name, ctx.lang, layer.metric(query.metrics[0]).label.get(ctx.lang), groups)
         if (rows_share := share_of_rows(query, layer)) is not None:  # 'what share of delivered POs arrived late'

@@ -309,7 +309,7 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
 
 def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> SemanticQuery:
     """A ratio of two named metrics ('per', '每'), or a share of the total ('what share of')."""
-    pair = per_metric(parsed, shapes, layer, text)
+    pair = per_metric(parsed, shapes, layer, text) or _part_of_whole(query, shapes, layer)
     if pair is not None and _already_per(*pair, layer):  # 'avg minutes per breakdown repair': MTTR itself
         return query.model_copy(update={"metrics": [m for m in query.metrics if m != pair[1]]})
     if pair is not None:
@@ -318,6 +318,14 @@ def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, t
         return query.model_copy(update={"metrics": [num, den, *rest], "per": den})
     share = share_over(query, parsed, shapes, layer, text)
     return query.model_copy(update={"share": share}) if share else query
+
+
+def _part_of_whole(query: SemanticQuery, shapes: Shapes, layer: Layer) -> tuple[str, str] | None:
+    """'到货的采购单里，延迟到货的占多少': a share asked of two counts of the same rows, one the other's part."""
+    if shapes.share is None or len(query.metrics) != 2:
+        return None
+    a, b = query.metrics
+    return (a, b) if layer.part_count(a, b) else (b, a) if layer.part_count(b, a) else None
 
 
 def _already_per(num: str, den: str, layer: Layer) -> bool:
