@@ -243,14 +243,21 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     meaningful = meaningful_leftovers(own, layer)
     if not meaningful or _named_in_full(current, named_by, layer):
         return []
-    if counted and all(m.agg == "count" for m in layer.metric_measures(current)):
-        return []  # '判退的批次…统计个数': rows counted as asked; other words say which rows
     guess = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer))
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
     options = guess.options if current not in guess.best else []
+    if counted and _counts(current, layer):  # '判退的批次…统计个数': rows counted as asked, no rate offered,
+        options = [o for o in options if _counts(o, layer)]  # nor a count of them the member named already picks
+        table = layer.metric_measures(current)[0].table
+        if any(layer.dimension(t.ref).table == table for _m, terms in parsed.values for t in terms[:1]):
+            options = [o for o in options if layer.metric_measures(o)[0].table != table]
     options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
     return duration_asked(parsed, options, text, layer)
+
+
+def _counts(metric: str, layer: Layer) -> bool:
+    return all(m.agg == "count" for m in layer.metric_measures(metric))
 
 
 def _in_sentence_of(words: list[str], text: str, span: Span | None) -> list[str]:
@@ -280,6 +287,7 @@ def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
 
 
 # 'POs that were due last month showed up late', '交期在本月': the period is said of the due date
+_PROMISED_TO = re.compile(r"承诺(?:的)?(?:这[周个]|本[周月])?(?:交货|到货|送到)|\bpromised\s+(?:to\s+)?deliver", re.I)
 _DUE_BEFORE = re.compile(r"\b(?:due|promised|scheduled)\s+(?:(?:in|for|on|by|during)\s+)?$"
                          r"|(?:交期|到期|承诺)(?:在|落在|是)?$", re.I)
 
@@ -294,8 +302,8 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
               times: Sequence[Any] = ()) -> str | None:
     """The date the question's words name ('placed', '完工'), when a fact of its metrics has it; none
     when the period is said of the due date, the facts' own (other date words then describe the rows)."""
-    if any(_DUE_BEFORE.search(text[max(0, t.span[0] - 16):t.span[0]]) for t in times):
-        return None
+    if any(_DUE_BEFORE.search(text[max(0, t.span[0] - 16):t.span[0]]) for t in times) or _PROMISED_TO.search(text):
+        return None  # '承诺交货的采购单', 'promised to deliver': the date words are the promise's
     tables = {m.table for name in metrics for m in layer.metric_measures(name)}
     # '到货最不准时的供应商': a date the metric itself compares (delivered against promised) is its sense,
     # not the date the period is of

@@ -288,6 +288,8 @@ class Vocabulary:
                  covered: list[bool], after: str = "") -> None:
         """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
         n = len(form)
+        if window[k] in "的得地" and form[k] in "的得地":
+            return  # '好的坏的' is no '坏得' mistyped: the three de are grammar, typed interchangeably
         named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
             or all(t.kind == "metric" for t in terms) \
             or all(t.kind == "dimension" for t in terms)  # '客述' for '客诉', '设被' for '设备': mistyped by sound
