@@ -77,8 +77,8 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
         (r for r in wholes if part_filters(query, r, layer)), None)  # 'percentage of lots we rejected'
     if named is not None:  # "what percentage of the parts we made were good": the part is named
         return named, []
-    if wholes and leftovers and not (query.share and set(query.share) <= set(query.dimensions)):
-        return None, wholes  # (each plant's share of the output is asked: no rate, whatever words are left)
+    if wholes and leftovers:
+        return None, wholes
     if not query.share:  # a share was asked and nothing above answers it: the rates on the same rows
         tables = {m.table for m in layer.metric_measures(metric)}
         return None, [r.name for r in layer.spec.metrics if getattr(layer.unit(r.unit), "kind", None) == "ratio"
