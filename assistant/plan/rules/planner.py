@@ -53,7 +53,6 @@ from assistant.plan.rules.metric_choice import (
     in_named_unit,
     metric_from_previous,
     unit_named,
-    unit_of_other,
     unit_span,
     value_before_rows,
     with_asked_units,
@@ -64,6 +63,7 @@ from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.proper_names import proper_name_before, which_one_named
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
+from assistant.plan.rules.reconsider import reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.second_metrics import per_piece
@@ -79,7 +79,6 @@ from assistant.plan.rules.steps import (
     reachable,
     read_as,
     reading_notes,
-    reconsider_metric,
     resume_pending,
     shaped,
     time_parts,
@@ -87,6 +86,7 @@ from assistant.plan.rules.steps import (
     unjoined_metrics,
     unplaced_negation,
 )
+from assistant.plan.rules.unit_of_other import unit_of_other
 from assistant.plan.rules.unknown import (
     Leftover,
     in_preamble,

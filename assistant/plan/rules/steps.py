@@ -29,8 +29,6 @@ from assistant.plan.rules.extract import (
 )
 from assistant.plan.rules.followup import merge_follow_up
 from assistant.plan.rules.matching import Parsed
-from assistant.plan.rules.metric_choice import duration_asked, still_counting
-from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.periods import (
     beside_previous,
     compared_periods,
@@ -39,7 +37,6 @@ from assistant.plan.rules.periods import (
     shift_back,
     trend_grain,
 )
-from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from assistant.plan.rules.shape_words import Shapes
 from assistant.plan.rules.shapes import per_metric, share_over
 from assistant.plan.rules.spans import Spans
@@ -214,70 +211,6 @@ def reachable(parsed: Parsed, layer: Layer) -> set[str]:
     """Metrics every named breakdown and value can reach (a customer rules out supplier metrics)."""
     dims = set(parsed.group_by) | {t.ref for _, terms in parsed.values for t in terms}
     return {m for m in layer.metrics if dims <= set(layer.metric_dimensions(m))} if dims else set(layer.metrics)
-
-
-def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str,
-                      per: tuple[int, int] | None = None, counted: bool = False) -> list[str]:
-    """'units shipped': a metric that explains the words that named the chosen one and the left-over
-    ones (and the breakdowns it cannot take) takes its place (shipped quantity, not output). Returns
-    the metrics to offer when left-over words name something of the layer but no metric clearly wins."""
-    if len(parsed.metrics) != 1 or parsed.guessed:
-        return []
-    current = parsed.metrics[0]
-    if per is not None and parsed.metric_spans.get(current, (0, 0))[0] >= per[1]:
-        return []  # 'quantity per shipment': the metric after 'per' divides; the words before it are the figure
-    named_by = parsed.matched_text.get(current, "")
-    if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
-        return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
-    unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
-    # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
-    own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
-           if not re.search(rf"占[^，,。？?]{{0,6}}{re.escape(w)}", text)]
-    extra = [*own, *unreachable]
-    better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
-    if better is not None:
-        parsed.metrics = [better]
-        parsed.metric_spans[better] = parsed.metric_spans.pop(current, (0, 0))
-        parsed.guessed = better
-        return []
-    meaningful = meaningful_leftovers(own, layer)
-    if not meaningful or _named_in_full(current, named_by, layer):
-        return []
-    guess = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer))
-    # Only when the whole question reads more like another metric ('hours of running time between
-    # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
-    options = guess.options if current not in guess.best else []
-    if counted and _counts(current, layer):  # '判退的批次…统计个数': rows counted as asked, no rate offered,
-        options = [o for o in options if _counts(o, layer)]  # nor a count of them the member named already picks
-        table = layer.metric_measures(current)[0].table
-        if any(layer.dimension(t.ref).table == table for _m, terms in parsed.values for t in terms[:1]):
-            options = [o for o in options if layer.metric_measures(o)[0].table != table]
-    options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
-    return duration_asked(parsed, options, text, layer)
-
-
-def _counts(metric: str, layer: Layer) -> bool:
-    return all(m.agg == "count" for m in layer.metric_measures(metric))
-
-
-def _in_sentence_of(words: list[str], text: str, span: Span | None) -> list[str]:
-    """The words said in the metric's own sentence: '…各多少分钟？维修说这台越来越不稳定' - a later sentence
-    comments on the answer (who says what), it does not rename the figure."""
-    if span is None:
-        return words
-    ends = [m.end() for m in lx.SENTENCE_END.finditer(text)]
-    start = max((e for e in ends if e <= span[0]), default=0)
-    stop = min((e for e in ends if e > span[0]), default=len(text))
-    return [w for w in words if w.lower() in text[start:stop].lower()]
-
-
-def _named_in_full(metric: str, said: str, layer: Layer) -> bool:
-    """'plan attainment' said whole: other words ('for urgent work orders') are its context, not a rival.
-    One word ('breakdowns') is too little to settle it."""
-    spec = layer.metric(metric)
-    names = {n.lower() for n in (spec.label.en, spec.label.zh, *spec.synonyms.en, *spec.synonyms.zh)}
-    said = said.strip().lower()
-    return said in names and (len(said.split()) >= 2 or (not said.isascii() and len(said) >= 4))
 
 
 def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
