@@ -363,3 +363,16 @@ def test_a_share_of_a_count_of_some_rows_over_all_of_them(pipeline: Any, questio
     sq = answer.semantic_query
     assert sq["metrics"] == ["late_po_count", "purchase_orders_count"] and sq["per"] == "purchase_orders_count", sq
     assert "%" in answer.message, answer.message  # a share reads as a percentage, not 0.04
+
+
+@pytest.mark.parametrize("question", ["苏州2号线10月和11月的裂纹PPM对比，分母按那条线当月产量",
+                                      "defect ppm for NB-L1 in october (the denominator being the line's output)"])
+def test_a_word_on_how_a_figure_is_reckoned_is_an_aside(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == ["defect_ppm"], answer.message
+
+
+def test_divide_that_by_a_figure_in_a_follow_up(pipeline: Any) -> None:
+    sq = _turns(pipeline, "kWh used by the Suzhou plant in Q3 2025?",
+                "now divide that by the parts we produced - what's it per piece?").semantic_query
+    assert sq["metrics"] == ["energy_per_unit"], sq

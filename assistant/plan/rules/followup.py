@@ -139,7 +139,9 @@ def rate_instead(previous: SemanticQuery | None, text: str, layer: Layer) -> str
 
 
 _PER_START = re.compile(r"^\W*(?:(?:and|ok|okay|so|what about|how about|now)\W+)*(?:per|for each|for every)\b"
-                        r"|^\W*(?:那|再看)?(?:平均)?每", re.I)
+                        r"|^\W*(?:那|再看)?(?:平均)?每"
+                        # 'now divide that by the parts we produced', '再除以产量'
+                        r"|\b(?:divide|divided)\s+(?:that|it|this)\s+by\b|除以", re.I)
 
 
 def per_previous(previous: SemanticQuery | None, metrics: list[str], text: str, layer: Layer) -> str | None:

@@ -187,7 +187,8 @@ class RulePlanner:
             or refers_to_shown(text, ctx.session.last_shown)
         parsed = r.parsed
         if (rate := metric_instead(previous, parsed.metrics, text, ctx.layer)) is not None:  # 'as a rate'
-            parsed.metrics[:], cue, r.unknown, r.leftover.names, r.leftover.ordinary = [rate], True, [], [], []
+            parsed.metrics[:], cue, r.unknown = [rate], True, []
+            r.leftover = Leftover()
         is_follow_up = previous is not None and (
             cue or (not parsed.metrics and not parsed.ambiguous_metrics and not r.leftover.names))
         money = lx.money_asked(text)  # 'for the cost review: scrapped pieces per family' asks pieces

@@ -25,9 +25,17 @@ from assistant.plan.types import PlanContext
 _COUNT_VERB = re.compile(r"数一下|数一数")
 
 
+# '，分母用全公司当月总产量', '(the denominator being the line's output)', '（按件数）': how the figure is
+# reckoned, said aside; it names no other figure to answer (blanked, the length kept)
+_ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
+                    r"|[,;(（]\s*(?:with\s+)?the\s+(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
+                    r"|[(（]\s*按(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]", re.I)
+
+
 def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
     """The mended question and the (typed, read as) pairs of the typos repaired on the way."""
-    question = kind_of(uncontract(_COUNT_VERB.sub("统计下", question)))  # "haven't shipped": "have not shipped"
+    question = _ASIDE.sub(lambda m: " " * len(m.group(0)), _COUNT_VERB.sub("统计下", question))
+    question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"
     mended, fixes = mend_time_words(question, known)
     mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
