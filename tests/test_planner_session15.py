@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from assistant.understand.timeparse import find_time_ranges
+from tests.planner_cases import conversation
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -293,32 +294,24 @@ def test_equipment_words_of_a_machine_type(pipeline: Any, question: str) -> None
     assert any(f["field"] == "machine_type" for f in sq["filters"]), sq
 
 
-def _turns(pipeline: Any, *questions: str) -> Any:
-    session = pipeline.new_session()
-    answer = None
-    for q in questions:
-        answer = pipeline.ask(q, session=session)
-    return answer
-
-
 @pytest.mark.parametrize(("first", "then", "grouped"), [
     ("lot rejection rate for Minghua this year", "and for all suppliers together?", False),
     ("今年恒泰金属的来料批次拒收率", "那所有供应商各自是多少？列出来看看", True),
 ])
 def test_all_of_a_kind_in_a_follow_up_drops_the_member_filtered_before(pipeline: Any, first: str, then: str,
                                                                         grouped: bool) -> None:
-    sq = _turns(pipeline, first, then).semantic_query
+    sq = conversation(pipeline, first, then).semantic_query
     assert not any(f["field"] == "supplier" for f in sq["filters"]), sq
     assert (sq["dimensions"] == ["supplier"]) is grouped, sq
 
 
 def test_an_acknowledgement_before_and_keeps_the_conversation(pipeline: Any) -> None:
-    sq = _turns(pipeline, "scrap rate by shift in october", "ok, and OEE by shift?").semantic_query
+    sq = conversation(pipeline, "scrap rate by shift in october", "ok, and OEE by shift?").semantic_query
     assert sq["metrics"] == ["oee"] and sq["time_range"]["start"] == "2025-10-01", sq
 
 
 def test_only_those_in_a_follow_up_filters_without_changing_the_figure(pipeline: Any) -> None:
-    sq = _turns(pipeline, "上个月各厂的停机分钟数", "只看设备故障的，换成小时").semantic_query
+    sq = conversation(pipeline, "上个月各厂的停机分钟数", "只看设备故障的，换成小时").semantic_query
     assert sq["metrics"] == ["downtime_minutes"], sq
     assert {"field": "downtime_reason", "op": "in", "values": ["breakdown"]} in sq["filters"], sq
 
@@ -373,6 +366,6 @@ def test_a_word_on_how_a_figure_is_reckoned_is_an_aside(pipeline: Any, question:
 
 
 def test_divide_that_by_a_figure_in_a_follow_up(pipeline: Any) -> None:
-    sq = _turns(pipeline, "kWh used by the Suzhou plant in Q3 2025?",
+    sq = conversation(pipeline, "kWh used by the Suzhou plant in Q3 2025?",
                 "now divide that by the parts we produced - what's it per piece?").semantic_query
     assert sq["metrics"] == ["energy_per_unit"], sq
