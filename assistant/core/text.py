@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -166,6 +167,17 @@ def is_common_word(word: str, lang: str | None = None) -> bool:
     """Whether `word` is everyday language rather than a name ('china', 'group', '中国' are;
     'hengtai', '恒泰' are not). The language defaults to the word's script."""
     return word_frequency(word.lower(), lang or question_lang(word)) >= COMMON_ZIPF
+
+
+@lru_cache(maxsize=512)
+def zh_word_tags(word: str) -> tuple[str, ...]:
+    """jieba's part-of-speech tags of the words of a Chinese word or phrase, loaded on first use (~1 s):
+    the general-language resource that says whether an unknown word reads as a name."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)  # else "Building prefix dict..." on stderr
+    return tuple(t.flag for t in jieba.posseg.lcut(word))
 
 
 def cn_number(text: str) -> int | None:

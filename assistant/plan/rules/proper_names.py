@@ -7,10 +7,9 @@ out: jieba gives them to everyday words too ('谢谢', '东西')."""
 
 from __future__ import annotations
 
-import logging
 import re
-from functools import lru_cache
 
+from assistant.core.text import zh_word_tags
 from assistant.plan.rules.messages import clarify
 from assistant.plan.rules.spans import Span
 from assistant.plan.types import Plan
@@ -34,13 +33,8 @@ def proper_name_before(text: str, words: list[str], term_spans: list[Span]) -> t
     return None
 
 
-@lru_cache(maxsize=256)
 def _proper_noun(word: str) -> bool:
-    import jieba  # loaded only for a question with an unknown Chinese word
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    tags = [t.flag for t in jieba.posseg.lcut(word)]
+    tags = zh_word_tags(word)
     return len(tags) == 1 and tags[0] in _PROPER_TAGS
 
 

@@ -6,7 +6,6 @@ answering for everything instead would be a guess, so the planner asks instead.
 
 from __future__ import annotations
 
-import logging
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.core.text import EN_CLOSED_CLASS, everyday_words, has_cjk, word_frequency
+from assistant.core.text import EN_CLOSED_CLASS, everyday_words, has_cjk, word_frequency, zh_word_tags
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.occurrences import Occurrences
 
@@ -304,13 +303,8 @@ def qualifies_a_kind(text: str, words: list[str], dim_spans: list[Span]) -> str 
 _QUALIFYING_TAGS = ("n", "s", "r", "f")
 
 
-@lru_cache(maxsize=256)
 def _names_whose(word: str) -> bool:
-    import jieba  # loaded only for this question (~1 s once): a word before a kind's name is rare
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)  # else "Building prefix dict..." on stderr
-    tags = [t.flag for t in jieba.posseg.lcut(word)]
+    tags = zh_word_tags(word)  # ~1 s once: a word before a kind's name is rare
     return bool(tags) and tags[-1].startswith(_QUALIFYING_TAGS)
 
 

@@ -26,6 +26,8 @@ _LATIN_EDGE = re.compile(r"[a-z0-9]")
 LONGER_WINDOW_BONUS = 3.0  # score points per extra word: on a near tie the longer window wins
 EVERYDAY_ZIPF = 3.5  # words this common in general English are not treated as typos
 _FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
+# the three de (possessive, complement, adverbial): grammar, typed interchangeably by the input method
+_DE = frozenset("的得地")
 _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 
 
@@ -288,8 +290,8 @@ class Vocabulary:
                  covered: list[bool], after: str = "") -> None:
         """Record `window` as a typo of `form` (wrong at position k) if the rules allow it."""
         n = len(form)
-        if window[k] in "的得地" and form[k] in "的得地":
-            return  # '好的坏的' is no '坏得' mistyped: the three de are grammar, typed interchangeably
+        if window[k] in _DE and form[k] in _DE:
+            return  # '好的坏的' is no '坏得' mistyped
         named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
             or all(t.kind == "metric" for t in terms) \
             or all(t.kind == "dimension" for t in terms)  # '客述' for '客诉', '设被' for '设备': mistyped by sound
