@@ -332,6 +332,9 @@ _AUXILIARY = re.compile(r"\s*(?:(?:were|was|are|is|got|have been|had been)\s+)?"
 _AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|pieces|pcs)\s+(?:of|in|on)\s+"
                         r"(?:the\s+|our\s+|all\s+)?$", re.I)
 _AMOUNT_AFTER = re.compile(r"\s*的?(?:总数量|数量合计|总件数|总量|合计数量)")  # '成品批次总数量': their quantity
+_PIECES_ASKED = re.compile(r"\bhow\s+many\s+(?:units|pieces|pcs|parts)\b|(?:多少|几)件|总件数|件数", re.I)
+_OTHER_COUNT = re.compile(r"\bhow\s+many\s+(?!units|pieces|pcs|parts)[a-z]+|(?:多少|几)[个批条张]", re.I)
+_ROWS_COUNTED = re.compile(r"\bhow\s+many\s+(?:of\s+(?:the\s+)?)?$|(?:多少|几)[个批条张]?$", re.I)
 
 
 def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
@@ -351,14 +354,22 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     at = parsed.metric_spans.get(count, (0, 0))[0]
     tables = {m.table for m in layer.metric_measures(count)}
     end = parsed.metric_spans.get(count, (0, 0))[1]
+    # 'finished batches produced yesterday: how many pieces in total?': pieces asked of the rows named
+    pieces = _PIECES_ASKED.search(text, end)
     if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not (
-            _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end)):
+            _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end) or pieces):
         return
     sums = [m.name for m in layer.spec.metrics if plain_total(layer, m.name)
             and {r.table for r in layer.metric_measures(m.name)} == tables]
-    if len(sums) == 1:
-        parsed.metrics[0] = sums[0]
-        parsed.metric_spans[sums[0]] = parsed.metric_spans.pop(count, (at, at))
+    if len(sums) != 1:
+        return
+    if pieces and (_ROWS_COUNTED.search(text[:at]) or _OTHER_COUNT.search(text, end, pieces.start())):
+        # 'how many batches and how many pieces': both figures
+        parsed.metrics.append(sums[0])
+        parsed.metric_spans[sums[0]] = pieces.span()
+        return
+    parsed.metrics[0] = sums[0]
+    parsed.metric_spans[sums[0]] = parsed.metric_spans.pop(count, (at, at))
 
 
 _AVERAGE_DURATION = re.compile(r"\b(?:average|avg|mean|typical(?:ly)?|on average)\b|平均|一般", re.I)

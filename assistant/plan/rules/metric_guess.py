@@ -139,6 +139,7 @@ def _content(word: str) -> bool:
 def reconsider(current: str, named_by: str, extra: list[str], layer: Layer, allowed: set[str] | None) -> str | None:
     """A metric that explains the words that named `current` and the left-over ones better
     ('units shipped': shipped quantity, not output), when one clearly does; else None."""
+    extra = [w for w in extra if _content(w)]  # 'overdue and still open': 'still' names no metric
     if not extra:
         return None
     guess = guess_metric([named_by, *extra], layer, allowed)

@@ -9,6 +9,7 @@ from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.metric_choice import duration_asked, still_counting
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
+from assistant.plan.rules.records import IDS_ASKED
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from assistant.plan.rules.spans import Span
 from assistant.plan.rules.steps import reachable
@@ -33,6 +34,10 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
     own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
            if not re.search(rf"占[^，,。？?]{{0,6}}{re.escape(w)}", text)]
+    # 'Hengtai's open POs - PO number and promised date': the columns asked of each record, not the figure
+    asked = IDS_ASKED.search(text, parsed.metric_spans.get(current, (0, 0))[1])
+    if asked:
+        own = [w for w in own if w.lower() in text[:asked.start()].lower()]
     extra = [*own, *unreachable]
     better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
     if better is not None:

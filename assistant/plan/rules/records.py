@@ -38,7 +38,7 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
     asked = _which_named(text, query.metrics[0], layer) or asked_first \
         or (not query.dimensions and _WHICH_FIRST.match(text))
     explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
-        or _IDS_ASKED.search(text) is not None \
+        or IDS_ASKED.search(text) is not None \
         or bool(asked) or (_SHOW_THE.search(text) is not None and each_one)
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
         return None  # 'show me the complaints by customer' is their count per customer
@@ -58,7 +58,7 @@ _ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有
 
 
 # '- id, customer and what the issue is', '- PO number and promised date', '列单号和交期': the records' own ids
-_IDS_ASKED = re.compile(r"[-–—:,]\s*(?:the\s+)?(?:ids?|(?:po|order|wo|lot|batch|complaint)\s+(?:numbers?|nos?\.?|ids?))"
+IDS_ASKED = re.compile(r"[-–—:,]\s*(?:the\s+)?(?:ids?|(?:po|order|wo|lot|batch|complaint)\s+(?:numbers?|nos?\.?|ids?))"
                         r"\b"
                         r"|(?:列|给我|带上|要)[^，,。？?]{0,4}(?:编号|单号|号码)", re.I)
 _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves

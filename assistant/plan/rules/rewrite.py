@@ -18,6 +18,7 @@ from assistant.plan.rules.mend import (
     uninvert,
     up_to_today,
 )
+from assistant.plan.rules.spelling import mend_spelling
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.types import PlanContext
 
@@ -40,5 +41,6 @@ def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str
     mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
     mended, typos = mend_typos(mended, ctx, vocab, known, times)
+    mended, slips = mend_spelling(mended, known)  # after the layer's names: 'suplier' is our word first
     mended = split_compounds(mend_negated_states(blank_examples(mended, vocab), vocab), vocab)
-    return predicate_first(uninvert(mended, vocab), vocab), [*fixes, *typos]
+    return predicate_first(uninvert(mended, vocab), vocab), [*fixes, *typos, *slips]

@@ -208,9 +208,18 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
 
 
 def reachable(parsed: Parsed, layer: Layer) -> set[str]:
-    """Metrics every named breakdown and value can reach (a customer rules out supplier metrics)."""
-    dims = set(parsed.group_by) | {t.ref for _, terms in parsed.values for t in terms}
-    return {m for m in layer.metrics if dims <= set(layer.metric_dimensions(m))} if dims else set(layer.metrics)
+    """Metrics every named breakdown and value can reach (a customer rules out supplier metrics); a value
+    several kinds share ('open': a PO's, a complaint's status) needs only one of its readings reached."""
+    if not parsed.group_by and not parsed.values:
+        return set(layer.metrics)
+    dims = set(parsed.group_by)
+    readings = [{t.ref for t in terms} for _, terms in parsed.values]
+    out = set()
+    for m in layer.metrics:
+        own = set(layer.metric_dimensions(m))
+        if dims <= own and all(r & own for r in readings):
+            out.add(m)
+    return out
 
 
 def count_instead(parsed: Parsed, dim: str, metric: str) -> None:
