@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.core.text import all_cjk, is_common_word
+from assistant.core.text import EN_CLOSED_CLASS, all_cjk, is_common_word
 from assistant.core.text import key as lookup_key
 from semantic_layer.layer import Layer
 
@@ -125,7 +125,10 @@ def naming_words(layer: Layer) -> frozenset[str]:
     number after one as that thing's number, not a day."""
     forms = [f for d in layer.spec.dimensions for f in (d.label.en, *d.synonyms.en)]
     forms += [f for n in layer.spec.genealogy.nodes for f in (n.label.en, *n.synonyms.en)]
-    return frozenset(w for f in forms for w in lookup_key(f).split() if w.isascii() and w.isalpha())
+    # not the small words of a longer name ('the', 'of' of 'kind of machine') nor its participles ('finished
+    # goods'): 'on the 29th of december', 'batches finished 29 dec' are days
+    return frozenset(w for f in forms for w in lookup_key(f).split()
+                     if w.isascii() and w.isalpha() and w not in EN_CLOSED_CLASS and not w.endswith("ed"))
 
 
 def build_catalogue(layer: Layer, fetch: Callable[[str], Sequence[Sequence[Any]]]) -> ValueCatalogue:

@@ -348,6 +348,7 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
         if re.fullmatch(r"[a-z]+ed", word) and _AUXILIARY.fullmatch(gap):
             parsed.metrics.remove(second)
             parsed.metric_spans.pop(second, None)
+    _piece_word_of_rows(parsed, layer)
     if len(parsed.metrics) != 1:
         return
     count = parsed.metrics[0]
@@ -370,6 +371,22 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
         return
     parsed.metrics[0] = sums[0]
     parsed.metric_spans[sums[0]] = parsed.metric_spans.pop(count, (at, at))
+
+
+def _piece_word_of_rows(parsed: Parsed, layer: Layer) -> None:
+    """'how many finished batches … and how many pieces was that': a bare piece word after a count of rows
+    asks the rows' pieces (settled above), not the figure the word alone names (output)."""
+    if len(parsed.metrics) != 2:
+        return
+    bare = [m for m in parsed.metrics if COUNT_PHRASE.fullmatch(parsed.matched_text.get(m, ""))]
+    rows = [m for m in parsed.metrics if m not in bare]
+    if len(bare) != 1 or len(rows) != 1:
+        return
+    tables = {r.table for r in layer.metric_measures(rows[0])}
+    if len(tables) == 1 and layer.count_metric(next(iter(tables))) == rows[0] \
+            and parsed.metric_spans.get(rows[0], (0, 0))[1] <= parsed.metric_spans.get(bare[0], (0, 0))[0]:
+        parsed.metrics.remove(bare[0])
+        parsed.metric_spans.pop(bare[0], None)
 
 
 _AVERAGE_DURATION = re.compile(r"\b(?:average|avg|mean|typical(?:ly)?|on average)\b|平均|一般", re.I)

@@ -30,8 +30,8 @@ from ._part import part_of
 _I = re.I
 # 'from' / 从 only mean 'since' when a suffix follows ('from Oct 1 onwards', 从10月1日起).
 _SINCE_PRE = re.compile(
-    r"(?:(?P<strong>(?<![A-Za-z])(?:since|starting|beginning)(?:\s+(?:from|on|in|with))?\s+"
-    r"|自从\s*|自\s*)|(?P<after>(?<![A-Za-z])after\s+)"
+    r"(?:(?P<strong>(?<![A-Za-z])(?:since|starting|beginning)(?:\s+(?:from|on|in|with))?\s+(?:the\s+)?"
+    r"|自从\s*|自\s*)|(?P<after>(?<![A-Za-z])after\s+(?:the\s+)?)"
     r"|(?P<weak>(?<![A-Za-z])from\s+|从\s*|打从\s*))$", _I)
 _SINCE_SUF = re.compile(
     r"\s*(?:(?:onwards?|to\s+date|till\s+now|until\s+now|up\s+to\s+now|so\s+far|to\s+today"

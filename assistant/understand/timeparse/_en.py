@@ -52,6 +52,8 @@ _MONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
             "fourth": 4, "4th": 4}
 ORD = "(" + "|".join(ORDINALS) + ")"
+_DAY_WORDS = {w: i for i, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                          "ninth", "tenth"), start=1)}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _UNIT_OF = {"y": "year", "m": "month", "q": "quarter", "w": "week"}
 # 'for the whole year', 'the entire month': the current one, all of it
@@ -221,9 +223,32 @@ def h_dm(m: re.Match[str], as_of: Date) -> Cand | None:
         if _before(_RANK_BEFORE, m):  # 'top 5 Nov 2025'
             return None
         mon = m.group(4).lower()
-        if not m.group(5) and (mon not in FULL_MONTHS or mon in _WORDY_MONTHS):
+        if not m.group(5) and mon in _WORDY_MONTHS:  # '29 dec' is a day; '3 may', '3 mar' read otherwise
             return None
     return _md(m, as_of, m.group(4), m.group(1), m.group(5))
+
+
+def h_dm_word(m: re.Match[str], as_of: Date) -> Cand | None:
+    """'the first of December': a day said as an ordinal word."""
+    return _md(m, as_of, m.group(2), str(_DAY_WORDS[m.group(1).lower()]), m.group(3))
+
+
+# 'on the 29th', 'since the 15th': a day of the month alone, after a word that takes a date
+_DAY_CUE = re.compile(r"(?<![A-Za-z])(?:on|since|from|after|before|until|till|by|through)\s+$", re.I)
+
+
+def h_day_of_month(m: re.Match[str], as_of: Date) -> Cand | None:
+    """The most recent such day up to today: 'on the 29th' said on Dec 31 is Dec 29."""
+    if not _before(_DAY_CUE, m):
+        return None  # 'the 3rd' alone ranks something ('the 3rd worst line')
+    d = int(m.group(1))
+    y, mo = as_of.year, as_of.month
+    for _ in range(13):
+        x = safe_date(y, mo, d)
+        if x is not None and x <= as_of:
+            return cand(m, (x, x), "month_day")
+        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+    return None
 
 
 def h_month(m: re.Match[str], as_of: Date) -> Cand | None:
@@ -305,6 +330,9 @@ RULES: list[Rule] = [
     (_YEARS, _c(_NUMB + YEAR + r"([-/.])(\d{1,2})\2(\d{1,2})" + _NUME), h_iso),
     (_MONS, _c(B + MON + r"(?:\.\s*|\s+)(\d{1,2})" + _DAYSUF + _OPT_YEAR + E), h_md),
     (_MONS, _c(B + r"(\d{1,2})" + _DAYSUF + r"\s+(of\s+)?" + MON + r"\.?" + _OPT_YEAR + E), h_dm),
+    (_MONS, _c(B + r"(?:the\s+)?(" + "|".join(_DAY_WORDS) + r")\s+of\s+" + MON + r"\.?" + _OPT_YEAR + E), h_dm_word),
+    (("st", "nd", "rd", "th"), _c(B + r"the\s+(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)(?=\s*(?:$|[,.?!;:)]"
+                                   r"|(?:and|or|to|vs|through|till|until)(?![A-Za-z])|-))"), h_day_of_month),
     (_MONS, _c(B + MON + r"\.?" + E), h_month),
     # a bare year is weak unless cued ('in 2024'); '2023-2025' with no spaces is a code
     (_YEARS, _c(r"(?<![A-Za-z0-9.,/-])" + YEAR + r"(?![A-Za-z0-9%]|[.,/-][0-9A-Za-z])"), h_year),
