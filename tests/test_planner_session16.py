@@ -86,6 +86,7 @@ def test_a_status_said_again_keeps_the_rows_the_metric_picks(pipeline: Any, ques
     ("output on 28 nov", "2025-11-28", "2025-11-28"),
     ("what did we make on the 2nd of december", "2025-12-02", "2025-12-02"),
     ("scrap on the third of november", "2025-11-03", "2025-11-03"),
+    ("the first of december", "2025-12-01", "2025-12-01"),  # a day, not the first units of the month
     ("breakdowns since the 20th of november", "2025-11-20", "2025-12-31"),
     ("complaints after the 10th", "2025-12-11", "2025-12-31"),
     ("how much did line 2 make on the 30th?", "2025-12-30", "2025-12-30"),

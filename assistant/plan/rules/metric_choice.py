@@ -357,6 +357,8 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     end = parsed.metric_spans.get(count, (0, 0))[1]
     # 'finished batches produced yesterday: how many pieces in total?': pieces asked of the rows named
     pieces = _PIECES_ASKED.search(text, end)
+    if pieces and any(0 <= m.start - pieces.end() <= 2 for m, _t in parsed.values):
+        pieces = None  # '这几个工单一共查出多少件裂纹': pieces of the named kind (cracks), not the rows'
     if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not (
             _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end) or pieces):
         return
@@ -382,6 +384,9 @@ def _piece_word_of_rows(parsed: Parsed, layer: Layer) -> None:
     rows = [m for m in parsed.metrics if m not in bare]
     if len(bare) != 1 or len(rows) != 1:
         return
+    said_end = parsed.metric_spans.get(bare[0], (0, 0))[1]
+    if any(0 <= m.start - said_end <= 2 for m, _t in parsed.values):
+        return  # '多少件裂纹': the pieces are of what follows
     tables = {r.table for r in layer.metric_measures(rows[0])}
     if len(tables) == 1 and layer.count_metric(next(iter(tables))) == rows[0] \
             and parsed.metric_spans.get(rows[0], (0, 0))[1] <= parsed.metric_spans.get(bare[0], (0, 0))[0]:

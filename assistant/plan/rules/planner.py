@@ -63,7 +63,7 @@ from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.proper_names import proper_name_before, which_one_named
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
-from assistant.plan.rules.reconsider import reconsider_metric
+from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.second_metrics import per_piece
@@ -98,7 +98,7 @@ from assistant.plan.rules.unknown import (
     unknown_member,
     unread_cause,
 )
-from assistant.plan.rules.verified import match_verified
+from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.rules.vocab_build import build_vocabulary
 from assistant.plan.rules.why import why_plan
@@ -141,9 +141,7 @@ class RulePlanner:
         has_time = bool(find_times(question, ctx.as_of, ctx.layer))
         verified = match_verified(question, ctx.layer, ctx.as_of, has_time=has_time)
         if verified is not None and verified.sql:
-            label = "已验证的查询" if ctx.lang == "zh" else "Verified query"
-            return Plan(kind="sql", planner=self.name, sql=verified.sql, message=f"{label}: {verified.question}",
-                        notes=[verified.source])
+            return verified_plan(self.name, verified, ctx.lang)
         plan = self._plan_query(mended, fold(mended), ctx)
         if fixes and plan.kind == "query":
             plan.notes += [read_as(a, b, ctx.lang) for a, b in fixes]
@@ -377,6 +375,7 @@ class RulePlanner:
             if chosen == unit_metric and (at := unit_span(text, chosen, ctx.layer)) is not None:
                 parsed.metric_spans.setdefault(chosen, at)  # 'share of breakdown minutes … from M03'
             parsed.guessed = chosen
+            drop_values_of_its_name(parsed, chosen, leftover.words, ctx.layer)  # 'of planned time … running'
             return None
         lacking = [w for w in leftover.lacking if not says_nothing(w, text)]  # 'they', 'export check: …'
         if guess.worth_asking or not lacking:

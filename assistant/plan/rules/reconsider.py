@@ -44,6 +44,7 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
         parsed.metrics = [better]
         parsed.metric_spans[better] = parsed.metric_spans.pop(current, (0, 0))
         parsed.guessed = better
+        drop_values_of_its_name(parsed, better, extra, layer)
         return []
     meaningful = meaningful_leftovers(own, layer)
     if not meaningful or _named_in_full(current, named_by, layer):
@@ -59,6 +60,23 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
             options = [o for o in options if layer.metric_measures(o)[0].table != table]
     options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
     return duration_asked(parsed, options, text, layer)
+
+
+def drop_values_of_its_name(parsed: Parsed, metric: str, words: list[str], layer: Layer) -> None:
+    """'what % of planned time were machines running': 'planned' was read as a work order's status, but it is
+    a word of the name ('share of planned time running') the left-over words chose: no filter."""
+    spec = layer.metric(metric)
+    forms = [f.lower() for f in (spec.label.en, spec.label.zh, *spec.synonyms.en, *spec.synonyms.zh) if f]
+    said = [w.lower() for w in words]
+
+    def of_name(value: str) -> bool:
+        return any(_holds(f, value) and any(_holds(f, w) for w in said if w != value) for f in forms)
+
+    parsed.values = [(m, terms) for m, terms in parsed.values if not of_name(m.text.strip().lower())]
+
+
+def _holds(form: str, word: str) -> bool:
+    return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", form) is not None if word.isascii() else word in form
 
 
 def _counts(metric: str, layer: Layer) -> bool:

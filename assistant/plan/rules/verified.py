@@ -11,6 +11,7 @@ import datetime as dt
 from rapidfuzz import fuzz
 
 from assistant.core.text import fold
+from assistant.plan.types import Plan
 from semantic_layer.layer import Layer
 from semantic_layer.models import VerifiedQuery
 
@@ -31,3 +32,10 @@ def match_verified(question: str, layer: Layer, as_of: dt.date, has_time: bool) 
         if score >= MIN_SCORE and (best is None or score > best[0]):
             best = (score, vq)
     return best[1] if best else None
+
+
+def verified_plan(planner: str, verified: VerifiedQuery, lang: str) -> Plan:
+    """The verified query's own SQL, said to be one (it still passes the guard before it runs)."""
+    label = "已验证的查询" if lang == "zh" else "Verified query"
+    return Plan(kind="sql", planner=planner, sql=verified.sql, message=f"{label}: {verified.question}",
+                notes=[verified.source])
