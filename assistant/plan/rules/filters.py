@@ -86,7 +86,7 @@ def _choose_members(values: NamedValues, allowed: set[str], text: str, grouped: 
                 or _occasion_member(match, terms, text, metrics, layer):
             continue
         if lx.EXCLUDE.search(text[max(0, match.start - 16):match.start]) or lx.EXCLUDE_AFTER.search(
-                text[match.end:match.end + 24]):
+                text[match.end:match.end + 24]) or lx.left_out_around(text, match.start, match.end):
             excluded.update(t.member.key for t in terms if t.member is not None)
         fitting = [t for t in terms if t.ref in allowed] or terms
         # 'open complaints': the complaint's own status, not that of the work order behind its batch.

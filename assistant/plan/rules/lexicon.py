@@ -147,7 +147,9 @@ FOLLOW_UP = re.compile(
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)", re.I)
 
 # 'which batches were those about?', '这些是哪些批次': the words point back at the previous answer.
-BACK_REFERENCE = re.compile(r"\b(?:those|these|them)\b|那些|这些|它们", re.I)
+# 'which of its lines …': 'its' points back too (not 'OEE and its parts', said of the question's own figure)
+BACK_REFERENCE = re.compile(r"\b(?:those|these|them)\b|\b(?:of|in|at|for|across)\s+(?:its|their)\s+(?!own\b)"
+                            r"|那些|这些|它们|它的", re.I)
 
 # "by month instead of by reason", "按月看，不要按原因": the breakdown named after it is taken away.
 INSTEAD_OF = re.compile(r"(?:\binstead\s+of|\brather\s+than|\bnot)\s+(?:by\s+|per\s+)?(?:the\s+)?$"
@@ -173,7 +175,10 @@ WRITE_INTENT = re.compile(
     r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+)(?:set|mark|flag|switch|move)\s+(?:the\s+|this\s+|that\s+)?"
     r"[\w-]*\d[\w-]*\b.{0,30}\b(?:to|as)\s+\w+"
     r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:change|edit|correct|rename|reassign|reopen|cancel|close)\s"
-    r"(?:the|this|that|[a-z]{2,4}-\d)"
+    r"(?:the|this|that|(?:[a-z]+\s+)?[a-z]{2,4}-\d)"
+    # 'close complaint CC-00069 in the system': an act on a record, done in the system of record
+    r"|\b(?:close|cancel|reopen|change|edit|mark|release|reject|approve)\b.{0,50}\b(?:in|on|into)\s+the\s+"
+    r"(?:system|database|erp|mes|db)\b"
     r"|改到|调整为|调成|把.{1,24}(?:关闭|关掉|删除|删掉|取消掉)"
     # '把状态改成已关闭' changes a record; '改成今年' / '改为按月' at the start changes the view (a follow-up).
     r"|把.{1,24}(?:改成|改为)|(?<=[\u4e00-\u9fff\w])(?:改成|改为)(?=.{0,6}(?:已|状态|为0|零))"
@@ -297,6 +302,16 @@ EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
                            r"|^\s*的?\s*(?:都|就)?(?:不算|除外|以外|之外|不计入?|不包括在内|不要|排除在外)")
+# Leaving members out, said around them: "leave the cancelled ones out", "take Ningbo out", "keep rejects aside".
+_OUT_BEFORE = re.compile(r"\b(?:leav(?:e|ing)|keep(?:ing)?|tak(?:e|ing)|drop(?:ping)?|cut(?:ting)?|strip(?:ping)?)"
+                         r"\s+(?:the\s+|all\s+|any\s+)?$", re.I)
+_OUT_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:out|aside|off)\b", re.I)
+
+
+def left_out_around(text: str, start: int, end: int) -> bool:
+    return bool(_OUT_BEFORE.search(text, max(0, start - 16), start) and _OUT_AFTER.match(text[end:end + 16]))
+
+
 # "those two", "them", "它们", "这两台": the rows the last answer showed.
 THOSE = re.compile(r"\b(?:those|these|them|they|both)\b|它们|他们|这两|那两|这几|那几|这些|那些", re.I)
 # "it", "它", "that one", "这家": the one row the last answer showed (a period after 这个 is a period).

@@ -26,6 +26,7 @@ from assistant.plan.rules.second_metrics import (
     pieces_where_named,
     rate_of_part_and_whole,
     value_naming_a_metric,
+    value_said_with_its_metric,
 )
 from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
@@ -115,6 +116,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     one_count_of_records(out, ctx.layer, text)
     count_where_members_are(out, ctx.layer)
     value_naming_a_metric(out, vocab, ctx.layer)
+    value_said_with_its_metric(out, ctx.layer, text)
     pieces_where_named(out, ctx.layer, text, taken)
     per_piece(out, ctx.layer, text)
     duration_of_each(out, ctx.layer, text)

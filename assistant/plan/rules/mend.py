@@ -194,3 +194,22 @@ def up_to_today(question: str) -> str:
             return re.sub(r"\bup\s+(?=to\b)", lambda k: " " * len(k.group(0)), m.group(0), flags=re.I)
         return " " * len(m.group(0))
     return _UP_TO_TODAY.sub(blank, question)
+
+
+_CAPITAL_A = re.compile(r"(?<![A-Za-z])A\s+([A-Za-z]+)")
+
+
+def lettered_member(question: str, vocab: Vocabulary) -> str:
+    """'Scrap rate, A shift versus C shift': a capital 'A' inside a sentence, before a kind whose member 'A' is,
+    is that member ('shift A'), not the article (which the layer's forms never read as a name). Same length."""
+    def swap(m: re.Match[str]) -> str:
+        before = question[:m.start()].rstrip()
+        if not before or before[-1] in ".!?。？！\n":
+            return m.group(0)  # 'A shift with more scrap…': a sentence may open with the article
+        word = m.group(1)
+        if not any(t.kind == "value" and t.member is not None and t.member.key == "A"
+                   for t in vocab.lookup(f"{word} a")):
+            return m.group(0)
+        return f"{word}{m.group(0)[1:len(m.group(0)) - len(word)]}A"
+
+    return _CAPITAL_A.sub(swap, question) if "A " in question else question

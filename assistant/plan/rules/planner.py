@@ -98,6 +98,7 @@ from assistant.plan.rules.unknown import (
     unknown_member,
     unread_cause,
 )
+from assistant.plan.rules.verb_values import values_said_as_verbs
 from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.rules.vocab_build import build_vocabulary
@@ -173,7 +174,7 @@ class RulePlanner:
             count_instead(parsed, *counted)
         spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans(),
                  *unit_spans(text, ctx.layer)]
-        unknown = remainder_words(question, text, spans)
+        unknown = values_said_as_verbs(parsed, remainder_words(question, text, spans), text, vocab, ctx.layer)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
         leftover = sort_leftover(question, text, unknown, parsed.dim_spans, terms, ctx.values, parsed.values)
         return Reading(found, parsed, shapes, unknown, leftover, question)

@@ -47,11 +47,34 @@ def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
     if len(rates) == 1 and metric in query.metrics:  # "lines over 2% scrap": the scrap rate
         query = query.model_copy(update={"metrics": [rates[0] if m == metric else m for m in query.metrics]})
         metric, unit = rates[0], ctx.layer.metric(rates[0]).unit
+    elif threshold.percent and unit != "ratio" and metric in query.metrics:
+        query, metric = _rate_of_filtered_rows(query, metric, ctx)  # 'more than 2.5% of their lots rejected'
+        unit = ctx.layer.metric(metric).unit
     numbers = [threshold.number] + ([threshold.high] if threshold.high is not None else [])
     if unit == "ratio" and (threshold.percent or max(numbers) > 1):
         numbers = [n / 100 for n in numbers]
     having = Filter(field=metric, op=threshold.op, values=numbers)
     return query.model_copy(update={"filters": [*query.filters, having]})
+
+def _rate_of_filtered_rows(query: SemanticQuery, metric: str, ctx: PlanContext) -> tuple[SemanticQuery, str]:
+    """A percentage said of counted rows with a state ('2.5% of their lots rejected'): the rate whose part is
+    those rows and whose whole is all of them, the state then no filter. A count is never compared to a
+    percentage: without such a rate, ask."""
+    layer = ctx.layer
+    for rate in rates_over(metric, layer, part=False):
+        part = layer.measures.get(layer.metric(rate).expr.partition("/")[0].strip())
+        said = [f for f in query.filters if f.op == "in" and len(f.values) == 1 and part is not None and part.filter
+                and re.search(rf"\b{re.escape(layer.dimension(f.field).column)}\s*=\s*'{re.escape(str(f.values[0]))}'",
+                              part.filter) if f.field in layer.dimensions]
+        if len(said) == 1:
+            rest = [f for f in query.filters if f is not said[0]]
+            return query.model_copy(update={"metrics": [rate if m == metric else m for m in query.metrics],
+                                            "filters": rest}), rate
+    raise ClarificationNeeded(
+        f"{layer.metric(metric).label.en} is a count, not a percentage: say the number to compare it with, or "
+        "ask for a rate.",
+        f"{layer.metric(metric).label.zh or metric}是个数，不是百分比：请给出要比较的数值，或改问比率。")
+
 
 def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
     if not query.metrics:

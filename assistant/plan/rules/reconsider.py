@@ -30,6 +30,11 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     named_by = parsed.matched_text.get(current, "")
     if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
         return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
+    spans = [parsed.metric_spans.get(current, (0, 0)), *((m.start, m.end) for m, _t in parsed.values)]
+    if (sibling := _rows_named_apart(current, named_by, text, spans, layer)) is not None:
+        parsed.metrics = [sibling]  # 'open customer orders that are already past due': the overdue ones
+        parsed.metric_spans[sibling] = parsed.metric_spans.pop(current, (0, 0))
+        return []
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
     # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
     own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
@@ -77,6 +82,34 @@ def drop_values_of_its_name(parsed: Parsed, metric: str, words: list[str], layer
 
 def _holds(form: str, word: str) -> bool:
     return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", form) is not None if word.isascii() else word in form
+
+
+def _rows_named_apart(current: str, named_by: str, text: str, read: list[Span], layer: Layer) -> str | None:
+    """A count of the same rows that picks some of them, named in two places ('orders … past due' for
+    'orders past due'): the words its name adds to the rows' own stand elsewhere in the question, not
+    already read as a state (`read`: the rows' name and the members)."""
+    table = next(iter({m.table for m in layer.metric_measures(current)}), None)
+    if table is None or layer.count_metric(table) != current:
+        return None
+    chars = list(text.lower())
+    for s, e in read:
+        chars[s:e] = " " * (e - s)
+    rest = "".join(chars)
+    own = layer.metric(current)
+    rows = {w for f in (named_by, own.label.en, *own.synonyms.en) for w in re.findall(r"[a-z]+", f.lower())}
+    found = []
+    for spec in layer.spec.metrics:
+        refs = layer.metric_measures(spec.name)
+        if spec.name == current or len(refs) != 1 or refs[0].table != table or refs[0].agg != "count" \
+                or not (refs[0].filter or refs[0].exists):
+            continue
+        for form in spec.synonyms.en:
+            words = [w for w in re.findall(r"[a-z]+", form.lower()) if w not in rows]
+            if words and any(w not in lx.STOPWORDS_EN for w in words) \
+                    and re.search(r"(?<![a-z])" + r"\s+".join(map(re.escape, words)) + r"(?![a-z])", rest):
+                found.append(spec.name)
+                break
+    return found[0] if len(found) == 1 else None
 
 
 def _counts(metric: str, layer: Layer) -> bool:

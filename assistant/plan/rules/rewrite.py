@@ -11,6 +11,7 @@ from assistant.plan.rules.extract import find_times, mend_time_words
 from assistant.plan.rules.matching import kind_of, mend_typos, uncontract
 from assistant.plan.rules.mend import (
     blank_examples,
+    lettered_member,
     mend_negated_states,
     periods_changed,
     predicate_first,
@@ -42,5 +43,5 @@ def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
     mended, typos = mend_typos(mended, ctx, vocab, known, times)
     mended, slips = mend_spelling(mended, known)  # after the layer's names: 'suplier' is our word first
-    mended = split_compounds(mend_negated_states(blank_examples(mended, vocab), vocab), vocab)
+    mended = split_compounds(mend_negated_states(blank_examples(lettered_member(mended, vocab), vocab), vocab), vocab)
     return predicate_first(uninvert(mended, vocab), vocab), [*fixes, *typos, *slips]

@@ -243,6 +243,30 @@ def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer) -> None:
             return
 
 
+def value_said_with_its_metric(out: Parsed, layer: Layer, text: str) -> None:
+    """'pieces shipped out the door': a member's word ('shipped', a sales order's status) right beside the
+    one metric, inside that metric's own names ('shipped quantity'), says the metric again; as a filter of
+    another table it would drop every partly shipped order."""
+    if len(out.metrics) != 1:
+        return
+    metric = out.metrics[0]
+    span = out.metric_spans.get(metric)
+    tables = {m.table for m in layer.metric_measures(metric)}
+    spec = layer.metric(metric)
+    forms = [f.lower() for f in (spec.label.en, spec.label.zh, *spec.synonyms.all()) if f]
+    if span is None:
+        return
+    out.values[:] = [(m, terms) for m, terms in out.values
+                     if not (_beside(text, (m.start, m.end), span)
+                             and all(layer.dimension(t.ref).table not in tables for t in terms)
+                             and any(_holds(f, m.text.strip().lower()) for f in forms))]
+
+
+def _beside(text: str, a: Span, b: Span) -> bool:
+    gap = text[a[1]:b[0]] if a[1] <= b[0] else text[b[1]:a[0]]
+    return len(gap) <= 3 and not _CLAUSE_BREAK.search(gap)
+
+
 def pieces_where_named(out: Parsed, layer: Layer, text: str, taken: list[Span]) -> None:
     """'how many units were due to customers in May', 'how many pieces did we ship to customers': a counting
     phrase whose metric (the pieces made) cannot reach the kinds named counts the pieces of the records

@@ -89,6 +89,7 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
             if normalize(form) in kind_words:
                 continue  # 'Paint defect' less 'paint' is 'defect', the kind's own word: no name of one member
             vocab.add(form, Term("value", member.dimension, member, partial=True))
+    _add_lettered(vocab, layer, catalogue)
     _add_value_sets(vocab, layer, catalogue)
     vocab.entity_dims = {d.name for d in layer.spec.dimensions if d.key and d.key != d.column}
     vocab.record_counts = {c for t in layer.tables if (c := layer.count_metric(t))}
@@ -131,7 +132,7 @@ def _add_plain_verbs(vocab: Vocabulary, roles: list[tuple[str, Term]]) -> None:
     so that beside a status of the same word both readings stay)."""
     for form, term in roles:
         for base in _plain_verbs(form):
-            if all(t.kind == "value" for t in vocab.forms.get(normalize(base), [])):
+            if all(t.kind in ("value", "time_role") for t in vocab.forms.get(normalize(base), [])):
                 vocab.add(base, term)
 
 
@@ -169,3 +170,17 @@ def _add_short_names(vocab: Vocabulary, catalogue: ValueCatalogue) -> None:
     for short, member in short_names(entity).items():
         if short not in vocab.forms:
             vocab.add(short, Term("value", member.dimension, member))
+
+
+def _add_lettered(vocab: Vocabulary, layer: Layer, catalogue: ValueCatalogue) -> None:
+    """'shift C', 'C shift': a member whose id is one letter is named with its kind's word beside it (alone
+    the letter is just a letter). 'a shift' stays an article: the lower-case form is not added before."""
+    for member in catalogue.members:
+        if len(member.key) != 1 or not member.key.isalpha():
+            continue
+        kind = layer.dimension(member.dimension)
+        term = Term("value", member.dimension, member)
+        for word in {normalize(f) for f in (kind.label.en, *kind.synonyms.en) if f and " " not in f.strip()}:
+            vocab.add(f"{word} {member.key.lower()}", term)
+            if member.key.lower() not in ("a", "i"):
+                vocab.add(f"{member.key.lower()} {word}", term)
