@@ -63,4 +63,8 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
                        for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
     # 'on-time % to customers, this year vs last year': the comparison is of the periods, not the customers
     compared = lx.COMPARE.search(text) and len(found.times) < 2
+    # '苏州和重庆…设备坏了…两个厂比一比': the members named are what is compared (each of them), not the machines
+    kinds = [terms[0].ref for _m, terms in parsed.values if terms]
+    if any(kinds.count(k) >= 2 and k not in parsed.bare_dims for k in kinds):
+        return bool(found.top or found.threshold)
     return bool(found.top or found.threshold or compared or respectively)

@@ -22,6 +22,7 @@ from assistant.plan.rules.second_metrics import (
     drop_repeated_nouns,
     keep_the_duration,
     one_count_of_records,
+    part_said_with_its_whole,
     per_piece,
     pieces_where_named,
     rate_of_part_and_whole,
@@ -110,6 +111,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     rate_of_part_and_whole(out, ctx.layer, text)
+    part_said_with_its_whole(out, ctx.layer, text)
     drop_counting_phrases(out, ctx.layer, text)
     drop_repeated_nouns(out, matches, ctx.layer, text)
     keep_the_duration(out, text, ctx.layer)

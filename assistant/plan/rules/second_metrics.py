@@ -314,6 +314,10 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
     if len(out.metrics) != 2 or not SHARE.search(text):
         return
     own = {m: layer.metric(m).expr.strip() for m in out.metrics}
+    counting = [m for m in out.metrics if COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]
+    if len(counting) == 1 and any(_counts_the_other(out, counting[0], o, text)
+                                  for o in out.metrics if o != counting[0]):
+        return  # '报废的件数…各班占比': '件数' counts the scrap; it is no whole of a rate
     for rate in layer.spec.metrics:
         if getattr(layer.unit(rate.unit), "kind", None) != "ratio" or "/" not in rate.expr:
             continue
@@ -324,6 +328,30 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
             out.matched_text[rate.name] = text[out.metric_spans[rate.name][0]:out.metric_spans[rate.name][1]]
             out.metrics[:] = [rate.name]
             return
+
+
+def part_said_with_its_whole(out: Parsed, layer: Layer, text: str) -> None:
+    """'how many good pieces did we make', '做了多少良品': the part of a rate (good output) and its whole
+    (output, said by the verb 'make') in one clause, with no share word and nothing joining them, ask
+    the part; 'output and good output', '产量和良品数' ask both."""
+    if len(out.metrics) != 2 or SHARE.search(text):
+        return
+    own = {layer.metric(m).expr.strip(): m for m in out.metrics}
+    for rate in layer.spec.metrics:
+        if getattr(layer.unit(rate.unit), "kind", None) != "ratio" or "/" not in rate.expr:
+            continue
+        num, _, den = (x.strip() for x in rate.expr.partition("/"))
+        if num in own and den in own and num != den \
+                and _same_clause(text, out.metric_spans.get(own[den]), out.metric_spans.get(own[num], (0, 0))):
+            out.metrics.remove(own[den])
+            out.metric_spans.pop(own[den], None)
+            return
+
+
+def _counts_the_other(out: Parsed, phrase: str, other: str, text: str) -> bool:
+    """The counting phrase right after the other metric's word ('报废的件数', 'scrapped pieces')."""
+    (s1, e1), (s2, _e2) = out.metric_spans.get(other, (0, 0)), out.metric_spans.get(phrase, (0, 0))
+    return s1 < s2 and re.fullmatch(r"\s*的?\s*", text[e1:s2]) is not None
 
 
 # 'per part made', 'for each piece', '平均每生产一件', '平均到每件产品', '单件': the figure is wanted per piece made

@@ -243,9 +243,11 @@ class Vocabulary:
         if not has_cjk(text):
             return out
         index = self._one_off_index()
+        starts = {m.start for m in matches}  # '欧州客户': a word stands where a name of the layer follows it
         for n in sorted({len(f) for f, _ in self._cjk_value_forms()}):
             for i in range(len(text) - n + 1):
-                self._one_offs_at(out, text[i:i + n], i, index, covered, locked, after=text[i + n:i + n + 1])
+                after = "" if i + n in starts else text[i + n:i + n + 1]
+                self._one_offs_at(out, text[i:i + n], i, index, covered, locked, after=after)
         # ...but a longer metric word may hold a shorter one: '良品律' is '良品率' mistyped, not '良品'
         # and a stray character. Only the time phrases lock those windows.
         time_locked = _mark(len(text), list(taken))
@@ -307,7 +309,7 @@ class Vocabulary:
         homophone = _sound(window[k]) == _sound(form[k])
         if (n == 2 or window[k] in _FUNCTION_CHARS) and not homophone:
             return  # '设被' is '设备' typed by sound; a '的' or '被' that sounds otherwise is grammar
-        out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone))
+        out.append(Match(i, i + n, window, list(terms), fuzzy=True, homophone=homophone, form=form))
 
     @staticmethod
     def _unambiguous(out: list[Match]) -> list[Match]:
@@ -322,7 +324,9 @@ class Vocabulary:
             # '合各品': read as the metric's word when one pass read it so (its value reading is no question's subject)
             sounding = [m for m in sounding if m.kinds == {"metric"}] or sounding
             refs = {(t.kind, t.ref, t.member.key if t.member else None) for m in sounding for t in m.terms}
-            if sounding and len(refs) == 1:
+            # one name the window could be, however many things that name stands for ('故帐': '故障', the
+            # breakdown count and the breakdown reason, read as if typed right)
+            if sounding and (len(refs) == 1 or len({m.form for m in sounding}) == 1):
                 kept.append(sounding[0])
         # '合各品' read whole, not its '合各' as well: a repair inside a longer one gives way
         return [m for m in kept if not any(o is not m and o.start <= m.start and m.end <= o.end
