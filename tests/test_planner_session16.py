@@ -11,6 +11,7 @@ import pytest
 
 from assistant.plan.rules.spelling import mend_spelling
 from assistant.understand.timeparse import find_time_ranges
+from tests.planner_cases import conversation
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -107,3 +108,137 @@ def test_a_day_after_the_is_read_in_a_question(pipeline: Any, question: str) -> 
     answer = pipeline.ask(question)
     assert answer.status == "ok" and answer.semantic_query["time_range"]["start"] in ("2025-11-28", "2025-12-01"), \
         answer.message
+
+
+@pytest.mark.parametrize(("question", "field", "value"), [
+    ("how many purchase orders did we cancel in 2024", "purchase_order_status", "cancelled"),
+    ("how many finished batches did QC release last week", "qc_status", "released"),
+    ("number of complaints we closed in october", "complaint_status", "closed"),
+])
+def test_a_state_said_as_its_verb_filters_the_counted_rows(pipeline: Any, question: str, field: str,
+                                                           value: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert {"field": field, "op": "in", "values": [value]} in sq["filters"], sq
+
+
+def test_a_date_said_as_its_verb_dates_the_rows(pipeline: Any) -> None:
+    sq = pipeline.ask("how many customer orders did buyers place in october").semantic_query
+    assert sq.get("time_role") == "order_date", sq
+
+
+def test_a_verb_that_names_no_state_of_the_counted_rows_adds_no_filter(pipeline: Any) -> None:
+    sq = pipeline.ask("how many pieces did we ship in october").semantic_query
+    assert sq["metrics"] == ["shipped_quantity"] and not sq.get("filters"), sq
+
+
+@pytest.mark.parametrize("question", [
+    "ordered quantity due in january 2026 - leave the cancelled ones out",
+    "planned quantity this month, take the cancelled out",
+])
+def test_members_left_out_around_them_are_excluded(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert any(f["op"] == "not in" and f["values"] == ["cancelled"] for f in sq["filters"]), sq
+
+
+def test_a_percentage_of_counted_rows_with_a_state_is_their_rate(pipeline: Any) -> None:
+    sq = pipeline.ask("which vendors got more than 3% of their lots rejected in 2025?").semantic_query
+    assert sq["metrics"] == ["lot_rejection_rate"] and {"field": "lot_rejection_rate", "op": ">", "values": [0.03]} \
+        in sq["filters"], sq
+    assert not any(f["field"] == "inspection_result" for f in sq["filters"]), sq
+
+
+def test_a_count_is_never_compared_with_a_percentage(pipeline: Any) -> None:
+    answer = pipeline.ask("which lines had more than 5% of their breakdowns on the night shift")
+    assert answer.status != "ok" or not any(f["field"] == "breakdown_count" and f["values"] == [5]
+                                            for f in answer.semantic_query["filters"]), answer.semantic_query
+
+
+@pytest.mark.parametrize("question", ["please cancel PO-0005107 in the system", "close complaint CC-00012, it's done"])
+def test_acts_on_a_record_are_refused(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).status == "refused"
+
+
+def test_which_of_its_members_is_a_follow_up(pipeline: Any) -> None:
+    answer = conversation(pipeline, "oee at Ningbo last month", "which of its lines did worst? oee by line")
+    sq = answer.semantic_query
+    assert {"field": "plant", "op": "in", "values": ["NB"]} in sq["filters"] and sq["time_range"], sq
+
+
+@pytest.mark.parametrize(("question", "shifts"), [
+    ("scrap count for shift B in november", ["B"]),
+    ("oee, B shift vs C shift, this quarter", ["B", "C"]),
+    ("output of the A shift yesterday", ["A"]),
+])
+def test_members_named_by_one_letter_beside_their_kind(pipeline: Any, question: str, shifts: list[str]) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert {"field": "shift", "op": "in", "values": shifts} in sq["filters"], sq
+
+
+def test_an_article_before_a_kind_is_no_member(pipeline: Any) -> None:
+    sq = pipeline.ask("average scrap in a shift last month").semantic_query
+    assert sq is None or not any(f["field"] == "shift" for f in sq["filters"]), sq
+
+
+def test_a_member_said_inside_its_metrics_name_is_no_filter(pipeline: Any) -> None:
+    sq = pipeline.ask("pieces shipped out the door to customers in november").semantic_query
+    assert sq["metrics"] == ["shipped_quantity"] and not sq.get("filters"), sq
+
+
+def test_rows_named_apart_are_the_count_that_picks_them(pipeline: Any) -> None:
+    sq = pipeline.ask("show me customer orders still open that are already past due").semantic_query
+    assert sq.get("records") == "overdue_so_count", sq
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("这周每条线出了几次故帐", "breakdown_count"),  # 帐 typed for 障 (same sound)
+    ("去年整体的OEE是多少", "oee"),
+])
+def test_chinese_typos_and_quantifiers(pipeline: Any, question: str, expected: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == [expected], answer.message
+
+
+def test_a_non_word_before_a_kind_sounding_like_a_member_is_that_member(pipeline: Any) -> None:
+    sq = pipeline.ask("列一下欧州客户").semantic_query
+    assert {"field": "customer_region", "op": "in", "values": ["Europe"]} in sq["filters"], sq
+
+
+@pytest.mark.parametrize("question", ["这个月报废件数，给我各班组的占比", "本月报废的件数各厂占比"])
+def test_each_groups_share_of_a_count_is_asked_with_its_counting_word(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq["metrics"] == ["scrap_count"] and sq.get("share"), sq
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("how many good parts did we make in november", "good_output"),
+    ("十一月生产了多少良品", "good_output"),
+    ("上个月做了多少报废", "scrap_count"),
+])
+def test_the_part_said_with_its_wholes_verb_is_the_part(pipeline: Any, question: str, metric: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == [metric]
+
+
+@pytest.mark.parametrize("question", ["output and good output in november", "十一月的产量和良品数"])
+def test_a_part_and_its_whole_joined_are_both_asked(pipeline: Any, question: str) -> None:
+    assert len(pipeline.ask(question).semantic_query["metrics"]) == 2
+
+
+def test_members_compared_are_what_is_compared(pipeline: Any) -> None:
+    sq = pipeline.ask("宁波和苏州去年设备停了多久？两个厂比一比").semantic_query
+    assert sq["dimensions"] == ["plant"], sq
+
+
+@pytest.mark.parametrize(("turns", "start"), [
+    (("scrap rate by plant last week", "and the week before?"), "2025-12-15"),
+    (("上周三个厂的OEE各是多少", "前一周呢？"), "2025-12-15"),
+])
+def test_one_period_further_back(pipeline: Any, turns: tuple[str, str], start: str) -> None:
+    sq = conversation(pipeline, *turns).semantic_query
+    assert sq["time_range"]["start"] == start and sq["dimensions"] == ["plant"], sq
+
+
+@pytest.mark.parametrize("turns", [("scrap count by line in november", "add scrap rate too"),
+                                   ("十一月各厂的产量", "把良品数也加上")])
+def test_a_figure_added_in_a_follow_up_goes_beside_the_earlier_one(pipeline: Any, turns: tuple[str, str]) -> None:
+    sq = conversation(pipeline, *turns).semantic_query
+    assert len(sq["metrics"]) == 2 and sq["dimensions"] and sq["time_range"], sq

@@ -23,6 +23,8 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
                     new_grain: bool, new_dims: bool, layer: Layer, text: str) -> SemanticQuery:
     # 'list the ones from Hanseong': the records the previous figure counted, not the figure
     metrics = [] if new.records else new.metrics if parsed_metrics else previous.metrics
+    if parsed_metrics and metrics and lx.ALSO_FIGURE.search(text) and not set(metrics) <= set(previous.metrics):
+        metrics = list(dict.fromkeys([*previous.metrics, *metrics]))  # 'add good output too'
     kept = [d for d in previous.dimensions if all(d in layer.metric_dimensions(m) for m in metrics)]
     # '再按产品族拆开', 'and also by shift': a further breakdown goes beside the earlier ones.
     dims = (list(dict.fromkeys([*kept, *new.dimensions])) if new_dims and _FURTHER.search(text)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from assistant.core.text import fold
+from assistant.core.text import fold, has_cjk
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
@@ -333,6 +333,8 @@ _AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|piece
                         r"(?:the\s+|our\s+|all\s+)?$", re.I)
 _AMOUNT_AFTER = re.compile(r"\s*的?(?:总数量|数量合计|总件数|总量|合计数量)")  # '成品批次总数量': their quantity
 _PIECES_ASKED = re.compile(r"\bhow\s+many\s+(?:units|pieces|pcs|parts)\b|(?:多少|几)件|总件数|件数", re.I)
+# between the rows and their pieces: a clause break, 'in total', a dating verb and its period, '一共' - no other act
+_ROWS_PIECES_GAP = re.compile(r"[^\u4e00-\u9fff]*|[\s，,：:；;]*(?:一共|总共|合计|共计|总计|共|加起来)?(?:有|是)?\s*")
 _OTHER_COUNT = re.compile(r"\bhow\s+many\s+(?!units|pieces|pcs|parts)[a-z]+|(?:多少|几)[个批条张]", re.I)
 _ROWS_COUNTED = re.compile(r"\bhow\s+many\s+(?:of\s+(?:the\s+)?)?$|(?:多少|几)[个批条张]?$", re.I)
 
@@ -348,7 +350,7 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
         if re.fullmatch(r"[a-z]+ed", word) and _AUXILIARY.fullmatch(gap):
             parsed.metrics.remove(second)
             parsed.metric_spans.pop(second, None)
-    _piece_word_of_rows(parsed, layer)
+    _piece_word_of_rows(parsed, layer, text)
     if len(parsed.metrics) != 1:
         return
     count = parsed.metrics[0]
@@ -359,6 +361,8 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     pieces = _PIECES_ASKED.search(text, end)
     if pieces and any(0 <= m.start - pieces.end() <= 2 for m, _t in parsed.values):
         pieces = None  # '这几个工单一共查出多少件裂纹': pieces of the named kind (cracks), not the rows'
+    if pieces and not _ROWS_PIECES_GAP.fullmatch(text[end:pieces.start()]):
+        pieces = None  # '11月生产的成品批次，一共发出去多少件': another act's pieces (shipped), not the rows' own
     if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not (
             _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end) or pieces):
         return
@@ -375,7 +379,7 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     parsed.metric_spans[sums[0]] = parsed.metric_spans.pop(count, (at, at))
 
 
-def _piece_word_of_rows(parsed: Parsed, layer: Layer) -> None:
+def _piece_word_of_rows(parsed: Parsed, layer: Layer, text: str) -> None:
     """'how many finished batches … and how many pieces was that': a bare piece word after a count of rows
     asks the rows' pieces (settled above), not the figure the word alone names (output)."""
     if len(parsed.metrics) != 2:
@@ -384,9 +388,12 @@ def _piece_word_of_rows(parsed: Parsed, layer: Layer) -> None:
     rows = [m for m in parsed.metrics if m not in bare]
     if len(bare) != 1 or len(rows) != 1:
         return
-    said_end = parsed.metric_spans.get(bare[0], (0, 0))[1]
+    said_start, said_end = parsed.metric_spans.get(bare[0], (0, 0))
     if any(0 <= m.start - said_end <= 2 for m, _t in parsed.values):
         return  # '多少件裂纹': the pieces are of what follows
+    rows_end = parsed.metric_spans.get(rows[0], (0, 0))[1]
+    if has_cjk(text[rows_end:said_start]) and not _ROWS_PIECES_GAP.fullmatch(text[rows_end:said_start]):
+        return  # '成品批次，一共发出去多少件': pieces of another act, asked about
     tables = {r.table for r in layer.metric_measures(rows[0])}
     if len(tables) == 1 and layer.count_metric(next(iter(tables))) == rows[0] \
             and parsed.metric_spans.get(rows[0], (0, 0))[1] <= parsed.metric_spans.get(bare[0], (0, 0))[0]:

@@ -48,7 +48,10 @@ from semantic_layer.layer import Layer
 TREND = re.compile(r"\btrend|\bover time\b|走势|趋势|变化"
                    r"|\bhow\s+(?:has|have|did)\b.{0,60}?\b(?:moved|changed|developed|evolved|gone)\b", re.I)
 BEFORE_THAT = re.compile(
-    r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那", re.I)
+    r"before that|the one before|previous (?:one|period)|prior period|再往前|前一期|上一期|之前那"
+    # 'and the week before?', '前一周呢': one period further back
+    r"|\bthe\s+(?:day|week|month|quarter|year)\s+(?:before|prior)\b(?!\s+(?:last|that)\b)"
+    r"|(?:^|[，,\s])前一(?:天|周|个?星期|个?月|个?季度|年)(?=\s*(?:呢|[?？]|$))", re.I)
 ORDER_ONLY = re.compile(
     r"(?:highest|lowest|largest|smallest|biggest|best|worst|most|least)\s+(?:first|to)|sorted|\branked\b|\brank(?:ing)?\s+(?:them|all)"
     r"|\bin\s+order\b|排序|从高到低|从低到高|依次排|排个序", re.I)

@@ -234,5 +234,7 @@ RULES: list[Rule] = [
     # 一 and 日 are common word starts (上周一共 = 'last week in total', 本周日产量 =
     # 'this week's daily output), so they only count before a clear terminator.
     (_WEEK, _c(r"(?<![每以之])(上|本|这|下)?\s*(?:个|一)?\s*(?:周|星期|礼拜)"
-               r"([二三四五六天]|[一日](?=$|[的,。\s、?!和与到至起开以及]))"), h_weekday),
+               # '上周三个厂': 三 counts the plants that follow (a measure word), it names no Wednesday
+               r"([二三四五六天](?!\s*[个家条台位种次项批件张名座]|\s*[号线])|[一日](?=$|[的,。\s、?!和与到至起开以及]))"),
+     h_weekday),
 ]
