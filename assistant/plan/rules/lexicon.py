@@ -330,7 +330,12 @@ NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\
                       r"|(?<!有)没|未|(?<!是)不是|(?<!在)不在|不属于|不算|不含|不包括|除了|除去|排除", re.I)
 # Negations that leave nothing out: 'is it getting worse or not', '是不是', '有没有' ask yes or no; 'actual
 # start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
-ASIDE_NEGATION = re.compile(r"\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
+# 'a raw count, not a percentage', '要件数不要百分比': the form of the answer declined (no member left out)
+DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+)?(?:an?\s+)?"
+                           r"(?:percentages?|percent|rates?|ratios?|shares?|proportions?|%)"
+                           r"|(?:不要|不是|(?<!分)别|不用)(?:百分比|比例|占比|比率)", re.I)
+ASIDE_NEGATION = re.compile(DECLINED_FORM.pattern
+                            + r"|\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
                             r"|[,;:–—-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"
                             r"(?=[,.;?!]|$)"
                             # '取消的、发了的、没发的全算': every state is counted, the negated one too

@@ -12,7 +12,7 @@ from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
-from assistant.plan.rules.shape_words import COUNT, SHARE
+from assistant.plan.rules.shape_words import COUNT, share_asked
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
@@ -253,7 +253,7 @@ def counted_metric(group_by: list[str], value_spans: Sequence[tuple[int, int, st
                    layer: Layer) -> str | None:
     """'how many cracks', 'which machine had the most cracks': with no metric named, the members of a
     dimension whose layer declares the metric that counts them (`counted_by`) are counted by it."""
-    if not (COUNT.search(text) or _COUNTING.search(text) or SHARE.search(text)):  # a share of them counts them too
+    if not (COUNT.search(text) or _COUNTING.search(text) or share_asked(text)):  # a share of them counts them too
         return None
     valued = [d for _s, _e, d in value_spans]
     named = [layer.dimension(d) for d in dict.fromkeys([*valued, *group_by]) if d in layer.dimensions]

@@ -68,7 +68,8 @@ _LISTED = re.compile(_LIST_WORDS + r"|\bshow\b|\bgive\b", re.I)
 
 
 # 'pull up the complaints - who raised each one', '在制的工单分别在做什么产品'
-_EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)\b|分别|各自", re.I)
+_EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)\b|分别|各自"
+                       r"|\b(?:for|of|on)\s+each\s*[.?!]?\s*$", re.I)  # '…, with the vendor for each'
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
 
 

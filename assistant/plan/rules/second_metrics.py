@@ -7,11 +7,11 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.plan.rules.extract import Span
-from assistant.plan.rules.shape_words import COUNT, SHARE
+from assistant.plan.rules.shape_words import COUNT, share_asked
 
 if TYPE_CHECKING:
     from assistant.plan.rules.matching import Parsed
-    from assistant.plan.rules.vocab import Match, Vocabulary
+    from assistant.plan.rules.vocab import Match, Term, Vocabulary
     from semantic_layer.layer import Layer
 
 # A count word with at most a measure word: '多少件', 'how many units' (not 'how many defects', which names one).
@@ -256,10 +256,17 @@ def value_said_with_its_metric(out: Parsed, layer: Layer, text: str) -> None:
     forms = [f.lower() for f in (spec.label.en, spec.label.zh, *spec.synonyms.all()) if f]
     if span is None:
         return
-    out.values[:] = [(m, terms) for m, terms in out.values
-                     if not (_beside(text, (m.start, m.end), span)
-                             and all(layer.dimension(t.ref).table not in tables for t in terms)
-                             and any(_holds(f, m.text.strip().lower()) for f in forms))]
+    def of_the_name(m: Match, terms: list[Term]) -> bool:
+        if any(layer.dimension(t.ref).table in tables for t in terms):
+            return False
+        if _beside(text, (m.start, m.end), span):
+            return any(_holds(f, m.text.strip().lower()) for f in forms)
+        # 'what % of planned time were machines running': the word and the next are a piece of the name
+        with_next = re.match(r"\s*[a-z]+", text[m.end:])
+        phrase = (m.text + with_next.group(0)).strip().lower() if with_next else ""
+        return bool(phrase) and " " in phrase and any(_holds(f, phrase) for f in forms)
+
+    out.values[:] = [(m, terms) for m, terms in out.values if not of_the_name(m, terms)]
 
 
 def _beside(text: str, a: Span, b: Span) -> bool:
@@ -311,7 +318,7 @@ def pieces_where_named(out: Parsed, layer: Layer, text: str, taken: list[Span]) 
 def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
     """'rejected lots as a % of all lots', '来料被拒收的批次占比': the part and the whole of a rate the layer
     declares, with a share word, are that rate (not the part, nor each group's share of it)."""
-    if len(out.metrics) != 2 or not SHARE.search(text):
+    if len(out.metrics) != 2 or not share_asked(text):
         return
     own = {m: layer.metric(m).expr.strip() for m in out.metrics}
     counting = [m for m in out.metrics if COUNT_PHRASE.fullmatch(out.matched_text.get(m, ""))]
@@ -334,7 +341,7 @@ def part_said_with_its_whole(out: Parsed, layer: Layer, text: str) -> None:
     """'how many good pieces did we make', '做了多少良品': the part of a rate (good output) and its whole
     (output, said by the verb 'make') in one clause, with no share word and nothing joining them, ask
     the part; 'output and good output', '产量和良品数' ask both."""
-    if len(out.metrics) != 2 or SHARE.search(text):
+    if len(out.metrics) != 2 or share_asked(text):
         return
     own = {layer.metric(m).expr.strip(): m for m in out.metrics}
     for rate in layer.spec.metrics:

@@ -63,10 +63,21 @@ def _first(pattern: re.Pattern[str], text: str, taken: list[Span], inside: Seque
     """The first match clear of `taken` and not wholly inside one of `inside` (a metric's own name)."""
     used, names = Spans(taken), Spans(inside)  # a look-up per match, not a scan of every span
     for m in pattern.finditer(text):
-        if used.overlaps(*m.span()) or names.covers(*m.span()):
+        if used.overlaps(*m.span()) or names.covers(*m.span()) or _DECLINED.search(text, max(0, m.start() - 16),
+                                                                                     m.start()):
             continue
         return m.span()
     return None
+
+
+# 'a raw count, not a percentage', '不要百分比': the shape is said to be declined
+_DECLINED = re.compile(r"(?:\bnot|\bno|\brather\s+than|\binstead\s+of|\bwithout)\s+(?:(?:as\s+)?an?\s+|the\s+)?$"
+                       r"|(?:不要|不是|(?<!分)别|不用)\s*$", re.I)
+
+
+def share_asked(text: str) -> bool:
+    """A share word said, not declined."""
+    return _first(SHARE, text, []) is not None
 
 
 def find_shapes(text: str, taken: list[Span], metric_spans: list[Span], dim_spans: Sequence[Span] = ()) -> Shapes:
@@ -94,4 +105,4 @@ BREAKDOWN = re.compile(r"\b(?:by|per|for each|each)\s+[a-z]|按|各|每个", re.
 
 def asks_a_figure(text: str) -> bool:
     """A share, or a count broken down: the question wants figures, not a walk through the genealogy."""
-    return bool(SHARE.search(text) or (COUNT.search(text) and BREAKDOWN.search(text)))
+    return bool(share_asked(text) or (COUNT.search(text) and BREAKDOWN.search(text)))

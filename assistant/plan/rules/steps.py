@@ -117,6 +117,7 @@ def connective_spans(text: str) -> list[Span]:
     spans += [m.span() for m in lx.VS_PREVIOUS.finditer(text)]
     spans += [m.span() for m in lx.EXCLUDE.finditer(text)] + [m.span() for m in EXCLUDING.finditer(text)]
     spans += [m.span() for m in lx.TOGETHER.finditer(text)]
+    spans += [m.span() for m in lx.DECLINED_FORM.finditer(text)]  # 'not a percentage': the form declined
     return spans
 
 

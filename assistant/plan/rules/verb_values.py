@@ -14,6 +14,9 @@ from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from semantic_layer.layer import Layer
 
+# before the verb: it has not happened ('waiting to ship', 'yet to close', "didn't cancel")
+_NOT_DONE = re.compile(r"(?:\bto|\bnot(?:\s+yet)?|n't|\bnever|\byet\s+to|\bwaiting\s+to|\bready\s+to)\s+$", re.I)
+
 
 def values_said_as_verbs(parsed: Parsed, unknown: list[str], text: str, vocab: Vocabulary,
                          layer: Layer) -> list[str]:
@@ -31,6 +34,9 @@ def values_said_as_verbs(parsed: Parsed, unknown: list[str], text: str, vocab: V
     for word in unknown:
         terms = _state_of(word, table, vocab, layer) if word.isascii() and word.isalpha() else []
         at = re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.I)
+        if at is not None and _NOT_DONE.search(text, max(0, at.start() - 24), at.start()):
+            left.append(word)  # 'waiting to ship', 'not yet cancelled': the act is still to come
+            continue
         role = _date_of(word, table, vocab) if word.isascii() and word.isalpha() and not terms else None
         if role is not None and at is not None and not parsed.time_roles:
             parsed.time_roles.append(role)  # 'orders customers placed in November': by the order date
