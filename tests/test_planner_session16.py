@@ -242,3 +242,28 @@ def test_one_period_further_back(pipeline: Any, turns: tuple[str, str], start: s
 def test_a_figure_added_in_a_follow_up_goes_beside_the_earlier_one(pipeline: Any, turns: tuple[str, str]) -> None:
     sq = conversation(pipeline, *turns).semantic_query
     assert len(sq["metrics"]) == 2 and sq["dimensions"] and sq["time_range"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "just the number please, not a percentage: how much scrap did CQ-L2 have in october",
+    "十月重庆2号线报废了多少件，要件数不要百分比",
+])
+def test_a_declined_form_is_neither_a_share_nor_a_negation_to_ask_about(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == ["scrap_count"], answer.message
+
+
+def test_the_attribute_for_each_record_lists_the_records(pipeline: Any) -> None:
+    sq = pipeline.ask("give me the open complaints, with the customer for each").semantic_query
+    assert sq.get("records") == "customer_complaints", sq
+
+
+def test_an_act_still_to_come_is_not_its_state(pipeline: Any) -> None:
+    sq = pipeline.ask("how many customer orders are still waiting to be shipped, by customer").semantic_query
+    assert {"field": "sales_order_status", "op": "in", "values": ["open"]} in sq["filters"], sq
+
+
+def test_a_members_word_inside_a_piece_of_the_metrics_name_is_no_filter(pipeline: Any) -> None:
+    sq = pipeline.ask("Ningbo in November: what % of planned time were the machines actually running?").semantic_query
+    assert sq["metrics"] == ["availability"] and sq["filters"] == [
+        {"field": "plant", "op": "in", "values": ["NB"]}], sq
