@@ -124,9 +124,14 @@ TOGETHER = re.compile(r"\btogether\b|\bcombined\b|\bin total\b|\baltogether\b|�
 INCLUDED_AFTER = re.compile(r"^(?:\s*[a-z]++){0,2}\s+(?:counts?|counted|included|includes?)\s+(?:too|as well|also)\b"
                             r"|^(?:\s*[a-z]++){0,2}\s+(?:too|as well)\b(?=\s*(?:[.,;!?]|$))"
                             r"|^\s*(?:的)?(?:也算上?|也包括|也要算|也计入|也算进去|都算|也包含|也一起算)"
+                            # 'planned and unplanned both count': the members said together are counted whole
+                            r"|^(?:\s*(?:and|or|,)?\s*[a-z]++){0,3}\s+(?:both|all)\s+(?:count|counted|included|in)\b"
                             # '取消的、发了的、没发的全算': the last of a list that is counted whole
                             r"|^\s*(?:的)?(?:\s*[、，,/和及]\s*[^，,。？?、]{1,6}?)*\s*(?:全算|都算|全都算|都要算|全部算|都包括|一起算)",
                             re.I)
+# '各种状态都算', 'every status counts': the kind named is counted whole, not broken down
+ALL_COUNTED = re.compile(r"\s*(?:的)?(?:都算|全算|都要算|全都算|都包括|都计入|都包含|一起算)"
+                         r"|\s+(?:all\s+)?(?:counts?|included)\b(?!\s+(?:by|per)\b)", re.I)
 INCLUDED_BEFORE = re.compile(r"(?:\bincluding|\bincl\.?|包括|包含|连同)\s*(?:the\s+)?$", re.I)
 # Words joining two metrics into one question ("output and scrap", "产量和报废数").
 # A comma joins only a list ("OEE, scrap rate"); across a clause it separates.

@@ -277,8 +277,8 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
     tables = {layer.dimension(d).table for d in dims}
     described = any(any(t.kind == "value" and layer.dimension(t.ref).table in tables for t in o.terms)
                     for o in near.beside(m))
-    if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]):
-        return  # "across all plants": one total
+    if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]) or lx.ALL_COUNTED.match(text, m.end):
+        return  # "across all plants", '各种状态都算': one total
     marked = _marked(text, m, near) or one_of_a_kind(text, m, near, set(dims) & value_dims) \
         or by_before_whole_name(text, m, dims, layer) or kind_by_what_it_handles(m, near, tables, layer)
     for d in dims:

@@ -131,6 +131,8 @@ def own_breakdowns(text: str, metrics: list[str], layer: Layer) -> dict[str, str
             own = [spec.label.en, spec.label.zh, *spec.synonyms.all()]
             for dim, rest in _named_by_rest(text, own, table, layer, [], kinds=True).items():
                 at = _said_at(rest, text)
+                if lx.ALL_COUNTED.match(text, (at or 0) + len(rest)):
+                    continue  # '各种状态都算': every status counted together
                 if dim in allowed and at is not None and (_KIND_SAID.fullmatch(rest) is not None or
                                                           lx.BY_BEFORE.search(text[max(0, at - 24):at])):
                     found.setdefault(dim, rest)
