@@ -267,3 +267,25 @@ def test_a_members_word_inside_a_piece_of_the_metrics_name_is_no_filter(pipeline
     sq = pipeline.ask("Ningbo in November: what % of planned time were the machines actually running?").semantic_query
     assert sq["metrics"] == ["availability"] and sq["filters"] == [
         {"field": "plant", "op": "in", "values": ["NB"]}], sq
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("到货承诺在11月的那些采购单，准时率多少", "on_time_delivery_rate"),
+    ("on-time rate for the sales orders due last month", "customer_otd_rate"),
+])
+def test_a_name_two_metrics_share_is_settled_by_the_rows_said_with_it(pipeline: Any, question: str,
+                                                                      metric: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == [metric]
+
+
+def test_a_shared_name_the_rows_do_not_settle_is_asked_never_dropped(pipeline: Any) -> None:
+    answer = pipeline.ask("on-time rate of last month's work orders")
+    assert answer.status == "clarify" and not answer.rows, answer.message
+
+
+@pytest.mark.parametrize("question", ["downtime per line last week - planned and unplanned both count",
+                                      "上个月下达的工单有多少张？各种状态都算"])
+def test_members_or_a_kind_counted_whole_are_no_breakdown(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert not any(d in ("downtime_category", "work_order_status") for d in sq["dimensions"]), sq
+    assert not any(f["field"] in ("downtime_category", "work_order_status") for f in sq["filters"]), sq

@@ -26,6 +26,7 @@ from assistant.plan.rules.second_metrics import (
     per_piece,
     pieces_where_named,
     rate_of_part_and_whole,
+    settled_by_the_rows,
     value_naming_a_metric,
     value_said_with_its_metric,
 )
@@ -110,6 +111,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
+    settled_by_the_rows(out, ctx.layer)
     rate_of_part_and_whole(out, ctx.layer, text)
     part_said_with_its_whole(out, ctx.layer, text)
     drop_counting_phrases(out, ctx.layer, text)

@@ -337,6 +337,35 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
             return
 
 
+def settled_by_the_rows(out: Parsed, layer: Layer) -> None:
+    """'承诺交期在10月的那些采购单，准时率是多少': a name two metrics share (on-time rate: suppliers' or
+    customers'), said with the rows one of them is computed over (POs), is that one; the rows say which."""
+    if len(out.ambiguous_metrics) != 1 or len(out.metrics) != 1:
+        return
+    rows = out.metrics[0]
+    tables = {m.table for m in layer.metric_measures(rows)}
+    table = next(iter(tables)) if len(tables) == 1 else None
+    if table is None or layer.count_metric(table) != rows:
+        return
+    key = list(layer.tables[table].primary_key or [])
+
+    def same_rows(other: str) -> bool:  # the table itself, or one with the same rows (keyed alike)
+        return other == table or (bool(key) and list(layer.tables[other].primary_key or []) == key)
+
+    fits = [o for o in out.ambiguous_metrics[0] if any(same_rows(m.table) for m in layer.metric_measures(o))]
+    if not fits:  # 'on-time rate of the work orders': neither is; the rows are no answer to it either
+        out.metrics.clear()
+        out.metric_spans.clear()
+        return
+    if len(fits) == 1:
+        start, end, said = out.ambiguous_spans[0]
+        out.metrics[:] = fits
+        out.metric_spans = {fits[0]: (start, end)}
+        out.matched_text[fits[0]] = said
+        out.ambiguous_metrics.clear()
+        out.ambiguous_spans.clear()
+
+
 def part_said_with_its_whole(out: Parsed, layer: Layer, text: str) -> None:
     """'how many good pieces did we make', '做了多少良品': the part of a rate (good output) and its whole
     (output, said by the verb 'make') in one clause, with no share word and nothing joining them, ask
