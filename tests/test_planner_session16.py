@@ -289,3 +289,23 @@ def test_members_or_a_kind_counted_whole_are_no_breakdown(pipeline: Any, questio
     sq = pipeline.ask(question).semantic_query
     assert not any(d in ("downtime_category", "work_order_status") for d in sq["dimensions"]), sq
     assert not any(f["field"] in ("downtime_category", "work_order_status") for f in sq["filters"]), sq
+
+
+@pytest.mark.parametrize(("question", "dims"), [
+    ("scrap rate by plant and shift in october", ["plant", "shift"]),
+    ("downtime minutes by line & reason this month", ["line", "downtime_reason"]),
+    ("按产线和班次看十月的良品率", ["line", "shift"]),
+])
+def test_a_kind_joined_to_a_breakdown_is_a_breakdown_too(pipeline: Any, question: str, dims: list[str]) -> None:
+    assert pipeline.ask(question).semantic_query["dimensions"] == dims
+
+
+def test_which_combinations_of_kinds_lists_the_rows(pipeline: Any) -> None:
+    sq = pipeline.ask("at the latest stock count, which plant/material combinations sit below safety stock?"
+                      ).semantic_query
+    assert sq.get("records") == "stock_items_below_safety", sq
+
+
+def test_work_orders_closed_out_are_the_completed_ones(pipeline: Any) -> None:
+    sq = pipeline.ask("work orders we closed out last month, by line").semantic_query
+    assert {"field": "work_order_status", "op": "in", "values": ["completed"]} in sq["filters"], sq

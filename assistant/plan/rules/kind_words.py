@@ -65,3 +65,11 @@ def kind_of_named_members(word: str, parsed: Parsed, layer: Layer) -> bool:
         return False
     parsed.group_by.append(fits[0])
     return True
+
+
+_JOINED = re.compile(r"\s*(?:and|&|,|/|plus|as well as|和|、|及|与|以及|跟)\s*(?:by\s+)?(?:the\s+)?", re.I)
+
+
+def joined_to_marked(marked: set[str], dim_words: dict[str, tuple[int, int]], text: str, m: Match) -> bool:
+    """'by line and shift', '按工厂和班次': a kind joined to one asked to break down by is asked too."""
+    return any(d in marked and e <= m.start and _JOINED.fullmatch(text, e, m.start) for d, (_s, e) in dim_words.items())

@@ -13,23 +13,15 @@ from dataclasses import dataclass, field
 from assistant.core.text import fold, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
-from assistant.plan.rules.kind_words import by_before_whole_name, kind_by_what_it_handles, one_of_a_kind
-from assistant.plan.rules.member_runs import one_member_runs
-from assistant.plan.rules.metric_choice import duration_of_each, metric_inside_values
-from assistant.plan.rules.second_metrics import (
-    count_where_members_are,
-    drop_counting_phrases,
-    drop_repeated_nouns,
-    keep_the_duration,
-    one_count_of_records,
-    part_said_with_its_whole,
-    per_piece,
-    pieces_where_named,
-    rate_of_part_and_whole,
-    settled_by_the_rows,
-    value_naming_a_metric,
-    value_said_with_its_metric,
+from assistant.plan.rules.kind_words import (
+    by_before_whole_name,
+    joined_to_marked,
+    kind_by_what_it_handles,
+    one_of_a_kind,
 )
+from assistant.plan.rules.member_runs import one_member_runs
+from assistant.plan.rules.metric_choice import metric_inside_values
+from assistant.plan.rules.one_figure import settle_figures
 from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans
@@ -111,19 +103,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
-    settled_by_the_rows(out, ctx.layer)
-    rate_of_part_and_whole(out, ctx.layer, text)
-    part_said_with_its_whole(out, ctx.layer, text)
-    drop_counting_phrases(out, ctx.layer, text)
-    drop_repeated_nouns(out, matches, ctx.layer, text)
-    keep_the_duration(out, text, ctx.layer)
-    one_count_of_records(out, ctx.layer, text)
-    count_where_members_are(out, ctx.layer)
-    value_naming_a_metric(out, vocab, ctx.layer)
-    value_said_with_its_metric(out, ctx.layer, text)
-    pieces_where_named(out, ctx.layer, text, taken)
-    per_piece(out, ctx.layer, text)
-    duration_of_each(out, ctx.layer, text)
+    settle_figures(out, matches, vocab, ctx.layer, text, taken)
     if not out.metrics and not out.ambiguous_metrics and not _ONLY_THOSE.match(text):  # '只看设备故障的': a filter
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans, ctx.layer)
     return out
@@ -282,7 +262,8 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
     if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]) or lx.ALL_COUNTED.match(text, m.end):
         return  # "across all plants", '各种状态都算': one total
     marked = _marked(text, m, near) or one_of_a_kind(text, m, near, set(dims) & value_dims) \
-        or by_before_whole_name(text, m, dims, layer) or kind_by_what_it_handles(m, near, tables, layer)
+        or by_before_whole_name(text, m, dims, layer) or kind_by_what_it_handles(m, near, tables, layer) \
+        or joined_to_marked(out.marked_dims, out.dim_words, text, m)
     for d in dims:
         if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type

@@ -10,7 +10,7 @@ from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.metric_choice import duration_asked, still_counting
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.records import IDS_ASKED
-from assistant.plan.rules.second_metrics import COUNT_PHRASE
+from assistant.plan.rules.second_metrics import COUNT_PHRASE, holds
 from assistant.plan.rules.spans import Span
 from assistant.plan.rules.steps import reachable
 from assistant.plan.rules.unknown import Leftover
@@ -75,13 +75,9 @@ def drop_values_of_its_name(parsed: Parsed, metric: str, words: list[str], layer
     said = [w.lower() for w in words]
 
     def of_name(value: str) -> bool:
-        return any(_holds(f, value) and any(_holds(f, w) for w in said if w != value) for f in forms)
+        return any(holds(f, value) and any(holds(f, w) for w in said if w != value) for f in forms)
 
     parsed.values = [(m, terms) for m, terms in parsed.values if not of_name(m.text.strip().lower())]
-
-
-def _holds(form: str, word: str) -> bool:
-    return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", form) is not None if word.isascii() else word in form
 
 
 def _rows_named_apart(current: str, named_by: str, text: str, read: list[Span], layer: Layer) -> str | None:

@@ -20,14 +20,16 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
     """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
     when the reading found only their count: answering the count instead would answer another question.
     Not when the list word names a breakdown ('哪些供应商的来料被拒收': the suppliers, not the lots)."""
-    if len(query.metrics) != 1 or query.share or query.per or query.time_grain or shapes.count is not None:
+    combos = _COMBOS.search(text) is not None  # 'which plant/material combinations': the rows, each with both
+    if len(query.metrics) != 1 or query.share or query.per or query.time_grain or (
+            shapes.count is not None and not combos):  # (a 'stock count' then names the snapshot, not a count)
         return None
     if ranked:  # '故障最多的5台设备是哪些': the top members by the figure, not records
         return None
-    each_one = _EACH_ONE.search(text) is not None  # 'which line each one is on': an attribute of every record
+    each_one = _EACH_ONE.search(text) is not None or combos  # 'which line each one is on': each record's
     asked_first = _which_named(text, query.metrics[0], layer, first=True)  # 'which WOs …, and on which line?'
     if set(which_asked(text, dim_words or {})) & set(query.dimensions) and not (each_one and _LISTED.search(text)) \
-            and not asked_first:
+            and not asked_first and not combos:
         return None  # 'any complaints last month? which customers': how many from each of them
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
@@ -38,6 +40,7 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
     asked = _which_named(text, query.metrics[0], layer) or asked_first \
         or (not query.dimensions and _WHICH_FIRST.match(text))
     explicit = listing is not None or LIST_NOUN.search(text) is not None or _ANY.search(text) is not None \
+        or _COMBOS.search(text) is not None \
         or IDS_ASKED.search(text) is not None \
         or bool(asked) or (_SHOW_THE.search(text) is not None and each_one)
     if not explicit and (query.dimensions or not _SHOW_THE.search(text)):
@@ -70,6 +73,7 @@ _LISTED = re.compile(_LIST_WORDS + r"|\bshow\b|\bgive\b", re.I)
 # 'pull up the complaints - who raised each one', '在制的工单分别在做什么产品'
 _EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)\b|分别|各自"
                        r"|\b(?:for|of|on)\s+each\s*[.?!]?\s*$", re.I)  # '…, with the vendor for each'
+_COMBOS = re.compile(r"\b(?:combinations?|combos?|pairs?|pairings?)\b|组合", re.I)
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
 
 

@@ -11,7 +11,7 @@ from assistant.plan.rules.shape_words import COUNT, share_asked
 
 if TYPE_CHECKING:
     from assistant.plan.rules.matching import Parsed
-    from assistant.plan.rules.vocab import Match, Term, Vocabulary
+    from assistant.plan.rules.vocab import Match, Vocabulary
     from semantic_layer.layer import Layer
 
 # A count word with at most a measure word: '多少件', 'how many units' (not 'how many defects', which names one).
@@ -20,7 +20,7 @@ COUNT_PHRASE = re.compile(r"\s*(?:(?:how\s+many\s+)?(?:units?|pieces?|pcs|items?
 _AND = re.compile(r"\b(?:and|plus|as\s+well\s+as)\b|[&和及与跟]|还有", re.I)
 _COUNTED = {"count", "quantity"}
 _PIECE_WORD = re.compile(r"件|\b(?:units?|pieces?|pcs|parts)\b", re.I)
-_CLAUSE_BREAK = re.compile(r"[,，;；。.?？!！()（）]")
+CLAUSE_BREAK = re.compile(r"[,，;；。.?？!！()（）]")
 
 
 def drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
@@ -38,7 +38,7 @@ def drop_counting_phrases(out: Parsed, layer: Layer, text: str) -> None:
         # phrase before the metric only stands for pieces that metric sums)
         # ('销售订单总共多少件': pieces of the orders, not their number: the pieces metric is found below)
         pieces = bool(_PIECE_WORD.search(out.matched_text.get(m, "")))
-        if any(o != m and units[o] in _COUNTED and _same_clause(text, out.metric_spans.get(o), (start, start))
+        if any(o != m and units[o] in _COUNTED and same_clause(text, out.metric_spans.get(o), (start, start))
                and (out.metric_spans.get(o, (0, 0))[1] <= start or _sums_pieces(o, layer))
                and (_sums_pieces(o, layer) or not pieces) for o in out.metrics):
             out.metrics.remove(m)
@@ -57,7 +57,7 @@ def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: s
     for m in list(out.metrics):
         if any(o != m and _side_by_side(out, m, o, text) for o in out.metrics):
             continue  # '库存和安全库存各是多少', 'on hand and safety stock': two figures asked side by side
-        held = bool(forms[m]) and all(any(o != m and len(said[o]) > len(f) and _holds(said[o], f)
+        held = bool(forms[m]) and all(any(o != m and len(said[o]) > len(f) and holds(said[o], f)
                                           for o in out.metrics) for f in forms[m])
         if held or any(o != m and _named_apart(m, o, out, layer, text) for o in out.metrics):
             out.metrics.remove(m)
@@ -80,7 +80,7 @@ def _named_apart(noun: str, metric: str, out: Parsed, layer: Layer, text: str) -
     return any(word in f and f != word for f in (spec.label.zh, *spec.synonyms.zh) if f)
 
 
-def _holds(longer: str, word: str) -> bool:
+def holds(longer: str, word: str) -> bool:
     if not word.isascii():
         return word in longer
     return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", longer) is not None
@@ -157,7 +157,7 @@ def _joined(text: str, out: Parsed, a: str, b: str) -> bool:
     """Two metrics asked side by side ('how many POs and how many late POs')."""
     (_s1, e1), (s2, _e2) = sorted([out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))])
     between = text[e1:s2]
-    return bool(_AND.search(between) or _CLAUSE_BREAK.search(between))
+    return bool(_AND.search(between) or CLAUSE_BREAK.search(between))
 
 
 def _sums_on(metric: str, table: str, layer: Layer) -> bool:
@@ -207,11 +207,11 @@ def _sums_pieces(metric: str, layer: Layer) -> bool:
     return all(m.agg == "sum" for m in layer.metric_measures(metric))
 
 
-def _same_clause(text: str, other: Span | None, here: Span) -> bool:
+def same_clause(text: str, other: Span | None, here: Span) -> bool:
     if other is None:
         return False
     between = text[other[1]:here[0]] if other[1] <= here[0] else text[here[1]:other[0]]
-    return not _CLAUSE_BREAK.search(between) and not _AND.search(between)
+    return not CLAUSE_BREAK.search(between) and not _AND.search(between)
 
 
 def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer) -> None:
@@ -229,7 +229,7 @@ def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer) -> None:
         stem = next((refs for k in range(len(m.text) - 1, 3, -1)
                      if (refs := {t.ref for t in vocab.lookup(m.text[:k]) if t.kind == "metric"})), set())
         # 'units we shipped': the value's word inside a metric's own words ('units shipped')
-        stem |= {x.name for x in layer.spec.metrics if any(_holds(f.lower(), m.text.lower())
+        stem |= {x.name for x in layer.spec.metrics if any(holds(f.lower(), m.text.lower())
                                                            for f in x.synonyms.en)}
         fitting = [s for s in stem if layer.metric(s).unit == layer.metric(counted).unit
                    and others <= set(layer.metric_dimensions(s))
@@ -241,37 +241,6 @@ def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer) -> None:
             out.metric_spans.pop(counted, None)
             out.metrics[:] = fitting
             return
-
-
-def value_said_with_its_metric(out: Parsed, layer: Layer, text: str) -> None:
-    """'pieces shipped out the door': a member's word ('shipped', a sales order's status) right beside the
-    one metric, inside that metric's own names ('shipped quantity'), says the metric again; as a filter of
-    another table it would drop every partly shipped order."""
-    if len(out.metrics) != 1:
-        return
-    metric = out.metrics[0]
-    span = out.metric_spans.get(metric)
-    tables = {m.table for m in layer.metric_measures(metric)}
-    spec = layer.metric(metric)
-    forms = [f.lower() for f in (spec.label.en, spec.label.zh, *spec.synonyms.all()) if f]
-    if span is None:
-        return
-    def of_the_name(m: Match, terms: list[Term]) -> bool:
-        if any(layer.dimension(t.ref).table in tables for t in terms):
-            return False
-        if _beside(text, (m.start, m.end), span):
-            return any(_holds(f, m.text.strip().lower()) for f in forms)
-        # 'what % of planned time were machines running': the word and the next are a piece of the name
-        with_next = re.match(r"\s*[a-z]+", text[m.end:])
-        phrase = (m.text + with_next.group(0)).strip().lower() if with_next else ""
-        return bool(phrase) and " " in phrase and any(_holds(f, phrase) for f in forms)
-
-    out.values[:] = [(m, terms) for m, terms in out.values if not of_the_name(m, terms)]
-
-
-def _beside(text: str, a: Span, b: Span) -> bool:
-    gap = text[a[1]:b[0]] if a[1] <= b[0] else text[b[1]:a[0]]
-    return len(gap) <= 3 and not _CLAUSE_BREAK.search(gap)
 
 
 def pieces_where_named(out: Parsed, layer: Layer, text: str, taken: list[Span]) -> None:
@@ -334,53 +303,6 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
             out.metric_spans = {rate.name: (min(s for s, _ in spans), max(e for _, e in spans))}
             out.matched_text[rate.name] = text[out.metric_spans[rate.name][0]:out.metric_spans[rate.name][1]]
             out.metrics[:] = [rate.name]
-            return
-
-
-def settled_by_the_rows(out: Parsed, layer: Layer) -> None:
-    """'承诺交期在10月的那些采购单，准时率是多少': a name two metrics share (on-time rate: suppliers' or
-    customers'), said with the rows one of them is computed over (POs), is that one; the rows say which."""
-    if len(out.ambiguous_metrics) != 1 or len(out.metrics) != 1:
-        return
-    rows = out.metrics[0]
-    tables = {m.table for m in layer.metric_measures(rows)}
-    table = next(iter(tables)) if len(tables) == 1 else None
-    if table is None or layer.count_metric(table) != rows:
-        return
-    key = list(layer.tables[table].primary_key or [])
-
-    def same_rows(other: str) -> bool:  # the table itself, or one with the same rows (keyed alike)
-        return other == table or (bool(key) and list(layer.tables[other].primary_key or []) == key)
-
-    fits = [o for o in out.ambiguous_metrics[0] if any(same_rows(m.table) for m in layer.metric_measures(o))]
-    if not fits:  # 'on-time rate of the work orders': neither is; the rows are no answer to it either
-        out.metrics.clear()
-        out.metric_spans.clear()
-        return
-    if len(fits) == 1:
-        start, end, said = out.ambiguous_spans[0]
-        out.metrics[:] = fits
-        out.metric_spans = {fits[0]: (start, end)}
-        out.matched_text[fits[0]] = said
-        out.ambiguous_metrics.clear()
-        out.ambiguous_spans.clear()
-
-
-def part_said_with_its_whole(out: Parsed, layer: Layer, text: str) -> None:
-    """'how many good pieces did we make', '做了多少良品': the part of a rate (good output) and its whole
-    (output, said by the verb 'make') in one clause, with no share word and nothing joining them, ask
-    the part; 'output and good output', '产量和良品数' ask both."""
-    if len(out.metrics) != 2 or share_asked(text):
-        return
-    own = {layer.metric(m).expr.strip(): m for m in out.metrics}
-    for rate in layer.spec.metrics:
-        if getattr(layer.unit(rate.unit), "kind", None) != "ratio" or "/" not in rate.expr:
-            continue
-        num, _, den = (x.strip() for x in rate.expr.partition("/"))
-        if num in own and den in own and num != den \
-                and _same_clause(text, out.metric_spans.get(own[den]), out.metric_spans.get(own[num], (0, 0))):
-            out.metrics.remove(own[den])
-            out.metric_spans.pop(own[den], None)
             return
 
 

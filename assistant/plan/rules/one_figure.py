@@ -1,0 +1,128 @@
+"""Readings that leave one figure where the words seemed to name two, or name it by the rows it is about:
+a shared name settled by the rows ('采购单…准时率'), a rate's part said with its whole's verb ('good pieces
+did we make'), a member said inside its metric's name ('shipped out the door'). `settle_figures` runs
+these and second_metrics' in the order the reading needs."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from assistant.plan.rules.metric_choice import duration_of_each
+from assistant.plan.rules.second_metrics import (
+    CLAUSE_BREAK,
+    count_where_members_are,
+    drop_counting_phrases,
+    drop_repeated_nouns,
+    holds,
+    keep_the_duration,
+    one_count_of_records,
+    per_piece,
+    pieces_where_named,
+    rate_of_part_and_whole,
+    same_clause,
+    value_naming_a_metric,
+)
+from assistant.plan.rules.shape_words import share_asked
+from assistant.plan.rules.spans import Span
+
+if TYPE_CHECKING:
+    from assistant.plan.rules.matching import Parsed
+    from assistant.plan.rules.vocab import Match, Term, Vocabulary
+    from semantic_layer.layer import Layer
+
+
+def settle_figures(out: Parsed, matches: list[Match], vocab: Vocabulary, layer: Layer, text: str,
+                   taken: list[Span]) -> None:
+    """Every second-metric reading, in order (each sees what the ones before it left)."""
+    settled_by_the_rows(out, layer)
+    rate_of_part_and_whole(out, layer, text)
+    part_said_with_its_whole(out, layer, text)
+    drop_counting_phrases(out, layer, text)
+    drop_repeated_nouns(out, matches, layer, text)
+    keep_the_duration(out, text, layer)
+    one_count_of_records(out, layer, text)
+    count_where_members_are(out, layer)
+    value_naming_a_metric(out, vocab, layer)
+    value_said_with_its_metric(out, layer, text)
+    pieces_where_named(out, layer, text, taken)
+    per_piece(out, layer, text)
+    duration_of_each(out, layer, text)
+
+
+def settled_by_the_rows(out: Parsed, layer: Layer) -> None:
+    """'承诺交期在10月的那些采购单，准时率是多少': a name two metrics share (on-time rate: suppliers' or
+    customers'), said with the rows one of them is computed over (POs), is that one; the rows say which."""
+    if len(out.ambiguous_metrics) != 1 or len(out.metrics) != 1:
+        return
+    rows = out.metrics[0]
+    tables = {m.table for m in layer.metric_measures(rows)}
+    table = next(iter(tables)) if len(tables) == 1 else None
+    if table is None or layer.count_metric(table) != rows:
+        return
+    key = list(layer.tables[table].primary_key or [])
+
+    def same_rows(other: str) -> bool:  # the table itself, or one with the same rows (keyed alike)
+        return other == table or (bool(key) and list(layer.tables[other].primary_key or []) == key)
+
+    fits = [o for o in out.ambiguous_metrics[0] if any(same_rows(m.table) for m in layer.metric_measures(o))]
+    if not fits:  # 'on-time rate of the work orders': neither is; the rows are no answer to it either
+        out.metrics.clear()
+        out.metric_spans.clear()
+        return
+    if len(fits) == 1:
+        start, end, said = out.ambiguous_spans[0]
+        out.metrics[:] = fits
+        out.metric_spans = {fits[0]: (start, end)}
+        out.matched_text[fits[0]] = said
+        out.ambiguous_metrics.clear()
+        out.ambiguous_spans.clear()
+
+
+def part_said_with_its_whole(out: Parsed, layer: Layer, text: str) -> None:
+    """'how many good pieces did we make', '做了多少良品': the part of a rate (good output) and its whole
+    (output, said by the verb 'make') in one clause, with no share word and nothing joining them, ask
+    the part; 'output and good output', '产量和良品数' ask both."""
+    if len(out.metrics) != 2 or share_asked(text):
+        return
+    own = {layer.metric(m).expr.strip(): m for m in out.metrics}
+    for rate in layer.spec.metrics:
+        if getattr(layer.unit(rate.unit), "kind", None) != "ratio" or "/" not in rate.expr:
+            continue
+        num, _, den = (x.strip() for x in rate.expr.partition("/"))
+        if num in own and den in own and num != den \
+                and same_clause(text, out.metric_spans.get(own[den]), out.metric_spans.get(own[num], (0, 0))):
+            out.metrics.remove(own[den])
+            out.metric_spans.pop(own[den], None)
+            return
+
+
+def value_said_with_its_metric(out: Parsed, layer: Layer, text: str) -> None:
+    """'pieces shipped out the door': a member's word ('shipped', a sales order's status) right beside the
+    one metric, inside that metric's own names ('shipped quantity'), says the metric again; as a filter of
+    another table it would drop every partly shipped order."""
+    if len(out.metrics) != 1:
+        return
+    metric = out.metrics[0]
+    span = out.metric_spans.get(metric)
+    tables = {m.table for m in layer.metric_measures(metric)}
+    spec = layer.metric(metric)
+    forms = [f.lower() for f in (spec.label.en, spec.label.zh, *spec.synonyms.all()) if f]
+    if span is None:
+        return
+    def of_the_name(m: Match, terms: list[Term]) -> bool:
+        if any(layer.dimension(t.ref).table in tables for t in terms):
+            return False
+        if _beside(text, (m.start, m.end), span):
+            return any(holds(f, m.text.strip().lower()) for f in forms)
+        # 'what % of planned time were machines running': the word and the next are a piece of the name
+        with_next = re.match(r"\s*[a-z]+", text[m.end:])
+        phrase = (m.text + with_next.group(0)).strip().lower() if with_next else ""
+        return bool(phrase) and " " in phrase and any(holds(f, phrase) for f in forms)
+
+    out.values[:] = [(m, terms) for m, terms in out.values if not of_the_name(m, terms)]
+
+
+def _beside(text: str, a: Span, b: Span) -> bool:
+    gap = text[a[1]:b[0]] if a[1] <= b[0] else text[b[1]:a[0]]
+    return len(gap) <= 3 and not CLAUSE_BREAK.search(gap)
