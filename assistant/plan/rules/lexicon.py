@@ -338,7 +338,7 @@ NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\
 # 'a raw count, not a percentage', '要件数不要百分比': the form of the answer declined (no member left out)
 DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+)?(?:an?\s+)?"
                            r"(?:percentages?|percent|rates?|ratios?|shares?|proportions?|%)"
-                           r"|(?:不要|不是|(?<!分)别|不用)(?:百分比|比例|占比|比率)", re.I)
+                           r"|(?:不要|不是|不用)(?:百分比|比例|占比|比率)", re.I)
 ASIDE_NEGATION = re.compile(DECLINED_FORM.pattern
                             + r"|\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
                             r"|[,;:–—-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"

@@ -259,8 +259,9 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
     tables = {layer.dimension(d).table for d in dims}
     described = any(any(t.kind == "value" and layer.dimension(t.ref).table in tables for t in o.terms)
                     for o in near.beside(m))
-    if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]) or lx.ALL_COUNTED.match(text, m.end):
-        return  # "across all plants", '各种状态都算': one total
+    if lx.ALL_BEFORE.search(text[max(0, m.start - 16):m.start]) or lx.ALL_COUNTED.match(text, m.end) \
+            or _WHOSE.search(text, max(0, m.start - 12), m.start):
+        return  # "across all plants", '各种状态都算': one total; 'lines whose machines ran…': the lines
     marked = _marked(text, m, near) or one_of_a_kind(text, m, near, set(dims) & value_dims) \
         or by_before_whole_name(text, m, dims, layer) or kind_by_what_it_handles(m, near, tables, layer) \
         or joined_to_marked(out.marked_dims, out.dim_words, text, m)
@@ -274,6 +275,9 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
             out.marked_dims.add(d)
         elif d not in out.marked_dims:  # 'ppm per line - only lines that had any': still per line
             out.bare_dims.add(d)
+
+
+_WHOSE = re.compile(r"\bwhose\s+(?:own\s+)?$", re.I)
 
 
 def _marked(text: str, m: Match, near: _Values) -> bool:

@@ -72,7 +72,7 @@ def _first(pattern: re.Pattern[str], text: str, taken: list[Span], inside: Seque
 
 # 'a raw count, not a percentage', '不要百分比': the shape is said to be declined
 _DECLINED = re.compile(r"(?:\bnot|\bno|\brather\s+than|\binstead\s+of|\bwithout)\s+(?:(?:as\s+)?an?\s+|the\s+)?$"
-                       r"|(?:不要|不是|(?<!分)别|不用)\s*$", re.I)
+                       r"|(?:不要|不是|不用)\s*$", re.I)
 
 
 def share_asked(text: str) -> bool:
