@@ -309,3 +309,13 @@ def test_which_combinations_of_kinds_lists_the_rows(pipeline: Any) -> None:
 def test_work_orders_closed_out_are_the_completed_ones(pipeline: Any) -> None:
     sq = pipeline.ask("work orders we closed out last month, by line").semantic_query
     assert {"field": "work_order_status", "op": "in", "values": ["completed"]} in sq["filters"], sq
+
+
+def test_which_things_somewhere_are_of_a_kind_lists_them(pipeline: Any) -> None:
+    sq = pipeline.ask("which machines at Suzhou are CNC machines?").semantic_query
+    assert sq["dimensions"] == ["machine"] and not sq["metrics"], sq
+
+
+def test_things_whose_parts_did_something_are_broken_down_by_the_things(pipeline: Any) -> None:
+    sq = pipeline.ask("lines whose machines ran less than 92% of their planned time in october").semantic_query
+    assert sq["dimensions"] == ["line"], sq
