@@ -319,3 +319,14 @@ def test_which_things_somewhere_are_of_a_kind_lists_them(pipeline: Any) -> None:
 def test_things_whose_parts_did_something_are_broken_down_by_the_things(pipeline: Any) -> None:
     sq = pipeline.ask("lines whose machines ran less than 92% of their planned time in october").semantic_query
     assert sq["dimensions"] == ["line"], sq
+
+
+def test_a_rate_named_with_the_rows_it_is_a_share_of_is_that_share(pipeline: Any) -> None:
+    sq = pipeline.ask("Kessler: what share of their deliveries made it by the date they promised in 2025?"
+                      ).semantic_query
+    assert sq["metrics"] == ["on_time_delivery_rate"] and not sq.get("per"), sq
+
+
+def test_pieces_before_the_verb_that_picks_them_are_counted_not_a_whole(pipeline: Any) -> None:
+    sq = pipeline.ask("of the parts we scrapped in november, what share came from each plant?").semantic_query
+    assert sq["metrics"] == ["scrap_count"] and sq.get("share") == ["plant"], sq

@@ -36,6 +36,7 @@ def settle_figures(out: Parsed, matches: list[Match], vocab: Vocabulary, layer: 
                    taken: list[Span]) -> None:
     """Every second-metric reading, in order (each sees what the ones before it left)."""
     settled_by_the_rows(out, layer)
+    rate_is_the_share(out, layer, text)
     rate_of_part_and_whole(out, layer, text)
     part_said_with_its_whole(out, layer, text)
     drop_counting_phrases(out, layer, text)
@@ -77,6 +78,20 @@ def settled_by_the_rows(out: Parsed, layer: Layer) -> None:
         out.matched_text[fits[0]] = said
         out.ambiguous_metrics.clear()
         out.ambiguous_spans.clear()
+
+
+def rate_is_the_share(out: Parsed, layer: Layer, text: str) -> None:
+    """'what share of their deliveries made it by the date they promised': a rate named with the rows it is
+    a share of is that share (the on-time rate), not a ratio of the rows to something else."""
+    if len(out.metrics) != 2 or not share_asked(text):
+        return
+    kinds = {m: getattr(layer.unit(layer.metric(m).unit), "kind", None) for m in out.metrics}
+    rates = [m for m, k in kinds.items() if k == "ratio"]
+    counts = [m for m in out.metrics if m not in rates and all(x.agg == "count" for x in layer.metric_measures(m))]
+    if len(rates) == 1 and len(counts) == 1 \
+            and out.metric_spans.get(counts[0], (0, 0))[0] < out.metric_spans.get(rates[0], (0, 0))[0]:
+        out.metrics.remove(counts[0])
+        out.metric_spans.pop(counts[0], None)
 
 
 def part_said_with_its_whole(out: Parsed, layer: Layer, text: str) -> None:

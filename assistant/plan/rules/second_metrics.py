@@ -307,9 +307,17 @@ def rate_of_part_and_whole(out: Parsed, layer: Layer, text: str) -> None:
 
 
 def _counts_the_other(out: Parsed, phrase: str, other: str, text: str) -> bool:
-    """The counting phrase right after the other metric's word ('报废的件数', 'scrapped pieces')."""
-    (s1, e1), (s2, _e2) = out.metric_spans.get(other, (0, 0)), out.metric_spans.get(phrase, (0, 0))
-    return s1 < s2 and re.fullmatch(r"\s*的?\s*", text[e1:s2]) is not None
+    """The counting phrase right after the other metric's word ('报废的件数', 'scrapped pieces'), or right
+    before its verb ('the pieces we binned', 'parts that were scrapped')."""
+    (s1, e1), (s2, e2) = out.metric_spans.get(other, (0, 0)), out.metric_spans.get(phrase, (0, 0))
+    if s1 < s2:
+        return re.fullmatch(r"\s*的?\s*", text[e1:s2]) is not None
+    return _COUNTED_BY.fullmatch(text[e2:s1]) is not None
+
+
+# between a counting phrase and the verb that picks the pieces: a relative pronoun, a subject, an auxiliary
+_COUNTED_BY = re.compile(r"\s+(?:(?:that|which)\s+)?(?:(?:we|they|qc|it|were|was|got|have|had|been|did)\s+){0,2}",
+                         re.I)
 
 
 # 'per part made', 'for each piece', '平均每生产一件', '平均到每件产品', '单件': the figure is wanted per piece made
