@@ -330,3 +330,9 @@ def test_a_rate_named_with_the_rows_it_is_a_share_of_is_that_share(pipeline: Any
 def test_pieces_before_the_verb_that_picks_them_are_counted_not_a_whole(pipeline: Any) -> None:
     sq = pipeline.ask("of the pieces we scrapped in november, what share came from each plant?").semantic_query
     assert sq["metrics"] == ["scrap_count"] and sq.get("share") == ["plant"], sq
+
+
+def test_a_metrics_word_said_as_the_verb_of_a_state_is_that_state(pipeline: Any) -> None:
+    sq = pipeline.ask("how many finished batches did QC scrap in 2024?").semantic_query
+    assert sq["metrics"] == ["finished_batches_count"] and sq["filters"] == [
+        {"field": "qc_status", "op": "in", "values": ["scrapped"]}], sq

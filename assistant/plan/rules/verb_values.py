@@ -22,6 +22,7 @@ def values_said_as_verbs(parsed: Parsed, unknown: list[str], text: str, vocab: V
                          layer: Layer) -> list[str]:
     """Reads unknown verbs naming a state of the counted rows as that state (added to `parsed.values`);
     returns the words still unknown."""
+    _metric_said_as_verb(parsed, text, vocab, layer)
     if len(parsed.metrics) != 1 or not unknown:
         return unknown
     metric = parsed.metrics[0]
@@ -49,6 +50,31 @@ def values_said_as_verbs(parsed: Parsed, unknown: list[str], text: str, vocab: V
         parsed.taken.append(at.span())
         named.add(terms[0].ref)
     return left
+
+
+# before a plain verb: 'did QC scrap', 'did we cancel', 'to release'
+_AS_VERB = re.compile(r"\b(?:did|do|does|will|would)\s+(?:[a-z]+\s+)?$", re.I)
+
+
+def _metric_said_as_verb(parsed: Parsed, text: str, vocab: Vocabulary, layer: Layer) -> None:
+    """'how many batches did QC scrap': a metric's word used as the verb ('scrap') whose participle is a
+    state of the counted rows ('scrapped' batches) is that state, not a second figure."""
+    if len(parsed.metrics) != 2:
+        return
+    for rows, other in (parsed.metrics, parsed.metrics[::-1]):
+        tables = {m.table for m in layer.metric_measures(rows)}
+        table = next(iter(tables)) if len(tables) == 1 else None
+        start, end = parsed.metric_spans.get(other, (0, 0))
+        word = text[start:end]
+        if table is None or layer.count_metric(table) != rows or not word.isalpha() or not word.isascii() \
+                or not _AS_VERB.search(text, max(0, start - 24), start):
+            continue
+        terms = _state_of(word, table, vocab, layer)
+        if terms:
+            parsed.metrics.remove(other)
+            parsed.metric_spans.pop(other, None)
+            parsed.values.append((Match(start, end, word, terms), terms))
+            return
 
 
 def _participles(verb: str) -> tuple[str, ...]:
