@@ -336,3 +336,14 @@ def test_a_metrics_word_said_as_the_verb_of_a_state_is_that_state(pipeline: Any)
     sq = pipeline.ask("how many finished batches did QC scrap in 2024?").semantic_query
     assert sq["metrics"] == ["finished_batches_count"] and sq["filters"] == [
         {"field": "qc_status", "op": "in", "values": ["scrapped"]}], sq
+
+
+@pytest.mark.parametrize("question", ["how many good rear brake calipers did we make in november",
+                                      "how many good pieces did the day shift produce last week"])
+def test_the_word_that_makes_a_rates_part_picks_the_part(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).semantic_query["metrics"] == ["good_output"]
+
+
+def test_the_whole_named_by_its_parts_stays_the_whole(pipeline: Any) -> None:
+    assert pipeline.ask("how much did we make in november, good and bad").semantic_query["metrics"] == [
+        "total_output"]

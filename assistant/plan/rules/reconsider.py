@@ -30,11 +30,6 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     named_by = parsed.matched_text.get(current, "")
     if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
         return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
-    spans = [parsed.metric_spans.get(current, (0, 0)), *((m.start, m.end) for m, _t in parsed.values)]
-    if (sibling := _rows_named_apart(current, named_by, text, spans, layer)) is not None:
-        parsed.metrics = [sibling]  # 'open customer orders that are already past due': the overdue ones
-        parsed.metric_spans[sibling] = parsed.metric_spans.pop(current, (0, 0))
-        return []
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
     # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
     own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
@@ -44,6 +39,10 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     if asked:
         own = [w for w in own if w.lower() in text[:asked.start()].lower()]
     extra = [*own, *unreachable]
+    if (other := _said_apart(parsed, current, named_by, own, text, layer)) is not None:
+        parsed.metrics = [other]
+        parsed.metric_spans[other] = parsed.metric_spans.pop(current, (0, 0))
+        return []
     better = still_counting(reconsider(current, named_by, extra, layer, reachable(parsed, layer)), current, text, layer)
     if better is not None:
         parsed.metrics = [better]
@@ -106,6 +105,35 @@ def _rows_named_apart(current: str, named_by: str, text: str, read: list[Span], 
                 found.append(spec.name)
                 break
     return found[0] if len(found) == 1 else None
+
+
+def _said_apart(parsed: Parsed, current: str, named_by: str, own: list[str], text: str, layer: Layer) -> str | None:
+    """Another count of the same rows named in two places ('open customer orders … already past due': the
+    overdue ones), or a rate's part whose word stands apart from the whole's ('good calipers … did we make')."""
+    spans = [parsed.metric_spans.get(current, (0, 0)), *((m.start, m.end) for m, _t in parsed.values)]
+    return _rows_named_apart(current, named_by, text, spans, layer) or _part_by_its_word(current, own, layer)
+
+
+_JOINS = re.compile(r"\b(?:and|plus|vs|versus|with)\b|&", re.I)
+
+
+def _part_by_its_word(current: str, words: list[str], layer: Layer) -> str | None:
+    """'how many good calipers did we make': the word that makes a rate's part of its whole ('good' of
+    'good parts', 'good pieces') said beside the whole's verb asks the part. A word the whole's own names
+    open with too is no such word (but not 'good and bad', which names the whole by its parts)."""
+    if not words:
+        return None
+    whole = layer.metric(current)
+    opens_whole = {f.split()[0].lower() for f in (whole.label.en, *whole.synonyms.en) if f and not _JOINS.search(f)}
+    found = set()
+    for rate in layer.spec.metrics:
+        num, _, den = (x.strip() for x in rate.expr.partition("/"))
+        if getattr(layer.unit(rate.unit), "kind", None) != "ratio" or den != whole.expr.strip():
+            continue
+        for part in (m for m in layer.spec.metrics if m.expr.strip() == num and m.name != current):
+            opens = [f.split()[0].lower() for f in (part.label.en, *part.synonyms.en) if f and " " in f.strip()]
+            found |= {part.name for w in words if opens.count(w.lower()) >= 2 and w.lower() not in opens_whole}
+    return found.pop() if len(found) == 1 else None
 
 
 def _counts(metric: str, layer: Layer) -> bool:
