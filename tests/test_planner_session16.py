@@ -347,3 +347,13 @@ def test_the_word_that_makes_a_rates_part_picks_the_part(pipeline: Any, question
 def test_the_whole_named_by_its_parts_stays_the_whole(pipeline: Any) -> None:
     assert pipeline.ask("how much did we make in november, good and bad").semantic_query["metrics"] == [
         "total_output"]
+
+
+@pytest.mark.parametrize(("question", "attribute"), [
+    ("list the brake products with their SKUs", "product_sku"),
+    ("all shifts and their start times please", "shift_start_time"),
+    ("list the presses in Ningbo with their names", "machine_name"),
+])
+def test_a_listed_things_attribute_asked_is_shown(pipeline: Any, question: str, attribute: str) -> None:
+    answer = pipeline.ask(question)
+    assert attribute in answer.semantic_query["dimensions"] and answer.rows, answer.semantic_query
