@@ -357,3 +357,8 @@ def test_the_whole_named_by_its_parts_stays_the_whole(pipeline: Any) -> None:
 def test_a_listed_things_attribute_asked_is_shown(pipeline: Any, question: str, attribute: str) -> None:
     answer = pipeline.ask(question)
     assert attribute in answer.semantic_query["dimensions"] and answer.rows, answer.semantic_query
+
+
+def test_the_kind_said_before_the_list_word_is_what_is_listed(pipeline: Any) -> None:
+    sq = pipeline.ask("上个月投诉过我们的客户都有哪些").semantic_query
+    assert sq["dimensions"] == ["customer"] and not sq.get("records"), sq

@@ -92,6 +92,8 @@ BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\ba
 RANKED_BEFORE = re.compile(rf"(?:前|后|倒数|最[\u4e00-\u9fff]{{1,2}}?的?)\s*{_CN_NUM}\s*(?:个|条|台|家|名|项|位|种)?$"
                            rf"|\b(?:top|bottom|best|worst|highest|lowest)\s+(?:{_EN_NUM})\s+$", re.I)
 BY_AFTER = re.compile(r"^\s*(?:别|分别|各|对比|排名|排行|分(?![钟析数])|breakdown|ranking|wise"
+                      # '投诉过我们的客户有哪些': the kind said before the list word is what is listed
+                      r"|(?:都)?(?:有|是)哪(?:些|几)"
                       # 'tell me the plant too', '把工厂也带上': the dimension is shown beside the figure
                       r"|(?:too|as\s+well|also)\b)", re.I)
 # "all plants", "所有工厂": the whole set, one total, not a breakdown.

@@ -33,7 +33,9 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None  # 'any complaints last month? which customers': how many from each of them
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
-    if listing and any(d in query.dimensions and 0 <= s - listing[1] <= 1 for d, (s, _) in (dim_words or {}).items()):
+    # '哪些客户…', and '…的客户有哪些': the kind the list word stands beside is what is listed, not the records
+    if listing and any(d in query.dimensions and (0 <= s - listing[1] <= 1 or 0 <= listing[0] - e <= 1)
+                       for d, (s, e) in (dim_words or {}).items()):
         return None
     if any(f.field in layer.metrics for f in query.filters):
         return None  # 'machines with over 6 h of downtime': members ranked by a figure, not records
