@@ -362,3 +362,9 @@ def test_a_listed_things_attribute_asked_is_shown(pipeline: Any, question: str, 
 def test_the_kind_said_before_the_list_word_is_what_is_listed(pipeline: Any) -> None:
     sq = pipeline.ask("上个月投诉过我们的客户都有哪些").semantic_query
     assert sq["dimensions"] == ["customer"] and not sq.get("records"), sq
+
+
+def test_a_month_in_chinese_numerals_may_follow_an_id() -> None:
+    found = find_time_ranges("NB-L2十月的良品率", AS_OF)
+    assert [(str(t.start), str(t.end)) for t in found] == [("2025-10-01", "2025-10-31")], found
+    assert find_time_ranges("NB-L3月产量", AS_OF) == []  # L3 is the line; no March

@@ -193,7 +193,8 @@ def h_weekday(m: re.Match[str], as_of: Date) -> Cand | None:
 _MON_G = r"(?P<m>" + MONC[1:-1] + r")\s*月"
 _DAY_G = r"\s*(?P<d>" + DAYC[1:-1] + ")" + DAY_END
 # '3个月' is a duration and '前3月' a ranking, hence 个/前 in the guard
-_NO_YEAR = rf"(?<![\dA-Za-z{CNN}前第个-])"  # 'NB-L3月产量': L3 is a line, not March
+# 'NB-L3月产量': L3 is a line, not March; a month in Chinese numerals may follow an id ('SZ-L4十一月')
+_NO_YEAR = rf"(?:(?<![\dA-Za-z{CNN}前第个-])|(?<=[\dA-Za-z])(?=[{CNN}]))"
 _WEEK = ("周", "星期", "礼拜")
 # Words ending in 本 / 当 ('版本' version, '样本' sample, '相当' fairly): the next
 # character starts no '本月' / '当月'. 成 is left out on purpose: 完成本月计划
