@@ -368,3 +368,14 @@ def test_a_month_in_chinese_numerals_may_follow_an_id() -> None:
     found = find_time_ranges("NB-L2十月的良品率", AS_OF)
     assert [(str(t.start), str(t.end)) for t in found] == [("2025-10-01", "2025-10-31")], found
     assert find_time_ranges("NB-L3月产量", AS_OF) == []  # L3 is the line; no March
+
+
+def test_a_share_said_with_the_parts_word_is_the_rate(pipeline: Any) -> None:
+    sq = pipeline.ask("what fraction of the pieces we made in november came out good, by plant?").semantic_query
+    assert sq["metrics"] == ["quality_rate"], sq
+
+
+def test_an_attribute_is_listed_beside_its_owner_when_both_are_named(pipeline: Any) -> None:
+    assert pipeline.ask("show me the brake products and their SKUs").semantic_query["dimensions"] == [
+        "product", "product_sku"]
+    assert pipeline.ask("list the product families").semantic_query["dimensions"] == ["product_family"]

@@ -15,6 +15,7 @@ from assistant.plan.rules.shapes import attribute_dimensions, attributes_asked, 
 from assistant.plan.rules.steps import Reading, reachable, reading_notes
 from assistant.plan.rules.unknown import in_preamble
 from assistant.plan.types import Plan, PlanContext
+from semantic_layer.layer import Layer
 
 
 def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | None:
@@ -26,7 +27,7 @@ def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | N
     dims = listed_dimensions(parsed, r.shapes, [], layer=layer) or member_kinds(parsed, r.shapes, layer) \
         or listed_dimensions(parsed, r.shapes, [], every=True)  # kinds that only filter, if nothing else
     attributes = attribute_dimensions(text, dims, layer) if dims else {}
-    dims = [*dims, *attributes]
+    dims = _with_owners([*dims, *attributes], set(parsed.dim_words), layer)
     valued = [t.ref for _, terms in parsed.values for t in terms[:1]]
     base = (layer.list_table(dims, valued) or layer.list_table(dims)) if dims else None
     if base is None:
@@ -57,3 +58,17 @@ def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | N
                           locale="zh" if ctx.lang == "zh" else "en")
     return Plan(kind="query", planner=planner, query=query, not_understood=unknown,
                 notes=reading_notes(parsed.corrections, [], ctx), confidence=0.6 if unknown else 0.9)
+
+
+def _with_owners(dims: list[str], said: set[str], layer: Layer) -> list[str]:
+    """'the electrical products and their SKUs': an attribute listed is shown beside the thing it belongs to
+    (the kind keyed by its table's primary key, named too), which goes first."""
+    out = list(dims)
+    for d in dims:
+        spec = layer.dimension(d)
+        key = layer.tables[spec.table].primary_key or []
+        owner = next((o.name for o in layer.spec.dimensions if o.table == spec.table and o.name != d
+                      and o.key_column in key), None)
+        if owner is not None and owner in said and spec.key_column not in key and owner not in out:
+            out.insert(out.index(d), owner)
+    return out

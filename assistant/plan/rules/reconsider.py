@@ -11,6 +11,7 @@ from assistant.plan.rules.metric_choice import duration_asked, still_counting
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.records import IDS_ASKED
 from assistant.plan.rules.second_metrics import COUNT_PHRASE, holds
+from assistant.plan.rules.shape_words import share_asked
 from assistant.plan.rules.spans import Span
 from assistant.plan.rules.steps import reachable
 from assistant.plan.rules.unknown import Leftover
@@ -111,7 +112,8 @@ def _said_apart(parsed: Parsed, current: str, named_by: str, own: list[str], tex
     """Another count of the same rows named in two places ('open customer orders … already past due': the
     overdue ones), or a rate's part whose word stands apart from the whole's ('good calipers … did we make')."""
     spans = [parsed.metric_spans.get(current, (0, 0)), *((m.start, m.end) for m, _t in parsed.values)]
-    return _rows_named_apart(current, named_by, text, spans, layer) or _part_by_its_word(current, own, layer)
+    part = None if share_asked(text) else _part_by_its_word(current, own, layer)  # 'what fraction … good': the rate
+    return _rows_named_apart(current, named_by, text, spans, layer) or part
 
 
 _JOINS = re.compile(r"\b(?:and|plus|vs|versus|with)\b|&", re.I)
