@@ -44,7 +44,6 @@ from assistant.plan.rules.messages import (
     unread_negation,
 )
 from assistant.plan.rules.metric_choice import (
-    amount_of_rows,
     average_in_named_unit,
     counted_by_head,
     counted_metric,
@@ -66,6 +65,7 @@ from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_r
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
+from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import per_piece
 from assistant.plan.rules.shape_words import find_shapes
 from assistant.plan.rules.shapes import counted_thing, unit_spans
