@@ -5,7 +5,8 @@ it was, it is an unknown word that blocks the answer or reads as a name.
 
 The dictionary is wordfreq's (via core.text): no list written here. A word is repaired only when it is
 unseen in the language, long enough that one slip rarely turns one real word into another, and one
-reading is clearly the likeliest (the planner's own words first, then the commonest by a margin)."""
+reading is clearly the likeliest (the planner's own words first, two neighbouring letters swapped next, then
+the commonest by a margin)."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def values_said_as_verbs(parsed: Parsed, unknown: list[str], text: str, vocab: V
     return left
 
 
-# before a plain verb: 'did QC scrap', 'did we cancel', 'to release'
+# before a plain verb: 'did QC scrap', 'did we cancel'
 _AS_VERB = re.compile(r"\b(?:did|do|does|will|would)\s+(?:[a-z]+\s+)?$", re.I)
 
 
