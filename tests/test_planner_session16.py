@@ -379,3 +379,8 @@ def test_an_attribute_is_listed_beside_its_owner_when_both_are_named(pipeline: A
     assert pipeline.ask("show me the brake products and their SKUs").semantic_query["dimensions"] == [
         "product", "product_sku"]
     assert pipeline.ask("list the product families").semantic_query["dimensions"] == ["product_family"]
+
+
+def test_a_string_far_longer_than_any_word_is_no_word_to_repair() -> None:
+    question = "how many " + "abcdefghij" * 3 + " last week"  # thirty letters: no candidates are built
+    assert mend_spelling(question, set()) == (question, [])

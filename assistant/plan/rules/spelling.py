@@ -15,7 +15,9 @@ import string
 
 from assistant.core.text import word_frequency
 
-_WORD = re.compile(r"(?<![\w\-'])[A-Za-z]{5,}(?![\w\-]|'(?!s\b))")  # "Yesturday's", not "don't"
+# five to twenty letters: shorter words slip into others too easily; longer ones are no words (and the
+# candidates of a 20,000-letter 'word' would fill the memory)
+_WORD = re.compile(r"(?<![\w\-'])[A-Za-z]{5,20}(?![\w\-]|'(?!s\b))")  # "Yesturday's", not "don't"
 _MIN_ZIPF = 3.0  # the general list's floor: a candidate must be an attested everyday word
 _MARGIN = 0.5  # the likeliest reading at least ~3x as common as the next, else no guess
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*|\n\s*)$")
