@@ -22,6 +22,8 @@ from semantic_layer.generated import with_generated
 from semantic_layer.models import BUILTIN_UNITS, Dimension, LayerSpec, Measure, Metric, Relationship, Table, UnitSpec
 from semantic_layer.validation import check_layer
 
+RECORD_SUFFIX = "__record"  # a record dimension's name: the genealogy node's name and this
+
 
 @dataclass(frozen=True)
 class JoinStep:
@@ -53,6 +55,18 @@ class Layer:
         self._paths: dict[tuple[str, str], list[JoinStep] | None] = {}
         self._reachable: dict[str, list[str]] = {}
         check_layer(self)
+        # One filterable field per kind of record the genealogy walks ('work_order__record'): a figure over
+        # the records a trace reached ('scrap on the work orders that used lot X') filters by their keys.
+        # Kept out of `spec`, so no question names them and no answer offers them as a breakdown.
+        self.record_dimensions: dict[str, Dimension] = {}
+        for node in spec.genealogy.nodes:
+            if node.context or node.table not in self.tables:
+                continue
+            name = f"{node.name}{RECORD_SUFFIX}"
+            if name not in self.dimensions:
+                self.record_dimensions[node.name] = Dimension(name=name, label=node.label, table=node.table,
+                                                              column=node.key, index_values=False)
+        self.dimensions.update({d.name: d for d in self.record_dimensions.values()})
 
     @cached_property
     def genealogy(self) -> GenealogyGraph:
@@ -219,6 +233,11 @@ class Layer:
             if all(self.join_path(table, self.dimension(f).table) is not None for f in fields):
                 return table
         return None
+
+    def reaches(self, metric_name: str, dimension: str) -> bool:
+        """Whether every fact of the metric joins to the dimension's table (record dimensions included)."""
+        table = self.dimension(dimension).table
+        return all(self.join_path(m.table, table) is not None for m in self.metric_measures(metric_name))
 
     def reachable_dimensions(self, metric_name: str) -> list[str]:
         if metric_name not in self._reachable:

@@ -29,7 +29,7 @@ def test_an_unseen_word_one_slip_from_an_everyday_word_is_that_word(typed: str, 
 
 @pytest.mark.parametrize("question", [
     "output of line Pressix last week",  # a capital inside the sentence may be a name
-    "how did wrok go",  # four letters: one slip turns too many short words into others
+    "how did wirk go",  # four letters: a slip other than a swap turns too many short words into others
     "scrap at the kesler plant",  # a real (if rare) word: wordfreq has it, so nothing to repair
     "qc status of lot ml-20251",  # ids and hyphenated codes are never words
 ])

@@ -21,7 +21,7 @@ from pydantic import (
 
 from assistant.core.calendar import TimeRange
 from assistant.core.errors import IncompatibleError, UnknownFieldError, did_you_mean
-from semantic_layer.layer import Layer
+from semantic_layer.layer import RECORD_SUFFIX, Layer
 from semantic_layer.models import GRAINS, Grain, Measure
 
 __all__ = ["PERIOD", "Filter", "Op", "Order", "SemanticQuery", "TimeRange", "Value", "validate_query"]
@@ -227,8 +227,9 @@ def _check_filter(f: Filter, query: SemanticQuery, layer: Layer) -> None:
     if f.field not in layer.dimensions:
         raise UnknownFieldError(f"Cannot filter on '{f.field}': it is neither a dimension nor a metric.",
                                 suggestion=did_you_mean(f.field, [*layer.dimensions, *layer.metrics]))
+    record = f.field.endswith(RECORD_SUFFIX) and f.field not in {d.name for d in layer.spec.dimensions}
     for metric in query.metrics:
-        if f.field not in layer.metric_dimensions(metric):
+        if not (layer.reaches(metric, f.field) if record else f.field in layer.metric_dimensions(metric)):
             raise IncompatibleError(
                 f"{layer.metric(metric).label.en} cannot be filtered by "
                 f"{layer.dimension(f.field).label.en.lower()}.")

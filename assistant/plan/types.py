@@ -53,6 +53,9 @@ class TraceRequest:
     # The words naming the start and which of their occurrences: a picked id is written after them.
     mention: tuple[str, int] | None = None
     tally: TraceTally | None = None  # a figure asked of the reached records instead of their list
+    # A metric over the `target_node` records reached ('scrap on the work orders that used lot X'): the
+    # pipeline runs this query filtered to their keys (the layer's record dimension of that node).
+    figure: SemanticQuery | None = None
 
 
 @dataclass

@@ -17,6 +17,7 @@ from assistant.core.errors import ClarificationNeeded, FactoryAssistantError
 from assistant.explain.answer import Answer, Provenance
 from assistant.explain.trace.answer import clarify_answer, dated_sources, filter_members, trace_answer
 from assistant.explain.trace.matches import describe, note_matches, which_one
+from assistant.plan.query import SemanticQuery
 from assistant.plan.types import TraceRequest
 from assistant.sql.executor import QueryResult
 from assistant.sql.trace.matches import StartMatches, needs_matching, start_matches
@@ -39,6 +40,8 @@ class TraceRunner(Protocol):
 
     def freshness(self, tables: Sequence[tuple[str, str]]) -> dict[str, str]: ...
 
+    def run_query(self, query: SemanticQuery, *, question: str = "", planner: str = "api") -> Answer: ...
+
 
 def answer_trace(runner: TraceRunner, question: str, request: TraceRequest, prov: Provenance,
                  timings: dict[str, float], *, lang: str, planner: str) -> Answer:
@@ -54,6 +57,10 @@ def answer_trace(runner: TraceRunner, question: str, request: TraceRequest, prov
     except ClarificationNeeded as exc:
         return clarify_answer(question, request, exc, lang=lang, planner=planner, prov=prov)
     timings["execute"] = (time.perf_counter() - t0) * 1000
+    if request.figure is not None:  # a metric over the records reached, not their list
+        from assistant.explain.trace.figure import answer_figure
+
+        return answer_figure(runner, question, request, result, prov, lang=lang, planner=planner)
     t0 = time.perf_counter()
     labels: dict[tuple[str, str], str] = {}
     for dim, key in filter_members(result):

@@ -152,6 +152,7 @@ FOLLOW_UP = re.compile(
     r"|break it down|split it|drill down|"
     r"那|那么|换成|换为|改成|改为|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)"
+    r"|^\s*(?:其中|这其中|这当中|当中|这里面|里面)"  # '其中非计划停机是多少': of the figure just given
     r"|(?:也|再)?加上|一起看|\b(?:add|include)\b.{0,40}\b(?:too|as well)\b|\b(?:too|as well)\s*[?.!]?\s*$", re.I)
 # 'add good output too', '把良品数也加上': a figure asked beside the earlier ones, not instead of them
 ALSO_FIGURE = re.compile(r"\b(?:add|include|also|too|as well|alongside|next to it)\b|加上|一起看|一并|也要|也看", re.I)

@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import sqlglot
+from sqlglot import exp
+
 from assistant.plan.rules.metric_choice import duration_of_each
 from assistant.plan.rules.second_metrics import (
     CLAUSE_BREAK,
@@ -46,6 +49,7 @@ def settle_figures(out: Parsed, matches: list[Match], vocab: Vocabulary, layer: 
     count_where_members_are(out, layer)
     value_naming_a_metric(out, vocab, layer)
     value_said_with_its_metric(out, layer, text)
+    latest_names_the_reading(out, layer, text)
     pieces_where_named(out, layer, text, taken)
     per_piece(out, layer, text)
     duration_of_each(out, layer, text)
@@ -136,6 +140,40 @@ def value_said_with_its_metric(out: Parsed, layer: Layer, text: str) -> None:
         return bool(phrase) and " " in phrase and any(holds(f, phrase) for f in forms)
 
     out.values[:] = [(m, terms) for m, terms in out.values if not of_the_name(m, terms)]
+
+
+# 'at the latest stock count', 'on the most recent weekly stock take', '最近一次库存盘点里': said after 'latest',
+# a level's name is the reading it was taken at (the point in time), not a figure asked of it.
+_LATEST_BEFORE = re.compile(r"(?:\b(?:latest|most\s+recent|newest|last|current)(?:\s+(?:weekly|monthly|daily))?\s+"
+                            r"|(?:最近一次|最新一次|最近一期|最新一期|最新的|最新|上一次)(?:的|每周|周度)?)$")
+
+
+def latest_names_the_reading(out: Parsed, layer: Layer, text: str) -> None:
+    """'which material at which plant is under its safety level at the latest stock count': a level metric
+    named only right after 'latest' beside another metric of the same rows is the snapshot those rows
+    come from; the other is asked. Alone it stays the figure ('the latest on-hand stock')."""
+    if len(out.metrics) < 2:
+        return
+    for m in [m for m in out.metrics if layer.is_level(m)]:
+        span = out.metric_spans.get(m)
+        if span is None or not _LATEST_BEFORE.search(text[max(0, span[0] - 24):span[0]]):
+            continue
+        tables = {x.table for x in layer.metric_measures(m)}
+        if any(o != m and _rows_read(layer, {x.table for x in layer.metric_measures(o)}) & tables for o in out.metrics):
+            out.metrics.remove(m)
+            out.metric_spans.pop(m, None)
+            return
+
+
+def _rows_read(layer: Layer, tables: set[str]) -> set[str]:
+    """The tables and the tables their derived SQL reads ('latest_inventory' reads inventory_snapshots)."""
+    out = set(tables)
+    for name in tables:
+        spec = layer.tables.get(name)
+        sql = getattr(spec, "sql", None)
+        if sql:
+            out |= {t.name for t in sqlglot.parse_one(sql).find_all(exp.Table)}
+    return out
 
 
 def _beside(text: str, a: Span, b: Span) -> bool:

@@ -137,6 +137,9 @@ class RulePlanner:
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
         mended, fixes = self._mend(question, ctx)
         trace = self._trace(mended, ctx, said)  # 'Hengtai's lot': the possessive makes it one lot
+        # 'scrap on the work orders that used lot X': a metric over the records a walk reaches
+        if (trace is None or trace.tally is None) and (scoped := self._figure_over_trace(mended, ctx, trace)):
+            return scoped
         if trace is not None:
             return Plan(kind="trace", planner=self.name, trace=trace, notes=[read_as(a, b, ctx.lang) for a, b in fixes])
         has_time = bool(find_times(question, ctx.as_of, ctx.layer))
@@ -154,6 +157,12 @@ class RulePlanner:
         """Typos of time and ranking words, then of the layer's names, rewritten before anything is read."""
         vocab = self.vocabulary(ctx)
         return rewritten(question, ctx, vocab, self._known(vocab))
+
+    def _figure_over_trace(self, question: str, ctx: PlanContext, trace: TraceRequest | None) -> Plan | None:
+        from assistant.plan.trace.scope import figure_over_trace
+
+        return figure_over_trace(question, ctx, lambda rest: self._plan_query(rest, fold(rest), ctx),
+                                 traced=trace is not None)
 
     def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
         try:

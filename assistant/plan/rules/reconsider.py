@@ -15,6 +15,7 @@ from assistant.plan.rules.shape_words import share_asked
 from assistant.plan.rules.spans import Span
 from assistant.plan.rules.steps import reachable
 from assistant.plan.rules.unknown import Leftover
+from assistant.plan.rules.vocab_build import other_determiners
 from semantic_layer.layer import Layer
 
 
@@ -159,4 +160,5 @@ def _named_in_full(metric: str, said: str, layer: Layer) -> bool:
     spec = layer.metric(metric)
     names = {n.lower() for n in (spec.label.en, spec.label.zh, *spec.synonyms.en, *spec.synonyms.zh)}
     said = said.strip().lower()
-    return said in names and (len(said.split()) >= 2 or (not said.isascii() and len(said) >= 4))
+    full = said in names or any(v in names for v in other_determiners(said))  # 'under their safety level'
+    return full and (len(said.split()) >= 2 or (not said.isascii() and len(said) >= 4))

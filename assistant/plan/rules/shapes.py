@@ -26,6 +26,8 @@ def counted_thing(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tu
     metric), when a count word comes before a dimension word whose table can be counted."""
     if shapes.count is None or parsed.metrics:
         return None
+    if text[max(0, shapes.count[0] - 1):shapes.count[0]] == "的" and text[shapes.count[0]] == "几":
+        return None  # '只看重庆的几条线': those few lines, no count
     after = sorted((span, d) for d, span in parsed.dim_words.items() if span[0] >= shapes.count[0])
     for span, dim in after[:1]:
         gap = text[shapes.count[1]:span[0]]

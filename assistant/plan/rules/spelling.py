@@ -15,9 +15,10 @@ import string
 
 from assistant.core.text import word_frequency
 
-# five to twenty letters: shorter words slip into others too easily; longer ones are no words (and the
-# candidates of a 20,000-letter 'word' would fill the memory)
-_WORD = re.compile(r"(?<![\w\-'])[A-Za-z]{5,20}(?![\w\-]|'(?!s\b))")  # "Yesturday's", not "don't"
+# four to twenty letters (four only for two letters swapped, 'donw'): other slips of shorter words turn
+# them into others too easily; longer ones are no words (and the candidates of a 20,000-letter 'word'
+# would fill the memory)
+_WORD = re.compile(r"(?<![\w\-'])[A-Za-z]{4,20}(?![\w\-]|'(?!s\b))")  # "Yesturday's", not "don't"
 _MIN_ZIPF = 3.0  # the general list's floor: a candidate must be an attested everyday word
 _MARGIN = 0.5  # the likeliest reading at least ~3x as common as the next, else no guess
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*|\n\s*)$")
@@ -34,7 +35,7 @@ def mend_spelling(question: str, known: set[str]) -> tuple[str, list[tuple[str, 
         low = word.lower()
         if low in known or word_frequency(low, "en") > 0.0:
             return word
-        meant = _likeliest(low, known)
+        meant = _likeliest(low, known) if len(low) > 4 else _swapped(low, known)
         if meant is None:
             return word
         fixes.append((word, meant))
@@ -64,6 +65,12 @@ def _likeliest(word: str, known: set[str]) -> str | None:
     if len(ranked) > 1 and word_frequency(ranked[0], "en") - word_frequency(ranked[1], "en") < _MARGIN:
         return None  # two readings about as likely: leave the word to be asked about
     return ranked[0]
+
+
+def _swapped(word: str, known: set[str]) -> str | None:
+    """A short word read only as the one everyday word two neighbouring letters swapped give."""
+    found = [c for c in _swaps(word) if c in known or word_frequency(c, "en") >= _MIN_ZIPF]
+    return found[0] if len(found) == 1 else None
 
 
 def _swaps(word: str) -> set[str]:

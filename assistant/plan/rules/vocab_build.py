@@ -49,12 +49,32 @@ def _add_with_singular(vocab: Vocabulary, forms: list[str], term: Term, *, every
     for form in forms:
         vocab.add(form, term)
     for form in forms:
+        for other in other_determiners(form):
+            if normalize(other) not in vocab.forms:
+                vocab.add(other, term)
+    for form in forms:
         one = singular(form)
         if one and (every or " " in one) and normalize(one) not in vocab.forms:
             vocab.add(one, term)
         many = _plural(form) if term.kind == "dimension" and " " in form else None
         if many and normalize(many) not in vocab.forms:  # 'complaint issue' -> 'complaint issues'
             vocab.add(many, term)
+
+
+_DETERMINERS = ("the", "its", "their", "our", "your")
+
+
+def other_determiners(form: str) -> list[str]:
+    """'under its safety level' -> 'under their / the / our safety level': a name's determiner is
+    said as any of them ('sit under their safety level')."""
+    words = form.split()
+    if len(words) < 3 or not form.isascii():
+        return []
+    at = [i for i, w in enumerate(words) if w.lower() in _DETERMINERS]
+    if len(at) != 1 or at[0] in (0, len(words) - 1):
+        return []
+    i = at[0]
+    return [" ".join([*words[:i], d, *words[i + 1:]]) for d in _DETERMINERS if d != words[i].lower()]
 
 
 def _plural(form: str) -> str | None:

@@ -213,9 +213,20 @@ def _time_node(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str 
             if min(abs(s - e0), abs(s0 - e)) <= 24 and graph.node(n).time_column]
     if near:
         return min(near)[1]
-    named = [(min(abs(w.start - e0), abs(s0 - w.end)), _member_node(w, request)) for w in [*p.words, *p.ids]]
-    dated = [(d, n) for d, n in named if n and graph.walkable(n) and graph.node(n).time_column]
-    return min(dated)[1] if dated else None
+    # 'the conditional Hengtai lot we took in back in November - which batches were built from it?': the
+    # things named in the date's own clause first (the lot), however near a word of the next one stands
+    clause = _clause_of(p.text, s0)
+    named = [(_clause_of(p.text, w.start) != clause, min(abs(w.start - e0), abs(s0 - w.end)), _member_node(w, request))
+             for w in [*p.words, *p.ids]]
+    dated = [(apart, d, n) for apart, d, n in named if n and graph.walkable(n) and graph.node(n).time_column]
+    return min(dated)[2] if dated else None
+
+
+_CLAUSE_BREAK = re.compile(r"\s[-–—]+\s|[–—;?!。？！；]")
+
+
+def _clause_of(text: str, at: int) -> int:
+    return len(_CLAUSE_BREAK.findall(text[:at]))
 
 
 def _dated_by_wording(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str | None:

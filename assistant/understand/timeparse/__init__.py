@@ -13,6 +13,7 @@ quarter / day without a year is the most recent one whose start is <= as_of.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
 
 from . import _en, _zh
@@ -45,11 +46,17 @@ def find_time_ranges(text: str, as_of: dt.date, *, naming_words: Collection[str]
 
     `naming_words` are the caller's nouns that number things ('line', 'store'): a number
     right after one is that thing's number, not a day ('line 5 Nov 2025' is November)."""
-    t = normalize(text)
+    t = _POSSESSIVE_PERIOD.sub(lambda m: m.group(1) + " ", normalize(text))  # same length: spans still index
     candidates = _base(t, as_of)
     if naming_words:
         candidates = [c for c in candidates if not _numbers_a_thing(t, c, naming_words)]
     return resolve(text, t, candidates, as_of)
+
+
+# 'last months energy', 'yesterdays scrap': a period's possessive typed without its apostrophe (only
+# before another word: 'over the last months' stays a vague plural)
+_POSSESSIVE_PERIOD = re.compile(
+    r"\b((?:last|this|previous|past)\s+(?:week|month|quarter|year)|yesterday|today)s(?=\s+[a-z])", re.I)
 
 
 def _numbers_a_thing(t: str, c: Cand, naming_words: Collection[str]) -> bool:

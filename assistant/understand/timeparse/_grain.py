@@ -37,6 +37,10 @@ _ZH = re.compile(
     r"|(?<=[和、及])(?P<z3>日期|月份|季度|年份)(?=.{0,12}$|[看统汇分的拆])")
 
 
+# 'the most recent weekly stock take', 'last monthly review': one record of a kind that recurs, not a grain
+_ONE_OF_THEM = re.compile(r"\b(?:latest|most\s+recent|newest|last|current)\s+$", re.I)
+
+
 def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
     """Leftmost grain word and its span in the original string, or None."""
     t = normalize(text)
@@ -45,6 +49,8 @@ def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
         for m in pat.finditer(t):
             g = m.groupdict()
             s, e = m.span()
+            if g.get("adj") and _ONE_OF_THEM.search(t[max(0, s - 16):s]):
+                continue
             if g.get("adj"):
                 grain = _EN_ADJ[g["adj"].lower()]
             elif g.get("u3") or g.get("z3"):
