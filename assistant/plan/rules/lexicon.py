@@ -185,7 +185,8 @@ WRITE_INTENT = re.compile(
     # 'customer signed off, please set CC-00070 to closed': an order to a record, said after its reason
     r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+)(?:set|mark|flag|switch|move)\s+(?:the\s+|this\s+|that\s+)?"
     r"[\w-]*\d[\w-]*\b.{0,30}\b(?:to|as)\s+\w+"
-    r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:change|edit|correct|rename|reassign|reopen|cancel|close)\s"
+    r"|^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?"
+    r"(?:change|edit|correct|rename|reassign|reopen|cancel|close|approve|reject|release|assign|hold)\s"
     r"(?:the|this|that|(?:[a-z]+\s+)?[a-z]{2,4}-\d)"
     # 'close complaint CC-00069 in the system': an act on a record, done in the system of record
     r"|\b(?:close|cancel|reopen|change|edit|mark|release|reject|approve)\b.{0,50}\b(?:in|on|into)\s+the\s+"
@@ -267,6 +268,7 @@ STOPWORDS_ZH = [
     "指标", "按", "各", "不同", "每", "个", "哪些", "哪个", "哪", "排名", "排行", "趋势", "变化", "那", "那么", "换成",
     "只看", "仅看", "拆分", "细分", "为", "把", "被", "所有", "全部", "总", "共", "一共", "总共", "期间", "时候",
     "全公司", "全厂", "整个公司", "公司整体", "全集团", "整体", "总体", "全体", "整个",
+    "状态", "状况", "现在", "目前", "当前",
     "期", "内", "发生", "出现", "以来", "至今", "到", "从", "自", "起", "条", "台", "家", "名", "项", "位", "种",
     "次", "最", "高", "低", "多", "少", "好", "差", "大", "小", "前", "后", "出", "得", "做", "生产", "是否", "？",
     "?", "，", ",", "。", "、", "！", "!", "：", ":", "；", ";", "（", "）", "(", ")", "“", "”", '"', "'",
@@ -339,8 +341,9 @@ NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\
 # Negations that leave nothing out: 'is it getting worse or not', '是不是', '有没有' ask yes or no; 'actual
 # start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
 # 'a raw count, not a percentage', '要件数不要百分比': the form of the answer declined (no member left out)
-DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+)?(?:an?\s+)?"
-                           r"(?:percentages?|percent|rates?|ratios?|shares?|proportions?|%)"
+DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+|in\s+|by\s+)?(?:an?\s+)?"
+                           r"(?:percentages?|percent|rates?|ratios?|shares?|proportions?|%"
+                           r"|minutes|mins|hours|hrs|days|pieces|pcs|units|kg|kwh|duration|time)\b"
                            r"|(?:不要|不是|不用)(?:百分比|比例|占比|比率)", re.I)
 ASIDE_NEGATION = re.compile(DECLINED_FORM.pattern
                             + r"|\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"

@@ -115,7 +115,7 @@ def _no_occasion_metrics(matches: list[Match], text: str, taken: list[Span]) -> 
     when the question names its own figure after it."""
     idioms = [i.span() for i in lx.BROKEN_DOWN_BY.finditer(text)]
     matches = [m for m in matches if not ("metric" in m.kinds and any(s <= m.start and m.end <= e for s, e in idioms))]
-    pre = lx.PREAMBLE.match(text)
+    pre = lx.PREAMBLE.match(text) or lx.SELF_INTRO.match(text)  # 'Quality here. Ningbo defect PPM by type'
     # Not when the opening clause names a period ('Ningbo defect mix last month - % by type': the topic,
     # said first), nor when it names members and nothing after it does ('Weida's open POs past the promised
     # date - PO number and date' asks before the dash; what follows lists what to show).

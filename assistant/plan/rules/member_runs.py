@@ -10,7 +10,8 @@ from typing import Any
 from assistant.plan.rules.vocab import Match, Term
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_JOIN = re.compile(r"[\s-]*")
+# adjacent, or a few words apart ('ADC12 die-casting alloy'): the name must then hold those words too
+_JOIN = re.compile(r"[\s-]*(?:[a-z0-9]+[\s-]+){0,3}")
 _WORD_BEFORE = re.compile(r"([a-z0-9]+)[\s-]+$")
 
 
@@ -31,9 +32,16 @@ def one_member_runs(matches: list[Match], text: str, values: Any) -> list[Match]
         while _is_value(matches[i]) and j + 1 < len(matches) and _is_value(matches[j + 1]) \
                 and _JOIN.fullmatch(text, matches[j].end, matches[j + 1].start):
             j += 1
-        merged = _merged(matches[i:j + 1], text, members, out[-1].end if out else 0) if j > i else None
-        out.extend([merged] if merged else matches[i:j + 1])
-        i = j + 1
+        # the longest run from here that one name holds ('ADC12 die-casting alloy', not '… alloy is in Ningbo')
+        for k in range(j, i, -1):
+            merged = _merged(matches[i:k + 1], text, members, out[-1].end if out else 0)
+            if merged is not None:
+                out.append(merged)
+                i = k + 1
+                break
+        else:
+            out.append(matches[i])
+            i += 1
     return out
 
 

@@ -249,7 +249,7 @@ _COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|�
 
 
 def counted_metric(group_by: list[str], value_spans: Sequence[tuple[int, int, str]], fits: set[str], text: str,
-                   layer: Layer) -> str | None:
+                   layer: Layer, readings: Sequence[set[str]] = ()) -> str | None:
     """'how many cracks', 'which machine had the most cracks': with no metric named, the members of a
     dimension whose layer declares the metric that counts them (`counted_by`) are counted by it."""
     if not (COUNT.search(text) or _COUNTING.search(text) or share_asked(text)):  # a share of them counts them too
@@ -261,7 +261,19 @@ def counted_metric(group_by: list[str], value_spans: Sequence[tuple[int, int, st
         kinds = [layer.dimension(d) for at, end, d in value_spans if d in layer.dimensions and (
             _COUNT_RIGHT_BEFORE.search(text[max(0, at - 12):at]) or _COUNT_RIGHT_AFTER.match(text, end))]
         counted = {c for d in kinds if (c := layer.count_metric(d.table)) is not None and c in fits}
+    if not counted and valued and COUNT.search(text):  # '急单里还没开工的有几张': the rows those states are of
+        counted = _rows_of_states(readings or [{d} for d in valued], fits, layer)
     return counted.pop() if len(counted) == 1 else None
+
+
+def _rows_of_states(readings: Sequence[set[str]], fits: set[str], layer: Layer) -> set[str]:
+    """The count of the one table every named value can be a state of (a column of its own, no entity)."""
+    def states(dims: set[str]) -> set[str]:
+        return {layer.dimension(d).table for d in dims if d in layer.dimensions
+                and layer.dimension(d).key_column == layer.dimension(d).column}
+
+    tables = set.intersection(*(states(r) for r in readings)) if readings else set()
+    return {c for t in tables if (c := layer.count_metric(t)) is not None and c in fits} if len(tables) == 1 else set()
 
 
 _COUNT_RIGHT_BEFORE = re.compile(r"\bhow\s+many\s+$|\bnumber\s+of\s+$", re.I)

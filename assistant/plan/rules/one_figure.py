@@ -24,6 +24,7 @@ from assistant.plan.rules.second_metrics import (
     pieces_where_named,
     rate_of_part_and_whole,
     same_clause,
+    side_by_side,
     value_naming_a_metric,
 )
 from assistant.plan.rules.shape_words import share_asked
@@ -134,6 +135,11 @@ def value_said_with_its_metric(out: Parsed, layer: Layer, text: str) -> None:
             return False
         if _beside(text, (m.start, m.end), span):
             return any(holds(f, m.text.strip().lower()) for f in forms)
+        # 'how many kg of material have we received': the metric's own verb, further off in its clause
+        word = m.text.strip().lower()
+        if word.isalpha() and same_clause(text, span, (m.start, m.end)) \
+                and any(re.search(rf"\b{re.escape(word)}\b", f) for f in forms if " " in f):
+            return True
         # 'what % of planned time were machines running': the word and the next are a piece of the name
         with_next = re.match(r"\s*[a-z]+", text[m.end:])
         phrase = (m.text + with_next.group(0)).strip().lower() if with_next else ""
@@ -158,11 +164,28 @@ def latest_names_the_reading(out: Parsed, layer: Layer, text: str) -> None:
         span = out.metric_spans.get(m)
         if span is None or not _LATEST_BEFORE.search(text[max(0, span[0] - 24):span[0]]):
             continue
+        if _said_elsewhere(out, m, layer, text, span) or any(side_by_side(out, m, o, text) for o in out.metrics):
+            continue  # '最新一次库存快照里，MCU还剩多少？安全库存是多少？': asked again in its own words
         tables = {x.table for x in layer.metric_measures(m)}
         if any(o != m and _rows_read(layer, {x.table for x in layer.metric_measures(o)}) & tables for o in out.metrics):
             out.metrics.remove(m)
             out.metric_spans.pop(m, None)
             return
+
+
+def _said_elsewhere(out: Parsed, metric: str, layer: Layer, text: str, span: Span) -> bool:
+    """Another of the metric's names stands outside `span` and outside the other metrics' words."""
+    spec = layer.metric(metric)
+    others = [s for o, s in out.metric_spans.items() if o != metric]
+    for form in {f.lower() for f in (spec.label.en, spec.label.zh, *spec.synonyms.all()) if f and len(f) > 1}:
+        at = text.find(form)
+        while at >= 0:
+            end = at + len(form)
+            if not (at < span[1] and span[0] < end) and not any(s <= at and end <= e for s, e in others) \
+                    and (not form.isascii() or re.match(r"\b", text[at:]) is not None):
+                return True
+            at = text.find(form, at + 1)
+    return False
 
 
 def _rows_read(layer: Layer, tables: set[str]) -> set[str]:

@@ -103,7 +103,7 @@ from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.rules.vocab_build import build_vocabulary
 from assistant.plan.rules.why import why_plan
-from assistant.plan.types import Plan, PlanContext, TraceRequest
+from assistant.plan.types import Plan, PlanContext
 from assistant.understand.timeparse import TimeMatch
 
 
@@ -136,12 +136,8 @@ class RulePlanner:
             if pattern is not None and pattern.search(text):
                 return Plan(kind="refuse", planner=self.name, message=refusal(kind, ctx.lang))
         mended, fixes = self._mend(question, ctx)
-        trace = self._trace(mended, ctx, said)  # 'Hengtai's lot': the possessive makes it one lot
-        # 'scrap on the work orders that used lot X': a metric over the records a walk reaches
-        if (trace is None or trace.tally is None) and (scoped := self._figure_over_trace(mended, ctx, trace)):
-            return scoped
-        if trace is not None:
-            return Plan(kind="trace", planner=self.name, trace=trace, notes=[read_as(a, b, ctx.lang) for a, b in fixes])
+        if (walk := self._walk(mended, ctx, said, fixes)) is not None:  # a trace, or a figure over what it reaches
+            return walk
         has_time = bool(find_times(question, ctx.as_of, ctx.layer))
         verified = match_verified(question, ctx.layer, ctx.as_of, has_time=has_time)
         if verified is not None and verified.sql:
@@ -158,18 +154,11 @@ class RulePlanner:
         vocab = self.vocabulary(ctx)
         return rewritten(question, ctx, vocab, self._known(vocab))
 
-    def _figure_over_trace(self, question: str, ctx: PlanContext, trace: TraceRequest | None) -> Plan | None:
-        from assistant.plan.trace.scope import figure_over_trace
+    def _walk(self, question: str, ctx: PlanContext, said: str, fixes: list[tuple[str, str]]) -> Plan | None:
+        from assistant.plan.trace.scope import walk_plan  # 'Hengtai's lot': `said` keeps the possessive
 
-        return figure_over_trace(question, ctx, lambda rest: self._plan_query(rest, fold(rest), ctx),
-                                 traced=trace is not None)
-
-    def _trace(self, question: str, ctx: PlanContext, said: str) -> TraceRequest | None:
-        try:
-            from assistant.plan.trace.detect import detect_trace
-        except ImportError:
-            return None
-        return detect_trace(question, ctx, said=said)
+        return walk_plan(question, ctx, said, self.name, lambda rest: self._plan_query(rest, fold(rest), ctx),
+                         [read_as(a, b, ctx.lang) for a, b in fixes])
 
     # ------------------------------------------------------------------ query
     def _read(self, question: str, text: str, ctx: PlanContext) -> Reading:
@@ -373,7 +362,8 @@ class RulePlanner:
         unit_metric = average_in_named_unit(fits, text, ctx.layer) or in_named_unit(fits, text, ctx.layer)
         other = unit_of_other(text, leftover.words, ctx.layer) if unit_metric else None  # 'overtime hours'
         valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
-        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer) or \
+        readings = [{x.ref for x in t} for _m, t in parsed.values if t]
+        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer, readings) or \
             counted_by_head(text, count, leftover.words, ctx.layer)
         if not leftover.words and unit_metric is None and counted is None:
             return self._no_words_for_a_metric(parsed, fits, times, ctx)

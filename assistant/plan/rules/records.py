@@ -74,7 +74,7 @@ _LISTED = re.compile(_LIST_WORDS + r"|\bshow\b|\bgive\b", re.I)
 
 # 'pull up the complaints - who raised each one', '在制的工单分别在做什么产品'
 _EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)\b|分别|各自"
-                       r"|\b(?:for|of|on)\s+each\s*[.?!]?\s*$", re.I)  # '…, with the vendor for each'
+                       r"|\b(?:for|of|on|[a-z]+ed)\s+each\s*[.?!]?\s*$", re.I)  # '…, with the vendor for each'
 _COMBOS = re.compile(r"\b(?:combinations?|combos?|pairs?|pairings?)\b|组合", re.I)
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
 
@@ -91,13 +91,15 @@ def _which_named(text: str, metric: str, layer: Layer, *, first: bool = False) -
     return re.search(rf"{opening}\s+(?:of\s+(?:the|our)\s+)?(?:[a-z]+\s+)?(?:{names})\b{verb}", text) is not None
 
 
-_WHICH_BEFORE = re.compile(r"(?:\bwhich|哪些|哪几个|哪几家|哪家)\s*$", re.I)
+_WHICH_BEFORE = re.compile(r"(?:\bwhich|哪些|哪几?(?:个|家|台|条|位|款|种|类))\s*$", re.I)
 
 
 def which_asked(text: str, dim_words: dict[str, Span]) -> list[str]:
     """The kinds asked for with 'which' beside records asked about ('any complaints last month? which
     customers'): the count for each of them, not the records one by one."""
-    return [d for d, (s, _e) in dim_words.items() if _WHICH_BEFORE.search(text, max(0, s - 8), s)]
+    # ('哪几台' may itself be the kind's word: '台' counts machines)
+    return [d for d, (s, _e) in dim_words.items()
+            if _WHICH_BEFORE.search(text, max(0, s - 8), s) or text.startswith("哪", s)]
 
 
 

@@ -11,6 +11,7 @@ from assistant.plan.rules.extract import find_times, mend_time_words
 from assistant.plan.rules.matching import kind_of, mend_typos, uncontract
 from assistant.plan.rules.mend import (
     blank_examples,
+    joined_verbs,
     lettered_member,
     mend_negated_states,
     periods_changed,
@@ -31,7 +32,9 @@ _COUNT_VERB = re.compile(r"数一下|数一数")
 # reckoned, said aside; it names no other figure to answer (blanked, the length kept)
 _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     r"|[,;(（]\s*(?:with\s+)?the\s+(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
-                    r"|[(（]\s*按(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]", re.I)
+                    r"|[(（]\s*按(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]"
+                    # '(by count, not minutes)': the unit declined names no figure, and its 'not' no negation
+                    r"|[,;]?\s*\bnot\s+(?:in\s+|by\s+)?(?:minutes|mins|hours|hrs|days|pieces|pcs|units|kg|kwh)\b", re.I)
 
 
 def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
@@ -43,5 +46,6 @@ def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
     mended, typos = mend_typos(mended, ctx, vocab, known, times)
     mended, slips = mend_spelling(mended, known)  # after the layer's names: 'suplier' is our word first
-    mended = split_compounds(mend_negated_states(blank_examples(lettered_member(mended, vocab), vocab), vocab), vocab)
+    mended = joined_verbs(lettered_member(mended, vocab), vocab)
+    mended = split_compounds(mend_negated_states(blank_examples(mended, vocab), vocab), vocab)
     return predicate_first(uninvert(mended, vocab), vocab), [*fixes, *typos, *slips]

@@ -55,7 +55,7 @@ def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: s
     forms = {m: {x.text.strip().lower() for x in matches if any(t.kind == "metric" and t.ref == m for t in x.terms)}
              for m in out.metrics}
     for m in list(out.metrics):
-        if any(o != m and _side_by_side(out, m, o, text) for o in out.metrics):
+        if any(o != m and side_by_side(out, m, o, text) for o in out.metrics):
             continue  # '库存和安全库存各是多少', 'on hand and safety stock': two figures asked side by side
         held = bool(forms[m]) and all(any(o != m and len(said[o]) > len(f) and holds(said[o], f)
                                           for o in out.metrics) for f in forms[m])
@@ -63,7 +63,7 @@ def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: s
             out.metrics.remove(m)
 
 
-def _side_by_side(out: Parsed, a: str, b: str, text: str) -> bool:
+def side_by_side(out: Parsed, a: str, b: str, text: str) -> bool:
     """`a` is said right before `b` with only 'and' / '和' / '、' between them."""
     (_s1, e1), (s2, _e2) = out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))
     return 0 < s2 - e1 <= 5 and re.fullmatch(r"\s*(?:and|&|和|与|及|、)\s*", text[e1:s2]) is not None
@@ -157,7 +157,13 @@ def _joined(text: str, out: Parsed, a: str, b: str) -> bool:
     """Two metrics asked side by side ('how many POs and how many late POs')."""
     (_s1, e1), (s2, _e2) = sorted([out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))])
     between = text[e1:s2]
+    if _RELATIVE.search(between):  # 'the POs that are still open and already past their date': what they are
+        return False
     return bool(_AND.search(between) or CLAUSE_BREAK.search(between))
+
+
+_RELATIVE = re.compile(r"\b(?:that|which|who)\s+(?:are|is|were|was|have|has|had)\b"
+                       r"|(?:的|里|中)[^，,。？?]*(?:而且|并且|且)")
 
 
 def _sums_on(metric: str, table: str, layer: Layer) -> bool:

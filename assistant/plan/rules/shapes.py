@@ -242,6 +242,8 @@ _SCOPE_ZH = re.compile(r"(?:里|中|当中|之中|里面|里头)\s*[,，]")
 _SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every)\b[^,?;]{3,80}?,", re.I)
 
 
+_TOPIC = re.compile(r"^\s*[^:：?？,，]{2,40}[:：]")
+
 # '% of the line's pieces', 'as a share of its plant total': the whole is that of the thing named, so a
 # filter on it stays on both sides and each group of the breakdown is the part.
 _WHOLE_OF = re.compile(r"\bof\s+(?:(?:the|its|their|this|that)\s+)?([a-z]+)?", re.I)
@@ -277,6 +279,10 @@ def _groups_own_whole(query: SemanticQuery, parsed: Parsed, shapes: Shapes, filt
 
 def _within_scope(query: SemanticQuery, parsed: Parsed, filtered: list[str], positions: dict[str, int],
                   text: str) -> list[str] | None:
+    topic = _TOPIC.match(text)  # 'Chongqing: breakdowns as a share of all downtime events': Chongqing's whole
+    part = [d for d in filtered if topic is not None and positions.get(d, -1) >= topic.end()]
+    if 0 < len(part) < len(filtered):
+        return list(dict.fromkeys(part))
     scope = _SCOPE_ZH.search(text) or _SCOPE_EN.search(text)
     if scope is None or parsed.metric_spans.get(query.metrics[0], (0, 0))[0] >= scope.end():
         return None  # the metric is the whole's: it must be said inside the scope

@@ -319,7 +319,8 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
         words = [w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]", _blank(gap, a[1], parsed)) if w]
         listed = re.search(r"[,，]", gap) and len(words) <= 1
         divided = per is not None and a[1] <= per[0] and per[1] <= b[0]  # 'scrap divided by good parts': one figure
-        if lx.METRIC_JOINERS.search(gap) or listed or divided:
+        asked_apart = re.search(r"[?？]", gap)  # '还剩多少？安全库存是多少？': two questions, both asked
+        if lx.METRIC_JOINERS.search(gap) or listed or divided or asked_apart:
             continue
         # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
         if len(words) >= 3 or any(w not in EN_CLOSED_CLASS and w.isascii() and len(w) > 2 for w in words):

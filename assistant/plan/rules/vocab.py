@@ -24,7 +24,7 @@ from assistant.understand.catalogue import Member
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
 LONGER_WINDOW_BONUS = 3.0  # score points per extra word: on a near tie the longer window wins
-EVERYDAY_ZIPF = 3.5  # words this common in general English are not treated as typos
+EVERYDAY_ZIPF = 3.0  # words this common in general English are not treated as typos
 _FUNCTION_CHARS = set("的了是在和与及把被为个这那哪吗呢么也都就还又")
 # the three de (possessive, complement, adverbial): grammar, typed interchangeably by the input method
 _DE = frozenset("的得地")
@@ -294,6 +294,8 @@ class Vocabulary:
         n = len(form)
         if window[k] in _DE and form[k] in _DE:
             return  # '好的坏的' is no '坏得' mistyped
+        if window[k] in "几多哪啥谁":
+            return  # '有几单' asks how many: no '急单' typed by sound
         named = any(t.member and t.member.label_zh == form and t.ref in self.entity_dims for t in terms) \
             or all(t.kind == "metric" for t in terms) \
             or all(t.kind == "dimension" for t in terms)  # '客述' for '客诉', '设被' for '设备': mistyped by sound

@@ -105,9 +105,12 @@ def build_vocabulary(layer: Layer, catalogue: ValueCatalogue) -> Vocabulary:
             vocab.add(label + ("es" if label.lower().endswith(("s", "x", "ch", "sh")) else "s"), term)
         kind = layer.dimension(member.dimension)
         kind_words = {w for f in (kind.label.en, *kind.synonyms.en) for w in normalize(f).split()}
+        kind_zh = [normalize(f) for f in (kind.label.zh, *kind.synonyms.zh) if f]
         for form in _parent_removed_forms(member, catalogue, member.dimension):
-            if normalize(form) in kind_words:
-                continue  # 'Paint defect' less 'paint' is 'defect', the kind's own word: no name of one member
+            said = normalize(form)
+            if said in kind_words or any(said in f for f in kind_zh) \
+                    or any(t.kind == "metric" for t in vocab.forms.get(said, [])):
+                continue  # 'Paint defect' less 'paint' is 'defect' ('涂装缺陷' less '涂装': '缺陷'): the kind's word
             vocab.add(form, Term("value", member.dimension, member, partial=True))
     _add_lettered(vocab, layer, catalogue)
     _add_value_sets(vocab, layer, catalogue)

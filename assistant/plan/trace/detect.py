@@ -25,6 +25,7 @@ from assistant.plan.trace.mentions import (
     find_ids,
     find_phrases,
     find_words,
+    said_short,
     vocab_for,
 )
 from assistant.plan.trace.number import mention_of, start_pick
@@ -88,7 +89,7 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
     time_range, time_span = _time("".join(chars), ctx.as_of, ctx.layer)
     blocked = [(m.start, m.end) for m in ids] + ([time_span] if time_span else [])
     id_starts = [m.start for m in ids]
-    words = [w for w in find_words(text, vocab, blocked) if not _labels_id(text, w, ids, id_starts)]
+    words = said_short(w for w in find_words(text, vocab, blocked) if not _labels_id(text, w, ids, id_starts))
     parsed = _Parsed(text, ids, words, time_range, time_span)
     for kind, table in (("strong", cues.STRONG), ("backward", cues.BACKWARD), ("forward", cues.FORWARD),
                         ("relation", cues.RELATION), ("which", cues.WHICH), ("who", cues.WHO),
@@ -209,13 +210,13 @@ def _time_node(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str 
     subject = _dated_by_wording(p, graph, request)
     if subject is not None:
         return subject
+    clause = _clause_of(p.text, s0)
     near = [(min(abs(s - e0), abs(s0 - e)), n) for s, e, n in p.spans.get("time_word", [])
-            if min(abs(s - e0), abs(s0 - e)) <= 24 and graph.node(n).time_column]
+            if min(abs(s - e0), abs(s0 - e)) <= 24 and graph.node(n).time_column and _clause_of(p.text, s) == clause]
     if near:
         return min(near)[1]
     # 'the conditional Hengtai lot we took in back in November - which batches were built from it?': the
     # things named in the date's own clause first (the lot), however near a word of the next one stands
-    clause = _clause_of(p.text, s0)
     named = [(_clause_of(p.text, w.start) != clause, min(abs(w.start - e0), abs(s0 - w.end)), _member_node(w, request))
              for w in [*p.words, *p.ids]]
     dated = [(apart, d, n) for apart, d, n in named if n and graph.walkable(n) and graph.node(n).time_column]

@@ -7,8 +7,8 @@ member names from the value catalogue, metric phrases from the layer's metrics.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -233,3 +233,14 @@ def find_phrases(text: str, forms: list[str] | tuple[str, ...],
             taken.add(s, e)
             out.append((s, e, starts.forms[i]))
     return sorted(out)
+
+
+def said_short(words: Iterable[Mention]) -> list[Mention]:
+    """'本月生产的成品批次里…列批次号': a kind's word said again without its first part ('批次' of '成品批次')
+    is that kind again, not the other kind the short word alone names (material lots)."""
+    out: list[Mention] = []
+    for w in words:
+        earlier = next((v for v in out if v.kind == "node" and v.node != w.node and len(v.text) > len(w.text)
+                        and v.text.endswith(w.text)), None) if w.kind == "node" else None
+        out.append(replace(w, node=earlier.node) if earlier is not None else w)
+    return out

@@ -9,17 +9,29 @@ finds, are the pipeline's: nothing here reads data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from assistant.core.text import fold
+from assistant.core.text import fold, has_cjk
 from assistant.plan.query import Filter, SemanticQuery
-from assistant.plan.trace.detect import _parse, _Parsed
+from assistant.plan.trace.detect import _parse, _Parsed, _target, detect_trace
 from assistant.plan.trace.mentions import Mention, vocab_for
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 
 _LINKS = ("strong", "relation", "backward", "forward", "demonstrative", "which")
+
+
+def walk_plan(question: str, ctx: PlanContext, said: str, planner: str, plan_rest: Callable[[str], Plan],
+              notes: list[str]) -> Plan | None:
+    """A trace plan, a figure over the records one reaches, or None (no genealogy question)."""
+    trace = detect_trace(question, ctx, said=said)
+    # 'scrap on the work orders that used lot X'
+    if (trace is None or trace.tally is None) and \
+            (scoped := figure_over_trace(question, ctx, plan_rest, traced=trace is not None)) is not None:
+        return scoped
+    return None if trace is None else Plan(kind="trace", planner=planner, trace=trace, notes=notes)
 
 
 def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str], Plan], *,
@@ -31,7 +43,9 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
         return None
     p = _parse(question, ctx)
     ids = [m for m in p.ids if m.node and graph.walkable(m.node)]
-    if not ids or len({m.node for m in ids}) != 1 or len(ids) != len(p.ids) or (traced and not _asks_a_metric(p)):
+    if not ids or len({m.node for m in ids}) != 1 or len(ids) != len(p.ids):
+        return None
+    if traced and not _asks_a_metric(p, graph):
         return None
     start = ids[0].node or ""
     words = [w for w in p.words if w.kind == "node" and w.node and graph.walkable(w.node)]
@@ -45,12 +59,18 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
     start_ids = list(dict.fromkeys(m.value or "" for m in ids))
     counts = {layer.count_metric(n.table) for n in graph.nodes.values()}
     # 'status of complaint CC-00070': nothing else asked (or only how many of them: 1) is the records
-    only_them = plan.kind in ("clarify", "refuse") or (query is not None and bool(counts & set(query.metrics)))
+    # nothing else asked: a question back for a metric with no options (a refusal of words the layer lacks
+    # stays a refusal: 'approve CC-1 for rework' is no look-up)
+    unread = (plan.kind == "clarify" and not plan.suggestions) or (plan.kind == "refuse" and not plan.not_understood)
+    only_them = unread or (query is not None and bool(counts & set(query.metrics)))
     if only_them:
         return None if traced else _records(layer, start, start_ids, plan.planner, ctx.lang)
     if plan.kind != "query" or query is None or not query.metrics or query.records:
         return None
     named = [w.node for w in words if w.node != start]
+    if any(_EACH_BEFORE.search(p.text, max(0, w.start - 10), w.start) and not _reached_by(layer, w.node, query.metrics)
+           for w in words):
+        return None  # 'went to each customer': a breakdown the figure cannot take is not dropped
     node = _node_for(layer, graph, start, named, query.metrics)
     if node is None:
         return None
@@ -63,10 +83,10 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
     return Plan(kind="trace", planner=plan.planner, trace=request, notes=plan.notes)
 
 
-def _asks_a_metric(p: _Parsed) -> bool:
+def _asks_a_metric(p: _Parsed, graph: GenealogyGraph) -> bool:
     """A walk's question asks a figure only by a metric's own words: 'which work order produced the batch'
     asks records ('produced' dates the batch), 'how many were scrapped on the WOs that used lot X' a figure."""
-    if p.spans.get("which") or p.spans.get("who"):
+    if p.spans.get("who") or _target(p, graph, has_cjk(p.text)) is not None:
         return False
     verbs = {(s, e) for s, e, _ in p.spans.get("time_word", [])}
     return any((s, e) not in verbs for s, e, _ in p.spans.get("metric", []))
@@ -93,13 +113,20 @@ def _id_labels(text: str, ids: list[Mention], ctx: PlanContext) -> list[tuple[in
     return out
 
 
+_EACH_BEFORE = re.compile(r"(?:\beach|\bper|\bby|\bevery|各|每个?|按|分)\s*$", re.I)
+
+
+def _reached_by(layer: Layer, node: str | None, metrics: list[str]) -> bool:
+    dim = layer.record_dimensions.get(node or "")
+    return dim is not None and all(layer.reaches(m, dim.name) for m in metrics)
+
+
 def _node_for(layer: Layer, graph: GenealogyGraph, start: str, named: list[str | None],
               metrics: list[str]) -> str | None:
     """The kind of record the figure is kept over: one named that the metric reaches, else the start,
     else the nearest kind it reaches (upstream or downstream of the start)."""
     def reaches(node: str | None) -> bool:
-        dim = layer.record_dimensions.get(node or "")
-        return dim is not None and all(layer.reaches(m, dim.name) for m in metrics)
+        return _reached_by(layer, node, metrics)
 
     said = [n for n in named if reaches(n)]
     if said:

@@ -71,7 +71,11 @@ def _amount_node(words: Sequence[Mention], verbs: Sequence[tuple[int, int, str]]
     target = request.target_node
     if each and target:
         carrying = [(d, n) for d, n in dated if graph.node(target).key in _columns(graph, layer, n)]
-        dated = carrying or dated
+        if carrying:
+            return min(carrying)[1]
+        # 'how many pieces made from lot X went to each customer': the records that say which customer
+        if (carrier := _carrier(graph, layer, request, target)) is not None:
+            return carrier
     if dated:
         return min(dated)[1]
     named = [w.node for w in words if w.kind == "node" and w.node and graph.walkable(w.node)
@@ -80,6 +84,18 @@ def _amount_node(words: Sequence[Mention], verbs: Sequence[tuple[int, int, str]]
         return named[-1]
     target = request.target_node
     return target if target and graph.node(target).quantity_column else None
+
+
+def _carrier(graph: GenealogyGraph, layer: Layer, request: TraceRequest, target: str) -> str | None:
+    """The one kind of record with a quantity that names the target (of several, the one the layer says
+    things leave the plant by: shipments, not the complaints that also name a customer)."""
+    key = graph.node(target).key
+    carrying = [n.name for n in graph.nodes.values() if n.quantity_column and graph.walkable(n.name)
+                and n.name not in (target, request.start_node) and key in _columns(graph, layer, n.name)]
+    delivered = graph.spec.impact.delivered_via
+    if len(carrying) > 1 and delivered in carrying:
+        carrying = [delivered]
+    return carrying[0] if len(carrying) == 1 else None
 
 
 def _columns(graph: GenealogyGraph, layer: Layer, node: str) -> set[str]:
