@@ -10,6 +10,7 @@ import pytest
 
 from assistant.plan.rules.spelling import mend_spelling
 from assistant.understand.timeparse import find_grain
+from tests.planner_cases import conversation
 
 
 @pytest.mark.parametrize("question", [
@@ -125,3 +126,93 @@ def test_a_date_in_the_starts_own_clause_dates_the_start(pipeline: Any) -> None:
                           "which batches were made from it?")
     assert answer.status == "ok", answer.message
     assert answer.rows and all(r[0].startswith("B2025111") for r in answer.rows), answer.rows
+
+
+# -- readings from blind22's classes, in other words ---------------------------------------------------------
+@pytest.mark.parametrize(("question", "metrics", "filters"), [
+    ("the 42CrMo alloy steel bar stock at Suzhou", ["on_hand_stock"], {"material": ["MAT-ST02"], "plant": ["SZ"]}),
+    ("宁波本月critical级别的缺陷一共多少件", ["defect_quantity"], {"plant": ["NB"], "severity": ["critical"]}),
+    ("加急单里还没开工的有几张", ["work_order_count"],
+     {"work_order_priority": ["urgent"], "work_order_status": ["planned"]}),
+    ("how many kg of resin did we receive from Hengtai Metals in 2024", ["received_quantity"],
+     {"material_type": ["resin"], "supplier": ["SUP-04"]}),
+])
+def test_members_and_states_are_read_once_and_whole(pipeline: Any, question: str, metrics: list[str],
+                                                   filters: dict[str, list[str]]) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq is not None and sq["metrics"] == metrics, sq
+    assert {f["field"]: sorted(f["values"]) for f in sq["filters"]} == {k: sorted(v) for k, v in filters.items()}, sq
+
+
+@pytest.mark.parametrize(("turns", "filters"), [
+    (("SZ-L2本月停机多少分钟", "其中计划停机多少"), {"line": ["SZ-L2"], "downtime_category": ["planned"]}),
+    (("上个月各条线的OEE", "只看宁波的几条线"), {"plant": ["NB"]}),
+])
+def test_a_follow_up_about_part_of_the_figure_keeps_its_scope(pipeline: Any, turns: tuple[str, ...],
+                                                              filters: dict[str, list[str]]) -> None:
+    first = conversation(pipeline, turns[0]).semantic_query
+    sq = conversation(pipeline, *turns).semantic_query
+    assert sq is not None and sq["metrics"] == first["metrics"] and sq["time_range"] == first["time_range"], sq
+    assert {f["field"]: f["values"] for f in sq["filters"]} == filters, sq
+
+
+@pytest.mark.parametrize(("question", "start"), [
+    ("last weeks scrap for Ningbo", "2025-12-22"),
+    ("yesterdays output at Suzhou", "2025-12-30"),
+])
+def test_a_periods_possessive_without_its_apostrophe(pipeline: Any, question: str, start: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq is not None and sq["time_range"]["start"] == start, sq
+
+
+def test_crews_are_shifts(pipeline: Any) -> None:
+    sq = pipeline.ask("scrap rate: day crew versus evening crew").semantic_query
+    assert sq is not None and sq["filters"] == [{"field": "shift", "op": "in", "values": ["A", "B"]}], sq
+
+
+def test_an_everyday_word_is_no_typo_of_a_layer_name(pipeline: Any) -> None:
+    sq = pipeline.ask("OEE by plant, I need it for the containment meeting").semantic_query
+    assert sq is not None and sq["metrics"] == ["oee"], sq  # 'containment' is no 'consignment' (shipments)
+
+
+@pytest.mark.parametrize(("question", "records"), [
+    ("show me the Weida POs that are still open and already overdue", "overdue_po_count"),
+    ("List the open complaints with the customer who raised each", "customer_complaints"),
+])
+def test_rows_said_with_what_they_are_are_listed(pipeline: Any, question: str, records: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq is not None and sq["records"] == records, sq
+
+
+@pytest.mark.parametrize("question", ["苏州2号线这周哪几台设备停过机", "上个月宁波3号线哪几台设备出过故障"])
+def test_which_machines_are_the_machines_once_each(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq is not None and sq["dimensions"] == ["machine"] and sq["metrics"] and not sq.get("records"), sq
+
+
+def test_which_members_of_a_kind_on_a_line(pipeline: Any) -> None:
+    answer = pipeline.ask("which machines on CQ-L2 are CNCs?")
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == [], answer.message
+    assert answer.semantic_query["dimensions"] == ["machine"] and answer.rows
+
+
+def test_two_questions_in_one_message_are_both_answered(pipeline: Any) -> None:
+    sq = pipeline.ask("最新一期盘点里苏州的PA66还剩多少？安全库存又是多少？").semantic_query
+    assert sq is not None and sq["metrics"] == ["on_hand_stock", "safety_stock_level"], sq
+
+
+def test_a_declined_unit_is_neither_a_figure_nor_a_negation(pipeline: Any) -> None:
+    answer = pipeline.ask("Ningbo: unplanned stops as a share of all downtime events last quarter (count, not hours)")
+    assert answer.status == "ok", answer.message
+    sq = answer.semantic_query
+    assert sq["metrics"] == ["downtime_events_count"] and sq["share"] == ["downtime_category"], sq
+
+
+def test_who_is_asking_names_no_figure(pipeline: Any) -> None:
+    sq = pipeline.ask("Maintenance here. MTTR by machine type for last month?").semantic_query
+    assert sq is not None and sq["metrics"] == ["mttr_min"] and sq["dimensions"] == ["machine_type"], sq
+
+
+def test_the_batches_said_again_short_are_still_the_batches(pipeline: Any) -> None:
+    sq = pipeline.ask("上周生产的成品批次里哪些被冻结了？给我批次号").semantic_query
+    assert sq is not None and sq["records"] == "finished_batches", sq

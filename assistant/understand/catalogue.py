@@ -98,7 +98,10 @@ def model_codes(name: str) -> set[str]:
     """'ADC12', 'A356', '42CrMo', '32-bit': the model code inside a name ('Die-casting aluminium alloy
     ADC12'), which buyers say alone. Letters and digits together, three characters or more; kept
     (by `short_names`) only when one member has it."""
-    return {lookup_key(c) for c in _CODE.findall(name) if len(c) >= 3 and not c.startswith("#")}
+    codes = {c for c in _CODE.findall(name) if len(c) >= 3 and not c.startswith("#")}
+    # 'PA66' of 'PA66-GF30': each hyphened part that is a code itself (kept only when one member has it)
+    parts = {p for c in codes if "-" in c for p in c.split("-") if len(p) >= 3 and _CODE.fullmatch(p)}
+    return {lookup_key(c) for c in codes | parts}
 
 
 _NUMBERED = re.compile(r"^(?:#|no\.?\s*)\d+$", re.I)

@@ -266,6 +266,35 @@ def counted_metric(group_by: list[str], value_spans: Sequence[tuple[int, int, st
     return counted.pop() if len(counted) == 1 else None
 
 
+def rows_metric(parsed: Parsed, text: str, fits: set[str], layer: Layer, count: Span | None,
+                words: list[str]) -> str | None:
+    """With no metric named, the one the rows named stand for: their amount by a date's verb, their count by
+    the members named ('how many cracks', '急单里还没开工的有几张'), or by the word after a count word."""
+    valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
+    readings = [{x.ref for x in t} for _m, t in parsed.values if t]
+    return amount_by_role(parsed.time_roles, [v[2] for v in valued], text, fits, layer) \
+        or counted_metric(parsed.group_by, valued, fits, text, layer, readings) \
+        or counted_by_head(text, count, words, layer)
+
+
+_AMOUNT = re.compile(r"\bhow\s+(?:many|much)\s+(?:kg|kgs|kilos?|kilograms?|tons?|tonnes?|pieces|pcs|units)\b"
+                     r"|\bhow\s+much\b|多少(?:公斤|千克|吨|件|kg)", re.I)
+
+
+def amount_by_role(roles: Sequence[str], dims: Sequence[str], text: str, fits: set[str], layer: Layer) -> str | None:
+    """'how many kg did we receive from Hengtai': no metric named, an amount asked and one table's date said
+    by its verb (of the tables the named members reach): that table's one plain total (the lots' quantity)."""
+    tables = {t for r in roles if all(layer.join_path(t := r.split(".", 1)[0], layer.dimension(d).table)
+                                      for d in dims if d in layer.dimensions)}
+    if len(tables) != 1 or not _AMOUNT.search(text):
+        return None
+    table = tables.pop()
+    sums = [m.name for m in layer.spec.metrics if m.name in fits and (refs := layer.metric_measures(m.name))
+            and len(refs) == 1 and refs[0].table == table and refs[0].agg == "sum" and not refs[0].filter
+            and m.expr.strip() == refs[0].name]
+    return sums[0] if len(sums) == 1 else None
+
+
 def _rows_of_states(readings: Sequence[set[str]], fits: set[str], layer: Layer) -> set[str]:
     """The count of the one table every named value can be a state of (a column of its own, no entity)."""
     def states(dims: set[str]) -> set[str]:

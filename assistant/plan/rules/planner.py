@@ -45,12 +45,11 @@ from assistant.plan.rules.messages import (
 )
 from assistant.plan.rules.metric_choice import (
     average_in_named_unit,
-    counted_by_head,
-    counted_metric,
     counted_times,
     fit_metrics,
     in_named_unit,
     metric_from_previous,
+    rows_metric,
     unit_named,
     unit_span,
     value_before_rows,
@@ -361,10 +360,7 @@ class RulePlanner:
         fits = reachable(parsed, ctx.layer)
         unit_metric = average_in_named_unit(fits, text, ctx.layer) or in_named_unit(fits, text, ctx.layer)
         other = unit_of_other(text, leftover.words, ctx.layer) if unit_metric else None  # 'overtime hours'
-        valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
-        readings = [{x.ref for x in t} for _m, t in parsed.values if t]
-        counted = None if unit_metric else counted_metric(parsed.group_by, valued, fits, text, ctx.layer, readings) or \
-            counted_by_head(text, count, leftover.words, ctx.layer)
+        counted = None if unit_metric else rows_metric(parsed, text, fits, ctx.layer, count, leftover.words)
         if not leftover.words and unit_metric is None and counted is None:
             return self._no_words_for_a_metric(parsed, fits, times, ctx)
         guess = guess_metric(leftover.words, ctx.layer, fits)
