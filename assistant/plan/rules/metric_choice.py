@@ -284,8 +284,9 @@ _AMOUNT = re.compile(r"\bhow\s+(?:many|much)\s+(?:kg|kgs|kilos?|kilograms?|tons?
 def amount_by_role(roles: Sequence[str], dims: Sequence[str], text: str, fits: set[str], layer: Layer) -> str | None:
     """'how many kg did we receive from Hengtai': no metric named, an amount asked and one table's date said
     by its verb (of the tables the named members reach): that table's one plain total (the lots' quantity)."""
-    tables = {t for r in roles if all(layer.join_path(t := r.split(".", 1)[0], layer.dimension(d).table)
-                                      for d in dims if d in layer.dimensions)}
+    tables = {r.split(".", 1)[0] for r in roles}
+    tables = {t for t in tables
+              if all(layer.join_path(t, layer.dimension(d).table) for d in dims if d in layer.dimensions)}
     if len(tables) != 1 or not _AMOUNT.search(text):
         return None
     table = tables.pop()

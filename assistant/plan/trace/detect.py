@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
-from typing import Literal
 
 from assistant.core.calendar import TimeRange
 from assistant.core.text import fold, has_cjk
@@ -29,7 +27,9 @@ from assistant.plan.trace.mentions import (
     vocab_for,
 )
 from assistant.plan.trace.number import mention_of, start_pick
-from assistant.plan.trace.tally import find_tally
+from assistant.plan.trace.parsed import ParsedQuestion as _Parsed
+from assistant.plan.trace.tally import AMOUNT, find_tally
+from assistant.plan.trace.targets import direction, final_target, not_the_start, target_named
 from assistant.plan.types import PlanContext, TraceRequest
 from assistant.understand.catalogue import naming_words
 from assistant.understand.timeparse import find_time_ranges
@@ -37,22 +37,6 @@ from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 
 _EARLIEST = dt.date(1900, 1, 1)
-# How far after 'which' its node word may stand: a question has a few words between them ('which of
-# the other affected customers'); looking further, for every 'which' of a long text, was quadratic.
-_WHICH_REACH = 200
-
-
-@dataclass
-class _Parsed:
-    text: str
-    ids: list[Mention]
-    words: list[Mention]  # genealogy words and members, left to right
-    time: TimeRange | None = None
-    time_span: tuple[int, int] | None = None
-    spans: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # cue kind -> hits
-
-    def has(self, kind: str) -> bool:
-        return bool(self.spans.get(kind))
 
 
 def _time(text: str, as_of: dt.date, layer: Layer) -> tuple[TimeRange | None, tuple[int, int] | None]:
@@ -109,38 +93,6 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
     said = {(s, e) for k in ("relation", "backward", "forward", "time_word") for s, e, _ in parsed.spans[k]}
     parsed.words = [w for w in parsed.words if w.kind != "member" or (w.start, w.end) not in said]
     return parsed
-
-
-def _gap_ok(text: str, start: int, end: int, zh: bool) -> bool:
-    gap = text[start:end].strip()
-    if zh:
-        return len(gap) <= 3
-    return all(w in cues.FILLER_EN for w in gap.replace("'s", "").split())
-
-
-def _gap_closed(text: str, start: int, end: int, zh: bool) -> bool:
-    """No longer gap from `start` can be ok either: too long (Chinese), or (English) a word that is
-    no filler stands whole in it, before its last space."""
-    gap = text[start:end]
-    if zh:
-        return len(gap.strip()) > 3
-    head = gap[:max(gap.rfind(" "), 0)]
-    return any(w not in cues.FILLER_EN for w in head.replace("'s", "").split())
-
-
-def _target(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
-    """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
-    nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
-    starts = [w.start for w in nodes]  # p.words are left to right
-    for _start, e, _form in p.spans.get("which", []):
-        for w in nodes[bisect_left(starts, e):bisect_left(starts, e + _WHICH_REACH)]:
-            if _gap_ok(p.text, e, w.start, zh):
-                return w.node
-            if _gap_closed(p.text, e, w.start, zh):
-                break
-    if p.has("who") and graph.spec.impact.notify:
-        return graph.spec.impact.notify
-    return None
 
 
 def _attachable(ctx: PlanContext, node: str, member: Mention, graph: GenealogyGraph) -> bool:
@@ -223,7 +175,7 @@ def _time_node(p: _Parsed, graph: GenealogyGraph, request: TraceRequest) -> str 
     return min(dated)[2] if dated else None
 
 
-_CLAUSE_BREAK = re.compile(r"\s[-–—]+\s|[–—;?!。？！；]")
+_CLAUSE_BREAK = re.compile(r"\s[-–—]+\s|[–—;?!。？！；，,（）()]")
 
 
 def _clause_of(text: str, at: int) -> int:
@@ -260,7 +212,7 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     members = [w for w in p.words if w.kind == "member"]
     if _a_figure(p, graph, node_words) or _its_own_records(p, ctx, graph, node_words, members):
         return None
-    target = _target(p, graph, zh)
+    target = target_named(p, graph, zh)
     # "which line made batch B1?", "what products were made from lot X?": a context node asked for.
     attribute = target is not None and not graph.walkable(target)
     if not _asks_about_genealogy(p, graph, node_words, members, attribute, asked=_asked_first(p, target)):
@@ -268,6 +220,7 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     start = _choose_start(p, ctx, graph, target, members)
     if start is None:
         return None
+    target = not_the_start(p, graph, node_words, start, target)
     if attribute and graph.walk_target(start, target) is None:
         target = None  # a context node the start cannot reach: fall back to the walkable nodes named
     request = TraceRequest(start_node=start)
@@ -282,8 +235,8 @@ def detect_trace(question: str, ctx: PlanContext, *, said: str | None = None) ->
     anchored = bool(request.start_ids or request.start_filters or request.context or request.node_filters)
     if not p.ids and not anchored and not p.has("strong") and not demonstrative:
         return None  # "which customers filed complaints last month": a plain metric question
-    request.target_node = _final_target(p, graph, node_words, start, target)
-    request.direction = _direction(p, graph, start, request.target_node)
+    request.target_node = final_target(p, graph, node_words, start, target)
+    request.direction = direction(p, graph, start, request.target_node)
     if p.time is not None:
         request.time_range = p.time
         request.time_node = _time_node(p, graph, request)
@@ -367,10 +320,13 @@ def _asked_first(p: _Parsed, target: str | None) -> bool:
 
 
 def _metric_hits(p: _Parsed, attribute: bool) -> list[tuple[int, int, str]]:
-    """Metric phrases in the question; with ids and a context node asked for, a time word is no metric."""
+    """Metric phrases in the question; with ids, a time word is no metric."""
     metric = p.spans.get("metric", [])
-    if attribute and p.ids:  # there 'made' is the verb of the batch, not the output metric
-        metric = [h for h in metric if not any(h[:2] == w[:2] for w in p.spans.get("time_word", []))]
+    verbs = p.spans.get("time_word", [])
+    if p.ids:  # 'made', '产出' ('LOT-1 生产出来的成品批次'): a dating verb of the records, not the output metric
+        metric = [h for h in metric if not any(h[0] < w[1] and w[0] < h[1] for w in verbs)]
+    if p.has("which") and (p.has("relation") or p.has("forward")):  # '发给了哪些客户，各发了多少件': a tally
+        metric = [h for h in metric if not AMOUNT.search(h[2])]
     return metric
 
 
@@ -382,24 +338,3 @@ def _continue_last_trace(request: TraceRequest, ctx: PlanContext) -> None:
             request.start_ids = list(last.start_ids)
         else:
             request.context = last
-
-
-def _final_target(p: _Parsed, graph: GenealogyGraph, node_words: list[Mention], start: str,
-                  target: str | None) -> str | None:
-    """The node asked for, else the last other walkable node named; never the start itself."""
-    if target is None:
-        others = [w.node for w in [*node_words, *p.ids] if w.node and graph.walkable(w.node) and w.node != start]
-        target = others[-1] if others else None
-    if target is not None and graph.relation(start, target) is None and target == start:
-        target = None
-    return target
-
-
-def _direction(p: _Parsed, graph: GenealogyGraph, start: str,
-               target: str | None) -> Literal["forward", "backward", "both"]:
-    """Which way to walk: towards the target when there is one, else as the cue words say."""
-    walk_to = graph.walk_target(start, target)  # a line: the work orders it describes
-    if walk_to and walk_to != start:
-        return graph.relation(start, walk_to) or "both"
-    backward, forward = p.has("backward"), p.has("forward")
-    return "backward" if backward and not forward else "forward" if forward and not backward else "both"

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from assistant.core.text import fold, has_cjk
 from assistant.plan.query import Filter, SemanticQuery
-from assistant.plan.trace.detect import _parse, _Parsed, _target, detect_trace
+from assistant.plan.trace.detect import _parse, _Parsed, detect_trace
 from assistant.plan.trace.mentions import Mention, vocab_for
+from assistant.plan.trace.targets import target_named
 from assistant.plan.types import Plan, PlanContext, TraceRequest
 from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
@@ -45,8 +46,8 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
     ids = [m for m in p.ids if m.node and graph.walkable(m.node)]
     if not ids or len({m.node for m in ids}) != 1 or len(ids) != len(p.ids):
         return None
-    if traced and not _asks_a_metric(p, graph):
-        return None
+    if (traced and not _asks_a_metric(p, graph)) or target_named(p, graph, has_cjk(p.text)) is not None:
+        return None  # 'CC-1对应的工单产出了哪些批次': which records, asked of the walk
     start = ids[0].node or ""
     words = [w for w in p.words if w.kind == "node" and w.node and graph.walkable(w.node)]
     spans = [(m.start, m.end) for m in ids] + [(w.start, w.end) for w in words] + _id_labels(p.text, ids, ctx)
@@ -63,8 +64,9 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
     # stays a refusal: 'approve CC-1 for rework' is no look-up)
     unread = (plan.kind == "clarify" and not plan.suggestions) or (plan.kind == "refuse" and not plan.not_understood)
     only_them = unread or (query is not None and bool(counts & set(query.metrics)))
-    if only_them:
-        return None if traced else _records(layer, start, start_ids, plan.planner, ctx.lang)
+    if only_them:  # (not when another kind is named: 'LOT-1做出来的成品批次里哪几批还hold着' asks of the batches)
+        others = any(w.node != start for w in words)
+        return None if traced or others else _records(layer, start, start_ids, plan.planner, ctx.lang)
     if plan.kind != "query" or query is None or not query.metrics or query.records:
         return None
     named = [w.node for w in words if w.node != start]
@@ -86,7 +88,7 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
 def _asks_a_metric(p: _Parsed, graph: GenealogyGraph) -> bool:
     """A walk's question asks a figure only by a metric's own words: 'which work order produced the batch'
     asks records ('produced' dates the batch), 'how many were scrapped on the WOs that used lot X' a figure."""
-    if p.spans.get("who") or _target(p, graph, has_cjk(p.text)) is not None:
+    if p.spans.get("who") or target_named(p, graph, has_cjk(p.text)) is not None:
         return False
     verbs = {(s, e) for s, e, _ in p.spans.get("time_word", [])}
     return any((s, e) not in verbs for s, e, _ in p.spans.get("metric", []))

@@ -16,7 +16,7 @@ from assistant.plan.types import TraceRequest, TraceTally
 from semantic_layer.genealogy import GenealogyGraph
 from semantic_layer.layer import Layer
 
-_AMOUNT = re.compile(r"\bhow\s+many\s+(?:finished\s+)?(?:units|pieces|pcs|parts)\b|\b(?:qty|quantity|units|pcs)\b"
+AMOUNT = re.compile(r"\bhow\s+many\s+(?:finished\s+)?(?:units|pieces|pcs|parts)\b|\b(?:qty|quantity|units|pcs)\b"
                      r"|\bhow\s+much\b(?!\s+of\s+(?:it|them|this|that)\b)"
                      r"|多少件|几件|件数|数量|发了多少|发出去多少|出了多少|多少货", re.I)
 _COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|几批|多少批|几个|多少个|几张|各有几|分别几|各几", re.I)
@@ -32,9 +32,9 @@ def find_tally(text: str, words: Sequence[Mention], verbs: Sequence[tuple[int, i
     by_status = _status_breakdown(text, graph, layer)
     if by_status is not None and _COUNT.search(text):
         return TraceTally(node=by_status, measure="count", by="status")
-    if not _AMOUNT.search(text):
+    if not AMOUNT.search(text):
         return None
-    amount = _AMOUNT.search(text)
+    amount = AMOUNT.search(text)
     target = request.target_node
     each = bool(target and not _TOTAL.search(text) and _EACH.search(text))
     node = _amount_node(words, verbs, graph, layer, request, amount.start() if amount else 0, each)
