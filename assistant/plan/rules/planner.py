@@ -62,7 +62,7 @@ from assistant.plan.rules.proper_names import proper_name_before, which_one_name
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
-from assistant.plan.rules.records import LIST_NOUN, listed_kinds, records_asked
+from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import per_piece
@@ -258,8 +258,10 @@ class RulePlanner:
         filters, stop = self._filters(r, metrics, text, ctx)
         if stop is not None:
             return stop
-        # A bare dimension word is the question's subject ("设备平均运行") unless a ranking needs it.
-        group_by = [d for d in parsed.group_by if keeps_bare(found, parsed, text) or d not in parsed.bare_dims]
+        # A bare dimension word is the question's subject ("设备平均运行") unless a ranking needs it, or
+        # it names what to list ('列出工厂和物料')
+        group_by = [d for d in parsed.group_by if keeps_bare(found, parsed, text) or d not in parsed.bare_dims
+                    or listed_after_verb(text, parsed.dim_words.get(d))]
         dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer, text)
         if dropped and not previous:  # never answer without a breakdown that was asked for
             return Plan(kind="clarify", planner=self.name, not_understood=r.unknown,

@@ -20,7 +20,9 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
     """The table whose individual records a question asks to see ('list the open POs', '正在生产的工单清单'),
     when the reading found only their count: answering the count instead would answer another question.
     Not when the list word names a breakdown ('哪些供应商的来料被拒收': the suppliers, not the lots)."""
-    combos = _COMBOS.search(text) is not None  # 'which plant/material combinations': the rows, each with both
+    # 'which plant/material combinations', '列出工厂和物料', '哪个厂的哪种料': the rows, each with both
+    combos = _COMBOS.search(text) is not None or _kinds_listed(text, dim_words or {}) >= 2 \
+        or len(which_asked(text, dim_words or {})) >= 2
     if len(query.metrics) != 1 or query.share or query.per or query.time_grain or (
             shapes.count is not None and not combos):  # (a 'stock count' then names the snapshot, not a count)
         return None
@@ -77,6 +79,19 @@ _EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b|\beach of (?:them|those|these)
                        r"|\b(?:for|of|on|[a-z]+ed)\s+each\s*[.?!]?\s*$", re.I)  # '…, with the vendor for each'
 _COMBOS = re.compile(r"\b(?:combinations?|combos?|pairs?|pairings?)\b|组合", re.I)
 _WHICH_FIRST = re.compile(r"\s*which\b(?!\s+(?:is|was|one|of)\b)", re.I)  # 'which orders were late'
+
+
+def _kinds_listed(text: str, dim_words: dict[str, Span]) -> int:
+    """How many kinds are named after a list verb ('列出工厂和物料', 'list plant and material')."""
+    return sum(1 for span in dim_words.values() if listed_after_verb(text, span))
+
+
+def listed_after_verb(text: str, span: Span | None) -> bool:
+    verb = _LIST_VERB.search(text)
+    return span is not None and verb is not None and span[0] >= verb.end()
+
+
+_LIST_VERB = re.compile(r"列出|列一下|\blist\b", re.I)
 
 
 def _which_named(text: str, metric: str, layer: Layer, *, first: bool = False) -> bool:

@@ -35,6 +35,8 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|\bwhich\s+(?:of\s+(?:our|the|all)\s+)?\w+(?:\s+[\w-]+){0,3}?\s+(?:are|is|belong|do\s+we\s+(?:have|get|buy|use|source|order|work\s+with)|does)\b"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are\s+there|do\s+we\s+(?:have|get|buy|use|source|stock))\b"
                   r"|\bwho\s+are\s+(?:our|the|all)\b|^\s*what\s+(?:were|are)\s+(?!the\s+(?:top|bottom)\b)"
+                  # 'customers we have in Europe?', 'suppliers we work with in Germany'
+                  r"|^\s*(?:all\s+(?:the\s+)?|our\s+|the\s+)?[a-z]+\s+(?:that\s+)?we\s+(?:have|use|buy|work\s+with)\b"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:in|on|at|from|under|part\s+of)\b"
                   r"|列出|列一下|列个|有哪些|都有哪些|是哪些|哪几(?:家|个|台|条|位|种)|分别是(?!多少|几)|及其|以及它们的"
                   r"|和它们的|(?:分别|各自)(?:做|生产|是)什么"

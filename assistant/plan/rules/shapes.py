@@ -189,7 +189,7 @@ def _residue(name: str, own_words: tuple[str, ...]) -> str:
 
 def _said_at(words: str, text: str) -> int | None:
     if words.isascii():
-        m = re.search(rf"\b{re.escape(words)}(?:s|es)?\b", text)
+        m = re.search(rf"(?<![a-z0-9]){re.escape(words)}(?:s|es)?(?![a-z0-9])", text)  # ('和sku': glued to Chinese)
         return m.start() if m else None
     at = text.find(words)
     return at if at >= 0 else None
