@@ -28,7 +28,8 @@ def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
         group_by = []  # 'overall OEE across all 3 plants': one figure for all of them, not one per plant
     dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
     dropped = [d for d in group_by if d not in dims]
-    if (_ONE_GROUP.search(text) and not _EACH_NAMED.search(text)) or (_OR.search(text) and not _WHICH.search(text)):
+    either = _OR.search(text) and not _WHICH.search(text) and not _HOW_MANY_ARE.search(text)
+    if (_ONE_GROUP.search(text) and not _EACH_NAMED.search(text)) or either:
         return dims, dropped
     # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
     for f in filters:
@@ -39,6 +40,8 @@ def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
     return dims, dropped
 
 
+# 'how many are shipped, open or cancelled': each member counted, not the ones that are any of them
+_HOW_MANY_ARE = re.compile(r"\bhow\s+many\s+(?:are|were|of\s+them\s+(?:are|were))\b", re.I)
 _EACH_NAMED = re.compile(r"分别|各是|各为|\brespectively\b", re.I)
 
 

@@ -51,7 +51,7 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         dimensions=dims,
         filters=filters,
         time_range=new.time_range if new_time else previous.time_range,
-        time_grain=new.time_grain if new_grain else previous.time_grain,
+        time_grain=None if _NO_GRAIN.search(text) else new.time_grain if new_grain else previous.time_grain,
         order=order,
         limit=limit,
         locale=new.locale,
@@ -63,6 +63,12 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         share=[s for s in new.share or (previous.share if not any(_is_rate(m, layer) for m in metrics) else [])
                if s in dims or any(f.field == s for f in filters)],
     )
+
+
+# '不用分天了', 'no need to split by day any more': the period breakdown is taken away
+_NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季度|年)|别再?(?:按|分)(?:天|日|周|月)"
+                       r"|\b(?:no\s+need\s+(?:to\s+split\s+)?|not|don'?t\s+need\s+it)\s*(?:by|per)\s+(?:day|week|month)\b"
+                       r"|\b(?:drop|without)\s+the\s+(?:daily|weekly|monthly)\b", re.I)
 
 
 def _is_rate(metric: str, layer: Layer) -> bool:
@@ -143,7 +149,10 @@ def rate_instead(previous: SemanticQuery | None, text: str, layer: Layer) -> str
 _PER_START = re.compile(r"^\W*(?:(?:and|ok|okay|so|what about|how about|now)\W+)*(?:per|for each|for every)\b"
                         r"|^\W*(?:那|再看)?(?:平均)?每"
                         # 'now divide that by the parts we produced', '再除以产量'
-                        r"|\b(?:divide|divided)\s+(?:that|it|this)\s+by\b|除以", re.I)
+                        r"|\b(?:divide|divided)\s+(?:that|it|this)\s+by\b|除以"
+                        # 'what does that work out to per unit made?', 'how much is that per part'
+                        r"|\b(?:that|it|this)\b[^?]{0,30}\b(?:per|for each|for every)\b"
+                        r"|(?:这|那)[^？?]{0,10}(?:平均)?每", re.I)
 
 
 def per_previous(previous: SemanticQuery | None, metrics: list[str], text: str, layer: Layer) -> str | None:

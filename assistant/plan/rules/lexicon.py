@@ -138,6 +138,7 @@ INCLUDED_BEFORE = re.compile(r"(?:\bincluding|\bincl\.?|包括|包含|连同)\s*
 # Words joining two metrics into one question ("output and scrap", "产量和报废数").
 # A comma joins only a list ("OEE, scrap rate"); across a clause it separates.
 METRIC_JOINERS = re.compile(r"\band\b|&|\bplus\b|\bas well as\b|\balong with\b|\bvs\.?|\bversus\b|/|"
+                            r"\bnext to\b|\balongside\b|\btogether with\b|\bbeside\b|"
                             r"和|与|及|以及|还有|跟|对比|、", re.I)
 # A follow-up that sets members side by side: "compare that with Ningbo", "和苏州比呢", "vs Suzhou?".
 COMPARE_WITH = re.compile(r"\bcompare(?:d)?\b|\bvs\.?|\bversus\b|\bagainst\b|\bside by side\b"
@@ -153,6 +154,7 @@ FOLLOW_UP = re.compile(
     r"那|那么|换成|换为|改成|改为|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)"
     r"|^\s*(?:其中|这其中|这当中|当中|这里面|里面)"  # '其中非计划停机是多少': of the figure just given
+    r"|^\s*(?:so\s+)?what\s+(?:does|would|is)\s+(?:that|it|this)\b"  # 'what does that work out to per unit?'
     r"|(?:也|再)?加上|一起看|\b(?:add|include)\b.{0,40}\b(?:too|as well)\b|\b(?:too|as well)\s*[?.!]?\s*$", re.I)
 # 'add good output too', '把良品数也加上': a figure asked beside the earlier ones, not instead of them
 ALSO_FIGURE = re.compile(r"\b(?:add|include|also|too|as well|alongside|next to it)\b|加上|一起看|一并|也要|也看", re.I)
@@ -285,7 +287,7 @@ QUESTION_WORDS = set([
     "going", "used", "use", "uses", "using", "got", "get", "had", "has", "have", "ones", "one", "break", "breaks",
     "down", "split", "drill", "broken", "apart", "instead", "per", "unit", "doing", "performing", "status", "going",
     "look", "looks", "things", "thing", "where", "when", "minutes", "minute", "mins", "min", "hours", "hour", "hrs",
-    "units", "pieces", "times", "pcs",
+    "units", "pieces", "times", "pcs", "id", "ids", "build", "builds", "building",
 ])
 
 # "which day had the lowest output" asks for a breakdown by that period.

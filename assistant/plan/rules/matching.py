@@ -26,6 +26,7 @@ from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
+from assistant.plan.rules.vocab_build import singular
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
 
@@ -373,10 +374,13 @@ def uncontract(question: str) -> str:
     return lx.CONTRACTION.sub(expand, question)
 
 
-_KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\s+([a-z]+?)(?:e?s)?\b", re.I)
+_KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\s+"
+                      r"((?:[a-z]+\s+(?!(?:are|is|were|was|do|does|did|came|come|have|has|had|on|in|at|we|our|from|for"
+                      r"|get|got|go|went|there|run|runs|make|makes|made)\b))?[a-z]+)\b", re.I)
 
 
 def kind_of(question: str) -> str:
-    """'what kinds of machines are on line 4' -> 'what machine types are on line 4': a kind of a thing
-    is its type column, named as the layer names such columns ('machine type')."""
-    return _KIND_OF.sub(lambda m: f"{m.group(0).split()[0]} {m.group(1)} types", question)
+    """'what kinds of machines are on line 4' -> 'what machine types are on line 4', 'what kinds of customer
+    complaints came in' -> 'what customer complaint types came in': a kind of a thing is its type column,
+    named as the layer names such columns ('machine type')."""
+    return _KIND_OF.sub(lambda m: f"{m.group(0).split()[0]} {singular(m.group(1)) or m.group(1)} types", question)

@@ -40,6 +40,7 @@ def settle_figures(out: Parsed, matches: list[Match], vocab: Vocabulary, layer: 
                    taken: list[Span]) -> None:
     """Every second-metric reading, in order (each sees what the ones before it left)."""
     settled_by_the_rows(out, layer)
+    name_runs_on(out, layer, text)
     rate_is_the_share(out, layer, text)
     rate_of_part_and_whole(out, layer, text)
     part_said_with_its_whole(out, layer, text)
@@ -83,6 +84,26 @@ def settled_by_the_rows(out: Parsed, layer: Layer) -> None:
         out.matched_text[fits[0]] = said
         out.ambiguous_metrics.clear()
         out.ambiguous_spans.clear()
+
+
+def name_runs_on(out: Parsed, layer: Layer, text: str) -> None:
+    """'incoming lot rejection rate': a metric read from the words before another ('incoming lot') whose last
+    word begins the other's longer name ('lot rejection rate') is that other metric's name, read short."""
+    if len(out.metrics) < 2:
+        return
+    for a in list(out.metrics):
+        sa = out.metric_spans.get(a)
+        for b in out.metrics:
+            sb = out.metric_spans.get(b)
+            if a == b or sa is None or sb is None or not 0 <= sb[0] - sa[1] <= 1:
+                continue
+            words = text[sa[0]:sa[1]].split()
+            spec = layer.metric(b)
+            names = {f.lower() for f in (spec.label.en, *spec.synonyms.en)}
+            if any(" ".join([*words[i:], text[sb[0]:sb[1]]]).lower() in names for i in range(1, len(words))):
+                out.metrics.remove(a)
+                out.metric_spans.pop(a, None)
+                return
 
 
 def rate_is_the_share(out: Parsed, layer: Layer, text: str) -> None:

@@ -66,7 +66,7 @@ from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_ki
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import per_piece
-from assistant.plan.rules.shape_words import find_shapes
+from assistant.plan.rules.shape_words import SHARE, find_shapes
 from assistant.plan.rules.shapes import counted_thing, unit_spans
 from assistant.plan.rules.steps import (
     Reading,
@@ -169,8 +169,8 @@ class RulePlanner:
         counted = counted_thing(parsed, shapes, ctx.layer, text)
         if counted is not None:  # "how many machines": the machines are counted, not a breakdown
             count_instead(parsed, *counted)
-        spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans(),
-                 *unit_spans(text, ctx.layer)]
+        spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans(), *unit_spans(text, ctx.layer),
+                 *(m.span() for m in SHARE.finditer(text) if shapes.share)]  # 'slice of …, as a percentage
         unknown = values_said_as_verbs(parsed, remainder_words(question, text, spans), text, vocab, ctx.layer)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
         leftover = sort_leftover(question, text, unknown, parsed.dim_spans, terms, ctx.values, parsed.values)

@@ -31,10 +31,13 @@ _COUNT_VERB = re.compile(r"数一下|数一数")
 # '，分母用全公司当月总产量', '(the denominator being the line's output)', '（按件数）': how the figure is
 # reckoned, said aside; it names no other figure to answer (blanked, the length kept)
 _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
-                    r"|[,;(（]\s*(?:with\s+)?the\s+(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
+                    r"|[,;(（]\s*(?:with\s+)?(?:the\s+)?(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
                     r"|[(（]\s*按(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]"
                     # '(by count, not minutes)': the unit declined names no figure, and its 'not' no negation
-                    r"|[,;]?\s*\bnot\s+(?:in\s+|by\s+)?(?:minutes|mins|hours|hrs|days|pieces|pcs|units|kg|kwh)\b", re.I)
+                    r"|[,;]?\s*\bnot\s+(?:in\s+|by\s+)?(?:minutes|mins|hours|hrs|days|pieces|pcs|units|kg|kwh)\b"
+                    # '，要放PPT里', ', need it for the deck': where the answer goes names nothing to look up
+                    r"|[，,]\s*(?:我)?(?:要|得|准备)?(?:放|放到|放进|贴到|用在|做)"
+                    r"(?:PPT|ppt|报告|周报|月报|汇报|邮件)(?:里|上|中|用)?", re.I)
 
 
 def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:

@@ -35,6 +35,10 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|\bwhich\s+(?:of\s+(?:our|the|all)\s+)?\w+(?:\s+[\w-]+){0,3}?\s+(?:are|is|belong|do\s+we\s+(?:have|get|buy|use|source|order|work\s+with)|does)\b"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are\s+there|do\s+we\s+(?:have|get|buy|use|source|stock))\b"
                   r"|\bwho\s+are\s+(?:our|the|all)\b|^\s*what\s+(?:were|are)\s+(?!the\s+(?:top|bottom)\b)"
+                  # 'which production lines build brake products?', 'which suppliers supply resin'
+                  r"|\bwhich\s+(?:of\s+(?:our|the|all)\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+(?:build|builds|make|makes|run|runs"
+                  r"|produce|produces|supply|supplies)\b(?!\s+(?:the\s+)?(?:most|least|longest|shortest|fastest|slowest"
+                  r"|best|worst|highest|lowest|more|less|fewest)\b)"
                   # 'customers we have in Europe?', 'suppliers we work with in Germany'
                   r"|^\s*(?:all\s+(?:the\s+)?|our\s+|the\s+)?[a-z]+\s+(?:that\s+)?we\s+(?:have|use|buy|work\s+with)\b"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:in|on|at|from|under|part\s+of)\b"

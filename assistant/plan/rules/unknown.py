@@ -363,7 +363,7 @@ def in_preamble(text: str, word: str, term_spans: Sequence[Span]) -> bool:
 
 # 'because nobody was there to run them', '因为没人操作': the cause the rows are picked by
 _CAUSE = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|caused\s+by|as\s+a\s+result\s+of)\b"
-                    r"|因为|由于|原因是", re.I)
+                    r"|因为|由于|原因是(?!\s*(?:啥|什么|哪些|哪个|多少))", re.I)  # ('原因是啥' asks the reasons)
 _CLAUSE_END = re.compile(r"[,，。？?！!；;:：]|\.\s|$")
 
 

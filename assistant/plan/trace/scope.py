@@ -65,7 +65,8 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
     unread = (plan.kind == "clarify" and not plan.suggestions) or (plan.kind == "refuse" and not plan.not_understood)
     only_them = unread or (query is not None and bool(counts & set(query.metrics)))
     if only_them:  # (not when another kind is named: 'LOT-1做出来的成品批次里哪几批还hold着' asks of the batches)
-        others = any(w.node != start for w in words)
+        # ('LOT-1在哪条线上用掉的' asks of a line: any other kind named, walked or not)
+        others = any(w.kind == "node" and w.node != start for w in p.words)
         return None if traced or others else _records(layer, start, start_ids, plan.planner, ctx.lang)
     if plan.kind != "query" or query is None or not query.metrics or query.records:
         return None
