@@ -1,0 +1,93 @@
+"""Issue 19, session 17: classes read from blind24, each tested in other words than the question that showed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.planner_cases import conversation
+
+
+@pytest.mark.parametrize(("question", "metrics", "dims"), [
+    ("top three suppliers by incoming lot rejection rate last year", ["lot_rejection_rate"], ["supplier"]),
+    ("what kinds of customer complaints did we get this quarter, and how many of each?", ["complaint_count"],
+     ["complaint_issue"]),
+    ("Ningbo, October 2025: PPM by defect type, denominator = all the pieces the plant made", ["defect_ppm"],
+     ["defect_type"]),
+    ("monthly on-hand stock of PA66-GF30 nylon resin at Suzhou this year, next to its safety stock",
+     ["on_hand_stock", "safety_stock_level"], []),
+    ("今年计划外停机时长最长的原因是啥", ["downtime_minutes"], ["downtime_reason"]),
+    ("上个月各类缺陷的占比，要放周报里", ["defect_quantity"], ["defect_type"]),
+])
+def test_the_figure_and_breakdown_meant(pipeline: Any, question: str, metrics: list[str], dims: list[str]) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    sq = answer.semantic_query
+    assert sq["metrics"] == metrics and sq["dimensions"] == dims, sq
+
+
+def test_every_share_word_is_read_as_the_share(pipeline: Any) -> None:
+    sq = pipeline.ask("each plant's slice of the kWh we used last month, as a percentage").semantic_query
+    assert sq is not None and sq["metrics"] == ["energy_kwh"] and sq["share"] == ["plant"], sq
+
+
+def test_what_does_that_come_to_per_unit_divides_the_last_figure(pipeline: Any) -> None:
+    sq = conversation(pipeline, "Total kWh for Ningbo last month", "so what does that come to per unit made?").semantic_query
+    assert sq is not None and sq["metrics"] == ["energy_per_unit"], sq
+    assert sq["filters"] == [{"field": "plant", "op": "in", "values": ["NB"]}], sq
+
+
+def test_no_more_days_takes_the_grain_away(pipeline: Any) -> None:
+    sq = conversation(pipeline, "宁波上周每天的产量", "不用分天了，按产线汇总").semantic_query
+    assert sq is not None and sq["time_grain"] is None and sq["dimensions"] == ["line"], sq
+
+
+def test_how_many_are_a_b_or_c_counts_each(pipeline: Any) -> None:
+    sq = pipeline.ask("of the work orders planned to start this month, how many are completed, in progress or "
+                      "cancelled?").semantic_query
+    assert sq is not None and sq["dimensions"] == ["work_order_status"], sq
+
+
+@pytest.mark.parametrize(("question", "dim", "filter_field"), [
+    ("which lines build steering products?", "line", "product_family"),
+    ("customers we have in Asia Pacific?", "customer", "customer_region"),
+])
+def test_members_asked_in_everyday_words_are_listed(pipeline: Any, question: str, dim: str,
+                                                    filter_field: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok" and answer.semantic_query["metrics"] == [], answer.message
+    assert answer.semantic_query["dimensions"] == [dim] and answer.rows
+    assert [f["field"] for f in answer.semantic_query["filters"]] == [filter_field]
+
+
+def test_a_ranking_after_which_x_run_is_no_list(pipeline: Any) -> None:
+    answer = pipeline.ask("which machines run the longest")
+    assert not (answer.status == "ok" and answer.semantic_query and answer.semantic_query["metrics"] == []), \
+        answer.message
+
+
+def test_a_date_role_said_as_scheduled_to_end(pipeline: Any) -> None:
+    sq = pipeline.ask("how many work orders are scheduled to finish next week?").semantic_query
+    assert sq is not None and sq["time_role"] == "planned_end" and sq["metrics"] == ["work_order_count"], sq
+
+
+def test_ids_asked_of_records_are_no_name(pipeline: Any) -> None:
+    sq = pipeline.ask("Give me the batch IDs of everything on hold at Chongqing").semantic_query
+    assert sq is not None and sq["records"] == "finished_batches", sq
+
+
+def test_kinds_listed_after_a_list_verb_are_shown_together(pipeline: Any) -> None:
+    sq = pipeline.ask("最新一期库存里，哪些物料低于安全库存？列出工厂和物料").semantic_query
+    assert sq is not None and set(sq["dimensions"]) == {"material", "plant"}, sq
+
+
+def test_a_trace_asking_the_line_a_lot_went_to(pipeline: Any) -> None:
+    answer = pipeline.ask("LOT-20251107-0014这批料是在哪条线上用完的？")
+    assert answer.status == "ok" and answer.semantic_query is None, answer.message
+    assert answer.rows and answer.rows[0][0] == "NB-L3"
+
+
+def test_batch_pieces_of_the_work_orders_a_lot_went_into(pipeline: Any) -> None:
+    answer = pipeline.ask("LOT-20251107-0014投料的工单，成品批次一共多少件？")
+    assert answer.status == "ok" and answer.columns == ["quantity"] and answer.rows == [[24100.0]], answer.message
