@@ -91,3 +91,28 @@ def test_a_trace_asking_the_line_a_lot_went_to(pipeline: Any) -> None:
 def test_batch_pieces_of_the_work_orders_a_lot_went_into(pipeline: Any) -> None:
     answer = pipeline.ask("LOT-20251107-0014投料的工单，成品批次一共多少件？")
     assert answer.status == "ok" and answer.columns == ["quantity"] and answer.rows == [[24100.0]], answer.message
+
+
+@pytest.mark.parametrize(("text", "grain"), [("for the annual review: output by plant", None),
+                                             ("numbers for the monthly meeting - scrap by line", None),
+                                             ("annual output by plant", "year")])
+def test_an_occasions_name_is_no_grain(text: str, grain: str | None) -> None:
+    from assistant.understand.timeparse import find_grain
+
+    found = find_grain(text)
+    assert (found[0] if found else None) == grain, found
+
+
+@pytest.mark.parametrize(("question", "rewritten"), [
+    ("which kinds of machines eat the most power", "which machine types eat the most power"),
+    ("what kinds of customer complaints came in", "what customer complaint types came in"),
+])
+def test_a_kind_of_a_thing_is_its_type(question: str, rewritten: str) -> None:
+    from assistant.plan.rules.matching import kind_of
+
+    assert kind_of(question) == rewritten
+
+
+def test_a_state_listed_with_its_siblings_is_that_state(pipeline: Any) -> None:
+    sq = pipeline.ask("成品批次现在冻结、报废、放行的分别有几批").semantic_query
+    assert sq is not None and sq["metrics"] == ["finished_batches_count"] and sq["dimensions"] == ["qc_status"], sq

@@ -41,7 +41,7 @@ def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
 
 
 # 'how many are shipped, open or cancelled': each member counted, not the ones that are any of them
-_HOW_MANY_ARE = re.compile(r"\bhow\s+many\s+(?:are|were|of\s+them\s+(?:are|were))\b", re.I)
+_HOW_MANY_ARE = re.compile(r"\bhow\s+many\s+(?:[a-z]+\s+){0,3}?(?:are|were|of\s+them\s+(?:are|were))\b", re.I)
 _EACH_NAMED = re.compile(r"分别|各是|各为|\brespectively\b", re.I)
 
 

@@ -66,7 +66,7 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
 
 
 # '不用分天了', 'no need to split by day any more': the period breakdown is taken away
-_NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季度|年)|别再?(?:按|分)(?:天|日|周|月)"
+_NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季度|年)|(?<!分)别再?(?:按|分)(?:天|日|周|月)"
                        r"|\b(?:no\s+need\s+(?:to\s+split\s+)?|not|don'?t\s+need\s+it)\s*(?:by|per)\s+(?:day|week|month)\b"
                        r"|\b(?:drop|without)\s+the\s+(?:daily|weekly|monthly)\b", re.I)
 

@@ -375,8 +375,7 @@ def uncontract(question: str) -> str:
 
 
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\s+"
-                      r"((?:[a-z]+\s+(?!(?:are|is|were|was|do|does|did|came|come|have|has|had|on|in|at|we|our|from|for"
-                      r"|get|got|go|went|there|run|runs|make|makes|made)\b))?[a-z]+)\b", re.I)
+                      r"((?:[a-z]+\s+(?=[a-z]+s\b)(?!(?:is|was|does|has|runs|makes|goes|gets)\b))?[a-z]+)\b", re.I)
 
 
 def kind_of(question: str) -> str:

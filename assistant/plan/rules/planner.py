@@ -27,6 +27,7 @@ from assistant.plan.rules.followup import (
     widen_to_parent,
 )
 from assistant.plan.rules.kind_words import kind_of_named_members
+from assistant.plan.rules.listed_states import state_listed_with_states
 from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, read_terms
 from assistant.plan.rules.messages import (
@@ -247,6 +248,7 @@ class RulePlanner:
         found, parsed = r.found, r.parsed
         times = resume_pending(parsed, found.times, ctx, previous is not None)
         value_before_rows(parsed, text, ctx)  # '报废掉的成品批次': the scrapped batches, counted
+        state_listed_with_states(parsed, text, ctx)  # '放行、冻结、报废的各有多少批': a state, not the scrap
         amount_of_rows(parsed, text, ctx.layer)  # 'qty of finished batches': their quantity
         unjoined = unjoined_metrics(parsed, text, ctx.layer, r.shapes.per)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?

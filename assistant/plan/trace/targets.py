@@ -46,12 +46,16 @@ def target_named(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     """The node type named right after 'which' ('which customers', '哪条产线'); context nodes count too."""
     nodes = [w for w in p.words if w.kind == "node" and (w.node or "") in graph.nodes]
     starts = [w.start for w in nodes]  # p.words are left to right
+    asked: list[str] = []
     for _start, e, _form in p.spans.get("which", []):
         for w in nodes[bisect_left(starts, e):bisect_left(starts, e + _WHICH_REACH)]:
             if _gap_ok(p.text, e, w.start, zh):
-                return w.node
+                asked.append(w.node or "")
+                break
             if _gap_closed(p.text, e, w.start, zh):
                 break
+    if asked:  # '哪条线、哪张工单做的': the records asked (their table shows the line too)
+        return next((n for n in asked if graph.walkable(n)), asked[0])
     if p.has("who") and graph.spec.impact.notify:
         return graph.spec.impact.notify
     return None

@@ -41,6 +41,11 @@ _ZH = re.compile(
 _ONE_OF_THEM = re.compile(r"\b(?:latest|most\s+recent|newest|last|current)\s+$", re.I)
 
 
+# 'for the annual review', 'the monthly meeting': an occasion's name, not a grain
+_AN_OCCASION = re.compile(r"\s+(?:review|meeting|report|deck|plan|budget|audit|summary|presentation|call|huddle)s?\b",
+                          re.I)
+
+
 def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
     """Leftmost grain word and its span in the original string, or None."""
     t = normalize(text)
@@ -49,7 +54,7 @@ def find_grain(text: str) -> tuple[str, tuple[int, int]] | None:
         for m in pat.finditer(t):
             g = m.groupdict()
             s, e = m.span()
-            if g.get("adj") and _ONE_OF_THEM.search(t[max(0, s - 16):s]):
+            if g.get("adj") and (_ONE_OF_THEM.search(t[max(0, s - 16):s]) or _AN_OCCASION.match(t, e)):
                 continue
             if g.get("adj"):
                 grain = _EN_ADJ[g["adj"].lower()]
