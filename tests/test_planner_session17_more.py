@@ -116,3 +116,27 @@ def test_a_kind_of_a_thing_is_its_type(question: str, rewritten: str) -> None:
 def test_a_state_listed_with_its_siblings_is_that_state(pipeline: Any) -> None:
     sq = pipeline.ask("成品批次现在冻结、报废、放行的分别有几批").semantic_query
     assert sq is not None and sq["metrics"] == ["finished_batches_count"] and sq["dimensions"] == ["qc_status"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "per Suzhou line, what share of the scheduled time were the machines up last week?",
+    "Out of the time we had scheduled in October, what fraction was the press line really up and running?",
+])
+def test_running_share_of_scheduled_time_is_availability(pipeline: Any, question: str) -> None:
+    sq = pipeline.ask(question).semantic_query
+    assert sq is not None and sq["metrics"] == ["availability"], sq
+
+
+@pytest.mark.parametrize("question", [
+    "scrap rate on Chongqing Line 2 by week since Nov 1 - supplier audit next week",
+    "scrap rate on Chongqing Line 2 by week since Nov 1, need the numbers for the 8D",
+])
+def test_why_it_is_asked_said_last_is_no_period_or_name(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    assert answer.semantic_query["time_range"]["start"] == "2025-11-01" and answer.semantic_query["time_grain"] == "week"
+
+
+def test_a_members_name_said_with_a_stem(pipeline: Any) -> None:
+    sq = pipeline.ask("A356 alloy ingot at Chongqing - on hand right now?").semantic_query
+    assert sq is not None and sq["filters"][0] == {"field": "material", "op": "in", "values": ["MAT-AL01"]}, sq

@@ -48,10 +48,15 @@ def one_member_runs(matches: list[Match], text: str, values: Any) -> list[Match]
 def _merged(run: list[Match], text: str, members: list[Any], floor: int) -> Match | None:
     start, end = run[0].start, run[-1].end
     words = set(_TOKEN.findall(text[start:end].lower()))
-    holders = [m for m in members if words <= set(_TOKEN.findall(m.label_en.lower()))]
+    holders = [m for m in members if _holds(set(_TOKEN.findall(m.label_en.lower())), words)]
     if len(holders) != 1:
         return None
     own = set(_TOKEN.findall(holders[0].label_en.lower()))
-    while (before := _WORD_BEFORE.search(text, floor, start)) is not None and before.group(1) in own:
+    while (before := _WORD_BEFORE.search(text, floor, start)) is not None and _holds(own, {before.group(1)}):
         start = before.start()
     return Match(start, end, text[start:end], [Term("value", holders[0].dimension, member=holders[0])])
+
+
+def _holds(name: set[str], words: set[str]) -> bool:
+    """Every word is a word of the name, or its stem ('die-cast' of 'Die-casting'; four letters or more)."""
+    return all(w in name or (len(w) >= 4 and any(n.startswith(w) for n in name)) for w in words)
