@@ -140,3 +140,19 @@ def test_why_it_is_asked_said_last_is_no_period_or_name(pipeline: Any, question:
 def test_a_members_name_said_with_a_stem(pipeline: Any) -> None:
     sq = pipeline.ask("A356 alloy ingot at Chongqing - on hand right now?").semantic_query
     assert sq is not None and sq["filters"][0] == {"field": "material", "op": "in", "values": ["MAT-AL01"]}, sq
+
+
+def test_a_clause_that_points_back_keeps_the_rows_it_points_at(pipeline: Any) -> None:
+    sq = pipeline.ask("open POs past the promised date - count them per supplier").semantic_query
+    assert sq is not None and sq["metrics"] == ["overdue_po_count"] and sq["dimensions"] == ["supplier"], sq
+
+
+def test_orders_placed_by_customers_are_sales_orders(pipeline: Any) -> None:
+    sq = pipeline.ask("how many orders did customers place with us last month?").semantic_query
+    assert sq is not None and sq["metrics"] == ["sales_orders_count"], sq
+
+
+def test_those_few_of_a_kind_in_a_follow_up_are_no_count(pipeline: Any) -> None:
+    sq = conversation(pipeline, "今年各供应商的来料批次拒收率", "只看铝材那几家供应商").semantic_query
+    assert sq is not None and sq["metrics"] == ["lot_rejection_rate"], sq
+    assert sq["filters"] == [{"field": "material_type", "op": "in", "values": ["aluminium"]}], sq

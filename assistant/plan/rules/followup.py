@@ -34,7 +34,7 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
                and (f.field in layer.dimensions or f.field in metrics)]
     filters = [f for f in filters if f.field in layer.metrics
                or all(f.field in layer.metric_dimensions(m) for m in metrics)]
-    filters += new.filters
+    filters += [_added_to(f, previous, text) for f in new.filters]
     filters, dims = _side_by_side(previous, filters, dims, text)
     order, limit = new.order, new.limit
     if not order and previous.order:
@@ -69,6 +69,17 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
 _NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季度|年)|(?<!分)别再?(?:按|分)(?:天|日|周|月)"
                        r"|\b(?:no\s+need\s+(?:to\s+split\s+)?|not|don'?t\s+need\s+it)\s*(?:by|per)\s+(?:day|week|month)\b"
                        r"|\b(?:drop|without)\s+the\s+(?:daily|weekly|monthly)\b", re.I)
+
+
+def _added_to(new: Filter, previous: SemanticQuery, text: str) -> Filter:
+    """'add Chongqing to that too': the member named joins the ones filtered before, not instead of them."""
+    old = next((f for f in previous.filters if f.field == new.field and f.op == new.op == "in"), None)
+    if old is None or not _ADDED.search(text):
+        return new
+    return new.model_copy(update={"values": list(dict.fromkeys([*old.values, *new.values]))})
+
+
+_ADDED = re.compile(r"add|also|too|as well|plus|加上|也加|也看|再加", re.I)
 
 
 def _is_rate(metric: str, layer: Layer) -> bool:

@@ -287,7 +287,7 @@ QUESTION_WORDS = set([
     "going", "used", "use", "uses", "using", "got", "get", "had", "has", "have", "ones", "one", "break", "breaks",
     "down", "split", "drill", "broken", "apart", "instead", "per", "unit", "doing", "performing", "status", "going",
     "look", "looks", "things", "thing", "where", "when", "minutes", "minute", "mins", "min", "hours", "hour", "hrs",
-    "units", "pieces", "times", "pcs", "id", "ids", "build", "builds", "building",
+    "units", "pieces", "times", "pcs", "id", "ids", "build", "builds", "building", "divide", "divided", "divides",
 ])
 
 # "which day had the lowest output" asks for a breakdown by that period.

@@ -120,11 +120,17 @@ def _no_occasion_metrics(matches: list[Match], text: str, taken: list[Span]) -> 
     # Not when the opening clause names a period ('Ningbo defect mix last month - % by type': the topic,
     # said first), nor when it names members and nothing after it does ('Weida's open POs past the promised
     # date - PO number and date' asks before the dash; what follows lists what to show).
+    # ('POs past the promised date - count them per supplier': what follows points back at it, its subject)
+    if pre and _POINTS_BACK.match(text, pre.end()):
+        pre = None
     if pre and not any(s < pre.end() for s, _ in taken) and _asks_after(matches, text, pre.end()) and (
             not any(m.end <= pre.end() and "value" in m.kinds for m in matches)
             or any(m.start >= pre.end() and m.kinds & {"value", "dimension"} for m in matches)):
         matches = [m for m in matches if not (m.kinds == {"metric"} and m.end <= pre.end())]
     return matches
+
+
+_POINTS_BACK = re.compile(r"[^?.;]{0,30}\b(?:them|those|these|they|it)\b|[^？。；]{0,12}(?:它们|这些|那些)", re.I)
 
 
 def _asks_after(matches: list[Match], text: str, at: int) -> bool:

@@ -274,7 +274,7 @@ def rows_metric(parsed: Parsed, text: str, fits: set[str], layer: Layer, count: 
     readings = [{x.ref for x in t} for _m, t in parsed.values if t]
     return amount_by_role(parsed.time_roles, [v[2] for v in valued], text, fits, layer) \
         or counted_metric(parsed.group_by, valued, fits, text, layer, readings) \
-        or counted_by_head(text, count, words, layer)
+        or counted_by_head(text, count, words, layer, [*parsed.group_by, *(v[2] for v in valued)])
 
 
 _AMOUNT = re.compile(r"\bhow\s+(?:many|much)\s+(?:kg|kgs|kilos?|kilograms?|tons?|tonnes?|pieces|pcs|units)\b"
@@ -325,7 +325,8 @@ def counted_times(metrics: list[str], text: str, layer: Layer) -> list[str]:
     return [count] if count is not None else metrics
 
 
-def counted_by_head(text: str, count: Span | None, words: list[str], layer: Layer) -> str | None:
+def counted_by_head(text: str, count: Span | None, words: list[str], layer: Layer,
+                    dims: Sequence[str] = ()) -> str | None:
     """'how many lots did we receive': the word right after a count word is the last word of the names
     of exactly one metric that counts rows ('incoming lots', 'material lots'): that count."""
     if count is None:
@@ -341,6 +342,10 @@ def counted_by_head(text: str, count: Span | None, words: list[str], layer: Laye
             continue  # only a plain count of rows: 'how many lots' is every lot of the period
         if any(f.isascii() and " " in f and f.lower().split()[-1] == head for f in [spec.label.en, *spec.synonyms.en]):
             found.add(spec.name)
+    if len(found) > 1:  # 'how many orders did customers place': the orders the named kinds reach
+        reach = [m for m in found if all(layer.join_path(t.table, layer.dimension(d).table)
+                                         for t in layer.metric_measures(m) for d in dims if d in layer.dimensions)]
+        found = set(reach) if dims else found
     return found.pop() if len(found) == 1 else None
 
 

@@ -26,11 +26,13 @@ def counted_thing(parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> tu
     metric), when a count word comes before a dimension word whose table can be counted."""
     if shapes.count is None or parsed.metrics:
         return None
-    if text[max(0, shapes.count[0] - 1):shapes.count[0]] == "的" and text[shapes.count[0]] == "几":
-        return None  # '只看重庆的几条线': those few lines, no count
+    if text[max(0, shapes.count[0] - 1):shapes.count[0]] in ("的", "那", "这") and text[shapes.count[0]] == "几":
+        return None  # '只看重庆的几条线', '那几家供应商': those few, no count
     after = sorted((span, d) for d, span in parsed.dim_words.items() if span[0] >= shapes.count[0])
     for span, dim in after[:1]:
         gap = text[shapes.count[1]:span[0]]
+        if re.search(r"(?:\bper|\bby|\beach|\bfor\s+each|按|每)\s*$", gap):
+            return None  # 'count them per supplier': a breakdown of what is counted, not the suppliers counted
         # "how many employees work at the plant", "how many minutes were the machines stopped":
         # the employees, the minutes are counted, not the plants or the machines
         if not _only_filler(gap) or unit_spans(gap, layer):
