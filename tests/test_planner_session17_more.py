@@ -156,3 +156,13 @@ def test_those_few_of_a_kind_in_a_follow_up_are_no_count(pipeline: Any) -> None:
     sq = conversation(pipeline, "今年各供应商的来料批次拒收率", "只看铝材那几家供应商").semantic_query
     assert sq is not None and sq["metrics"] == ["lot_rejection_rate"], sq
     assert sq["filters"] == [{"field": "material_type", "op": "in", "values": ["aluminium"]}], sq
+
+
+@pytest.mark.parametrize(("turns", "plants"), [
+    (("Suzhou and Ningbo OEE for last month please", "add Chongqing to that too"), ["SZ", "NB", "CQ"]),
+    (("Suzhou scrap rate last month", "show Ningbo too"), ["SZ", "NB"]),
+])
+def test_a_member_added_too_joins_the_ones_before(pipeline: Any, turns: tuple[str, ...], plants: list[str]) -> None:
+    sq = conversation(pipeline, *turns).semantic_query
+    assert sq is not None and sq["filters"] == [{"field": "plant", "op": "in", "values": plants}], sq
+    assert sq["dimensions"] == ["plant"], sq

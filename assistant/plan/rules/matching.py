@@ -42,6 +42,7 @@ class Parsed:
     group_by: list[str] = field(default_factory=list)
     values: list[tuple[Match, list[Term]]] = field(default_factory=list)
     taken: list[Span] = field(default_factory=list)
+    included: list[tuple[str, str]] = field(default_factory=list)  # (dimension, key) said to be counted too
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (typed, understood as)
     matched_text: dict[str, str] = field(default_factory=dict)  # metric -> the words that named it
     dim_spans: list[Span] = field(default_factory=list)  # where dimension words stand
@@ -101,6 +102,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             _add_breakdowns(out, m, dims, text, near, value_dims, ctx.layer)
     _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
+    out.included = [(t.ref, t.member.key) for m, v in out.values if _included_too(m, text) for t in v if t.member]
     out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
     settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]

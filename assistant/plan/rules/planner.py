@@ -284,7 +284,8 @@ class RulePlanner:
             query = apply_threshold(query, found.threshold, parsed, ctx)
         if previous is not None:
             query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics), time_range=time_range,
-                                   time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words)
+                                   time_grain=time_grain, dims=dims, layer=ctx.layer, dim_words=parsed.dim_words,
+                                   included=parsed.included)
             query = refer_to_shown(query, ctx.session.last_shown, text, ctx.layer, ctx.values, ranked=bool(found.top))
             query = widen_to_parent(query, previous, text, parsed.dim_words, ctx.values)  # 'the whole plant'
         if found.top:

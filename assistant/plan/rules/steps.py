@@ -183,7 +183,8 @@ _BY = re.compile(r"\b(?:by|per|break\w*|split\w*|group\w*)\b", re.I)
 
 def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, parsed_metrics: bool,
                     time_range: TimeRange | None, time_grain: str | None, dims: list[str],
-                    layer: Layer, dim_words: dict[str, Span] | None = None) -> SemanticQuery:
+                    layer: Layer, dim_words: dict[str, Span] | None = None,
+                    included: Sequence[tuple[str, str]] = ()) -> SemanticQuery:
     """A follow-up keeps the previous query but for what it changes; 'before that' moves the period back;
     'by month instead of by reason' takes the reason away."""
     if time_range is None and BEFORE_THAT.search(text) and previous.time_range is not None:
@@ -195,7 +196,10 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
     query = query.model_copy(update={"dimensions": [d for d in query.dimensions if d not in instead]})
     query = merge_follow_up(previous, query, parsed_metrics=parsed_metrics, new_time=time_range is not None,
                             new_grain=time_grain is not None, new_dims=bool(dims), layer=layer, text=text)
-    update: dict[str, object] = {"dimensions": [d for d in query.dimensions if d not in instead]}
+    filters = _with_members_too(query.filters, included)
+    grown = [f.field for f in filters if f not in query.filters and f.field not in query.dimensions]  # compared
+    update: dict[str, object] = {"dimensions": [*(d for d in query.dimensions if d not in instead), *grown],
+                                 "filters": filters}
     if (dims or (time_grain is not None and _BY.search(text))) and _INSTEAD_END.search(text):
         # 'break it down by week instead': the new breakdown replaces the old; 'weekly instead' only the grain
         update["dimensions"] = list(dims)
@@ -209,6 +213,15 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
                           filters=[*query.filters, *([keep] if keep else [])])
     return query.model_copy(update=update)
 
+
+
+def _with_members_too(filters: list[Filter], included: Sequence[tuple[str, str]]) -> list[Filter]:
+    """'add Chongqing to that too': a member said to count too joins the members its kind was filtered to."""
+    out = []
+    for f in filters:
+        more = [key for dim, key in included if dim == f.field and key not in f.values]
+        out.append(f.model_copy(update={"values": [*f.values, *more]}) if more and f.op == "in" else f)
+    return out
 
 
 def reachable(parsed: Parsed, layer: Layer) -> set[str]:
