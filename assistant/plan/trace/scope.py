@@ -59,13 +59,12 @@ def figure_over_trace(question: str, ctx: PlanContext, plan_rest: Callable[[str]
     query = plan.query
     start_ids = list(dict.fromkeys(m.value or "" for m in ids))
     counts = {layer.count_metric(n.table) for n in graph.nodes.values()}
-    # 'status of complaint CC-00070': nothing else asked (or only how many of them: 1) is the records
-    # nothing else asked: a question back for a metric with no options (a refusal of words the layer lacks
-    # stays a refusal: 'approve CC-1 for rework' is no look-up)
+    # 'status of complaint CC-00070': nothing else asked (a question back with no metric to offer, a refusal
+    # naming no word: 'approve CC-1 for rework' names one and stays refused), or only how many of them (1),
+    # is the records themselves; not when another kind is named ('LOT-1做出来的成品批次里哪几批还hold着' asks
+    # of the batches, 'LOT-1在哪条线上用掉的' of a line)
     unread = (plan.kind == "clarify" and not plan.suggestions) or (plan.kind == "refuse" and not plan.not_understood)
-    only_them = unread or (query is not None and bool(counts & set(query.metrics)))
-    if only_them:  # (not when another kind is named: 'LOT-1做出来的成品批次里哪几批还hold着' asks of the batches)
-        # ('LOT-1在哪条线上用掉的' asks of a line: any other kind named, walked or not)
+    if unread or (query is not None and bool(counts & set(query.metrics))):
         others = any(w.kind == "node" and w.node != start for w in p.words)
         return None if traced or others else _records(layer, start, start_ids, plan.planner, ctx.lang)
     if plan.kind != "query" or query is None or not query.metrics or query.records:
