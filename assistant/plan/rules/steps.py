@@ -38,7 +38,8 @@ from assistant.plan.rules.periods import (
     trend_grain,
 )
 from assistant.plan.rules.shape_words import Shapes
-from assistant.plan.rules.shapes import per_metric, share_over
+from assistant.plan.rules.shapes import per_metric
+from assistant.plan.rules.share_scope import share_over
 from assistant.plan.rules.spans import Spans
 from assistant.plan.rules.unknown import Leftover
 from assistant.plan.types import PlanContext
