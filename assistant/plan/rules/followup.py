@@ -27,8 +27,13 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         metrics = list(dict.fromkeys([*previous.metrics, *metrics]))  # 'add good output too'
     kept = [d for d in previous.dimensions if all(d in layer.metric_dimensions(m) for m in metrics)]
     # '再按产品族拆开', 'and also by shift': a further breakdown goes beside the earlier ones.
-    dims = (list(dict.fromkeys([*kept, *new.dimensions])) if new_dims and _FURTHER.search(text)
+    further = _FURTHER.search(text)
+    dims = (list(dict.fromkeys([*kept, *new.dimensions])) if new_dims and further
             else new.dimensions if new_dims else kept)
+    # 'by customer instead', '换成按客户分': the breakdown asked replaces the earlier one, periods or kinds
+    instead = _INSTEAD.search(text) is not None and not further
+    if instead and new_grain and not new_dims and _BREAK_DOWN.search(text):  # not 'weekly instead' (of the total)
+        dims = []
     new_fields = {f.field for f in new.filters}
     filters = [f for f in previous.filters if f.field not in new_fields
                and (f.field in layer.dimensions or f.field in metrics)]
@@ -51,7 +56,8 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
         dimensions=dims,
         filters=filters,
         time_range=new.time_range if new_time else previous.time_range,
-        time_grain=None if _NO_GRAIN.search(text) else new.time_grain if new_grain else previous.time_grain,
+        time_grain=None if _NO_GRAIN.search(text) or (instead and new_dims and not new_grain)
+        else new.time_grain if new_grain else previous.time_grain,
         order=order,
         limit=limit,
         locale=new.locale,
@@ -69,6 +75,11 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
 _NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季度|年)|(?<!分)别再?(?:按|分)(?:天|日|周|月)"
                        r"|\b(?:no\s+need\s+(?:to\s+split\s+)?|not|don'?t\s+need\s+it)\s*(?:by|per)\s+(?:day|week|month)\b"
                        r"|\b(?:drop|without)\s+the\s+(?:daily|weekly|monthly)\b", re.I)
+
+
+_BREAK_DOWN = re.compile(r"\b(?:break|broken|split)\b|拆|分", re.I)
+_INSTEAD = re.compile(r"\binstead\b|\brather\s+than\b|\bswitch(?:ed)?\s+(?:it\s+|that\s+)?(?:over\s+)?to\b"
+                      r"|\bchange\s+(?:it\s+|that\s+)?to\b|换成|改成|换为|改为|改看|换个", re.I)
 
 
 def _added_to(new: Filter, previous: SemanticQuery, text: str) -> Filter:

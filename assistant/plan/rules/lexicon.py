@@ -20,7 +20,7 @@ TOP_N = [
                rf"|longest|shortest|slowest|fastest|weakest|strongest|poorest)"
                rf"\s+(?P<n>{_EN_NUM})\b", re.I),
     re.compile(rf"(?P<dir>前|后|最高的?|最低的?|最多的?|最少的?|最大的?|最小的?|最好的?|最差的?|最久的?|最长的?|最短的?"
-               rf"|最慢的?|最快的?|最常见的?|最频繁的?|排名前|排名后|倒数)"
+               rf"|最慢的?|最快的?|最常见的?|最频繁的?|排名前|排名后|倒数|垫底的?|吊车尾的?)"
                rf"\s*(?:那|这)?\s*(?P<n>{_CN_NUM})(?:\s*(?:个|名|项|位|种|大)(?!线|台|机|家))?"
                # '前三个月', '后两周': part of a period, no ranking
                rf"(?![\d一二两三四五六七八九十]*\s*(?:个)?\s*(?:月|周|星期|礼拜|天|日|季度|年|小时))"),
@@ -41,7 +41,8 @@ SUPERLATIVE = [
                # 'run closest to their nameplate cycle time': the best on the figure; furthest from it the worst
                r"|closest|nearest|furthest|farthest"
                r"|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
-    re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁)"),
+    # 垫底 / 吊车尾: ranked last, i.e. the worst on the figure
+    re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁|垫底|吊车尾)"),
     # 'day vs night shift - which is worse?': a comparative asked of the members named ranks them
     re.compile(r"\bwhich(?:\s+one)?\s+(?:is|was|are|were|did|does|has|had|looks?)\s+(?P<dir>worse|better|higher|lower)\b",
                re.I),
@@ -54,7 +55,7 @@ DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", 
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
              "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快"}
 GOOD_WORDS = {"best", "better", "最好", "strongest", "closest", "nearest"}
-BAD_WORDS = {"worst", "worse", "最差", "weakest", "poorest", "furthest", "farthest"}
+BAD_WORDS = {"worst", "worse", "最差", "weakest", "poorest", "furthest", "farthest", "垫底", "吊车尾"}
 
 # Thresholds: "below 80%", "低于80%", "more than 100"; 'op' and 'num' groups.
 THRESHOLD = [
@@ -85,7 +86,7 @@ BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\ba
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
                        # 'how was the electricity split between machine types'
                        r"|\b(?:split|spread|shared|divided|distributed)\s+(?:between|among|across|over)"
-                       r"|按照|按|各个|各种|各类|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类"
+                       r"|按照|按|各个|各种|各类|各家|各条|各台|各位|各座|各间|各项|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类"
                        r"|哪几(?:个|家|条|台|位)?|哪)"
                        r"\s*(?:of\s+(?:the\s+|our\s+)|the\s+)?$", re.I)
 # "最慢的三条线", "前5台设备", "top 3 lines": the things ranked follow the count.

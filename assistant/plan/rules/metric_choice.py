@@ -278,7 +278,10 @@ def rows_metric(parsed: Parsed, text: str, fits: set[str], layer: Layer, count: 
 
 
 _AMOUNT = re.compile(r"\bhow\s+(?:many|much)\s+(?:kg|kgs|kilos?|kilograms?|tons?|tonnes?|pieces|pcs|units)\b"
-                     r"|\bhow\s+much\b|多少(?:公斤|千克|吨|件|kg)", re.I)
+                     r"|\bhow\s+much\b|多少(?:公斤|千克|吨|件|kg)"
+                     # 'what quantity did we ship', 'the quantity we shipped'
+                     r"|\bwhat\s+(?:total\s+)?(?:quantity|qty|volume)\b|\bthe\s+(?:total\s+)?(?:quantity|qty|volume)\s+(?:that\s+)?we\b",
+                     re.I)
 
 
 def amount_by_role(roles: Sequence[str], dims: Sequence[str], text: str, fits: set[str], layer: Layer) -> str | None:

@@ -30,8 +30,11 @@ def records_asked(query: SemanticQuery, shapes: Shapes, text: str, layer: Layer,
         return None
     each_one = _EACH_ONE.search(text) is not None or combos  # 'which line each one is on': each record's
     asked_first = _which_named(text, query.metrics[0], layer, first=True)  # 'which WOs …, and on which line?'
+    # '…的采购单有哪些？顺便带上是哪家供应商': the records listed first, the kind asked along with each
+    along = (also := _ALONG.search(text)) is not None and (_WHICH_ONES.search(text, 0, also.start()) is not None
+                                                          or LIST_NOUN.search(text, 0, also.start()) is not None)
     if set(which_asked(text, dim_words or {})) & set(query.dimensions) and not (each_one and _LISTED.search(text)) \
-            and not asked_first and not combos:
+            and not asked_first and not combos and not along:
         return None  # 'any complaints last month? which customers': how many from each of them
     which = _WHICH_ONES.search(text)
     listing = shapes.listing or (which.span() if which else None)
@@ -68,6 +71,7 @@ _ANY = re.compile(r"^\s*(?:(?:is|are)\s+(?:there\s+)?)?any(?:thing)?\b|有没有
 IDS_ASKED = re.compile(r"[-–—:,]\s*(?:the\s+)?(?:ids?|(?:po|order|wo|lot|batch|complaint)\s+(?:numbers?|nos?\.?|ids?))"
                         r"\b"
                         r"|(?:列|给我|带上|要)[^，,。？?]{0,4}(?:编号|单号|号码)", re.I)
+_ALONG = re.compile(r"带上|附上|加上|顺便|连同|一并|\binclude\b|\balong\s+with\b", re.I)
 _WHICH_ONES = re.compile(r"哪些|哪几(?:个|条|张|批|笔|次)?")  # '哪些工单还在生产': the orders themselves
 _LIST_WORDS = r"清单|名单|明细|列表|\blist\b|(?:^|(?<=[，,。；;？?！!\s]))列(?:一下|出来?|个|下)?"
 LIST_NOUN = re.compile(_LIST_WORDS, re.I)

@@ -33,6 +33,9 @@ _COUNT_VERB = re.compile(r"数一下|数一数")
 _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     r"|[,;(（]\s*(?:with\s+)?(?:the\s+)?(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
                     r"|[(（]\s*按(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]"
+                    # '…, by pieces?', '，按件数算': the unit the figure is reckoned in, said last
+                    r"|[,;]\s*(?:counted\s+)?(?:by|in)\s+(?:pieces|pcs|piece\s+count|units)(?=\s*[?.!]*\s*$)"
+                    r"|[，,]\s*按(?:件数|数量|个数)(?:算|计|来算|统计)?(?=\s*[?？。!！]*\s*$)"
                     # '(by count, not minutes)': the unit declined names no figure, and its 'not' no negation
                     r"|[,;]?\s*\bnot\s+(?:in\s+|by\s+)?(?:minutes|mins|hours|hrs|days|pieces|pcs|units|kg|kwh)\b"
                     # '，要放PPT里', ', need it for the deck': where the answer goes names nothing to look up

@@ -17,6 +17,8 @@ _AUXILIARY = re.compile(r"\s*(?:(?:were|was|are|is|got|have been|had been)\s+)?"
 _AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|pieces|pcs)\s+(?:of|in|on)\s+"
                         r"(?:the\s+|our\s+|all\s+)?$", re.I)
 _AMOUNT_AFTER = re.compile(r"\s*的?(?:总数量|数量合计|总件数|总量|合计数量)")  # '成品批次总数量': their quantity
+# '交期在上个月的销售订单，总数量是多少', 'sales orders due last month - total quantity?': said later in the question
+_AMOUNT_LATER = re.compile(r"(?:总数量|数量合计|合计数量)|\btotal\s+(?:qty|quantity|quantities)\b", re.I)
 _PIECES_ASKED = re.compile(r"\bhow\s+many\s+(?:units|pieces|pcs|parts)\b|(?:多少|几)件|总件数|件数", re.I)
 # between the rows and their pieces: a clause break, 'in total', a dating verb and its period, '一共' - no other act
 _ROWS_PIECES_GAP = re.compile(r"[^\u4e00-\u9fff]*|[\s，,：:；;]*(?:一共|总共|合计|共计|总计|共|加起来)?(?:有|是)?\s*")
@@ -49,7 +51,8 @@ def amount_of_rows(parsed: Parsed, text: str, layer: Layer) -> None:
     if pieces and not _ROWS_PIECES_GAP.fullmatch(text[end:pieces.start()]):
         pieces = None  # '11月生产的成品批次，一共发出去多少件': another act's pieces (shipped), not the rows' own
     if len(tables) != 1 or layer.count_metric(next(iter(tables))) != count or not (
-            _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end) or pieces):
+            _AMOUNT_OF.search(text[:at]) or _AMOUNT_AFTER.match(text, end) or pieces
+            or _AMOUNT_LATER.search(text, end)):
         return
     sums = [m.name for m in layer.spec.metrics if plain_total(layer, m.name)
             and {r.table for r in layer.metric_measures(m.name)} == tables]

@@ -68,7 +68,7 @@ _WHOLE_OF = re.compile(r"\bof\s+(?:(?:the|its|their|this|that)\s+)?([a-z]+)?", r
 
 # 'what share of the work orders finished in november were for Suzhou': the words before the verb describe
 # the whole, those after it the part
-_COPULA = re.compile(r"\b(?:were|was|are|is|came|come|went|got)\b", re.I)
+_COPULA = re.compile(r"\b(?:were|was|are|is|came|come|went|got|passed|failed|ended\s+up|turned\s+out)\b", re.I)
 
 
 def _after_copula(later: list[str], positions: dict[str, int], text: str, metric_at: int) -> list[str] | None:

@@ -268,9 +268,11 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
     # '到货最不准时的供应商': a date the metric itself compares (delivered against promised) is its sense,
     # not the date the period is of
     compared = {c for name in metrics for m in layer.metric_measures(name) if m.filter for c in _columns(m.filter)}
+    # '12月实际到货的采购单里，晚于承诺日期的占比': all the rows are counted too, and they are what the date is of
+    whole = {m.table for name in metrics for m in layer.metric_measures(name) if not m.filter and m.agg == "count"}
     for ref in roles:
         table, _, column = ref.partition(".")
-        if table in tables and column not in compared:
+        if table in tables and (column not in compared or table in whole):
             return column
     return None
 
@@ -338,10 +340,26 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
             continue
         # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
         if len(words) >= 3 or any(w not in EN_CLOSED_CLASS and w.isascii() and len(w) > 2 for w in words):
-            if _drop_own_rows(parsed, layer, first, second):
+            if _drop_own_rows(parsed, layer, first, second) or _drop_unreaching(parsed, layer):
                 return unjoined_metrics(parsed, text, layer, per)
             return [m for _, m in spans]
     return []
+
+
+def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
+    """'the lots Hengtai delivered … passed only as conditional': of two metrics, the one whose facts cannot
+    reach the members named (good output: no supplier, no inspection result) is no reading (True when dropped)."""
+    def reaches(metric: str) -> bool:
+        dims = layer.metric_dimensions(metric)
+        return all(any(t.ref in dims for t in terms) for _m, terms in parsed.values if terms)
+
+    keep = [m for m in parsed.metrics if reaches(m)]
+    if not parsed.values or not keep or len(keep) == len(parsed.metrics):
+        return False
+    for m in [m for m in parsed.metrics if m not in keep]:
+        parsed.metrics.remove(m)
+        parsed.metric_spans.pop(m, None)
+    return True
 
 
 def _drop_own_rows(parsed: Parsed, layer: Layer, first: str, second: str) -> bool:
