@@ -19,7 +19,8 @@ _EACH = re.compile(r"\b(?:by|per|each|every|respective(?:ly)?|split|broken|break
 _VERSUS = re.compile(r"\b(?:vs\.?|versus|compared?)\b|对比|比较|相比", re.I)
 _OR = re.compile(r"\bor\b|或者?", re.I)
 # the 比 of 比例 / 占比 / 比率 asks a share, not a comparison
-_WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b|哪|更|(?<!占)比(?![例率重])", re.I)
+_WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare|vs|versus)\b"
+                    r"|哪|更|(?<!占)比(?![例率重])", re.I)
 
 
 def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
