@@ -64,8 +64,13 @@ THRESHOLD = [
                r"|not reaching|short of"
                r"|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)"
                r"\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
-    re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|达不到|未达|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
-    re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|达不到|未达|高于|大于|多于|超过|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
+    re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|达不到|未达|跌破|跌到|掉到|高于|大于|多于|超过|突破|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
+    re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|达不到|未达|跌破|跌到|掉到|高于|大于|多于|超过|突破|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
+    # the limit said first: '96%以下', '80 percent or lower'
+    re.compile(r"(?<![A-Za-z0-9_.])(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％)?\s*(?P<op>以下|以上|之下|之上)"),
+    re.compile(r"(?<![A-Za-z0-9_.])(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?"
+               r"\s*(?P<op>or (?:less|lower|below|fewer|more|higher|above))\b",
+               re.I),
 ]
 THRESHOLD_OPS = {
     "below": "<", "under": "<", "less than": "<", "lower than": "<", "fewer than": "<", "<": "<",
@@ -78,6 +83,10 @@ THRESHOLD_OPS = {
     "exceeds": ">", "exceeding": ">", ">": ">", "at least": ">=", "no less than": ">=", ">=": ">=",
     "低于": "<", "小于": "<", "少于": "<", "不到": "<", "不足": "<", "高于": ">", "大于": ">", "多于": ">",
     "未达到": "<", "没达到": "<", "没有达到": "<", "达不到": "<", "未达": "<",
+    "跌破": "<", "跌到": "<", "掉到": "<", "突破": ">",
+    "以下": "<", "之下": "<", "以上": ">", "之上": ">",
+    "or less": "<=", "or lower": "<=", "or below": "<=", "or fewer": "<=", "or more": ">=", "or higher": ">=",
+    "or above": ">=",
     "超过": ">", "不低于": ">=", "不少于": ">=", "至少": ">=", "不高于": "<=", "不超过": "<=", "至多": "<=",
 }
 
@@ -237,7 +246,7 @@ PAID = re.compile(
     r"^(?!.*(?:\bhow much time\b|\b(?:minutes?|hours?|hrs?)\b|分钟|小时|多长时间|多久)).*?(?:"
     r"\bhow much (?:money|did (?:we|it|they) (?:pay|spend)|do (?:we|they) (?:pay|spend))\b"
     r"|\b(?:paid|spent|spend|pay) (?:for|on)\b|\b(?:yuan|rmb|cny|usd|dollars?|euros?)\b|\bcost of\b"
-    r"|多少钱|花了多少|人民币|\d\s*元|多少元|成本|费用|金额)", re.I | re.S)
+    r"|多少钱|花了多少|人民币|\d\s*元|多少元|(?<![换改])成本(?![周月季年日])|费用|金额)", re.I | re.S)
 INJECTION = re.compile(
     r"ignore (?:all |the |your )?(?:previous|prior|above|earlier)|disregard (?:all |the )?(?:previous|prior|above)|"
     r"system prompt|developer mode|jailbreak|you are now|pretend (?:to be|you are)|act as|reveal your|"
@@ -317,7 +326,8 @@ EXCLUDE = re.compile(r"(?:\bexcluding|\bexcept(?: for)?|\bother than|\bwithout|\
                      r"\s*(?:the\s+|any\s+)?$", re.I)
 # Leaving members out, said after them: "cancelled ones excluded", "取消的不算", "宁波除外".
 EXCLUDE_AFTER = re.compile(r"^\s*(?:ones?\s+|orders?\s+)?(?:excluded|aside|not included|don't count|do not count)\b"
-                           r"|^\s*的?\s*(?:都|就)?(?:不算|除外|以外|之外|不计入?|不包括在内|不要|排除在外)")
+                           # '取消掉的不要算', '取消了的别算'
+                           r"|^\s*(?:掉了?|了)?的?\s*(?:都|就)?(?:不算|除外|以外|之外|不计入?|不包括在内|不要|别算|不用算|排除在外)")
 # Leaving members out, said around them: "leave the cancelled ones out", "take Ningbo out", "keep rejects aside".
 _OUT_BEFORE = re.compile(r"\b(?:leav(?:e|ing)|keep(?:ing)?|tak(?:e|ing)|drop(?:ping)?|cut(?:ting)?|strip(?:ping)?)"
                          r"\s+(?:the\s+|all\s+|any\s+)?$", re.I)
@@ -340,7 +350,8 @@ CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b|\b(are|is|was|were|do|does|did|h
 # A negation the reading must account for: one left unread would answer the opposite question.
 # '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
-                      r"|(?<!有)没|未|(?<!是)不是|(?<!在)不在|不属于|不算|不含|不包括|除了|除去|排除", re.I)
+                      r"|(?<!有)没|未|(?<!是)不是|(?<!在)不在|不属于|不算|不含|不包括|除了|除去|排除"
+                      r"|不要算|别算|不用算|不计", re.I)
 # Negations that leave nothing out: 'is it getting worse or not', '是不是', '有没有' ask yes or no; 'actual
 # start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
 # 'a raw count, not a percentage', '要件数不要百分比': the form of the answer declined (no member left out)
@@ -390,7 +401,7 @@ _FOR_A_DOCUMENT = re.compile(r"\s*(?:deck|slides?|review|meeting|call|presentati
                              r"|(?:会|会议|汇报|报告|材料|PPT|ppt)", re.I)
 MONEY = re.compile(r"\b(?:costs?|costing|profits?|profitability|margins?|revenues?|prices?|priced|money|dollars?"
                    r"|euros?|turnover|expenses?|budget|wages?|salar(?:y|ies)|payroll|paid|earn(?:s|ings)?)\b"
-                   r"|成本|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额|工资|薪资|薪水|薪酬|时薪"
+                   r"|(?<![换改])成本(?![周月季年日])|费用|利润|毛利|收入|营收|营业额|价格|单价|金额|销售额|工资|薪资|薪水|薪酬|时薪"
                    r"|预算|开销|多少钱|采购价|进价|售价|报价|价钱", re.I)
 # "plant's", "lines'": a possessive names the thing itself. A word starts where its letters start:
 # tried from every letter of a long word, `[a-z]{2,}` read to its end each time (quadratic).

@@ -66,7 +66,7 @@ from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.rows_amount import amount_of_rows
-from assistant.plan.rules.second_metrics import per_piece
+from assistant.plan.rules.second_metrics import PER_PIECE, per_piece
 from assistant.plan.rules.shape_words import SHARE, find_shapes
 from assistant.plan.rules.shapes import counted_thing, unit_spans
 from assistant.plan.rules.steps import (
@@ -98,6 +98,7 @@ from assistant.plan.rules.unknown import (
     unknown_member,
     unread_cause,
 )
+from assistant.plan.rules.unread_amounts import ask_amount, unread_amount
 from assistant.plan.rules.verb_values import values_said_as_verbs
 from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
@@ -171,7 +172,8 @@ class RulePlanner:
         if counted is not None:  # "how many machines": the machines are counted, not a breakdown
             count_instead(parsed, *counted)
         spans = [*found.taken, *parsed.taken, *connective_spans(text), *shapes.spans(), *unit_spans(text, ctx.layer),
-                 *(m.span() for m in SHARE.finditer(text) if shapes.share)]  # 'slice of …, as a percentage
+                 *(m.span() for m in SHARE.finditer(text) if shapes.share),  # 'slice of …, as a percentage
+                 *(m.span() for m in PER_PIECE.finditer(text))]  # '折算到每件产品上': per piece made
         unknown = values_said_as_verbs(parsed, remainder_words(question, text, spans), text, vocab, ctx.layer)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
         leftover = sort_leftover(question, text, unknown, parsed.dim_spans, terms, ctx.values, parsed.values)
@@ -227,7 +229,10 @@ class RulePlanner:
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
         if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
             return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values, question)
-        cause = unread_cause(text, [*r.found.taken, *r.parsed.taken, *terms])  # '… because nobody was there'
+        used = [*r.found.taken, *r.parsed.taken, *terms]
+        if (amount := unread_amount(text, used)) is not None:  # 'yield hovered around 96%': never dropped
+            return ask_amount(self.name, ctx.lang, amount)
+        cause = unread_cause(text, used)  # '… because nobody was there'
         return None if cause is None else unread_negation(self.name, ctx.lang, cause, cause=True)
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,

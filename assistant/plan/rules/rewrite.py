@@ -21,6 +21,7 @@ from assistant.plan.rules.mend import (
     up_to_today,
 )
 from assistant.plan.rules.spelling import mend_spelling
+from assistant.plan.rules.unread_amounts import restate_limit
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.types import PlanContext
 
@@ -50,6 +51,7 @@ _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
 def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
     """The mended question and the (typed, read as) pairs of the typos repaired on the way."""
     question = _ASIDE.sub(lambda m: " " * len(m.group(0)), _COUNT_VERB.sub("统计下", question))
+    question = restate_limit(question, ctx.session.last_query, ctx.layer.metrics)  # 'make that 92%'
     question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"
     mended, fixes = mend_time_words(question, known)
     mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))

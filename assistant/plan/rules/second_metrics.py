@@ -327,7 +327,7 @@ _COUNTED_BY = re.compile(r"\s+(?:(?:that|which)\s+)?(?:(?:we|they|qc|it|were|was
 
 
 # 'per part made', 'for each piece', '平均每生产一件', '平均到每件产品', '单件': the figure is wanted per piece made
-_PER_PIECE = re.compile(r"\b(?:per|a|each|every|for\s+each)\s+(?:unit|piece|part|pc|item)s?\b"
+PER_PIECE = re.compile(r"\b(?:per|a|each|every|for\s+each)\s+(?:unit|piece|part|pc|item)s?\b"
                         r"(?:\s+(?:made|produced|built|we\s+make|we\s+made))?"
                         r"|(?:平均)?(?:到|摊到|折合到?|折算到)?每(?:生产|做|产出?|出)?(?:一|1)?(?:件|个产品|个零件)(?:产品|零件)?"
                         r"|平均(?:生产|做|产出?|出)(?:一|1)(?:件|个)"  # '平均做一件要耗几度电'
@@ -338,7 +338,7 @@ def per_piece(out: Parsed, layer: Layer, text: str) -> None:
     """'energy use per unit', 'power draw per part made', '平均每生产一件要耗多少度电': a metric said with a
     per-piece phrase is the layer's metric that divides it by the pieces made (energy per unit), when
     exactly one does. A count of pieces the phrase itself names ('part made') is part of the phrase."""
-    said = _PER_PIECE.search(text)
+    said = PER_PIECE.search(text)
     if said is None:
         return
     inside = [m for m in out.metrics if _within(out.metric_spans.get(m), said.span())]
