@@ -33,7 +33,10 @@ def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
     either = _OR.search(text) and not _WHICH.search(text) and not _HOW_MANY_ARE.search(text)
     if (_ONE_GROUP.search(text) and not _EACH_NAMED.search(text)) or either:
         return dims, dropped
-    # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them.
+    # Naming two members of one dimension ("Suzhou and Ningbo", "compare A and B") means compare them,
+    # unless another breakdown is asked and they only say which rows ('高优先级和加急工单，各个状态分别有多少')
+    if dims and not _VERSUS.search(text):
+        return dims, dropped
     for f in filters:
         # 'planned vs in progress' compares them; '（计划中和进行中）…各是多少' asks each one
         as_one = _one_set(f, layer) and not _VERSUS.search(text) and not _EACH_NAMED.search(text)
@@ -52,10 +55,11 @@ def _one_set(f: Filter, layer: Layer) -> bool:
     return any(set(vs.values) == set(f.values) for vs in layer.dimension(f.field).value_sets)
 
 
+_COUNTED = re.compile(r"(?:[两二三四五六七八九十几]|\d+)\s*(?:个|家|条|台|座)", re.I)
 _PERIOD_NEXT = re.compile(r"\s*(?:day|week|month|quarter|year)s?\b|\s*(?:天|周|月|季度|年)")  # 'each week' is a grain
 
 
-def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
+def keeps_bare(found: Structure, parsed: Parsed, text: str, dim: str | None = None) -> bool:
     """A dimension word with no 'by', 'each', '各' is a breakdown only where a ranking, a comparison
     or 'respectively' needs one ('the three plants respectively', not 'all 3 plants together', and
     not when another breakdown is marked: 'how long were the machines stopped on each line')."""
@@ -63,8 +67,11 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str) -> bool:
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
     # the 3 of 'line 3' counts no members, nor does the 2024 of '2024 vs 2025'
     named = [*((m.start, m.end) for m, _ in parsed.values), *(t.span for t in found.times)]
+    # '三个厂设备坏了之后…': a count of members stands for the kind it counts, not for every kind said
+    at = parsed.dim_words.get(dim, (-9, -9))[0] if dim else None
     respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
                        and not _PERIOD_NEXT.match(text, m.end())
+                       and (at is None or not _COUNTED.fullmatch(m.group(0)) or m.start() <= at <= m.end())
                        for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
     # 'on-time % to customers, this year vs last year': the comparison is of the periods, not the customers
     compared = lx.COMPARE.search(text) and len(found.times) < 2

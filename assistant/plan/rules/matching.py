@@ -390,4 +390,9 @@ def kind_of(question: str) -> str:
     """'what kinds of machines are on line 4' -> 'what machine types are on line 4', 'what kinds of customer
     complaints came in' -> 'what customer complaint types came in': a kind of a thing is its type column,
     named as the layer names such columns ('machine type')."""
-    return _KIND_OF.sub(lambda m: f"{m.group(0).split()[0]} {singular(m.group(1)) or m.group(1)} types", question)
+    # 'which kind of machine' asks for one type, 'what kinds of machines' for several
+    def typed(m: re.Match[str]) -> str:
+        many = m.group(0).split()[1].lower().endswith("s")
+        return f"{m.group(0).split()[0]} {singular(m.group(1)) or m.group(1)} {'types' if many else 'type'}"
+
+    return _KIND_OF.sub(typed, question)

@@ -267,7 +267,7 @@ class RulePlanner:
             return stop
         # A bare dimension word is the question's subject ("设备平均运行") unless a ranking needs it, or
         # it names what to list ('列出工厂和物料')
-        group_by = [d for d in parsed.group_by if keeps_bare(found, parsed, text) or d not in parsed.bare_dims
+        group_by = [d for d in parsed.group_by if keeps_bare(found, parsed, text, d) or d not in parsed.bare_dims
                     or listed_after_verb(text, parsed.dim_words.get(d))]
         dims, dropped = breakdowns(group_by, metrics, filters, ctx.layer, text)
         if dropped and not previous:  # never answer without a breakdown that was asked for

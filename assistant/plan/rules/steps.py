@@ -336,6 +336,9 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
         listed = re.search(r"[,，]", gap) and len(words) <= 1
         divided = per is not None and a[1] <= per[0] and per[1] <= b[0]  # 'scrap divided by good parts': one figure
         asked_apart = re.search(r"[?？]", gap)  # '还剩多少？安全库存是多少？': two questions, both asked
+        # '已发货订单的客户准时交付率', 'on-time rate of the shipped orders': the rows, then their rate
+        if _OF_GAP.fullmatch(gap) and _drop_own_rows(parsed, layer, first, second, picked=True):
+            return unjoined_metrics(parsed, text, layer, per)
         if lx.METRIC_JOINERS.search(gap) or listed or divided or asked_apart:
             continue
         # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
@@ -344,6 +347,9 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
                 return unjoined_metrics(parsed, text, layer, per)
             return [m for _, m in spans]
     return []
+
+
+_OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
 
 
 def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
@@ -362,12 +368,17 @@ def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
     return True
 
 
-def _drop_own_rows(parsed: Parsed, layer: Layer, first: str, second: str) -> bool:
+def _drop_own_rows(parsed: Parsed, layer: Layer, first: str, second: str, *, picked: bool = False) -> bool:
     """'plan attainment for urgent work orders': the rows one metric is measured over are its subject,
-    not a second question; their count is dropped (True when one was)."""
+    not a second question; their count is dropped (True when one was). `picked`: a count that picks
+    some of those rows says which ('已发货订单的客户准时交付率': the shipped orders' on-time rate)."""
     for counted, other in ((first, second), (second, first)):
         tables = {m.table for m in layer.metric_measures(other)}
-        if any(layer.count_metric(same) == counted for t in tables for same in _same_rows(t, layer)):
+        rows = {same for t in tables for same in _same_rows(t, layer)}
+        own = any(layer.count_metric(same) == counted for same in rows)
+        some = picked and "/" in layer.metric(other).expr and bool(refs := layer.metric_measures(counted)) \
+            and all(r.agg == "count" and r.table in rows for r in refs)
+        if own or some:
             parsed.metrics.remove(counted)
             parsed.metric_spans.pop(counted, None)
             return True

@@ -145,6 +145,7 @@ class Vocabulary:
         """The set of non-overlapping matches that covers the most characters (then the fewest pieces)."""
         blocked = Spans(taken or [])
         cands = [m for m in self._all_matches(text) if not blocked.overlaps(m.start, m.end)]
+        cands += _heads_of_values(cands)
         n = len(text)
         by_start: dict[int, list[Match]] = {}
         for m in cands:
@@ -392,3 +393,18 @@ def _windows(text: str, tokens: list[re.Match[str]], idx: int) -> list[tuple[int
         if a >= 0 and b < len(tokens) and joined(a, b):
             windows.append((a, b))
     return windows
+
+
+def _heads_of_values(cands: list[Match]) -> list[Match]:
+    """'计划停机时长': the member '计划停机' runs into the figure '停机时长'; what comes before the figure's
+    word ('计划') is the member said short, so both are read (a Chinese head of at least two characters)."""
+    out = []
+    metrics = [m for m in cands if "metric" in m.kinds]
+    for v in cands:
+        if "value" not in v.kinds or not has_cjk(v.text):
+            continue
+        for m in metrics:
+            if v.start + 2 <= m.start < v.end < m.end and has_cjk(v.text[:m.start - v.start]):
+                head = v.text[:m.start - v.start]
+                out.append(Match(v.start, m.start, head, [t for t in v.terms if t.kind == "value"]))
+    return out
