@@ -67,11 +67,11 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str, dim: str | None = No
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
     # the 3 of 'line 3' counts no members, nor does the 2024 of '2024 vs 2025'
     named = [*((m.start, m.end) for m, _ in parsed.values), *(t.span for t in found.times)]
-    # '三个厂设备坏了之后…': a count of members stands for the kind it counts, not for every kind said
+    # '三个厂设备坏了之后…': a count of members stands for the kind it counts, not for a kind said after it
     at = parsed.dim_words.get(dim, (-9, -9))[0] if dim else None
     respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
                        and not _PERIOD_NEXT.match(text, m.end())
-                       and (at is None or not _COUNTED.fullmatch(m.group(0)) or m.start() <= at <= m.end())
+                       and (at is None or not _COUNTED.fullmatch(m.group(0)) or at <= m.end())
                        for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
     # 'on-time % to customers, this year vs last year': the comparison is of the periods, not the customers
     compared = lx.COMPARE.search(text) and len(found.times) < 2

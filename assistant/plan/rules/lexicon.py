@@ -361,8 +361,10 @@ DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+|in\
                            r"|(?:不要|不是|不用)(?:百分比|比例|占比|比率)", re.I)
 ASIDE_NEGATION = re.compile(DECLINED_FORM.pattern
                             + r"|\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
-                            r"|[,;:–—-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"
+                            r"|[,;:–—.?!-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"
                             r"(?=[,.;?!]|$)"
+                            # '不是总产量，只要良品': the figure declined, the one wanted said next
+                            r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}(?=[，,]\s*(?:只|就))"
                             # '取消的、发了的、没发的全算': every state is counted, the negated one too
                             r"|(?:没有?|未|不)[^，,。？?]{0,6}(?=[^。？?]{0,24}(?:全算|都算|都要算|全都算|都包括|都计入|一起算|全部算))",
                             re.I)

@@ -43,7 +43,7 @@ _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     # ', need the counts for the 8D', ' - quality audit next week': why it is asked, said last
                     r"|[,;]\s*(?:i\s+|we\s+)?need(?:s|ed)?\s+(?:it|them|this|these|the\s+\w+)\s+for\s+[^,.;?]{1,40}$"
                     r"|\s[-–—]\s+(?:(?:for\s+)?(?:the|our|a)\s+)?[a-z0-9 -]{0,24}"
-                    r"\b(?:audit|review|meeting|deck|call|report|huddle|8d)\b[^,.;?]{0,24}$"
+                    r"\b(?:audit|review|meeting|deck|call|report|huddle|8d)\b[^,.;?]{0,24}[.!]?\s*$"
                     r"|[，,]\s*(?:我)?(?:要|得|准备)?(?:放|放到|放进|贴到|用在|做)"
                     r"(?:PPT|ppt|报告|周报|月报|汇报|邮件)(?:里|上|中|用)?", re.I)
 

@@ -15,6 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from assistant.core.text import EN_CLOSED_CLASS
+from assistant.core.errors import ClarificationNeeded
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import (
@@ -280,6 +281,16 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
 def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> SemanticQuery:
     """A ratio of two named metrics ('per', '每'), or a share of the total ('what share of')."""
     pair = per_metric(parsed, shapes, layer, text) or _part_of_whole(query, shapes, layer)
+    if pair is not None and (scaled := _ratio_of(*pair, layer, text)) is not None:  # 'defective pieces per million produced'
+        return query.model_copy(update={"metrics": [scaled, *(m for m in query.metrics if m not in pair)]})
+    if _PER_MILLION.search(text) and not any(layer.metric(m).expr.strip().startswith("1000000") for m in query.metrics):
+        # 'scrap per million parts made': no such figure in the layer; a count or a fraction would mislead
+        per_million = [layer.metric(m.name).label for m in layer.spec.metrics if m.expr.strip().startswith("1000000")]
+        raise ClarificationNeeded(
+            "I have no figure per million for that; ask for it as a rate"
+            + (f", or for {', '.join(x.en for x in per_million)}." if per_million else "."),
+            "没有按每百万计的这个指标；可以改问比率" + (f"，或{'、'.join(x.zh or x.en for x in per_million)}。"
+                                                  if per_million else "。"))
     if pair is not None and _already_per(*pair, layer):  # 'avg minutes per breakdown repair': MTTR itself
         return query.model_copy(update={"metrics": [m for m in query.metrics if m != pair[1]]})
     if pair is not None:
@@ -288,6 +299,41 @@ def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, t
         return query.model_copy(update={"metrics": [num, den, *rest], "per": den})
     share = share_over(query, parsed, shapes, layer, text)
     return query.model_copy(update={"share": share}) if share else query
+
+
+_PER_MILLION = re.compile(r"\bper\s+million\b|每百万", re.I)
+
+
+def _ratio_of(num: str, den: str, layer: Layer, text: str) -> str | None:
+    """The layer's metric that is `num` per million `den` (PPM), when 'per million' is said."""
+    if not _PER_MILLION.search(text):
+        return None
+    a, b = layer.metric(num).expr.strip(), layer.metric(den).expr.strip()
+    found = [m.name for m in layer.spec.metrics
+             if re.fullmatch(rf"1000000\s*\*\s*{re.escape(a)}\s*/\s*{re.escape(b)}", m.expr.strip())]
+    return found[0] if len(found) == 1 else None
+
+
+def drop_own_denominator(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'ppm for each defect type, against the plant's total output', 'defects per million parts made': the
+    figure named after a ratio that is that ratio's own denominator says what it is taken over, it is
+    no second question (dropped from `parsed`)."""
+    for ratio in list(parsed.metrics):
+        head, slash, den = layer.metric(ratio).expr.rpartition("/")
+        if not slash or not head.strip():
+            continue
+        for other in list(parsed.metrics):
+            if other == ratio or layer.metric(other).expr.strip() != den.strip():
+                continue
+            r_end = parsed.metric_spans.get(ratio, (0, 0))[1]
+            o_start = parsed.metric_spans.get(other, (0, 0))[0]
+            if 0 <= o_start - r_end <= 1 or _OVER_WHOLE.search(text, max(0, o_start - 24), o_start):
+                parsed.metrics.remove(other)
+                parsed.metric_spans.pop(other, None)
+
+
+_OVER_WHOLE = re.compile(r"\b(?:against|relative\s+to|over|vs\.?|versus|divided\s+by)\s+(?:the\s+|its\s+|their\s+)?"
+                         r"(?:[a-z]+(?:'s)?\s+){0,2}$|(?:按|相对于|除以|分母(?:是|用|为)?)[^，,。？?]{0,8}$", re.I)
 
 
 def _part_of_whole(query: SemanticQuery, shapes: Shapes, layer: Layer) -> tuple[str, str] | None:
@@ -329,6 +375,15 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     question asks for one of them, the other is context; the options, or [] when they are joined."""
     if len(parsed.metrics) < 2 or parsed.guessed:
         return []
+    drop_own_denominator(parsed, text, layer)
+    # '… good parts? Not the total count, just the good ones': a figure said only to be declined
+    declined = [m for m in parsed.metrics for a in _DECLINED.finditer(text)
+                if a.start() <= parsed.metric_spans.get(m, (-1, -1))[0] < a.end()]
+    if declined and len(declined) < len(parsed.metrics):
+        for m in dict.fromkeys(declined):
+            parsed.metrics.remove(m)
+            parsed.metric_spans.pop(m, None)
+        return unjoined_metrics(parsed, text, layer, per)
     spans = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
     for (a, first), (b, second) in itertools.pairwise(spans):
         gap = text[a[1]:b[0]]
@@ -349,6 +404,8 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     return []
 
 
+_DECLINED = re.compile(r"(?:^|[,;:–—.?!-])\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|every)\b[^,.;?!]{0,30}"
+                       r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}[，,]\s*(?:只|就)", re.I)
 _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
 
 
