@@ -14,7 +14,7 @@ from assistant.plan.choices import clarify
 from assistant.plan.query import Filter, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
-from assistant.plan.rules.extract import Span, find_times, remainder_words
+from assistant.plan.rules.extract import find_times, remainder_words
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.followup import (
     breakdown_of_previous,
@@ -33,7 +33,6 @@ from assistant.plan.rules.matching import Parsed, read_terms
 from assistant.plan.rules.messages import (
     cannot_break_down,
     clarify_metric,
-    clarify_unknown_member,
     not_recorded,
     refusal,
     refuse_breakdown,
@@ -57,9 +56,9 @@ from assistant.plan.rules.metric_choice import (
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
+from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
-from assistant.plan.rules.proper_names import proper_name_before, which_one_named
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
@@ -83,22 +82,15 @@ from assistant.plan.rules.steps import (
     shaped,
     time_parts,
     time_role,
-    unjoined_metrics,
     unplaced_negation,
 )
 from assistant.plan.rules.unit_of_other import unit_of_other
+from assistant.plan.rules.unjoined import unjoined_metrics
 from assistant.plan.rules.unknown import (
     Leftover,
-    in_preamble,
-    is_ordinary,
-    owns_a_term,
-    qualifies_a_kind,
     says_nothing,
     sort_leftover,
-    unknown_member,
-    unread_cause,
 )
-from assistant.plan.rules.unread_amounts import ask_amount, unread_amount
 from assistant.plan.rules.verb_values import values_said_as_verbs
 from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
@@ -213,27 +205,8 @@ class RulePlanner:
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
-        return self._not_ours(question, text, r, terms, ctx) or \
+        return not_ours(self.name, question, text, r, terms, ctx) or \
             self._build_query(r, text, ctx, previous if is_follow_up else None)
-
-    def _not_ours(self, question: str, text: str, r: Reading, terms: list[Span], ctx: PlanContext) -> Plan | None:
-        """A name the data lacks, or someone else's things: refused or asked about, never widened."""
-        names = [w for w in r.leftover.names if not in_preamble(text, w, terms)]  # 'putting the QBR slides together -'
-        unknown_name = unknown_member(question, text, names, r.parsed.dim_spans, terms, ctx.values)
-        if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours
-        values = [(m.start, m.end) for m, _t in r.parsed.values]
-        if (named := proper_name_before(text, r.leftover.ordinary, [*terms, *values])) is not None:  # '海天那台注塑机'
-            return which_one_named(self.name, ctx.lang, *named)
-        if (rival := qualifies_a_kind(text, r.leftover.ordinary, r.parsed.dim_spans)) is not None:
-            return refuse_unknown(self.name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
-        if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
-            return clarify_unknown_member(self.name, ctx.lang, unknown_name, ctx.values, question)
-        used = [*r.found.taken, *r.parsed.taken, *terms]
-        if (amount := unread_amount(text, used)) is not None:  # 'yield hovered around 96%': never dropped
-            return ask_amount(self.name, ctx.lang, amount)
-        cause = unread_cause(text, used)  # '… because nobody was there'
-        return None if cause is None else unread_negation(self.name, ctx.lang, cause, cause=True)
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:

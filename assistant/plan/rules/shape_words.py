@@ -24,7 +24,8 @@ SHARE = re.compile(
     r"|占(?:了)?(?:总|全部|全|整体|所有)?[^，,。？?]{0,8}?(?:的)?(?:比例|比重|百分比|多少|几成|份额)"
     r"|占比|所占比例|比例|百分比|百分之几|百分之多少|几成|份额", re.I)
 # "X per Y", "average X per Y", "X divided by Y", "平均每Y的X", "X除以Y".
-PER = re.compile(r"\bper\s+million\b|\b(?:per|for each|for every|divided by|over|relative to)\b(?=\s+[a-z])|\bratio\s+of\b"
+PER = re.compile(r"\bper\s+million\b|\b(?:per|for each|for every|divided by|over|relative to)\b(?=\s+[a-z])"
+                 r"|\bratio\s+of\b"
                  r"|除以|与.{1,8}之比|平均每(?:个|张|次|批|台|条|家|件|单|笔)?|每(?:个|张|次|批|台|条|家|单|笔)", re.I)
 AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b|平均", re.I)
 # "list all customers", "which machines are on", "有哪些", "列出".

@@ -4,7 +4,6 @@ grain, threshold, ranking), connective words, breakdowns, periods, follow-ups, s
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from assistant.core.text import EN_CLOSED_CLASS
 from assistant.core.errors import ClarificationNeeded
 from assistant.plan.query import Filter, SemanticQuery, TimeRange
 from assistant.plan.rules import lexicon as lx
@@ -281,7 +279,8 @@ def time_role(roles: list[str], metrics: list[str], layer: Layer, text: str = ""
 def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, text: str) -> SemanticQuery:
     """A ratio of two named metrics ('per', '每'), or a share of the total ('what share of')."""
     pair = per_metric(parsed, shapes, layer, text) or _part_of_whole(query, shapes, layer)
-    if pair is not None and (scaled := _ratio_of(*pair, layer, text)) is not None:  # 'defective pieces per million produced'
+    # 'defective pieces per million produced': the layer's per-million figure of the two
+    if pair is not None and (scaled := _ratio_of(*pair, layer, text)) is not None:
         return query.model_copy(update={"metrics": [scaled, *(m for m in query.metrics if m not in pair)]})
     if _PER_MILLION.search(text) and not any(layer.metric(m).expr.strip().startswith("1000000") for m in query.metrics):
         # 'scrap per million parts made': no such figure in the layer; a count or a fraction would mislead
@@ -312,28 +311,6 @@ def _ratio_of(num: str, den: str, layer: Layer, text: str) -> str | None:
     found = [m.name for m in layer.spec.metrics
              if re.fullmatch(rf"1000000\s*\*\s*{re.escape(a)}\s*/\s*{re.escape(b)}", m.expr.strip())]
     return found[0] if len(found) == 1 else None
-
-
-def drop_own_denominator(parsed: Parsed, text: str, layer: Layer) -> None:
-    """'ppm for each defect type, against the plant's total output', 'defects per million parts made': the
-    figure named after a ratio that is that ratio's own denominator says what it is taken over, it is
-    no second question (dropped from `parsed`)."""
-    for ratio in list(parsed.metrics):
-        head, slash, den = layer.metric(ratio).expr.rpartition("/")
-        if not slash or not head.strip():
-            continue
-        for other in list(parsed.metrics):
-            if other == ratio or layer.metric(other).expr.strip() != den.strip():
-                continue
-            r_end = parsed.metric_spans.get(ratio, (0, 0))[1]
-            o_start = parsed.metric_spans.get(other, (0, 0))[0]
-            if 0 <= o_start - r_end <= 1 or _OVER_WHOLE.search(text, max(0, o_start - 24), o_start):
-                parsed.metrics.remove(other)
-                parsed.metric_spans.pop(other, None)
-
-
-_OVER_WHOLE = re.compile(r"\b(?:against|relative\s+to|over|vs\.?|versus|divided\s+by)\s+(?:the\s+|its\s+|their\s+)?"
-                         r"(?:[a-z]+(?:'s)?\s+){0,2}$|(?:按|相对于|除以|分母(?:是|用|为)?)[^，,。？?]{0,8}$", re.I)
 
 
 def _part_of_whole(query: SemanticQuery, shapes: Shapes, layer: Layer) -> tuple[str, str] | None:
@@ -368,93 +345,6 @@ def reading_notes(corrections: list[tuple[str, str]], dropped: list[str], ctx: P
     does_not_apply = "不适用于该指标" if lang == "zh" else "does not apply to this metric"
     notes += [f"{ctx.layer.dimension(d).label.get(lang)} {does_not_apply}" for d in dropped]
     return notes
-
-
-def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, int] | None) -> list[str]:
-    """Metrics named with nothing joining them ('complaints about batches produced in October'): the
-    question asks for one of them, the other is context; the options, or [] when they are joined."""
-    if len(parsed.metrics) < 2 or parsed.guessed:
-        return []
-    drop_own_denominator(parsed, text, layer)
-    # '… good parts? Not the total count, just the good ones': a figure said only to be declined
-    declined = [m for m in parsed.metrics for a in _DECLINED.finditer(text)
-                if a.start() <= parsed.metric_spans.get(m, (-1, -1))[0] < a.end()]
-    if declined and len(declined) < len(parsed.metrics):
-        for m in dict.fromkeys(declined):
-            parsed.metrics.remove(m)
-            parsed.metric_spans.pop(m, None)
-        return unjoined_metrics(parsed, text, layer, per)
-    spans = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
-    for (a, first), (b, second) in itertools.pairwise(spans):
-        gap = text[a[1]:b[0]]
-        words = [w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]", _blank(gap, a[1], parsed)) if w]
-        listed = re.search(r"[,，]", gap) and len(words) <= 1
-        divided = per is not None and a[1] <= per[0] and per[1] <= b[0]  # 'scrap divided by good parts': one figure
-        asked_apart = re.search(r"[?？]", gap)  # '还剩多少？安全库存是多少？': two questions, both asked
-        # '已发货订单的客户准时交付率', 'on-time rate of the shipped orders': the rows, then their rate
-        if _OF_GAP.fullmatch(gap) and _drop_own_rows(parsed, layer, first, second, picked=True):
-            return unjoined_metrics(parsed, text, layer, per)
-        if lx.METRIC_JOINERS.search(gap) or listed or divided or asked_apart:
-            continue
-        # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
-        if len(words) >= 3 or any(w not in EN_CLOSED_CLASS and w.isascii() and len(w) > 2 for w in words):
-            if _drop_own_rows(parsed, layer, first, second) or _drop_unreaching(parsed, layer):
-                return unjoined_metrics(parsed, text, layer, per)
-            return [m for _, m in spans]
-    return []
-
-
-_DECLINED = re.compile(r"(?:^|[,;:–—.?!-])\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|every)\b[^,.;?!]{0,30}"
-                       r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}[，,]\s*(?:只|就)", re.I)
-_OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
-
-
-def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
-    """'the lots Hengtai delivered … passed only as conditional': of two metrics, the one whose facts cannot
-    reach the members named (good output: no supplier, no inspection result) is no reading (True when dropped)."""
-    def reaches(metric: str) -> bool:
-        dims = layer.metric_dimensions(metric)
-        return all(any(t.ref in dims for t in terms) for _m, terms in parsed.values if terms)
-
-    keep = [m for m in parsed.metrics if reaches(m)]
-    if not parsed.values or not keep or len(keep) == len(parsed.metrics):
-        return False
-    for m in [m for m in parsed.metrics if m not in keep]:
-        parsed.metrics.remove(m)
-        parsed.metric_spans.pop(m, None)
-    return True
-
-
-def _drop_own_rows(parsed: Parsed, layer: Layer, first: str, second: str, *, picked: bool = False) -> bool:
-    """'plan attainment for urgent work orders': the rows one metric is measured over are its subject,
-    not a second question; their count is dropped (True when one was). `picked`: a count that picks
-    some of those rows says which ('已发货订单的客户准时交付率': the shipped orders' on-time rate)."""
-    for counted, other in ((first, second), (second, first)):
-        tables = {m.table for m in layer.metric_measures(other)}
-        rows = {same for t in tables for same in _same_rows(t, layer)}
-        own = any(layer.count_metric(same) == counted for same in rows)
-        some = picked and "/" in layer.metric(other).expr and bool(refs := layer.metric_measures(counted)) \
-            and all(r.agg == "count" and r.table in rows for r in refs)
-        if own or some:
-            parsed.metrics.remove(counted)
-            parsed.metric_spans.pop(counted, None)
-            return True
-    return False
-
-
-def _same_rows(table: str, layer: Layer) -> list[str]:
-    """Tables whose rows are the same things (a derived table keyed like its source: completed work orders)."""
-    key = layer.tables[table].primary_key
-    return [t.name for t in layer.spec.tables if t.name == table or (key and t.primary_key == key)]
-
-
-def _blank(gap: str, offset: int, parsed: Parsed) -> str:
-    """The gap with the words of named values blanked (a value between two metrics joins nothing)."""
-    chars = list(gap)
-    for m, _ in parsed.values:
-        for i in range(max(m.start, offset), min(m.end, offset + len(gap))):
-            chars[i - offset] = " "
-    return "".join(chars)
 
 
 def unplaced_negation(text: str, spans: list[tuple[int, int]], filters: list[Filter]) -> str | None:
