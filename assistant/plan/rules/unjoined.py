@@ -78,12 +78,16 @@ _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)
 def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
     """'the lots Hengtai delivered … passed only as conditional': of two metrics, the one whose facts cannot
     reach the members named (good output: no supplier, no inspection result) is no reading (True when dropped)."""
+    reachable = {m: set(layer.metric_dimensions(m)) for m in parsed.metrics}
+    # members no figure can reach ('shipped' of 'the lots Minghua shipped us') decide nothing here
+    telling = [terms for _m, terms in parsed.values
+               if terms and any(t.ref in dims for t in terms for dims in reachable.values())]
+
     def reaches(metric: str) -> bool:
-        dims = layer.metric_dimensions(metric)
-        return all(any(t.ref in dims for t in terms) for _m, terms in parsed.values if terms)
+        return all(any(t.ref in reachable[metric] for t in terms) for terms in telling)
 
     keep = [m for m in parsed.metrics if reaches(m)]
-    if not parsed.values or not keep or len(keep) == len(parsed.metrics):
+    if not telling or not keep or len(keep) == len(parsed.metrics):
         return False
     for m in [m for m in parsed.metrics if m not in keep]:
         parsed.metrics.remove(m)
