@@ -108,7 +108,7 @@ def test_an_occasions_name_is_no_grain(text: str, grain: str | None) -> None:
     ("what kinds of customer complaints came in", "what customer complaint types came in"),
 ])
 def test_a_kind_of_a_thing_is_its_type(question: str, rewritten: str) -> None:
-    from assistant.plan.rules.matching import kind_of
+    from assistant.plan.rules.rewordings import kind_of
 
     assert kind_of(question) == rewritten
 

@@ -73,3 +73,12 @@ _JOINED = re.compile(r"\s*(?:and|&|,|/|plus|as well as|和|、|及|与|以及|�
 def joined_to_marked(marked: set[str], dim_words: dict[str, tuple[int, int]], text: str, m: Match) -> bool:
     """'by line and shift', '按工厂和班次': a kind joined to one asked to break down by is asked too."""
     return any(d in marked and e <= m.start and _JOINED.fullmatch(text, e, m.start) for d, (_s, e) in dim_words.items())
+
+
+# '供应商承诺本周到货的采购单，每家几张': 每/各 with the kind's own measure word, said later with no kind after it
+_BARE_EACH = re.compile(r"(?:每|各)(?P<cl>[\u4e00-\u9fff])(?=\s*(?:几|多少|分别|各|都|$|[，,。？?]))")
+
+
+def each_by_classifier(text: str, m: Match, dims: list[str], layer: Layer) -> bool:
+    words = {layer.tables[layer.dimension(d).table].measure_word for d in dims} - {None, ""}
+    return any(e.group("cl") in words for e in _BARE_EACH.finditer(text, m.end))

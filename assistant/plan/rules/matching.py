@@ -6,6 +6,7 @@ what each match means here (a metric, a value, or a breakdown) and records it in
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import (
     by_before_whole_name,
+    each_by_classifier,
     joined_to_marked,
     kind_by_what_it_handles,
     one_of_a_kind,
@@ -26,7 +28,6 @@ from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
-from assistant.plan.rules.vocab_build import singular
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
 
@@ -102,8 +103,9 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             _add_breakdowns(out, m, dims, text, near, value_dims, ctx.layer)
     _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
-    out.included = [(t.ref, t.member.key) for m, v in out.values if _included_too(m, text) for t in v if t.member]
-    out.values = [(m, v) for m, v in out.values if not _included_too(m, text)]
+    included = _included_values(out.values, text)
+    out.included = [(t.ref, t.member.key) for m, v in out.values if id(m) in included for t in v if t.member]
+    out.values = [(m, v) for m, v in out.values if id(m) not in included]
     settle_by_members(out, ctx.layer)
     out.ambiguous_metrics = [opts for opts in out.ambiguous_metrics if not set(opts) & set(out.metrics)]
     settle_figures(out, matches, vocab, ctx.layer, text, taken)
@@ -140,6 +142,20 @@ def _asks_after(matches: list[Match], text: str, at: int) -> bool:
     after = [m for m in matches if m.start >= at]
     return any("metric" in m.kinds for m in after) or (
         COUNT.search(text, at) is not None and any("dimension" in m.kinds for m in after))
+
+
+_JOINED_MEMBERS = re.compile(r"\s*(?:和|与|跟|、|,|，|/|\+|and|or|&)?\s*", re.I)
+
+
+def _included_values(values: list[tuple[Match, list[Term]]], text: str) -> set[int]:
+    """The ids of the value matches named to include them ('planned stops count too'); members of one kind
+    said together before 'both count' ('计划内计划外都算上') are all included."""
+    included = {id(m) for m, _v in values if _included_too(m, text)}
+    for (a, va), (b, vb) in itertools.pairwise(values):
+        if id(b) in included and _JOINED_MEMBERS.fullmatch(text, a.end, b.start) \
+                and {t.ref for t in va} & {t.ref for t in vb}:
+            included.add(id(a))
+    return included
 
 
 def _included_too(m: Match, text: str) -> bool:
@@ -273,7 +289,7 @@ def _add_breakdowns(out: Parsed, m: Match, dims: list[str], text: str, near: _Va
         return  # "across all plants", '各种状态都算': one total; 'lines whose machines ran…': the lines
     marked = _marked(text, m, near) or one_of_a_kind(text, m, near, set(dims) & value_dims) \
         or by_before_whole_name(text, m, dims, layer) or kind_by_what_it_handles(m, near, tables, layer) \
-        or joined_to_marked(out.marked_dims, out.dim_words, text, m)
+        or joined_to_marked(out.marked_dims, out.dim_words, text, m) or each_by_classifier(text, m, dims, layer)
     for d in dims:
         if (d in value_dims or described) and not marked:
             continue  # "the Ningbo plant", "press machines": the word names a value's type
@@ -371,28 +387,3 @@ def _metric_refs(m: Match, certain: set[str], layer: Layer) -> list[str]:
             all(v.ref in layer.metric_dimensions(c) for c in certain) for v in values):
         return []  # "downtime due to breakdowns": a value, since a metric is already named
     return metric_refs
-
-
-def uncontract(question: str) -> str:
-    """"haven't shipped" -> "have not shipped": the 'not' is then read like any other."""
-    def expand(m: re.Match[str]) -> str:
-        head = m.group(1) or m.group(2)
-        return {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}.get(head.lower(), head) + " not"
-
-    return lx.CONTRACTION.sub(expand, question)
-
-
-_KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\s+"
-                      r"((?:[a-z]+\s+(?=[a-z]+s\b)(?!(?:is|was|does|has|runs|makes|goes|gets)\b))?[a-z]+)\b", re.I)
-
-
-def kind_of(question: str) -> str:
-    """'what kinds of machines are on line 4' -> 'what machine types are on line 4', 'what kinds of customer
-    complaints came in' -> 'what customer complaint types came in': a kind of a thing is its type column,
-    named as the layer names such columns ('machine type')."""
-    # 'which kind of machine' asks for one type, 'what kinds of machines' for several
-    def typed(m: re.Match[str]) -> str:
-        many = m.group(0).split()[1].lower().endswith("s")
-        return f"{m.group(0).split()[0]} {singular(m.group(1)) or m.group(1)} {'types' if many else 'type'}"
-
-    return _KIND_OF.sub(typed, question)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.plan.rules.extract import find_times, mend_time_words
-from assistant.plan.rules.matching import kind_of, mend_typos, uncontract
+from assistant.plan.rules.matching import mend_typos
 from assistant.plan.rules.mend import (
     blank_examples,
     joined_verbs,
@@ -20,6 +20,7 @@ from assistant.plan.rules.mend import (
     uninvert,
     up_to_today,
 )
+from assistant.plan.rules.rewordings import kind_of, uncontract
 from assistant.plan.rules.spelling import mend_spelling
 from assistant.plan.rules.unread_amounts import restate_limit
 from assistant.plan.rules.vocab import Vocabulary
