@@ -49,16 +49,19 @@ SUPERLATIVE = [
     # 'day vs night shift - which is worse?': a comparative asked of the members named ranks them
     re.compile(r"\bwhich(?:\s+one)?\s+(?:is|was|are|were|did|does|has|had|looks?)\s+(?P<dir>worse|better|higher|lower)\b",
                re.I),
+    # '苏州2号线跟宁波2号线比，停机时长哪个更长': the members compared, ranked
+    re.compile(r"哪(?:个|条|台|家|一个|一条|边)?(?:的)?\s*(?P<dir>更(?:长|多|高|大|久|短|少|低|小|好|差))"),
 ]
 # '哪台设备最耗电': any other 最 + verb after a 哪 ranks from the top (not 最近, 最新: times).
 BARE_MOST = re.compile(r"(?P<dir>最)(?![近新后早初终])(?=[\u4e00-\u9fff])")
 BARE_MOST_LEAST = set("省")  # 最省电, 最省料: the least of what follows
 DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
-              "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁"}
+              "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁",
+              "更长", "更多", "更高", "更大", "更久"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
-             "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快"}
-GOOD_WORDS = {"best", "better", "最好", "strongest", "closest", "nearest"}
-BAD_WORDS = {"worst", "worse", "最差", "weakest", "poorest", "furthest", "farthest", "垫底", "吊车尾"}
+             "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快", "更短", "更少", "更低", "更小"}
+GOOD_WORDS = {"best", "better", "最好", "更好", "strongest", "closest", "nearest"}
+BAD_WORDS = {"worst", "worse", "最差", "更差", "weakest", "poorest", "furthest", "farthest", "垫底", "吊车尾"}
 
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
 BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"

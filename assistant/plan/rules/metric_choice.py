@@ -11,7 +11,7 @@ from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
-from assistant.plan.rules.shape_words import COUNT, share_asked
+from assistant.plan.rules.shape_words import COUNT, SHARE, share_asked
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
 from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
@@ -272,7 +272,8 @@ def rows_metric(parsed: Parsed, text: str, fits: set[str], layer: Layer, count: 
     the members named ('how many cracks', '急单里还没开工的有几张'), or by the word after a count word."""
     valued = [(m.start, m.end, t[0].ref) for m, t in parsed.values if t]
     readings = [{x.ref for x in t} for _m, t in parsed.values if t]
-    return amount_by_role(parsed.time_roles, [v[2] for v in valued], text, fits, layer) \
+    return rate_of_named_state(parsed, text, fits, layer) \
+        or amount_by_role(parsed.time_roles, [v[2] for v in valued], text, fits, layer) \
         or counted_metric(parsed.group_by, valued, fits, text, layer, readings) \
         or counted_by_head(text, count, words, layer, [*parsed.group_by, *(v[2] for v in valued)])
 
@@ -282,6 +283,28 @@ _AMOUNT = re.compile(r"\bhow\s+(?:many|much)\s+(?:kg|kgs|kilos?|kilograms?|tons?
                      # 'what quantity did we ship', 'the quantity we shipped'
                      r"|\bwhat\s+(?:total\s+)?(?:quantity|qty|volume)\b|\bthe\s+(?:total\s+)?(?:quantity|qty|volume)\s+(?:that\s+)?we\b",
                      re.I)
+
+
+def rate_of_named_state(parsed: Parsed, text: str, fits: set[str], layer: Layer) -> str | None:
+    """'拒收比例最高的供应商', 'what proportion got rejected': a share asked of one member that is exactly what a
+    rate of the layer counts as its part (rejected lots of all lots): that rate. Changes `parsed`: the member
+    named is the rate's part, no filter."""
+    if not SHARE.search(text) or len(parsed.values) != 1:
+        return None
+    terms = [t for t in parsed.values[0][1] if t.member is not None and t.ref in layer.dimensions]
+    found = set()
+    for t in terms:
+        column = layer.dimension(t.ref).column
+        said = rf"{re.escape(column)}\s*=\s*'{re.escape(str(t.member.key))}'"  # type: ignore[union-attr]
+        for m in layer.spec.metrics:
+            num = layer.measures.get(m.expr.partition("/")[0].strip())
+            if m.name in fits and "/" in m.expr and num is not None and num.filter \
+                    and re.fullmatch(said, num.filter.strip()):
+                found.add(m.name)
+    if len(found) != 1:
+        return None
+    parsed.values.clear()  # the member is the rate's own part, not a filter on it (that would give 100%)
+    return found.pop()
 
 
 def amount_by_role(roles: Sequence[str], dims: Sequence[str], text: str, fits: set[str], layer: Layer) -> str | None:

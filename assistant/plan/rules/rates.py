@@ -95,7 +95,8 @@ def part_filters(query: SemanticQuery, rate: str, layer: Layer) -> list[Filter]:
         return []
     out = []
     for f in query.filters:  # the share is of that member ('rejected'), not of another inside it ('铝材')
-        if f.field in layer.dimensions and f.op == "in" and len(f.values) == 1 and f.field in query.share:
+        if f.field in layer.dimensions and f.op == "in" and len(f.values) == 1 and (f.field in query.share
+                                                                                   or not query.share):
             column = layer.dimension(f.field).column
             if re.search(rf"\b{re.escape(column)}\s*=\s*'{re.escape(str(f.values[0]))}'", measure.filter):
                 out.append(f)

@@ -34,7 +34,9 @@ _COUNT_VERB = re.compile(r"数一下|数一数")
 # reckoned, said aside; it names no other figure to answer (blanked, the length kept)
 _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     r"|[,;(（]\s*(?:with\s+)?(?:the\s+)?(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
-                    r"|[(（]\s*按(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]"
+                    r"|[(（]\s*按?(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]"
+                    # '，按该线当月产量折算': what the figure is reckoned against, said aside
+                    r"|[，,]\s*按[^，,。？?]{1,12}(?:折算|换算)"
                     # '…, by pieces?', '，按件数算': the unit the figure is reckoned in, said last
                     r"|[,;]\s*(?:counted\s+)?(?:by|in)\s+(?:pieces|pcs|piece\s+count|units)(?=\s*[?.!]*\s*$)"
                     r"|[，,]\s*按(?:件数|数量|个数)(?:算|计|来算|统计)?(?=\s*[?？。!！]*\s*$)"
