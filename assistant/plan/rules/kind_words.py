@@ -58,6 +58,10 @@ def kind_of_named_members(word: str, parsed: Parsed, layer: Layer) -> bool:
     of the members named, when one named kind's label ends in it ('machine type', '设备类型'); that kind is
     then broken down by (True)."""
     said = word.lower().rstrip("s")
+    # '… split across the defect types? Each type as a share': the kind already named is the one meant
+    if any((label := layer.dimension(d).label).en.lower().split()[-1:] == [said] or label.zh.endswith(word)
+           for d in parsed.group_by):
+        return True
     valued = dict.fromkeys(t.ref for _m, terms in parsed.values for t in terms[:1])
     fits = [d for d in valued
             if (label := layer.dimension(d).label).en.lower().split()[-1:] == [said] or label.zh.endswith(word)]

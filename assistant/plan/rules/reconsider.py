@@ -11,12 +11,22 @@ from assistant.plan.rules.metric_choice import duration_asked, still_counting
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
 from assistant.plan.rules.records import IDS_ASKED
 from assistant.plan.rules.second_metrics import COUNT_PHRASE, holds
-from assistant.plan.rules.shape_words import share_asked
+from assistant.plan.rules.shape_words import SHARE, share_asked
 from assistant.plan.rules.spans import Span
 from assistant.plan.rules.steps import reachable
 from assistant.plan.rules.unknown import Leftover
 from assistant.plan.rules.vocab_build import other_determiners
 from semantic_layer.layer import Layer
+
+
+def _own_words(parsed: Parsed, leftover: Leftover, current: str, text: str, layer: Layer) -> list[str]:
+    """The left-over words of the metric's own sentence that may say more about it."""
+    # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
+    own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
+           if not re.search(rf"占[^，,。？?]{{0,6}}{re.escape(w)}", text)]
+    if getattr(layer.unit(layer.metric(current).unit), "kind", None) == "ratio":
+        own = [w for w in own if not SHARE.fullmatch(w)]  # 'the biggest percentage of …' of a rate: the rate itself
+    return own
 
 
 def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str,
@@ -33,9 +43,7 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     if COUNT_PHRASE.fullmatch(named_by) and not leftover.ordinary:
         return []  # '各客户…订了多少件': a bare '多少件' and a breakdown say nothing of which pieces
     unreachable = [text[s:e] for d, (s, e) in parsed.dim_words.items() if d not in layer.metric_dimensions(current)]
-    # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
-    own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
-           if not re.search(rf"占[^，,。？?]{{0,6}}{re.escape(w)}", text)]
+    own = _own_words(parsed, leftover, current, text, layer)
     # 'Hengtai's open POs - PO number and promised date': the columns asked of each record, not the figure
     asked = IDS_ASKED.search(text, parsed.metric_spans.get(current, (0, 0))[1])
     if asked:

@@ -102,7 +102,13 @@ def _which_named(text: str, metric: str, layer: Layer, *, first: bool = False) -
     """'which lots from Hengtai were rejected': 'which' right before the records' own name asks for them.
     `first`: only when that is how the question opens ('what WOs are in progress and on which line')."""
     spec = layer.metric(metric)
-    forms = sorted({f.lower() for f in (spec.label.en, *spec.synonyms.en) if f}, key=len, reverse=True)
+    said = [spec.label.en, *spec.synonyms.en]
+    if first:  # 'which open purchase orders are already overdue': the rows' own name opens the question
+        tables = {m.table for m in layer.metric_measures(metric)}
+        rows = layer.count_metric(next(iter(tables))) if len(tables) == 1 else None
+        if rows is not None and rows != metric:
+            said += [layer.metric(rows).label.en, *layer.metric(rows).synonyms.en]
+    forms = sorted({f.lower() for f in said if f}, key=len, reverse=True)
     if not forms:
         return False
     names = "|".join(re.escape(f) for f in forms)

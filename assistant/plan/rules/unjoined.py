@@ -11,6 +11,7 @@ import re
 from assistant.core.text import EN_CLOSED_CLASS
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from semantic_layer.layer import Layer
 
 
@@ -32,6 +33,19 @@ def drop_own_denominator(parsed: Parsed, text: str, layer: Layer) -> None:
                 parsed.metric_spans.pop(other, None)
 
 
+def _drop_bare_whole(parsed: Parsed, text: str) -> None:
+    """'defect quantity by type, each type as a share of the total pieces': a bare piece word after 'share
+    of the total' is the first figure's whole, not a second figure."""
+    for other in list(parsed.metrics):
+        start, _end = parsed.metric_spans.get(other, (0, 0))
+        if COUNT_PHRASE.fullmatch(parsed.matched_text.get(other, "")) and len(parsed.metrics) > 1 \
+                and _SHARE_OF_TOTAL.search(text, max(0, start - 30), start):
+            parsed.metrics.remove(other)
+            parsed.metric_spans.pop(other, None)
+
+
+_SHARE_OF_TOTAL = re.compile(r"\b(?:share|percentage|fraction|proportion|part)\s+of\s+(?:the\s+|all\s+)?(?:total\s+)?$"
+                             r"|占(?:总|全部|所有)?$", re.I)
 _OVER_WHOLE = re.compile(r"\b(?:against|relative\s+to|over|vs\.?|versus|divided\s+by)\s+(?:the\s+|its\s+|their\s+)?"
                          r"(?:[a-z]+(?:'s)?\s+){0,2}$|(?:按|相对于|除以|分母(?:是|用|为)?)[^，,。？?]{0,8}$", re.I)
 
@@ -42,6 +56,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     if len(parsed.metrics) < 2 or parsed.guessed:
         return []
     drop_own_denominator(parsed, text, layer)
+    _drop_bare_whole(parsed, text)
     # '… good parts? Not the total count, just the good ones': a figure said only to be declined
     declined = [m for m in parsed.metrics for a in _DECLINED.finditer(text)
                 if a.start() <= parsed.metric_spans.get(m, (-1, -1))[0] < a.end()]
