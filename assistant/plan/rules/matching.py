@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from assistant.core.text import fold, word_frequency
+from assistant.core.text import fold, has_cjk, word_frequency
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import (
@@ -251,8 +251,12 @@ def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[st
     done = 0
     # The repairs never overlap (each token is read once): the question is rebuilt once, left to
     # right, rather than copied whole for every typo.
-    for m in sorted(vocab.fuzzy(text, taken, known), key=lambda x: x.start):
-        if m.form is None:
+    repaired = vocab.fuzzy(text, taken, known)
+    if has_cjk(text):  # '哪个公单生产的': one character typed by sound, repaired so traces read it too
+        repaired += [m for m in vocab.cjk_fuzzy(text, vocab.scan(text, taken), taken)
+                     if m.form and not any(a != b and a in _GRAMMAR_CHARS for a, b in zip(m.text, m.form, strict=False))]
+    for m in sorted(repaired, key=lambda x: x.start):
+        if m.form is None or m.start < done or (not m.form.isascii() and len(m.form) != m.end - m.start):
             continue
         pieces += [question[done:m.start], m.form]
         done = m.end
@@ -260,6 +264,8 @@ def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[st
     return "".join([*pieces, question[done:]]), fixes
 
 
+# a character of grammar ('各工厂' is no '个工厂' mistyped): only content characters are rewritten in place
+_GRAMMAR_CHARS = frozenset("的了是在和与及把被为个各每按哪几多这那吗呢么也都就还又")
 _ONLY_THOSE = re.compile(r"^\s*(?:只看|仅看|只要|只算|就看)[^，,。？?]{1,12}的")
 
 

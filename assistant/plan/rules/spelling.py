@@ -35,7 +35,7 @@ def mend_spelling(question: str, known: set[str]) -> tuple[str, list[tuple[str, 
         low = word.lower()
         if low in known or word_frequency(low, "en") > 0.0:
             return word
-        meant = _likeliest(low, known) if len(low) > 4 else _swapped(low, known)
+        meant = _likeliest(low, known) if len(low) > 4 else _swapped(low, known) or _letter_left_out(low)
         if meant is None:
             return word
         fixes.append((word, meant))
@@ -71,6 +71,22 @@ def _swapped(word: str, known: set[str]) -> str | None:
     """A short word read only as the one everyday word two neighbouring letters swapped give."""
     found = [c for c in _swaps(word) if c in known or word_frequency(c, "en") >= _MIN_ZIPF]
     return found[0] if len(found) == 1 else None
+
+
+_COMMON_ZIPF = 5.5  # 'which', 'where', 'their': so common that a four-letter slip of one is read as it
+
+
+def _letter_left_out(word: str) -> str | None:
+    """'wich': a four-letter word missing one letter of a very common word, and of no other common one."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + c + b for a, b in splits for c in string.ascii_lowercase}
+    ranked = sorted((c for c in found if word_frequency(c, "en") >= _MIN_ZIPF),
+                    key=lambda c: word_frequency(c, "en"), reverse=True)
+    if not ranked or word_frequency(ranked[0], "en") < _COMMON_ZIPF:
+        return None
+    if len(ranked) > 1 and word_frequency(ranked[0], "en") - word_frequency(ranked[1], "en") < 2 * _MARGIN:
+        return None
+    return ranked[0]
 
 
 def _swaps(word: str) -> set[str]:

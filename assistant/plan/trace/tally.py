@@ -22,6 +22,7 @@ AMOUNT = re.compile(r"\bhow\s+many\s+(?:finished\s+)?(?:units|pieces|pcs|parts)\
 _COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|几批|多少批|几个|多少个|几张|各有几|分别几|各几", re.I)
 _BY_BEFORE = re.compile(r"(?:\bby|\bper|\beach|\bevery|\bfor\s+each|按|各|每个|每家|每位|分)\s*(?:the\s+)?$", re.I)
 _EACH = re.compile(r"\beach\b|\bper\b|\bby\b|\bevery\b|\brespectively\b|各|每个|每家|分别", re.I)
+_OPENING = re.compile(r"^[^?？。.:：]{2,40}[:：]")
 _TOTAL = re.compile(r"\bin\s+total\b|\btotal\b|\baltogether\b|\boverall\b|一共|总共|合计|总计|共")
 
 
@@ -29,6 +30,9 @@ def find_tally(text: str, words: Sequence[Mention], verbs: Sequence[tuple[int, i
                layer: Layer, request: TraceRequest) -> TraceTally | None:
     """The figure the words ask of the reached records, if any. `words` are the genealogy words and members
     named (left to right), `verbs` the dating verbs found with their node ('shipped' -> shipments)."""
+    opening = _OPENING.match(text)  # '写8D报告要用：…': the report it is for dates no records ('报告' is no 'reported')
+    if opening is not None:
+        verbs = [v for v in verbs if v[0] >= opening.end()]
     by_status = _status_breakdown(text, graph, layer)
     if by_status is not None and _COUNT.search(text):
         return TraceTally(node=by_status, measure="count", by="status")
