@@ -253,8 +253,8 @@ def mend_typos(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[st
     # right, rather than copied whole for every typo.
     repaired = vocab.fuzzy(text, taken, known)
     if has_cjk(text):  # '哪个公单生产的': one character typed by sound, repaired so traces read it too
-        repaired += [m for m in vocab.cjk_fuzzy(text, vocab.scan(text, taken), taken)
-                     if m.form and not any(a != b and a in _GRAMMAR_CHARS for a, b in zip(m.text, m.form, strict=False))]
+        repaired += [m for m in vocab.cjk_fuzzy(text, vocab.scan(text, taken), taken) if m.form
+                     and not any(a != b and a in _GRAMMAR_CHARS for a, b in zip(m.text, m.form, strict=False))]
     for m in sorted(repaired, key=lambda x: x.start):
         if m.form is None or m.start < done or (not m.form.isascii() and len(m.form) != m.end - m.start):
             continue
