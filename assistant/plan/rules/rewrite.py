@@ -35,6 +35,8 @@ _COUNT_VERB = re.compile(r"数一下|数一数")
 _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     r"|[,;(（]\s*(?:with\s+)?(?:the\s+)?(?:denominator|numerator)\b[^,.;?)）]*[)）]?"
                     r"|[(（]\s*按?(?:件数|数量|次数|批次数|个数)(?:算|计|来算|统计)?\s*[)）]"
+                    # '(run time vs planned)', '（良品/总数）': how the figure is reckoned, in brackets
+                    r"|[(（][^()（）]{1,30}?(?:\bvs\.?|\bversus\b|\bdivided\s+by\b|\bover\b|/|÷|除以)[^()（）]{1,30}[)）]"
                     # '，按该线当月产量折算': what the figure is reckoned against, said aside
                     r"|[，,]\s*按[^，,。？?]{1,12}(?:折算|换算)"
                     # '…, by pieces?', '，按件数算': the unit the figure is reckoned in, said last

@@ -33,6 +33,35 @@ def drop_own_denominator(parsed: Parsed, text: str, layer: Layer) -> None:
                 parsed.metric_spans.pop(other, None)
 
 
+_SECOND_COUNT = re.compile(r"\band\s+how\s+many\b|[，,]\s*(?:其中|里面)?(?:又)?(?:有)?(?:多少|几)", re.I)
+
+
+def _count_of_state_too(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'how many lots did Hengtai send us and how many got rejected': the state named in the second count is
+    a second figure, the layer's count of those rows in that state, not a filter on the first."""
+    second = _SECOND_COUNT.search(text)
+    if second is None or len(parsed.metrics) != 1:
+        return
+    tables = {m.table for m in layer.metric_measures(parsed.metrics[0])}
+    if len(tables) != 1 or layer.count_metric(next(iter(tables))) != parsed.metrics[0]:
+        return
+    for match, terms in list(parsed.values):
+        if match.start < second.start():
+            continue
+        for t in terms:
+            if t.member is None or t.ref not in layer.dimensions:
+                continue
+            said = rf"{re.escape(layer.dimension(t.ref).column)}\s*=\s*'{re.escape(str(t.member.key))}'"
+            found = [m.name for m in layer.spec.metrics if (refs := layer.metric_measures(m.name)) and len(refs) == 1
+                     and refs[0].table in tables and refs[0].agg == "count" and m.expr.strip() == refs[0].name
+                     and refs[0].filter and re.fullmatch(said, refs[0].filter.strip())]
+            if len(found) == 1:
+                parsed.values.remove((match, terms))
+                parsed.metrics.append(found[0])
+                parsed.metric_spans[found[0]] = (match.start, match.end)
+                return
+
+
 def _drop_bare_whole(parsed: Parsed, text: str) -> None:
     """'defect quantity by type, each type as a share of the total pieces': a bare piece word after 'share
     of the total' is the first figure's whole, not a second figure."""
@@ -53,6 +82,7 @@ _OVER_WHOLE = re.compile(r"\b(?:against|relative\s+to|over|vs\.?|versus|divided\
 def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, int] | None) -> list[str]:
     """Metrics named with nothing joining them ('complaints about batches produced in October'): the
     question asks for one of them, the other is context; the options, or [] when they are joined."""
+    _count_of_state_too(parsed, text, layer)
     if len(parsed.metrics) < 2 or parsed.guessed:
         return []
     drop_own_denominator(parsed, text, layer)
