@@ -174,3 +174,59 @@ def test_set_to_start_is_the_planned_date(pipeline: Any) -> None:
 def test_pieces_said_after_a_breakdown_are_the_batches_quantity(pipeline: Any) -> None:
     sq = _sq(pipeline, "上个月的成品批次，按产线把件数加总")
     assert sq["metrics"] == ["batch_quantity"], sq
+
+
+# -- later in the session ------------------------------------------------------------------------------
+def test_a_state_in_a_second_how_many_is_its_own_count(pipeline: Any) -> None:
+    sq = _sq(pipeline, "how many lots came in from Minghua last month and how many were rejected")
+    assert sq["metrics"][0] == "material_lot_count" and len(sq["metrics"]) == 2, sq
+    assert not any(f["field"] == "inspection_result" for f in sq["filters"]), sq
+
+
+def test_a_bracket_saying_how_a_figure_is_reckoned_is_an_aside(pipeline: Any) -> None:
+    sq = _sq(pipeline, "availability for Ningbo in October (running time vs scheduled)")
+    assert sq["metrics"] == ["availability"] and [f["field"] for f in sq["filters"]] == ["plant"], sq
+
+
+def test_which_of_two_members_is_higher_ranks_them(pipeline: Any) -> None:
+    sq = _sq(pipeline, "上个月苏州1号线和重庆1号线，报废数哪条更多")
+    assert sq["dimensions"] == ["line"] and sq["order"] == [{"field": "scrap_count", "desc": True}], sq
+
+
+def test_a_share_of_one_state_that_a_rate_counts_is_that_rate(pipeline: Any) -> None:
+    sq = _sq(pipeline, "去年各供应商的拒收比例，从高到低")
+    assert sq["metrics"] == ["lot_rejection_rate"] and sq["filters"] == [], sq
+
+
+def test_a_chinese_typo_of_a_kind_word_is_read_in_a_trace(pipeline: Any) -> None:
+    answer = pipeline.ask("CC-00070这个客诉，问题批次是哪张公单做的")
+    assert answer.status == "ok" and "work_order_id" in answer.columns, (answer.status, answer.columns)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("wich lines had the most scrap", "which"),
+                                              ("thier OEE last month", "their")])
+def test_a_common_word_missing_a_letter_is_read_as_it(pipeline: Any, typed: str, meant: str) -> None:
+    from assistant.plan.rules.spelling import mend_spelling
+    mended, fixes = mend_spelling(typed, set())
+    assert mended.split()[0] == meant and fixes, (mended, fixes)
+
+
+def test_each_type_after_the_kind_named_is_that_kind(pipeline: Any) -> None:
+    sq = _sq(pipeline, "how were this month's defective pieces spread over the severities? each severity as a share")
+    assert sq["dimensions"] == ["severity"] and sq["share"], sq
+
+
+def test_a_state_said_after_the_rows_is_their_state(pipeline: Any) -> None:
+    answer = pipeline.ask("今年哪些成品批次被判定为冻结？列出批次号")
+    assert answer.status == "ok" and answer.semantic_query["records"], answer.semantic_query
+    assert {"field": "qc_status", "op": "in", "values": ["on_hold"]} in answer.semantic_query["filters"]
+
+
+def test_the_rows_own_name_opening_a_which_question_lists_them(pipeline: Any) -> None:
+    answer = pipeline.ask("Which open POs are past their promised date, and who is the supplier on each one?")
+    assert answer.status == "ok" and answer.semantic_query["records"], answer.semantic_query
+
+
+def test_a_trace_ignores_dating_words_of_the_opening_clause(pipeline: Any) -> None:
+    answer = pipeline.ask("准备8D报告：用过LOT-20251107-0014的工单，一共查出多少件裂纹？")
+    assert answer.status == "ok" and answer.columns == ["defect_quantity"], answer.columns
