@@ -230,3 +230,12 @@ def test_the_rows_own_name_opening_a_which_question_lists_them(pipeline: Any) ->
 def test_a_trace_ignores_dating_words_of_the_opening_clause(pipeline: Any) -> None:
     answer = pipeline.ask("准备8D报告：用过LOT-20251107-0014的工单，一共查出多少件裂纹？")
     assert answer.status == "ok" and answer.columns == ["defect_quantity"], answer.columns
+
+
+@pytest.mark.parametrize("question", [
+    "for Monday's ops huddle next week: scrap count by line this month",
+    "下周一例会要用：本月各厂的良品率",
+])
+def test_when_the_answer_is_needed_dates_no_data(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["time_range"]["start"] == "2025-12-01" and not sq["periods"], sq

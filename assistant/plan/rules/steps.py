@@ -85,8 +85,10 @@ class Structure:
 
 def find_structure(question: str, text: str, as_of: dt.date, layer: Layer) -> Structure:
     """Times, a grain, a threshold and a top-N, in that order, each kept off the words already used."""
-    times = find_times(question, as_of, layer)
-    taken: list[Span] = [t.span for t in times]
+    found = find_times(question, as_of, layer)
+    # 'for the shift review tomorrow', '明天开会要用': when the answer is needed dates no data
+    times = [t for t in found if not _OCCASION.search(_clause_around(text, t.span))] if len(found) > 1 else found
+    taken: list[Span] = [t.span for t in found]
     grain = find_grain(text, taken)
     if grain:
         taken.append(grain[1])
@@ -99,6 +101,18 @@ def find_structure(question: str, text: str, as_of: dt.date, layer: Layer) -> St
         if top.extra:
             taken.append(top.extra)
     return Structure(times, grain, threshold, top, taken)
+
+
+_OCCASION = re.compile(r"\b(?:meeting|review|call|huddle|stand-?up|presentation|deck|briefing|sync|catch-?up)\b"
+                       r"|开会|会议|例会|周会|早会|晨会|汇报|评审|碰头", re.I)
+_CLAUSE_BREAK = re.compile(r"[,，:：;；.。?？!！]|\s[-–—]\s|\bI\s+need\b|要用|需要", re.I)
+
+
+def _clause_around(text: str, span: Span) -> str:
+    """The words of the clause a time phrase stands in, itself left out."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, span[0])), default=0)
+    stop = next((m.start() for m in _CLAUSE_BREAK.finditer(text, span[1])), len(text))
+    return text[start:span[0]] + " " + text[span[1]:stop]
 
 
 def find_grain(text: str, taken: list[Span]) -> tuple[str, Span] | None:
