@@ -27,7 +27,7 @@ from assistant.plan.rules.followup import (
     widen_to_parent,
 )
 from assistant.plan.rules.kind_words import kind_of_named_members
-from assistant.plan.rules.listed_states import state_listed_with_states
+from assistant.plan.rules.listed_states import state_listed_with_states, value_before_rows
 from assistant.plan.rules.lists import list_plan
 from assistant.plan.rules.matching import Parsed, read_terms
 from assistant.plan.rules.messages import (
@@ -52,7 +52,6 @@ from assistant.plan.rules.metric_choice import (
     rows_metric,
     unit_named,
     unit_span,
-    value_before_rows,
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words

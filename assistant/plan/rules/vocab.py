@@ -20,7 +20,9 @@ from assistant.plan.rules.cjk_sound import mark as _mark
 from assistant.plan.rules.cjk_sound import sound as _sound
 from assistant.plan.rules.cjk_sound import windows_around as _windows_around
 from assistant.plan.rules.spans import Spans
-from assistant.understand.catalogue import Member
+from assistant.plan.rules.vocab_match import Match as Match  # re-exported: 'from …vocab import Match'
+from assistant.plan.rules.vocab_match import Term as Term
+from assistant.plan.rules.vocab_match import heads_of_values, names_more
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
 LONGER_WINDOW_BONUS = 3.0  # score points per extra word: on a near tie the longer window wins
@@ -36,40 +38,6 @@ _TOKEN = re.compile(r"[a-z][a-z0-9\-']*|\d+(?:\.\d+)?")
 # ('…的线有哪些'); anywhere else it is part of another word ('线上', '厂家').
 _SINGLE_BEFORE = re.compile(r"[各按分每哪]")
 _SINGLE_AFTER = re.compile(r"(?:有哪些|是哪些|都有哪|都有谁|分别)")
-
-
-@dataclass(frozen=True)
-class Term:
-    kind: str  # "metric" | "dimension" | "value" | "time_role"
-    ref: str  # metric or dimension name; "table.column" for a time role
-    member: Member | None = None  # for values
-    partial: bool = False  # a value form with a parent's name removed ("line 3" of "Ningbo Line 3")
-    group: str | None = None  # a value named with others by a layer's value set ('open': planned, running)
-
-
-def _names_more(m: Match, first: list[Match | None], i: int) -> bool:
-    """Two readings cover as much: '未完成的工单' is the open status (a name), not 'completed' (a date
-    word) with '未' left over. The name wins a tie against a date word it overlaps."""
-    while i < m.end and first[i] is None:
-        i += 1
-    other = first[i] if i < m.end else None
-    return other is not None and all(t.kind == "time_role" for t in other.terms) \
-        and any(t.kind != "time_role" for t in m.terms)
-
-
-@dataclass
-class Match:
-    start: int
-    end: int
-    text: str
-    terms: list[Term]
-    fuzzy: bool = False
-    homophone: bool = False
-    form: str | None = None  # for a repaired typo: the form it was read as
-
-    @property
-    def kinds(self) -> set[str]:
-        return {t.kind for t in self.terms}
 
 
 @dataclass
@@ -145,7 +113,7 @@ class Vocabulary:
         """The set of non-overlapping matches that covers the most characters (then the fewest pieces)."""
         blocked = Spans(taken or [])
         cands = [m for m in self._all_matches(text) if not blocked.overlaps(m.start, m.end)]
-        cands += _heads_of_values(cands)
+        cands += heads_of_values(cands)
         n = len(text)
         by_start: dict[int, list[Match]] = {}
         for m in cands:
@@ -162,7 +130,7 @@ class Vocabulary:
                 cov, neg, open_ = best[m.end]
                 option = (cov + (m.end - m.start), neg - 1, open_ - (len({t.ref for t in m.terms}) - 1))
                 if option[:2] > choice[:2] or (option[:2] == choice[:2] and (
-                        _names_more(m, first, i + 1) if pick is None else option[2] > choice[2])):
+                        names_more(m, first, i + 1) if pick is None else option[2] > choice[2])):
                     choice, pick = option, m
             best[i], first[i] = choice, pick
         chosen: list[Match] = []
@@ -393,18 +361,3 @@ def _windows(text: str, tokens: list[re.Match[str]], idx: int) -> list[tuple[int
         if a >= 0 and b < len(tokens) and joined(a, b):
             windows.append((a, b))
     return windows
-
-
-def _heads_of_values(cands: list[Match]) -> list[Match]:
-    """'计划停机时长': the member '计划停机' runs into the figure '停机时长'; what comes before the figure's
-    word ('计划') is the member said short, so both are read (a Chinese head of at least two characters)."""
-    out = []
-    metrics = [m for m in cands if "metric" in m.kinds]
-    for v in cands:
-        if "value" not in v.kinds or not has_cjk(v.text):
-            continue
-        for m in metrics:
-            if v.start + 2 <= m.start < v.end < m.end and has_cjk(v.text[:m.start - v.start]):
-                head = v.text[:m.start - v.start]
-                out.append(Match(v.start, m.start, head, [t for t in v.terms if t.kind == "value"]))
-    return out
