@@ -62,6 +62,29 @@ def _count_of_state_too(parsed: Parsed, text: str, layer: Layer) -> None:
                 return
 
 
+_RATE_ASKED = re.compile(r"\b(?:ratio|rate|percentage|percent|share|proportion)\b|%|比例|比率|百分比|占比", re.I)
+
+
+def _drop_part_of_asked_rate(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'lines where less than 98% of the parts made came out good? Show the ratio': with a rate asked for, a
+    plain figure that is one of the terms of the rate read beside it ('parts made') is its part, not a second
+    figure."""
+    if len(parsed.metrics) != 2:
+        return
+    spans = list(parsed.metric_spans.values())
+    if not any(not any(a <= m.start() < b for a, b in spans) for m in _RATE_ASKED.finditer(text)):
+        return
+    for rate in parsed.metrics:
+        if getattr(layer.unit(layer.metric(rate).unit), "kind", None) != "ratio":
+            continue
+        terms = set(re.findall(r"[a-z_][a-z0-9_]*", layer.metric(rate).expr))
+        other = next(m for m in parsed.metrics if m != rate)
+        if layer.metric(other).expr.strip() in terms:
+            parsed.metrics.remove(other)
+            parsed.metric_spans.pop(other, None)
+            return
+
+
 def _drop_bare_whole(parsed: Parsed, text: str) -> None:
     """'defect quantity by type, each type as a share of the total pieces': a bare piece word after 'share
     of the total' is the first figure's whole, not a second figure."""
@@ -87,6 +110,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
         return []
     drop_own_denominator(parsed, text, layer)
     _drop_bare_whole(parsed, text)
+    _drop_part_of_asked_rate(parsed, text, layer)
     # '… good parts? Not the total count, just the good ones': a figure said only to be declined
     declined = [m for m in parsed.metrics for a in _DECLINED.finditer(text)
                 if a.start() <= parsed.metric_spans.get(m, (-1, -1))[0] < a.end()]
