@@ -239,3 +239,13 @@ def test_a_trace_ignores_dating_words_of_the_opening_clause(pipeline: Any) -> No
 def test_when_the_answer_is_needed_dates_no_data(pipeline: Any, question: str) -> None:
     sq = _sq(pipeline, question)
     assert sq["time_range"]["start"] == "2025-12-01" and not sq["periods"], sq
+
+
+def test_a_term_of_a_rate_asked_for_is_its_part(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which lines had a yield under 98% of the parts made this year? show the ratio")
+    assert sq["metrics"] == ["quality_rate"], sq
+
+
+def test_a_plain_figure_beside_a_named_rate_is_still_asked(pipeline: Any) -> None:
+    sq = _sq(pipeline, "scrap rate and total output by line last month")
+    assert sq["metrics"] == ["scrap_rate", "total_output"], sq
