@@ -60,6 +60,8 @@ DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", 
               "更长", "更多", "更高", "更大", "更久"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
              "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快", "更短", "更少", "更低", "更小"}
+# a ranking said without its figure ('doing best', '最好', 'top performer')
+RANKING_WORD = re.compile(r"\b(?:best|worst|better|worse|top|bottom)\b|最好|最差|最强|最弱|垫底", re.I)
 GOOD_WORDS = {"best", "better", "最好", "更好", "strongest", "closest", "nearest"}
 BAD_WORDS = {"worst", "worse", "最差", "更差", "weakest", "poorest", "furthest", "farthest", "垫底", "吊车尾"}
 

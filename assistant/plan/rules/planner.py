@@ -356,7 +356,9 @@ class RulePlanner:
             drop_values_of_its_name(parsed, chosen, leftover.words, ctx.layer)  # 'of planned time … running'
             return None
         lacking = [w for w in leftover.lacking if not says_nothing(w, text)]  # 'they', 'export check: …'
-        if guess.worth_asking or not lacking:
+        # 'which plant is doing best at the moment?': a kind ranked in everyday words: by which figure?
+        ranked = bool(parsed.group_by) and not leftover.names and lx.RANKING_WORD.search(text) is not None
+        if guess.worth_asking or not lacking or ranked:
             return self._ask_metric(parsed, guess.options, times, ctx)
         return refuse_unknown(self.name, ctx.layer, ctx.lang, lacking)
 
