@@ -249,3 +249,13 @@ def test_a_term_of_a_rate_asked_for_is_its_part(pipeline: Any) -> None:
 def test_a_plain_figure_beside_a_named_rate_is_still_asked(pipeline: Any) -> None:
     sq = _sq(pipeline, "scrap rate and total output by line last month")
     assert sq["metrics"] == ["scrap_rate", "total_output"], sq
+
+
+def test_a_kind_ranked_with_no_figure_asks_which_figure(pipeline: Any) -> None:
+    answer = pipeline.ask("which line is performing worst these days?")
+    assert answer.status == "clarify" and not answer.rows, (answer.status, answer.message)
+
+
+def test_accepting_only_conditionally_is_the_conditional_state(pipeline: Any) -> None:
+    sq = _sq(pipeline, "how many lots from Hengtai did we accept only conditionally last quarter")
+    assert {"field": "inspection_result", "op": "in", "values": ["conditional"]} in sq["filters"], sq
