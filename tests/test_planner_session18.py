@@ -259,3 +259,8 @@ def test_a_kind_ranked_with_no_figure_asks_which_figure(pipeline: Any) -> None:
 def test_accepting_only_conditionally_is_the_conditional_state(pipeline: Any) -> None:
     sq = _sq(pipeline, "how many lots from Hengtai did we accept only conditionally last quarter")
     assert {"field": "inspection_result", "op": "in", "values": ["conditional"]} in sq["filters"], sq
+
+
+def test_most_after_a_verb_of_failing_ranks_the_worst(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which 2 suppliers let us down most on delivery dates this year?")
+    assert sq["order"] == [{"field": "on_time_delivery_rate", "desc": False}] and sq["limit"] == 2, sq

@@ -153,6 +153,10 @@ def _counted_top(text: str, taken: list[Span]) -> TopN | None:
     return None
 
 
+_FAILING_BEFORE = re.compile(r"\b(?:let(?:ting)?\s+(?:us\s+|them\s+)?down|disappoint(?:ed|ing)?|fail(?:ed|ing)?"
+                             r"|miss(?:ed|ing)?|struggl(?:ed|ing)|suffer(?:ed|ing)?|underperform(?:ed|ing)?)\b[^,.;?]*$", re.I)
+
+
 def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
     """A superlative: top 1, unless a count stands elsewhere in the question."""
     used = Spans(taken)
@@ -163,12 +167,16 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
         found.sort(key=lambda m: m.group("dir").lower() in ("most", "least"))
         for m in found[:1]:
             span = m.span()
+            way = _direction(m.group("dir"))
+            # 'which customers did we let down most': 'most' of a verb of failing ranks the worst first
+            if m.group("dir").lower() == "most" and _FAILING_BEFORE.search(text, max(0, span[0] - 30), span[0]):
+                way = "bad"
             count = _separate_count(text, taken)
             if count is not None:
                 n, extra = count
-                return TopN(n, _direction(m.group("dir")), span, True, extra=extra)
+                return TopN(n, way, span, True, extra=extra)
             several = _several_asked(text, span[0])
-            return TopN(0 if several else 1, _direction(m.group("dir")), span, several)
+            return TopN(0 if several else 1, way, span, several)
     for m in lx.BARE_MOST.finditer(text):
         if used.overlaps(*m.span()):
             continue
