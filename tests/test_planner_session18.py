@@ -262,5 +262,5 @@ def test_accepting_only_conditionally_is_the_conditional_state(pipeline: Any) ->
 
 
 def test_most_after_a_verb_of_failing_ranks_the_worst(pipeline: Any) -> None:
-    sq = _sq(pipeline, "which 2 suppliers let us down most on delivery dates this year?")
+    sq = _sq(pipeline, "which 2 suppliers let us down most on on-time delivery this year?")
     assert sq["order"] == [{"field": "on_time_delivery_rate", "desc": False}] and sq["limit"] == 2, sq

@@ -154,7 +154,8 @@ def _counted_top(text: str, taken: list[Span]) -> TopN | None:
 
 
 _FAILING_BEFORE = re.compile(r"\b(?:let(?:ting)?\s+(?:us\s+|them\s+)?down|disappoint(?:ed|ing)?|fail(?:ed|ing)?"
-                             r"|miss(?:ed|ing)?|struggl(?:ed|ing)|suffer(?:ed|ing)?|underperform(?:ed|ing)?)\b[^,.;?]*$", re.I)
+                             r"|miss(?:ed|ing)?|struggl(?:ed|ing)|suffer(?:ed|ing)?|underperform(?:ed|ing)?)\b"
+                             r"[^,.;?]*$", re.I)
 
 
 def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
