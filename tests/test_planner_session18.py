@@ -264,3 +264,9 @@ def test_accepting_only_conditionally_is_the_conditional_state(pipeline: Any) ->
 def test_most_after_a_verb_of_failing_ranks_the_worst(pipeline: Any) -> None:
     sq = _sq(pipeline, "which 2 suppliers let us down most on on-time delivery this year?")
     assert sq["order"] == [{"field": "on_time_delivery_rate", "desc": False}] and sq["limit"] == 2, sq
+
+
+def test_the_records_named_after_a_linking_verb_are_the_trace_target(pipeline: Any) -> None:
+    answer = pipeline.ask("恒泰11月那批让步接收的铝料，后来做成的成品批次里，哪些还是冻结状态？")
+    assert answer.status == "ok" and "batch_id" in answer.columns, (answer.status, answer.message)
+    assert {row[answer.columns.index("qc_status")] for row in answer.rows} == {"on_hold"}, answer.rows
