@@ -43,10 +43,10 @@ def unread_amount(text: str, used: Sequence[Span]) -> str | None:
 def ask_amount(planner: str, lang: str, said: str) -> Plan:
     if lang == "zh":
         msg = (f"我没能确定“{said}”在问题里起什么作用，忽略它会得出另一个问题的答案。"
-               f"请换个说法，例如“低于{said}的产线”或“高于{said}的设备”。")
+               f"请把它说成一个界限，例如“低于{said}”或“高于{said}”。")
     else:
         msg = (f"I couldn't tell what '{said}' applies to, and answering without it would answer another "
-               f"question. Try saying it as a limit, e.g. 'lines below {said}' or 'machines above {said}'.")
+               f"question. Try saying it as a limit, e.g. 'below {said}' or 'above {said}'.")
     return Plan(kind="clarify", planner=planner, message=msg, not_understood=[said])
 
 
