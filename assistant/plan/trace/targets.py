@@ -66,7 +66,7 @@ def target_named(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     return None
 
 
-_MADE_INTO = re.compile(r"(?:来|出来|出|成)?(?:了)?的")  # '做出来的成品批次': what was made, named next
+_MADE_INTO = re.compile(r"(?:来|出来|出|成)(?:了)?的")  # '做出来的成品批次': what was made, named next
 _ANY_BEFORE = re.compile(r"(?:\b(?:any|every|all)\b(?:\s+[\w-]+){0,3}|有没有|有无|所有|全部)\s*$", re.I)
 
 
