@@ -59,14 +59,17 @@ def target_named(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     if p.has("who") and graph.spec.impact.notify:
         return graph.spec.impact.notify
     # '恒泰11月那批让步接收的铝料，做出来的成品批次里…': the records named right after the verb that links them
-    for _s, e, _form in (p.spans.get("relation", []) if zh else []):
+    for _s, e, form in (p.spans.get("relation", []) if zh else []):
+        if not _MAKING.search(form):
+            continue  # '相关的成品': related to, not made into
         after = [w for w in nodes if 0 <= w.start - e <= 6 and _MADE_INTO.fullmatch(p.text, e, w.start)]
         if after and graph.walkable(after[0].node or ""):
             return after[0].node
     return None
 
 
-_MADE_INTO = re.compile(r"(?:来|出来|出|成)(?:了)?的")  # '做出来的成品批次': what was made, named next
+_MADE_INTO = re.compile(r"(?:来|出来|出|成)?(?:了)?的")
+_MAKING = re.compile(r"做|制|产|加工|造")  # '做出来的成品批次': what was made, named next
 _ANY_BEFORE = re.compile(r"(?:\b(?:any|every|all)\b(?:\s+[\w-]+){0,3}|有没有|有无|所有|全部)\s*$", re.I)
 
 
