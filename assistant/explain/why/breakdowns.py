@@ -23,10 +23,30 @@ from semantic_layer.layer import Layer
 
 def candidates(layer: Layer, metric: str, filters: list[Filter], asked: list[str]) -> list[str]:
     """The breakdowns to try: the ones asked for, else every one the metric has, less those a
-    filter pins to one member (they cannot tell members apart)."""
+    filter pins to one member (they cannot tell members apart). Unasked, two more kinds are left
+    out, since each would only repeat a split (and its statement) the others already give: a
+    column of a table whose rows a filter pins to one (a pinned plant's city), and a column the
+    layer declares another name of a breakdown's members (a machine's name beside the machine)."""
     pinned = {f.field for f in filters if f.op in ("in", "=") and len(f.values) == 1}
     allowed = layer.metric_dimensions(metric)
-    return [d for d in (asked or allowed) if d in allowed and d not in pinned]
+    if asked:
+        return [d for d in asked if d in allowed and d not in pinned]
+    one_row = {layer.dimension(p).table for p in pinned if p in layer.dimensions and is_rows(layer, p)}
+    return [d for d in allowed if d not in pinned and layer.dimension(d).table not in one_row
+            and not _renames(layer, d, allowed)]
+
+
+def _renames(layer: Layer, dimension: str, among: list[str]) -> bool:
+    """Is the dimension's column declared another name of the members of a breakdown in `among`?"""
+    dim = layer.dimension(dimension)
+    if is_rows(layer, dimension):
+        return False
+    for other in among:
+        rows = layer.dimension(other)
+        if other != dimension and rows.table == dim.table and is_rows(layer, other) \
+                and dim.column in rows.equivalent_columns():
+            return True
+    return False
 
 
 def is_rows(layer: Layer, dimension: str) -> bool:
