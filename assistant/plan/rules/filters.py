@@ -190,9 +190,11 @@ def _place_partials(partials: Named, chosen: Chosen, lang: str, question: str,
     for match, options in partials:
         hits: list[Member] = []
         for named in (chosen, before or {}):
-            # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name.
+            # "line 3" + "Ningbo": keep the member whose name contains a chosen member's name; 'M03' +
+            # '苏州2号线': the one whose id holds the chosen member's id (SZ-L2-M03 under SZ-L2).
             hits = hits or [o for o in options if any(
                 p.label_en.lower() in o.label_en.lower() or p.label_zh in o.label_zh
+                or (len(p.key) > 1 and p.key.lower() in o.key.lower())
                 for d, ps in named.items() if d != o.dimension for p in ps)]
         hits = hits or _like_sibling(options, chosen.get(options[0].dimension, []) if options else [])
         if len(hits) == 1 or len({h.key for h in hits}) == 1:

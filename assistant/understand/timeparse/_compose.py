@@ -223,7 +223,10 @@ def resolve(original: str, t: str, base: list[Cand], as_of: Date) -> list[TimeMa
     ordered = sorted(strong + [w for w in base if w.weak and clear.of(w.s, w.e)], key=lambda c: c.s)
     composites: list[Cand] = []
     for i, a in enumerate(ordered):
-        for c in (_since(t, a, as_of), _continuation(t, a), _week_of(t, a), part_of(t, a)):
+        week = _week_of(t, a)
+        # '从11月17号那周开始': since the Monday of the week named by its day
+        for c in (_since(t, a, as_of), _continuation(t, a), week, part_of(t, a),
+                  week and _since(t, week, as_of)):
             if c is not None:
                 composites.append(c)
         for b in itertools.islice(ordered, i + 1, None):  # not ordered[i + 1:]: a copy per candidate
