@@ -32,3 +32,36 @@ def test_a_shared_code_is_the_member_under_the_one_named(pipeline: Any, question
 def test_since_the_week_a_day_falls_in(pipeline: Any, question: str) -> None:
     sq = _sq(pipeline, question)
     assert sq["time_range"]["start"] == "2025-12-01" and sq["time_range"]["end"] == "2025-12-31", sq["time_range"]
+
+
+# -- a breakdown or basis declined is no negation of members -------------------------------------------
+@pytest.mark.parametrize("question", [
+    "How many parts did Chongqing make in November? One number for the plant, not by line.",
+    "上个月宁波一共做了多少件，不用按产线分",
+])
+def test_a_declined_breakdown_is_no_breakdown_and_no_negation(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["dimensions"] == [] and sq["metrics"] == ["total_output"], sq
+
+
+def test_a_declined_breakdown_in_a_follow_up_takes_the_earlier_one_away(pipeline: Any) -> None:
+    from tests.planner_cases import conversation
+    sq = conversation(pipeline, "scrap count by shift in November", "overall number please, not per shift").semantic_query
+    assert sq["dimensions"] == [] and sq["metrics"] == ["scrap_count"], sq
+
+
+def test_a_basis_declined_names_no_other_figure(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Pieces shipped to each customer in November, counted from shipments, not orders.")
+    assert sq["metrics"] == ["shipped_quantity"] and sq["dimensions"] == ["customer"], sq
+
+
+def test_each_reckoned_is_no_negation(pipeline: Any) -> None:
+    sq = _sq(pipeline, "按班次分别算一下上个月的报废率")
+    assert sq["dimensions"] == ["shift"] and sq["metrics"] == ["scrap_rate"], sq
+
+
+# -- time words with two letters swapped ---------------------------------------------------------------
+@pytest.mark.parametrize(("question", "start"), [("defect ppm for lsat week", "2025-12-22"),
+                                                 ("total output this yaer", "2025-01-01")])
+def test_swapped_letters_in_time_words(pipeline: Any, question: str, start: str) -> None:
+    assert _sq(pipeline, question)["time_range"]["start"] == start

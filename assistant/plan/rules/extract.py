@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -287,6 +288,19 @@ _MONTHS = ["january", "february", "march", "april", "june", "july", "august", "s
 _TYPO_TARGETS = [*lx.STRUCTURE_WORDS, *_MONTHS]
 
 
+@functools.lru_cache(maxsize=1)
+def _transposed() -> dict[str, str]:
+    """Each time or ranking word with two neighbouring letters swapped -> the word (none that is a
+    word of its own)."""
+    out: dict[str, str] = {}
+    for t in _TYPO_TARGETS:
+        for i in range(len(t) - 1):
+            v = t[:i] + t[i + 1] + t[i] + t[i + 2:]
+            if v != t and v not in _TYPO_TARGETS and word_frequency(v, "en") < _REAL_WORD_ZIPF:
+                out.setdefault(v, t)
+    return out
+
+
 def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
     """Mend typos in time and ranking words ('lst month', 'this quater', 'hgihest') before the
     question is read, so a typo never silently drops the period or the ranking. Returns the mended
@@ -306,7 +320,9 @@ def mend_time_words(question: str, known: set[str]) -> tuple[str, list[tuple[str
         if word_frequency(low, "en") >= _REAL_WORD_ZIPF and not _TIME_CUE_BEFORE.search(m.string, 0, m.start()):
             return word  # 'slice' is a word of its own, not 'since' mistyped ('last weak' still is 'week')
         cued = _TIME_CUE_BEFORE.search(m.string, 0, m.start()) is not None  # 'last weak': a period was meant
-        best = process.extractOne(low, _TYPO_TARGETS, scorer=fuzz.ratio, score_cutoff=70 if cued else 80)
+        swapped = _transposed().get(low)  # 'lsat', 'yaer': two letters swapped, which ratio scores low
+        best = (swapped, 100.0, 0) if swapped else \
+            process.extractOne(low, _TYPO_TARGETS, scorer=fuzz.ratio, score_cutoff=70 if cued else 80)
         if best is None or best[0][0] != low[0]:
             return word
         fixed = best[0].capitalize() if word[:1].isupper() or best[0] in _MONTHS else best[0]

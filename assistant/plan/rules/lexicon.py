@@ -318,7 +318,7 @@ CONTRACTION = re.compile(r"\b([a-z]+)n['’]t\b|\b(are|is|was|were|do|does|did|h
 # '有没有上升', '是不是更高' ask whether something holds: a question, not a negation.
 NEGATION = re.compile(r"\b(?:not|never|without|none|except|excluding|no longer)\b|n't\b"
                       r"|(?<!有)没|未|(?<!是)不是|(?<!在)不在|不属于|不算|不含|不包括|除了|除去|排除"
-                      r"|不要算|别算|不用算|不计", re.I)
+                      r"|不要算|(?<!分)别算|不用算|不计", re.I)  # '分别算' is 'each reckoned'
 # Negations that leave nothing out: 'is it getting worse or not', '是不是', '有没有' ask yes or no; 'actual
 # start, not the schedule' and 'the good ones only, not everything' set aside what the words before did not ask.
 # 'a raw count, not a percentage', '要件数不要百分比': the form of the answer declined (no member left out)
@@ -328,6 +328,8 @@ DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+|in\
                            r"|(?:不要|不是|不用)(?:百分比|比例|占比|比率)", re.I)
 ASIDE_NEGATION = re.compile(DECLINED_FORM.pattern
                             + r"|\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
+                            # 'not per line': a breakdown declined (a follow-up takes the earlier one away)
+                            r"|\bnot\s+(?:per|by|for\s+each|broken\s+(?:down|out)\s+by|split\s+by)\b"
                             r"|[,;:–—.?!-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"
                             r"(?=[,.;?!]|$)"
                             # '不是总产量，只要良品': the figure declined, the one wanted said next

@@ -53,9 +53,28 @@ _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     r"(?:PPT|ppt|报告|周报|月报|汇报|邮件)(?:里|上|中|用)?", re.I)
 
 
+# 'just the grand total, not per line', '不用按产线分': a breakdown declined is none asked. Blanked in a first
+# question only: in a follow-up the words take the earlier breakdown away (steps.merge_previous).
+_DECLINED_BREAKDOWN = re.compile(
+    r"[,;]?\s*(?:and\s+|but\s+)?\bnot\s+(?:per|by|for\s+each|broken\s+(?:down|out)\s+by|split\s+by)\s+"
+    r"[^,.;?!]{1,25}?(?=\s*[,.;?!]|\s*$)"
+    r"|[，,；;]?\s*(?:不用|不要|不必|无需|别)(?:按|分)[^，,。？?；;！!]{1,8}?(?:分开|拆开|分|拆|看|列)?"
+    r"(?=\s*[，,。？?；;！!]|\s*$)", re.I)
+# 'based on shipments, not orders': the basis named; the one declined (group 2) is no other figure
+_BASIS_DECLINED = re.compile(r"(\b(?:based\s+on|counted\s+(?:on|from|by))\s+[a-z]{3,20})"
+                             r"(\s*,\s*not\s+[a-z]{3,20}\b)", re.I)
+
+
+def _blank_declined_basis(question: str) -> str:
+    return _BASIS_DECLINED.sub(lambda m: m.group(1) + " " * len(m.group(2)), question)
+
+
 def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str]) -> tuple[str, list[tuple[str, str]]]:
     """The mended question and the (typed, read as) pairs of the typos repaired on the way."""
     question = _ASIDE.sub(lambda m: " " * len(m.group(0)), _COUNT_VERB.sub("统计下", question))
+    question = _blank_declined_basis(question)
+    if ctx.session.last_query is None:
+        question = _DECLINED_BREAKDOWN.sub(lambda m: " " * len(m.group(0)), question)
     question = restate_limit(question, ctx.session.last_query, ctx.layer.metrics)  # 'make that 92%'
     question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"
     mended, fixes = mend_time_words(question, known)
