@@ -65,3 +65,48 @@ def test_each_reckoned_is_no_negation(pipeline: Any) -> None:
                                                  ("total output this yaer", "2025-01-01")])
 def test_swapped_letters_in_time_words(pipeline: Any, question: str, start: str) -> None:
     assert _sq(pipeline, question)["time_range"]["start"] == start
+
+
+# -- rankings said as leading / ahead; grains said over a named period -----------------------------------
+def test_leading_on_a_figure_ranks_from_the_top(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which 3 machines are leading on overall equipment effectiveness in November?")
+    assert sq["dimensions"] == ["machine"] and sq["limit"] == 3, sq
+    assert sq["order"][0]["desc"] is True, sq
+
+
+def test_each_month_of_a_named_period_is_a_monthly_grain(pipeline: Any) -> None:
+    sq = _sq(pipeline, "scrap rate at Suzhou for every month of the first half of 2025")
+    assert sq["time_grain"] == "month" and sq["time_range"]["start"] == "2025-01-01", sq
+    assert sq["time_range"]["end"] == "2025-06-30", sq
+
+
+# -- follow-ups: a year back, a figure converted, a paraphrased repair time -----------------------------
+def test_the_same_period_a_year_back_replaces_the_earlier_one(pipeline: Any) -> None:
+    from tests.planner_cases import conversation
+    sq = conversation(pipeline, "scrap count at Ningbo in October", "and the same month one year before?").semantic_query
+    assert sq["time_range"]["start"] == "2024-10-01" and sq["time_range"]["end"] == "2024-10-31", sq
+
+
+def test_a_figure_converted_per_unit_keeps_the_earlier_breakdown(pipeline: Any) -> None:
+    from tests.planner_cases import conversation
+    sq = conversation(pipeline, "上个月各工厂用了多少度电", "折算成每件产品的耗电是多少").semantic_query
+    assert sq["metrics"] == ["energy_per_unit"] and sq["dimensions"] == ["plant"], sq
+
+
+def test_how_long_each_repair_took_is_mttr(pipeline: Any) -> None:
+    from tests.planner_cases import conversation
+    sq = conversation(pipeline, "上个月重庆出了多少次故障", "平均每次修了多长时间").semantic_query
+    assert sq["metrics"] == ["mttr_min"], sq
+
+
+# -- the work a question is for, said first, names nothing ---------------------------------------------
+@pytest.mark.parametrize("question", ["正在写季度总结，上个季度各工厂的良品率", "Writing the monthly report: quality rate by plant last month"])
+def test_the_work_said_first_is_no_filter_or_grain(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["filters"] == [] and sq["time_grain"] is None and sq["dimensions"] == ["plant"], sq
+
+
+# -- two figures asked in two sentences -------------------------------------------------------------------
+def test_a_figure_and_one_whose_name_holds_it_asked_in_two_sentences(pipeline: Any) -> None:
+    sq = _sq(pipeline, "重庆MAT-EC01最新库存多少？安全库存也给我")
+    assert set(sq["metrics"]) == {"on_hand_stock", "safety_stock_level"}, sq

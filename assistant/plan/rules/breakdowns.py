@@ -16,6 +16,7 @@ _ONE_GROUP = re.compile(r"\b(?:in total|altogether|combined|together|put togethe
 _OVERALL = re.compile(r"\boverall\b|\bacross\s+all\b|\ball\s+(?:of\s+)?(?:the\s+|our\s+)?\w+\s+combined\b"
                       r"|整体|总体|所有\S{0,4}加起来|全部\S{0,4}合计", re.I)
 _EACH = re.compile(r"\b(?:by|per|each|every|respective(?:ly)?|split|broken|break)\b|按|各|每|分别", re.I)
+_WHICH_MEMBERS = re.compile(r"\bwhich\b|哪(?:个|些|几|条|台|家|位)", re.I)
 _VERSUS = re.compile(r"\b(?:vs\.?|versus|compared?)\b|对比|比较|相比", re.I)
 _OR = re.compile(r"\bor\b|或者?", re.I)
 # the 比 of 比例 / 占比 / 比率 asks a share, not a comparison
@@ -26,7 +27,8 @@ _WHICH = re.compile(r"\b(?:which|who|higher|lower|more|less|better|worse|compare
 def breakdowns(group_by: list[str], metrics: list[str], filters: list[Filter],
                layer: Layer, text: str = "") -> tuple[list[str], list[str]]:
     """The breakdowns every metric allows (and those dropped), plus dimensions with several members named."""
-    if _OVERALL.search(text) and not _EACH.search(text):
+    # ...but 'which 2 lines lead on overall equipment effectiveness' asks for members
+    if _OVERALL.search(text) and not _EACH.search(text) and not _WHICH_MEMBERS.search(text):
         group_by = []  # 'overall OEE across all 3 plants': one figure for all of them, not one per plant
     dims = [d for d in group_by if all(d in layer.metric_dimensions(m) for m in metrics)]
     dropped = [d for d in group_by if d not in dims]

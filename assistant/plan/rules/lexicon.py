@@ -43,6 +43,8 @@ SUPERLATIVE = [
                r"|longest|shortest|slowest|fastest|weakest|strongest|poorest"
                # 'run closest to their nameplate cycle time': the best on the figure; furthest from it the worst
                r"|closest|nearest|furthest|farthest"
+               # 'which lines are leading on OEE', 'which one came out ahead': the best; lagging, trailing: worst
+               r"|leading(?!\s+(?:to|up|into))|ahead(?!\s+of)|lagging|trailing"
                r"|(?<!\d\s)(?<!\d)(?:max(?:imum)?|min(?:imum)?))\b", re.I),
     # 垫底 / 吊车尾: ranked last, i.e. the worst on the figure
     re.compile(r"(?P<dir>最高|最低|最多|最少|最好|最差|最大|最小|最长|最短|最久|最慢|最快|最常见|最频繁|垫底|吊车尾)"),
@@ -55,15 +57,16 @@ SUPERLATIVE = [
 # '哪台设备最耗电': any other 最 + verb after a 哪 ranks from the top (not 最近, 最新: times).
 BARE_MOST = re.compile(r"(?P<dir>最)(?![近新后早初终])(?=[\u4e00-\u9fff])")
 BARE_MOST_LEAST = set("省")  # 最省电, 最省料: the least of what follows
-DESC_WORDS = {"top", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
+DESC_WORDS = {"top", "leading", "highest", "largest", "biggest", "most", "max", "maximum", "longest", "slowest",
               "前", "最高", "最多", "最大", "排名前", "最长", "最久", "最慢", "最常见", "最频繁",
               "更长", "更多", "更高", "更大", "更久"}
 ASC_WORDS = {"bottom", "lowest", "smallest", "least", "fewest", "min", "minimum", "shortest", "fastest", "lower",
              "后", "最低", "最少", "最小", "排名后", "倒数", "最短", "最快", "更短", "更少", "更低", "更小"}
 # a ranking said without its figure ('doing best', '最好', 'top performer')
 RANKING_WORD = re.compile(r"\b(?:best|worst|better|worse|top|bottom)\b|最好|最差|最强|最弱|垫底", re.I)
-GOOD_WORDS = {"best", "better", "最好", "更好", "strongest", "closest", "nearest"}
-BAD_WORDS = {"worst", "worse", "最差", "更差", "weakest", "poorest", "furthest", "farthest", "垫底", "吊车尾"}
+GOOD_WORDS = {"best", "better", "最好", "更好", "strongest", "closest", "nearest", "ahead"}
+BAD_WORDS = {"worst", "worse", "最差", "更差", "weakest", "poorest", "furthest", "farthest", "垫底", "吊车尾",
+             "lagging", "trailing"}
 
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
 BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"
@@ -136,7 +139,7 @@ FOLLOW_UP = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|thanks|thank you|great|cool|right|got it|好的?|嗯|谢谢)\s*[,，.!！-]*\s*)?"
     r"(?:and\b|what about|how about|now\b|same\b|then\b|only\b|just\b|instead\b|also\b"
     r"|break it down|split it|drill down|"
-    r"那|那么|换成|换为|改成|改为|改看|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
+    r"那|那么|换成|换为|改成|改为|改看|换算成|换算为|折算成|折合成?|只看|仅看|只要|再|还有|同样|同期|按.{0,6}拆分|拆分|细分)"
     r"|(?:呢\s*(?:[?？]?\s*$|[?？,，。])|(?:^|[,，。?？])\s*也|instead\??\s*$|\bthe same\b)"
     r"|^\s*(?:其中|这其中|这当中|当中|这里面|里面)"  # '其中非计划停机是多少': of the figure just given
     r"|^\s*(?:so\s+)?what\s+(?:does|would|is)\s+(?:that|it|this)\b"  # 'what does that work out to per unit?'
@@ -354,8 +357,12 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"(?:天|日|周|星期|礼拜|月|季度)"
                          r"|环比|与上一?期相比|和上一?期比|比上一?期", re.I)
 # "vs the same period last year", "year over year", "去年同期", "同比": the same dates a year earlier.
-SAME_PERIOD_LAST_YEAR = re.compile(r"\bsame (?:period|time|month|quarter|week) (?:last|a|the previous|the prior) year\b"
+_SAME_A_YEAR_BACK = (r"\bsame (?:period|time|month|quarter|week)(?: (?:of|in))? (?:last|a|the previous|the prior|one)"
+                     r" year(?: (?:earlier|before|back|ago))?\b")
+SAME_PERIOD_LAST_YEAR = re.compile(_SAME_A_YEAR_BACK +
                                    r"|\byear[- ]over[- ]year\b|\byoy\b|去年同期|上年同期|同比", re.I)
+# 'and the same month a year earlier?', '去年同期呢': in a follow-up, the earlier period a year back, instead
+YEAR_BACK_INSTEAD = re.compile(_SAME_A_YEAR_BACK + r"|去年同期|上年同期|去年的?这个时候", re.I)
 
 # Money asked for ("what did it cost", "利润", "多少钱"): answerable only by a metric in a money unit.
 def money_asked(text: str) -> re.Match[str] | None:

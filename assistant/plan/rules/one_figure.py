@@ -24,6 +24,7 @@ from assistant.plan.rules.second_metrics import (
     pieces_where_named,
     rate_of_part_and_whole,
     same_clause,
+    sentences_apart,
     side_by_side,
     value_naming_a_metric,
 )
@@ -185,7 +186,8 @@ def latest_names_the_reading(out: Parsed, layer: Layer, text: str) -> None:
         span = out.metric_spans.get(m)
         if span is None or not _LATEST_BEFORE.search(text[max(0, span[0] - 24):span[0]]):
             continue
-        if _said_elsewhere(out, m, layer, text, span) or any(side_by_side(out, m, o, text) for o in out.metrics):
+        if _said_elsewhere(out, m, layer, text, span) or any(
+                side_by_side(out, m, o, text) or sentences_apart(out, m, o, text) for o in out.metrics if o != m):
             continue  # '最新一次库存快照里，MCU还剩多少？安全库存是多少？': asked again in its own words
         tables = {x.table for x in layer.metric_measures(m)}
         if any(o != m and _rows_read(layer, {x.table for x in layer.metric_measures(o)}) & tables for o in out.metrics):

@@ -44,6 +44,11 @@ _ASIDE = re.compile(r"[，,;；]\s*(?:分母|分子)[^，,。？?;；]*"
                     r"|[，,]\s*按(?:件数|数量|个数)(?:算|计|来算|统计)?(?=\s*[?？。!！]*\s*$)"
                     # '(by count, not minutes)': the unit declined names no figure, and its 'not' no negation
                     r"|[,;]?\s*\bnot\s+(?:in\s+|by\s+)?(?:minutes|mins|hours|hrs|days|pieces|pcs|units|kg|kwh)\b"
+                    # '在做年度复盘，', 'Putting together the monthly review:': the work it is for, said first
+                    r"|^\s*(?:我们?|我这边)?(?:正在|在|要|准备|正)?(?:做|写|准备|弄|整理)[^，,。？?:：]{0,8}"
+                    r"(?:复盘|总结|汇报|报告|周报|月报|年报|PPT|ppt|材料|评审)\s*[，,:：]"
+                    r"|^\s*(?:i'?m\s+|we'?re\s+)?(?:doing|writing|preparing|putting\s+together|working\s+on)\s+"
+                    r"(?:the|a|an|our|my)\s+[a-z -]{0,24}?(?:review|report|deck|summary|presentation|retro)\s*[,:;.-]"
                     # '，要放PPT里', ', need it for the deck': where the answer goes names nothing to look up
                     # ', need the counts for the 8D', ' - quality audit next week': why it is asked, said last
                     r"|[,;]\s*(?:i\s+|we\s+)?need(?:s|ed)?\s+(?:it|them|this|these|the\s+\w+)\s+for\s+[^,.;?]{1,40}$"

@@ -55,12 +55,19 @@ def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: s
     forms = {m: {x.text.strip().lower() for x in matches if any(t.kind == "metric" and t.ref == m for t in x.terms)}
              for m in out.metrics}
     for m in list(out.metrics):
-        if any(o != m and side_by_side(out, m, o, text) for o in out.metrics):
-            continue  # '库存和安全库存各是多少', 'on hand and safety stock': two figures asked side by side
+        if any(o != m and (side_by_side(out, m, o, text) or sentences_apart(out, m, o, text)) for o in out.metrics):
+            continue  # '库存和安全库存各是多少', 'on hand and safety stock', '库存多少？安全库存也列出来': both asked
         held = bool(forms[m]) and all(any(o != m and len(said[o]) > len(f) and holds(said[o], f)
                                           for o in out.metrics) for f in forms[m])
         if held or any(o != m and _named_apart(m, o, out, layer, text) for o in out.metrics):
             out.metrics.remove(m)
+
+
+def sentences_apart(out: Parsed, a: str, b: str, text: str) -> bool:
+    """`a` and `b` are said in two sentences ('每周库存多少？安全库存也列出来'): each asked on its own."""
+    (s1, e1), (s2, e2) = out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))
+    lo, hi = (e1, s2) if e1 <= s2 else (e2, s1)
+    return hi > lo and re.search(r"[?？。!！;；]", text[lo:hi]) is not None
 
 
 def side_by_side(out: Parsed, a: str, b: str, text: str) -> bool:

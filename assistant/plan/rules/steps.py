@@ -203,6 +203,10 @@ def merge_previous(previous: SemanticQuery, query: SemanticQuery, text: str, *, 
     'by month instead of by reason' takes the reason away."""
     if time_range is None and BEFORE_THAT.search(text) and previous.time_range is not None:
         time_range = shift_back(previous.time_range)
+    elif time_range is None and lx.YEAR_BACK_INSTEAD.search(text) and previous.time_range is not None \
+            and not lx.VS_PREVIOUS.search(text):
+        time_range = TimeRange(start=_a_year_before(previous.time_range.start),
+                               end=_a_year_before(previous.time_range.end))
     # '不分厂了': the word '分厂' holds the 分 that takes the breakdown away
     instead = {d for d, (s, _) in (dim_words or {}).items()
                if lx.INSTEAD_OF.search(text, max(0, s - 24), s + (text[s:s + 1] in "分按"))}

@@ -59,7 +59,7 @@ _WEEK_OF_PRE = re.compile(r"(?<![A-Za-z])(?:week\s+(?:of|starting|beginning|comm
 _WEEK_OF_SUF = re.compile(r"\s*(?:那|这|所在的?|当)\s*(?:一)?(?:周|星期|个星期|礼拜)")
 _NOT_ENDPOINT = {"last_n", "to_date"}  # already ranges anchored on today
 _ABSORB = r"(?<![A-Za-z])(?:(?:in|during|over|for|within|throughout{})\s+)?" \
-    r"(?:the\s+)?(?:(?:calendar\s+)?year\s+|month\s+of\s+)?$"
+    r"(?:the\s+)?(?:(?:calendar\s+)?year\s+|(?<!each\s)(?<!every\s)month\s+of\s+)?$"
 _ABSORB_L = re.compile(_ABSORB.format(""), _I)
 _ABSORB_L_DAY = re.compile(_ABSORB.format("|on"), _I)  # 'on' only for days: 'based on last month'
 _ABSORB_R = re.compile(r"\s*(?:以内|之内|内|期间)")

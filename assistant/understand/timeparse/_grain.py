@@ -21,7 +21,10 @@ _EN = re.compile(
     r"(?<![A-Za-z0-9])(?:(?P<adj>daily|weekly|monthly|quarterly|yearly|annual(?:ly)?)"
     # not 'by the day the order came in', 'by the date they placed it': which date, not a grain
     r"|(?:by|per|each|every)\s+(?:the\s+)?(?P<u1>day|date|week|month|quarter|year)"
-    r"(?!\s+(?:the|that|when|which|it|they|we|a|an|its|their|our|of|on\s+which)\b)"
+    r"(?!\s+(?:the|that|when|which|it|they|we|a|an|its|their|our|on\s+which)\b)"
+    # 'each month of the second half', 'every week of 2025': the grain over a period; 'by the day of' no grain
+    r"(?!\s+of\b(?!\s+(?:the\s+)?(?:first|second|third|fourth|last|past|previous|this|current|(?:19|20)\d\d"
+    r"|[qh][1-4])\b))"
     r"|(?P<u2>day|week|month|quarter|year)[\s-]+(?:by|over|on)[\s-]+(?P=u2)"
     # 'by plant and month', 'per line, shift and day': the grain closes a by-list;
     # only the grain word is reported so the other dimensions stay in the question
