@@ -71,10 +71,15 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str, dim: str | None = No
     named = [*((m.start, m.end) for m, _ in parsed.values), *(t.span for t in found.times)]
     # '三个厂设备坏了之后…': a count of members stands for the kind it counts, not for a kind said after it
     at = parsed.dim_words.get(dim, (-9, -9))[0] if dim else None
-    respectively = any(not any(a < m.end() and m.start() < b for a, b in named)
-                       and not _PERIOD_NEXT.match(text, m.end())
-                       and (at is None or not _COUNTED.fullmatch(m.group(0)) or at <= m.end())
-                       for m in lx.RESPECTIVELY.finditer(text)) and not lx.TOGETHER.search(text)
+    marks = [m for m in lx.RESPECTIVELY.finditer(text)
+             if not any(a < m.end() and m.start() < b for a, b in named) and not _PERIOD_NEXT.match(text, m.end())]
+    counts = [m.end() for m in marks if _COUNTED.fullmatch(m.group(0))]
+    # '三个厂设备…分别是多少': with members counted, 'each' is each of those, not of a kind said after them
+    counted = {min(after)[1] for e in counts
+               if (after := [(s, d) for d, (s, _e) in parsed.dim_words.items() if s >= e - 1])}
+    others = dim is not None and bool(counted) and dim not in counted
+    respectively = any((at is None or not _COUNTED.fullmatch(m.group(0)) or at <= m.end()) and not others
+                       for m in marks) and not lx.TOGETHER.search(text)
     # 'on-time % to customers, this year vs last year': the comparison is of the periods, not the customers
     compared = lx.COMPARE.search(text) and len(found.times) < 2
     # '苏州和重庆…设备坏了…两个厂比一比': the members named are what is compared (each of them), not the machines

@@ -30,7 +30,8 @@ TOP_N = [
 ]
 # A count near a superlative: "which 3 products had the highest", "最长的3条产线", "哪两台".
 TOP_COUNT = [
-    re.compile(rf"\b(?:which|what|the|those)\s+(?P<n>{_EN_NUM})(?=\s+[a-z])", re.I),
+    # ('which one ...' is no count: it asks which of those named)
+    re.compile(rf"\b(?:which|what|the|those)\s+(?!one\b)(?P<n>{_EN_NUM})(?=\s+[a-z])", re.I),
     # "3 worst machines", "5 best lines": the count right before the superlative.
     re.compile(rf"\b(?P<n>{_EN_NUM})\s+(?=(?:worst|best|highest|lowest|largest|smallest|biggest|top|bottom"
                rf"|longest|shortest|slowest|fastest|weakest|strongest|poorest)\b)", re.I),

@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from assistant.plan.rules.metric_choice import duration_of_each
+from assistant.plan.rules.ratio_form import ratio_form_asked
 from assistant.plan.rules.second_metrics import (
     CLAUSE_BREAK,
     count_where_members_are,
@@ -56,6 +57,7 @@ def settle_figures(out: Parsed, matches: list[Match], vocab: Vocabulary, layer: 
     pieces_where_named(out, layer, text, taken)
     per_piece(out, layer, text)
     duration_of_each(out, layer, text)
+    ratio_form_asked(out, layer, text)
 
 
 def settled_by_the_rows(out: Parsed, layer: Layer) -> None:

@@ -200,7 +200,8 @@ class RulePlanner:
                 per_piece(parsed, ctx.layer, text)
                 if parsed.metrics == previous.metrics:
                     parsed.metrics.clear()
-        contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per, bool(r.shapes.count))
+        contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per, bool(r.shapes.count),
+                                      share=bool(r.shapes.share))
         if contested:  # words the reading left out name another metric: ask rather than guess
             return self._ask_metric(parsed, contested, r.found.times, ctx)
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]

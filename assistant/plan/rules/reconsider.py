@@ -29,12 +29,20 @@ def _own_words(parsed: Parsed, leftover: Leftover, current: str, text: str, laye
     return own
 
 
+def _state_of_its_rows(parsed: Parsed, metric: str, layer: Layer) -> bool:
+    """A member named is a state of the rows the metric counts (rejected lots of the lot count)."""
+    tables = {m.table for m in layer.metric_measures(metric)}
+    return len(tables) == 1 and any(layer.dimension(t.ref).table in tables for _m, terms in parsed.values
+                                    for t in terms[:1] if t.kind == "value")
+
+
 def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: str,
-                      per: tuple[int, int] | None = None, counted: bool = False) -> list[str]:
+                      per: tuple[int, int] | None = None, counted: bool = False, share: bool = False) -> list[str]:
     """'units shipped': a metric that explains the words that named the chosen one and the left-over
     ones (and the breakdowns it cannot take) takes its place (shipped quantity, not output). Returns
     the metrics to offer when left-over words name something of the layer but no metric clearly wins."""
-    if len(parsed.metrics) != 1 or parsed.guessed:
+    # '判退的批次占比': a share of the rows in one state is the rate over them (planner._shape), no other figure
+    if len(parsed.metrics) != 1 or parsed.guessed or (share and _state_of_its_rows(parsed, parsed.metrics[0], layer)):
         return []
     current = parsed.metrics[0]
     if per is not None and parsed.metric_spans.get(current, (0, 0))[0] >= per[1]:

@@ -197,7 +197,9 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
         # A piece of members' names ('华信' of '江苏华信钢铁', 'caliper' of 'Front Brake Caliper') is asked
         # about, never ignored: Chinese has no capitals, and a lower-case English word is as telling.
-        holders = names_holding(word, values)
+        # 'rack up', 'pile up': a verb with its particle is no piece of a name ('Rack-and-Pinion …')
+        phrasal = word.isascii() and is_ordinary(word) and all(_PARTICLE.match(text, e) for _s, e in spans)
+        holders = [] if phrasal else names_holding(word, values)
         # 'ADC12 die-casting aluminium': the rest of a name already said; '已发货的订单…最后一次发货': a word of
         # a name said (已发货) used again as a word
         if holders and any(h.key in said_keys for h in holders):
@@ -209,6 +211,9 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
         common = is_ordinary(word) and not numbered and not name_beside and not piece
         (out.ordinary if common and not _capitalised(question, word, spans, title) else out.names).append(word)
     return out
+
+
+_PARTICLE = re.compile(r"\s+(?:up|out|off|down|in)\b(?!\s*-)", re.I)
 
 
 def names_holding(word: str, values: Any) -> list[Any]:
