@@ -110,3 +110,30 @@ def test_the_work_said_first_is_no_filter_or_grain(pipeline: Any, question: str)
 def test_a_figure_and_one_whose_name_holds_it_asked_in_two_sentences(pipeline: Any) -> None:
     sq = _sq(pipeline, "重庆MAT-EC01最新库存多少？安全库存也给我")
     assert set(sq["metrics"]) == {"on_hand_stock", "safety_stock_level"}, sq
+
+
+# -- shares inside a scope said first; rows dated by a role inside a figure's words ---------------------
+def test_a_share_of_a_scope_said_first_is_across_the_breakdown(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Of this year's planned downtime minutes, what percentage did each reason take?")
+    assert sq["dimensions"] == ["downtime_reason"] and sq["share"] == ["downtime_reason"], sq
+
+
+def test_a_date_named_inside_a_figures_words(pipeline: Any) -> None:
+    assert _sq(pipeline, "今年客户下单的总数量")["time_role"] == "order_date"
+    assert _sq(pipeline, "ordered quantity this year")["time_role"] is None  # the figure's own name dates nothing
+
+
+# -- traces: the suppliers asked by '谁家供', a count of the records reached, the records each figure is for
+def test_who_supplied_names_the_suppliers(pipeline: Any) -> None:
+    answer = pipeline.ask("客诉CC-00070那批货，用到的料是谁家供的")
+    assert answer.status == "ok" and "supplier_id" in answer.columns, (answer.message, answer.columns)
+
+
+def test_a_count_asked_after_the_records_reached(pipeline: Any) -> None:
+    answer = pipeline.ask("LOT-20251107-0014做出来的成品批次里，被冻结的有多少个？")
+    assert answer.columns == ["count"] and answer.rows == [[3]], (answer.columns, answer.rows)
+
+
+def test_a_figure_per_kind_names_the_records_it_is_for(pipeline: Any) -> None:
+    answer = pipeline.ask("by customer, how many units went out from batches made with lot LOT-20251107-0014?")
+    assert answer.columns[0] == "customer_id" and len(answer.rows) == 2, (answer.columns, answer.rows)

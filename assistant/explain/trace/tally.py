@@ -42,6 +42,9 @@ def _table(tally: TraceTally, level: TraceLevel, result: TraceResult, graph: Gen
         plural = node.plural or f"{label}s"
         return [node.status_column, "count"], rows, {node.status_column: status or "",
                                                      "count": f"{label}数" if zh else f"Number of {plural}"}
+    if tally.measure == "count" and tally.by is None:
+        plural = node.plural or f"{label}s"
+        return ["count"], [[level.count]], {"count": f"{label}数" if zh else f"Number of {plural}"}
     if tally.measure != "quantity" or not node.quantity_column:
         return None
     qty = node.columns.get(node.quantity_column)
@@ -79,6 +82,9 @@ def _sentence(rows: list[list[Any]], tally: TraceTally, code_labels: dict[str, d
         said = code_labels.get(node.status_column or "", {})
         parts = [f"{said.get(str(code), code)} {n}" for code, n in rows]
         return (" 按状态：" if zh else " By status: ") + ("、" if zh else ", ").join(parts) + ("。" if zh else ".")
+    if tally.by is None and tally.measure == "count":
+        return (f" 符合条件的{node.label.zh or node.name}共 {rows[0][0]:,} 个。" if zh
+                else f" {rows[0][0]:,} {node.plural or node.label.en + 's'} in all.")
     if tally.by is None:
         return f" 数量合计：{rows[0][0]:,.0f}。" if zh else f" Quantity in all: {rows[0][0]:,.0f}."
     parts = [f"{name} {total:,.0f}" for _key, name, total in rows]

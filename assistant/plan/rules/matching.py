@@ -96,6 +96,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             out.dim_words.setdefault(d, (m.start, m.end))
         if metric_refs:
             out.add_metric(m, metric_refs)
+            _roles_inside(out, m.text, metric_refs, vocab, ctx.layer)
         elif values:
             out.values.append((m, values))
             out.taken.append((m.start, m.end))
@@ -112,6 +113,13 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     if not out.metrics and not out.ambiguous_metrics and not _ONLY_THOSE.match(text):  # '只看设备故障的': a filter
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans, ctx.layer)
     return out
+
+
+def _roles_inside(out: Parsed, words: str, metrics: list[str], vocab: Vocabulary, layer: Layer) -> None:
+    """A date named inside a figure's words ('下单的总数量'); a figure's own name ('ordered quantity') names none."""
+    said = words.strip().lower()
+    if not any(said in (layer.metric(m).label.en.lower(), layer.metric(m).label.zh) for m in metrics):
+        out.time_roles.extend(r for r in vocab.roles_inside(words) if r not in out.time_roles)
 
 
 def _no_occasion_metrics(matches: list[Match], text: str, taken: list[Span]) -> list[Match]:

@@ -56,7 +56,8 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
 # '苏州的缺陷件里，critical的占多少', 'of the pieces we binned this month, what share ...': the whole is said
 # first, then the part. What the whole names stays on both sides of the share.
 _SCOPE_ZH = re.compile(r"(?:里|中|当中|之中|里面|里头)\s*[,，]")
-_SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every)\b[^,?;]{3,80}?,", re.I)
+_SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every|last|this|these|those|[a-z]+['’]s)\b"
+                       r"[^,?;]{3,80}?,", re.I)
 
 
 _TOPIC = re.compile(r"^\s*[^:：?？,，]{2,40}[:：]")

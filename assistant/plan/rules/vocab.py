@@ -82,6 +82,10 @@ class Vocabulary:
     def lookup(self, text: str) -> list[Term]:
         return self.forms.get(normalize(text), [])
 
+    def roles_inside(self, text: str) -> list[str]:
+        """The dates a phrase's words name inside it ('下单' of the metric's name '下单的总数量')."""
+        return list(dict.fromkeys(t.ref for m in self._all_matches(text) for t in m.terms if t.kind == "time_role"))
+
     def _all_matches(self, text: str) -> list[Match]:
         """Every form occurrence, overlapping ones included; Latin forms only as whole words."""
         out: list[Match] = []

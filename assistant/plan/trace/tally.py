@@ -36,9 +36,9 @@ def find_tally(text: str, words: Sequence[Mention], verbs: Sequence[tuple[int, i
     by_status = _status_breakdown(text, graph, layer)
     if by_status is not None and _COUNT.search(text):
         return TraceTally(node=by_status, measure="count", by="status")
-    if not AMOUNT.search(text):
-        return None
     amount = AMOUNT.search(text)
+    if amount is None:
+        return _count_of_target(text, words, request)
     target = request.target_node
     each = bool(target and not _TOTAL.search(text) and _EACH.search(text))
     node = _amount_node(words, verbs, graph, layer, request, amount.start() if amount else 0, each)
@@ -48,6 +48,20 @@ def find_tally(text: str, words: Sequence[Mention], verbs: Sequence[tuple[int, i
     if per is not None and graph.node(per).key not in _columns(graph, layer, node):
         return None  # the tallied records do not say which one they went to: keep the walk
     return TraceTally(node=node, measure="quantity", by=per)
+
+
+def _count_of_target(text: str, words: Sequence[Mention], request: TraceRequest) -> TraceTally | None:
+    """'…的成品批次中，被on hold扣着的有几个', 'how many of those batches are on hold': the reached records
+    counted, when the count word comes after the target's own word and nothing asks for each of them."""
+    target = request.target_node
+    count = _COUNT.search(text)
+    if target is None or count is None or _EACH.search(text, count.end()) \
+            or text[count.start() - 1:count.start()] == "哪":
+        return None  # '哪几批现在冻结着': which ones, listed
+    said = [w for w in words if w.kind == "node" and w.node == target]
+    if not said or said[-1].end > count.start():
+        return None
+    return TraceTally(node=target, measure="count")
 
 
 def _status_breakdown(text: str, graph: GenealogyGraph, layer: Layer) -> str | None:

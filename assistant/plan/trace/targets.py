@@ -56,8 +56,9 @@ def target_named(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
                 break
     if asked:  # '哪条线、哪张工单做的': the records asked (their table shows the line too)
         return next((n for n in asked if graph.walkable(n)), asked[0])
-    if p.has("who") and graph.spec.impact.notify:
-        return graph.spec.impact.notify
+    found = _each_or_who(p, graph, nodes)
+    if found is not None:
+        return found
     # '恒泰11月那批让步接收的铝料，做出来的成品批次里…': the records named right after the verb that links them
     for _s, e, form in (p.spans.get("relation", []) if zh else []):
         if not _MAKING.search(form):
@@ -68,6 +69,20 @@ def target_named(p: _Parsed, graph: GenealogyGraph, zh: bool) -> str | None:
     return None
 
 
+def _each_or_who(p: _Parsed, graph: GenealogyGraph, nodes: list[Mention]) -> str | None:
+    """'per customer, how many pieces shipped out of batches built with lot X': what each figure is for;
+    'who received …' asks for the ones to notify; '谁家供的' names the suppliers itself."""
+    each = [w.node for w in nodes if _EACH_BEFORE.search(p.text, max(0, w.start - 12), w.start)]
+    if len(each) == 1 and graph.walkable(each[0] or ""):
+        return each[0]
+    who = p.spans.get("who", [])
+    if any(not any(w.start <= s < w.end for w in nodes) for s, _e, _f in who) and graph.spec.impact.notify:
+        return graph.spec.impact.notify
+    inside = [w.node for w in nodes for s, _e, _f in who if w.start <= s < w.end]
+    return inside[0] if inside and graph.walkable(inside[0] or "") else None
+
+
+_EACH_BEFORE = re.compile(r"(?:\bper|\bfor\s+each|\beach|\bby|按|每个|每家|每位|各)\s*$", re.I)
 _MADE_INTO = re.compile(r"(?:来|出来|出|成)?(?:了)?的")
 _MAKING = re.compile(r"做|制|产|加工|造")  # '做出来的成品批次': what was made, named next
 _ANY_BEFORE = re.compile(r"(?:\b(?:any|every|all)\b(?:\s+[\w-]+){0,3}|有没有|有无|所有|全部)\s*$", re.I)
