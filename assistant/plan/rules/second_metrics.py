@@ -64,10 +64,10 @@ def drop_repeated_nouns(out: Parsed, matches: list[Match], layer: Layer, text: s
 
 
 def sentences_apart(out: Parsed, a: str, b: str, text: str) -> bool:
-    """`a` and `b` are said in two sentences ('每周库存多少？安全库存也列出来'): each asked on its own."""
-    (s1, e1), (s2, e2) = out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))
-    lo, hi = (e1, s2) if e1 <= s2 else (e2, s1)
-    return hi > lo and re.search(r"[?？。!！;；]", text[lo:hi]) is not None
+    """`a` is asked in one sentence and `b` in a later one ('每周库存多少？安全库存也列出来'): each on its own.
+    ('采购订单…占几成？按订单张数算': a shorter word said after a name that holds it is that name again.)"""
+    (_s1, e1), (s2, _e2) = out.metric_spans.get(a, (0, 0)), out.metric_spans.get(b, (0, 0))
+    return s2 > e1 and re.search(r"[?？。!！;；]", text[e1:s2]) is not None
 
 
 def side_by_side(out: Parsed, a: str, b: str, text: str) -> bool:
