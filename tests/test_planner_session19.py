@@ -137,3 +137,14 @@ def test_a_count_asked_after_the_records_reached(pipeline: Any) -> None:
 def test_a_figure_per_kind_names_the_records_it_is_for(pipeline: Any) -> None:
     answer = pipeline.ask("by customer, how many units went out from batches made with lot LOT-20251107-0014?")
     assert answer.columns[0] == "customer_id" and len(answer.rows) == 2, (answer.columns, answer.rows)
+
+
+# -- a member whose name is also a time word, listed with others of its kind ----------------------------
+def test_a_member_listed_with_its_kind_is_that_member(pipeline: Any) -> None:
+    sq = _sq(pipeline, "good output in November for the Night and Day crews")
+    assert sorted(_values(sq, "shift")) == ["A", "C"], sq
+
+
+def test_showed_up_after_the_promise_is_late(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Of POs delivered this year, what share showed up late?")
+    assert "late_po_count" in sq["metrics"], sq

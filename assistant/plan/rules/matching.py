@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.core.text import fold, has_cjk, word_frequency
 from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.enumerated import listed_members, roles_inside
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import (
     by_before_whole_name,
@@ -96,7 +97,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             out.dim_words.setdefault(d, (m.start, m.end))
         if metric_refs:
             out.add_metric(m, metric_refs)
-            _roles_inside(out, m.text, metric_refs, vocab, ctx.layer)
+            roles_inside(out, m.text, metric_refs, vocab, ctx.layer)
         elif values:
             out.values.append((m, values))
             out.taken.append((m.start, m.end))
@@ -104,6 +105,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
             _add_breakdowns(out, m, dims, text, near, value_dims, ctx.layer)
     _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
+    listed_members(out, text, ctx.values)  # 'by crew - Day, Evening and Night'
     included = _included_values(out.values, text)
     out.included = [(t.ref, t.member.key) for m, v in out.values if id(m) in included for t in v if t.member]
     out.values = [(m, v) for m, v in out.values if id(m) not in included]
@@ -113,13 +115,6 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     if not out.metrics and not out.ambiguous_metrics and not _ONLY_THOSE.match(text):  # '只看设备故障的': a filter
         metric_inside_values(vocab, out.values, out.metrics, out.metric_spans, ctx.layer)
     return out
-
-
-def _roles_inside(out: Parsed, words: str, metrics: list[str], vocab: Vocabulary, layer: Layer) -> None:
-    """A date named inside a figure's words ('下单的总数量'); a figure's own name ('ordered quantity') names none."""
-    said = words.strip().lower()
-    if not any(said in (layer.metric(m).label.en.lower(), layer.metric(m).label.zh) for m in metrics):
-        out.time_roles.extend(r for r in vocab.roles_inside(words) if r not in out.time_roles)
 
 
 def _no_occasion_metrics(matches: list[Match], text: str, taken: list[Span]) -> list[Match]:
