@@ -148,3 +148,10 @@ def test_a_member_listed_with_its_kind_is_that_member(pipeline: Any) -> None:
 def test_showed_up_after_the_promise_is_late(pipeline: Any) -> None:
     sq = _sq(pipeline, "Of POs delivered this year, what share showed up late?")
     assert "late_po_count" in sq["metrics"], sq
+
+
+# -- a word two kinds share is the one the figure reaches -------------------------------------------------
+def test_electronics_of_suppliers_is_their_material_type(pipeline: Any) -> None:
+    sq = _sq(pipeline, "on-time delivery of our electronics suppliers last quarter, per supplier")
+    assert _values(sq, "material_type") == ["electronic components"], sq
+    assert _values(_sq(pipeline, "output of electronics products last month"), "product_family") == ["electrical"]
