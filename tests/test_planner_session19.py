@@ -155,3 +155,18 @@ def test_electronics_of_suppliers_is_their_material_type(pipeline: Any) -> None:
     sq = _sq(pipeline, "on-time delivery of our electronics suppliers last quarter, per supplier")
     assert _values(sq, "material_type") == ["electronic components"], sq
     assert _values(_sq(pipeline, "output of electronics products last month"), "product_family") == ["electrical"]
+
+
+# -- a figure compared with a multiple of another ---------------------------------------------------------
+@pytest.mark.parametrize(("question", "op", "k"), [
+    ("宁波最新一期盘点，哪些物料的在库量低于安全库存的3倍？", "<", 3.0),
+    ("materials at Chongqing whose on-hand stock is more than 4 times the safety stock, latest snapshot", ">", 4.0),
+])
+def test_a_figure_against_a_multiple_of_another(pipeline: Any, question: str, op: str, k: float) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    sq = answer.semantic_query
+    assert sq["per"] == "safety_stock_level" and sq["metrics"][0] == "on_hand_stock", sq
+    assert {"field": "on_hand_stock_per_safety_stock_level", "op": op, "values": [k]} in sq["filters"], sq
+    ratios = [row[answer.columns.index("on_hand_stock_per_safety_stock_level")] for row in answer.rows]
+    assert ratios and all((r < k) if op == "<" else (r > k) for r in ratios), ratios

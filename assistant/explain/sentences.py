@@ -49,6 +49,17 @@ def _named_set(f: Filter, layer: Layer, lang: str, values: list[str]) -> list[st
     return values
 
 
+def _ratio_pair(field: str, layer: Layer) -> tuple[str, str] | None:
+    """The two metrics of a ratio's column ('on_hand_stock_per_safety_stock_level'), if it is one."""
+    if field in layer.metrics:
+        return None
+    for at in (i for i in range(len(field)) if field.startswith("_per_", i)):
+        a, b = field[:at], field[at + 5:]
+        if a in layer.metrics and b in layer.metrics:
+            return a, b
+    return None
+
+
 def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | None = None,
                  units: dict[str, str] | None = None) -> str:
     """One filter in words: "plant is Ningbo", "OEE below 75.0%", "月份 为 2025-10-01"; a figure in the
@@ -58,6 +69,9 @@ def filter_words(f: Filter, layer: Layer, lang: str, labels: dict[str, str] | No
     if f.field in _GRAIN_WORDS:  # picked periods: "quarter is Q3 2025 or Q4 2025"
         name = _PERIOD_NAMES_ZH[f.field] if lang == "zh" else f.field
         shown = [period_label(v, f.field, lang) if as_date(v) else str(v) for v in f.values]
+    elif (pair := _ratio_pair(f.field, layer)) is not None:  # 'on hand below 1.5 times the safety stock'
+        name = " / ".join(layer.metric(m).label.get(lang) for m in pair)
+        shown = [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in f.values]
     elif f.field in layer.metrics:
         metric = layer.metric(f.field)
         shown = [format_value(v, layer.unit((units or {}).get(f.field, metric.unit)), lang) for v in f.values]

@@ -214,11 +214,12 @@ def _check_dimensions(query: SemanticQuery, layer: Layer) -> None:
 
 def _check_filter(f: Filter, query: SemanticQuery, layer: Layer) -> None:
     """A metric threshold, a pick of periods, or a dimension filter every metric accepts."""
-    if f.field in layer.metrics:
-        if f.field not in query.metrics:
+    ratio = bool(query.per) and f.field == query.derived_column()  # 'on hand below 1.5 times the safety stock'
+    if f.field in layer.metrics or ratio:
+        if f.field not in query.metrics and not ratio:
             raise IncompatibleError(f"A threshold on '{f.field}' needs that metric in the question.")
         if f.op in {"in", "not in"}:
-            raise IncompatibleError(f"Compare a metric with a number (>, <, between), not a list: '{f.field}'.")
+            raise IncompatibleError(f"Compare a figure with a number (>, <, between), not a list: '{f.field}'.")
         return
     if f.field == query.time_grain:  # keep only some periods: "Q2 and Q4"
         if f.op not in {"in", "="}:

@@ -214,7 +214,8 @@ class Compiler:
 
     def _finish(self, select: exp.Select, query: SemanticQuery, metric_sql: dict[str, exp.Expr], *,
                 having: bool) -> exp.Select:
-        thresholds = [condition(metric_sql[f.field], f) for f in query.filters if f.field in self.layer.metrics]
+        thresholds = [condition(metric_sql[f.field], f) for f in query.filters
+                      if f.field in self.layer.metrics or (query.per and f.field == query.derived_column())]
         nullable = [e for e in metric_sql.values() if any(True for _ in e.find_all(exp.Nullif))]
         if query.output_fields() != query.metrics and len(nullable) == len(metric_sql):
             # A row where every ratio has a zero denominator is no data, not a result.

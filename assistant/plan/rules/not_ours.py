@@ -4,6 +4,7 @@ placed. Each is refused or asked about; the answer is never widened to everythin
 from __future__ import annotations
 
 from assistant.plan.rules.messages import clarify_unknown_member, refuse_unknown, unread_negation
+from assistant.plan.rules.multiple_of import multiple_span
 from assistant.plan.rules.proper_names import proper_name_before, which_one_named
 from assistant.plan.rules.steps import Reading
 from assistant.plan.rules.unknown import (
@@ -33,7 +34,7 @@ def not_ours(name: str, question: str, text: str, r: Reading, terms: list[Span],
         return refuse_unknown(name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
     if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
         return clarify_unknown_member(name, ctx.lang, unknown_name, ctx.values, question)
-    used = [*r.found.taken, *r.parsed.taken, *terms]
+    used = [*r.found.taken, *r.parsed.taken, *terms, *filter(None, [multiple_span(text, r.parsed, ctx.layer)])]
     if (amount := unread_amount(text, used)) is not None:  # 'yield hovered around 96%': never dropped
         return ask_amount(name, ctx.lang, amount)
     cause = unread_cause(text, used)  # '… because nobody was there'

@@ -55,6 +55,7 @@ from assistant.plan.rules.metric_choice import (
     with_asked_units,
 )
 from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
+from assistant.plan.rules.multiple_of import multiple_of_other, multiple_span
 from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
@@ -228,7 +229,8 @@ class RulePlanner:
         value_before_rows(parsed, text, ctx)  # '报废掉的成品批次': the scrapped batches, counted
         state_listed_with_states(parsed, text, ctx)  # '放行、冻结、报废的各有多少批': a state, not the scrap
         amount_of_rows(parsed, text, ctx.layer)  # 'qty of finished batches': their quantity
-        unjoined = unjoined_metrics(parsed, text, ctx.layer, r.shapes.per)
+        unjoined = None if multiple_span(text, parsed, ctx.layer) else unjoined_metrics(parsed, text, ctx.layer,
+                                                                                      r.shapes.per)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
         parsed.metrics.extend(count_of_records(previous, parsed.metrics, bool(r.shapes.count), ctx.layer))
@@ -257,8 +259,8 @@ class RulePlanner:
         shaped_query = self._shape(query, r, text, ctx, times)
         if isinstance(shaped_query, Plan):
             return shaped_query
-        query = period_of_whole(shaped_query, parsed.role_members)
-        if found.threshold:
+        query = multiple_of_other(period_of_whole(shaped_query, parsed.role_members), parsed, text, ctx.layer)
+        if found.threshold and not multiple_span(text, parsed, ctx.layer):  # 'below 2 times X' is placed
             query = apply_threshold(query, found.threshold, parsed, ctx)
         if previous is not None:
             query = merge_previous(previous, query, text, parsed_metrics=bool(parsed.metrics), time_range=time_range,

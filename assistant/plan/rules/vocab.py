@@ -109,7 +109,8 @@ class Vocabulary:
                 if form is not None and not (_LATIN_EDGE.match(form[-1]) and _latin_from(text, j)):
                     out.append(Match(i, j, text[i:j], list(self.forms[form])))
             single = self.singles.get(text[i]) if self.singles else None
-            if single and (_SINGLE_BEFORE.match(text[i - 1:i]) or _SINGLE_AFTER.match(text, i + 1)):
+            if single and (_SINGLE_BEFORE.match(text[i - 1:i]) or text[max(0, i - 2):i] in ("哪些", "哪几")
+                           or _SINGLE_AFTER.match(text, i + 1)):
                 out.append(Match(i, i + 1, text[i], list(single)))
         return out
 
