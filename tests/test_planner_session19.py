@@ -170,3 +170,23 @@ def test_a_figure_against_a_multiple_of_another(pipeline: Any, question: str, op
     assert {"field": "on_hand_stock_per_safety_stock_level", "op": op, "values": [k]} in sq["filters"], sq
     ratios = [row[answer.columns.index("on_hand_stock_per_safety_stock_level")] for row in answer.rows]
     assert ratios and all((r < k) if op == "<" else (r > k) for r in ratios), ratios
+
+
+# -- refusals: writing tasks and record changes said in other words --------------------------------------
+@pytest.mark.parametrize("question", ["Can you write me a short speech for the quality awards dinner?",
+                                      "帮我写一篇演讲稿，讲讲我们的良品率",
+                                      "把恒泰那几张采购单的承诺交期统一往前改一周"])
+def test_writing_and_changing_are_refused(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "refused" and not answer.rows, (answer.status, answer.message)
+
+
+# -- readings: 'end up' before a verb, minutes of stoppage, a participle after a figure's name -----------
+def test_end_up_doing_is_no_trace_and_stoppage_minutes_are_downtime(pipeline: Any) -> None:
+    sq = _sq(pipeline, "How many parts did NB-L1 end up tossing in the scrap bin last week?")
+    assert sq["metrics"] == ["scrap_count"], sq
+    assert _sq(pipeline, "stoppage minutes by reason last month")["metrics"] == ["downtime_minutes"]
+
+
+def test_a_participle_after_a_figures_name_keeps_the_figure(pipeline: Any) -> None:
+    assert _sq(pipeline, "good pieces produced per plant last month")["metrics"] == ["good_output"]

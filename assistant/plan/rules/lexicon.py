@@ -186,7 +186,7 @@ WRITE_INTENT = re.compile(
     # '把状态改成已关闭' changes a record; '改成今年' / '改为按月' at the start changes the view (a follow-up).
     r"|把.{1,24}(?:改成|改为)|(?<=[\u4e00-\u9fff\w])(?:改成|改为)(?=.{0,6}(?:已|状态|为0|零))"
     # '把那几张采购单的承诺交期往后推两周': an order to move records in time
-    r"|把.{1,30}(?:往后推|往前推|推迟|推后|延后|顺延|提前到)"
+    r"|把.{1,30}(?:往后推|往前推|推迟|推后|延后|顺延|提前到|往后改|往前改|统一改|改一下|改掉)"
     r"|删除|删掉|清空|修改|更新数据|篡改|插入|写入|覆盖|标记为|标为|设为|置为", re.I)
 # A count of people ('出勤多少人', 'how many operators'): answerable only where the layer names such people.
 PEOPLE_COUNTED = re.compile(r"(?:多少|几个?)(?P<who>人|员工|工人|操作工|名员工)"
@@ -234,7 +234,16 @@ INJECTION = re.compile(
     # asking for what opens the database, not for data in it
     r"\bpasswords?\b|\bcredentials?\b|\bconnection\s+strings?\b|\bapi[\s-]?keys?\b|密码|连接串|连接字符串|口令", re.I)
 # Refused whatever the layer holds, in this order (planner.plan).
-ALWAYS_REFUSED = (("injection", INJECTION), ("write", WRITE_INTENT), ("forecast", FORECAST))
+# Writing a text that is no answer from data ('draft a cover letter for me', '帮我写一封求职信'): refused even when a
+# word of it sounds like a metric ('a quality engineer role').
+OTHER_WRITING = re.compile(r"\b(?:write|draft|compose|prepare|polish)\s+(?:me\s+|us\s+)?(?:a|an|my|our)\s+"
+                           r"(?:[a-z-]+\s+){0,2}(?:letter|poem|essay|speech|story|song|joke|resume|cv|invitation"
+                           r"|toast|tweet|linkedin\s+post|wedding|birthday)\b"
+                           r"|\bapplying\s+for\s+(?:a|an|the)\s+[\w\s-]{0,30}\b(?:job|role|position)\b"
+                           r"|(?:写|起草|撰写|润色)(?:一)?(?:封|首|篇|份|段)?(?:求职信|推荐信|情书|诗|歌词|致辞|演讲稿|简历|祝福语|笑话)",
+                           re.I)
+ALWAYS_REFUSED = (("injection", INJECTION), ("write", WRITE_INTENT), ("forecast", FORECAST),
+                  ("other", OTHER_WRITING))
 
 # Words that carry no meaning for planning (both languages).
 STOPWORDS_EN = set([

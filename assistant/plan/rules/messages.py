@@ -24,6 +24,9 @@ _REFUSALS = {
     "forecast": ("I report what the data recorded; I don't forecast. Ask about a period that has passed, "
                  "e.g. the same figure for last month.",
                  "我只报告数据中已经记录的情况，不做预测。请问一个已经过去的时间段，例如上个月的同一指标。"),
+    "other": ("I answer questions about the data; I can't write letters, speeches or other texts. Ask about a "
+              "figure, a list or a trace instead.",
+              "我只回答关于数据的问题，不能代写信件、致辞等文字。请改问一个指标、清单或追溯问题。"),
     "money": ("The data has no money figures (what was paid, costs or prices), so I won't guess. Ask about "
               "quantities instead, e.g. the energy used in kWh.",
               "数据中没有金额（支付的费用、成本或价格），我不会猜测。请改问数量，例如用电量（千瓦时）。"),

@@ -100,6 +100,8 @@ def name_runs_on(out: Parsed, layer: Layer, text: str) -> None:
             sb = out.metric_spans.get(b)
             if a == b or sa is None or sb is None or not 0 <= sb[0] - sa[1] <= 1:
                 continue
+            if re.fullmatch(r"[a-z]+ed", text[sb[0]:sb[1]].strip()):
+                continue  # 'good pieces produced': a participle after the name, not the rest of another's
             words = text[sa[0]:sa[1]].split()
             spec = layer.metric(b)
             names = {f.lower() for f in (spec.label.en, *spec.synonyms.en)}

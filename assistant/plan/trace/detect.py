@@ -79,6 +79,8 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
                         ("relation", cues.RELATION), ("which", cues.WHICH), ("who", cues.WHO),
                         ("demonstrative", cues.DEMONSTRATIVE)):
         parsed.spans[kind] = find_phrases(text, cues.phrases(table), blocked if kind != "strong" else [])
+    # 'did SZ-L3 end up throwing in the scrap bin': 'end up' before a verb is no where-did-it-go
+    parsed.spans["forward"] = [h for h in parsed.spans["forward"] if not _VERB_NEXT.match(text, h[1])]
     # A metric phrase counts unless it is only a genealogy word ('complaints') or leans on a
     # tracing verb ('parts made from ...' is not the output metric 'parts made').
     node_spans = Spans((w.start, w.end) for w in words if w.kind == "node")
@@ -93,6 +95,9 @@ def _parse(question: str, ctx: PlanContext) -> _Parsed:
     said = {(s, e) for k in ("relation", "backward", "forward", "time_word") for s, e, _ in parsed.spans[k]}
     parsed.words = [w for w in parsed.words if w.kind != "member" or (w.start, w.end) not in said]
     return parsed
+
+
+_VERB_NEXT = re.compile(r"\s+[a-z]{2,}ing\b", re.I)
 
 
 def _attachable(ctx: PlanContext, node: str, member: Mention, graph: GenealogyGraph) -> bool:
