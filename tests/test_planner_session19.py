@@ -190,3 +190,14 @@ def test_end_up_doing_is_no_trace_and_stoppage_minutes_are_downtime(pipeline: An
 
 def test_a_participle_after_a_figures_name_keeps_the_figure(pipeline: Any) -> None:
     assert _sq(pipeline, "good pieces produced per plant last month")["metrics"] == ["good_output"]
+
+
+# -- paraphrases and a ratio's numerator said after it ------------------------------------------------------
+@pytest.mark.parametrize(("question", "metric"), [
+    ("上个月各条线平均每生产一件要耗多少度电", "energy_per_unit"),
+    ("本月各班次的废件数量", "scrap_count"),
+    ("how many open sales orders are there whose due date has passed?", "overdue_so_count"),
+    ("宁波本月按产线看，完工工单的达成比例", "plan_attainment"),
+])
+def test_more_paraphrases(pipeline: Any, question: str, metric: str) -> None:
+    assert _sq(pipeline, question)["metrics"] == [metric]

@@ -85,6 +85,24 @@ def _drop_part_of_asked_rate(parsed: Parsed, text: str, layer: Layer) -> None:
             return
 
 
+def _drop_numerator_said_after(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'平均每生产一个件各耗多少度电': a figure per something named first, then its own numerator ('度电') said
+    after it as what is counted per piece: one figure, the ratio."""
+    if len(parsed.metrics) != 2:
+        return
+    for ratio in parsed.metrics:
+        expr = layer.metric(ratio).expr
+        other = next(m for m in parsed.metrics if m != ratio)
+        start, end = parsed.metric_spans.get(other, (0, 0))[0], parsed.metric_spans.get(ratio, (0, 0))[1]
+        gap = text[end:start]
+        if "/" not in expr or start < end or lx.METRIC_JOINERS.search(gap) or re.search(r"[,，、]", gap):
+            continue  # 'energy per unit and kWh': both asked
+        if layer.metric(other).expr.strip() == expr.partition("/")[0].strip():
+            parsed.metrics.remove(other)
+            parsed.metric_spans.pop(other, None)
+            return
+
+
 def _drop_bare_whole(parsed: Parsed, text: str) -> None:
     """'defect quantity by type, each type as a share of the total pieces': a bare piece word after 'share
     of the total' is the first figure's whole, not a second figure."""
@@ -111,6 +129,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     drop_own_denominator(parsed, text, layer)
     _drop_bare_whole(parsed, text)
     _drop_part_of_asked_rate(parsed, text, layer)
+    _drop_numerator_said_after(parsed, text, layer)
     # '… good parts? Not the total count, just the good ones': a figure said only to be declined
     declined = [m for m in parsed.metrics for a in _DECLINED.finditer(text)
                 if a.start() <= parsed.metric_spans.get(m, (-1, -1))[0] < a.end()]
