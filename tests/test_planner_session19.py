@@ -201,3 +201,19 @@ def test_a_participle_after_a_figures_name_keeps_the_figure(pipeline: Any) -> No
 ])
 def test_more_paraphrases(pipeline: Any, question: str, metric: str) -> None:
     assert _sq(pipeline, question)["metrics"] == [metric]
+
+
+# -- a limit not reached, a yes/no asked with 没, a new count for an earlier ranking -----------------------
+def test_a_limit_not_reached_is_below_it(pipeline: Any) -> None:
+    sq = _sq(pipeline, "上个月哪几台设备的可用率没到90%")
+    assert {"field": "availability", "op": "<", "values": [0.9]} in sq["filters"], sq
+
+
+def test_whether_it_rose_asked_with_mei_is_no_negation(pipeline: Any) -> None:
+    assert _sq(pipeline, "苏州上个月的良品率比前一个月涨了没有")["metrics"] == ["quality_rate"]
+
+
+def test_a_new_count_for_the_earlier_ranking(pipeline: Any) -> None:
+    from tests.planner_cases import conversation
+    sq = conversation(pipeline, "top 3 products by scrap count this year", "show me 7 instead").semantic_query
+    assert sq["limit"] == 7 and sq["dimensions"] == ["product"], sq

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.text import en_number
 from assistant.plan.query import Filter, Order, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.rates import rates_over
@@ -280,3 +281,16 @@ def breakdown_of_previous(early: Plan | None, previous: SemanticQuery | None, ct
     reach = set(ctx.layer.metric_dimensions(previous.metrics[0]))
     return not q.metrics and not q.records and bool(q.dimensions) and set(q.dimensions) <= reach
 
+
+# 'give me five instead', 'make it 10', 'show me 8 then': a new count for the ranking asked before
+_NEW_COUNT = re.compile(rf"^\W*(?:(?:ok(?:ay)?|and|now|actually)\W+)*"
+                        rf"(?:give\s+me|show(?:\s+me)?|make\s+it|let'?s\s+see|just|only)\s+(?:the\s+)?(?:top\s+)?(?P<n>{lx._EN_NUM})\b(?:\s+(?:instead|then|please|pls))?\W*$"
+                        rf"|^\W*(?P<m>{lx._EN_NUM})\s+instead\W*$", re.I)
+
+
+def with_new_count(query: SemanticQuery, previous: SemanticQuery | None, text: str) -> SemanticQuery:
+    """The count a follow-up gives a ranking asked before ('give me five instead' after a top 3)."""
+    found = _NEW_COUNT.match(text)
+    if previous is None or not previous.limit or not previous.order or found is None:
+        return query
+    return query.model_copy(update={"limit": en_number(found.group("n") or found.group("m"))})

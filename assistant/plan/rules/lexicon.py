@@ -341,6 +341,8 @@ DECLINED_FORM = re.compile(r"\b(?:not|rather\s+than|instead\s+of)\s+(?:as\s+|in\
                            r"|(?:不要|不是|不用)(?:百分比|比例|占比|比率)", re.I)
 ASIDE_NEGATION = re.compile(DECLINED_FORM.pattern
                             + r"|\bor not\b(?=\s*(?:[?.!,;]|$))|是不是|有没有|还是没有|行不行|对不对"
+                            # '涨了没有', '涨没涨': whether it happened, asked
+                            r"|(?<=了)没有?(?=\s*(?:[?？。!！,，]|$))|(?P<v>[\u4e00-\u9fff])没(?P=v)"
                             # 'not per line': a breakdown declined (a follow-up takes the earlier one away)
                             r"|\bnot\s+(?:per|by|for\s+each|broken\s+(?:down|out)\s+by|split\s+by)\b"
                             r"|[,;:–—.?!-]\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|everything|every|just)\b[^,.;?!]{0,30}"

@@ -13,11 +13,16 @@ from assistant.plan.rules.vocab import Vocabulary
 _NEGATED = re.compile(r"还?(?:没有|没|尚未|还未)(?=[\u4e00-\u9fff])|已经(?=[\u4e00-\u9fff])")
 
 
+_LIMIT_NEXT = re.compile(r"\s*(?:到|达到|够|过|超过)\s*\d")
+
+
 def mend_negated_states(question: str, vocab: Vocabulary) -> str:
     """'没到货', '还没发货': a negated state that the layer names with 未 ('未到货', the open status)
     is that state, so the negation is read, not left to ask about; likewise '已经发货' is 已发货."""
     def swap(m: re.Match[str]) -> str:
         rest = m.string[m.end():m.end() + 4]
+        if _LIMIT_NEXT.match(m.string, m.end()):
+            return m.group(0)  # 'OEE没到80%': a limit not reached, no state
         for n in range(len(rest), 0, -1):
             if any(t.kind == "value" for t in vocab.lookup(rest[:n])):
                 break  # '没关闭': 'closed' is a state of its own; leaving it out is the exact reading

@@ -25,6 +25,7 @@ from assistant.plan.rules.followup import (
     refer_to_shown,
     refers_to_shown,
     widen_to_parent,
+    with_new_count,
 )
 from assistant.plan.rules.kind_words import kind_of_named_members
 from assistant.plan.rules.listed_states import state_listed_with_states, value_before_rows
@@ -268,6 +269,7 @@ class RulePlanner:
                                    included=parsed.included)
             query = refer_to_shown(query, ctx.session.last_shown, text, ctx.layer, ctx.values, ranked=bool(found.top))
             query = widen_to_parent(query, previous, text, parsed.dim_words, ctx.values)  # 'the whole plant'
+            query = with_new_count(query, previous, text)  # 'give me five instead'
         if found.top:
             query = apply_top(query, found.top, text, ctx)
         query = with_asked_units(query, previous, text, ctx.layer)
