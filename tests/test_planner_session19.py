@@ -217,3 +217,24 @@ def test_a_new_count_for_the_earlier_ranking(pipeline: Any) -> None:
     from tests.planner_cases import conversation
     sq = conversation(pipeline, "top 3 products by scrap count this year", "show me 7 instead").semantic_query
     assert sq["limit"] == 7 and sq["dimensions"] == ["product"], sq
+
+
+# -- shares of each group's own whole; an id's end said again; a state with its word in brackets ---------
+def test_a_share_between_the_groups_named(pipeline: Any) -> None:
+    sq = _sq(pipeline, "This year, how did Ningbo's planned downtime minutes split between the different reasons, in %?")
+    assert sq["share"] == ["downtime_reason"], sq
+
+
+def test_each_groups_own_rows_are_the_whole(pipeline: Any) -> None:
+    sq = _sq(pipeline, "今年各供应商的来料里面，被拒收的批次占比分别是多少")
+    assert "supplier" in sq["dimensions"] and sq["share"] != ["supplier"], sq
+
+
+def test_the_end_of_an_id_said_again_is_that_member(pipeline: Any) -> None:
+    sq = _sq(pipeline, "scrap rate of CQ-L2 vs CQ-L4 last month, I think L2 was worse")
+    assert sorted(_values(sq, "line")) == ["CQ-L2", "CQ-L4"], sq
+
+
+def test_a_state_with_its_english_in_brackets_picks_rows(pipeline: Any) -> None:
+    answer = pipeline.ask("现在质检状态是冻结（on hold）的成品批次有哪些")
+    assert answer.status == "ok" and answer.semantic_query["records"], answer.message

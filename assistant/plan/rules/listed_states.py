@@ -58,7 +58,7 @@ def value_before_rows(parsed: Parsed, text: str, ctx: PlanContext) -> None:
     if len(parsed.metrics) != 2 or values is None:
         return
     (a, first), (b, second) = sorted((parsed.metric_spans.get(m, (0, 0)), m) for m in parsed.metrics)
-    if not re.fullmatch(r"\s*(?:掉|了)?的?\s*", text[a[1]:b[0]]):
+    if not re.fullmatch(r"\s*(?:[（(][^）)]{0,20}[）)])?\s*(?:掉|了)?的?\s*", text[a[1]:b[0]]):  # '报废（scrapped）的'
         # '哪些成品批次被判了报废', 'batches that were scrapped': the state said after the rows
         if not _STATE_AFTER.fullmatch(text, a[1], b[0]):
             return

@@ -24,6 +24,9 @@ Span = tuple[int, int]
 def not_ours(name: str, question: str, text: str, r: Reading, terms: list[Span], ctx: PlanContext) -> Plan | None:
     """A name the data lacks, or someone else's things: refused or asked about, never widened."""
     names = [w for w in r.leftover.names if not in_preamble(text, w, terms)]  # 'putting the QBR slides together -'
+    # 'NB-L3 … I suspect L3 had a rough month': the end of a member's id named already is that member again
+    keys = [t.member.key.lower() for _m, ts in r.parsed.values for t in ts if t.member is not None]
+    names = [w for w in names if not any(k.endswith("-" + w.lower()) for k in keys)]
     unknown_name = unknown_member(question, text, names, r.parsed.dim_spans, terms, ctx.values)
     if unknown_name is not None and is_ordinary(unknown_name) and owns_a_term(text, unknown_name, terms):
         return refuse_unknown(name, ctx.layer, ctx.lang, [unknown_name])  # '竞争对手的OEE': not ours

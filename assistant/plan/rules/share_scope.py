@@ -23,7 +23,7 @@ def share_over(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Laye
     metric_at = parsed.metric_spans.get(query.metrics[0], (0, 0))[0]
     filtered = [f.field for f in query.filters if f.field in layer.dimensions]
     positions = {terms[0].ref: m.start for m, terms in parsed.values if terms}  # 'breakdowns' may name a metric too
-    if (scoped := _within_scope(query, parsed, filtered, positions, text)) is not None:
+    if (scoped := _within_scope(query, parsed, filtered, positions, text) or _between(query, parsed, text)) is not None:
         return scoped
     if (own_whole := _groups_own_whole(query, parsed, shapes, filtered, positions, text)) is not None:
         return own_whole
@@ -60,6 +60,14 @@ _SCOPE_EN = re.compile(r"^\s*(?:of|among|out\s+of|from)\s+(?:the|all|our|every|l
                        r"[^,?;]{3,80}?,", re.I)
 
 
+_BETWEEN = re.compile(r"\b(?:between|among|amongst|across)\s+(?:the\s+|our\s+)?"
+                      r"(?:different\s+|various\s+|individual\s+)?$", re.I)
+
+
+def _between(query: SemanticQuery, parsed: Parsed, text: str) -> list[str] | None:
+    """'how do the unplanned minutes divide up between the different causes': the groups named after 'between'."""
+    at = {d: parsed.dim_words.get(d, (0, 0))[0] for d in query.dimensions}
+    return [d for d in query.dimensions if _BETWEEN.search(text, max(0, at[d] - 30), at[d])] or None
 _TOPIC = re.compile(r"^\s*[^:：?？,，]{2,40}[:：]")
 
 # '% of the line's pieces', 'as a share of its plant total': the whole is that of the thing named, so a
@@ -102,8 +110,12 @@ def _within_scope(query: SemanticQuery, parsed: Parsed, filtered: list[str], pos
     if 0 < len(part) < len(filtered):
         return list(dict.fromkeys(part))
     scope = _SCOPE_ZH.search(text) or _SCOPE_EN.search(text)
-    if scope is None or parsed.metric_spans.get(query.metrics[0], (0, 0))[0] >= scope.end():
-        return None  # the metric is the whole's: it must be said inside the scope
+    # the metric is the whole's: it must be said inside the scope, unless the scope is each group's own
+    # ('各供应商来的料里面，让步接收的批次比例': each supplier's lots, the conditional ones the part)
+    grouped_before = scope is not None and any(parsed.dim_words.get(d, (len(text), 0))[0] < scope.start()
+                                               for d in query.dimensions)
+    if scope is None or (parsed.metric_spans.get(query.metrics[0], (0, 0))[0] >= scope.end() and not grouped_before):
+        return None
     part = [d for d in filtered if positions.get(d, -1) >= scope.end()]
     if part:
         return list(dict.fromkeys(part))
