@@ -238,3 +238,14 @@ def test_the_end_of_an_id_said_again_is_that_member(pipeline: Any) -> None:
 def test_a_state_with_its_english_in_brackets_picks_rows(pipeline: Any) -> None:
     answer = pipeline.ask("现在质检状态是冻结（on hold）的成品批次有哪些")
     assert answer.status == "ok" and answer.semantic_query["records"], answer.message
+
+
+# -- examples after a dash name no members; paraphrases of scrap rate and availability -------------------
+def test_examples_after_a_dash_pick_no_members(pipeline: Any) -> None:
+    sq = _sq(pipeline, "OEE for each machine type last month - presses, CNCs and so on")
+    assert sq["dimensions"] == ["machine_type"] and _values(sq, "machine_type") == [], sq
+
+
+def test_wasting_a_percentage_is_scrap_rate(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which 2 plants are wasting the biggest percentage of what they make this quarter?")
+    assert sq["metrics"] == ["scrap_rate"] and sq["limit"] == 2, sq

@@ -48,6 +48,10 @@ _COMPOUND = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 _EXAMPLES = re.compile(
     r"[(（]\s*(?:(?:e\.g\.?|eg|such as|比如|例如|像)[\s,，:：]*[^()（）]{1,40}?"
     r"|[^()（）]{1,40}?(?:\s*\betc\b\.?|\s*and so on|\s*and the like|这些|这类|之类的?|什么的|等等?))\s*[)）]", re.I)
+# '… for each kind of machine - presses, CNCs, paint cells and so on': the same examples after a dash, said last
+_DASH_EXAMPLES = re.compile(r"\s[-–—]\s+[^-–—()（）]{1,60}?(?:\s*\betc\b\.?|\s*and\s+so\s+on|\s*and\s+the\s+like"
+                            r"|这些|这类|之类的?|什么的|等等?)[.。!！]?\s*$", re.I)
+_BREAKDOWN_WORD = re.compile(r"\b(?:by|each|every|per|split|across|between)\b|按|各|每", re.I)
 _BREAKDOWN_BEFORE = re.compile(r"(?:\b(?:by|each|every|per|split|across|between)\b|按|各|每|分)[^()（）]{0,24}$", re.I)
 
 
@@ -67,7 +71,10 @@ def blank_examples(question: str, vocab: Vocabulary | None = None) -> str:
         return " " * len(m.group(0))
 
     question = _ANY_STATE.sub(lambda m: " " * len(m.group(0)), question)
-    return _EXAMPLES.sub(blank, question)
+    def dash(m: re.Match[str]) -> str:  # said last, after the whole question: 'each …' anywhere before it
+        return " " * len(m.group(0)) if _BREAKDOWN_WORD.search(m.string, 0, m.start()) else m.group(0)
+
+    return _EXAMPLES.sub(blank, _DASH_EXAMPLES.sub(dash, question))
 
 
 def _member_before(before: str, vocab: Vocabulary) -> bool:
