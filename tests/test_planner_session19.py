@@ -249,3 +249,15 @@ def test_examples_after_a_dash_pick_no_members(pipeline: Any) -> None:
 def test_wasting_a_percentage_is_scrap_rate(pipeline: Any) -> None:
     sq = _sq(pipeline, "which 2 plants are wasting the biggest percentage of what they make this quarter?")
     assert sq["metrics"] == ["scrap_rate"] and sq["limit"] == 2, sq
+
+
+# -- the rows' own amount asked later in other words ----------------------------------------------------
+@pytest.mark.parametrize(("question", "metric"), [("11月份下单的销售订单，总数量是多少件？", "ordered_quantity"),
+                                                  ("本月到货的来料，按供应商分别收了多少数量", "received_quantity")])
+def test_the_rows_amount_asked_later(pipeline: Any, question: str, metric: str) -> None:
+    assert _sq(pipeline, question)["metrics"] == [metric]
+
+
+def test_overtime_pay_is_refused(pipeline: Any) -> None:
+    answer = pipeline.ask("车间工人每个月的加班费一般是多少")
+    assert answer.status == "refused", answer.message

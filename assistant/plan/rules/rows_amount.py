@@ -18,10 +18,11 @@ _AMOUNT_OF = re.compile(r"\b(?:qty|quantity|quantities|volume|amount|units|piece
                         r"(?:the\s+|our\s+|all\s+)?$", re.I)
 _AMOUNT_AFTER = re.compile(r"\s*的?(?:总数量|数量合计|总件数|总量|合计数量)")  # '成品批次总数量': their quantity
 # '交期在上个月的销售订单，总数量是多少', 'sales orders due last month - total quantity?': said later in the question
-_AMOUNT_LATER = re.compile(r"(?:总数量|数量合计|合计数量)|\btotal\s+(?:qty|quantity|quantities)\b", re.I)
+_AMOUNT_LATER = re.compile(r"(?:总数量|数量合计|合计数量|多少数量)|\btotal\s+(?:qty|quantity|quantities)\b", re.I)
 _PIECES_ASKED = re.compile(r"\bhow\s+many\s+(?:units|pieces|pcs|parts)\b|(?:多少|几)件|总件数|件数", re.I)
 # between the rows and their pieces: a clause break, 'in total', a dating verb and its period, '一共' - no other act
-_ROWS_PIECES_GAP = re.compile(r"[^\u4e00-\u9fff]*|[\s，,：:；;]*(?:一共|总共|合计|共计|总计|共|加起来)?(?:有|是)?\s*"
+_ROWS_PIECES_GAP = re.compile(r"[^\u4e00-\u9fff]*|[\s，,：:；;]*(?:一共|总共|合计|共计|总计|共|加起来)?"
+                              r"(?:总数量|总件数|总量|数量)?(?:有|是)?\s*"
                               # '，按QC状态把件数汇总': a breakdown said on the way
                               r"|[\s，,：:；;]*按[A-Za-z\u4e00-\u9fff]{1,8}?把\s*")
 _OTHER_COUNT = re.compile(r"\bhow\s+many\s+(?!units|pieces|pcs|parts)[a-z]+|(?:多少|几)[个批条张]", re.I)
