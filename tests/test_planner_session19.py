@@ -145,10 +145,6 @@ def test_a_member_listed_with_its_kind_is_that_member(pipeline: Any) -> None:
     assert sorted(_values(sq, "shift")) == ["A", "C"], sq
 
 
-def test_showed_up_after_the_promise_is_late(pipeline: Any) -> None:
-    sq = _sq(pipeline, "Of POs delivered this year, what share showed up late?")
-    assert "late_po_count" in sq["metrics"], sq
-
 
 # -- a word two kinds share is the one the figure reaches -------------------------------------------------
 def test_electronics_of_suppliers_is_their_material_type(pipeline: Any) -> None:
