@@ -29,7 +29,8 @@ def apply_tally(answer: Answer, result: TraceResult, graph: GenealogyGraph,
         return
     answer.columns, answer.rows, labels = table
     answer.column_labels = {**answer.column_labels, **labels}
-    answer.message += _sentence(answer.rows, tally, code_labels, graph, zh)
+    said = _sentence(answer.rows, tally, code_labels, graph, zh)
+    answer.message += said.lstrip() if zh else said  # Chinese runs on after '。' with no space
 
 
 def _table(tally: TraceTally, level: TraceLevel, result: TraceResult, graph: GenealogyGraph, zh: bool) -> Table | None:
