@@ -62,6 +62,20 @@ def member_filters(values: NamedValues, metrics: list[str], ctx: PlanContext, qu
     return _to_filters(chosen, allowed, excluded, metrics, ctx)
 
 
+def dated_not_members(values: NamedValues, role_members: dict[str, set[str]], metrics: list[str],
+                      layer: Layer) -> NamedValues:
+    """The values left once a word that names a date of the metrics' own facts is read as that date
+    and not as a member of a breakdown they cannot reach ('complaints received this year': the date
+    the complaints came in, not purchase orders in the 'received' status)."""
+    if not metrics or not role_members:
+        return values
+    tables = {m.table for name in metrics for m in layer.metric_measures(name)}
+    reach = set.intersection(*(set(layer.metric_dimensions(m)) for m in metrics))
+    dated = {d for ref, dims in role_members.items() if ref.partition(".")[0] in tables for d in dims}
+    return [(m, terms) for m, terms in values
+            if not all(t.ref in dated and t.ref not in reach for t in terms)]
+
+
 def _distances(layer: Layer, metrics: list[str], allowed: set[str]) -> dict[str, int]:
     """How many joins each allowed dimension is from the metrics' own tables (the fewest)."""
     tables = {m.table for name in metrics for m in layer.metric_measures(name)}

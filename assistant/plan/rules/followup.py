@@ -78,7 +78,9 @@ _NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季
                        r"|\b(?:drop|without)\s+the\s+(?:daily|weekly|monthly)\b", re.I)
 
 
-_BREAK_DOWN = re.compile(r"\b(?:break|broken|split)\b|拆|分", re.I)
+# 'by month instead': the period said as a breakdown, in place of the earlier breakdown ('换成按周看'
+# changes the grain of the same breakdown)
+_BREAK_DOWN = re.compile(r"\b(?:break|broken|split)\b|拆|分|\bby\s+(?:the\s+)?(?:day|week|month|quarter|year)\b", re.I)
 _INSTEAD = re.compile(r"\binstead\b|\brather\s+than\b|\bswitch(?:ed)?\s+(?:it\s+|that\s+)?(?:over\s+)?to\b"
                       r"|\bchange\s+(?:it\s+|that\s+)?to\b|换成|改成|换为|改为|改看|换个", re.I)
 

@@ -70,7 +70,9 @@ BAD_WORDS = {"worst", "worse", "最差", "更差", "weakest", "poorest", "furthe
              "lagging", "trailing"}
 
 # Group-by markers: the dimension word follows ("by line", "按产线", "各工厂", "每台设备").
-BY_BEFORE = re.compile(r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bwhich|\bwhat|\bdifferent"
+# ('what the line produced' is a clause about a line said before: 'what'/'which' take no 'the')
+BY_BEFORE = re.compile(r"(?:\b(?:which|what)\s*(?:of\s+(?:the\s+|our\s+))?$)|"
+                       r"(?:\bby|\bper|\bfor each|\bfor every|\beach|\bevery|\bacross|\bdifferent"
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
                        # 'how was the electricity split between machine types'
                        r"|\b(?:split|spread|shared|divided|distributed)\s+(?:between|among|across|over)"
@@ -166,6 +168,10 @@ WRITE_INTENT = re.compile(
     r"|\bupdate\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:set|table|records?|rows?|status|database|to)\b"
     r"|\b(?:change|set|make)\b.{0,60}\bto\b\s*\d|\b(?:mark|flag|set)\b.{0,40}\bas\b\s+(?:closed|open|done|resolved|\w+ed)\b"
     r"|\bback-?dat(?:e|ing)\b|\bfalsify\b|\bdoctor the\b"
+    # 'Please set complaint CC-00069 to closed', 'change its status to shipped'
+    r"|(?:^|[,.;:!]\s*|\bplease\s+|\bpls\s+|\bcan\s+you\s+|\bcould\s+you\s+)set\s+.{0,60}?\bto\s+(?:closed|open"
+    r"|done|resolved|cancell?ed|canceled|completed|shipped|released|rejected|accepted|on\s+hold)\b"
+    r"|\bchange\s+(?:the\s+|its\s+|their\s+)?(?:status|state)\b.{0,40}\bto\b"
     # An order to move a figure ("bump safety stock for the MCU to 80k"), not a question about a change.
     r"|(?:^|[,.;:!]\s*)(?:please\s+|pls\s+|can you\s+|could you\s+|kindly\s+)?"
     r"(?:bump|raise|lower|increase|decrease|reduce|lift)\b"
@@ -199,7 +205,12 @@ MEMBERS_ASKED = re.compile(r"\bdo\s+we\s+(?:have|use|buy|work\s+with|run)\b|\bar
 PREAMBLE = re.compile(r"^[^?？。.:：]{3,80}?(?:[:：]|\s[-–—]\s)")
 # 'Maintenance here.', 'Chongqing plant mgr here -', '质量部这边，': who is asking, said before the question
 SELF_INTRO = re.compile(r"^\s*[^?？。.:：,，]{2,40}?\s+here\s*[.,!:;–—-]|^\s*[^?？。，,]{2,12}?这边\s*[，,]"
-                        r"|^\s*[a-z]+(?:\s+[a-z]+)?\s*:\s", re.I)  # 'Scheduler: how many …', 'Quality deck: …'
+                        r"|^\s*[a-z]+(?:\s+[a-z]+)?\s*:\s"
+                        # 'Quality manager. I need …', '质量经理。…': a role alone as the first sentence
+                        r"|^\s*(?:[a-z]+\s+){0,2}(?:manager|mgr|lead|engineer|director|supervisor|planner|buyer|head"
+                        r"|coordinator|analyst|vp)\s*[.!:,–—-]\s|^\s*[^?？。，,]{0,8}(?:经理|主管|总监|工程师|主任|负责人)"
+                        r"(?:[。！!]|(?:想知道|想问一下|想问|想看|问一下|问)?\s*[：:，,])",
+                        re.I)  # 'Scheduler: how many …', 'Quality deck: …'
 
 # Where a sentence of the question ends: later sentences are asides, comments on the answer.
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.core.text import fold, has_cjk, word_frequency
 from assistant.plan.rules import lexicon as lx
+from assistant.plan.rules.scene import drop_scene_breakdowns
 from assistant.plan.rules.enumerated import listed_members, roles_inside
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import (
@@ -106,6 +107,7 @@ def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], 
     _typed_values_asked(out, matches, text, vocab, near)
     _breakdown_opening_metric(out, matches, text, vocab)
     listed_members(out, text, ctx.values)  # 'by crew - Day, Evening and Night'
+    drop_scene_breakdowns(out, text)  # '董事会材料里要放：…': the materials the answer goes into
     included = _included_values(out.values, text)
     out.included = [(t.ref, t.member.key) for m, v in out.values if id(m) in included for t in v if t.member]
     out.values = [(m, v) for m, v in out.values if id(m) not in included]

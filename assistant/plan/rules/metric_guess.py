@@ -187,3 +187,11 @@ def unanswerable_words(words: list[str], layer: Layer) -> list[str]:
     columns = {_STEMMER.stemWord(part) for t in layer.spec.tables for c in t.columns for part in c.split("_")
                if len(part) >= 3}
     return [w for w in words if w.isascii() and _STEMMER.stemWord(w.lower()) in columns - every]
+
+
+def not_about_kinds(words: list[str], dims: list[str], layer: Layer) -> list[str]:
+    """The words that say more than the kinds listed: '供应' of '供应铝材的厂家' (suppliers, 供应商) or
+    'supply' of 'which vendors supply resin' restate the kind, so they describe no figure."""
+    kind = tokens(" ".join(f for d in dims for f in (layer.dimension(d).label.en, layer.dimension(d).label.zh or "",
+                                                     *layer.dimension(d).synonyms.all())))
+    return [w for w in words if not ((toks := tokens(w)) and all(_fits(t, kind) for t in toks))]

@@ -3,6 +3,7 @@ placed. Each is refused or asked about; the answer is never widened to everythin
 
 from __future__ import annotations
 
+from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.messages import clarify_unknown_member, refuse_unknown, unread_negation
 from assistant.plan.rules.multiple_of import multiple_span
 from assistant.plan.rules.proper_names import proper_name_before, which_one_named
@@ -33,7 +34,9 @@ def not_ours(name: str, question: str, text: str, r: Reading, terms: list[Span],
     values = [(m.start, m.end) for m, _t in r.parsed.values]
     if (named := proper_name_before(text, r.leftover.ordinary, [*terms, *values])) is not None:  # '海天那台注塑机'
         return which_one_named(name, ctx.lang, *named)
-    if (rival := qualifies_a_kind(text, r.leftover.ordinary, r.parsed.dim_spans)) is not None:
+    scene = lx.PREAMBLE.match(text)  # '董事会材料里要放：': where the answer goes, no owner of the materials
+    owners = [w for w in r.leftover.ordinary if scene is None or not 0 <= text.find(w.lower()) < scene.end()]
+    if (rival := qualifies_a_kind(text, owners, r.parsed.dim_spans)) is not None:
         return refuse_unknown(name, ctx.layer, ctx.lang, [rival])  # '竞争对手工厂': not our plants
     if unknown_name is not None:  # "OEE of SZ-L9-M99", "OEE for Shanghai plant": never widen the answer
         return clarify_unknown_member(name, ctx.lang, unknown_name, ctx.values, question)

@@ -15,7 +15,7 @@ from assistant.plan.query import Filter, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
 from assistant.plan.rules.extract import find_times, remainder_words
-from assistant.plan.rules.filters import member_filters
+from assistant.plan.rules.filters import dated_not_members, member_filters
 from assistant.plan.rules.followup import (
     breakdown_of_previous,
     count_of_records,
@@ -323,8 +323,8 @@ class RulePlanner:
     def _filters(self, r: Reading, metrics: list[str], text: str, ctx: PlanContext) -> tuple[list[Filter], Plan | None]:
         """The members named, or the question to ask when one cannot apply or a 'not' was not placed."""
         allowed = None if metrics else records_reach(ctx.session.last_query, ctx.layer)  # 'only the closed ones'
-        filters, problem = member_filters(r.parsed.values, metrics, ctx, r.question, allowed=allowed,
-                                          grouped=r.parsed.group_by)
+        values = dated_not_members(r.parsed.values, r.parsed.role_members, metrics, ctx.layer)
+        filters, problem = member_filters(values, metrics, ctx, r.question, allowed=allowed, grouped=r.parsed.group_by)
         if problem:
             return filters, clarify(self.name, problem.message, problem.choices, not_understood=r.unknown)
         negation = unplaced_negation(text, [*r.found.taken, *r.parsed.taken], filters)

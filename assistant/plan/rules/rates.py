@@ -112,7 +112,8 @@ def unread_rate(query: SemanticQuery, unknown: list[str], layer: Layer) -> bool:
     another question, so the rates the other words describe are offered instead."""
     if not query.metrics or query.share or query.per or not any(_RATE_WORD.search(w) for w in unknown):
         return False
-    return not any(getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio" for m in query.metrics)
+    return not any(getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio"
+                   or layer.metric(m).expr.strip().startswith("1000000") for m in query.metrics)  # ppm: a rate too
 
 
 def share_of_rows(query: SemanticQuery, layer: Layer) -> SemanticQuery | None:

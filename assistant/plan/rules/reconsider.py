@@ -24,6 +24,8 @@ def _own_words(parsed: Parsed, leftover: Leftover, current: str, text: str, laye
     # '三个厂各占多少比例': a share word after 占 names the groups' shares of the total, not a rate
     own = [w for w in _in_sentence_of(leftover.ordinary, text, parsed.metric_spans.get(current))
            if not re.search(rf"占[^，,。？?]{{0,6}}{re.escape(w)}", text)]
+    if (intro := lx.SELF_INTRO.match(text)) is not None:  # '维修主管想知道：': who asks, no word of the figure
+        own = [w for w in own if not 0 <= text.find(w.lower()) < intro.end()]
     if getattr(layer.unit(layer.metric(current).unit), "kind", None) == "ratio":
         own = [w for w in own if not SHARE.fullmatch(w)]  # 'the biggest percentage of …' of a rate: the rate itself
     return own

@@ -85,8 +85,27 @@ def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str
     mended, fixes = mend_time_words(question, known)
     mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
+    if (moved := period_out_of_date_words(mended, times, vocab)) != mended:
+        mended, times = moved, [t.span for t in find_times(moved, ctx.as_of, ctx.layer)]
     mended, typos = mend_typos(mended, ctx, vocab, known, times)
     mended, slips = mend_spelling(mended, known)  # after the layer's names: 'suplier' is our word first
     mended = joined_verbs(lettered_member(mended, vocab), vocab)
     mended = split_compounds(mend_negated_states(blank_examples(mended, vocab), vocab), vocab)
     return predicate_first(uninvert(mended, vocab), vocab), [*fixes, *typos, *slips]
+
+
+def period_out_of_date_words(text: str, times: list[tuple[int, int]], vocab: Vocabulary) -> str:
+    """A period said inside the words that name a date ('原计划上周收尾的工单': 原计划…收尾 is the
+    planned end) is moved before them, so the date's words are read whole: '上周原计划收尾的工单'."""
+    for s, e in sorted(times, reverse=True):
+        for a in range(max(0, s - 4), s):
+            for b in range(e + 1, min(len(text), e + 4) + 1):
+                left, right = text[a:s], text[e:b]
+                if not (_CJK.fullmatch(left) and _CJK.fullmatch(right)):
+                    continue
+                if any(t.kind == "time_role" for t in vocab.lookup(left + right)):
+                    return text[:a] + text[s:e] + left + right + text[b:]
+    return text
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]+")

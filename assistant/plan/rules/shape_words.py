@@ -24,7 +24,9 @@ SHARE = re.compile(
     r"|占(?:了)?(?:总|全部|全|整体|所有)?[^，,。？?]{0,8}?(?:的)?(?:比例|比重|百分比|多少|几成|份额)"
     r"|占比|所占比例|比例|百分比|百分之几|百分之多少|几成|份额", re.I)
 # "X per Y", "average X per Y", "X divided by Y", "平均每Y的X", "X除以Y".
-PER = re.compile(r"\bper\s+million\b|\b(?:per|for each|for every|divided by|over|relative to)\b(?=\s+[a-z])"
+# ('over in Chongqing', 'over there', 'over the last month' are places and times, no ratio)
+PER = re.compile(r"\bper\s+million\b|\b(?:per|for each|for every|divided by|relative to)\b(?=\s+[a-z])"
+                 r"|\bover\b(?=\s+[a-z])(?!\s+(?:in|at|on|there|here|to|by|from)\b)"
                  r"|\bratio\s+of\b"
                  r"|除以|与.{1,8}之比|平均每(?:个|张|次|批|台|条|家|件|单|笔)?|每(?:个|张|次|批|台|条|家|单|笔)", re.I)
 AVERAGE = re.compile(r"\b(?:average|avg|mean|typical)\b|平均", re.I)
@@ -40,8 +42,11 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|\bwho\s+are\s+(?:our|the|all)\b|^\s*what\s+(?:were|are)\s+(?!the\s+(?:top|bottom)\b)"
                   # 'which production lines build brake products?', 'which suppliers supply resin'
                   r"|\bwhich\s+(?:of\s+(?:our|the|all)\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+(?:build|builds|make|makes|run|runs"
-                  r"|produce|produces|supply|supplies)\b(?!\s+(?:the\s+)?(?:most|least|longest|shortest|fastest|slowest"
+                  r"|produce|produces|supply|supplies|provide|provides|carry|carries|serve|serves)\b(?!\s+(?:the\s+)?(?:most|least|longest|shortest|fastest|slowest"
                   r"|best|worst|highest|lowest|more|less|fewest)\b)"
+                  # 'which European carmakers we sell to', 'which vendors do we buy resin from'
+                  r"|\bwhich\s+[\w-]+(?:\s+[\w-]+){0,3}?\s+(?:do\s+)?we\s+(?:sell|ship|deliver|supply|buy|source|order)"
+                  r"\b(?!\s+(?:\w+\s+)?(?:the\s+)?(?:most|least|more|less|fewest)\b)"
                   # 'customers we have in Europe?', 'suppliers we work with in Germany'
                   r"|^\s*(?:all\s+(?:the\s+)?|our\s+|the\s+)?[a-z]+\s+(?:that\s+)?we\s+(?:have|use|buy|work\s+with)\b"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:in|on|at|from|under|part\s+of)\b"

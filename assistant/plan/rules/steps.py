@@ -300,6 +300,11 @@ def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, t
     # 'defective pieces per million produced': the layer's per-million figure of the two
     if pair is not None and (scaled := _ratio_of(*pair, layer, text)) is not None:
         return query.model_copy(update={"metrics": [scaled, *(m for m in query.metrics if m not in pair)]})
+    if _PER_MILLION.search(text) and len(query.metrics) == 1 and \
+            (over := _per_million_over(query.metrics[0], parsed, layer)):
+        # 'the crack rate, as parts per million of what the line produced': the one figure per million of it
+        # whose numerator the members named belong to
+        return query.model_copy(update={"metrics": [over]})
     if _PER_MILLION.search(text) and not any(layer.metric(m).expr.strip().startswith("1000000") for m in query.metrics):
         # 'scrap per million parts made': no such figure in the layer; a count or a fraction would mislead
         per_million = [layer.metric(m.name).label for m in layer.spec.metrics if m.expr.strip().startswith("1000000")]
@@ -319,6 +324,22 @@ def shaped(query: SemanticQuery, parsed: Parsed, shapes: Shapes, layer: Layer, t
 
 
 _PER_MILLION = re.compile(r"\bper\s+million\b|每百万", re.I)
+
+
+def _per_million_over(metric: str, parsed: Parsed, layer: Layer) -> str | None:
+    """The layer's one per-million figure of `metric`: `metric` its numerator ('crack rate, as parts per
+    million'), or its denominator when a member named belongs to the numerator only ('… per million
+    of what the line produced' with 'crack')."""
+    e = re.escape(layer.metric(metric).expr.strip())
+    ppm = [m for m in layer.spec.metrics if m.expr.strip().startswith("1000000")]
+    over = [m.name for m in ppm if re.fullmatch(rf"1000000\s*\*\s*{e}\s*/\s*\w+", m.expr.strip())]
+    if len(over) == 1:
+        return over[0]
+    under = [m.name for m in ppm if re.fullmatch(rf"1000000\s*\*\s*\w+\s*/\s*{e}", m.expr.strip())]
+    if len(under) != 1:
+        return None
+    named = {t.ref for _, terms in parsed.values for t in terms}
+    return under[0] if named & (set(layer.metric_dimensions(under[0])) - set(layer.metric_dimensions(metric))) else None
 
 
 def _ratio_of(num: str, den: str, layer: Layer, text: str) -> str | None:

@@ -192,7 +192,8 @@ def sort_leftover(question: str, text: str, unknown: list[str], dim_spans: list[
                 and not _RECKONED.search(word) \
                 and not (beside and is_ordinary(word)):  # 'which single machine': the machine is asked
             out.breakdowns.append(word)
-        numbered = any(s > 0 and text[s - 1].isdigit() for s, _ in spans)  # '5号线': a numbered thing
+        # '5号线': a numbered thing; not a word after an id said ('SZ-L2-M03这一台')
+        numbered = any(s > 0 and text[s - 1].isdigit() and s not in value_ends for s, _ in spans)
         # An adverb ('kindly', 'roughly') never names a member, wherever it stands.
         name_beside = beside and word.isascii() and not word.endswith("ly") and word_frequency(word, "en") < BESIDE_ZIPF
         # A piece of members' names ('华信' of '江苏华信钢铁', 'caliper' of 'Front Brake Caliper') is asked

@@ -44,6 +44,9 @@ _RANGE_PRE = re.compile(
 _GAP = re.compile(
     r"\s*(?:(?P<dash>[-–—~])|(?P<to>(?<![A-Za-z])(?:to|through|thru|until|till)(?![A-Za-z]))"
     r"|(?P<and>(?<![A-Za-z])and(?![A-Za-z]))|(?P<zto>到|至)|(?P<zand>和|与|及))\s*", _I)
+# 'compare November to December': two periods side by side, not the months from one to the other
+_COMPARED_BEFORE = re.compile(r"(?<![A-Za-z])(?:compar\w*|contrast\w*|vs\.?|versus|against|stack\w*\s+up)(?![A-Za-z])"
+                              r"[^.?!;]*$", _I)
 _BETWEEN_SUF = re.compile(r"\s*(?:之间|期间)")
 # 'Oct 1-15', 'between Oct 1 and 15, 2025', '10月1日到15日'
 _CONT_EN = re.compile(
@@ -136,7 +139,8 @@ def _between(t: str, a: Cand, b: Cand) -> Cand | None:
         "zto": True,
         # 'compare Nov 2025 to Dec 2025' is not a range; 'Oct 1 to Oct 15' is
         "to": bool((pre and pre.group("from")) or (pre and pre.group("between"))
-                   or (a.day_level and b.day_level)),
+                   or (a.day_level and b.day_level) or (gap.group("to") or "to").lower() != "to"  # through, until
+                   or not _COMPARED_BEFORE.search(t, 0, a.s)),  # 'July to December' unless comparing
         "and": bool(pre and pre.group("between")),
         "zand": suf is not None,
     }[kind or "dash"]

@@ -1,0 +1,23 @@
+"""Words of the opening clause that set the scene ('董事会材料里要放：', 'for the materials review:'):
+a kind named there is where the answer goes, not a breakdown of it, when the question names its
+figure after the clause."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.plan.rules import lexicon as lx
+
+if TYPE_CHECKING:
+    from assistant.plan.rules.matching import Parsed
+
+
+def drop_scene_breakdowns(out: Parsed, text: str) -> None:
+    """Take away the bare breakdowns said only in an opening clause that ends in a colon or a dash."""
+    pre = lx.PREAMBLE.match(text)
+    if pre is None or not out.metric_spans or any(s < pre.end() for s, _ in out.metric_spans.values()):
+        return
+    scene = {d for d, (s, e) in out.dim_words.items() if e <= pre.end() and d in out.bare_dims
+             and text.find(text[s:e], pre.end()) < 0}
+    out.group_by = [d for d in out.group_by if d not in scene]
+    out.bare_dims -= scene
