@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from assistant.core.text import fold, has_cjk, word_frequency
 from assistant.plan.rules import lexicon as lx
-from assistant.plan.rules.scene import drop_scene_breakdowns
 from assistant.plan.rules.enumerated import listed_members, roles_inside
 from assistant.plan.rules.extract import Span
 from assistant.plan.rules.kind_words import (
@@ -26,6 +25,7 @@ from assistant.plan.rules.kind_words import (
 from assistant.plan.rules.member_runs import one_member_runs
 from assistant.plan.rules.metric_choice import metric_inside_values
 from assistant.plan.rules.one_figure import settle_figures
+from assistant.plan.rules.scene import drop_scene_breakdowns
 from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans

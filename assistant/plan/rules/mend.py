@@ -47,7 +47,8 @@ _COMPOUND = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 # said to explain the breakdown, not to narrow it. Only right after a breakdown's words ('by', '按', '各').
 _EXAMPLES = re.compile(
     r"[(（]\s*(?:(?:e\.g\.?|eg|such as|比如|例如|像)[\s,，:：]*[^()（）]{1,40}?"
-    r"|[^()（）]{1,40}?(?:\s*\betc\b\.?|\s*and so on|\s*and the like|这些|这类|那些|那类|那几种|之类的?|什么的|等等?))\s*[)）]", re.I)
+    r"|[^()（）]{1,40}?(?:\s*\betc\b\.?|\s*and so on|\s*and the like|这些|这类|那些|那类|那几种|之类的?|什么的"
+    r"|等等?))\s*[)）]", re.I)
 # '… for each kind of machine - presses, CNCs, paint cells and so on': the same examples after a dash, said last
 _DASH_EXAMPLES = re.compile(r"\s[-–—]\s+[^-–—()（）]{1,60}?(?:\s*\betc\b\.?|\s*and\s+so\s+on|\s*and\s+the\s+like"
                             r"|这些|这类|那些|那类|之类的?|什么的|等等?)[.。!！]?\s*$", re.I)
