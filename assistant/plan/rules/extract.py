@@ -159,6 +159,9 @@ _FAILING_BEFORE = re.compile(r"\b(?:let(?:ting)?\s+(?:us\s+|them\s+)?down|disapp
                              r"[^,.;?]*$", re.I)
 
 
+_TO_SEE_WHICH = re.compile(r"\b(?:want|like|need)\s+to\s+(?:see|know|check)\s+(?:which|who|what)\b[^.?!;]*$", re.I)
+
+
 def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
     """A superlative: top 1, unless a count stands elsewhere in the question."""
     used = Spans(taken)
@@ -177,7 +180,8 @@ def _superlative_top(text: str, taken: list[Span]) -> TopN | None:
             if count is not None:
                 n, extra = count
                 return TopN(n, way, span, True, extra=extra)
-            several = _several_asked(text, span[0])
+            # '… per machine type - I want to see which kind draws the most': all of them, ranked
+            several = _several_asked(text, span[0]) or bool(_TO_SEE_WHICH.search(text, 0, span[0]))
             return TopN(0 if several else 1, way, span, several)
     for m in lx.BARE_MOST.finditer(text):
         if used.overlaps(*m.span()):

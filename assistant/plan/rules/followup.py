@@ -40,6 +40,8 @@ def merge_follow_up(previous: SemanticQuery, new: SemanticQuery, *, parsed_metri
                and (f.field in layer.dimensions or f.field in metrics)]
     filters = [f for f in filters if f.field in layer.metrics
                or all(f.field in layer.metric_dimensions(m) for m in metrics)]
+    if new_dims and _OTHERS.search(text):  # 'against the other Ningbo lines': every line, the named one too
+        filters = [f for f in filters if f.field not in new.dimensions]
     filters += [_added_to(f, previous, text) for f in new.filters]
     filters, dims = _side_by_side(previous, filters, dims, text)
     order, limit = new.order, new.limit
@@ -80,6 +82,8 @@ _NO_GRAIN = re.compile(r"不(?:用|要|必)再?(?:按|分)(?:天|日|周|月|季
 
 # 'by month instead': the period said as a breakdown, in place of the earlier breakdown ('换成按周看'
 # changes the grain of the same breakdown)
+_OTHERS = re.compile(r"\b(?:the\s+other|all\s+the\s+other|the\s+rest\s+of\s+the|all\s+(?:four|three|five|six|\d+))\b"
+                     r"|其他|其余|别的|另外几|所有的?|全部", re.I)
 _BREAK_DOWN = re.compile(r"\b(?:break|broken|split)\b|拆|分|\bby\s+(?:the\s+)?(?:day|week|month|quarter|year)\b", re.I)
 _INSTEAD = re.compile(r"\binstead\b|\brather\s+than\b|\bswitch(?:ed)?\s+(?:it\s+|that\s+)?(?:over\s+)?to\b"
                       r"|\bchange\s+(?:it\s+|that\s+)?to\b|换成|改成|换为|改为|改看|换个", re.I)

@@ -76,7 +76,7 @@ BY_BEFORE = re.compile(r"(?:\b(?:which|what)\s*(?:of\s+(?:the\s+|our\s+))?$)|"
                        r"|\bbreak(?:\s*it)?\s*down by|\bsplit by|\bgrouped by|\bbroken down by"
                        # 'how was the electricity split between machine types'
                        r"|\b(?:split|spread|shared|divided|distributed)\s+(?:between|among|across|over)"
-                       r"|按照|按|各个|各种|各类|各家|各条|各台|各位|各座|各间|各项|各|不同的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类"
+                       r"|按照|按|各个|各种|各类|各家|各条|各台|各位|各座|各间|各项|各|不同的?|其他的?|其余的?|每个|每条|每台|每家|每一|每种|每类|每|分|哪个|哪些|哪条|哪台|哪家|哪一|哪种|哪类"
                        r"|哪几(?:个|家|条|台|位)?|哪)"
                        r"\s*(?:of\s+(?:the\s+|our\s+)|the\s+)?$", re.I)
 # "最慢的三条线", "前5台设备", "top 3 lines": the things ranked follow the count.
@@ -148,7 +148,7 @@ FOLLOW_UP = re.compile(
     r"|^\s*(?:so\s+)?what\s+(?:does|would|is)\s+(?:that|it|this)\b"  # 'what does that work out to per unit?'
     r"|(?:也|再)?加上|一起看|\b(?:add|include)\b.{0,40}\b(?:too|as well)\b|\b(?:too|as well)\s*[?.!]?\s*$", re.I)
 # 'add good output too', '把良品数也加上': a figure asked beside the earlier ones, not instead of them
-ALSO_FIGURE = re.compile(r"\b(?:add|include|also|too|as well|alongside|next to it)\b|加上|一起看|一并|也要|也看", re.I)
+ALSO_FIGURE = re.compile(r"\b(?:add|include|also|too|as well|alongside|next to it)\b|加上|带上|附上|顺便|一起看|一并|也要|也看", re.I)
 
 # 'which batches were those about?', '这些是哪些批次': the words point back at the previous answer.
 # 'which of its lines …': 'its' points back too (not 'OEE and its parts', said of the question's own figure)
@@ -372,8 +372,9 @@ VS_PREVIOUS = re.compile(r"\b(?:compared (?:to|with)|vs\.?|versus|against)\s+(?:
                          r"|\b(?:vs\.?|versus|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior)(?:\s+one)?"
                          r"(?=\s*(?:[,.;:?!]|$|-|–|\b(?:did|has|is|was|how|and)\b))"
                          # 'last 4 weeks vs the 4 weeks before that', '最近4周跟再往前4周比'
-                         r"|\b(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:the\s+)?(?:\d+|two|three|four|six)\s+"
-                         r"(?:days|weeks|months|quarters)\s+(?:before(?:\s+that|\s+it)?|prior|earlier)"
+                         r"|\b(?:vs\.?|versus|compared (?:to|with)|against|next to|beside|alongside)\s+(?:the\s+)?"
+                         r"(?:(?:\d+|two|three|four|six)\s+(?:days|weeks|months|quarters)\s+(?:before(?:\s+that|\s+it)?"
+                         r"|prior|earlier)|(?:previous|prior|preceding)\s+(?:\d+|two|three|four|six)\s+(?:days|weeks|months))"
                          r"|(?:跟|和|与|比)?再?往前(?:推)?\s*\d*\s*(?:个)?(?:天|周|星期|月|季度)"
                          # '最近4周的报废率和前4周比', '近30天跟之前30天相比': the same length right before
                          r"|(?:跟|和|与|同|对比|比)\s*(?:再|更)?(?:之前|此前|前面|前)的?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:个)?"

@@ -9,7 +9,8 @@ THRESHOLD = [
     re.compile(r"(?P<op>below|under|less than|lower than|fewer than|at most|no more than|above|over|more than"
                r"|(?:did|does|do) not (?:reach|hit|meet|make)|failed to (?:reach|hit|meet|make)|fell short of"
                r"|not reaching|short of"
-               r"|greater than|higher than|exceeds?|exceeding|at least|no less than|>=|<=|>|<)"
+               r"|greater than|higher than|longer than|bigger than|larger than|shorter than|smaller than"
+               r"|exceeds?|exceeding|at least|no less than|>=|<=|>|<)"
                r"\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|percent|pct)?", re.I),
     re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|没有?到|没有?够|达不到|未达|跌破|跌到|掉到|高于|大于|多于|超过|突破|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|个百分点)?"),
     re.compile(r"(?P<op>低于|小于|少于|不到|不足|未达到|没有?达到|没有?到|没有?够|达不到|未达|跌破|跌到|掉到|高于|大于|多于|超过|突破|不低于|不少于|至少|不高于|不超过|至多)\s*(?P<pct>百分之)(?P<cnum>[零一二两三四五六七八九十]+)"),
@@ -27,6 +28,7 @@ THRESHOLD_OPS = {
     "failed to make": "<", "fell short of": "<", "not reaching": "<", "short of": "<",
     "at most": "<=", "no more than": "<=", "<=": "<=",
     "above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">", "exceed": ">",
+    "longer than": ">", "bigger than": ">", "larger than": ">", "shorter than": "<", "smaller than": "<",
     "exceeds": ">", "exceeding": ">", ">": ">", "at least": ">=", "no less than": ">=", ">=": ">=",
     "低于": "<", "小于": "<", "少于": "<", "不到": "<", "不足": "<", "高于": ">", "大于": ">", "多于": ">",
     "未达到": "<", "没达到": "<", "没有达到": "<", "达不到": "<", "未达": "<",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
+from assistant.plan.rules.rivals import same_words_rival
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from assistant.plan.rules.shape_words import COUNT, SHARE, share_asked
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
@@ -38,14 +39,18 @@ def metric_inside_values(vocab: Vocabulary, values: list[tuple[Match, list[Term]
 
 
 def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], spans: dict[str, Span],
-                matched_text: dict[str, str], ctx: PlanContext) -> list[str]:
+                matched_text: dict[str, str], ctx: PlanContext, kinds: Collection[str] = ()) -> list[str]:
     """'on-time delivery to Changjiang': the words fit two metrics; keep the one the named
-    member can filter (a metric whose own name contains the words that were matched)."""
+    member can filter (a metric whose own name contains the words that were matched). A kind named
+    (`kinds`: 'on-time delivery rate to customers') decides the same way when no member is named."""
     layer = ctx.layer
     dims = {t.ref for _, terms in values for t in terms}
     out = []
     for name in metrics:
         takes = set(layer.metric_dimensions(name))
+        if not dims <= takes and (other := _kind_decides(name, set(kinds), spans, matched_text, layer)):
+            out.append(other)
+            continue
         if dims and not dims <= takes and (counted := _counted_instead(name, dims, layer)):
             out.append(counted)
             continue
@@ -58,9 +63,17 @@ def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], span
             continue
         rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
                   and dims & set(layer.metric_dimensions(m.name))
-                  and any(matched in fold(f) for f in [m.label.en, m.label.zh, *m.synonyms.all()])]
+                  and any(matched in fold(f) or (len(f) >= 0.6 * len(matched) and fold(f) in matched)
+                          for f in [m.label.en, m.label.zh, *m.synonyms.all()] if f)]  # 'on-time delivery' (rate)
         out.append(rivals[0] if len(rivals) == 1 else name)
     return list(dict.fromkeys(out))
+
+
+def _kind_decides(name: str, kinds: set[str], spans: dict[str, Span], matched_text: dict[str, str],
+                  layer: Layer) -> str | None:
+    """The one other metric the same words name that reaches the kinds said and `name` does not."""
+    missing = kinds - set(layer.metric_dimensions(name))
+    return same_words_rival(name, missing, matched_text.get(name, "") if name in spans else "", layer)
 
 
 def _counted_instead(metric: str, dims: set[str], layer: Layer) -> str | None:

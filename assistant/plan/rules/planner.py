@@ -195,8 +195,12 @@ class RulePlanner:
             return early
         if is_follow_up and previous is not None and not parsed.metrics:
             swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
+            guess = guess_metric(r.leftover.ordinary, ctx.layer) if r.leftover.ordinary else None
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
+            elif guess is not None and guess.taken and guess.fitted >= 2 and guess.taken not in previous.metrics:
+                parsed.metrics.append(guess.taken)  # '… how long did each of those repairs take?': the repair time
+                parsed.guessed = guess.taken
             elif len(previous.metrics) == 1:  # '那平均到每件产品是多少度？' after the kWh by plant
                 parsed.metrics.append(previous.metrics[0])
                 per_piece(parsed, ctx.layer, text)
@@ -236,7 +240,7 @@ class RulePlanner:
             return self._ask_metric(parsed, unjoined, times, ctx)
         parsed.metrics.extend(count_of_records(previous, parsed.metrics, bool(r.shapes.count), ctx.layer))
         metrics = parsed.metrics or (previous.metrics if previous else [])
-        metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx)
+        metrics = fit_metrics(metrics, parsed.values, parsed.metric_spans, parsed.matched_text, ctx, parsed.dim_words)
         metrics = counted_times(unit_named(metrics, parsed.metrics, text, ctx.layer), text, ctx.layer)
         filters, stop = self._filters(r, metrics, text, ctx)
         if stop is not None:
@@ -288,7 +292,7 @@ class RulePlanner:
         query = shaped(query, parsed, r.shapes, layer, text)
         if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
             return stop  # periods that are no grain; below: the records, not their count
-        ranked = bool(r.found.top)
+        ranked = bool(r.found.top) or (r.found.threshold is not None and bool(query.dimensions))  # 'suppliers with ≥3 …'
         if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words, ranked=ranked)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
             named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'

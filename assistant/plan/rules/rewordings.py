@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.vocab_build import singular
@@ -19,7 +20,10 @@ def uncontract(question: str) -> str:
 
 
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\s+"
-                      r"((?:[a-z]+\s+(?=[a-z]+s\b)(?!(?:is|was|does|has|runs|makes|goes|gets)\b))?[a-z]+)\b", re.I)
+                      # two words when the second is a plural noun ('customer complaints came in'), not a verb
+                      # ('machine breaks down', 'equipment draws the most')
+                      r"((?:[a-z]+\s+(?=[a-z]+s\b(?!\s+(?:the|a|an|down|up|out|most|more|less|least|fewest|off"
+                      r"|its|their)\b))(?!(?:is|was|does|has|runs|makes|goes|gets)\b))?[a-z]+)\b", re.I)
 
 
 def kind_of(question: str) -> str:
@@ -32,3 +36,29 @@ def kind_of(question: str) -> str:
         return f"{m.group(0).split()[0]} {singular(m.group(1)) or m.group(1)} {'types' if many else 'type'}"
 
     return _KIND_OF.sub(typed, question)
+
+
+_WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "a single": "1"}
+# 'at least one lot rejected', 'more than two breakdowns': the limit in figures, read like 'at least 1'
+_LIMIT_WORD_NUMBER = re.compile(r"\b(at\s+least|at\s+most|more\s+than|fewer\s+than|less\s+than|no\s+more\s+than"
+                                r"|no\s+fewer\s+than)\s+(" + "|".join(_WORD_NUMBERS) + r")\b", re.I)
+
+
+def limit_numbers(question: str) -> str:
+    """Number words after a limit's words written as figures; the rest of the question as it was."""
+    return _LIMIT_WORD_NUMBER.sub(lambda m: f"{m.group(1)} {_WORD_NUMBERS[m.group(2).lower()]}", question)
+
+
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "seventh": "7",
+             "eighth": "8", "ninth": "9", "tenth": "10"}
+# "SZ's fourth line", '第四条线': a numbered thing said by its rank. Not periods ('the second half', 'third
+# quarter', 'first week'): the time words read those.
+_ORDINAL_NOUN = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(?!(?:half|quarter|week|month|year|day|time|shift"
+                           r"|largest|biggest|highest|lowest|worst|best|most|least)s?\b)([a-z]{3,})\b", re.I)
+
+
+def ordinal_members(question: str, is_kind: Callable[[str], bool]) -> str:
+    """'fourth line' -> 'line 4' when the noun is a kind's word (`is_kind`): the members are numbered that way."""
+    return _ORDINAL_NOUN.sub(lambda m: f"{m.group(2)} {_ORDINALS[m.group(1).lower()]}"
+                             if is_kind(m.group(2).lower()) else m.group(0), question)

@@ -20,7 +20,7 @@ from assistant.plan.rules.mend import (
     uninvert,
     up_to_today,
 )
-from assistant.plan.rules.rewordings import kind_of, uncontract
+from assistant.plan.rules.rewordings import kind_of, limit_numbers, ordinal_members, uncontract
 from assistant.plan.rules.spelling import mend_spelling
 from assistant.plan.rules.unread_amounts import restate_limit
 from assistant.plan.rules.vocab import Vocabulary
@@ -81,7 +81,8 @@ def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str
     if ctx.session.last_query is None:
         question = _DECLINED_BREAKDOWN.sub(lambda m: " " * len(m.group(0)), question)
     question = restate_limit(question, ctx.session.last_query, ctx.layer.metrics)  # 'make that 92%'
-    question = kind_of(uncontract(question))  # "haven't shipped": "have not shipped"
+    question = limit_numbers(kind_of(uncontract(question)))  # "haven't shipped": "have not shipped"
+    question = ordinal_members(question, lambda w: any(t.kind == "dimension" for t in vocab.lookup(w)))
     mended, fixes = mend_time_words(question, known)
     mended = periods_changed(up_to_today(mended), lambda words: bool(find_times(words, ctx.as_of, ctx.layer)))
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]

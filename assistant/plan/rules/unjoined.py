@@ -11,6 +11,7 @@ import re
 from assistant.core.text import EN_CLOSED_CLASS
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.rivals import same_words_rival
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from semantic_layer.layer import Layer
 
@@ -177,6 +178,13 @@ def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
     keep = [m for m in parsed.metrics if reaches(m)]
     if not telling or not keep or len(keep) == len(parsed.metrics):
         return False
+    for m in [m for m in parsed.metrics if m not in keep]:  # 'on-time delivery rate to customers': theirs
+        other = same_words_rival(m, set(parsed.dim_words) - reachable[m], parsed.matched_text.get(m, ""), layer)
+        if other is not None and other not in parsed.metrics:
+            parsed.metrics[parsed.metrics.index(m)] = other
+            parsed.metric_spans[other] = parsed.metric_spans.pop(m, (0, 0))
+            parsed.matched_text[other] = parsed.matched_text.pop(m, "")
+            return True
     for m in [m for m in parsed.metrics if m not in keep]:
         parsed.metrics.remove(m)
         parsed.metric_spans.pop(m, None)

@@ -298,12 +298,15 @@ def qualifies_a_kind(text: str, words: list[str], dim_spans: list[Span]) -> str 
     whose or which of that kind is meant; answering for ours would answer another question."""
     starts = _Starts(s for s, _ in dim_spans)
     for word in words:
+        if word in _DETERMINERS:
+            continue  # '其他产线': the rest of ours, not someone else's
         if not word.isascii() and not _TIME_OR_COUNT.search(word) and any(e in starts for _s, e in _spans(text, word)) \
                 and _names_whose(word):
             return word
     return None
 
 
+_DETERMINERS = frozenset({"其他", "其它", "其余", "另外", "别的", "所有", "全部", "剩下的", "剩下"})
 # jieba's part-of-speech tags of words that can say whose or which kind: nouns ('竞争对手'), places ('隔壁'),
 # pronouns ('别家'), positions ('外部'). Verbs and adjectives ('对应客户', '相应的产线') only relate the kind.
 _QUALIFYING_TAGS = ("n", "s", "r", "f")
