@@ -257,7 +257,9 @@ def unit_span(text: str, metric: str, layer: Layer) -> Span | None:
 # Words that count or rank what they name: "how many cracks", "most breakdowns", "裂纹数量", "by qty".
 _COUNTING = re.compile(r"\b(?:most|fewest|least|top|qty|quantity|quantities)\b|最多|最少|排名|前\s*\d|数量|件数"
                        # 'which machines had a breakdown': those with at least one, counted
-                       r"|\b(?:which|what)\s+[a-z]+\s+(?:had|has|have|got|saw|logged|filed|raised|reported)\s+(?:a|an|any)\b",
+                       r"|\b(?:which|what)\s+[a-z]+(?:\s+[\w-]+){0,3}?\s+(?:had|has|have|got|saw|logged|filed|raised|reported)"
+                       r"\s+(?:a|an|any)\b"
+                       r"|哪些[^，,。？?]{1,8}?(?:发生过|出过|有过|出现过|碰到过|遇到过)",
                        re.I)
 
 

@@ -195,3 +195,9 @@ def not_about_kinds(words: list[str], dims: list[str], layer: Layer) -> list[str
     kind = tokens(" ".join(f for d in dims for f in (layer.dimension(d).label.en, layer.dimension(d).label.zh or "",
                                                      *layer.dimension(d).synonyms.all())))
     return [w for w in words if not ((toks := tokens(w)) and all(_fits(t, kind) for t in toks))]
+
+
+def explains(metric: str, words: list[str], layer: Layer) -> bool:
+    """Whether any of the words fits what the layer says about `metric` ('plan' of plan attainment)."""
+    docs, _ = _documents(layer)
+    return any(_fits(t, docs[metric]) for w in words if _content(w) for t in tokens(w))

@@ -55,7 +55,7 @@ from assistant.plan.rules.metric_choice import (
     unit_span,
     with_asked_units,
 )
-from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
+from assistant.plan.rules.metric_guess import explains, guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.multiple_of import multiple_of_other, multiple_span
 from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
@@ -65,6 +65,7 @@ from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_r
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
+from assistant.plan.rules.rivals import declared_ratio
 from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import PER_PIECE, per_piece
 from assistant.plan.rules.shape_words import SHARE, find_shapes
@@ -198,7 +199,8 @@ class RulePlanner:
             guess = guess_metric(r.leftover.ordinary, ctx.layer) if r.leftover.ordinary else None
             if swapped:  # "energy" + "per unit instead" -> energy per unit
                 parsed.metrics.append(swapped)
-            elif guess is not None and guess.taken and guess.fitted >= 2 and guess.taken not in previous.metrics:
+            elif guess is not None and guess.taken and guess.fitted >= 2 and guess.taken not in previous.metrics \
+                    and not any(explains(m, r.leftover.ordinary, ctx.layer) for m in previous.metrics):
                 parsed.metrics.append(guess.taken)  # '… how long did each of those repairs take?': the repair time
                 parsed.guessed = guess.taken
             elif len(previous.metrics) == 1:  # '那平均到每件产品是多少度？' after the kWh by plant
@@ -236,6 +238,9 @@ class RulePlanner:
         amount_of_rows(parsed, text, ctx.layer)  # 'qty of finished batches': their quantity
         unjoined = None if multiple_span(text, parsed, ctx.layer) else unjoined_metrics(parsed, text, ctx.layer,
                                                                                       r.shapes.per)
+        if unjoined and (r.shapes.share or r.shapes.per) and len(parsed.metrics) == 2 \
+                and (ratio := declared_ratio(*parsed.metrics, ctx.layer)) is not None:
+            parsed.metrics[:], unjoined = [ratio], []  # 'what % of the planned quantity became good parts'
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
         parsed.metrics.extend(count_of_records(previous, parsed.metrics, bool(r.shapes.count), ctx.layer))

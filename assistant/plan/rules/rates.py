@@ -7,6 +7,7 @@ import re
 
 from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules.shape_words import SHARE, Shapes
+from assistant.plan.rules.vocab_build import singular
 from semantic_layer.layer import Layer
 
 
@@ -31,13 +32,17 @@ def rates_over(metric: str, layer: Layer, *, part: bool) -> list[str]:
 def _named_part(rates: list[str], leftovers: list[str], layer: Layer) -> str | None:
     """The one rate whose part ('good' of good output / total output) a left-over word names."""
     words = {w for w in leftovers if len(w) >= 2}
-    hits = []
+    words |= {s for w in words if w.isascii() and (s := singular(w.lower()))}  # 'which one scraps more'
+    forms_of = {}
     for rate in rates:
         num = layer.metric(rate).expr.partition("/")[0].strip()
         parts = [m for m in layer.spec.metrics if m.expr.strip() == num]
-        forms = [f.lower() for m in [layer.metric(rate), *parts] for f in (m.label.en, m.label.zh, *m.synonyms.all())]
-        if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", f) for w in words for f in forms):
-            hits.append(rate)
+        forms_of[rate] = [f.lower() for m in [layer.metric(rate), *parts] for f in (m.label.en, m.label.zh,
+                                                                                  *m.synonyms.all())]
+    # a word that fits every rate ('rates') tells none of them apart
+    telling = {w: [r for r, forms in forms_of.items()
+                   if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", f) for f in forms)] for w in words}
+    hits = list(dict.fromkeys(r for rs in telling.values() if len(rs) < len(forms_of) for r in rs))
     return hits[0] if len(hits) == 1 else None
 
 
@@ -141,3 +146,4 @@ def period_of_whole(query: SemanticQuery, role_members: dict[str, set[str]]) -> 
         return query
     said = {d for ref, dims in role_members.items() if ref.partition(".")[2] == query.time_role for d in dims}
     return query.model_copy(update={"time_role": None}) if said & set(query.share) else query
+

@@ -17,3 +17,25 @@ def same_words_rival(name: str, needed: set[str], matched: str, layer: Layer) ->
               and any(matched in fold(f) or (len(f) >= 0.6 * len(matched) and fold(f) in matched)
                       for f in [m.label.en, m.label.zh, *m.synonyms.all()] if f)]
     return rivals[0] if len(rivals) == 1 else None
+
+
+def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
+    """The layer's one metric that divides what `a` sums by what `b` sums, either way round ('what % of
+    the planned quantity was turned into good parts': plan attainment), its measures matched by the
+    column they sum or by the metric they are named after (a summary table's column)."""
+    def sums(metric: str) -> set[str]:
+        refs = layer.metric_measures(metric)
+        return {metric, *(r.expr or r.name for r in refs)} if len(refs) == 1 else set()
+
+    found = []
+    for m in layer.spec.metrics:
+        parts = [p.strip() for p in m.expr.split("/")]
+        if len(parts) != 2 or m.name in (a, b):
+            continue
+        refs = {r.name: r for r in layer.metric_measures(m.name)}
+        if not all(p in refs for p in parts):
+            continue
+        num, den = (refs[p].expr or refs[p].name for p in parts)
+        if (num in sums(a) and den in sums(b)) or (num in sums(b) and den in sums(a)):
+            found.append(m.name)
+    return found[0] if len(found) == 1 else None

@@ -19,5 +19,8 @@ def drop_scene_breakdowns(out: Parsed, text: str) -> None:
         return
     scene = {d for d, (s, e) in out.dim_words.items() if e <= pre.end() and d in out.bare_dims
              and text.find(text[s:e], pre.end()) < 0}
+    # ('设备科想看一下：…前三台': with no breakdown of its own after the clause, the kind may be the one ranked)
+    if not any(s >= pre.end() for d, (s, _e) in out.dim_words.items() if d in out.group_by):
+        return
     out.group_by = [d for d in out.group_by if d not in scene]
     out.bare_dims -= scene

@@ -45,7 +45,7 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|produce|produces|supply|supplies|provide|provides|carry|carries|serve|serves)\b(?!\s+(?:the\s+)?(?:most|least|longest|shortest|fastest|slowest"
                   r"|best|worst|highest|lowest|more|less|fewest)\b)"
                   # 'which European carmakers we sell to', 'which vendors do we buy resin from'
-                  r"|\bwhich\s+[\w-]+(?:\s+[\w-]+){0,3}?\s+(?:do\s+)?we\s+(?:sell|ship|deliver|supply|buy|source|order)"
+                  r"|\bwhich\s+[\w-]+(?:\s+[\w-]+){0,5}?\s+(?:do\s+)?we\s+(?:sell|ship|deliver|supply|buy|source|order)"
                   r"\b(?!\s+(?:\w+\s+)?(?:the\s+)?(?:most|least|more|less|fewest)\b)"
                   # 'customers we have in Europe?', 'suppliers we work with in Germany'
                   r"|^\s*(?:all\s+(?:the\s+)?|our\s+|the\s+)?[a-z]+\s+(?:that\s+)?we\s+(?:have|use|buy|work\s+with)\b"

@@ -1,0 +1,177 @@
+"""Issue 19, classes of session 20 (each tested in other words than the blind questions that showed them):
+date words read as the date of the figure's own rows, ranges said with 'through', per-million figures
+named by one side, the other members of a kind in a follow-up, and more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def _sq(pipeline: Any, question: str) -> dict[str, Any]:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", (question, answer.status, answer.message)
+    return answer.semantic_query
+
+
+def _then(pipeline: Any, *turns: str) -> dict[str, Any]:
+    session = pipeline.new_session()
+    answers = [pipeline.ask(t, session=session) for t in turns]
+    assert answers[-1].status == "ok", (turns, answers[-1].status, answers[-1].message)
+    return answers[-1].semantic_query
+
+
+def _values(sq: dict[str, Any], field: str) -> list[Any]:
+    return [v for f in sq["filters"] if f["field"] == field for v in f["values"]]
+
+
+# -- a date word of the figure's own rows is that date, not a state of another table's rows ------------
+@pytest.mark.parametrize("question", [
+    "How many customer complaints did we receive in 2025, per customer region?",
+    "work orders scheduled in November that got cancelled - how many?",
+])
+def test_a_date_word_of_the_rows_counted_is_no_state_of_other_rows(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert not {"purchase_order_status", "downtime_category"} & {f["field"] for f in sq["filters"]}, sq
+    assert sq["time_range"] is not None and sq["time_role"] in (None, "reported_on", "planned_start"), sq
+
+
+def test_a_period_inside_the_date_words_is_moved_out(pipeline: Any) -> None:
+    sq = _sq(pipeline, "原计划本月收尾的工单一共几张")
+    assert sq["time_role"] == "planned_end" and sq["time_range"]["start"] == "2025-12-01", sq
+
+
+# -- 'July through December' is a range, not two months side by side ---------------------------------
+@pytest.mark.parametrize("question", ["scrap count by month, August through November",
+                                      "Scrap count per month from Aug until Nov",
+                                      "monthly scrap count, August to November"])
+def test_through_and_until_make_a_range(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["time_range"]["start"] == "2025-08-01" and sq["time_range"]["end"] == "2025-11-30", sq
+    assert not _values(sq, "month"), sq
+
+
+def test_compare_one_month_to_another_stays_two_months(pipeline: Any) -> None:
+    sq = _sq(pipeline, "compare scrap count in August to November")
+    assert len(_values(sq, "month")) == 2 or len(sq.get("periods") or []) == 2, sq
+
+
+def test_by_month_instead_replaces_the_breakdown(pipeline: Any) -> None:
+    sq = _then(pipeline, "scrap count by shift for Suzhou in October", "show it by month instead, June through October")
+    assert sq["dimensions"] == [] and sq["time_grain"] == "month", sq
+
+
+# -- a figure per million named by its numerator or its denominator ------------------------------------
+def test_a_defect_type_rate_per_million_produced_is_defect_ppm(pipeline: Any) -> None:
+    sq = _sq(pipeline, "porosity rate on Suzhou Line 2 in October, in parts per million of what the line made")
+    assert sq["metrics"] == ["defect_ppm"] and _values(sq, "line") == ["SZ-L2"], sq
+    assert _values(sq, "defect_type") == ["porosity"] and sq["dimensions"] == [], sq
+
+
+def test_output_per_million_alone_is_not_defect_ppm(pipeline: Any) -> None:
+    answer = pipeline.ask("How many pieces did SZ-L2 produce in October, per million?")
+    assert not (answer.semantic_query and answer.semantic_query["metrics"] == ["defect_ppm"]), answer.semantic_query
+
+
+# -- lists: a verb relating the kind to a member, a role's self-introduction, 'over in' ----------------
+@pytest.mark.parametrize(("question", "dim"), [
+    ("Which vendors provide us steel?", "supplier"),
+    ("供应钢材的厂家都有哪些？", "supplier"),
+    ("Which of our customers in North America do we ship to?", "customer"),
+    ("Which CNC machines do we have over in Ningbo?", "machine"),
+])
+def test_members_listed(pipeline: Any, question: str, dim: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == [] and sq["dimensions"] == [dim], sq
+
+
+@pytest.mark.parametrize("question", ["Maintenance lead. Downtime minutes by reason last week",
+                                      "NB plant mgr: scrap rate by line last month",
+                                      "质量主管想问：上周各产线的报废率"])
+def test_a_role_said_first_names_nothing(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert len(sq["metrics"]) == 1, sq
+
+
+def test_the_scene_clause_breaks_nothing_down(pipeline: Any) -> None:
+    sq = _sq(pipeline, "月度经营会材料里要放：上个月三个厂各自的报废数")
+    assert sq["dimensions"] == ["plant"] and sq["metrics"] == ["scrap_count"], sq
+
+
+# -- limits said in words ------------------------------------------------------------------------------
+def test_at_least_one_is_a_limit_not_a_ranking(pipeline: Any) -> None:
+    sq = _sq(pipeline, "List every supplier with at least one rejected incoming lot in Q3 2025")
+    assert sq["limit"] is None and any(f["op"] == ">=" and f["values"] == [1.0] for f in sq["filters"]), sq
+
+
+def test_longer_than_a_duration_is_a_limit(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which machines took longer than 60 minutes on average to fix a breakdown this year")
+    assert sq["metrics"] == ["mttr_min"] and any(f["op"] == ">" and f["values"] == [60.0] for f in sq["filters"]), sq
+
+
+def test_a_purpose_clause_ranks_all(pipeline: Any) -> None:
+    sq = _sq(pipeline, "downtime minutes per machine type in November - I want to see which kind of equipment stops the most")
+    assert sq["dimensions"] == ["machine_type"] and not sq["limit"], sq
+
+
+# -- follow-ups ------------------------------------------------------------------------------------------
+def test_an_ordinal_names_the_numbered_member(pipeline: Any) -> None:
+    sq = _then(pipeline, "OEE of Ningbo Line 1 last month", "and NB's third line?")
+    assert _values(sq, "line") == ["NB-L3"], sq
+
+
+@pytest.mark.parametrize("then", ["and how do the other Suzhou lines compare? all four", "和苏州其他产线比呢"])
+def test_the_other_members_of_a_kind_show_each(pipeline: Any, then: str) -> None:
+    sq = _then(pipeline, "scrap rate of SZ-L2 in October", then)
+    assert sq["dimensions"] == ["line"] and not _values(sq, "line") and _values(sq, "plant") == ["SZ"], sq
+
+
+def test_a_follow_up_names_its_figure_in_other_words(pipeline: Any) -> None:
+    sq = _then(pipeline, "breakdowns on CQ-L2-M04 in November", "and on average how long did those repairs take?")
+    assert sq["metrics"] == ["mttr_min"] and _values(sq, "machine") == ["CQ-L2-M04"], sq
+
+
+def test_a_figure_brought_along_is_added(pipeline: Any) -> None:
+    sq = _then(pipeline, "宁波最新一期各物料的在库数量", "只看钢材，顺便带上安全库存")
+    assert sq["metrics"] == ["on_hand_stock", "safety_stock_level"], sq
+
+
+# -- figures chosen by the kind named, ratios the layer declares, rates by their part ------------------
+def test_the_kind_named_picks_the_figure_of_its_rows(pipeline: Any) -> None:
+    sq = _sq(pipeline, "For customer orders due in Q3 2025 that shipped, what was our on-time delivery rate to customers?")
+    assert sq["metrics"] == ["customer_otd_rate"], sq
+
+
+def test_a_share_of_one_figure_turned_into_another_is_their_declared_ratio(pipeline: Any) -> None:
+    sq = _sq(pipeline, "for work orders completed in October, what % of the planned quantity did each line "
+                       "turn into good parts?")
+    assert sq["metrics"] == ["plan_attainment"] and sq["dimensions"] == ["line"], sq
+
+
+def test_a_verb_names_the_part_of_a_rate(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Evening vs night shift in November: which one scraps a larger fraction of its output?")
+    assert sq["metrics"] == ["scrap_rate"], sq
+
+
+@pytest.mark.parametrize("question", ["Which lines on Chongqing had a quality hold last week?",
+                                      "上周重庆哪些产线出过质量停线"])
+def test_which_members_had_an_event_count_them(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["downtime_events_count"] and _values(sq, "downtime_reason") == ["quality_hold"], sq
+
+
+# -- small readings ------------------------------------------------------------------------------------
+def test_examples_with_na_xie_are_no_filter(pipeline: Any) -> None:
+    sq = _sq(pipeline, "上个月按设备类型统计停机分钟（冲压、喷涂那些）")
+    assert sq["dimensions"] == ["machine_type"] and not _values(sq, "machine_type"), sq
+
+
+def test_words_after_an_id_are_not_a_numbered_name(pipeline: Any) -> None:
+    sq = _sq(pipeline, "NB-L2-M05这一台上个月停机多少分钟")
+    assert _values(sq, "machine") == ["NB-L2-M05"], sq
+
+
+@pytest.mark.parametrize("question", ["Please set PO-0005085 to cancelled.", "could you set complaint CC-00012 to resolved"])
+def test_setting_a_record_state_is_refused(pipeline: Any, question: str) -> None:
+    assert pipeline.ask(question).status == "refused"
