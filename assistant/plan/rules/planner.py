@@ -65,7 +65,7 @@ from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_r
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
-from assistant.plan.rules.rivals import declared_ratio
+from assistant.plan.rules.rivals import ratio_of_pair
 from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import PER_PIECE, per_piece
 from assistant.plan.rules.shape_words import SHARE, find_shapes
@@ -195,19 +195,7 @@ class RulePlanner:
         if early is not None:
             return early
         if is_follow_up and previous is not None and not parsed.metrics:
-            swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
-            guess = guess_metric(r.leftover.ordinary, ctx.layer) if r.leftover.ordinary else None
-            if swapped:  # "energy" + "per unit instead" -> energy per unit
-                parsed.metrics.append(swapped)
-            elif guess is not None and guess.taken and guess.fitted >= 2 and guess.taken not in previous.metrics \
-                    and not any(explains(m, r.leftover.ordinary, ctx.layer) for m in previous.metrics):
-                parsed.metrics.append(guess.taken)  # '… how long did each of those repairs take?': the repair time
-                parsed.guessed = guess.taken
-            elif len(previous.metrics) == 1:  # '那平均到每件产品是多少度？' after the kWh by plant
-                parsed.metrics.append(previous.metrics[0])
-                per_piece(parsed, ctx.layer, text)
-                if parsed.metrics == previous.metrics:
-                    parsed.metrics.clear()
+            self._follow_up_metric(r, previous, text, ctx)
         contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per, bool(r.shapes.count),
                                       share=bool(r.shapes.share))
         if contested:  # words the reading left out name another metric: ask rather than guess
@@ -215,6 +203,23 @@ class RulePlanner:
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
         return not_ours(self.name, question, text, r, terms, ctx) or \
             self._build_query(r, text, ctx, previous if is_follow_up else None)
+
+    def _follow_up_metric(self, r: Reading, previous: SemanticQuery, text: str, ctx: PlanContext) -> None:
+        """The figure of a follow-up that names none: the previous one changed, or one its words describe."""
+        parsed = r.parsed
+        swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
+        guess = guess_metric(r.leftover.ordinary, ctx.layer) if r.leftover.ordinary else None
+        if swapped:  # "energy" + "per unit instead" -> energy per unit
+            parsed.metrics.append(swapped)
+        elif guess is not None and guess.taken and guess.fitted >= 2 and guess.taken not in previous.metrics \
+                and not any(explains(m, r.leftover.ordinary, ctx.layer) for m in previous.metrics):
+            parsed.metrics.append(guess.taken)  # '… how long did each of those repairs take?': the repair time
+            parsed.guessed = guess.taken
+        elif len(previous.metrics) == 1:  # '那平均到每件产品是多少度？' after the kWh by plant
+            parsed.metrics.append(previous.metrics[0])
+            per_piece(parsed, ctx.layer, text)
+            if parsed.metrics == previous.metrics:
+                parsed.metrics.clear()
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:
@@ -238,9 +243,8 @@ class RulePlanner:
         amount_of_rows(parsed, text, ctx.layer)  # 'qty of finished batches': their quantity
         unjoined = None if multiple_span(text, parsed, ctx.layer) else unjoined_metrics(parsed, text, ctx.layer,
                                                                                       r.shapes.per)
-        if unjoined and (r.shapes.share or r.shapes.per) and len(parsed.metrics) == 2 \
-                and (ratio := declared_ratio(*parsed.metrics, ctx.layer)) is not None:
-            parsed.metrics[:], unjoined = [ratio], []  # 'what % of the planned quantity became good parts'
+        # 'what % of the planned quantity became good parts': the ratio the layer declares of the two
+        unjoined = ratio_of_pair(parsed.metrics, unjoined, bool(r.shapes.share or r.shapes.per), ctx.layer)
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
         parsed.metrics.extend(count_of_records(previous, parsed.metrics, bool(r.shapes.count), ctx.layer))
@@ -297,7 +301,8 @@ class RulePlanner:
         query = shaped(query, parsed, r.shapes, layer, text)
         if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
             return stop  # periods that are no grain; below: the records, not their count
-        ranked = bool(r.found.top) or (r.found.threshold is not None and bool(query.dimensions))  # 'suppliers with ≥3 …'
+        # 'suppliers with at least 3 rejected lots': members picked by a figure, as by a ranking
+        ranked = bool(r.found.top) or (r.found.threshold is not None and bool(query.dimensions))
         if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words, ranked=ranked)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
             named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'

@@ -54,7 +54,7 @@ _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": 
              "eighth": "8", "ninth": "9", "tenth": "10"}
 # "SZ's fourth line", '第四条线': a numbered thing said by its rank. Not periods ('the second half', 'third
 # quarter', 'first week'): the time words read those.
-_ORDINAL_NOUN = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(?!(?:half|quarter|week|month|year|day|time|shift"
+_ORDINAL_NOUN = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(?!(?:half|quarter|week|month|year|day|time"
                            r"|largest|biggest|highest|lowest|worst|best|most|least)s?\b)([a-z]{3,})\b", re.I)
 
 

@@ -39,3 +39,12 @@ def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
         if (num in sums(a) and den in sums(b)) or (num in sums(b) and den in sums(a)):
             found.append(m.name)
     return found[0] if len(found) == 1 else None
+
+
+def ratio_of_pair(metrics: list[str], options: list[str] | None, asked: bool, layer: Layer) -> list[str] | None:
+    """`options` to ask between two figures, unless a share or ratio was `asked` of a pair the layer
+    declares the ratio of: then `metrics` becomes that ratio and nothing is asked."""
+    if options and asked and len(metrics) == 2 and (ratio := declared_ratio(metrics[0], metrics[1], layer)) is not None:
+        metrics[:] = [ratio]
+        return []
+    return options
