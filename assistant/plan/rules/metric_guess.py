@@ -164,12 +164,14 @@ def _layer_tokens(layer: Layer) -> frozenset[str]:
     return frozenset(set().union(*docs.values()) | tokens(" ".join(forms)))
 
 
-def meaningful_leftovers(words: list[str], layer: Layer) -> list[str]:
+def meaningful_leftovers(words: list[str], layer: Layer, *, phrases: bool = False) -> list[str]:
     """Left-over words that name something the layer has ('inspection', 'conditionally', 'running'):
-    a reading that ignored them may have missed what was asked."""
+    a reading that ignored them may have missed what was asked. A word the layer only says inside one
+    metric's longer phrases ('docks' of 'left the docks') names nothing alone: the phrase does
+    (`phrases`: count those words too)."""
     if not words:
         return []  # no need to tokenise the whole layer (cold start)
-    every = _layer_tokens(layer)
+    every = _layer_tokens(layer) if phrases else _layer_tokens(layer) - _incidental(layer)
     out = []
     for w in words:
         if not _content(w):
@@ -178,6 +180,27 @@ def meaningful_leftovers(words: list[str], layer: Layer) -> list[str]:
         if toks and any(_fits(t, every) for t in toks):
             out.append(w)
     return out
+
+
+@lru_cache(maxsize=8)
+def _incidental(layer: Layer) -> frozenset[str]:
+    """Tokens said only inside phrases of two or more words, of one metric, and in no description."""
+    said_alone: set[str] = set()
+    owners: dict[str, set[str]] = {}
+    for m in layer.spec.metrics:
+        for phrase in (m.name.replace("_", " "), m.label.en, m.label.zh, *m.synonyms.all()):
+            toks = tokens(phrase)
+            for t in toks:
+                owners.setdefault(t, set()).add(m.name)
+            if len(toks) == 1:
+                said_alone |= toks
+    forms = [f for d in layer.spec.dimensions for f in (d.label.en, d.label.zh, *d.synonyms.all())]
+    forms += [f for d in layer.spec.dimensions for v in d.values.values()
+              for f in (v.en or "", v.zh or "", *v.synonyms)]
+    named = tokens(" ".join(forms))
+    prose = set().union(*(p for _, p in _parts(layer).values()))
+    return frozenset(t for t, who in owners.items()
+                     if len(who) == 1 and t not in said_alone and t not in named and t not in prose)
 
 
 def unanswerable_words(words: list[str], layer: Layer) -> list[str]:

@@ -82,6 +82,11 @@ def share_as_rate(query: SemanticQuery, shapes: Shapes, layer: Layer, leftovers:
         (r for r in wholes if part_filters(query, r, layer)), None)  # 'percentage of lots we rejected'
     if named is not None:  # "what percentage of the parts we made were good": the part is named
         return named, []
+    # 'of the lots …, what share were passed conditionally': a state of the rows no rate counts is the
+    # share of the rows in it, asked as such
+    tables = {m.table for m in layer.metric_measures(metric)}
+    if query.share and all(layer.dimension(d).table in tables for d in query.share if d in layer.dimensions):
+        return None, []
     if wholes and leftovers:
         return None, wholes
     if not query.share:  # a share was asked and nothing above answers it: the rates on the same rows

@@ -73,7 +73,8 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     meaningful = meaningful_leftovers(own, layer)
     if not meaningful or _named_in_full(current, named_by, layer):
         return []
-    guess = guess_metric([named_by, *meaningful], layer, reachable(parsed, layer))
+    # every word the layer says, phrases' own words too ('keeps' of 'keeps breaking down'), weighs the reading
+    guess = guess_metric([named_by, *meaningful_leftovers(own, layer, phrases=True)], layer, reachable(parsed, layer))
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
     options = guess.options if current not in guess.best else []
