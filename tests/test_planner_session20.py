@@ -175,3 +175,45 @@ def test_words_after_an_id_are_not_a_numbered_name(pipeline: Any) -> None:
 @pytest.mark.parametrize("question", ["Please set PO-0005085 to cancelled.", "could you set complaint CC-00012 to resolved"])
 def test_setting_a_record_state_is_refused(pipeline: Any, question: str) -> None:
     assert pipeline.ask(question).status == "refused"
+
+
+# -- a word said only inside one metric's phrases asks nothing; a state of the counted rows as a share ---
+def test_a_phrase_word_alone_asks_nothing(pipeline: Any) -> None:
+    sq = _sq(pipeline, "How many purchase orders physically got to our docks in October?")
+    assert sq["metrics"] == ["purchase_orders_count"], sq
+
+
+def test_the_phrase_itself_still_names_its_figure(pipeline: Any) -> None:
+    assert _sq(pipeline, "pieces that left the docks in the first week of December")["metrics"] == ["shipped_quantity"]
+
+
+def test_a_state_of_the_counted_rows_asked_as_a_share(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Of the lots Tokai Alloy delivered in 2025, what fraction were accepted only conditionally?")
+    assert sq["metrics"] == ["material_lot_count"] and _values(sq, "inspection_result") == ["conditional"], sq
+
+
+@pytest.mark.parametrize(("question", "metric", "reason"), [
+    ("what part of November's downtime happened because we ran out of material?", "downtime_minutes",
+     "material_shortage"),
+    ("average repair duration of breakdowns on presses in 2025", "mttr_min", "breakdown"),
+])
+def test_paraphrases_of_causes_and_figures(pipeline: Any, question: str, metric: str, reason: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == [metric] and _values(sq, "downtime_reason") == [reason], sq
+
+
+def test_no_source_file_holds_control_characters() -> None:
+    """A '\\b' typed into a plain string becomes a backspace and a regex word edge silently never
+    matches (the English 'add … too' of follow-ups did not, for several sessions)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bad = [str(p.relative_to(root)) for folder in ("assistant", "semantic_layer", "tests", "benchmarks")
+           for p in (root / folder).rglob("*.py")
+           if any(ord(c) < 32 and c not in "\n\r\t" for c in p.read_text(encoding="utf-8"))]
+    assert not bad, bad
+
+
+def test_a_member_added_in_english_joins_the_earlier_one(pipeline: Any) -> None:
+    sq = _then(pipeline, "scrap rate of Suzhou in October", "add Chongqing to that as well")
+    assert sorted(_values(sq, "plant")) == ["CQ", "SZ"], sq

@@ -97,7 +97,7 @@ def _added_to(new: Filter, previous: SemanticQuery, text: str) -> Filter:
     return new.model_copy(update={"values": list(dict.fromkeys([*old.values, *new.values]))})
 
 
-_ADDED = re.compile(r"add|also|too|as well|plus|加上|也加|也看|再加", re.I)
+_ADDED = re.compile(r"\badd\b|\balso\b|\btoo\b|\bas well\b|\bplus\b|加上|也加|也看|再加", re.I)
 
 
 def _is_rate(metric: str, layer: Layer) -> bool:

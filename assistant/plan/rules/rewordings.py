@@ -46,8 +46,13 @@ _LIMIT_WORD_NUMBER = re.compile(r"\b(at\s+least|at\s+most|more\s+than|fewer\s+th
 
 
 def limit_numbers(question: str) -> str:
-    """Number words after a limit's words written as figures; the rest of the question as it was."""
+    """Number words after a limit's words written as figures ('what part of' as 'what share of': a share,
+    not a part number); the rest of the question as it was."""
+    question = _PART_OF.sub(lambda m: f"{m.group(1)} share of", question)
     return _LIMIT_WORD_NUMBER.sub(lambda m: f"{m.group(1)} {_WORD_NUMBERS[m.group(2).lower()]}", question)
+
+
+_PART_OF = re.compile(r"\b(what|which|how\s+big\s+a)\s+part\s+of\b", re.I)
 
 
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "seventh": "7",
