@@ -217,3 +217,9 @@ def test_no_source_file_holds_control_characters() -> None:
 def test_a_member_added_in_english_joins_the_earlier_one(pipeline: Any) -> None:
     sq = _then(pipeline, "scrap rate of Suzhou in October", "add Chongqing to that as well")
     assert sorted(_values(sq, "plant")) == ["CQ", "SZ"], sq
+
+
+@pytest.mark.parametrize("question", ["what fraction of Chongqing's output came out good, month by month this year?",
+                                      "which share of the parts each plant made in 2025 came out good?"])
+def test_a_share_of_the_output_that_came_out_good_is_the_quality_rate(pipeline: Any, question: str) -> None:
+    assert _sq(pipeline, question)["metrics"] == ["quality_rate"]

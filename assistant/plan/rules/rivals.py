@@ -42,9 +42,27 @@ def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
 
 
 def ratio_of_pair(metrics: list[str], options: list[str] | None, asked: bool, layer: Layer) -> list[str] | None:
-    """`options` to ask between two figures, unless a share or ratio was `asked` of a pair the layer
-    declares the ratio of: then `metrics` becomes that ratio and nothing is asked."""
-    if options and asked and len(metrics) == 2 and (ratio := declared_ratio(metrics[0], metrics[1], layer)) is not None:
-        metrics[:] = [ratio]
-        return []
-    return options
+    """`options` to ask between two figures, unless a share or ratio was `asked` of a rate and the figure
+    it is taken over, or (instead of asking) of a pair the layer declares the ratio of: then `metrics`
+    becomes that ratio and nothing is asked."""
+    if not asked or len(metrics) != 2:
+        return options
+    ratio = _rate_over(metrics[0], metrics[1], layer) or (declared_ratio(metrics[0], metrics[1], layer)
+                                                           if options else None)
+    if ratio is None:
+        return options
+    metrics[:] = [ratio]
+    return []
+
+
+def _rate_over(a: str, b: str, layer: Layer) -> str | None:
+    """Of a rate and the figure it is taken over ('what fraction of the parts we made came out good':
+    the quality rate over the output), the rate."""
+    for rate, whole in ((a, b), (b, a)):
+        parts = [p.strip() for p in layer.metric(rate).expr.split("/")]
+        refs = {r.name: r for r in layer.metric_measures(rate)}
+        whole_refs = layer.metric_measures(whole)
+        if len(parts) == 2 and parts[1] in refs and len(whole_refs) == 1 \
+                and (refs[parts[1]].expr or parts[1]) in {whole, whole_refs[0].expr or whole_refs[0].name}:
+            return rate
+    return None
