@@ -223,3 +223,9 @@ def test_a_member_added_in_english_joins_the_earlier_one(pipeline: Any) -> None:
                                       "which share of the parts each plant made in 2025 came out good?"])
 def test_a_share_of_the_output_that_came_out_good_is_the_quality_rate(pipeline: Any, question: str) -> None:
     assert _sq(pipeline, question)["metrics"] == ["quality_rate"]
+
+
+@pytest.mark.parametrize("question", ["how are things going?", "so how did we do in November?"])
+def test_how_we_are_doing_asks_which_figure(pipeline: Any, question: str) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "clarify" and answer.suggestions is not None, (answer.status, answer.message)

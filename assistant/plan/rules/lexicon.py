@@ -180,6 +180,10 @@ SELF_INTRO = re.compile(r"^\s*[^?？。.:：,，]{2,40}?\s+here\s*[.,!:;–—-]
                         r"(?:[。！!]|(?:想知道|想问一下|想问|想看|问一下|问)?\s*[：:，,])",
                         re.I)  # 'Scheduler: how many …', 'Quality deck: …'
 
+# 'how are we doing?', '最近表现怎么样': how things go, with no figure named (asked which one)
+HOW_DOING = re.compile(r"\bhow\s+(?:are|is|were|was|did|do|does)\s+(?:we|things|it|everything)"
+                       r"\s+(?:doing|do|going|look\w*)\b"
+                       r"|\bhow'?s\s+(?:it|everything|business)\s+(?:going|looking)\b|(?:表现|情况|做得)怎么样", re.I)
 # Where a sentence of the question ends: later sentences are asides, comments on the answer.
 SENTENCE_END = re.compile(r"[。？?！!；;]|\.\s")
 # 'broken down by region', 'break it down into shifts': a breakdown asked, not the breakdown-count metric

@@ -363,7 +363,7 @@ class RulePlanner:
         other = unit_of_other(text, leftover.words, ctx.layer) if unit_metric else None  # 'overtime hours'
         counted = None if unit_metric else rows_metric(parsed, text, fits, ctx.layer, count, leftover.words)
         if not leftover.words and unit_metric is None and counted is None:
-            return self._no_words_for_a_metric(parsed, fits, times, ctx)
+            return self._no_words_for_a_metric(parsed, fits, times, ctx, text)
         guess = guess_metric(leftover.words, ctx.layer, fits)
         if other or (unit_metric is None and unanswerable_words(leftover.words, ctx.layer)):
             return refuse_unknown(self.name, ctx.layer, ctx.lang, [other] if other else leftover.words)
@@ -381,8 +381,9 @@ class RulePlanner:
             return self._ask_metric(parsed, guess.options, times, ctx)
         return refuse_unknown(self.name, ctx.layer, ctx.lang, lacking)
 
-    def _no_words_for_a_metric(self, parsed: Parsed, fits: set[str], times: list[TimeMatch], ctx: PlanContext) -> Plan:
-        if parsed.values or parsed.group_by:  # "how is Ningbo doing?", "cracks last month": which metric?
+    def _no_words_for_a_metric(self, parsed: Parsed, fits: set[str], times: list[TimeMatch], ctx: PlanContext,
+                               text: str) -> Plan:  # "how is Ningbo doing?", 'how did we do last week?': which figure?
+        if parsed.values or parsed.group_by or times or lx.HOW_DOING.search(text):
             return self._ask_metric(parsed, [m for m in ctx.layer.metrics if m in fits][:4] if len(fits) <= 4
                                     else [], times, ctx)
         return refuse_unknown(self.name, ctx.layer, ctx.lang, [])
