@@ -229,3 +229,13 @@ def test_a_share_of_the_output_that_came_out_good_is_the_quality_rate(pipeline: 
 def test_how_we_are_doing_asks_which_figure(pipeline: Any, question: str) -> None:
     answer = pipeline.ask(question)
     assert answer.status == "clarify" and answer.suggestions is not None, (answer.status, answer.message)
+
+
+def test_a_kind_said_after_the_ranking_word_is_what_is_counted(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Chongqing in November: the three lines that binned the most parts, and how many")
+    assert sq["dimensions"] == ["line"] and sq["limit"] == 3, sq
+
+
+def test_a_hyphenated_name_said_whole_settles_the_figure(pipeline: Any) -> None:
+    sq = _sq(pipeline, "on-time-to-customer % per customer for Q4 2025, with the orders judged on their last shipment")
+    assert sq["metrics"] == ["customer_otd_rate"], sq

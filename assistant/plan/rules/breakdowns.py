@@ -67,6 +67,8 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str, dim: str | None = No
     not when another breakdown is marked: 'how long were the machines stopped on each line')."""
     if set(parsed.group_by) - parsed.bare_dims:
         return False  # '修机器最慢的三条线': the lines are ranked; the machines are what was repaired
+    if found.top and dim is not None and _counted_after_ranking(found.top.span, parsed, dim):
+        return False  # 'the four machines that threw away the most parts': the parts are what is counted
     # the 3 of 'line 3' counts no members, nor does the 2024 of '2024 vs 2025'
     named = [*((m.start, m.end) for m, _ in parsed.values), *(t.span for t in found.times)]
     # '三个厂设备坏了之后…': a count of members stands for the kind it counts, not for a kind said after it
@@ -87,3 +89,10 @@ def keeps_bare(found: Structure, parsed: Parsed, text: str, dim: str | None = No
     if any(kinds.count(k) >= 2 and k not in parsed.bare_dims for k in kinds):
         return bool(found.top or found.threshold)
     return bool(found.top or found.threshold or compared or respectively)
+
+
+def _counted_after_ranking(top: tuple[int, int], parsed: Parsed, dim: str) -> bool:
+    """A kind said right after the ranking word ('the most parts') while another kind was said before it."""
+    at = parsed.dim_words.get(dim, (-1, -1))[0]
+    before = [d for d, (s, _e) in parsed.dim_words.items() if d != dim and d in parsed.bare_dims and s < top[0]]
+    return bool(before) and 0 <= at - top[1] <= 2

@@ -180,4 +180,4 @@ def _named_in_full(metric: str, said: str, layer: Layer) -> bool:
     names = {n.lower() for n in (spec.label.en, spec.label.zh, *spec.synonyms.en, *spec.synonyms.zh)}
     said = said.strip().lower()
     full = said in names or any(v in names for v in other_determiners(said))  # 'under their safety level'
-    return full and (len(said.split()) >= 2 or (not said.isascii() and len(said) >= 4))
+    return full and (len(re.split(r"[\s-]+", said)) >= 2 or (not said.isascii() and len(said) >= 4))
