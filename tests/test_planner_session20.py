@@ -239,3 +239,8 @@ def test_a_kind_said_after_the_ranking_word_is_what_is_counted(pipeline: Any) ->
 def test_a_hyphenated_name_said_whole_settles_the_figure(pipeline: Any) -> None:
     sq = _sq(pipeline, "on-time-to-customer % per customer for Q4 2025, with the orders judged on their last shipment")
     assert sq["metrics"] == ["customer_otd_rate"], sq
+
+
+def test_a_share_of_pieces_that_came_off_good_is_not_asked_back(pipeline: Any) -> None:
+    sq = _sq(pipeline, "percent of parts that came off the presses good, per line, 2025 so far")
+    assert sq["metrics"] == ["quality_rate"], sq

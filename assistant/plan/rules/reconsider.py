@@ -8,7 +8,8 @@ import re
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.metric_choice import duration_asked, still_counting
-from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, reconsider
+from assistant.plan.rules.metric_guess import Guess, guess_metric, meaningful_leftovers, reconsider
+from assistant.plan.rules.rates import rates_over
 from assistant.plan.rules.records import IDS_ASKED
 from assistant.plan.rules.second_metrics import COUNT_PHRASE, holds
 from assistant.plan.rules.shape_words import SHARE, share_asked
@@ -77,14 +78,20 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     guess = guess_metric([named_by, *meaningful_leftovers(own, layer, phrases=True)], layer, reachable(parsed, layer))
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
+    if share and guess.best & {*rates_over(current, layer, part=True), *rates_over(current, layer, part=False)}:
+        return []  # 'percent of pieces that came off the machines good': the share's rate, read with the share
+    return duration_asked(parsed, _rivals(guess, current, parsed, counted, layer), text, layer)
+
+
+def _rivals(guess: Guess, current: str, parsed: Parsed, counted: bool, layer: Layer) -> list[str]:
+    """The metrics to offer beside `current` when the whole question reads more like another."""
     options = guess.options if current not in guess.best else []
     if counted and _counts(current, layer):  # '判退的批次…统计个数': rows counted as asked, no rate offered,
         options = [o for o in options if _counts(o, layer)]  # nor a count of them the member named already picks
         table = layer.metric_measures(current)[0].table
         if any(layer.dimension(t.ref).table == table for _m, terms in parsed.values for t in terms[:1]):
             options = [o for o in options if layer.metric_measures(o)[0].table != table]
-    options = list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
-    return duration_asked(parsed, options, text, layer)
+    return list(dict.fromkeys([current, *options]))[:3] if options and options[0] != current else []
 
 
 def drop_values_of_its_name(parsed: Parsed, metric: str, words: list[str], layer: Layer) -> None:
