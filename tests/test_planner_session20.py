@@ -244,3 +244,8 @@ def test_a_hyphenated_name_said_whole_settles_the_figure(pipeline: Any) -> None:
 def test_a_share_of_pieces_that_came_off_good_is_not_asked_back(pipeline: Any) -> None:
     sq = _sq(pipeline, "percent of parts that came off the presses good, per line, 2025 so far")
     assert sq["metrics"] == ["quality_rate"], sq
+
+
+def test_a_whole_new_question_the_earlier_figure_cannot_answer_is_read_afresh(pipeline: Any) -> None:
+    sq = _then(pipeline, "plan attainment by plant last month", "上周宁波3号线哪些设备出现过质量停线？")
+    assert sq["metrics"] == ["downtime_events_count"] and _values(sq, "downtime_reason") == ["quality_hold"], sq

@@ -8,6 +8,7 @@ outside the layer, or wants to change data, it refuses.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from assistant.core.text import fold
 from assistant.plan.choices import clarify
@@ -16,6 +17,7 @@ from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
 from assistant.plan.rules.extract import find_times, remainder_words
 from assistant.plan.rules.filters import dated_not_members, member_filters
+from assistant.plan.rules.follow_up_metric import follow_up_metric
 from assistant.plan.rules.followup import (
     breakdown_of_previous,
     count_of_records,
@@ -49,13 +51,12 @@ from assistant.plan.rules.metric_choice import (
     counted_times,
     fit_metrics,
     in_named_unit,
-    metric_from_previous,
     rows_metric,
     unit_named,
     unit_span,
     with_asked_units,
 )
-from assistant.plan.rules.metric_guess import explains, guess_metric, meaningful_leftovers, unanswerable_words
+from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, unanswerable_words
 from assistant.plan.rules.multiple_of import multiple_of_other, multiple_span
 from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
@@ -67,7 +68,7 @@ from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_ki
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.rivals import ratio_of_pair
 from assistant.plan.rules.rows_amount import amount_of_rows
-from assistant.plan.rules.second_metrics import PER_PIECE, per_piece
+from assistant.plan.rules.second_metrics import PER_PIECE
 from assistant.plan.rules.shape_words import SHARE, find_shapes
 from assistant.plan.rules.shapes import counted_thing, unit_spans
 from assistant.plan.rules.steps import (
@@ -98,7 +99,7 @@ from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
 from assistant.plan.rules.vocab_build import build_vocabulary
 from assistant.plan.rules.why import why_plan
-from assistant.plan.types import Plan, PlanContext
+from assistant.plan.types import Plan, PlanContext, Session
 from assistant.understand.timeparse import TimeMatch
 
 
@@ -138,6 +139,10 @@ class RulePlanner:
         if verified is not None and verified.sql:
             return verified_plan(self.name, verified, ctx.lang)
         plan = self._plan_query(mended, fold(mended), ctx)
+        if plan.kind == "clarify" and ctx.session.last_query is not None and not lx.FOLLOW_UP.search(fold(mended)):
+            # a whole question of its own that the earlier figure cannot answer: read it afresh
+            fresh = self._plan_query(mended, fold(mended), replace(ctx, session=Session(lang=ctx.session.lang)))
+            plan = fresh if fresh.kind == "query" else plan
         if fixes and plan.kind == "query":
             plan.notes += [read_as(a, b, ctx.lang) for a, b in fixes]
         if plan.kind in ("clarify", "refuse") and not plan.suggestions:
@@ -195,7 +200,7 @@ class RulePlanner:
         if early is not None:
             return early
         if is_follow_up and previous is not None and not parsed.metrics:
-            self._follow_up_metric(r, previous, text, ctx)
+            follow_up_metric(r, previous, text, ctx, self.vocabulary(ctx))
         contested = reconsider_metric(parsed, r.leftover, ctx.layer, text, r.shapes.per, bool(r.shapes.count),
                                       share=bool(r.shapes.share))
         if contested:  # words the reading left out name another metric: ask rather than guess
@@ -203,23 +208,6 @@ class RulePlanner:
         terms = [*parsed.metric_spans.values(), *parsed.dim_spans]
         return not_ours(self.name, question, text, r, terms, ctx) or \
             self._build_query(r, text, ctx, previous if is_follow_up else None)
-
-    def _follow_up_metric(self, r: Reading, previous: SemanticQuery, text: str, ctx: PlanContext) -> None:
-        """The figure of a follow-up that names none: the previous one changed, or one its words describe."""
-        parsed = r.parsed
-        swapped = metric_from_previous(text, previous, ctx, self.vocabulary(ctx))
-        guess = guess_metric(r.leftover.ordinary, ctx.layer) if r.leftover.ordinary else None
-        if swapped:  # "energy" + "per unit instead" -> energy per unit
-            parsed.metrics.append(swapped)
-        elif guess is not None and guess.taken and guess.fitted >= 2 and guess.taken not in previous.metrics \
-                and not any(explains(m, r.leftover.ordinary, ctx.layer) for m in previous.metrics):
-            parsed.metrics.append(guess.taken)  # '… how long did each of those repairs take?': the repair time
-            parsed.guessed = guess.taken
-        elif len(previous.metrics) == 1:  # '那平均到每件产品是多少度？' after the kWh by plant
-            parsed.metrics.append(previous.metrics[0])
-            per_piece(parsed, ctx.layer, text)
-            if parsed.metrics == previous.metrics:
-                parsed.metrics.clear()
 
     def _early_answer(self, question: str, text: str, r: Reading, ctx: PlanContext,
                       is_follow_up: bool) -> Plan | None:
