@@ -24,7 +24,8 @@ BASELINE = ROOT / "eval" / "baseline.json"
                                                     "blind17.yaml", "blind18.yaml", "blind19.yaml", "blind20.yaml",
                                                     "blind21.yaml", "blind22.yaml", "blind23.yaml", "blind24.yaml",
                                                     "blind25.yaml", "blind26.yaml", "blind27.yaml", "blind28.yaml",
-                                                    "blind29.yaml", "blind30.yaml"])
+                                                    "blind29.yaml", "blind30.yaml", "blind31.yaml", "blind32.yaml",
+                                                    "blind33.yaml"])
 def dev_run(request, pipeline, demo_db):
     return rules_run(pipeline, demo_db, request.param)  # shared with the PostgreSQL parity test
 
@@ -49,7 +50,8 @@ ASKED_BACK = {
 # Sets whose misses nobody has read yet (so that they still measure questions nobody tuned for):
 # their refusal items are gated by count, at the level of their scoring, not one by one.
 UNREAD_REFUSAL_MISSES = {"blind9.yaml": 2, "blind11.yaml": 0, "blind12.yaml": 1, "blind17.yaml": 2, "blind19.yaml": 1,
-                         "blind21.yaml": 1, "blind26.yaml": 2, "blind28.yaml": 2, "blind30.yaml": 3}
+                         "blind21.yaml": 0, "blind26.yaml": 2, "blind28.yaml": 2, "blind30.yaml": 2, "blind32.yaml": 1,
+                         "blind33.yaml": 2}
 
 
 def test_every_refusal_item_is_refused(dev_run) -> None:
