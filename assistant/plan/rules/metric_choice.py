@@ -10,7 +10,7 @@ from assistant.core.text import fold
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import Span
-from assistant.plan.rules.rivals import same_words_rival
+from assistant.plan.rules.rivals import names_hold, same_words_rival
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
 from assistant.plan.rules.shape_words import COUNT, SHARE, share_asked
 from assistant.plan.rules.vocab import Match, Term, Vocabulary
@@ -62,9 +62,7 @@ def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], span
             out.append(name)
             continue
         rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
-                  and dims & set(layer.metric_dimensions(m.name))
-                  and any(matched in fold(f) or (len(f) >= 0.6 * len(matched) and fold(f) in matched)
-                          for f in [m.label.en, m.label.zh, *m.synonyms.all()] if f)]  # 'on-time delivery' (rate)
+                  and dims & set(layer.metric_dimensions(m.name)) and names_hold(m.name, matched, layer)]
         out.append(rivals[0] if len(rivals) == 1 else name)
     return list(dict.fromkeys(out))
 

@@ -1,5 +1,6 @@
-"""The other metric the same words name ('on-time delivery rate': suppliers' or customers'), for when
-the kinds or members a question names decide between them."""
+"""Which metric two readings come down to: the other metric the same words name ('on-time delivery
+rate': suppliers' or customers'), when the kinds a question names decide between them; and the ratio
+the layer declares of two figures asked as a share ('what % of the planned quantity became good parts')."""
 
 from __future__ import annotations
 
@@ -14,9 +15,16 @@ def same_words_rival(name: str, needed: set[str], matched: str, layer: Layer) ->
     if not needed or not matched or COUNT_PHRASE.fullmatch(matched):
         return None  # '多少件' is in many metrics' words: it picks none of them
     rivals = [m.name for m in layer.spec.metrics if m.name != name and needed <= set(layer.metric_dimensions(m.name))
-              and any(matched in fold(f) or (len(f) >= 0.6 * len(matched) and fold(f) in matched)
-                      for f in [m.label.en, m.label.zh, *m.synonyms.all()] if f)]
+              and names_hold(m.name, matched, layer)]
     return rivals[0] if len(rivals) == 1 else None
+
+
+def names_hold(metric: str, matched: str, layer: Layer) -> bool:
+    """Whether one of the metric's names holds the words `matched`, or is most of them ('on-time
+    delivery' of 'on-time delivery rate')."""
+    m = layer.metric(metric)
+    return any(matched in fold(f) or (len(f) >= 0.6 * len(matched) and fold(f) in matched)
+               for f in [m.label.en, m.label.zh, *m.synonyms.all()] if f)
 
 
 def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
