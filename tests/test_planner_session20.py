@@ -249,3 +249,19 @@ def test_a_share_of_pieces_that_came_off_good_is_not_asked_back(pipeline: Any) -
 def test_a_whole_new_question_the_earlier_figure_cannot_answer_is_read_afresh(pipeline: Any) -> None:
     sq = _then(pipeline, "plan attainment by plant last month", "上周宁波3号线哪些设备出现过质量停线？")
     assert sq["metrics"] == ["downtime_events_count"] and _values(sq, "downtime_reason") == ["quality_hold"], sq
+
+
+def test_a_role_said_first_is_no_typo_of_a_name(pipeline: Any) -> None:
+    sq = _sq(pipeline, "Scheduler again. How many work orders did we finish off in November?")
+    assert sq["time_role"] == "actual_end" and not sq["filters"], sq
+
+
+def test_every_member_of_a_kind_together_picks_nothing_out(pipeline: Any) -> None:
+    sq = _sq(pipeline, "In 2025, what percentage of the downtime minutes does each reason account for, planned and "
+                       "unplanned combined?")
+    assert sq["dimensions"] == ["downtime_reason"] and not sq["filters"], sq
+
+
+def test_a_due_date_gone_by_is_overdue(pipeline: Any) -> None:
+    sq = _sq(pipeline, "how many customer orders are still open now that their due date has gone by?")
+    assert sq["metrics"] == ["overdue_so_count"], sq

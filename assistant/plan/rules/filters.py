@@ -376,3 +376,13 @@ def _equal_values(condition: str, column: str) -> frozenset[str]:
         found = [node.expression] if isinstance(node, exp.EQ) else list(node.expressions)
         out |= {v.this for v in found if isinstance(v, exp.Literal) and v.is_string}
     return frozenset(out)
+
+
+def without_whole_kinds(filters: list[Filter], ctx: PlanContext) -> list[Filter]:
+    """'planned and unplanned together': a filter naming every member of its kind picks nothing out."""
+    out = []
+    for f in filters:
+        every = {m.key for m in ctx.values.of(f.field)} if ctx.values is not None and f.op == "in" else set()
+        if not (every and set(f.values) >= every and len(every) > 1):
+            out.append(f)
+    return out

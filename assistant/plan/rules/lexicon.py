@@ -176,7 +176,7 @@ SELF_INTRO = re.compile(r"^\s*[^?？。.:：,，]{2,40}?\s+here\s*[.,!:;–—-]
                         r"|^\s*[a-z]+(?:\s+[a-z]+)?\s*:\s"
                         # 'Quality manager. I need …', '质量经理。…': a role alone as the first sentence
                         r"|^\s*(?:[a-z]+\s+){0,2}(?:manager|mgr|lead|engineer|director|supervisor|planner|buyer|head"
-                        r"|coordinator|analyst|vp)\s*[.!:,–—-]\s|^\s*[^?？。，,]{0,8}(?:经理|主管|总监|工程师|主任|负责人)"
+                        r"|coordinator|analyst|vp|scheduler|expediter)(?:\s+(?:again|here))?\s*[.!:,–—-]\s|^\s*[^?？。，,]{0,8}(?:经理|主管|总监|工程师|主任|负责人)"
                         r"(?:[。！!]|(?:想知道|想问一下|想问|想看|问一下|问)?\s*[：:，,])",
                         re.I)  # 'Scheduler: how many …', 'Quality deck: …'
 

@@ -25,7 +25,7 @@ from assistant.plan.rules.kind_words import (
 from assistant.plan.rules.member_runs import one_member_runs
 from assistant.plan.rules.metric_choice import metric_inside_values
 from assistant.plan.rules.one_figure import settle_figures
-from assistant.plan.rules.scene import drop_scene_breakdowns
+from assistant.plan.rules.scene import drop_scene_breakdowns, said_in_intro
 from assistant.plan.rules.settle import settle_by_members
 from assistant.plan.rules.shape_words import COUNT
 from assistant.plan.rules.spans import Occupied, Spans
@@ -73,7 +73,7 @@ class Parsed:
 def read_terms(text: str, ctx: PlanContext, vocab: Vocabulary, known: set[str], taken: list[Span],
                question: str | None = None) -> Parsed:
     """The metrics, breakdowns and values the question names outside the `taken` spans."""
-    matches = one_member_runs(_find_matches(text, vocab, known, taken), text, ctx.values)  # 'PA66 nylon resin'
+    matches = said_in_intro(one_member_runs(_find_matches(text, vocab, known, taken), text, ctx.values), text)
     if question is not None and len(question) == len(text):
         matches = [m for m in matches if not _pronoun_not_code(m, question)]
     # 'complaints broken down by region': the words ask for a breakdown, they name no metric

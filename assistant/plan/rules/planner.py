@@ -16,7 +16,7 @@ from assistant.plan.query import Filter, SemanticQuery, records_table
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
 from assistant.plan.rules.extract import find_times, remainder_words
-from assistant.plan.rules.filters import dated_not_members, member_filters
+from assistant.plan.rules.filters import dated_not_members, member_filters, without_whole_kinds
 from assistant.plan.rules.follow_up_metric import follow_up_metric
 from assistant.plan.rules.followup import (
     breakdown_of_previous,
@@ -329,6 +329,7 @@ class RulePlanner:
         filters, problem = member_filters(values, metrics, ctx, r.question, allowed=allowed, grouped=r.parsed.group_by)
         if problem:
             return filters, clarify(self.name, problem.message, problem.choices, not_understood=r.unknown)
+        filters = without_whole_kinds(filters, ctx) if lx.TOGETHER.search(text) else filters  # '… together'
         negation = unplaced_negation(text, [*r.found.taken, *r.parsed.taken], filters)
         if negation:
             return filters, unread_negation(self.name, ctx.lang, negation)

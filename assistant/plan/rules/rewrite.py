@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.extract import find_times, mend_time_words
 from assistant.plan.rules.matching import mend_typos
 from assistant.plan.rules.mend import (
@@ -88,7 +89,8 @@ def rewritten(question: str, ctx: PlanContext, vocab: Vocabulary, known: set[str
     times = [t.span for t in find_times(mended, ctx.as_of, ctx.layer)]
     if (moved := period_out_of_date_words(mended, times, vocab)) != mended:
         mended, times = moved, [t.span for t in find_times(moved, ctx.as_of, ctx.layer)]
-    mended, typos = mend_typos(mended, ctx, vocab, known, times)
+    intro = lx.SELF_INTRO.match(mended)  # 'Scheduler again.': who asks, no typo of a name to repair
+    mended, typos = mend_typos(mended, ctx, vocab, known, [*times, *([intro.span()] if intro else [])])
     mended, slips = mend_spelling(mended, known)  # after the layer's names: 'suplier' is our word first
     mended = joined_verbs(lettered_member(mended, vocab), vocab)
     mended = split_compounds(mend_negated_states(blank_examples(mended, vocab), vocab), vocab)

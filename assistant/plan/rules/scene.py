@@ -10,6 +10,7 @@ from assistant.plan.rules import lexicon as lx
 
 if TYPE_CHECKING:
     from assistant.plan.rules.matching import Parsed
+    from assistant.plan.rules.vocab_match import Match
 
 
 def drop_scene_breakdowns(out: Parsed, text: str) -> None:
@@ -24,3 +25,15 @@ def drop_scene_breakdowns(out: Parsed, text: str) -> None:
         return
     out.group_by = [d for d in out.group_by if d not in scene]
     out.bare_dims -= scene
+
+
+def said_in_intro(matches: list[Match], text: str) -> list[Match]:
+    """The matches, less values only guessed in a self-introduction ('Scheduler again.' is no 'scheduled'):
+    who asks may name a member ('CQ plant mgr:'), but only in its own words."""
+    intro = lx.SELF_INTRO.match(text)
+    if intro is None:
+        return matches
+    def guessed(m: Match) -> bool:
+        forms = {f.lower() for t in m.terms if t.member is not None for f in t.member.forms}
+        return m.end <= intro.end() and "value" in m.kinds and m.text.strip().lower() not in forms
+    return [m for m in matches if not guessed(m)]
