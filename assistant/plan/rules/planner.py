@@ -49,7 +49,6 @@ from assistant.plan.rules.messages import (
 from assistant.plan.rules.metric_choice import (
     average_in_named_unit,
     counted_times,
-    fit_metrics,
     in_named_unit,
     rows_metric,
     unit_named,
@@ -66,7 +65,7 @@ from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_r
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
-from assistant.plan.rules.rivals import ratio_of_pair
+from assistant.plan.rules.rivals import fit_metrics, ratio_of_pair
 from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import PER_PIECE
 from assistant.plan.rules.shape_words import SHARE, find_shapes

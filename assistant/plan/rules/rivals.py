@@ -1,11 +1,17 @@
-"""Which metric two readings come down to: the other metric the same words name ('on-time delivery
-rate': suppliers' or customers'), when the kinds a question names decide between them; and the ratio
-the layer declares of two figures asked as a share ('what % of the planned quantity became good parts')."""
+"""Which metric two readings come down to: the one the members and kinds a question names can reach
+('on-time delivery to Changjiang': customers', not suppliers'; 'how many cracked pieces': the count
+of defects), and the ratio the layer declares of two figures asked as a share ('what % of the planned
+quantity became good parts')."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from assistant.core.text import fold
+from assistant.plan.rules.extract import Span
 from assistant.plan.rules.second_metrics import COUNT_PHRASE
+from assistant.plan.rules.vocab import Match, Term
+from assistant.plan.types import PlanContext
 from semantic_layer.layer import Layer
 
 
@@ -74,3 +80,51 @@ def _rate_over(a: str, b: str, layer: Layer) -> str | None:
                 and (refs[parts[1]].expr or parts[1]) in {whole, whole_refs[0].expr or whole_refs[0].name}:
             return rate
     return None
+
+
+def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], spans: dict[str, Span],
+                matched_text: dict[str, str], ctx: PlanContext, kinds: Collection[str] = ()) -> list[str]:
+    """'on-time delivery to Changjiang': the words fit two metrics; keep the one the named
+    member can filter (a metric whose own name contains the words that were matched). A kind named
+    (`kinds`: 'on-time delivery rate to customers') decides the same way when no member is named."""
+    layer = ctx.layer
+    dims = {t.ref for _, terms in values for t in terms}
+    out = []
+    for name in metrics:
+        takes = set(layer.metric_dimensions(name))
+        if not dims <= takes and (other := _kind_decides(name, set(kinds), spans, matched_text, layer)):
+            out.append(other)
+            continue
+        if dims and not dims <= takes and (counted := _counted_instead(name, dims, layer)):
+            out.append(counted)
+            continue
+        if not dims or dims & takes:
+            out.append(name)
+            continue
+        matched = matched_text.get(name, "") if name in spans else fold(layer.metric(name).label.en)
+        if COUNT_PHRASE.fullmatch(matched):  # '多少件' is in many metrics' words: it picks none of them
+            out.append(name)
+            continue
+        rivals = [m.name for m in layer.spec.metrics if m.name != name and matched
+                  and dims & set(layer.metric_dimensions(m.name)) and names_hold(m.name, matched, layer)]
+        out.append(rivals[0] if len(rivals) == 1 else name)
+    return list(dict.fromkeys(out))
+
+
+def _kind_decides(name: str, kinds: set[str], spans: dict[str, Span], matched_text: dict[str, str],
+                  layer: Layer) -> str | None:
+    """The one other metric the same words name that reaches the kinds said and `name` does not."""
+    missing = kinds - set(layer.metric_dimensions(name))
+    return same_words_rival(name, missing, matched_text.get(name, "") if name in spans else "", layer)
+
+
+def _counted_instead(metric: str, dims: set[str], layer: Layer) -> str | None:
+    """'how many cracked pieces': a count in the same unit that cannot take the named members gives
+    way to the metric that counts them (the dimension's `counted_by`), when that one takes them all."""
+    tables = {m.table for m in layer.metric_measures(metric)}
+    if any(layer.count_metric(t) == metric for t in tables):
+        return None  # 'which work orders had cracks': the work orders are named, not a generic count
+    counted = {c for d in dims if d in layer.dimensions and (c := layer.dimension(d).counted_by)}
+    fitting = [c for c in counted if dims <= set(layer.metric_dimensions(c))
+               and layer.metric(c).unit == layer.metric(metric).unit]
+    return fitting[0] if len(fitting) == 1 else None
