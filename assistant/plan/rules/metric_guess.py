@@ -158,10 +158,16 @@ def reconsider(current: str, named_by: str, extra: list[str], layer: Layer, allo
 def _layer_tokens(layer: Layer) -> frozenset[str]:
     """Tokens of every name the layer gives: metrics (with descriptions), dimensions, declared values."""
     docs, _ = _documents(layer)
+    return frozenset(set().union(*docs.values()) | _dimension_tokens(layer))
+
+
+@lru_cache(maxsize=8)
+def _dimension_tokens(layer: Layer) -> frozenset[str]:
+    """Tokens of the dimensions' names and of their declared values."""
     forms = [f for d in layer.spec.dimensions for f in (d.label.en, d.label.zh, *d.synonyms.all())]
     forms += [f for d in layer.spec.dimensions for v in d.values.values()
               for f in (v.en or "", v.zh or "", *v.synonyms)]
-    return frozenset(set().union(*docs.values()) | tokens(" ".join(forms)))
+    return frozenset(tokens(" ".join(forms)))
 
 
 def meaningful_leftovers(words: list[str], layer: Layer, *, phrases: bool = False) -> list[str]:
@@ -194,10 +200,7 @@ def _incidental(layer: Layer) -> frozenset[str]:
                 owners.setdefault(t, set()).add(m.name)
             if len(toks) == 1:
                 said_alone |= toks
-    forms = [f for d in layer.spec.dimensions for f in (d.label.en, d.label.zh, *d.synonyms.all())]
-    forms += [f for d in layer.spec.dimensions for v in d.values.values()
-              for f in (v.en or "", v.zh or "", *v.synonyms)]
-    named = tokens(" ".join(forms))
+    named = _dimension_tokens(layer)
     prose = set().union(*(p for _, p in _parts(layer).values()))
     return frozenset(t for t, who in owners.items()
                      if len(who) == 1 and t not in said_alone and t not in named and t not in prose)

@@ -37,10 +37,6 @@ def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
     """The layer's one metric that divides what `a` sums by what `b` sums, either way round ('what % of
     the planned quantity was turned into good parts': plan attainment), its measures matched by the
     column they sum or by the metric they are named after (a summary table's column)."""
-    def sums(metric: str) -> set[str]:
-        refs = layer.metric_measures(metric)
-        return {metric, *(r.expr or r.name for r in refs)} if len(refs) == 1 else set()
-
     found = []
     for m in layer.spec.metrics:
         parts = [p.strip() for p in m.expr.split("/")]
@@ -50,7 +46,7 @@ def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
         if not all(p in refs for p in parts):
             continue
         num, den = (refs[p].expr or refs[p].name for p in parts)
-        if (num in sums(a) and den in sums(b)) or (num in sums(b) and den in sums(a)):
+        if (num in _sums(a, layer) and den in _sums(b, layer)) or (num in _sums(b, layer) and den in _sums(a, layer)):
             found.append(m.name)
     return found[0] if len(found) == 1 else None
 
@@ -75,11 +71,15 @@ def _rate_over(a: str, b: str, layer: Layer) -> str | None:
     for rate, whole in ((a, b), (b, a)):
         parts = [p.strip() for p in layer.metric(rate).expr.split("/")]
         refs = {r.name: r for r in layer.metric_measures(rate)}
-        whole_refs = layer.metric_measures(whole)
-        if len(parts) == 2 and parts[1] in refs and len(whole_refs) == 1 \
-                and (refs[parts[1]].expr or parts[1]) in {whole, whole_refs[0].expr or whole_refs[0].name}:
+        if len(parts) == 2 and parts[1] in refs and (refs[parts[1]].expr or parts[1]) in _sums(whole, layer):
             return rate
     return None
+
+
+def _sums(metric: str, layer: Layer) -> set[str]:
+    """What a one-measure metric sums, as a measure's column or as the metric a summary column is named after."""
+    refs = layer.metric_measures(metric)
+    return {metric, *(r.expr or r.name for r in refs)} if len(refs) == 1 else set()
 
 
 def fit_metrics(metrics: list[str], values: list[tuple[Match, list[Term]]], spans: dict[str, Span],
