@@ -94,3 +94,25 @@ def test_asking_whether_there_are_any_lists_them(pipeline: Pipeline, question: s
     assert answer.status == "ok", answer.message
     assert answer.semantic_query is not None and answer.semantic_query["records"] == records
     assert answer.rows
+
+
+def test_records_sorted_by_their_own_amount_match_the_bare_sql(pipeline: Pipeline) -> None:
+    """'the 4 longest downtime events in December': each event's minutes, largest first, as DuckDB sorts them."""
+    query = SemanticQuery(records="downtime_events", time_range=DECEMBER, limit=4,
+                          order=[{"field": "downtime_minutes", "desc": True}])
+    answer = pipeline.run_query(query)
+    assert answer.status == "ok", answer.message
+    bare = pipeline.run_sql("SELECT event_id, duration_min FROM downtime_events WHERE start_time >= DATE '2025-12-01' "
+                            "AND start_time < DATE '2026-01-01' ORDER BY duration_min DESC, start_time DESC, event_id "
+                            "LIMIT 4").rows
+    got = [(r[answer.columns.index("event_id")], r[answer.columns.index("downtime_minutes")]) for r in answer.rows]
+    assert got == [tuple(r) for r in bare]
+
+
+@pytest.mark.parametrize("field", ["oee", "downtime_events_count", "shipped_quantity"])
+def test_records_sort_only_by_an_amount_their_own_rows_carry(layer, field: str) -> None:
+    from assistant.plan.query import validate_query
+
+    query = SemanticQuery(records="downtime_events", order=[{"field": field, "desc": True}])
+    with pytest.raises(FactoryAssistantError, match="Cannot sort by"):
+        validate_query(query, layer)

@@ -136,9 +136,23 @@ def _listing(answer: Answer, query: SemanticQuery, layer: Layer, lang: str) -> s
     more = ("（仅列出前 {n} 项）" if lang == "zh" else " (only the first {n} listed)").format(n=n) \
         if answer.truncated else ""
     counted = counted_as(query, layer, lang)
+    first = _first_by_amount(answer, query, lang)
+    if first and n == 1:
+        return first
     if lang == "zh":
-        return f"共 {n} {counted[0] if counted else '项'}{more}"
-    return f"{n} found{more}"
+        return f"共 {n} {counted[0] if counted else '项'}{more}" + (f"，第一为{first}" if first else "")
+    return f"{n} found{more}" + (f", first {first}" if first else "")
+
+
+def _first_by_amount(answer: Answer, query: SemanticQuery, lang: str) -> str:
+    """'the longest single breakdown': the first record and the amount it was sorted by."""
+    by = next((o.field for o in query.order if query.records and o.field in answer.columns), None)
+    if by is None:
+        return ""
+    row = answer.rows[0]
+    said = [str(answer.shown(c, v)) for c, v in zip(answer.columns, row, strict=True) if c != by and v is not None]
+    value = format_value(row[answer.columns.index(by)], answer.unit_of(by), lang)
+    return f"{'，'.join(said[:4])}（{value}）" if lang == "zh" else f"{', '.join(said[:4])} at {value}"
 
 
 def _ranking(f: _Figures, top: list[Any], desc: bool) -> str:

@@ -197,6 +197,11 @@ def _limit(query: SemanticQuery, layer: Layer, lang: str) -> str:
     first = query.order[0] if query.order else None
     high = not first or first.desc
     counted = counted_as(query, layer, lang)
+    if query.records and first is not None and first.field in layer.metrics:  # records by their own amount
+        by = layer.metric(first.field).label
+        if lang == "zh":
+            return f"按{by.zh or by.en}{'从高到低' if high else '从低到高'}的前{query.limit}{(counted or ('条',))[0]}"
+        return f"the {query.limit} with the {'highest' if high else 'lowest'} {mid_sentence(by.en)}"
     if lang == "zh":
         word, label = counted or ("项", "")
         return f"{'最高' if high else '最低'}的前{query.limit}{word}{label}"

@@ -147,7 +147,7 @@ def validate_query(query: SemanticQuery, layer: Layer) -> None:
     _check_dimensions(query, layer)
     for f in query.filters:
         _check_filter(f, query, layer)
-    _check_order(query)
+    _check_order(query, layer)
     _check_time_grain(query, layer)
     _check_shape(query, layer)
     _check_units(query, layer)
@@ -236,13 +236,26 @@ def _check_filter(f: Filter, query: SemanticQuery, layer: Layer) -> None:
                 f"{layer.dimension(f.field).label.en.lower()}.")
 
 
-def _check_order(query: SemanticQuery) -> None:
-    """Sorting is only by a column of the result."""
+def _check_order(query: SemanticQuery, layer: Layer) -> None:
+    """Sorting is only by a column of the result (records: also by an amount each record carries)."""
     fields = {*query.output_fields(), *filter(None, [query.derived_column()])}
     for o in query.order:
-        if o.field not in fields:
+        if o.field not in fields and not (query.records and row_amount(layer, query.records, o.field)):
             raise UnknownFieldError(f"Cannot sort by '{o.field}': it is not part of the result.",
                                     suggestion=did_you_mean(o.field, fields))
+
+
+def row_amount(layer: Layer, records: str, metric: str) -> Measure | None:
+    """The amount each record of `records` carries that `metric` sums ('the longest breakdowns': each
+    event's minutes, which downtime minutes add up), or None when the metric is no plain sum of them."""
+    if metric not in layer.metrics:
+        return None
+    refs = layer.metric_measures(metric)
+    table = records_table(layer, records)[0]
+    if len(refs) != 1 or refs[0].agg != "sum" or not refs[0].expr or refs[0].table != table \
+            or layer.metric(metric).expr.strip() != refs[0].name:
+        return None
+    return refs[0]
 
 
 def _check_time_grain(query: SemanticQuery, layer: Layer) -> None:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from assistant.plan.query import SemanticQuery, records_table
+from assistant.plan.query import SemanticQuery, records_table, row_amount
 from assistant.sql.columns import CompiledQuery, OutputColumn
-from assistant.sql.expressions import measure_condition
+from assistant.sql.expressions import measure_condition, parse, qualify
 from semantic_layer.layer import Layer
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
     if dated and dated not in table.primary_key and not query.distinct:
         shown.append(exp.column(dated, table=table.name).as_(dated))
     shown += [compiler._dimension_expr(d, query.locale).as_(d) for d in dims]
+    amounts = _amounts(layer, query)
+    shown += [value.as_(name) for name, value in amounts.items()]
     select = select.select(*shown)
     rule = measure_condition(counting, layer) if counting is not None else None
     where = compiler._where(group, query, rule, dim_filters)
@@ -48,7 +50,9 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
     if query.distinct:  # the members those records name, each once
         select = select.distinct().order_by(*(exp.Ordered(this=exp.column(d)) for d in dims))
     else:
-        order = ([exp.Ordered(this=exp.column(dated), desc=True)] if dated else [])
+        # 'the five longest breakdowns': by the amount asked, then newest first
+        order = [exp.Ordered(this=exp.column(o.field), desc=o.desc) for o in query.order if o.field in amounts]
+        order += [exp.Ordered(this=exp.column(dated), desc=True)] if dated else []
         select = select.order_by(*order, *(exp.Ordered(this=exp.column(k)) for k in table.primary_key))
     if query.limit:
         select = select.limit(query.limit)
@@ -56,6 +60,19 @@ def records_query(compiler: Compiler, query: SemanticQuery) -> CompiledQuery:
         select = compiler._prepend_cte(select, name)
     tree = compiler._expanded(select)
     return CompiledQuery(tree=tree, columns=record_columns(layer, query, dated), tables=[table.name])
+
+
+def _amounts(layer: Layer, query: SemanticQuery) -> dict[str, exp.Expr]:
+    """The amount each record carries for every figure the records are sorted by (each event's minutes)."""
+    out: dict[str, exp.Expr] = {}
+    for o in query.order:
+        m = row_amount(layer, query.records or "", o.field)
+        if m is None or query.distinct:
+            continue
+        value = qualify(parse(m.expr or ""), m.table)
+        cond = measure_condition(m, layer)
+        out[o.field] = value if cond is None else exp.Case(ifs=[exp.If(this=cond, true=value)])
+    return out
 
 
 def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> list[OutputColumn]:
@@ -69,6 +86,10 @@ def record_columns(layer: Layer, query: SemanticQuery, dated: str | None) -> lis
     for d in shown_dimensions(layer, query):
         dim = layer.dimension(d)
         cols.append(OutputColumn(d, "dimension", dim.label.en, dim.label.zh))
+    for o in query.order:
+        if not query.distinct and row_amount(layer, query.records or "", o.field) is not None:
+            spec = layer.metric(o.field)
+            cols.append(OutputColumn(o.field, "metric", spec.label.en, spec.label.zh or spec.label.en, spec.unit))
     return cols
 
 

@@ -51,7 +51,7 @@ def settle_figures(out: Parsed, matches: list[Match], vocab: Vocabulary, layer: 
     keep_the_duration(out, text, layer)
     one_count_of_records(out, layer, text)
     count_where_members_are(out, layer)
-    value_naming_a_metric(out, vocab, layer)
+    value_naming_a_metric(out, vocab, layer, text)
     value_said_with_its_metric(out, layer, text)
     latest_names_the_reading(out, layer, text)
     pieces_where_named(out, layer, text, taken)

@@ -60,6 +60,7 @@ from assistant.plan.rules.multiple_of import multiple_of_other, multiple_span
 from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
+from assistant.plan.rules.ranked_records import ranked_records
 from assistant.plan.rules.ranking import apply_threshold, apply_top
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
@@ -270,9 +271,11 @@ class RulePlanner:
             query = refer_to_shown(query, ctx.session.last_shown, text, ctx.layer, ctx.values, ranked=bool(found.top))
             query = widen_to_parent(query, previous, text, parsed.dim_words, ctx.values)  # 'the whole plant'
             query = with_new_count(query, previous, text)  # 'give me five instead'
-        if found.top:
+        # 'the longest single breakdown': that record, not a figure of them
+        listed = ranked_records(query, parsed, text, ctx.layer) if previous is None else None
+        if found.top and listed is None:
             query = apply_top(query, found.top, text, ctx)
-        query = with_asked_units(query, previous, text, ctx.layer)
+        query = with_asked_units(listed or query, previous, text, ctx.layer)
         notes = reading_notes(parsed.corrections, dropped, ctx)
         if parsed.guessed:
             notes.insert(0, guess_note(parsed.guessed, ctx))

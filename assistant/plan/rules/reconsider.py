@@ -78,8 +78,11 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
     guess = guess_metric([named_by, *meaningful_leftovers(own, layer, phrases=True)], layer, reachable(parsed, layer))
     # Only when the whole question reads more like another metric ('hours of running time between
     # breakdowns' is MTBF, not the breakdown count); words that fit the chosen metric too change nothing.
-    if share and guess.best & {*rates_over(current, layer, part=True), *rates_over(current, layer, part=False)}:
-        return []  # 'percent of pieces that came off the machines good': the share's rate, read with the share
+    if share and guess.best & {*rates_over(current, layer, part=True), *rates_over(current, layer, part=False),
+                               *_terms_of(current, layer)}:
+        # 'percent of pieces that came off the machines good': the share's rate, read with the share;
+        # 'what proportion of the parts we produced ended up as scrap': the rate of the two figures named
+        return []
     return duration_asked(parsed, _rivals(guess, current, parsed, counted, layer), text, layer)
 
 
@@ -163,6 +166,14 @@ def _part_by_its_word(current: str, words: list[str], layer: Layer) -> str | Non
             opens = [f.split()[0].lower() for f in (part.label.en, *part.synonyms.en) if f and " " in f.strip()]
             found |= {part.name for w in words if opens.count(w.lower()) >= 2 and w.lower() not in opens_whole}
     return found.pop() if len(found) == 1 else None
+
+
+def _terms_of(rate: str, layer: Layer) -> set[str]:
+    """The metrics a ratio divides (scrap count and output of the scrap rate)."""
+    if getattr(layer.unit(layer.metric(rate).unit), "kind", None) != "ratio":
+        return set()
+    terms = {t.strip() for t in layer.metric(rate).expr.split("/")}
+    return {m.name for m in layer.spec.metrics if m.name != rate and m.expr.strip() in terms}
 
 
 def _counts(metric: str, layer: Layer) -> bool:

@@ -11,7 +11,7 @@ from assistant.plan.rules.shape_words import COUNT, share_asked
 
 if TYPE_CHECKING:
     from assistant.plan.rules.matching import Parsed
-    from assistant.plan.rules.vocab import Match, Vocabulary
+    from assistant.plan.rules.vocab import Match, Term, Vocabulary
     from semantic_layer.layer import Layer
 
 # A count word with at most a measure word: '多少件', 'how many units' (not 'how many defects', which names one).
@@ -227,33 +227,59 @@ def same_clause(text: str, other: Span | None, here: Span) -> bool:
     return not CLAUSE_BREAK.search(between) and not _AND.search(between)
 
 
-def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer) -> None:
+def value_naming_a_metric(out: Parsed, vocab: Vocabulary, layer: Layer, text: str) -> None:
     """'how many pieces were scrapped': a counting phrase ('pieces') whose metric cannot reach the member
     named ('scrapped', a batch's QC status), beside that member's word whose stem is another metric's
-    word ('scrap') counted in the same unit, asks that metric; the member was never meant."""
-    if len(out.metrics) != 1 or not COUNT_PHRASE.fullmatch(out.matched_text.get(out.metrics[0], "")):
+    word ('scrap') counted in the same unit, asks that metric; the member was never meant. With a share
+    word, 'what % of the units (we) produced ended up scrapped' asks the part of that whole: the rate."""
+    if len(out.metrics) != 1:
         return
     counted = out.metrics[0]
+    bare = COUNT_PHRASE.fullmatch(out.matched_text.get(counted, "")) is not None
+    if not bare and not share_asked(text):
+        return
     takes = set(layer.metric_dimensions(counted))
     for i, (m, terms) in enumerate(out.values):
         if any(t.ref in takes for t in terms) or not m.text.isascii():
             continue
-        others = {t.ref for _, ts in out.values for t in ts} - {t.ref for t in terms}
-        stem = next((refs for k in range(len(m.text) - 1, 3, -1)
-                     if (refs := {t.ref for t in vocab.lookup(m.text[:k]) if t.kind == "metric"})), set())
-        # 'units we shipped': the value's word inside a metric's own words ('units shipped')
-        stem |= {x.name for x in layer.spec.metrics if any(holds(f.lower(), m.text.lower())
-                                                           for f in x.synonyms.en)}
-        fitting = [s for s in stem if layer.metric(s).unit == layer.metric(counted).unit
-                   and others <= set(layer.metric_dimensions(s))
-                   and _sums_pieces(s, layer) == _sums_pieces(counted, layer)]  # pieces stay pieces
-        if len(fitting) == 1:
-            del out.values[i]
-            out.metric_spans[fitting[0]] = (m.start, m.end)
-            out.matched_text[fitting[0]] = m.text
-            out.metric_spans.pop(counted, None)
-            out.metrics[:] = fitting
-            return
+        fitting = _named_by_stem(out, m, terms, counted, vocab, layer)
+        if len(fitting) != 1:
+            continue
+        whole_first = out.metric_spans.get(counted, (m.start, 0))[1] <= m.start
+        rated = whole_first and share_asked(text) and _rate_of(fitting[0], counted, layer)
+        if not bare and not rated:
+            continue
+        del out.values[i]
+        out.metric_spans[fitting[0]] = (m.start, m.end)
+        out.matched_text[fitting[0]] = m.text
+        if rated:
+            out.metrics[:] = [counted, *fitting]
+            rate_of_part_and_whole(out, layer, text)
+            if len(out.metrics) == 1:
+                return
+        out.metric_spans.pop(counted, None)
+        out.metrics[:] = fitting
+        return
+
+
+def _named_by_stem(out: Parsed, m: Match, terms: list[Term], counted: str, vocab: Vocabulary,
+                   layer: Layer) -> list[str]:
+    """The metrics counted like `counted` whose word the member's word ('scrapped') opens with."""
+    others = {t.ref for _, ts in out.values for t in ts} - {t.ref for t in terms}
+    stem = next((refs for k in range(len(m.text) - 1, 3, -1)
+                 if (refs := {t.ref for t in vocab.lookup(m.text[:k]) if t.kind == "metric"})), set())
+    # 'units we shipped': the value's word inside a metric's own words ('units shipped')
+    stem |= {x.name for x in layer.spec.metrics if any(holds(f.lower(), m.text.lower()) for f in x.synonyms.en)}
+    return [s for s in stem if layer.metric(s).unit == layer.metric(counted).unit
+            and others <= set(layer.metric_dimensions(s))
+            and _sums_pieces(s, layer) == _sums_pieces(counted, layer)]  # pieces stay pieces
+
+
+def _rate_of(part: str, whole: str, layer: Layer) -> bool:
+    """The layer declares a rate of the two ('scrap_units / total_units')."""
+    pair = (layer.metric(part).expr.strip(), layer.metric(whole).expr.strip())
+    return any(getattr(layer.unit(r.unit), "kind", None) == "ratio"
+               and tuple(x.strip() for x in r.expr.partition("/")[::2]) == pair for r in layer.spec.metrics)
 
 
 def pieces_where_named(out: Parsed, layer: Layer, text: str, taken: list[Span]) -> None:

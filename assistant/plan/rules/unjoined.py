@@ -115,6 +115,31 @@ def _drop_bare_whole(parsed: Parsed, text: str) -> None:
             parsed.metric_spans.pop(other, None)
 
 
+_AUX_THEN_VERB = re.compile(r"\s+(?:(?:were|was|got|get|have\s+been|had\s+been|did\s+we|we|have\s+we)\s+)?([a-z]+ed)\b",
+                            re.I)
+
+
+def _drop_count_of_other(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'top 3 products by scrap, with how many parts were scrapped': a bare count of pieces whose verb names
+    another figure read ('scrapped': the scrap count) is that figure said again, not the output."""
+    for bare in list(parsed.metrics):
+        said = parsed.matched_text.get(bare, "")
+        verb = _AUX_THEN_VERB.match(text, parsed.metric_spans.get(bare, (0, 0))[1])
+        if len(parsed.metrics) < 2 or not COUNT_PHRASE.fullmatch(said) or verb is None:
+            continue
+        stem = re.sub(r"(?:([b-df-hj-np-tv-z])\1)?ed$", r"\1", verb.group(1).lower())  # 'scrapped' -> 'scrap'
+        if len(stem) < 4:
+            continue
+        for other in parsed.metrics:
+            spec = layer.metric(other)
+            words = {w for f in (spec.label.en, *spec.synonyms.en) for w in re.findall(r"[a-z]+", f.lower())}
+            if other != bare and any(w.startswith(stem) for w in words):
+                parsed.metrics.remove(bare)
+                parsed.metric_spans.pop(bare, None)  # nor is its verb a state of some rows ('scrapped' batches)
+                parsed.values = [(m, t) for m, t in parsed.values if not m.start <= verb.start(1) < m.end]
+                return
+
+
 _SHARE_OF_TOTAL = re.compile(r"\b(?:share|percentage|fraction|proportion|part)\s+of\s+(?:the\s+|all\s+)?(?:total\s+)?$"
                              r"|占(?:总|全部|所有)?$", re.I)
 _OVER_WHOLE = re.compile(r"\b(?:against|relative\s+to|over|vs\.?|versus|divided\s+by)\s+(?:the\s+|its\s+|their\s+)?"
@@ -129,6 +154,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
         return []
     drop_own_denominator(parsed, text, layer)
     _drop_bare_whole(parsed, text)
+    _drop_count_of_other(parsed, text, layer)
     _drop_part_of_asked_rate(parsed, text, layer)
     _drop_numerator_said_after(parsed, text, layer)
     # '… good parts? Not the total count, just the good ones': a figure said only to be declined

@@ -1,0 +1,88 @@
+"""Issue 19, classes of session 21 (each tested in other words than the blind questions that showed them):
+a share of two figures said in words, a bare count of pieces whose verb names another figure read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def _sq(pipeline: Any, question: str) -> dict[str, Any]:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", (question, answer.status, answer.message)
+    return answer.semantic_query
+
+
+def _then(pipeline: Any, *turns: str) -> dict[str, Any]:
+    session = pipeline.new_session()
+    answers = [pipeline.ask(t, session=session) for t in turns]
+    assert answers[-1].status == "ok", (turns, answers[-1].status, answers[-1].message)
+    return answers[-1].semantic_query
+
+
+# -- a share of one figure in another, said in words, is the rate the layer declares of the two ---------
+@pytest.mark.parametrize("question", [
+    "In October, what share of the parts we produced ended up as scrap, by plant?",
+    "what proportion of the pieces we made last week ended as scrap, per line?",
+])
+def test_a_share_of_two_figures_in_words_is_their_rate(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["scrap_rate"], sq
+
+
+# -- 'how many parts were scrapped' beside the scrap count restates it ----------------------------------
+@pytest.mark.parametrize("question", [
+    "the five lines with the most scrap in Q3, and how many units were scrapped",
+    "top 2 plants by scrap last month, with how many parts were scrapped",
+])
+def test_a_bare_count_whose_verb_names_the_figure_is_that_figure(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["scrap_count"] and sq["limit"] in (5, 2), sq
+    assert not sq["filters"], sq
+
+
+def test_a_bare_count_of_made_pieces_beside_scrap_is_still_a_second_figure(pipeline: Any) -> None:
+    answer = pipeline.ask("which product had the most scrap last month and how many parts were produced")
+    assert answer.status == "ok" and set(answer.semantic_query["metrics"]) == {"scrap_count", "total_output"}
+
+
+@pytest.mark.parametrize("question", [
+    "what percentage of the pieces we made in November ended up scrapped, per plant",
+    "what % of the units produced last week got scrapped, by line",
+])
+def test_a_share_of_made_pieces_that_became_a_state_is_the_rate(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["scrap_rate"] and not sq["share"], sq
+
+
+def test_a_share_of_the_state_across_groups_stays_a_share_of_the_count(pipeline: Any) -> None:
+    sq = _sq(pipeline, "what share of the scrapped units came from each product family this year")
+    assert sq["metrics"] == ["scrap_count"] and sq["dimensions"] == ["product_family"], sq
+
+
+# -- a superlative said of the records themselves lists those records by their own amount ----------------
+@pytest.mark.parametrize(("question", "amount", "desc", "limit"), [
+    ("what was the single longest stoppage in November, and on which machine?", "downtime_minutes", True, 1),
+    ("show me the three longest breakdowns last quarter", "downtime_minutes", True, 3),
+    ("the smallest shipment we sent out this month", "shipped_quantity", False, 1),
+    ("上个月最长的一次故障停了多久，是哪台设备？", "downtime_minutes", True, 1),
+    ("今年停机时间最长的两次停机分别是哪台设备", "downtime_minutes", True, 2),
+])
+def test_a_superlative_of_single_records_lists_them_by_their_amount(pipeline: Any, question: str, amount: str,
+                                                                    desc: bool, limit: int) -> None:
+    answer = pipeline.ask(question)
+    assert answer.status == "ok", answer.message
+    sq = answer.semantic_query
+    assert sq["records"] and not sq["metrics"], sq
+    assert sq["order"] == [{"field": amount, "desc": desc}] and sq["limit"] == limit, sq
+    values = [row[answer.columns.index(amount)] for row in answer.rows]
+    assert values == sorted(values, reverse=desc) and len(values) == limit, values
+    assert str(values[0]).split(".")[0].replace(",", "") in answer.message.replace(",", ""), answer.message
+
+
+@pytest.mark.parametrize("question", ["which machine had the longest downtime last month",
+                                      "哪台设备上个月停机时间最长"])
+def test_a_superlative_of_members_by_a_total_stays_a_ranking(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["downtime_minutes"] and sq["limit"] == 1 and not sq.get("records"), sq
