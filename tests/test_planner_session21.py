@@ -86,3 +86,17 @@ def test_a_superlative_of_single_records_lists_them_by_their_amount(pipeline: An
 def test_a_superlative_of_members_by_a_total_stays_a_ranking(pipeline: Any, question: str) -> None:
     sq = _sq(pipeline, question)
     assert sq["metrics"] == ["downtime_minutes"] and sq["limit"] == 1 and not sq.get("records"), sq
+
+
+# -- a figure said 'with' another that cannot take the kind asked says what the other is about ----------
+def test_a_figure_said_with_another_that_cannot_take_the_kind_is_dropped(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which supplier was the most punctual with deliveries in Q3?")
+    assert sq["metrics"] == ["on_time_delivery_rate"] and sq["dimensions"] == ["supplier"], sq
+
+
+def test_two_figures_joined_by_and_that_split_on_the_kind_are_asked_about(pipeline: Any) -> None:
+    answer = pipeline.ask("supplier on-time rate and number of shipments per supplier")
+    assert answer.status == "clarify", answer.semantic_query
+    said = answer.message
+    assert said.startswith("Number of shipments cannot be broken down by supplier"), said
+    assert "on-time delivery rate can be" in said, said

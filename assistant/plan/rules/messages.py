@@ -80,15 +80,22 @@ def refuse_unknown(planner: str, layer: Layer, lang: str, unknown: list[str]) ->
 
 
 def cannot_break_down(metrics: list[str], dims: list[str], layer: Layer, lang: str) -> str:
-    """'Energy use cannot be broken down by product; it can be by plant, line, machine ...'."""
-    names = "、".join(layer.metric(m).label.get(lang) for m in metrics) if lang == "zh" else \
-        " and ".join(layer.metric(m).label.get(lang) for m in metrics)
+    """'Energy use cannot be broken down by product; it can be by plant, line, machine ...'. Only the figures
+    that cannot are named, and what they can be broken down by; one that can is said to (ask it alone)."""
+    blocked = [m for m in metrics if dims[0] not in layer.metric_dimensions(m)] or metrics
+    able = [m for m in metrics if m not in blocked]
+    sep = "、" if lang == "zh" else " and "
+    names = sep.join(layer.metric(m).label.get(lang) for m in blocked)
     dim = layer.dimension(dims[0]).label.get(lang)
-    can = [layer.dimension(d).label.get(lang) for d in layer.metric_dimensions(metrics[0])][:6]
+    can = [layer.dimension(d).label.get(lang) for d in layer.metric_dimensions(blocked[0])
+           if all(d in layer.metric_dimensions(m) for m in blocked)][:6]
+    alone = sep.join(layer.metric(m).label.get(lang) for m in able)
     if lang == "zh":
-        return f"{names}不能按{dim}拆分；可以按{'、'.join(can)}等拆分。请换一种问法？"
+        tail = f"{alone}可以按{dim}拆分，可单独问它。" if alone else "请换一种问法？"
+        return f"{names}不能按{dim}拆分；可以按{'、'.join(can)}等拆分。{tail}"
+    tail = f"{alone} can be: ask for it alone." if alone else "Could you rephrase?"
     return (f"{names} cannot be broken down by {dim.lower()}; it can be by "
-            f"{', '.join(c.lower() for c in can)}. Could you rephrase?")
+            f"{', '.join(c.lower() for c in can)}. {tail}")
 
 
 def refuse_money(planner: str, layer: Layer, lang: str, word: str) -> Plan:

@@ -175,6 +175,8 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
         # '已发货订单的客户准时交付率', 'on-time rate of the shipped orders': the rows, then their rate
         if _OF_GAP.fullmatch(gap) and _drop_own_rows(parsed, layer, first, second, picked=True):
             return unjoined_metrics(parsed, text, layer, per)
+        if _WITH.fullmatch(gap) and _drop_kindless(parsed, layer, first, second):
+            return unjoined_metrics(parsed, text, layer, per)  # 'least punctual with deliveries, per vendor'
         if lx.METRIC_JOINERS.search(gap) or listed or divided or asked_apart:
             continue
         # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
@@ -188,6 +190,22 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
 _DECLINED = re.compile(r"(?:^|[,;:–—.?!-])\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|every)\b[^,.;?!]{0,30}"
                        r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}[，,]\s*(?:只|就)", re.I)
 _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
+
+
+_WITH = re.compile(r"\s+with\s+(?:the\s+|its\s+|their\s+|our\s+|his\s+|her\s+)?", re.I)
+
+
+def _drop_kindless(parsed: Parsed, layer: Layer, first: str, second: str) -> bool:
+    """'which vendor has been the least punctual with deliveries': a figure said with another by 'with' that
+    cannot be broken down by a kind the question names, while the other can, says what the other is about."""
+    named = set(parsed.dim_words)
+    fits = {m: named <= set(layer.metric_dimensions(m)) for m in (first, second)}
+    if not named or fits[first] == fits[second]:
+        return False
+    drop = second if fits[first] else first
+    parsed.metrics.remove(drop)
+    parsed.metric_spans.pop(drop, None)
+    return True
 
 
 def _drop_unreaching(parsed: Parsed, layer: Layer) -> bool:
