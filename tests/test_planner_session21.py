@@ -100,3 +100,8 @@ def test_two_figures_joined_by_and_that_split_on_the_kind_are_asked_about(pipeli
     said = answer.message
     assert said.startswith("Number of shipments cannot be broken down by supplier"), said
     assert "on-time delivery rate can be" in said, said
+
+
+def test_a_superlative_counted_in_the_members_measure_word_ranks_members(pipeline: Any) -> None:
+    sq = _sq(pipeline, "上个月计划停机时间最长的4台设备是哪些")
+    assert sq["metrics"] == ["downtime_minutes"] and sq["limit"] == 4 and not sq.get("records"), sq

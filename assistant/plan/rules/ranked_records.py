@@ -73,6 +73,9 @@ def _records_named(parsed: Parsed, said: _Said, text: str, layer: Layer) -> tupl
         count = layer.count_metric(tables.pop()) if len(tables) == 1 else None
         return (count, False) if count else None
     s, e, count = found[0]
+    own = layer.tables[records_table(layer, count)[0]].measure_word
+    if said.word and said.word != (own or said.word):
+        return None  # '停机最长的3台设备': the machines (台) ranked by a total, not 3 stoppages (次)
     return count, text[s:e].isascii() and text[s:e].rstrip().lower().endswith("s")
 
 
