@@ -105,3 +105,21 @@ def test_two_figures_joined_by_and_that_split_on_the_kind_are_asked_about(pipeli
 def test_a_superlative_counted_in_the_members_measure_word_ranks_members(pipeline: Any) -> None:
     sq = _sq(pipeline, "上个月计划停机时间最长的4台设备是哪些")
     assert sq["metrics"] == ["downtime_minutes"] and sq["limit"] == 4 and not sq.get("records"), sq
+
+
+# -- 'which line's machines had the most breakdowns': the rows say where, the figure after 'most' is asked ---
+@pytest.mark.parametrize(("question", "metric", "dim"), [
+    ("which line's work orders had the most complaints this year?", "complaint_count", "line"),
+    ("which plant's batches got the most complaints in 2025", "complaint_count", "plant"),
+])
+def test_rows_before_the_ranked_figure_say_where_it_is_counted(pipeline: Any, question: str, metric: str,
+                                                               dim: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == [metric] and sq["dimensions"] == [dim], sq
+
+
+@pytest.mark.parametrize("question", ["which line had the most breakdowns in November? numbers for every line",
+                                      "which plant made the most good parts last quarter - totals per plant please"])
+def test_a_ranking_asked_with_every_members_figure_keeps_them_all(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["limit"] is None and sq["order"] and sq["order"][0]["desc"], sq

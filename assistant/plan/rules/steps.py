@@ -54,7 +54,9 @@ BEFORE_THAT = re.compile(
     r"|(?:^|[，,\s])前一(?:天|周|个?星期|个?月|个?季度|年)(?=\s*(?:呢|[?？]|$))", re.I)
 ORDER_ONLY = re.compile(
     r"(?:highest|lowest|largest|smallest|biggest|best|worst|most|least)\s+(?:first|to)|sorted|\branked\b|\brank(?:ing)?\s+(?:them|all)"
-    r"|\bin\s+order\b|排序|从高到低|从低到高|依次排|排个序", re.I)
+    r"|\bin\s+order\b|排序|从高到低|从低到高|依次排|排个序"
+    # 'which plant gets the most complaints? count per plant': every member's figure, the highest first
+    r"|\b(?:counts?|numbers?|totals?|figures?)\s+(?:per|for\s+(?:each|every|all))\b", re.I)
 EXCLUDING = re.compile(r"\bexcluding|\bexcept|\bnot counting|\bnot including|\boutside(?: of)?|除了|不包括|不含|不算")
 
 

@@ -181,7 +181,8 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
             continue
         # 'parts did we scrap', 'incoming lot rejection rate': one phrase; 'complaints ... about batches': two things
         if len(words) >= 3 or any(w not in EN_CLOSED_CLASS and w.isascii() and len(w) > 2 for w in words):
-            if _drop_own_rows(parsed, layer, first, second) or _drop_unreaching(parsed, layer):
+            if _drop_own_rows(parsed, layer, first, second) or _drop_unreaching(parsed, layer) \
+                    or _drop_rows_before_ranked(parsed, text, layer, first, second):
                 return unjoined_metrics(parsed, text, layer, per)
             return [m for _, m in spans]
     return []
@@ -190,6 +191,23 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
 _DECLINED = re.compile(r"(?:^|[,;:–—.?!-])\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|every)\b[^,.;?!]{0,30}"
                        r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}[，,]\s*(?:只|就)", re.I)
 _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
+
+
+_RANKED_BEFORE = re.compile(r"\b(?:the\s+)?(?:most|fewest|least|highest\s+number\s+of|lowest\s+number\s+of)\s+$"
+                            r"|最多的?$|最少的?$", re.I)
+
+
+def _drop_rows_before_ranked(parsed: Parsed, text: str, layer: Layer, first: str, second: str) -> bool:
+    """'which plant's batches get the most complaints': rows said first (the batches, a count of a table's rows)
+    and a figure right after the ranking word; the figure is ranked, the rows say where it is counted."""
+    start = parsed.metric_spans.get(second, (0, 0))[0]
+    rows = {m.table for m in layer.metric_measures(first)}
+    if not _RANKED_BEFORE.search(text, max(0, start - 30), start) or len(rows) != 1 \
+            or layer.count_metric(rows.pop()) != first:
+        return False
+    parsed.metrics.remove(first)
+    parsed.metric_spans.pop(first, None)
+    return True
 
 
 _WITH = re.compile(r"\s+with\s+(?:the\s+|its\s+|their\s+|our\s+|his\s+|her\s+)?", re.I)
