@@ -123,3 +123,20 @@ def test_rows_before_the_ranked_figure_say_where_it_is_counted(pipeline: Any, qu
 def test_a_ranking_asked_with_every_members_figure_keeps_them_all(pipeline: Any, question: str) -> None:
     sq = _sq(pipeline, question)
     assert sq["limit"] is None and sq["order"] and sq["order"][0]["desc"], sq
+
+
+# -- 'what products do we make': which members, not their output ---------------------------------------
+@pytest.mark.parametrize(("question", "dim", "family"), [
+    ("new on the team - what products do we build in the brake family?", "product", "brake"),
+    ("what products do we manufacture?", "product", None),
+    ("我们都生产哪些制动类产品？", "product", "brake"),
+])
+def test_which_members_we_verb_are_listed(pipeline: Any, question: str, dim: str, family: str | None) -> None:
+    sq = _sq(pipeline, question)
+    assert not sq["metrics"] and sq["dimensions"] == [dim], sq
+    assert [v for f in sq["filters"] for v in f["values"]] == ([family] if family else []), sq
+
+
+def test_how_many_members_we_verb_is_their_count(pipeline: Any) -> None:
+    sq = _sq(pipeline, "how many products do we make in the brake family?")
+    assert sq["metrics"] == ["products_count"], sq

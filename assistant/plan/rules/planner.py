@@ -94,6 +94,7 @@ from assistant.plan.rules.unknown import (
     says_nothing,
     sort_leftover,
 )
+from assistant.plan.rules.verb_lists import members_by_verb
 from assistant.plan.rules.verb_values import values_said_as_verbs
 from assistant.plan.rules.verified import match_verified, verified_plan
 from assistant.plan.rules.vocab import Vocabulary
@@ -194,6 +195,8 @@ class RulePlanner:
             return refuse_money(self.name, ctx.layer, ctx.lang, money.group(0))
         take_own_breakdowns(r, text, ctx)
         things_of_a_kind(r, text, ctx)
+        if not is_follow_up:
+            members_by_verb(r, text)  # 'what products do we make': the products, not their output
         early = self._early_answer(question, text, r, ctx, is_follow_up)
         if early is not None and early.query is not None and is_follow_up:
             early.query = members_of_records(previous, early.query, text, ctx.layer) or early.query
