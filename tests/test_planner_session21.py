@@ -140,3 +140,18 @@ def test_which_members_we_verb_are_listed(pipeline: Any, question: str, dim: str
 def test_how_many_members_we_verb_is_their_count(pipeline: Any) -> None:
     sq = _sq(pipeline, "how many products do we make in the brake family?")
     assert sq["metrics"] == ["products_count"], sq
+
+
+# -- two figures set against each other that the layer divides are that ratio ------------------------
+@pytest.mark.parametrize("question", [
+    "Suzhou lines: good output versus planned quantity on the work orders they completed in Q3, by line",
+    "good parts relative to planned qty for completed work orders last month, per plant",
+])
+def test_two_figures_set_against_each_other_are_their_declared_ratio(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["plan_attainment"], sq
+
+
+def test_two_figures_the_layer_does_not_divide_stay_side_by_side(pipeline: Any) -> None:
+    sq = _sq(pipeline, "on hand vs safety stock for steel at Suzhou")
+    assert set(sq["metrics"]) == {"on_hand_stock", "safety_stock_level"}, sq

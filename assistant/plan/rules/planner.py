@@ -66,7 +66,7 @@ from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_r
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
-from assistant.plan.rules.rivals import fit_metrics, ratio_of_pair
+from assistant.plan.rules.rivals import fit_metrics, ratio_of_pair, said_against
 from assistant.plan.rules.rows_amount import amount_of_rows
 from assistant.plan.rules.second_metrics import PER_PIECE
 from assistant.plan.rules.shape_words import SHARE, find_shapes
@@ -235,7 +235,8 @@ class RulePlanner:
         unjoined = None if multiple_span(text, parsed, ctx.layer) else unjoined_metrics(parsed, text, ctx.layer,
                                                                                       r.shapes.per)
         # 'what % of the planned quantity became good parts': the ratio the layer declares of the two
-        unjoined = ratio_of_pair(parsed.metrics, unjoined, bool(r.shapes.share or r.shapes.per), ctx.layer)
+        unjoined = ratio_of_pair(parsed.metrics, unjoined, bool(r.shapes.share or r.shapes.per), ctx.layer,
+                                 against=said_against(parsed.metric_spans, text))
         if unjoined:  # two metrics named apart, no 'and' between them: which one is asked?
             return self._ask_metric(parsed, unjoined, times, ctx)
         parsed.metrics.extend(count_of_records(previous, parsed.metrics, bool(r.shapes.count), ctx.layer))

@@ -5,6 +5,7 @@ quantity became good parts')."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from assistant.core.text import fold
@@ -51,18 +52,29 @@ def declared_ratio(a: str, b: str, layer: Layer) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def ratio_of_pair(metrics: list[str], options: list[str] | None, asked: bool, layer: Layer) -> list[str] | None:
+def ratio_of_pair(metrics: list[str], options: list[str] | None, asked: bool, layer: Layer,
+                  against: bool = False) -> list[str] | None:
     """`options` to ask between two figures, unless a share or ratio was `asked` of a rate and the figure
-    it is taken over, or (instead of asking) of a pair the layer declares the ratio of: then `metrics`
-    becomes that ratio and nothing is asked."""
-    if not asked or len(metrics) != 2:
+    it is taken over, or (instead of asking) of a pair the layer declares the ratio of, or a pair set
+    `against` each other that the layer divides ('good output vs planned quantity': plan attainment):
+    then `metrics` becomes that ratio and nothing is asked."""
+    if not (asked or against) or len(metrics) != 2:
         return options
-    ratio = _rate_over(metrics[0], metrics[1], layer) or (declared_ratio(metrics[0], metrics[1], layer)
-                                                           if options else None)
+    ratio = (_rate_over(metrics[0], metrics[1], layer) if asked else None) or \
+        (declared_ratio(metrics[0], metrics[1], layer) if options or against else None)
     if ratio is None:
         return options
     metrics[:] = [ratio]
     return []
+
+
+_AGAINST = re.compile(r"\s*(?:vs\.?|versus|against|relative\s+to|compared\s+(?:to|with))\s*", re.I)
+
+
+def said_against(metric_spans: dict[str, tuple[int, int]], text: str) -> bool:
+    """Two figures set against each other in so many words ('good output vs planned quantity')."""
+    spans = sorted(metric_spans.values())
+    return len(spans) == 2 and _AGAINST.fullmatch(text[spans[0][1]:spans[1][0]]) is not None
 
 
 def _rate_over(a: str, b: str, layer: Layer) -> str | None:

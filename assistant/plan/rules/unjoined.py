@@ -155,6 +155,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     drop_own_denominator(parsed, text, layer)
     _drop_bare_whole(parsed, text)
     _drop_count_of_other(parsed, text, layer)
+    _drop_scope_rows(parsed, text, layer)
     _drop_part_of_asked_rate(parsed, text, layer)
     _drop_numerator_said_after(parsed, text, layer)
     # '… good parts? Not the total count, just the good ones': a figure said only to be declined
@@ -191,6 +192,28 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
 _DECLINED = re.compile(r"(?:^|[,;:–—.?!-])\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|every)\b[^,.;?!]{0,30}"
                        r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}[，,]\s*(?:只|就)", re.I)
 _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
+
+
+_SCOPE_BEFORE = re.compile(r"\b(?:on|for|of|across|over|from|in)\s+"
+                           r"(?:the\s+|all\s+(?:the\s+)?|our\s+|those\s+|these\s+)(?:[a-z]+\s+){0,2}$", re.I)
+
+
+def _drop_scope_rows(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'good output vs planned quantity on the work orders they finished': a count of rows said after 'on the'
+    beside two or more other figures says which rows they are taken over; it is no third figure."""
+    if len(parsed.metrics) < 3:
+        return
+    for rows in list(parsed.metrics):
+        tables = {m.table for m in layer.metric_measures(rows)}
+        start = parsed.metric_spans.get(rows, (0, 0))[0]
+        colon = min((i for i in (text.find(":", start), text.find("：", start)) if i >= 0), default=-1)
+        # 'work orders Ningbo closed out last month: good parts vs planned qty': the rows, then what of them
+        scene = colon >= 0 and all(s > colon for m, (s, _e) in parsed.metric_spans.items() if m != rows)
+        if len(tables) == 1 and layer.count_metric(tables.pop()) == rows \
+                and (scene or _SCOPE_BEFORE.search(text, max(0, start - 30), start)):
+            parsed.metrics.remove(rows)
+            parsed.metric_spans.pop(rows, None)
+            return
 
 
 _RANKED_BEFORE = re.compile(r"\b(?:the\s+)?(?:most|fewest|least|highest\s+number\s+of|lowest\s+number\s+of)\s+$"
