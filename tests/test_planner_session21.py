@@ -155,3 +155,14 @@ def test_two_figures_set_against_each_other_are_their_declared_ratio(pipeline: A
 def test_two_figures_the_layer_does_not_divide_stay_side_by_side(pipeline: Any) -> None:
     sq = _sq(pipeline, "on hand vs safety stock for steel at Suzhou")
     assert set(sq["metrics"]) == {"on_hand_stock", "safety_stock_level"}, sq
+
+
+# -- a stock level of 'the steel materials': each material's, not one sum over their own units ---------
+def test_a_stock_level_of_the_things_of_a_kind_is_each_things(pipeline: Any) -> None:
+    sq = _sq(pipeline, "on-hand and safety stock for the steel materials at Chongqing, latest count")
+    assert sq["dimensions"] == ["material"] and set(sq["metrics"]) == {"on_hand_stock", "safety_stock_level"}, sq
+
+
+def test_a_stock_level_of_a_kind_alone_is_its_total(pipeline: Any) -> None:
+    sq = _sq(pipeline, "on-hand stock of steel at Suzhou, latest")
+    assert sq["dimensions"] == [], sq

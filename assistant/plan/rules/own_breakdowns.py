@@ -42,12 +42,18 @@ def things_of_a_kind(r: Reading, text: str, ctx: PlanContext) -> None:
     """'宁波最新一周的库存里，几种钢材各还有多少公斤': a kind (a material type) said after 'several kinds of' is
     broken down by the things of that kind (the materials), the kind staying a filter."""
     layer = ctx.layer
+    metrics = r.parsed.metrics or []
+    # 'on hand vs safety stock for aluminium materials': a stock level (the last snapshot's, in each thing's own
+    # unit) of the things of a kind, said by their word right after the kind, is each thing's
+    snapshot = bool(metrics) and all(m.semi_additive for x in metrics for m in layer.metric_measures(x))
     for match, terms in r.parsed.values:
-        if not terms or not _KINDS_EACH.search(text[max(0, match.start - 12):match.start]):
+        if not terms:
             continue
         dim = layer.dimension(terms[0].ref)
         owner = next((d.name for d in layer.spec.dimensions if d.table == dim.table and d.name != dim.name
                       and d.key_column in layer.tables[dim.table].primary_key), None)
-        metrics = r.parsed.metrics or []
+        said_after = owner is not None and 0 <= r.parsed.dim_words.get(owner, (-9, 0))[0] - match.end <= 1
+        if not _KINDS_EACH.search(text[max(0, match.start - 12):match.start]) and not (snapshot and said_after):
+            continue
         if owner and owner not in r.parsed.group_by and all(owner in layer.metric_dimensions(m) for m in metrics):
             r.parsed.group_by.append(owner)
