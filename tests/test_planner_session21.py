@@ -166,3 +166,18 @@ def test_a_stock_level_of_the_things_of_a_kind_is_each_things(pipeline: Any) -> 
 def test_a_stock_level_of_a_kind_alone_is_its_total(pipeline: Any) -> None:
     sq = _sq(pipeline, "on-hand stock of steel at Suzhou, latest")
     assert sq["dimensions"] == [], sq
+
+
+# -- 'only Suzhou as a whole' after a figure by line: Suzhou's figure, not its lines' -------------------
+@pytest.mark.parametrize(("first", "then"), [
+    ("OEE by line last quarter", "just Chongqing as a whole, by month"),
+    ("scrap count by machine last month", "苏州整体呢"),
+])
+def test_a_member_as_a_whole_drops_the_finer_breakdown(pipeline: Any, first: str, then: str) -> None:
+    sq = _then(pipeline, first, then)
+    assert sq["dimensions"] == [] and [f["field"] for f in sq["filters"]] == ["plant"], sq
+
+
+def test_a_member_as_a_whole_keeps_a_breakdown_said_now(pipeline: Any) -> None:
+    sq = _then(pipeline, "OEE by line last quarter", "Ningbo as a whole, per shift")
+    assert sq["dimensions"] == ["shift"], sq

@@ -215,13 +215,32 @@ def _all_of_kind(query: SemanticQuery, text: str, dim_words: dict[str, tuple[int
     return query
 
 
+_AS_A_WHOLE = re.compile(r"\s+(?:as\s+a\s+whole|overall|in\s+total|combined|altogether)\b|\s*(?:整体|总体|合计|加总)",
+                         re.I)
+
+
+def _as_a_whole(query: SemanticQuery, text: str, dim_words: dict[str, tuple[int, int]],
+                values: ValueCatalogue) -> SemanticQuery:
+    """'only Suzhou as a whole, by week' after a figure by line: the member named, not broken down by the
+    finer kind the earlier answer carried (breakdowns named now stay)."""
+    for whole in _AS_A_WHOLE.finditer(text):
+        before = text[:whole.start()].rstrip().lower()
+        for f in query.filters:
+            member = values.find(f.field, str(f.values[0])) if f.op == "in" and len(f.values) == 1 else None
+            names = [n.lower() for n in (member.label_en, member.label_zh, member.key) if n] if member else []
+            if names and before.endswith(tuple(names)):
+                kept = [d for d in query.dimensions if d in dim_words or d == f.field]
+                return query.model_copy(update={"dimensions": kept})
+    return query
+
+
 def widen_to_parent(query: SemanticQuery, previous: SemanticQuery | None, text: str,
                     dim_words: dict[str, tuple[int, int]], values: ValueCatalogue | None) -> SemanticQuery:
     """'output for Ningbo Line 2 — what about the whole plant?': the member the previous question
     filtered on gives way to the member of the kind named whose name it carries (Ningbo)."""
     if previous is None or values is None:
         return query
-    query = _all_of_kind(query, text, dim_words)
+    query = _as_a_whole(_all_of_kind(query, text, dim_words), text, dim_words, values)
     for dim, (start, _end) in dim_words.items():
         if not _WHOLE.search(text[max(0, start - 12):start]):
             continue
