@@ -181,3 +181,9 @@ def test_a_member_as_a_whole_drops_the_finer_breakdown(pipeline: Any, first: str
 def test_a_member_as_a_whole_keeps_a_breakdown_said_now(pipeline: Any) -> None:
     sq = _then(pipeline, "OEE by line last quarter", "Ningbo as a whole, per shift")
     assert sq["dimensions"] == ["shift"], sq
+
+
+def test_a_figure_stacked_up_against_its_ratio_name_is_the_ratio(pipeline: Any) -> None:
+    sq = _sq(pipeline, "for work orders completed last quarter, how did good output measure up against the planned"
+                       " quantity, by line?")
+    assert sq["metrics"] == ["plan_attainment"] and sq["dimensions"] == ["line"], sq

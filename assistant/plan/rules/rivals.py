@@ -68,7 +68,9 @@ def ratio_of_pair(metrics: list[str], options: list[str] | None, asked: bool, la
     return []
 
 
-_AGAINST = re.compile(r"\s*(?:vs\.?|versus|against|relative\s+to|compared\s+(?:to|with))\s*", re.I)
+# 'good output vs planned quantity', '… stack up against the planned quantity'
+_AGAINST = re.compile(r"\s*(?:[a-z]+\s+){0,3}?(?:vs\.?|versus|against|relative\s+to|compared\s+(?:to|with))\s*"
+                      r"(?:the\s+|our\s+|their\s+|its\s+)?", re.I)
 
 
 def said_against(metric_spans: dict[str, tuple[int, int]], text: str) -> bool:

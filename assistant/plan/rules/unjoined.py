@@ -73,14 +73,18 @@ def _drop_part_of_asked_rate(parsed: Parsed, text: str, layer: Layer) -> None:
     if len(parsed.metrics) != 2:
         return
     spans = list(parsed.metric_spans.values())
-    if not any(not any(a <= m.start() < b for a, b in spans) for m in _RATE_ASKED.finditer(text)):
+    against = any(re.match(r"(?:against|vs\.?|versus|relative\s+to)\b", parsed.matched_text.get(m, ""), re.I)
+                  for m in parsed.metrics)  # 'good output … against the planned quantity': the ratio's own name
+    if not against and not any(not any(a <= m.start() < b for a, b in spans) for m in _RATE_ASKED.finditer(text)):
         return
     for rate in parsed.metrics:
         if getattr(layer.unit(layer.metric(rate).unit), "kind", None) != "ratio":
             continue
         terms = set(re.findall(r"[a-z_][a-z0-9_]*", layer.metric(rate).expr))
+        # a term's column named after the figure ('good_output' of the completed work orders) is it too
+        terms |= {r.expr for r in layer.metric_measures(rate) if r.expr} if against else set()
         other = next(m for m in parsed.metrics if m != rate)
-        if layer.metric(other).expr.strip() in terms:
+        if layer.metric(other).expr.strip() in terms or other in terms:
             parsed.metrics.remove(other)
             parsed.metric_spans.pop(other, None)
             return
@@ -152,10 +156,10 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     _count_of_state_too(parsed, text, layer)
     if len(parsed.metrics) < 2 or parsed.guessed:
         return []
+    _drop_scope_rows(parsed, text, layer)
     drop_own_denominator(parsed, text, layer)
     _drop_bare_whole(parsed, text)
     _drop_count_of_other(parsed, text, layer)
-    _drop_scope_rows(parsed, text, layer)
     _drop_part_of_asked_rate(parsed, text, layer)
     _drop_numerator_said_after(parsed, text, layer)
     # '… good parts? Not the total count, just the good ones': a figure said only to be declined
@@ -195,7 +199,7 @@ _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)
 
 
 _SCOPE_BEFORE = re.compile(r"\b(?:on|for|of|across|over|from|in)\s+"
-                           r"(?:the\s+|all\s+(?:the\s+)?|our\s+|those\s+|these\s+)(?:[a-z]+\s+){0,2}$", re.I)
+                           r"(?:the\s+|all\s+(?:the\s+)?|our\s+|those\s+|these\s+)?(?:[a-z]+\s+){0,2}$", re.I)
 
 
 def _drop_scope_rows(parsed: Parsed, text: str, layer: Layer) -> None:
