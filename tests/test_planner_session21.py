@@ -187,3 +187,9 @@ def test_a_figure_stacked_up_against_its_ratio_name_is_the_ratio(pipeline: Any) 
     sq = _sq(pipeline, "for work orders completed last quarter, how did good output measure up against the planned"
                        " quantity, by line?")
     assert sq["metrics"] == ["plan_attainment"] and sq["dimensions"] == ["line"], sq
+
+
+def test_a_count_inside_the_clause_of_the_rate_asked_is_its_part(pipeline: Any) -> None:
+    sq = _sq(pipeline, "of the customer orders due in Q3 that shipped, what share had their last shipment go out on"
+                       " or before the due date?")
+    assert sq["metrics"] == ["customer_otd_rate"], sq

@@ -157,6 +157,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     if len(parsed.metrics) < 2 or parsed.guessed:
         return []
     _drop_scope_rows(parsed, text, layer)
+    _drop_inside_rate_clause(parsed, text, layer)
     drop_own_denominator(parsed, text, layer)
     _drop_bare_whole(parsed, text)
     _drop_count_of_other(parsed, text, layer)
@@ -218,6 +219,23 @@ def _drop_scope_rows(parsed: Parsed, text: str, layer: Layer) -> None:
             parsed.metrics.remove(rows)
             parsed.metric_spans.pop(rows, None)
             return
+
+
+def _drop_inside_rate_clause(parsed: Parsed, text: str, layer: Layer) -> None:
+    """'what percentage had their final shipment leave on or before the due date': a count said between the
+    share word and the one rate named after it describes the rate's part; it is no figure of its own."""
+    rates = [m for m in parsed.metrics if getattr(layer.unit(layer.metric(m).unit), "kind", None) == "ratio"]
+    if len(rates) != 1 or len(parsed.metrics) < 2:
+        return
+    rate_start = parsed.metric_spans.get(rates[0], (0, 0))[0]
+    for share in _RATE_ASKED.finditer(text, 0, rate_start):
+        inside = [m for m in parsed.metrics if m != rates[0]
+                  and share.end() <= parsed.metric_spans.get(m, (-1, -1))[0] < rate_start
+                  and not lx.METRIC_JOINERS.search(text, share.end(), rate_start)
+                  and all(a.agg == "count" for a in layer.metric_measures(m))]
+        for m in inside:
+            parsed.metrics.remove(m)
+            parsed.metric_spans.pop(m, None)
 
 
 _RANKED_BEFORE = re.compile(r"\b(?:the\s+)?(?:most|fewest|least|highest\s+number\s+of|lowest\s+number\s+of)\s+$"
