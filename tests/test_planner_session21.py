@@ -193,3 +193,11 @@ def test_a_count_inside_the_clause_of_the_rate_asked_is_its_part(pipeline: Any) 
     sq = _sq(pipeline, "of the customer orders due in Q3 that shipped, what share had their last shipment go out on"
                        " or before the due date?")
     assert sq["metrics"] == ["customer_otd_rate"], sq
+
+
+# -- 'break down X into A, B and C': the figure and its parts, all asked ------------------------------
+@pytest.mark.parametrize("question", ["split Suzhou's OEE for October into availability, performance and quality",
+                                      "把苏州10月的OEE分解成可用率、性能率和良品率"])
+def test_a_figure_broken_into_its_parts_asks_them_all(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["oee", "availability", "performance", "quality_rate"], sq

@@ -178,6 +178,9 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
         listed = re.search(r"[,，]", gap) and len(words) <= 1
         divided = per is not None and a[1] <= per[0] and per[1] <= b[0]  # 'scrap divided by good parts': one figure
         asked_apart = re.search(r"[?？]", gap)  # '还剩多少？安全库存是多少？': two questions, both asked
+        # 'break down Ningbo's OEE last month into availability, performance and quality': the figure and its parts
+        parts = re.search(r"\binto\b|拆成|分解成|拆分成", gap) and _DECOMPOSE.search(text, 0, b[0])
+        asked_apart = asked_apart or parts
         # '已发货订单的客户准时交付率', 'on-time rate of the shipped orders': the rows, then their rate
         if _OF_GAP.fullmatch(gap) and _drop_own_rows(parsed, layer, first, second, picked=True):
             return unjoined_metrics(parsed, text, layer, per)
@@ -194,6 +197,7 @@ def unjoined_metrics(parsed: Parsed, text: str, layer: Layer, per: tuple[int, in
     return []
 
 
+_DECOMPOSE = re.compile(r"\b(?:break|breaks|breaking|broken|split|splitting|decompose|decomposed)\b|拆|分解", re.I)
 _DECLINED = re.compile(r"(?:^|[,;:–—.?!-])\s*(?:and\s+|but\s+)?not\s+(?:the|a|an|all|every)\b[^,.;?!]{0,30}"
                        r"|(?:不是|不要|不看)[^，,。？?；;]{1,10}[，,]\s*(?:只|就)", re.I)
 _OF_GAP = re.compile(r"\s*(?:的|of\s+(?:the\s+|our\s+)?|for\s+(?:the\s+|our\s+)?)\s*", re.I)
