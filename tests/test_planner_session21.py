@@ -201,3 +201,14 @@ def test_a_count_inside_the_clause_of_the_rate_asked_is_its_part(pipeline: Any) 
 def test_a_figure_broken_into_its_parts_asks_them_all(pipeline: Any, question: str) -> None:
     sq = _sq(pipeline, question)
     assert sq["metrics"] == ["oee", "availability", "performance", "quality_rate"], sq
+
+
+# -- 'which two presses had the most breakdowns': the presses (machines of that type) ranked ----------
+@pytest.mark.parametrize(("question", "dim", "limit"), [
+    ("which two presses had the most breakdowns in 2025", "machine", 2),
+    ("哪三台冲压机今年故障最多", "machine", 3),
+])
+def test_a_ranking_of_things_of_a_kind_ranks_those_things(pipeline: Any, question: str, dim: str,
+                                                          limit: int) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["dimensions"] == [dim] and sq["limit"] == limit and sq["filters"][0]["field"] == "machine_type", sq

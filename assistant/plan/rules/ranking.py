@@ -34,6 +34,25 @@ def _rank_of_nothing(query: SemanticQuery, text: str, ctx: PlanContext, top: Top
     raise ClarificationNeeded(f"Ranked by what? For example by {en}.", f"要按什么排名？例如按{zh}。")
 
 
+def _things_of_the_kind(query: SemanticQuery, text: str, ctx: PlanContext, top: TopN) -> SemanticQuery | None:
+    """'which three presses failed most often', '哪三台冲压机故障最多': a ranking of the things of a kind named
+    (a machine type) ranks those things (the machines), the kind staying a filter."""
+    if query.dimensions or query.time_grain or query.records or query.periods \
+            or not (_WHO.search(text) or (top.explicit and top.n > 1)):
+        return None
+    layer = ctx.layer
+    owners = set()
+    for f in query.filters:
+        if f.field not in layer.dimensions or f.op != "in":
+            continue
+        table = layer.dimension(f.field).table
+        key = layer.tables[table].primary_key or []
+        owner = next((d.name for d in layer.spec.dimensions if d.table == table and d.key_column in key), None)
+        if owner is not None and owner != f.field and owner in layer.metric_dimensions(query.metrics[0]):
+            owners.add(owner)
+    return query.model_copy(update={"dimensions": [owners.pop()]}) if len(owners) == 1 else None
+
+
 def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
                     ctx: PlanContext) -> SemanticQuery:
     before = [m for m, span in parsed.metric_spans.items() if span[0] < threshold.span[0]]
@@ -79,6 +98,7 @@ def _rate_of_filtered_rows(query: SemanticQuery, metric: str, ctx: PlanContext) 
 def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
     if not query.metrics:
         return query
+    query = _things_of_the_kind(query, text, ctx, top) or query
     _rank_of_nothing(query, text, ctx, top)
     metric = query.metrics[0]
     higher_is_better = ctx.layer.metric(metric).higher_is_better
