@@ -92,6 +92,8 @@ class Table(_Strict):
     # Dimensions shown beside each record when its rows are listed one by one ("the open complaints":
     # who raised each, about what), after the ones the question asks for. Reachable from the table.
     record_columns: list[str] = Field(default_factory=list)
+    # The kind 'who' asks for about these rows ("who complained the most": the customer of a complaint).
+    who: str | None = None
     indexes: list[list[str]] = Field(default_factory=list)  # column sets to index where the data is loaded (FORMAT.md)
 
     @property

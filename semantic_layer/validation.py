@@ -84,7 +84,7 @@ def _check_dimensions(layer: Layer) -> None:
 
 
 def _check_record_columns(layer: Layer) -> None:
-    """The dimensions shown beside listed records exist and are reachable from their table."""
+    """The dimensions shown beside listed records, and the one 'who' asks for, exist and are reachable."""
     for t in layer.spec.tables:
         for name in t.record_columns:
             where = layer.where("tables", t.name)
@@ -93,6 +93,13 @@ def _check_record_columns(layer: Layer) -> None:
                                  suggestion=did_you_mean(name, layer.dimensions))
             if layer.join_path(t.name, layer.dimension(name).table) is None:
                 raise LayerError(f"record_columns: '{name}' is not reachable from '{t.name}'.", location=where)
+        if t.who is not None:
+            where = layer.where("tables", t.name)
+            if t.who not in layer.dimensions:
+                raise LayerError(f"who: unknown dimension '{t.who}'.", location=where,
+                                 suggestion=did_you_mean(t.who, layer.dimensions))
+            if layer.join_path(t.name, layer.dimension(t.who).table) is None:
+                raise LayerError(f"who: '{t.who}' is not reachable from '{t.name}'.", location=where)
 
 
 def _check_value_sets(layer: Layer, d: Dimension) -> None:

@@ -102,3 +102,10 @@ def test_a_level_on_an_undated_table_is_refused_at_load(layer_copy: Path) -> Non
           "{name: below_safety_rows, table: latest_inventory, agg: count, semi_additive: last,")
     with pytest.raises(LayerError, match=r"below_safety_rows.*last day.*latest_inventory.*no date"):
         load_layer(layer_copy)
+
+
+def test_who_names_a_dimension_the_rows_reach(layer_copy: Path) -> None:
+    _edit(layer_copy, "tables.yaml", "    who: customer                # 'who' about these rows asks for the customer\n"
+          "    record_columns: [customer, complaint_issue", "    who: custmer\n    record_columns: [customer, complaint_issue")
+    with pytest.raises(LayerError, match=r"who: unknown dimension 'custmer'.*Did you mean 'customer'"):
+        load_layer(layer_copy)

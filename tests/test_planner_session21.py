@@ -212,3 +212,16 @@ def test_a_ranking_of_things_of_a_kind_ranks_those_things(pipeline: Any, questio
                                                           limit: int) -> None:
     sq = _sq(pipeline, question)
     assert sq["dimensions"] == [dim] and sq["limit"] == limit and sq["filters"][0]["field"] == "machine_type", sq
+
+
+# -- 'who complained the most': the kind the layer says 'who' asks for about those rows -----------------
+@pytest.mark.parametrize(("question", "dim"), [("who filed the most complaints with us in 2025?", "customer"),
+                                               ("谁今年投诉得最多", "customer"),
+                                               ("who delivered us the most rejected lots this year", "supplier")])
+def test_who_asks_for_the_kind_the_layer_declares(pipeline: Any, question: str, dim: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["dimensions"] == [dim] and sq["limit"] == 1, sq
+
+
+def test_who_of_rows_without_a_declared_kind_still_asks(pipeline: Any) -> None:
+    assert pipeline.ask("who had the most breakdowns last month").status == "clarify"

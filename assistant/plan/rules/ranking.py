@@ -34,6 +34,21 @@ def _rank_of_nothing(query: SemanticQuery, text: str, ctx: PlanContext, top: Top
     raise ClarificationNeeded(f"Ranked by what? For example by {en}.", f"要按什么排名？例如按{zh}。")
 
 
+_WHO_PERSON = re.compile(r"\b(?:who|whom|whose)\b|谁", re.I)
+
+
+def _who_asked(query: SemanticQuery, text: str, ctx: PlanContext) -> SemanticQuery | None:
+    """'who complained the most this year': the kind the layer says 'who' asks for about the figure's rows."""
+    if query.dimensions or query.time_grain or query.records or query.periods or not _WHO_PERSON.search(text):
+        return None
+    layer = ctx.layer
+    kinds = {layer.tables[m.table].who for name in query.metrics for m in layer.metric_measures(name)}
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is None or kind not in layer.metric_dimensions(query.metrics[0]):
+        return None
+    return query.model_copy(update={"dimensions": [kind]})
+
+
 def _things_of_the_kind(query: SemanticQuery, text: str, ctx: PlanContext, top: TopN) -> SemanticQuery | None:
     """'which three presses failed most often', '哪三台冲压机故障最多': a ranking of the things of a kind named
     (a machine type) ranks those things (the machines), the kind staying a filter."""
@@ -98,7 +113,7 @@ def _rate_of_filtered_rows(query: SemanticQuery, metric: str, ctx: PlanContext) 
 def apply_top(query: SemanticQuery, top: TopN, text: str, ctx: PlanContext) -> SemanticQuery:
     if not query.metrics:
         return query
-    query = _things_of_the_kind(query, text, ctx, top) or query
+    query = _things_of_the_kind(query, text, ctx, top) or _who_asked(query, text, ctx) or query
     _rank_of_nothing(query, text, ctx, top)
     metric = query.metrics[0]
     higher_is_better = ctx.layer.metric(metric).higher_is_better
