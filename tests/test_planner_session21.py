@@ -225,3 +225,8 @@ def test_who_asks_for_the_kind_the_layer_declares(pipeline: Any, question: str, 
 
 def test_who_of_rows_without_a_declared_kind_still_asks(pipeline: Any) -> None:
     assert pipeline.ask("who had the most breakdowns last month").status == "clarify"
+
+
+def test_a_threshold_picks_members_of_the_one_kind_named(pipeline: Any) -> None:
+    sq = _sq(pipeline, "any suppliers who've had more than 4 lots rejected in 2025?")
+    assert sq["dimensions"] == ["supplier"] and any(f["op"] == ">" for f in sq["filters"]), sq

@@ -61,7 +61,7 @@ from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranked_records import ranked_records
-from assistant.plan.rules.ranking import apply_threshold, apply_top
+from assistant.plan.rules.ranking import apply_threshold, apply_top, members_over_threshold
 from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
@@ -296,6 +296,7 @@ class RulePlanner:
         if (stop := shape_stop(query, r.shapes, text, layer, self.name, ctx.lang)) is not None:
             return stop  # periods that are no grain; below: the records, not their count
         # 'suppliers with at least 3 rejected lots': members picked by a figure, as by a ranking
+        query = members_over_threshold(query, parsed.dim_words, r.found.threshold is not None, layer)
         ranked = bool(r.found.top) or (r.found.threshold is not None and bool(query.dimensions))
         if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words, ranked=ranked)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read

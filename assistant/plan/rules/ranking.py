@@ -12,8 +12,9 @@ from assistant.plan.rules.matching import Parsed
 from assistant.plan.rules.rates import rates_over
 from assistant.plan.rules.steps import ORDER_ONLY
 from assistant.plan.types import PlanContext
+from semantic_layer.layer import Layer
 
-__all__ = ["apply_threshold", "apply_top"]
+__all__ = ["apply_threshold", "apply_top", "members_over_threshold"]
 
 _WHO = re.compile(r"\b(?:who|whom|whose|which\s+one)\b|谁|哪(?:个|家|位|些|一个|一家)", re.I)
 
@@ -66,6 +67,17 @@ def _things_of_the_kind(query: SemanticQuery, text: str, ctx: PlanContext, top: 
         if owner is not None and owner != f.field and owner in layer.metric_dimensions(query.metrics[0]):
             owners.add(owner)
     return query.model_copy(update={"dimensions": [owners.pop()]}) if len(owners) == 1 else None
+
+
+def members_over_threshold(query: SemanticQuery, dim_words: dict[str, tuple[int, int]], threshold: bool,
+                           layer: Layer) -> SemanticQuery:
+    """'any customers who've filed more than 10 complaints': the one kind named, not filtered on, whose
+    members the threshold picks (the figure per customer), not a list of the records."""
+    if not threshold or query.dimensions or query.records or not query.metrics:
+        return query
+    filtered = {f.field for f in query.filters}
+    kinds = [d for d in dim_words if d not in filtered and d in layer.metric_dimensions(query.metrics[0])]
+    return query.model_copy(update={"dimensions": kinds}) if len(kinds) == 1 else query
 
 
 def apply_threshold(query: SemanticQuery, threshold: Threshold, parsed: Parsed,
