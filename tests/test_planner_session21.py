@@ -230,3 +230,8 @@ def test_who_of_rows_without_a_declared_kind_still_asks(pipeline: Any) -> None:
 def test_a_threshold_picks_members_of_the_one_kind_named(pipeline: Any) -> None:
     sq = _sq(pipeline, "any suppliers who've had more than 4 lots rejected in 2025?")
     assert sq["dimensions"] == ["supplier"] and any(f["op"] == ">" for f in sq["filters"]), sq
+
+
+def test_which_things_sit_on_a_member_is_a_list_with_the_attribute_asked(pipeline: Any) -> None:
+    sq = _sq(pipeline, "which machines sit on Ningbo Line 1, and what type is each?")
+    assert not sq["metrics"] and sq["dimensions"] == ["machine", "machine_type"], sq

@@ -7,7 +7,7 @@ from assistant.plan.choices import clarify
 from assistant.plan.query import SemanticQuery
 from assistant.plan.rules.filters import member_filters
 from assistant.plan.rules.messages import clarify_unknown_member
-from assistant.plan.rules.metric_guess import guess_metric, not_about_kinds
+from assistant.plan.rules.metric_guess import guess_metric, meaningful_leftovers, not_about_kinds
 from assistant.plan.rules.occurrences import Occurrences
 from assistant.plan.rules.periods import resolve_times
 from assistant.plan.rules.records import LIST_NOUN
@@ -39,7 +39,8 @@ def list_plan(planner: str, r: Reading, text: str, ctx: PlanContext) -> Plan | N
     first = Occurrences(text, [w.lower() for w in r.unknown]).first if said else text.find
     unknown = [w for w in r.unknown if not any(s < i + len(w) and i < e for s, e in said
                                                if (i := first(w.lower())) >= 0)]
-    words = not_about_kinds([w for w in r.leftover.words if w in unknown], dims, layer)
+    # a word the layer says only inside one figure's phrases ('sit' of 'sitting in stores') names no figure
+    words = meaningful_leftovers(not_about_kinds([w for w in r.leftover.words if w in unknown], dims, layer), layer)
     # 'product list only': a list asked in so many words is no figure, whatever verb came before
     guess = guess_metric(words, layer, reachable(parsed, layer)) if words and not LIST_NOUN.search(text) else None
     if guess is not None and (guess.metric or guess.worth_asking):

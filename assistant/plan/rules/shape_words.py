@@ -35,7 +35,7 @@ LIST = re.compile(r"^\s*(?:please\s+)?(?:list|show(?:\s+me)?\s+(?:all|every|the\
                   r"|\blist\s+(?:of|all|every|our|the|w/|with)(?!\w)|[-,:–]\s*list\b|\b(?:and|with)\s+(?:their|its)\b"
                   # 'product list only', 'just the customer list': a list of that kind
                   r"|\b[a-z]+\s+list\s+(?:only|please|pls)\b|\b(?:just|only)\s+(?:the\s+)?[a-z]+\s+list\b"
-                  r"|\bwhich\s+(?:of\s+(?:our|the|all)\s+)?\w+(?:\s+[\w-]+){0,5}?\s+(?:are|is|belong|do\s+we\s+(?:have|get|buy|use|source|order|work\s+with)|does)\b"
+                  r"|\bwhich\s+(?:of\s+(?:our|the|all)\s+)?\w+(?:\s+[\w-]+){0,5}?\s+(?:are|is|belong|sits?|stands?|do\s+we\s+(?:have|get|buy|use|source|order|work\s+with)|does)\b"
                   # ... not 'which plant is doing best': a ranking with no figure named, asked about
                   r"(?!\s+(?:\w+\s+)?(?:best|worst|better|worse|most|least|highest|lowest|top|bottom)\b)"
                   r"|\bwhat\s+\w+(?:\s+\w+)?\s+(?:are\s+there|do\s+we\s+(?:have|get|buy|use|source|stock))\b"
