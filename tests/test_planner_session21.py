@@ -235,3 +235,20 @@ def test_a_threshold_picks_members_of_the_one_kind_named(pipeline: Any) -> None:
 def test_which_things_sit_on_a_member_is_a_list_with_the_attribute_asked(pipeline: Any) -> None:
     sq = _sq(pipeline, "which machines sit on Ningbo Line 1, and what type is each?")
     assert not sq["metrics"] and sq["dimensions"] == ["machine", "machine_type"], sq
+
+
+# -- 'what % of POs were late': the count that picks its rows by its own rule over the rows it picks from ---
+@pytest.mark.parametrize(("question", "part", "whole", "state"), [
+    ("what percentage of our POs were late in Q3?", "late_po_count", "purchase_orders_count", "delivered"),
+    ("what share of sales orders are overdue right now?", "overdue_so_count", "sales_orders_count", "open"),
+])
+def test_a_share_of_a_count_with_its_own_rule_is_over_the_rows_it_picks_from(pipeline: Any, question: str, part: str,
+                                                                           whole: str, state: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == [part, whole] and sq["per"] == whole, sq
+    assert [v for f in sq["filters"] for v in f["values"]] == [state], sq
+
+
+def test_the_date_of_such_a_share_is_the_one_said_of_all_the_rows(pipeline: Any) -> None:
+    sq = _sq(pipeline, "of the POs that physically arrived in October, what % came after the promised date?")
+    assert sq["metrics"][0] == "late_po_count" and sq["time_role"] == "delivered_date", sq

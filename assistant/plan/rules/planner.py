@@ -62,7 +62,14 @@ from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a
 from assistant.plan.rules.period_average import period_average
 from assistant.plan.rules.ranked_records import ranked_records
 from assistant.plan.rules.ranking import apply_threshold, apply_top, members_over_threshold
-from assistant.plan.rules.rates import part_filters, period_of_whole, share_as_rate, share_of_rows, unread_rate
+from assistant.plan.rules.rates import (
+    part_filters,
+    period_of_whole,
+    share_as_rate,
+    share_of_own_state,
+    share_of_rows,
+    unread_rate,
+)
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
 from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
 from assistant.plan.rules.rewrite import rewritten
@@ -310,6 +317,9 @@ class RulePlanner:
             spec = layer.metric(query.metrics[0])
             forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()
             r.unknown = [w for w in r.unknown if w.lower() not in forms]
+        if (own := share_of_own_state(query, r.shapes, layer)) is not None:  # 'what % of POs were late'
+            role = time_role(parsed.time_roles, own.metrics, layer, text, times)  # with all the rows counted too
+            return own.model_copy(update={"time_role": role or own.time_role})
         rate, options = share_as_rate(query, r.shapes, layer, meaningful_leftovers(r.leftover.ordinary, layer), text)
         if options:  # a share of all lots, with words about which part: one of the rates over them
             return self._ask_metric(parsed, options, times, ctx)

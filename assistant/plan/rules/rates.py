@@ -126,6 +126,37 @@ def unread_rate(query: SemanticQuery, unknown: list[str], layer: Layer) -> bool:
                    or layer.metric(m).expr.strip().startswith("1000000") for m in query.metrics)  # ppm: a rate too
 
 
+_EQUALS = re.compile(r"^\s*(\w+)\s*=\s*'([^']*)'\s*$")
+
+
+def share_of_own_state(query: SemanticQuery, shapes: Shapes, layer: Layer) -> SemanticQuery | None:
+    """'what % of PO deliveries were late': a share asked of a count that picks its rows by its own rule
+    (late POs: delivered, and after the promised date), with no groups to share across, is that count over
+    the rows its rule picks from (the delivered POs: the rule's states), aggregated first."""
+    if shapes.share is None or query.share or query.per or len(query.metrics) != 1:
+        return None
+    name = query.metrics[0]
+    refs = layer.metric_measures(name)
+    if len(refs) != 1 or refs[0].agg != "count" or not refs[0].filter or refs[0].exists \
+            or layer.metric(name).expr.strip() != refs[0].name or re.search(r"\bOR\b", refs[0].filter, re.I):
+        return None
+    table = refs[0].table
+    whole = layer.count_metric(table)
+    parts = re.split(r"\bAND\b", refs[0].filter, flags=re.I)
+    states = [m.groups() for p in parts if (m := _EQUALS.match(p))]
+    if whole is None or len(states) == len(parts):  # a count of rows in a state only: its share is elsewhere
+        return None
+    said = {f.field for f in query.filters}
+    added = []
+    for column, value in states:
+        dim = next((d.name for d in layer.spec.dimensions if d.table == table and (d.key or d.column) == column), None)
+        if dim is None:
+            return None
+        if dim not in said:
+            added.append(Filter(field=dim, op="in", values=[value]))
+    return query.model_copy(update={"metrics": [name, whole], "per": whole, "filters": [*query.filters, *added]})
+
+
 def share_of_rows(query: SemanticQuery, layer: Layer) -> SemanticQuery | None:
     """'what share of delivered POs arrived late': a single share whose part is a count that picks its
     rows by its own rule (late POs) is that count over all the rows the other filters keep (delivered
