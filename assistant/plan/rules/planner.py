@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from assistant.core.text import fold
 from assistant.plan.choices import clarify
-from assistant.plan.query import Filter, SemanticQuery, records_table
+from assistant.plan.query import Filter, SemanticQuery
 from assistant.plan.rules import lexicon as lx
 from assistant.plan.rules.breakdowns import breakdowns, keeps_bare
 from assistant.plan.rules.extract import find_times, remainder_words
@@ -71,7 +71,7 @@ from assistant.plan.rules.rates import (
     unread_rate,
 )
 from assistant.plan.rules.reconsider import drop_values_of_its_name, reconsider_metric
-from assistant.plan.rules.records import LIST_NOUN, listed_after_verb, listed_kinds, records_asked
+from assistant.plan.rules.records import LIST_NOUN, as_records, listed_after_verb, records_asked
 from assistant.plan.rules.rewrite import rewritten
 from assistant.plan.rules.rivals import fit_metrics, ratio_of_pair, said_against
 from assistant.plan.rules.rows_amount import amount_of_rows
@@ -307,12 +307,7 @@ class RulePlanner:
         ranked = bool(r.found.top) or (r.found.threshold is not None and bool(query.dimensions))
         if (table := records_asked(query, r.shapes, text, layer, parsed.dim_words, ranked=ranked)) is not None:
             r.unknown = [w for w in r.unknown if not LIST_NOUN.fullmatch(w)]  # '清单' was read
-            named = [d for d in parsed.dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'
-            rows = records_table(layer, table)[0]  # a count that picks its rows lists its table's rows
-            shown = [d for d in [*query.dimensions, *named] if layer.join_path(rows, layer.dimension(d).table)]
-            heads = listed_kinds(text, parsed.dim_words, shown)  # '本周出过故障的设备清单': the machines, once each
-            return query.model_copy(update={"metrics": [], "records": table, "order": [], "limit": None,
-                                            "dimensions": heads or list(dict.fromkeys(shown)), "distinct": bool(heads)})
+            return as_records(query, table, parsed.dim_words, text, layer)
         if query.per and len(parsed.metrics) == 1:  # the figure before 'per' was read from these words
             spec = layer.metric(query.metrics[0])
             forms = " ".join([*spec.synonyms.all(), spec.label.en, spec.label.zh]).lower()

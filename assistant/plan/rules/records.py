@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.plan.query import SemanticQuery
+from assistant.plan.query import SemanticQuery, records_table
 from assistant.plan.rules.shape_words import Shapes, Span
 from semantic_layer.layer import Layer
 
@@ -143,3 +143,13 @@ def listed_kinds(text: str, dim_words: dict[str, Span], shown: list[str]) -> lis
                              or _KIND_LISTED_AFTER.match(text, end)):
             out.append(dim)
     return out[:1]
+
+
+def as_records(query: SemanticQuery, table: str, dim_words: dict[str, Span], text: str, layer: Layer) -> SemanticQuery:
+    """The records `records_asked` found instead of their count, with the kinds named beside them."""
+    named = [d for d in dim_words if d not in {f.field for f in query.filters}]  # '带上产品和产线'
+    rows = records_table(layer, table)[0]  # a count that picks its rows lists its table's rows
+    shown = [d for d in [*query.dimensions, *named] if layer.join_path(rows, layer.dimension(d).table)]
+    heads = listed_kinds(text, dim_words, shown)  # '本周出过故障的设备清单': the machines, once each
+    return query.model_copy(update={"metrics": [], "records": table, "order": [], "limit": None,
+                                    "dimensions": heads or list(dict.fromkeys(shown)), "distinct": bool(heads)})
