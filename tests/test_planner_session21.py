@@ -252,3 +252,9 @@ def test_a_share_of_a_count_with_its_own_rule_is_over_the_rows_it_picks_from(pip
 def test_the_date_of_such_a_share_is_the_one_said_of_all_the_rows(pipeline: Any) -> None:
     sq = _sq(pipeline, "of the POs that physically arrived in October, what % came after the promised date?")
     assert sq["metrics"][0] == "late_po_count" and sq["time_role"] == "delivered_date", sq
+
+
+@pytest.mark.parametrize("question", ["上个月一共完成了几张工单？", "今年每个工厂完成了多少个工单"])
+def test_a_count_read_again_as_a_count_of_some_of_its_rows_is_that_count(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["metrics"] == ["completed_work_orders"], sq

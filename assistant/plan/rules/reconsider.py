@@ -83,7 +83,24 @@ def reconsider_metric(parsed: Parsed, leftover: Leftover, layer: Layer, text: st
         # 'percent of pieces that came off the machines good': the share's rate, read with the share;
         # 'what proportion of the parts we produced ended up as scrap': the rate of the two figures named
         return []
+    if (narrower := _narrower_count(guess.best, current, layer)) is not None:
+        parsed.metrics = [narrower]  # '本月完成了多少个工单': the completed work orders, a count of some of those rows
+        parsed.metric_spans[narrower] = parsed.metric_spans.pop(current, (0, 0))
+        return []
     return duration_asked(parsed, _rivals(guess, current, parsed, counted, layer), text, layer)
+
+
+def _narrower_count(best: frozenset[str], current: str, layer: Layer) -> str | None:
+    """The one best reading, when it counts some of the rows `current` counts (a table keyed like them)."""
+    if len(best) != 1 or not _counts(current, layer):
+        return None
+    other = next(iter(best))
+    mine = {m.table for m in layer.metric_measures(current)}
+    theirs = {m.table for m in layer.metric_measures(other)}
+    if not _counts(other, layer) or "/" in layer.metric(other).expr or len(mine) != 1 or len(theirs) != 1:
+        return None
+    key = layer.tables[next(iter(mine))].primary_key
+    return other if key and layer.tables[next(iter(theirs))].primary_key == key else None
 
 
 def _rivals(guess: Guess, current: str, parsed: Parsed, counted: bool, layer: Layer) -> list[str]:
