@@ -258,3 +258,10 @@ def test_the_date_of_such_a_share_is_the_one_said_of_all_the_rows(pipeline: Any)
 def test_a_count_read_again_as_a_count_of_some_of_its_rows_is_that_count(pipeline: Any, question: str) -> None:
     sq = _sq(pipeline, question)
     assert sq["metrics"] == ["completed_work_orders"], sq
+
+
+@pytest.mark.parametrize("question", ["what was the single longest breakdown last month, on which machine?",
+                                      "the biggest single shipment in November"])
+def test_a_superlative_of_records_with_no_figure_named_lists_them(pipeline: Any, question: str) -> None:
+    sq = _sq(pipeline, question)
+    assert sq["records"] and sq["limit"] == 1 and sq["order"], sq

@@ -201,7 +201,8 @@ def _limit(query: SemanticQuery, layer: Layer, lang: str) -> str:
         by = layer.metric(first.field).label
         if lang == "zh":
             return f"按{by.zh or by.en}{'从高到低' if high else '从低到高'}的前{query.limit}{(counted or ('条',))[0]}"
-        return f"the {query.limit} with the {'highest' if high else 'lowest'} {mid_sentence(by.en)}"
+        n = "one" if query.limit == 1 else str(query.limit)
+        return f"the {n} with the {'highest' if high else 'lowest'} {mid_sentence(by.en)}"
     if lang == "zh":
         word, label = counted or ("项", "")
         return f"{'最高' if high else '最低'}的前{query.limit}{word}{label}"

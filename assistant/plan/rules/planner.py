@@ -60,7 +60,7 @@ from assistant.plan.rules.multiple_of import multiple_of_other, multiple_span
 from assistant.plan.rules.not_ours import not_ours
 from assistant.plan.rules.own_breakdowns import take_own_breakdowns, things_of_a_kind
 from assistant.plan.rules.period_average import period_average
-from assistant.plan.rules.ranked_records import ranked_records
+from assistant.plan.rules.ranked_records import ranked_records, records_to_rank
 from assistant.plan.rules.ranking import apply_threshold, apply_top, members_over_threshold
 from assistant.plan.rules.rates import (
     part_filters,
@@ -204,6 +204,7 @@ class RulePlanner:
         things_of_a_kind(r, text, ctx)
         if not is_follow_up:
             members_by_verb(r, text)  # 'what products do we make': the products, not their output
+            records_to_rank(r, text, ctx.layer)  # 'the single longest breakdown': those records
         early = self._early_answer(question, text, r, ctx, is_follow_up)
         if early is not None and early.query is not None and is_follow_up:
             early.query = members_of_records(previous, early.query, text, ctx.layer) or early.query

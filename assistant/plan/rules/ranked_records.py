@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from assistant.plan.query import Order, SemanticQuery, records_table, row_amount
 from assistant.plan.rules.matching import Parsed
+from assistant.plan.rules.steps import Reading
 from semantic_layer.layer import Layer
 
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                  "八": 8, "九": 9, "十": 10}
-_EN = re.compile(r"\b(?:(?P<n>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\s+)?"
+_EN = re.compile(r"\b(?:(?P<n>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\s+|(?P<single0>single)\s+)?"
                  r"(?P<adj>longest|shortest|biggest|largest|smallest|heaviest|lightest)\s+"
                  r"(?:(?P<single>single|one|individual)\s+)?", re.I)
 _ZH = re.compile(r"(?P<adj>最长|最久|最短|最大|最小)的?\s*(?P<n>\d{1,3}|[一两二三四五六七八九十]|那)"
@@ -46,7 +47,8 @@ def _superlative(text: str, layer: Layer) -> _Said | None:
         return None
     n = (en.group("n") or "").lower()
     limit = int(n) if n.isdigit() else _NUMBER_WORDS.get(n, 0)
-    return _Said(en.group("adj").lower(), limit or (1 if en.group("single") else 0), en.start(), en.end())
+    single = en.group("single") or en.group("single0")
+    return _Said(en.group("adj").lower(), limit or (1 if single else 0), en.start(), en.end())
 
 
 def _records_named(parsed: Parsed, said: _Said, text: str, layer: Layer) -> tuple[str, bool] | None:
@@ -111,3 +113,19 @@ def ranked_records(query: SemanticQuery, parsed: Parsed, text: str, layer: Layer
         "metrics": [], "records": records, "dimensions": dims, "distinct": False, "average_over": None,
         "order": [Order(field=amount, desc=said.adj not in _ASCENDING)],
         "limit": said.limit or (_PLURAL_LIMIT if plural else 1)})
+
+
+def records_to_rank(r: Reading, text: str, layer: Layer) -> None:
+    """'what was the single longest breakdown this month': with no figure named, the records the superlative
+    is said of are what is read (their count, which `ranked_records` then lists); 'single' is read too."""
+    said = _superlative(text, layer)
+    named = _records_named(r.parsed, said, text, layer) if said is not None else None
+    if said is None or named is None or _amount(named[0], said.adj, layer) is None:
+        return
+    if not r.parsed.metrics:
+        r.parsed.metrics.append(named[0])
+        r.parsed.metric_spans[named[0]] = (said.start, said.end)
+    words = {"single", "individual", "one"}
+    r.unknown = [w for w in r.unknown if w.lower() not in words]
+    r.leftover.ordinary = [w for w in r.leftover.ordinary if w.lower() not in words]
+    r.leftover.names = [w for w in r.leftover.names if w.lower() not in words]
